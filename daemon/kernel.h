@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The narrow interface between modctld and the kernel. Everything that inserts, removes or
+ * observes modules goes through a Kernel. The real backend (kernel.c) uses finit_module(),
+ * delete_module(), /proc/modules, /sys/module and module uevents; the fake backend
+ * (kernel-fake.c) keeps the same state in memory so that unit and integration tests can drive
+ * the daemon without a kernel. All functions return 0 or a negative errno and never log.
+ * insert, remove, get_state and list may be called from worker threads concurrently. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+typedef enum KernelModuleState {
+        KERNEL_MODULE_ABSENT,
+        KERNEL_MODULE_BUILTIN,
+        KERNEL_MODULE_LIVE,
+        KERNEL_MODULE_COMING,
+        KERNEL_MODULE_GOING,
+        _KERNEL_MODULE_STATE_MAX,
+} KernelModuleState;
+
+typedef struct KernelModule {
+        char *name;
+        uint64_t size;
+        int refcount;            /* -1 when the module cannot be unloaded */
+        char **holders;          /* NULL-terminated, may be NULL */
+        KernelModuleState state;
+        char *taint;             /* taint letters, "" when none */
+} KernelModule;
+
+typedef enum KernelEvent {
+        KERNEL_EVENT_ADD,
+        KERNEL_EVENT_REMOVE,
+} KernelEvent;
+
+/* Called on the event loop for every module that appears or goes away, whoever caused it. */
+typedef void (*kernel_event_handler_t)(KernelEvent event, const char *name, void *userdata);
+
+typedef struct Kernel Kernel;
+
+typedef struct KernelOps {
+        const char *backend;
+        /* Insert the module behind fd. flags are finit_module() flags. */
+        int (*insert)(Kernel *k, const char *name, int fd, const char *params, unsigned flags);
+        /* Remove a module without waiting for its users (O_NONBLOCK semantics). */
+        int (*remove)(Kernel *k, const char *name);
+        int (*get_state)(Kernel *k, const char *name, KernelModuleState *ret);
+        /* One module's details; -ENOENT if not loaded. */
+        int (*get)(Kernel *k, const char *name, KernelModule *ret);
+        int (*list)(Kernel *k, KernelModule **ret, size_t *ret_n);
+        /* The algorithm the kernel decompresses in finit_module() ("xz", "zstd", "gzip"), or NULL. */
+        const char *(*decompression)(Kernel *k);
+        int (*watch)(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata);
+        void (*free)(Kernel *k);
+} KernelOps;
+
+struct Kernel {
+        const KernelOps *ops;
+};
+
+/* finit_module() flags */
+#define KERNEL_INSERT_IGNORE_MODVERSIONS 1u
+#define KERNEL_INSERT_IGNORE_VERMAGIC    2u
+#define KERNEL_INSERT_COMPRESSED_FILE    4u
+
+int kernel_new_real(Kernel **ret);
+/* The fake backend; modules_dir is where it reads .ko metadata from (depends=). */
+int kernel_new_fake(Kernel **ret);
+
+static inline Kernel *kernel_free(Kernel *k) {
+        if (k)
+                k->ops->free(k);
+        return NULL;
+}
+
+static inline void kernel_freep(Kernel **k) {
+        kernel_free(*k);
+}
+
+void kernel_module_done(KernelModule *m);
+void kernel_module_array_free(KernelModule *m, size_t n);
+
+const char *kernel_module_state_to_string(KernelModuleState s);
+/* A sentence fragment explaining what an errno from finit_module() usually means. */
+const char *kernel_insert_error_hint(int error);
+
+static inline int kernel_insert(Kernel *k, const char *name, int fd, const char *params, unsigned flags) {
+        return k->ops->insert(k, name, fd, params, flags);
+}
+static inline int kernel_remove(Kernel *k, const char *name) {
+        return k->ops->remove(k, name);
+}
+static inline int kernel_get_state(Kernel *k, const char *name, KernelModuleState *ret) {
+        return k->ops->get_state(k, name, ret);
+}
+static inline int kernel_get(Kernel *k, const char *name, KernelModule *ret) {
+        return k->ops->get(k, name, ret);
+}
+static inline int kernel_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
+        return k->ops->list(k, ret, ret_n);
+}
+static inline const char *kernel_decompression(Kernel *k) {
+        return k->ops->decompression(k);
+}
+static inline int kernel_watch(Kernel *k, sd_event *e, kernel_event_handler_t h, void *userdata) {
+        return k->ops->watch(k, e, h, userdata);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A plan is what the resolver produces and the scheduler runs: a DAG of steps, stored in an
+ * order where every step comes after the steps it depends on. Plain data, no libkmod. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum PlanStepKind {
+        PLAN_STEP_INSERT,   /* finit_module() the file at path with options */
+        PLAN_STEP_COMMAND,  /* run a modprobe.d install or remove command through /bin/sh */
+        PLAN_STEP_REMOVE,   /* delete_module() name */
+        _PLAN_STEP_KIND_MAX,
+} PlanStepKind;
+
+typedef struct PlanStep {
+        PlanStepKind kind;
+        char *name;          /* module name, normalized to underscores */
+        char *path;          /* INSERT: absolute path of the .ko (possibly compressed) */
+        char *options;       /* INSERT: parameters: modprobe.d, then kernel command line, then caller */
+        char *command;       /* COMMAND: the shell command line, for MODPROBE_MODULE=name */
+        bool only_if_unused; /* REMOVE: skip silently if the module has users or holders (modprobe -r) */
+        bool optional;       /* a failure is logged, not fatal (softdeps, like modprobe) */
+        size_t *deps;        /* indices of steps that must succeed before this one */
+        size_t n_deps;
+} PlanStep;
+
+typedef struct Plan {
+        char *request;       /* the name as asked for */
+        char *target;        /* the module the request resolved to (first match for an alias) */
+        PlanStep *steps;
+        size_t n_steps;
+        char **skipped;      /* modules needed but already loaded or built in, for display */
+} Plan;
+
+int plan_new(const char *request, Plan **ret);
+Plan *plan_free(Plan *p);
+static inline void plan_freep(Plan **p) {
+        plan_free(*p);
+}
+
+/* Append a step; takes copies of the strings. Returns the new step's index in *ret_index. */
+int plan_add_step(Plan *p, PlanStepKind kind, const char *name, const char *path, const char *options,
+                  const char *command, size_t *ret_index);
+int plan_step_add_dep(Plan *p, size_t step, size_t dep);
+int plan_add_skipped(Plan *p, const char *name);
+/* Index of the INSERT/REMOVE step for name, or -ENOENT. */
+int plan_find(const Plan *p, PlanStepKind kind, const char *name, size_t *ret_index);
+
+/* One line per step as modprobe -D shows it: "insmod PATH OPTS", "install CMD", "rmmod NAME",
+ * plus "builtin NAME"/"loaded NAME" for skipped modules. NULL-terminated. */
+int plan_describe(const Plan *p, char ***ret);

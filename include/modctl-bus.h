@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The D-Bus contract shared by modctld and its clients. dbus/org.modctl1.xml is the
+ * authoritative description; tests/integration checks the live daemon against it. */
+
+#define MODCTL_BUS_NAME          "org.modctl1"
+#define MODCTL_BUS_PATH          "/org/modctl1"
+#define MODCTL_BUS_INTERFACE     "org.modctl1.Manager"
+
+/* Flags of Manager.Load(). */
+#define MODCTL_LOAD_DRY_RUN            (UINT64_C(1) << 0) /* resolve and return the plan, insert nothing */
+#define MODCTL_LOAD_IGNORE_COMMANDS    (UINT64_C(1) << 1) /* skip modprobe.d install commands, insert directly */
+#define MODCTL_LOAD_FORCE_VERMAGIC     (UINT64_C(1) << 2) /* finit_module flag MODULE_INIT_IGNORE_VERMAGIC */
+#define MODCTL_LOAD_FORCE_MODVERSION   (UINT64_C(1) << 3) /* finit_module flag MODULE_INIT_IGNORE_MODVERSIONS */
+#define MODCTL_LOAD_FLAGS_ALL          (UINT64_C(0xf))
+
+/* Flags of Manager.Unload(). */
+#define MODCTL_UNLOAD_REMOVE_UNUSED    (UINT64_C(1) << 0) /* also remove dependencies left unused, like modprobe -r */
+#define MODCTL_UNLOAD_IGNORE_COMMANDS  (UINT64_C(1) << 1) /* skip modprobe.d remove commands */
+#define MODCTL_UNLOAD_FLAGS_ALL        (UINT64_C(0x3))
+
+/* In a dry-run reply every entry is one step of the plan, prefixed like modprobe -D:
+ * "insmod PATH [PARAMS]", "install COMMAND", "builtin NAME" or "loaded NAME". */
+
+/* Error names. Each one maps to exactly one errno in daemon/bus-error.c, so a client using
+ * sd_bus_error_get_errno() gets a meaningful value too. */
+#define MODCTL_ERROR_PREFIX            "org.modctl1.Error."
+#define MODCTL_ERROR_INVALID_NAME      "org.modctl1.Error.InvalidName"
+#define MODCTL_ERROR_INVALID_ARGUMENT  "org.modctl1.Error.InvalidArgument"
+#define MODCTL_ERROR_NOT_FOUND         "org.modctl1.Error.NotFound"
+#define MODCTL_ERROR_NOT_LOADED        "org.modctl1.Error.NotLoaded"
+#define MODCTL_ERROR_BUILT_IN          "org.modctl1.Error.BuiltIn"
+#define MODCTL_ERROR_IN_USE            "org.modctl1.Error.InUse"
+#define MODCTL_ERROR_KERNEL_REJECTED   "org.modctl1.Error.KernelRejected"
+#define MODCTL_ERROR_COMMAND_FAILED    "org.modctl1.Error.CommandFailed"
+#define MODCTL_ERROR_DEPENDENCY_CYCLE  "org.modctl1.Error.DependencyCycle"
+#define MODCTL_ERROR_TIMEOUT           "org.modctl1.Error.Timeout"
+#define MODCTL_ERROR_BAD_MODULE        "org.modctl1.Error.BadModule"
+#define MODCTL_ERROR_INTERNAL          "org.modctl1.Error.Internal"

@@ -38,6 +38,8 @@
                         func(*p);                       \
         }
 
+#define _cleanup_free_ _cleanup_(freep)
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the command line asked for, shared by the verbs. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <systemd/sd-bus.h>
+
+#define EXIT_USAGE 2
+
+typedef struct Options {
+        bool dry_run;
+        bool ignore_install;
+        bool force;
+        bool remove_unused;
+        bool ignore_remove;
+        bool json;
+        bool ask_password;
+} Options;
+
+/* Each verb logs its own failures and returns a negative errno; args[0] is the first argument
+ * after the verb's name. */
+int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_info(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args);

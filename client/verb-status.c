@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* status: the daemon's properties and a few derived values. */
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "bus-call.h"
+#include "i18n.h"
+#include "macro.h"
+#include "modctl.h"
+#include "output.h"
+#include "table.h"
+#include "verb-list.h"
+
+/* Each line of 'modctl status' is one field: a property or a derived value, read into a JSON
+ * value so that the text and --json outputs share one source. Adding a property is adding a
+ * row here (and a reader, if it is not a string). */
+typedef int (*status_reader)(sd_bus *bus, const Options *o, const char *property, json_object **ret);
+
+typedef struct StatusField {
+        const char *json_key;
+        const char *label;
+        const char *property;
+        status_reader read;
+} StatusField;
+
+static int read_string_property(sd_bus *bus, const Options *o, const char *property, json_object **ret) {
+        _cleanup_(freep) char *s = NULL;
+        int r;
+
+        r = modctl_get_property_string(bus, property, &s);
+        if (r < 0)
+                return r;
+
+        *ret = json_object_new_string(s);
+        return *ret ? 0 : log_oom();
+}
+
+static int read_loaded_count(sd_bus *bus, const Options *o, const char *property, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *modules = NULL;
+        int r;
+
+        r = list_modules(bus, o->ask_password, &modules);
+        if (r < 0)
+                return r;
+
+        *ret = json_object_new_int64((int64_t) json_object_array_length(modules));
+        return *ret ? 0 : log_oom();
+}
+
+static const StatusField status_fields[] = {
+        { "version",        N_("Version"),        "Version",       read_string_property },
+        { "kernel_release", N_("Kernel release"), "KernelRelease", read_string_property },
+        { "loaded_modules", N_("Loaded modules"), NULL,            read_loaded_count    },
+};
+
+/* Plain values print as they are; an object (say, statistics) prints one indented line per key. */
+static int add_status_row(Table *t, const char *label, json_object *v, const char *indent) {
+        int r;
+
+        if (json_object_is_type(v, json_type_object)) {
+                r = table_add_cellf(t, "%s%s:", indent, label);
+                if (r >= 0)
+                        r = table_add_cell(t, "");
+                json_object_object_foreach(v, k, sub) {
+                        if (r < 0)
+                                break;
+                        r = add_status_row(t, k, sub, "  ");
+                }
+                return r;
+        }
+
+        r = table_add_cellf(t, "%s%s:", indent, label);
+        if (r >= 0)
+                r = table_add_cell(t, json_object_get_string(v));
+        return r;
+}
+
+int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(json_object_putp) json_object *status = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        int r;
+
+        status = json_object_new_object();
+        t = table_new(2);
+        if (!status || !t)
+                return log_oom();
+
+        for (size_t i = 0; i < ELEMENTSOF(status_fields); i++) {
+                const StatusField *field = status_fields + i;
+                json_object *v = NULL;
+
+                r = field->read(bus, o, field->property, &v);
+                if (r < 0)
+                        return r;
+
+                if (json_object_object_add(status, field->json_key, v) < 0) {
+                        json_object_put(v);
+                        return log_oom();
+                }
+
+                r = add_status_row(t, _(field->label), v, "");
+                if (r < 0)
+                        return log_oom();
+        }
+
+        if (o->json)
+                return print_json(status);
+
+        return table_print(t, stdout);
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "bus-error.h"
+#include "bus-manager.h"
+#include "log.h"
+#include "modctl-bus.h"
+#include "strv.h"
+
+/* 127 bytes covers every modalias we know; module names themselves are at most 55. */
+static int validate_name(const char *name, sd_bus_error *error) {
+        if (module_name_is_valid(name))
+                return 0;
+        if (!*name)
+                return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
+        if (strlen(name) > 127)
+                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                                      "Invalid module name '%.40s...': it is %zu bytes long, at most 127 are allowed.",
+                                      name, strlen(name));
+        return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                              "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
+                              "control characters, or start with '-'.", name);
+}
+
+/* Until polkit is wired up, only root may change state; reading stays open to everyone. */
+static int verify_privileged(sd_bus_message *message, const char *action, const char *name, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return r;
+        if (euid != 0)
+                return bus_error_setf(error, -EACCES, "Permission denied: only root may %s module '%s'.", action, name);
+        return 0;
+}
+
+static int reply_strv(sd_bus_message *message, char **l) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, l);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Replies to the method call kept as userdata once the manager is done with it. */
+static void reply_when_done(const Failure *failure, char **changed, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (failure) {
+                bus_error_from_failure(&error, failure);
+                r = sd_bus_reply_method_error(message, &error);
+        } else
+                r = reply_strv(message, changed);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send reply to %s: %m", strempty(sd_bus_message_get_sender(message)));
+}
+
+static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *params;
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(message, "sst", &name, &params, &flags);
+        if (r < 0)
+                return r;
+
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                                      "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
+                                      flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+        r = validate_name(name, error);
+        if (r < 0)
+                return r;
+
+        if (flags & MODCTL_LOAD_DRY_RUN) {
+                /* A dry run changes nothing, so anyone may ask what a load would do. */
+                _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+                _cleanup_(plan_freep) Plan *plan = NULL;
+                _cleanup_(strv_freep) char **lines = NULL;
+
+                r = manager_plan_load(m, name, params, flags, &plan, &failure);
+                if (r < 0)
+                        return bus_error_from_failure(error, &failure);
+                r = plan_describe(plan, &lines);
+                if (r < 0)
+                        return r;
+                return reply_strv(message, lines);
+        }
+
+        r = verify_privileged(message, "load", name, error);
+        if (r < 0)
+                return r;
+
+        manager_load(m, name, params, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
+        return 1;
+}
+
+static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(message, "st", &name, &flags);
+        if (r < 0)
+                return r;
+
+        if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
+                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                                      "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
+                                      flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
+        r = validate_name(name, error);
+        if (r < 0)
+                return r;
+
+        r = verify_privileged(message, "unload", name, error);
+        if (r < 0)
+                return r;
+
+        manager_unload(m, name, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
+        return 1;
+}
+
+static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        KernelModule *modules = NULL;
+        size_t n = 0;
+        int r;
+
+        r = kernel_list(m->kernel, &modules, &n);
+        if (r < 0)
+                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                goto finish;
+        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'r', "stiasss");
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_append_strv(reply, modules[i].holders);
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
+                                          strempty(modules[i].taint));
+                if (r < 0)
+                        goto finish;
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        goto finish;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                goto finish;
+        r = sd_bus_send(NULL, reply, NULL);
+finish:
+        kernel_module_array_free(modules, n);
+        return r;
+}
+
+static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(strv_freep) char **pairs = NULL;
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = validate_name(name, error);
+        if (r < 0)
+                return r;
+
+        (void) resolver_refresh(m->resolver);
+        r = resolver_module_info(m->resolver, name, &pairs, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
+                r = sd_bus_message_append(reply, "(ss)", pairs[i], pairs[i + 1]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", MODCTL_VERSION);
+}
+
+static int property_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", resolver_kernel_release(m->resolver));
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("KernelRelease", "s", property_kernel_release, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("Load",
+                                SD_BUS_ARGS("s", name, "s", parameters, "t", flags),
+                                SD_BUS_RESULT("as", inserted),
+                                method_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unload",
+                                SD_BUS_ARGS("s", name, "t", flags),
+                                SD_BUS_RESULT("as", removed),
+                                method_unload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("List",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(stiasss)", modules),
+                                method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Info",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("a(ss)", fields),
+                                method_info, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ModuleUnloaded", SD_BUS_ARGS("s", name, "s", origin), 0),
+        SD_BUS_VTABLE_END
+};
+
+void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
+                               loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
+}
+
+static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(message);
+
+        if (e) {
+                log_error("Failed to acquire bus name %s: %s", MODCTL_BUS_NAME, e->message ?: e->name);
+                return sd_event_exit(m->event, -EADDRINUSE);
+        }
+
+        log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
+                 resolver_kernel_release(m->resolver));
+        (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+        return 1;
+}
+
+static int bus_open(Manager *m, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!m->bus_address)
+                return sd_bus_open_system_with_description(ret, "modctld");
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, m->bus_address);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_bus_client(bus, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+int bus_manager_start(Manager *m) {
+        int r;
+
+        r = sd_bus_error_add_map(modctl_bus_error_map);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus error map: %m");
+
+        r = bus_open(m, &m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the %s bus: %m", m->bus_address ? "configured" : "system");
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
+
+        r = sd_bus_request_name_async(m->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request bus name %s: %m", MODCTL_BUS_NAME);
+
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+
+        return 0;
+}

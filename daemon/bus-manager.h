@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* org.modctl1.Manager on /org/modctl1: the vtable, its handlers and the signals. */
+
+#include <stdbool.h>
+
+#include "manager.h"
+
+/* Connects to the bus, publishes the object and requests the name; READY=1 follows once the
+ * name is ours. */
+int bus_manager_start(Manager *m);
+void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "command.h"
+#include "macro.h"
+
+static int pidfd_open_compat(pid_t pid) {
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* Wait for the child's pidfd to become readable (it exited), or for the deadline. */
+static int wait_exit(int pidfd, uint64_t deadline) {
+        for (;;) {
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+
+                struct pollfd p = { .fd = pidfd, .events = POLLIN };
+                int n = poll(&p, 1, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT32_MAX));
+                if (n > 0)
+                        return 0;
+                if (n < 0 && errno != EINTR)
+                        return -errno;
+        }
+}
+
+int command_run(const char *command, const char *module, uint64_t timeout_usec, int *ret_status) {
+        _cleanup_free_ char *module_env = NULL;
+        _cleanup_(closep) int pidfd = -EBADF;
+        posix_spawn_file_actions_t actions;
+        posix_spawnattr_t attr;
+        sigset_t none;
+        pid_t pid;
+        int r, status;
+
+        if (asprintf(&module_env, "MODPROBE_MODULE=%s", module) < 0)
+                return -ENOMEM;
+
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) command, NULL };
+        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "HOME=/", module_env, NULL };
+
+        /* The daemon blocks signals for sd-event; the command must start with none blocked. */
+        sigemptyset(&none);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+
+        r = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp);
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0)
+                return -r;
+
+        pidfd = pidfd_open_compat(pid);
+        if (pidfd < 0) {
+                /* Without a pidfd we cannot bound the wait; refuse rather than hang a worker. */
+                r = -errno;
+                kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+
+        r = wait_exit(pidfd, now_usec() + timeout_usec);
+        if (r == -ETIMEDOUT)
+                kill(-pid, SIGKILL), kill(pid, SIGKILL);
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        if (r < 0)
+                return r;
+
+        if (ret_status)
+                *ret_status = status;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -ECHILD;
+        return 0;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Runs a modprobe.d install or remove command. Never system(3): the command runs through
+ * posix_spawn of /bin/sh -c with a clean environment and a timeout, and the caller's thread
+ * waits on a pidfd, not a sleep loop. Safe to call from worker threads. Never logs. */
+
+#include <stdint.h>
+
+/* Returns 0 if the command ran and exited 0; -ETIMEDOUT if it was killed after timeout_usec;
+ * -ECHILD if it exited non-zero or died of a signal (*ret_status then holds the wait status);
+ * other negative errnos if it could not be started. ret_status may be NULL. */
+int command_run(const char *command, const char *module, uint64_t timeout_usec, int *ret_status);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "kernel-default.h"
+#include "log.h"
+#include "manager.h"
+#include "strv.h"
+
+typedef struct Arguments {
+        ManagerConfig config;
+        char **config_paths;
+} Arguments;
+
+static void help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "The modctl daemon: loads and unloads kernel modules for its D-Bus clients.\n\n"
+               "  -h --help                  Show this help\n"
+               "     --version               Show the version\n"
+               "     --bus-address=ADDRESS   Serve on this bus instead of the system bus\n"
+               "     --modules-dir=DIR       Module tree (default /lib/modules/$(uname -r))\n"
+               "     --modprobe-config=PATH  modprobe.d file or directory (repeatable; default libkmod's)\n"
+               "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline for mod.param=\n"
+               "     --workers=N             Worker threads for module inits (default: CPUs, at least 2)\n"
+               "     --log-level=LEVEL       err, warning, notice, info or debug\n",
+               program_invocation_short_name);
+}
+
+static int parse_log_level(const char *s) {
+        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strcmp(s, names[i]) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+/* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
+static int parse_argv(int argc, char *argv[], Arguments *a) {
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
+               ARG_WORKERS, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help",            no_argument,       NULL, 'h' },
+                { "version",         no_argument,       NULL, ARG_VERSION },
+                { "bus-address",     required_argument, NULL, ARG_BUS_ADDRESS },
+                { "modules-dir",     required_argument, NULL, ARG_MODULES_DIR },
+                { "modprobe-config", required_argument, NULL, ARG_MODPROBE_CONFIG },
+                { "kernel-cmdline",  required_argument, NULL, ARG_KERNEL_CMDLINE },
+                { "workers",         required_argument, NULL, ARG_WORKERS },
+                { "log-level",       required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("modctld %s\n", MODCTL_VERSION);
+                        return 0;
+                case ARG_BUS_ADDRESS:
+                        a->config.bus_address = optarg;
+                        break;
+                case ARG_MODULES_DIR:
+                        a->config.resolver.modules_dir = optarg;
+                        break;
+                case ARG_MODPROBE_CONFIG:
+                        r = strv_extend(&a->config_paths, optarg);
+                        if (r < 0)
+                                return log_oom();
+                        a->config.resolver.config_paths = (const char *const *) a->config_paths;
+                        break;
+                case ARG_KERNEL_CMDLINE:
+                        a->config.resolver.kernel_cmdline = optarg;
+                        break;
+                case ARG_WORKERS: {
+                        char *end;
+                        unsigned long n = strtoul(optarg, &end, 10);
+                        if (*end || n == 0 || n > 1024)
+                                return log_error_errno(-EINVAL, "Invalid number of workers: %s", optarg);
+                        a->config.scheduler.n_workers = (unsigned) n;
+                        break;
+                }
+                case ARG_LOG_LEVEL:
+                        r = parse_log_level(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid log level: %s", optarg);
+                        log_set_max_level(r);
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return log_error_errno(-EINVAL, "Unhandled option %c", c);
+                }
+
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
+        return 1;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(kernel_freep) Kernel *kernel = NULL;
+        Arguments a = {};
+        sigset_t mask;
+        int r;
+
+        r = parse_argv(argc, argv, &a);
+        if (r <= 0)
+                goto finish;
+
+        /* Signals are handled by sd-event; workers inherit the blocked mask, so they never see them. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = kernel_new_default(&kernel);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the kernel interface: %m");
+                goto finish;
+        }
+
+        r = manager_new(&a.config, TAKE_PTR(kernel), &m);
+        if (r < 0)
+                goto finish;
+
+        (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, NULL);
+        (void) sd_event_add_signal(m->event, NULL, SIGINT, on_signal, NULL);
+
+        r = manager_start(m);
+        if (r < 0)
+                goto finish;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+finish:
+        strv_free(a.config_paths);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "bus-manager.h"
+#include "log.h"
+#include "manager.h"
+#include "modctl-bus.h"
+#include "strv.h"
+
+/* What the daemon knows about a module beyond the kernel's own state: who asked for it. */
+struct ModuleRecord {
+        char *name;
+        const char *origin;          /* who loaded it, or who is loading it */
+        const char *removing_origin; /* set while one of our jobs may remove it */
+        bool live;                   /* its "add" uevent has been seen */
+        UT_hash_handle hh;
+};
+
+typedef struct Waiter {
+        manager_done_t done;
+        void *userdata;
+} Waiter;
+
+/* A load or unload in flight. Identical requests attach to it instead of running twice. */
+struct Request {
+        char *key;
+        Manager *manager;
+        const char *origin;
+        Waiter *waiters;
+        size_t n_waiters;
+        UT_hash_handle hh;
+};
+
+static ModuleRecord *record_free(ModuleRecord *r) {
+        if (!r)
+                return NULL;
+        free(r->name);
+        free(r);
+        return NULL;
+}
+
+static ModuleRecord *record_get(Manager *m, const char *name) {
+        ModuleRecord *r = NULL;
+        HASH_FIND_STR(m->records, name, r);
+        return r;
+}
+
+static ModuleRecord *record_ensure(Manager *m, const char *name, const char *origin) {
+        ModuleRecord *r = record_get(m, name);
+        if (r)
+                return r;
+
+        r = calloc(1, sizeof(ModuleRecord));
+        if (!r)
+                return NULL;
+        r->name = strdup(name);
+        if (!r->name)
+                return record_free(r);
+        r->origin = origin;
+        HASH_ADD_KEYPTR(hh, m->records, r->name, strlen(r->name), r);
+        return r;
+}
+
+static void record_drop(Manager *m, ModuleRecord *r) {
+        HASH_DEL(m->records, r);
+        record_free(r);
+}
+
+const char *manager_module_origin(Manager *m, const char *name) {
+        ModuleRecord *r = record_get(m, name);
+        return r && r->live ? r->origin : NULL;
+}
+
+static void on_kernel_event(KernelEvent event, const char *name, void *userdata) {
+        Manager *m = userdata;
+        ModuleRecord *r = record_get(m, name);
+
+        if (event == KERNEL_EVENT_ADD) {
+                const char *origin = r && r->origin ? r->origin : ORIGIN_EXTERNAL;
+                if (!r)
+                        r = record_ensure(m, name, ORIGIN_EXTERNAL);
+                if (r)
+                        r->live = true;
+                log_info("Module %s loaded (origin %s).", name, origin);
+                bus_manager_emit_module_event(m, true, name, origin);
+        } else {
+                const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
+                log_info("Module %s unloaded (origin %s).", name, origin);
+                bus_manager_emit_module_event(m, false, name, origin);
+                if (r)
+                        record_drop(m, r);
+        }
+}
+
+static Request *request_free(Request *q) {
+        if (!q)
+                return NULL;
+        free(q->key);
+        free(q->waiters);
+        free(q);
+        return NULL;
+}
+
+static int request_add_waiter(Request *q, manager_done_t done, void *userdata) {
+        Waiter *w = realloc(q->waiters, sizeof(Waiter) * (q->n_waiters + 1));
+        if (!w)
+                return -ENOMEM;
+        q->waiters = w;
+        q->waiters[q->n_waiters++] = (Waiter) { done, userdata };
+        return 0;
+}
+
+/* Before a job runs: remember who is loading or may remove each module it touches. */
+static void records_begin(Manager *m, const Plan *plan, const char *origin) {
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                ModuleRecord *r = record_ensure(m, plan->steps[i].name, origin);
+                if (!r)
+                        continue; /* without a record the event is reported as external; harmless */
+                if (plan->steps[i].kind != PLAN_STEP_REMOVE && !r->live)
+                        r->origin = origin;
+                r->removing_origin = origin; /* a load job may unwind what it inserted */
+        }
+}
+
+/* After a job: drop records of modules it meant to insert but did not. */
+static void records_end(Manager *m, const Plan *plan) {
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                ModuleRecord *r = record_get(m, plan->steps[i].name);
+                if (!r)
+                        continue;
+                r->removing_origin = NULL;
+                if (!r->live)
+                        record_drop(m, r);
+        }
+}
+
+static void on_job_finished(Job *job, void *userdata) {
+        Request *q = userdata;
+        Manager *m = q->manager;
+        const Failure *f = job_failure(job);
+
+        records_end(m, job_plan(job));
+        STRV_FOREACH(w, job_warnings(job))
+                log_warning("%s", *w);
+        if (f->error < 0)
+                log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
+
+        HASH_DEL(m->requests, q);
+        for (size_t i = 0; i < q->n_waiters; i++)
+                q->waiters[i].done(f->error < 0 ? f : NULL, job_changed(job), q->waiters[i].userdata);
+        request_free(q);
+}
+
+static unsigned insert_flags_from_load_flags(uint64_t flags) {
+        unsigned r = 0;
+        if (flags & MODCTL_LOAD_FORCE_VERMAGIC)
+                r |= KERNEL_INSERT_IGNORE_VERMAGIC;
+        if (flags & MODCTL_LOAD_FORCE_MODVERSION)
+                r |= KERNEL_INSERT_IGNORE_MODVERSIONS;
+        return r;
+}
+
+/* Runs plan for the request identified by key, or joins the identical request in flight. */
+static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned insert_flags, const char *origin,
+                        manager_done_t done, void *userdata) {
+        _cleanup_(plan_freep) Plan *plan = plan_in;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        static char *nothing[] = { NULL };
+        Request *q = NULL;
+        int r;
+
+        if (plan->n_steps == 0) {
+                done(NULL, nothing, userdata);
+                return;
+        }
+
+        q = calloc(1, sizeof(Request));
+        if (!q || !(q->key = strdup(key)) || request_add_waiter(q, done, userdata) < 0) {
+                request_free(q);
+                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", plan->request);
+                done(&failure, nothing, userdata);
+                return;
+        }
+        q->manager = m;
+        q->origin = origin;
+        HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
+
+        records_begin(m, plan, origin);
+        const char *request = plan->request;
+        r = scheduler_submit(m->scheduler, TAKE_PTR(plan), insert_flags, on_job_finished, q);
+        if (r < 0) {
+                HASH_DEL(m->requests, q);
+                request_free(q);
+                failure_set(&failure, -FAILURE_INTERNAL, "Cannot start loading '%s': %s.", request, strerror(-r));
+                done(&failure, nothing, userdata);
+        }
+}
+
+static bool join_request(Manager *m, const char *key, manager_done_t done, void *userdata) {
+        Request *q = NULL;
+        HASH_FIND_STR(m->requests, key, q);
+        if (!q || request_add_waiter(q, done, userdata) < 0)
+                return false;
+        log_debug("Request '%s' joins the identical one in flight.", key);
+        return true;
+}
+
+int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
+                      Failure *failure) {
+        return resolver_plan_load(m->resolver, m->kernel, name, params, flags, ret, failure);
+}
+
+void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
+                  manager_done_t done, void *userdata) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_free_ char *key = NULL;
+        static char *nothing[] = { NULL };
+        Plan *plan = NULL;
+
+        if (asprintf(&key, "load %" PRIx64 " %s %s", flags, name, strempty(params)) < 0) {
+                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                done(&failure, nothing, userdata);
+                return;
+        }
+        if (join_request(m, key, done, userdata))
+                return;
+
+        (void) resolver_refresh(m->resolver);
+        if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
+                log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
+                done(&failure, nothing, userdata);
+                return;
+        }
+
+        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, done, userdata);
+}
+
+void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin,
+                    manager_done_t done, void *userdata) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_free_ char *key = NULL;
+        static char *nothing[] = { NULL };
+        Plan *plan = NULL;
+
+        if (asprintf(&key, "unload %" PRIx64 " %s", flags, name) < 0) {
+                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
+                done(&failure, nothing, userdata);
+                return;
+        }
+        if (join_request(m, key, done, userdata))
+                return;
+
+        (void) resolver_refresh(m->resolver);
+        if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
+                log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
+                done(&failure, nothing, userdata);
+                return;
+        }
+
+        manager_run(m, key, plan, 0, origin, done, userdata);
+}
+
+int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return log_oom();
+        m->kernel = kernel;
+
+        if (config->bus_address) {
+                m->bus_address = strdup(config->bus_address);
+                if (!m->bus_address)
+                        return log_oom();
+        }
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        r = resolver_new(&config->resolver, &m->resolver);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+
+        r = scheduler_new(m->event, m->kernel, &config->scheduler, &m->scheduler);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the worker threads: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch module events: %m");
+
+        return bus_manager_start(m);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        /* Workers first: their results would call back into what follows. */
+        scheduler_free(m->scheduler);
+
+        Request *q, *qt;
+        HASH_ITER(hh, m->requests, q, qt) {
+                HASH_DEL(m->requests, q);
+                request_free(q);
+        }
+        ModuleRecord *r, *rt;
+        HASH_ITER(hh, m->records, r, rt)
+                record_drop(m, r);
+
+        sd_bus_flush_close_unref(m->bus);
+        resolver_free(m->resolver);
+        kernel_free(m->kernel);
+        sd_event_unref(m->event);
+        free(m->bus_address);
+        free(m);
+        return NULL;
+}

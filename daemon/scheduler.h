@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Runs plans. A job is one plan; each step starts as soon as the steps it depends on have
+ * succeeded, on a pool of worker threads, so the event loop stays free while module inits
+ * run. Results come back to the event loop through an eventfd. When a step fails, no new step
+ * of that job starts; once the running ones finish, everything the job inserted is removed
+ * again (in reverse order) and the job's Failure says what was unwound or what stayed. */
+
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "failure.h"
+#include "kernel.h"
+#include "plan.h"
+
+/* Results are dispatched after module uevents (default priority 0) that are pending too. */
+#define SCHEDULER_COMPLETION_PRIORITY 10
+
+typedef struct Scheduler Scheduler;
+typedef struct Job Job;
+
+/* Called on the event loop when the job is over; the job is freed after it returns. */
+typedef void (*job_finished_t)(Job *job, void *userdata);
+
+typedef struct SchedulerConfig {
+        unsigned n_workers;             /* 0: number of CPUs, at least 2 */
+        uint64_t command_timeout_usec;  /* install/remove commands; 0: 60 s */
+} SchedulerConfig;
+
+int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret);
+Scheduler *scheduler_free(Scheduler *s);
+static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
+
+/* Takes ownership of plan. insert_flags are KERNEL_INSERT_* flags for every INSERT step. */
+int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finished_t finished, void *userdata);
+
+const Plan *job_plan(const Job *j);
+/* Names inserted (load) or removed (unload), in the order it happened. Never NULL. */
+char **job_changed(const Job *j);
+/* error == 0 on success. */
+const Failure *job_failure(const Job *j);
+/* Steps that failed but were optional (softdeps), as "name: message" lines. */
+char **job_warnings(const Job *j);

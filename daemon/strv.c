@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "strv.h"
+
+int strv_push(char ***l, char *value) {
+        size_t n = strv_length(*l);
+        char **c = realloc(*l, sizeof(char *) * (n + 2));
+        if (!c)
+                return -ENOMEM;
+        c[n] = value;
+        c[n + 1] = NULL;
+        *l = c;
+        return 0;
+}
+
+int strv_extend(char ***l, const char *value) {
+        char *v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        int r = strv_push(l, v);
+        if (r < 0)
+                free(v);
+        return r;
+}
+
+bool strv_contains(char * const *l, const char *value) {
+        for (size_t i = 0; l && l[i]; i++)
+                if (strcmp(l[i], value) == 0)
+                        return true;
+        return false;
+}
+
+char *strv_join(char * const *l, const char *separator) {
+        size_t n = 0, k = strlen(separator);
+        for (size_t i = 0; l && l[i]; i++)
+                n += strlen(l[i]) + k;
+
+        char *s = malloc(n + 1), *p = s;
+        if (!s)
+                return NULL;
+        *p = 0;
+        for (size_t i = 0; l && l[i]; i++) {
+                if (i > 0)
+                        p = stpcpy(p, separator);
+                p = stpcpy(p, l[i]);
+        }
+        return s;
+}
+
+void strv_reverse(char **l) {
+        size_t n = strv_length(l);
+        for (size_t i = 0; i < n / 2; i++) {
+                char *t = l[i];
+                l[i] = l[n - 1 - i];
+                l[n - 1 - i] = t;
+        }
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* NULL-terminated string arrays, the way systemd's strv does it. */
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+/* Appends a copy of value. */
+int strv_extend(char ***l, const char *value);
+/* Appends value itself, taking ownership only on success. */
+int strv_push(char ***l, char *value);
+bool strv_contains(char * const *l, const char *value);
+/* A newly allocated "a, b, c". */
+char *strv_join(char * const *l, const char *separator);
+void strv_reverse(char **l);

@@ -1,0 +1,303 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Integration tests: a private system-type dbus-daemon with modctl's policy file, modctld on
+the fake kernel (modctld-fake) over the fixture module tree, and the real modctl CLI.
+
+Run one test with: test-daemon.py ModctlTest.test_name. Paths come from the environment that
+tests/integration/meson.build sets."""
+
+import os
+import select
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+MODCTLD = os.environ['MODCTLD']
+MODCTL = os.environ['MODCTL']
+MODULES_DIR = os.environ['FIXTURE_MODULES_DIR']
+MODPROBE_D = os.environ['FIXTURE_MODPROBE_D']
+POLICY = os.environ['POLICY_CONF']
+BUS_CONF_IN = os.environ['BUS_CONF_IN']
+CONTRACT = os.environ['CONTRACT_XML']
+NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+TIMEOUT = 60
+
+
+class Bus:
+    """A private bus; readiness is the address dbus-daemon prints once it listens."""
+
+    def __init__(self, tmp):
+        sock = os.path.join(tmp, 'bus.sock')
+        conf = os.path.join(tmp, 'bus.conf')
+        with open(BUS_CONF_IN) as f:
+            text = f.read().replace('@SOCKET@', sock).replace('@POLICY@', POLICY)
+        with open(conf, 'w') as f:
+            f.write(text)
+        self.proc = subprocess.Popen(['dbus-daemon', '--config-file', conf, '--nofork', '--print-address=1'],
+                                     stdout=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+        if not ready:
+            raise RuntimeError('dbus-daemon did not start')
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError('dbus-daemon printed no address')
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(TIMEOUT)
+
+
+class Daemon:
+    """modctld-fake; readiness is READY=1 on a notify socket, sent once it owns the name."""
+
+    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True):
+        self.notify_path = os.path.join(tmp, 'notify-%d.sock' % time.monotonic_ns())
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        os.chmod(self.notify_path, 0o777)
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(extra_env or {}))
+        self.log_path = os.path.join(tmp, 'modctld-%d.log' % time.monotonic_ns())
+        self.log = open(self.log_path, 'w')
+        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
+                              '--modprobe-config', MODPROBE_D,
+                              '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
+                              '--log-level', 'debug']
+        self.proc = subprocess.Popen(cmd, env=env, stderr=self.log, stdout=self.log)
+        if expect_ready:
+            self.wait_ready()
+
+    def wait_ready(self):
+        self.notify.settimeout(TIMEOUT)
+        while True:
+            data = self.notify.recv(4096).decode()
+            if 'READY=1' in data.split('\n'):
+                return
+
+    def stop(self):
+        self.proc.terminate()
+        rc = self.proc.wait(TIMEOUT)
+        self.notify.close()
+        self.log.close()
+        return rc
+
+    def output(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+class ModctlTest(unittest.TestCase):
+    fail_env = {'MODCTL_FAKE_KERNEL_FAIL': 'modctl_test_fail:19,modctl_test_chain:22'}
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix='modctl-it-')
+        os.chmod(self.tmp, 0o755)
+        self.bus = Bus(self.tmp)
+        self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
+
+    def tearDown(self):
+        rc = self.daemon.stop()
+        out = self.daemon.output()
+        self.bus.stop()
+        self.assertEqual(rc, 0, 'modctld did not exit cleanly:\n' + out)
+        self.assertNotIn('Sanitizer', out, out)
+
+    def cli(self, *args, user=None):
+        env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='')
+        return subprocess.run((user or []) + [MODCTL] + list(args), env=env, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+
+    def busctl(self, *args, user=None):
+        return subprocess.run((user or []) + ['busctl', '--address=' + self.bus.address] + list(args),
+                              capture_output=True, text=True, timeout=TIMEOUT)
+
+    def call(self, method, signature, *args, user=None):
+        return self.busctl('call', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', method, signature,
+                           *[str(a) for a in args], user=user)
+
+    def loaded(self):
+        r = self.cli('list', '--json')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import json
+        return {m['name']: m for m in json.loads(r.stdout)}
+
+    def assert_ok(self, r):
+        self.assertEqual(r.returncode, 0, 'stdout: %s\nstderr: %s' % (r.stdout, r.stderr))
+        return r
+
+    def assert_error(self, r, name):
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn(name, r.stderr)
+        return r
+
+    # --- the contract ---
+
+    def test_introspection_matches_contract(self):
+        r = self.assert_ok(self.busctl('introspect', '--xml-interface', 'org.modctl1', '/org/modctl1'))
+
+        def members(root):
+            out = set()
+            for iface in root.iter('interface'):
+                if iface.get('name') != 'org.modctl1.Manager':
+                    continue
+                for m in iface:
+                    if m.tag == 'annotation':
+                        continue
+                    args = tuple((a.get('type'), a.get('direction', 'out' if m.tag == 'method' else None))
+                                 for a in m.iter('arg'))
+                    out.add((m.tag, m.get('name'), m.get('type'), m.get('access'), args))
+            return out
+
+        live = members(ET.fromstring(r.stdout))
+        contract = members(ET.parse(CONTRACT).getroot())
+        self.assertTrue(contract)
+        self.assertEqual(live, contract)
+
+    def test_properties(self):
+        r = self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager',
+                                       'KernelRelease'))
+        self.assertEqual(r.stdout.split()[1].strip('"'), os.path.basename(MODULES_DIR))
+        r = self.assert_ok(self.cli('status'))
+        self.assertIn(os.path.basename(MODULES_DIR), r.stdout)
+
+    # --- loading ---
+
+    def test_load_inserts_dependencies_first(self):
+        r = self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        self.assertEqual(r.stdout.split(), ['modctl_test_base', 'modctl_test_dep'])
+        mods = self.loaded()
+        self.assertIn('modctl_test_dep', mods)
+        self.assertEqual(mods['modctl_test_base']['holders'], ['modctl_test_dep'])
+        # Loading again is success with nothing inserted.
+        r = self.assert_ok(self.call('Load', 'sst', 'modctl_test_dep', '', 0))
+        self.assertEqual(r.stdout.strip(), 'as 0')
+
+    def test_load_by_alias_and_dash_name(self):
+        r = self.assert_ok(self.call('Load', 'sst', 'modctl-test-alias', '', 0))
+        self.assertEqual(r.stdout.strip(), 'as 2 "modctl_test_base" "modctl_test_dep"')
+        r = self.assert_ok(self.call('Unload', 'st', 'modctl-test-dep', 1))
+        self.assertEqual(r.stdout.strip(), 'as 2 "modctl_test_dep" "modctl_test_base"')
+        self.assertNotIn('modctl_test_base', self.loaded())
+
+    def test_dry_run_inserts_nothing(self):
+        r = self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_dep'))
+        lines = r.stdout.strip().split('\n')
+        self.assertEqual(len(lines), 2, r.stdout)
+        self.assertTrue(lines[0].startswith('insmod ') and 'modctl_test_base.ko' in lines[0], lines)
+        self.assertIn('value=7', lines[0])  # from the kernel command line
+        self.assertTrue(lines[1].startswith('insmod ') and 'modctl_test_dep.ko' in lines[1], lines)
+        self.assertEqual(self.loaded(), {})
+
+    def test_signals_name_the_origin(self):
+        mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor',
+                                "type='signal',sender='org.modctl1'"], stdout=subprocess.PIPE, text=True)
+        try:
+            # dbus-monitor is ready once it has printed its own NameAcquired/NameLost lines.
+            self.assert_ok(self.cli('load', 'modctl_test_base'))
+            self.assert_ok(self.cli('unload', 'modctl_test_base'))
+            seen = ''
+            deadline = time.monotonic() + TIMEOUT
+            while 'ModuleUnloaded' not in seen and time.monotonic() < deadline:
+                ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
+                if not ready:
+                    break
+                seen += mon.stdout.readline()
+            self.assertIn('member=ModuleLoaded', seen)
+            self.assertIn('member=ModuleUnloaded', seen)
+            self.assertRegex(seen, r'ModuleLoaded\n\s+string "modctl_test_base"\n\s+string "user"')
+        finally:
+            mon.terminate()
+            mon.wait()
+
+    # --- bad input ---
+
+    def test_invalid_names(self):
+        for bad in ['../evil', 'a/b', 'has space', '', 'x' * 200, '..']:
+            r = self.assert_error(self.call('Load', 'sst', bad, '', 0), 'org.modctl1.Error.InvalidName')
+            r = self.cli('load', bad)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn('Invalid module name', r.stderr)
+        self.assertEqual(self.loaded(), {})
+        self.assert_ok(self.cli('status'))
+
+    def test_unknown_module(self):
+        r = self.assert_error(self.call('Load', 'sst', 'no_such_module', '', 0), 'org.modctl1.Error.NotFound')
+        self.assertIn('no_such_module', r.stderr)
+        r = self.cli('load', 'no_such_module')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("'no_such_module'", r.stderr)
+        self.assert_error(self.call('Info', 's', 'no_such_module'), 'org.modctl1.Error.NotFound')
+
+    def test_unknown_flags(self):
+        self.assert_error(self.call('Load', 'sst', 'modctl_test_base', '', 1 << 40),
+                          'org.modctl1.Error.InvalidArgument')
+
+    def test_init_failure_leaves_nothing(self):
+        r = self.assert_error(self.call('Load', 'sst', 'modctl_test_fail', '', 0), 'org.modctl1.Error.KernelRejected')
+        self.assertIn('modctl_test_fail', r.stderr)
+        self.assertIn('ENODEV', r.stderr)
+        self.assertEqual(self.loaded(), {})
+
+    def test_failure_partway_unwinds(self):
+        # modctl_test_chain needs modctl_test_base; the fake kernel rejects chain itself.
+        r = self.cli('load', 'modctl_test_chain')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('modctl_test_chain', r.stderr)
+        self.assertIn('Removed again', r.stderr)
+        self.assertIn('modctl_test_base', r.stderr)
+        self.assertEqual(self.loaded(), {})
+
+    def test_in_use_names_holders(self):
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        r = self.assert_error(self.call('Unload', 'st', 'modctl_test_base', 0), 'org.modctl1.Error.InUse')
+        self.assertIn('modctl_test_dep', r.stderr)
+        self.assertIn('modctl_test_base', self.loaded())
+        self.assert_error(self.call('Unload', 'st', 'modctl_test_soft', 0), 'org.modctl1.Error.NotLoaded')
+
+    def test_unload_without_and_with_unused(self):
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        r = self.assert_ok(self.cli('unload', 'modctl_test_dep'))
+        self.assertEqual(r.stdout.split(), ['modctl_test_dep'])
+        self.assertEqual(set(self.loaded()), {'modctl_test_base'})
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        r = self.assert_ok(self.cli('unload', '-r', 'modctl_test_dep'))
+        self.assertEqual(r.stdout.split(), ['modctl_test_dep', 'modctl_test_base'])
+        self.assertEqual(self.loaded(), {})
+
+    def test_info(self):
+        r = self.assert_ok(self.cli('info', 'modctl_test_dep'))
+        self.assertRegex(r.stdout, r'filename:\s+\S+/modctl_test_dep\.ko')
+        self.assertRegex(r.stdout, r'license:\s+GPL')
+        self.assertRegex(r.stdout, r'depends:\s+modctl_test_base')
+
+    # --- authorization ---
+
+    def test_unprivileged_caller(self):
+        r = self.assert_error(self.call('Load', 'sst', 'modctl_test_base', '', 0, user=NOBODY),
+                              'org.freedesktop.DBus.Error.AccessDenied')
+        r = self.cli('load', 'modctl_test_base', user=NOBODY)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('modctl_test_base', r.stderr)
+        self.assertEqual(self.loaded(), {})
+        self.assert_ok(self.cli('list', user=NOBODY))
+        self.assert_ok(self.cli('info', 'modctl_test_base', user=NOBODY))
+        self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_base', user=NOBODY))
+
+    def test_only_root_may_own_the_name(self):
+        # On a bus of its own, so that the name is free: the policy alone must refuse it.
+        tmp = tempfile.mkdtemp(prefix='modctl-it-own-')
+        os.chmod(tmp, 0o755)
+        bus = Bus(tmp)
+        try:
+            other = Daemon(tmp, bus, user=NOBODY, expect_ready=False)
+            rc = other.proc.wait(TIMEOUT)
+            other.notify.close()
+            self.assertNotEqual(rc, 0)
+            self.assertIn('Failed to acquire bus name org.modctl1', other.output())
+        finally:
+            bus.stop()
+
+if __name__ == '__main__':
+    unittest.main()

@@ -33,6 +33,7 @@ typedef struct Plan {
         PlanStep *steps;
         size_t n_steps;
         char **skipped;      /* modules needed but already loaded or built in, for display */
+        bool *skipped_builtin; /* parallel to skipped: true if built in, false if loaded */
 } Plan;
 
 int plan_new(const char *request, Plan **ret);
@@ -45,7 +46,10 @@ static inline void plan_freep(Plan **p) {
 int plan_add_step(Plan *p, PlanStepKind kind, const char *name, const char *path, const char *options,
                   const char *command, size_t *ret_index);
 int plan_step_add_dep(Plan *p, size_t step, size_t dep);
+/* A module that is already loaded. */
 int plan_add_skipped(Plan *p, const char *name);
+/* A module that is built into the kernel. */
+int plan_add_skipped_builtin(Plan *p, const char *name);
 /* Index of the INSERT/REMOVE step for name, or -ENOENT. */
 int plan_find(const Plan *p, PlanStepKind kind, const char *name, size_t *ret_index);
 

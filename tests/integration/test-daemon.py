@@ -114,8 +114,17 @@ class ModctlTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=TIMEOUT)
 
     def call(self, method, signature, *args, user=None):
+        """A raw method call with busctl; its output is busctl's reply format."""
         return self.busctl('call', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', method, signature,
                            *[str(a) for a in args], user=user)
+
+    def send(self, method, *args, user=None):
+        """A raw method call with dbus-send, which prints the D-Bus error name on failure.
+        args are dbus-send typed values such as 'string:snd' or 'uint64:0'."""
+        return subprocess.run((user or []) + ['dbus-send', '--bus=' + self.bus.address, '--print-reply',
+                                              '--dest=org.modctl1', '/org/modctl1',
+                                              'org.modctl1.Manager.' + method] + list(args),
+                              capture_output=True, text=True, timeout=TIMEOUT)
 
     def loaded(self):
         r = self.cli('list', '--json')
@@ -215,7 +224,7 @@ class ModctlTest(unittest.TestCase):
 
     def test_invalid_names(self):
         for bad in ['../evil', 'a/b', 'has space', '', 'x' * 200, '..']:
-            r = self.assert_error(self.call('Load', 'sst', bad, '', 0), 'org.modctl1.Error.InvalidName')
+            r = self.assert_error(self.send('Load', 'string:' + str(bad), 'string:', 'uint64:0'), 'org.modctl1.Error.InvalidName')
             r = self.cli('load', bad)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn('Invalid module name', r.stderr)
@@ -223,19 +232,19 @@ class ModctlTest(unittest.TestCase):
         self.assert_ok(self.cli('status'))
 
     def test_unknown_module(self):
-        r = self.assert_error(self.call('Load', 'sst', 'no_such_module', '', 0), 'org.modctl1.Error.NotFound')
+        r = self.assert_error(self.send('Load', 'string:no_such_module', 'string:', 'uint64:0'), 'org.modctl1.Error.NotFound')
         self.assertIn('no_such_module', r.stderr)
         r = self.cli('load', 'no_such_module')
         self.assertEqual(r.returncode, 1)
         self.assertIn("'no_such_module'", r.stderr)
-        self.assert_error(self.call('Info', 's', 'no_such_module'), 'org.modctl1.Error.NotFound')
+        self.assert_error(self.send('Info', 'string:no_such_module'), 'org.modctl1.Error.NotFound')
 
     def test_unknown_flags(self):
-        self.assert_error(self.call('Load', 'sst', 'modctl_test_base', '', 1 << 40),
+        self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:' + str(1 << 40)),
                           'org.modctl1.Error.InvalidArgument')
 
     def test_init_failure_leaves_nothing(self):
-        r = self.assert_error(self.call('Load', 'sst', 'modctl_test_fail', '', 0), 'org.modctl1.Error.KernelRejected')
+        r = self.assert_error(self.send('Load', 'string:modctl_test_fail', 'string:', 'uint64:0'), 'org.modctl1.Error.KernelRejected')
         self.assertIn('modctl_test_fail', r.stderr)
         self.assertIn('ENODEV', r.stderr)
         self.assertEqual(self.loaded(), {})
@@ -251,10 +260,10 @@ class ModctlTest(unittest.TestCase):
 
     def test_in_use_names_holders(self):
         self.assert_ok(self.cli('load', 'modctl_test_dep'))
-        r = self.assert_error(self.call('Unload', 'st', 'modctl_test_base', 0), 'org.modctl1.Error.InUse')
+        r = self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:0'), 'org.modctl1.Error.InUse')
         self.assertIn('modctl_test_dep', r.stderr)
         self.assertIn('modctl_test_base', self.loaded())
-        self.assert_error(self.call('Unload', 'st', 'modctl_test_soft', 0), 'org.modctl1.Error.NotLoaded')
+        self.assert_error(self.send('Unload', 'string:modctl_test_soft', 'uint64:0'), 'org.modctl1.Error.NotLoaded')
 
     def test_unload_without_and_with_unused(self):
         self.assert_ok(self.cli('load', 'modctl_test_dep'))
@@ -275,7 +284,7 @@ class ModctlTest(unittest.TestCase):
     # --- authorization ---
 
     def test_unprivileged_caller(self):
-        r = self.assert_error(self.call('Load', 'sst', 'modctl_test_base', '', 0, user=NOBODY),
+        r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:0', user=NOBODY),
                               'org.freedesktop.DBus.Error.AccessDenied')
         r = self.cli('load', 'modctl_test_base', user=NOBODY)
         self.assertEqual(r.returncode, 1)

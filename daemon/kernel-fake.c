@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The fake kernel backend: module state in memory, with the semantics of the real kernel that
+ * the daemon depends on (dependencies pin their users, O_NONBLOCK removal, events for every
+ * load and unload). Used by unit tests and by the integration-test daemon. */
+
+#include <elf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel-fake.h"
+#include "kernel.h"
+#include "macro.h"
+
+#define MODINFO_MAX (1024 * 1024)
+#define MODULE_NAME_MAX 63
+
+typedef struct FakeModule {
+        char *name;
+        uint64_t size;
+        int refcount;
+        char **deps;      /* modules this one pins */
+        char **holders;   /* modules that pin this one */
+        char *params;
+        unsigned flags;
+        struct FakeModule *next;
+} FakeModule;
+
+typedef struct FakeFailure {
+        char *name;
+        int error;
+        struct FakeFailure *next;
+} FakeFailure;
+
+typedef struct FakeEvent {
+        KernelEvent event;
+        char *name;
+        struct FakeEvent *next;
+} FakeEvent;
+
+typedef struct FakeKernel {
+        Kernel base;
+
+        pthread_mutex_t lock;
+        /* Everything below is protected by lock. */
+        FakeModule *modules;      /* newest first, like /proc/modules */
+        FakeFailure *failures;
+        char **builtin;
+        size_t n_builtin;
+        unsigned insert_calls;
+        FakeEvent *queue_head, *queue_tail;
+        bool watching;
+
+        /* Only touched on the event loop (and at setup). */
+        int event_fd;
+        sd_event_source *source;
+        kernel_event_handler_t handler;
+        void *userdata;
+} FakeKernel;
+
+static const KernelOps fake_ops;
+
+static FakeKernel *fake_kernel(Kernel *k) {
+        return (FakeKernel *) k;
+}
+
+bool kernel_is_fake(Kernel *k) {
+        return k && k->ops == &fake_ops;
+}
+
+static int normalize_name(const char *name, char ret[static MODULE_NAME_MAX + 1]) {
+        size_t n;
+
+        if (!name)
+                return -EINVAL;
+        n = strlen(name);
+        if (n == 0 || n > MODULE_NAME_MAX || strchr(name, '/') || name[0] == '.')
+                return -EINVAL;
+        for (size_t i = 0; i <= n; i++)
+                ret[i] = name[i] == '-' ? '_' : name[i];
+        return 0;
+}
+
+static int strv_push(char ***l, size_t *n, const char *s) {
+        char **nl, *copy;
+
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        nl = reallocarray(*l, *n + 2, sizeof(char *));
+        if (!nl) {
+                free(copy);
+                return -ENOMEM;
+        }
+        nl[(*n)++] = copy;
+        nl[*n] = NULL;
+        *l = nl;
+        return 0;
+}
+
+static char **strv_copy(char * const *l) {
+        char **c = NULL;
+        size_t n = 0;
+
+        STRV_FOREACH(s, (char **) l)
+                if (strv_push(&c, &n, *s) < 0)
+                        return strv_free(c);
+        return c;
+}
+
+/* Splits "a,b,,c" into a strv of normalized names; NULL when empty. */
+static int split_names(const char *s, char ***ret) {
+        _cleanup_(strv_freep) char **l = NULL;
+        _cleanup_(freep) char *copy = NULL;
+        size_t n = 0;
+        char *p, *w;
+        int r;
+
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        p = copy;
+        while ((w = strsep(&p, ","))) {
+                char name[MODULE_NAME_MAX + 1];
+
+                if (w[0] == '\0')
+                        continue;
+                r = normalize_name(w, name);
+                if (r < 0)
+                        return r;
+                r = strv_push(&l, &n, name);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* ---- .modinfo from an ELF64 file ---- */
+
+static int pread_full(int fd, void *buf, size_t size, uint64_t offset) {
+        size_t done = 0;
+
+        while (done < size) {
+                ssize_t n = pread(fd, (uint8_t *) buf + done, size - done, (off_t) (offset + done));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -ENOEXEC; /* truncated file */
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+static bool range_ok(uint64_t offset, uint64_t size, uint64_t file_size) {
+        return offset <= file_size && size <= file_size - offset;
+}
+
+/* Reads the name= and depends= entries of the module's .modinfo section, the same place
+ * modinfo(8) and the kernel take them from. */
+static int read_modinfo(int fd, char **ret_name, char ***ret_depends, uint64_t *ret_size) {
+        _cleanup_(freep) Elf64_Shdr *sh = NULL;
+        _cleanup_(freep) char *shstr = NULL, *info = NULL, *name = NULL;
+        _cleanup_(strv_freep) char **depends = NULL;
+        const Elf64_Shdr *modinfo = NULL;
+        Elf64_Ehdr eh;
+        struct stat st;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+
+        r = pread_full(fd, &eh, sizeof(eh), 0);
+        if (r < 0)
+                return r;
+        if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+            eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+#else
+            eh.e_ident[EI_DATA] != ELFDATA2MSB ||
+#endif
+            eh.e_type != ET_REL || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 ||
+            eh.e_shstrndx >= eh.e_shnum ||
+            !range_ok(eh.e_shoff, (uint64_t) eh.e_shnum * sizeof(Elf64_Shdr), (uint64_t) st.st_size))
+                return -ENOEXEC;
+
+        sh = calloc(eh.e_shnum, sizeof(Elf64_Shdr));
+        if (!sh)
+                return -ENOMEM;
+        r = pread_full(fd, sh, (size_t) eh.e_shnum * sizeof(Elf64_Shdr), eh.e_shoff);
+        if (r < 0)
+                return r;
+
+        const Elf64_Shdr *strtab = &sh[eh.e_shstrndx];
+        if (strtab->sh_size == 0 || strtab->sh_size > MODINFO_MAX ||
+            !range_ok(strtab->sh_offset, strtab->sh_size, (uint64_t) st.st_size))
+                return -ENOEXEC;
+        shstr = malloc(strtab->sh_size + 1);
+        if (!shstr)
+                return -ENOMEM;
+        r = pread_full(fd, shstr, strtab->sh_size, strtab->sh_offset);
+        if (r < 0)
+                return r;
+        shstr[strtab->sh_size] = '\0';
+
+        for (size_t i = 0; i < eh.e_shnum; i++)
+                if (sh[i].sh_name < strtab->sh_size && strcmp(shstr + sh[i].sh_name, ".modinfo") == 0) {
+                        modinfo = &sh[i];
+                        break;
+                }
+        if (!modinfo || modinfo->sh_type == SHT_NOBITS || modinfo->sh_size > MODINFO_MAX ||
+            !range_ok(modinfo->sh_offset, modinfo->sh_size, (uint64_t) st.st_size))
+                return -ENOEXEC;
+
+        info = malloc(modinfo->sh_size + 1);
+        if (!info)
+                return -ENOMEM;
+        r = pread_full(fd, info, modinfo->sh_size, modinfo->sh_offset);
+        if (r < 0)
+                return r;
+        info[modinfo->sh_size] = '\0';
+
+        /* NUL-separated key=value strings, with NUL padding between some of them. */
+        for (size_t off = 0; off < modinfo->sh_size; off += strlen(info + off) + 1) {
+                const char *e = info + off;
+
+                if (strncmp(e, "name=", 5) == 0 && !name) {
+                        char n[MODULE_NAME_MAX + 1];
+
+                        r = normalize_name(e + 5, n);
+                        if (r < 0)
+                                return -ENOEXEC;
+                        name = strdup(n);
+                        if (!name)
+                                return -ENOMEM;
+                } else if (strncmp(e, "depends=", 8) == 0 && !depends) {
+                        r = split_names(e + 8, &depends);
+                        if (r == -EINVAL)
+                                return -ENOEXEC;
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret_name = TAKE_PTR(name);
+        *ret_depends = TAKE_PTR(depends);
+        *ret_size = (uint64_t) st.st_size;
+        return 0;
+}
+
+/* ---- state, all under the lock ---- */
+
+static FakeModule *find_module(FakeKernel *fk, const char *name) {
+        for (FakeModule *m = fk->modules; m; m = m->next)
+                if (strcmp(m->name, name) == 0)
+                        return m;
+        return NULL;
+}
+
+static bool is_builtin(FakeKernel *fk, const char *name) {
+        for (size_t i = 0; i < fk->n_builtin; i++)
+                if (strcmp(fk->builtin[i], name) == 0)
+                        return true;
+        return false;
+}
+
+static int find_failure(FakeKernel *fk, const char *name) {
+        for (FakeFailure *f = fk->failures; f; f = f->next)
+                if (strcmp(f->name, name) == 0)
+                        return f->error;
+        return 0;
+}
+
+static FakeModule *fake_module_free(FakeModule *m) {
+        if (!m)
+                return NULL;
+        free(m->name);
+        strv_free(m->deps);
+        strv_free(m->holders);
+        free(m->params);
+        free(m);
+        return NULL;
+}
+
+/* Queues an event for the loop. Events are only recorded while someone watches, like a
+ * netlink socket that is not open yet sees nothing. */
+static int queue_event(FakeKernel *fk, KernelEvent event, const char *name) {
+        FakeEvent *e;
+        uint64_t one = 1;
+
+        if (!fk->watching)
+                return 0;
+        e = calloc(1, sizeof(FakeEvent));
+        if (!e)
+                return -ENOMEM;
+        e->event = event;
+        e->name = strdup(name);
+        if (!e->name) {
+                free(e);
+                return -ENOMEM;
+        }
+        if (fk->queue_tail)
+                fk->queue_tail->next = e;
+        else
+                fk->queue_head = e;
+        fk->queue_tail = e;
+
+        /* Cannot fail short of a counter overflow; the event is queued either way. */
+        (void) write(fk->event_fd, &one, sizeof(one));
+        return 0;
+}
+
+static int add_module_locked(FakeKernel *fk, const char *name, char **deps, uint64_t size,
+                             const char *params, unsigned flags) {
+        FakeModule *m;
+
+        m = calloc(1, sizeof(FakeModule));
+        if (!m)
+                return -ENOMEM;
+        m->name = strdup(name);
+        m->params = strdup(params ?: "");
+        m->deps = strv_copy(deps);
+        if (!m->name || !m->params || (deps && !m->deps)) {
+                fake_module_free(m);
+                return -ENOMEM;
+        }
+        m->size = size;
+        m->flags = flags;
+
+        /* Reserve the holders slots first so that nothing can fail half way through. */
+        STRV_FOREACH(d, m->deps) {
+                FakeModule *dm = find_module(fk, *d);
+                size_t n = strv_length(dm->holders);
+                int r = strv_push(&dm->holders, &n, name);
+                if (r < 0) {
+                        /* Undo the holders added so far. */
+                        for (char **u = m->deps; u < d; u++) {
+                                FakeModule *um = find_module(fk, *u);
+                                size_t un = strv_length(um->holders);
+                                free(um->holders[un - 1]);
+                                um->holders[un - 1] = NULL;
+                        }
+                        fake_module_free(m);
+                        return r;
+                }
+        }
+        STRV_FOREACH(d, m->deps)
+                find_module(fk, *d)->refcount++;
+
+        m->next = fk->modules;
+        fk->modules = m;
+        return queue_event(fk, KERNEL_EVENT_ADD, name);
+}
+
+static void strv_remove_one(char **l, const char *s) {
+        if (!l)
+                return;
+        for (char **i = l; *i; i++)
+                if (strcmp(*i, s) == 0) {
+                        free(*i);
+                        memmove(i, i + 1, (strv_length(i + 1) + 1) * sizeof(char *));
+                        return;
+                }
+}
+
+static int remove_module_locked(FakeKernel *fk, const char *name) {
+        FakeModule **p, *m;
+
+        for (p = &fk->modules; *p; p = &(*p)->next)
+                if (strcmp((*p)->name, name) == 0)
+                        break;
+        m = *p;
+        if (!m)
+                return -ENOENT;
+        if (m->refcount < 0)
+                return -EBUSY;
+        if (m->refcount > 0 || (m->holders && m->holders[0]))
+                return -EWOULDBLOCK;
+
+        STRV_FOREACH(d, m->deps) {
+                FakeModule *dm = find_module(fk, *d);
+                if (!dm)
+                        continue;
+                if (dm->refcount > 0)
+                        dm->refcount--;
+                strv_remove_one(dm->holders, name);
+                if (dm->holders && !dm->holders[0])
+                        dm->holders = strv_free(dm->holders);
+        }
+        *p = m->next;
+        fake_module_free(m);
+        return queue_event(fk, KERNEL_EVENT_REMOVE, name);
+}
+
+/* ---- the ops ---- */
+
+static int fake_insert(Kernel *k, const char *name, int fd, const char *params, unsigned flags) {
+        FakeKernel *fk = fake_kernel(k);
+        _cleanup_(freep) char *modname = NULL;
+        _cleanup_(strv_freep) char **deps = NULL;
+        uint64_t size = 0;
+        int r;
+
+        pthread_mutex_lock(&fk->lock);
+        fk->insert_calls++;
+        pthread_mutex_unlock(&fk->lock);
+
+        /* Like 6.1: the fake cannot decompress, and says so in its decompression(). */
+        if (flags & ~(KERNEL_INSERT_IGNORE_MODVERSIONS | KERNEL_INSERT_IGNORE_VERMAGIC))
+                return -EINVAL;
+        if (fd < 0)
+                return -EBADF;
+
+        /* The file is read outside the lock: that is the slow part. */
+        r = read_modinfo(fd, &modname, &deps, &size);
+        if (r < 0)
+                return r;
+        if (!modname) {
+                char n[MODULE_NAME_MAX + 1];
+
+                if (normalize_name(name, n) < 0)
+                        return -ENOEXEC;
+                modname = strdup(n);
+                if (!modname)
+                        return -ENOMEM;
+        }
+
+        pthread_mutex_lock(&fk->lock);
+        if (find_module(fk, modname) || is_builtin(fk, modname))
+                r = -EEXIST;
+        else {
+                r = 0;
+                STRV_FOREACH(d, deps)
+                        if (!find_module(fk, *d)) {
+                                r = -ENOENT; /* "Unknown symbol" */
+                                break;
+                        }
+                if (r == 0)
+                        r = find_failure(fk, modname);
+                if (r == 0)
+                        r = add_module_locked(fk, modname, deps, size, params, flags);
+        }
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+static int fake_remove(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        int r;
+
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        r = remove_module_locked(fk, n);
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+static int fake_get_state(Kernel *k, const char *name, KernelModuleState *ret) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        int r;
+
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        if (is_builtin(fk, n))
+                *ret = KERNEL_MODULE_BUILTIN;
+        else if (find_module(fk, n))
+                *ret = KERNEL_MODULE_LIVE;
+        else
+                *ret = KERNEL_MODULE_ABSENT;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
+
+static int module_to_kernel_module(const FakeModule *m, KernelModule *ret) {
+        KernelModule km = {
+                .name = strdup(m->name),
+                .size = m->size,
+                .refcount = m->refcount,
+                .holders = strv_copy(m->holders),
+                .state = KERNEL_MODULE_LIVE,
+                .taint = strdup(""),
+        };
+
+        if (!km.name || !km.taint || (m->holders && !km.holders)) {
+                kernel_module_done(&km);
+                return -ENOMEM;
+        }
+        *ret = km;
+        return 0;
+}
+
+static int fake_get(Kernel *k, const char *name, KernelModule *ret) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        FakeModule *m;
+        int r;
+
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        m = find_module(fk, n);
+        r = m ? module_to_kernel_module(m, ret) : -ENOENT;
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+static int fake_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
+        FakeKernel *fk = fake_kernel(k);
+        KernelModule *l = NULL;
+        size_t n = 0, count = 0;
+        int r = 0;
+
+        pthread_mutex_lock(&fk->lock);
+        for (FakeModule *m = fk->modules; m; m = m->next)
+                count++;
+        if (count > 0) {
+                l = calloc(count, sizeof(KernelModule));
+                if (!l)
+                        r = -ENOMEM;
+        }
+        for (FakeModule *m = fk->modules; m && r >= 0; m = m->next) {
+                r = module_to_kernel_module(m, &l[n]);
+                if (r >= 0)
+                        n++;
+        }
+        pthread_mutex_unlock(&fk->lock);
+
+        if (r < 0) {
+                kernel_module_array_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+static const char *fake_decompression(Kernel *k) {
+        return NULL;
+}
+
+static int on_event_fd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        FakeKernel *fk = userdata;
+        FakeEvent *batch;
+        uint64_t v;
+
+        /* Reset the counter before taking the queue, so that an event queued meanwhile wakes
+         * us again rather than being left behind. */
+        (void) read(fd, &v, sizeof(v));
+
+        pthread_mutex_lock(&fk->lock);
+        batch = fk->queue_head;
+        fk->queue_head = fk->queue_tail = NULL;
+        pthread_mutex_unlock(&fk->lock);
+
+        /* Delivered without the lock: handlers may call back into the kernel. */
+        while (batch) {
+                FakeEvent *e = batch;
+
+                batch = e->next;
+                fk->handler(e->event, e->name, fk->userdata);
+                free(e->name);
+                free(e);
+        }
+        return 0;
+}
+
+static int fake_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata) {
+        FakeKernel *fk = fake_kernel(k);
+        int r;
+
+        if (!event || !handler)
+                return -EINVAL;
+        if (fk->source)
+                return -EBUSY;
+
+        fk->handler = handler;
+        fk->userdata = userdata;
+        r = sd_event_add_io(event, &fk->source, fk->event_fd, EPOLLIN, on_event_fd, fk);
+        if (r < 0) {
+                fk->handler = NULL;
+                return r;
+        }
+        (void) sd_event_source_set_description(fk->source, "kernel-fake-events");
+
+        pthread_mutex_lock(&fk->lock);
+        fk->watching = true;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
+
+static void fake_free(Kernel *k) {
+        FakeKernel *fk = fake_kernel(k);
+
+        sd_event_source_disable_unref(fk->source);
+        safe_close(fk->event_fd);
+        while (fk->modules) {
+                FakeModule *m = fk->modules;
+                fk->modules = m->next;
+                fake_module_free(m);
+        }
+        while (fk->failures) {
+                FakeFailure *f = fk->failures;
+                fk->failures = f->next;
+                free(f->name);
+                free(f);
+        }
+        while (fk->queue_head) {
+                FakeEvent *e = fk->queue_head;
+                fk->queue_head = e->next;
+                free(e->name);
+                free(e);
+        }
+        strv_free(fk->builtin);
+        pthread_mutex_destroy(&fk->lock);
+        free(fk);
+}
+
+static const KernelOps fake_ops = {
+        .backend = "fake",
+        .insert = fake_insert,
+        .remove = fake_remove,
+        .get_state = fake_get_state,
+        .get = fake_get,
+        .list = fake_list,
+        .decompression = fake_decompression,
+        .watch = fake_watch,
+        .free = fake_free,
+};
+
+/* ---- test knobs ---- */
+
+int kernel_fake_set_failure(Kernel *k, const char *name, int error) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        FakeFailure **p, *f;
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        error = -abs(error);
+
+        pthread_mutex_lock(&fk->lock);
+        for (p = &fk->failures; *p; p = &(*p)->next)
+                if (strcmp((*p)->name, n) == 0)
+                        break;
+        f = *p;
+        if (f && error == 0) {
+                *p = f->next;
+                free(f->name);
+                free(f);
+        } else if (f)
+                f->error = error;
+        else if (error != 0) {
+                f = calloc(1, sizeof(FakeFailure));
+                if (f)
+                        f->name = strdup(n);
+                if (!f || !f->name) {
+                        free(f);
+                        r = -ENOMEM;
+                } else {
+                        f->error = error;
+                        f->next = fk->failures;
+                        fk->failures = f;
+                }
+        }
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_set_builtin(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        if (find_module(fk, n))
+                r = -EEXIST;
+        else if (!is_builtin(fk, n))
+                r = strv_push(&fk->builtin, &fk->n_builtin, n);
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_insert_external(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        if (find_module(fk, n) || is_builtin(fk, n))
+                r = -EEXIST;
+        else
+                r = add_module_locked(fk, n, NULL, 0, NULL, 0);
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        FakeModule *m;
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        m = find_module(fk, n);
+        if (m)
+                m->refcount = refcount < 0 ? -1 : refcount;
+        else
+                r = -ENOENT;
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsigned *ret_flags) {
+        FakeKernel *fk = fake_kernel(k);
+        char n[MODULE_NAME_MAX + 1];
+        FakeModule *m;
+        char *p = NULL;
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        m = find_module(fk, n);
+        if (!m)
+                r = -ENOENT;
+        else if (!(p = strdup(m->params)))
+                r = -ENOMEM;
+        else if (ret_flags)
+                *ret_flags = m->flags;
+        pthread_mutex_unlock(&fk->lock);
+        if (r < 0)
+                return r;
+        if (ret_params)
+                *ret_params = p;
+        else
+                free(p);
+        return 0;
+}
+
+unsigned kernel_fake_insert_calls(Kernel *k) {
+        FakeKernel *fk = fake_kernel(k);
+        unsigned n;
+
+        if (!kernel_is_fake(k))
+                return 0;
+        pthread_mutex_lock(&fk->lock);
+        n = fk->insert_calls;
+        pthread_mutex_unlock(&fk->lock);
+        return n;
+}
+
+/* ---- construction ---- */
+
+/* MODCTL_FAKE_KERNEL_FAIL="name:errno[,name:errno...]" */
+static int apply_env_failures(Kernel *k, const char *s) {
+        _cleanup_(freep) char *copy = NULL;
+        char *p, *w;
+        int r;
+
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        p = copy;
+        while ((w = strsep(&p, ","))) {
+                char *colon, *end;
+                long e;
+
+                if (w[0] == '\0')
+                        continue;
+                colon = strrchr(w, ':');
+                if (!colon)
+                        return -EINVAL;
+                *colon = '\0';
+                errno = 0;
+                e = strtol(colon + 1, &end, 10);
+                if (errno != 0 || *end != '\0' || end == colon + 1 || e == 0 || labs(e) > 4095)
+                        return -EINVAL;
+                r = kernel_fake_set_failure(k, w, (int) e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int apply_env_list(Kernel *k, const char *s, int (*apply)(Kernel *k, const char *name)) {
+        _cleanup_(strv_freep) char **l = NULL;
+        int r;
+
+        r = split_names(s, &l);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, l) {
+                r = apply(k, *n);
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        return 0;
+}
+
+int kernel_new_fake(Kernel **ret) {
+        _cleanup_(kernel_freep) Kernel *k = NULL;
+        FakeKernel *fk;
+        const char *e;
+        int r;
+
+        fk = calloc(1, sizeof(FakeKernel));
+        if (!fk)
+                return -ENOMEM;
+        fk->base.ops = &fake_ops;
+        pthread_mutex_init(&fk->lock, NULL);
+        k = &fk->base;
+
+        fk->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fk->event_fd < 0)
+                return -errno;
+
+        e = getenv("MODCTL_FAKE_KERNEL_BUILTIN");
+        if (e) {
+                r = apply_env_list(k, e, kernel_fake_set_builtin);
+                if (r < 0)
+                        return r;
+        }
+        e = getenv("MODCTL_FAKE_KERNEL_LOADED");
+        if (e) {
+                r = apply_env_list(k, e, kernel_fake_insert_external);
+                if (r < 0)
+                        return r;
+        }
+        e = getenv("MODCTL_FAKE_KERNEL_FAIL");
+        if (e) {
+                r = apply_env_failures(k, e);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = TAKE_PTR(k);
+        return 0;
+}

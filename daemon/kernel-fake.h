@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Test-only knobs of the kernel backends (kernel.h is the interface the daemon uses).
+ *
+ * The fake backend also reads these environment variables in kernel_new_fake(), so that the
+ * integration-test daemon can be set up from outside:
+ *   MODCTL_FAKE_KERNEL_FAIL="name:errno[,name:errno...]"  insert of name fails with -errno
+ *   MODCTL_FAKE_KERNEL_BUILTIN="a,b"                      modules built into the kernel
+ *   MODCTL_FAKE_KERNEL_LOADED="a,b"                       modules loaded before we started
+ * Every knob below returns -EOPNOTSUPP when k is not the fake backend. */
+
+#include <stdbool.h>
+
+#include "kernel.h"
+
+bool kernel_is_fake(Kernel *k);
+
+/* Makes every later insert of name fail with error (negative or positive errno), as if the
+ * module's init returned it. Checked after the "already loaded" and dependency checks, like a
+ * real init. error 0 clears it. */
+int kernel_fake_set_failure(Kernel *k, const char *name, int error);
+
+/* Marks name as built in: get_state says BUILTIN, insert says -EEXIST, list does not show it. */
+int kernel_fake_set_builtin(Kernel *k, const char *name);
+
+/* Simulates a load by another tool (no file, no dependencies). Emits ADD like any load. */
+int kernel_fake_insert_external(Kernel *k, const char *name);
+
+/* Sets the refcount of a loaded module, e.g. to simulate an open device; -1 makes it permanent
+ * (remove then fails with -EBUSY, like a module without an exit function). */
+int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount);
+
+/* The params and flags the loaded module name was inserted with; *ret_params is "" when none. */
+int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsigned *ret_flags);
+
+/* How many times insert was called, successful or not. */
+unsigned kernel_fake_insert_calls(Kernel *k);
+
+/* The real backend, reading /proc and /sys below root instead of "/" (root may be NULL).
+ * insert and remove still go to the running kernel. */
+int kernel_new_real_at(const char *root, Kernel **ret);

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "kernel.h"
+#include "macro.h"
+#include "module-file.h"
+
+#define CHUNK (128 * 1024)
+/* The kernel reads at most INT_MAX bytes; real modules are at most a few tens of MiB. */
+#define MODULE_FILE_MAX ((uint64_t) 1024 * 1024 * 1024)
+
+typedef enum Compression {
+        COMPRESSION_NONE,
+        COMPRESSION_XZ,
+        COMPRESSION_ZSTD,
+        COMPRESSION_GZIP,
+        _COMPRESSION_MAX,
+} Compression;
+
+/* Spelled as /sys/module/compression spells them. */
+static const char * const compression_names[_COMPRESSION_MAX] = {
+        [COMPRESSION_XZ] = "xz",
+        [COMPRESSION_ZSTD] = "zstd",
+        [COMPRESSION_GZIP] = "gzip",
+};
+
+static Compression compression_from_magic(const uint8_t *b, size_t n) {
+        if (n >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
+                return COMPRESSION_XZ;
+        if (n >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)
+                return COMPRESSION_ZSTD;
+        if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+                return COMPRESSION_GZIP;
+        return COMPRESSION_NONE;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static bool path_claims_compression(const char *path) {
+        return has_suffix(path, ".xz") || has_suffix(path, ".zst") || has_suffix(path, ".gz");
+}
+
+typedef struct Sink {
+        int fd;
+        uint64_t written;
+} Sink;
+
+static int sink_write(Sink *s, const uint8_t *p, size_t n) {
+        if (n > MODULE_FILE_MAX - s->written)
+                return -EFBIG;
+        s->written += n;
+        while (n > 0) {
+                ssize_t k = write(s->fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+static ssize_t read_chunk(int fd, uint8_t *buf, size_t size) {
+        for (;;) {
+                ssize_t n = read(fd, buf, size);
+                if (n >= 0 || errno != EINTR)
+                        return n < 0 ? -errno : n;
+        }
+}
+
+static int decompress_xz(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
+        lzma_stream s = LZMA_STREAM_INIT;
+        lzma_action action = LZMA_RUN;
+        lzma_ret lr;
+        int r = 0;
+
+        lr = lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED);
+        if (lr != LZMA_OK)
+                return lr == LZMA_MEM_ERROR ? -ENOMEM : -EIO;
+
+        s.next_out = obuf;
+        s.avail_out = CHUNK;
+        for (;;) {
+                if (s.avail_in == 0 && action == LZMA_RUN) {
+                        ssize_t n = read_chunk(in, ibuf, CHUNK);
+                        if (n < 0) {
+                                r = (int) n;
+                                break;
+                        }
+                        if (n == 0)
+                                action = LZMA_FINISH;
+                        s.next_in = ibuf;
+                        s.avail_in = (size_t) n;
+                }
+
+                lr = lzma_code(&s, action);
+                if (s.avail_out == 0 || lr == LZMA_STREAM_END) {
+                        r = sink_write(out, obuf, CHUNK - s.avail_out);
+                        if (r < 0)
+                                break;
+                        s.next_out = obuf;
+                        s.avail_out = CHUNK;
+                }
+                if (lr == LZMA_STREAM_END)
+                        break;
+                if (lr != LZMA_OK) {
+                        /* DATA, FORMAT, OPTIONS and BUF (truncated) errors all mean bad input. */
+                        r = lr == LZMA_MEM_ERROR || lr == LZMA_MEMLIMIT_ERROR ? -ENOMEM : -EBADMSG;
+                        break;
+                }
+        }
+        lzma_end(&s);
+        return r;
+}
+
+static int decompress_zstd(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
+        ZSTD_DStream *d;
+        size_t last = 1; /* non-zero: no complete frame yet */
+        int r = 0;
+
+        d = ZSTD_createDStream();
+        if (!d)
+                return -ENOMEM;
+        if (ZSTD_isError(ZSTD_initDStream(d))) {
+                ZSTD_freeDStream(d);
+                return -EIO;
+        }
+
+        for (;;) {
+                ssize_t n = read_chunk(in, ibuf, CHUNK);
+                if (n < 0) {
+                        r = (int) n;
+                        break;
+                }
+                if (n == 0)
+                        break;
+
+                ZSTD_inBuffer ib = { ibuf, (size_t) n, 0 };
+                /* zstd keeps the last byte of a frame until it has flushed all of its output,
+                 * so consuming all input is enough to get all output. */
+                while (ib.pos < ib.size) {
+                        ZSTD_outBuffer ob = { obuf, CHUNK, 0 };
+
+                        last = ZSTD_decompressStream(d, &ob, &ib);
+                        if (ZSTD_isError(last)) {
+                                r = ZSTD_getErrorCode(last) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
+                                goto finish;
+                        }
+                        r = sink_write(out, obuf, ob.pos);
+                        if (r < 0)
+                                goto finish;
+                }
+        }
+        if (r == 0 && last != 0)
+                r = -EBADMSG; /* truncated frame */
+finish:
+        ZSTD_freeDStream(d);
+        return r;
+}
+
+static int decompress_gzip(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
+        z_stream z = {};
+        bool eof = false, ended = false;
+        int r = 0, zr;
+
+        zr = inflateInit2(&z, 16 + MAX_WBITS); /* gzip wrapper only */
+        if (zr != Z_OK)
+                return zr == Z_MEM_ERROR ? -ENOMEM : -EIO;
+
+        for (;;) {
+                if (z.avail_in == 0 && !eof) {
+                        ssize_t n = read_chunk(in, ibuf, CHUNK);
+                        if (n < 0) {
+                                r = (int) n;
+                                break;
+                        }
+                        eof = n == 0;
+                        z.next_in = ibuf;
+                        z.avail_in = (uInt) n;
+                }
+                if (ended) {
+                        if (z.avail_in == 0) {
+                                if (eof)
+                                        break;
+                                continue;
+                        }
+                        /* Another gzip member follows, as gzip(1) allows. */
+                        if (inflateReset(&z) != Z_OK) {
+                                r = -EIO;
+                                break;
+                        }
+                        ended = false;
+                }
+
+                z.next_out = obuf;
+                z.avail_out = CHUNK;
+                zr = inflate(&z, Z_NO_FLUSH);
+                if (zr == Z_STREAM_END)
+                        ended = true;
+                else if (zr == Z_BUF_ERROR) {
+                        /* No progress possible: fine if more input is coming, truncation if not. */
+                        if (eof) {
+                                r = -EBADMSG;
+                                break;
+                        }
+                } else if (zr == Z_MEM_ERROR) {
+                        r = -ENOMEM;
+                        break;
+                } else if (zr != Z_OK) {
+                        r = -EBADMSG;
+                        break;
+                }
+                r = sink_write(out, obuf, CHUNK - z.avail_out);
+                if (r < 0)
+                        break;
+        }
+        inflateEnd(&z);
+        return r;
+}
+
+/* Decompresses in into a sealed memfd that nobody can change between the checks that policy
+ * makes on its content and the insertion. */
+static int decompress_to_memfd(int in, Compression c, int *ret) {
+        _cleanup_(closep) int memfd = -EBADF;
+        _cleanup_(freep) uint8_t *ibuf = NULL, *obuf = NULL;
+        char proc[64];
+        Sink sink;
+        int r, ro;
+
+        ibuf = malloc(CHUNK);
+        obuf = malloc(CHUNK);
+        if (!ibuf || !obuf)
+                return -ENOMEM;
+
+        memfd = memfd_create("modctl-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (memfd < 0)
+                return -errno;
+        sink = (Sink) { .fd = memfd };
+
+        switch (c) {
+        case COMPRESSION_XZ:
+                r = decompress_xz(in, &sink, ibuf, obuf);
+                break;
+        case COMPRESSION_ZSTD:
+                r = decompress_zstd(in, &sink, ibuf, obuf);
+                break;
+        case COMPRESSION_GZIP:
+                r = decompress_gzip(in, &sink, ibuf, obuf);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        if (r < 0)
+                return r;
+
+        if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        if (lseek(memfd, 0, SEEK_SET) < 0)
+                return -errno;
+
+        /* finit_module() refuses files that are open for writing (ETXTBSY); hand over a
+         * read-only descriptor of the same memfd. Without /proc the sealed one has to do. */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", memfd);
+        ro = open(proc, O_RDONLY | O_CLOEXEC);
+        if (ro >= 0) {
+                *ret = ro;
+                return 0;
+        }
+        *ret = TAKE_FD(memfd);
+        return 0;
+}
+
+int module_file_open(const char *path, const char *kernel_decompression, int *ret_fd,
+                     unsigned *ret_insert_flags) {
+        _cleanup_(closep) int fd = -EBADF;
+        uint8_t magic[6];
+        struct stat st;
+        Compression c;
+        ssize_t n;
+        int r;
+
+        if (!path || !ret_fd || !ret_insert_flags)
+                return -EINVAL;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+
+        do
+                n = pread(fd, magic, sizeof(magic), 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+
+        /* The magic decides. A compressed suffix on something that is neither compressed nor
+         * ELF is a damaged file; anything else unknown is for the kernel to reject. */
+        c = compression_from_magic(magic, (size_t) n);
+        if (c == COMPRESSION_NONE) {
+                bool elf = n >= 4 && memcmp(magic, "" "ELF", 4) == 0;
+
+                if (!elf && path_claims_compression(path))
+                        return -EBADMSG;
+                *ret_fd = TAKE_FD(fd);
+                *ret_insert_flags = 0;
+                return 0;
+        }
+
+        if (kernel_decompression && strcmp(kernel_decompression, compression_names[c]) == 0) {
+                *ret_fd = TAKE_FD(fd);
+                *ret_insert_flags = KERNEL_INSERT_COMPRESSED_FILE;
+                return 0;
+        }
+
+        int memfd = -EBADF;
+        r = decompress_to_memfd(fd, c, &memfd);
+        if (r < 0)
+                return r;
+        *ret_fd = memfd;
+        *ret_insert_flags = 0;
+        return 0;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Opening a module file for kernel_insert(). Compressed modules (.ko.xz, .ko.zst, .ko.gz,
+ * recognized by their magic bytes) are handed to the kernel as they are when it can
+ * decompress that algorithm itself, and are otherwise decompressed here into a sealed memfd.
+ * Never logs. */
+
+/* Opens path and returns an fd to pass to kernel_insert() with *ret_insert_flags.
+ * kernel_decompression is what kernel_decompression() says (may be NULL); pass NULL to always
+ * get the uncompressed bytes (e.g. to read the module's signature). Errors: -errno from
+ * open(), -EBADMSG for malformed compressed data or a compressed suffix without matching
+ * magic, -EFBIG when the decompressed module is implausibly large, -ENOMEM. */
+int module_file_open(const char *path, const char *kernel_decompression, int *ret_fd,
+                     unsigned *ret_insert_flags);

@@ -1,0 +1,1237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <libkmod.h>
+
+#include "log.h"
+#include "modctl-bus.h"
+#include "resolver.h"
+#include "strv.h"
+
+struct Resolver {
+        struct kmod_ctx *ctx;
+        char *modules_dir;      /* as configured; NULL: libkmod's default */
+        char **config_paths;    /* as configured; NULL: libkmod's defaults */
+        char *kernel_cmdline;   /* the override, or NULL */
+        char *proc_cmdline;     /* with an override: what libkmod read, to take its options out again */
+        char *kernel_release;
+        bool resources_loaded;
+};
+
+static void kmod_module_unrefp(struct kmod_module **m) {
+        if (*m)
+                kmod_module_unref(*m);
+}
+
+static void kmod_module_unref_listp(struct kmod_list **l) {
+        if (*l)
+                kmod_module_unref_list(*l);
+}
+
+static void kmod_module_info_free_listp(struct kmod_list **l) {
+        if (*l)
+                kmod_module_info_free_list(*l);
+}
+
+/* ---- names ---- */
+
+bool module_name_is_valid(const char *name) {
+        size_t n;
+
+        if (!name || name[0] == '\0' || name[0] == '-')
+                return false;
+
+        n = strlen(name);
+        if (n > 127)
+                return false;
+
+        for (size_t i = 0; i < n; i++)
+                /* Printable ASCII without the space; this also excludes every other whitespace. */
+                if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+                        return false;
+
+        return !strstr(name, "..");
+}
+
+char *module_name_normalize(const char *name) {
+        char *s = strdup(name);
+
+        if (!s)
+                return NULL;
+        for (char *p = s; *p; p++)
+                if (*p == '-')
+                        *p = '_';
+        return s;
+}
+
+/* ---- kernel command line ---- */
+
+static bool is_cmdline_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* The "param[=value]" entries of cmdline for module modname, as libkmod reads them from
+ * /proc/cmdline: "mod.param=value" words, where double quotes group spaces, and a word quoted as
+ * a whole ("mod.param=a b") comes back as param="a b". Joined by spaces; NULL when none. */
+static int cmdline_options_for(const char *cmdline, const char *modname, char **ret) {
+        _cleanup_(strv_freep) char **opts = NULL;
+        const char *p = cmdline;
+        int r;
+
+        while (p && *p) {
+                _cleanup_free_ char *word = NULL, *mod = NULL, *opt = NULL;
+                const char *start, *dot, *eq, *body, *end;
+                bool quoted = false, whole = false;
+                size_t len;
+
+                while (is_cmdline_space(*p))
+                        p++;
+                if (!*p)
+                        break;
+
+                start = p;
+                for (; *p && (quoted || !is_cmdline_space(*p)); p++)
+                        if (*p == '"')
+                                quoted = !quoted;
+                len = (size_t) (p - start);
+
+                body = start;
+                end = start + len;
+                if (len >= 2 && start[0] == '"' && end[-1] == '"') {
+                        whole = true;
+                        body++;
+                        end--;
+                }
+
+                word = strndup(body, (size_t) (end - body));
+                if (!word)
+                        return -ENOMEM;
+
+                /* Module name: up to the first '.', without '=' or quotes. */
+                dot = strchr(word, '.');
+                if (!dot || dot == word)
+                        continue;
+                eq = strchr(word, '=');
+                if (eq && eq < dot)
+                        continue;
+                if (memchr(word, '"', (size_t) (dot - word)))
+                        continue;
+                /* Parameter name: no further '.' and no quotes before the value. */
+                if (memchr(dot + 1, '.', eq ? (size_t) (eq - dot - 1) : strlen(dot + 1)) ||
+                    memchr(dot + 1, '"', eq ? (size_t) (eq - dot - 1) : strlen(dot + 1)))
+                        continue;
+                if (dot[1] == '\0' || dot + 1 == eq)
+                        continue;
+
+                mod = strndup(word, (size_t) (dot - word));
+                if (!mod)
+                        return -ENOMEM;
+                for (char *c = mod; *c; c++)
+                        if (*c == '-')
+                                *c = '_';
+                if (strcmp(mod, modname) != 0)
+                        continue;
+
+                if (whole && eq)
+                        r = asprintf(&opt, "%.*s\"%s\"", (int) (eq - dot), dot + 1, eq + 1);
+                else
+                        r = asprintf(&opt, "%s", dot + 1);
+                if (r < 0)
+                        return -ENOMEM;
+
+                r = strv_push(&opts, opt);
+                if (r < 0)
+                        return r;
+                opt = NULL;
+        }
+
+        if (!opts) {
+                *ret = NULL;
+                return 0;
+        }
+
+        *ret = strv_join(opts, " ");
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int read_proc_cmdline(char **ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char *line = NULL;
+        size_t n = 0;
+
+        f = fopen("/proc/cmdline", "re");
+        if (!f) {
+                /* libkmod reads nothing either, then. */
+                *ret = NULL;
+                return 0;
+        }
+        if (getline(&line, &n, f) < 0) {
+                free(line);
+                *ret = NULL;
+                return 0;
+        }
+        *ret = line;
+        return 0;
+}
+
+/* ---- the libkmod context ---- */
+
+static void resolver_kmod_log(void *data, int priority, const char *file, int line, const char *fn,
+                              const char *format, va_list args) {
+        _cleanup_free_ char *msg = NULL;
+        size_t n;
+
+        if (vasprintf(&msg, format, args) < 0)
+                return;
+        n = strlen(msg);
+        while (n > 0 && msg[n - 1] == '\n')
+                msg[--n] = '\0';
+
+        log_internal(priority, 0, "libkmod: %s", msg);
+}
+
+static int resolver_open_ctx(Resolver *r, struct kmod_ctx **ret) {
+        struct kmod_ctx *ctx;
+
+        ctx = kmod_new(r->modules_dir, (const char *const *) r->config_paths);
+        if (!ctx)
+                return -ENOMEM;
+
+        kmod_set_log_fn(ctx, resolver_kmod_log, r);
+        /* libkmod's info messages are about its own contexts and files: noise unless debugging. */
+        kmod_set_log_priority(ctx, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
+
+        /* Without indexes (no depmod run, or no such directory) libkmod still works, it just
+         * finds nothing: every lookup then fails with a message naming the directory. A daemon
+         * that can still list and unload is more useful than none, and refresh retries. */
+        r->resources_loaded = kmod_load_resources(ctx) >= 0;
+
+        *ret = ctx;
+        return 0;
+}
+
+static int resolver_set_release(Resolver *r) {
+        const char *dir = kmod_get_dirname(r->ctx), *slash;
+        char *release;
+
+        if (!dir)
+                return -EIO;
+        slash = strrchr(dir, '/');
+        release = strdup(slash ? slash + 1 : dir);
+        if (!release)
+                return -ENOMEM;
+
+        free(r->kernel_release);
+        r->kernel_release = release;
+        return 0;
+}
+
+static int strv_copy(const char *const *l, char ***ret) {
+        _cleanup_(strv_freep) char **c = NULL;
+        int k;
+
+        c = calloc(1, sizeof(char *));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; l && l[i]; i++) {
+                k = strv_extend(&c, l[i]);
+                if (k < 0)
+                        return k;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int resolver_new(const ResolverConfig *config, Resolver **ret) {
+        _cleanup_(resolver_freep) Resolver *r = NULL;
+        int k;
+
+        r = calloc(1, sizeof(Resolver));
+        if (!r)
+                return -ENOMEM;
+
+        if (config && config->modules_dir) {
+                r->modules_dir = strdup(config->modules_dir);
+                if (!r->modules_dir)
+                        return -ENOMEM;
+        }
+        if (config && config->config_paths) {
+                k = strv_copy(config->config_paths, &r->config_paths);
+                if (k < 0)
+                        return k;
+        }
+        if (config && config->kernel_cmdline) {
+                r->kernel_cmdline = strdup(config->kernel_cmdline);
+                if (!r->kernel_cmdline)
+                        return -ENOMEM;
+        }
+
+        k = resolver_open_ctx(r, &r->ctx);
+        if (k < 0)
+                return k;
+
+        /* libkmod appends the mod.param= options of /proc/cmdline to those of modprobe.d. With
+         * an override we must take exactly those out again, so read what it read. */
+        if (r->kernel_cmdline) {
+                k = read_proc_cmdline(&r->proc_cmdline);
+                if (k < 0)
+                        return k;
+        }
+
+        k = resolver_set_release(r);
+        if (k < 0)
+                return k;
+
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+Resolver *resolver_free(Resolver *r) {
+        if (!r)
+                return NULL;
+
+        if (r->ctx)
+                kmod_unref(r->ctx);
+        free(r->modules_dir);
+        strv_free(r->config_paths);
+        free(r->kernel_cmdline);
+        free(r->proc_cmdline);
+        free(r->kernel_release);
+        free(r);
+        return NULL;
+}
+
+int resolver_refresh(Resolver *r) {
+        struct kmod_ctx *ctx;
+        int k;
+
+        if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK)
+                return 0;
+
+        /* Indexes or configuration changed. A new context covers both cases (MUST_RELOAD and
+         * MUST_RECREATE), and the old one stays in use if this fails. */
+        k = resolver_open_ctx(r, &ctx);
+        if (k < 0)
+                return k;
+
+        kmod_unref(r->ctx);
+        r->ctx = ctx;
+
+        if (r->kernel_cmdline) {
+                free(r->proc_cmdline);
+                r->proc_cmdline = NULL;
+                (void) read_proc_cmdline(&r->proc_cmdline);
+        }
+
+        k = resolver_set_release(r);
+        if (k < 0)
+                return k;
+        return 1;
+}
+
+const char *resolver_kernel_release(Resolver *r) {
+        return r ? r->kernel_release : NULL;
+}
+
+/* ---- lookups shared by load, unload and info ---- */
+
+static bool module_is_builtin(Resolver *r, struct kmod_module *mod) {
+        _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+
+        if (kmod_module_get_path(mod))
+                return false;
+
+        /* Without a modules.dep entry, a name lookup can only succeed through the builtin
+         * indexes (modules.builtin, modules.builtin.modinfo). */
+        if (kmod_module_new_from_name_lookup(r->ctx, kmod_module_get_name(mod), &m) < 0 || !m)
+                return false;
+        return !kmod_module_get_path(m);
+}
+
+static KernelModuleState kernel_state(Kernel *k, const char *name) {
+        KernelModuleState s;
+
+        if (!k || kernel_get_state(k, name, &s) < 0)
+                return KERNEL_MODULE_ABSENT;
+        return s;
+}
+
+static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure *failure) {
+        struct kmod_list *list = NULL;
+        int k;
+
+        k = kmod_module_new_from_lookup(r->ctx, name, &list);
+        if (k == -EINVAL)
+                return failure_set(failure, -FAILURE_INVALID_NAME,
+                                   "Invalid module name '%s': it is not a valid alias pattern.", name);
+        if (k < 0)
+                return failure_set(failure, k == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                                   "Failed to look up module '%s' in %s: %s.", name,
+                                   kmod_get_dirname(r->ctx), strerror(-k));
+        if (!list)
+                return failure_set(failure, -FAILURE_NOT_FOUND,
+                                   "Module '%s' not found: no module or alias of that name in %s.", name,
+                                   kmod_get_dirname(r->ctx));
+
+        *ret = list;
+        return 0;
+}
+
+/* Name or alias to modules, with modprobe's blacklist rule: blacklist entries only hide modules
+ * found through an alias, never a module asked for by its own name. */
+static int lookup_for_load(Resolver *r, const char *name, struct kmod_list **ret, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL, *allowed = NULL;
+        _cleanup_free_ char *normalized = NULL, *names = NULL;
+        _cleanup_(strv_freep) char **blacklisted = NULL;
+        struct kmod_list *l;
+        int k;
+
+        k = lookup(r, name, &list, failure);
+        if (k < 0)
+                return k;
+
+        normalized = module_name_normalize(name);
+        if (!normalized)
+                return -ENOMEM;
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                if (strcmp(kmod_module_get_name(m), normalized) == 0) {
+                        *ret = TAKE_PTR(list);
+                        return 0;
+                }
+        }
+
+        k = kmod_module_apply_filter(r->ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
+        if (k < 0)
+                return k;
+        if (allowed) {
+                *ret = TAKE_PTR(allowed);
+                return 0;
+        }
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                k = strv_extend(&blacklisted, kmod_module_get_name(m));
+                if (k < 0)
+                        return k;
+        }
+        names = strv_join(blacklisted, ", ");
+        if (!names)
+                return -ENOMEM;
+
+        return failure_set(failure, -FAILURE_NOT_FOUND,
+                           "Module '%s' not found: it is an alias of %s, which modprobe.d blacklists.",
+                           name, names);
+}
+
+/* ---- load planning ---- */
+
+typedef enum VisitState {
+        VISIT_IN_PROGRESS,
+        VISIT_DONE,
+} VisitState;
+
+typedef struct Visit {
+        struct kmod_module *mod;
+        VisitState state;
+        bool has_step;
+        size_t step;
+} Visit;
+
+typedef struct PostSoftdep {
+        struct kmod_module *mod;
+        size_t after;           /* the step it comes after */
+} PostSoftdep;
+
+typedef struct Walk {
+        Resolver *r;
+        Kernel *kernel;
+        Plan *plan;
+        Failure *failure;
+        uint64_t flags;
+        const char *params;
+        char **targets;         /* what the request resolved to: these get params */
+        const char *request;
+
+        Visit *visits;
+        size_t n_visits;
+        char **stack;           /* modules being visited, outermost first, for cycle messages */
+        PostSoftdep *posts;
+        size_t n_posts;
+} Walk;
+
+static void walk_done(Walk *w) {
+        for (size_t i = 0; i < w->n_visits; i++)
+                kmod_module_unref(w->visits[i].mod);
+        free(w->visits);
+        for (size_t i = 0; i < w->n_posts; i++)
+                kmod_module_unref(w->posts[i].mod);
+        free(w->posts);
+        strv_free(w->stack);
+        strv_free(w->targets);
+}
+
+static Visit *walk_find(Walk *w, const char *name) {
+        for (size_t i = 0; i < w->n_visits; i++)
+                if (strcmp(kmod_module_get_name(w->visits[i].mod), name) == 0)
+                        return &w->visits[i];
+        return NULL;
+}
+
+static int walk_add_visit(Walk *w, struct kmod_module *mod, size_t *ret) {
+        Visit *v = realloc(w->visits, sizeof(Visit) * (w->n_visits + 1));
+
+        if (!v)
+                return -ENOMEM;
+        w->visits = v;
+        w->visits[w->n_visits] = (Visit) { .mod = kmod_module_ref(mod), .state = VISIT_IN_PROGRESS };
+        *ret = w->n_visits++;
+        return 0;
+}
+
+static int walk_queue_post(Walk *w, struct kmod_module *mod, size_t after) {
+        PostSoftdep *p = realloc(w->posts, sizeof(PostSoftdep) * (w->n_posts + 1));
+
+        if (!p)
+                return -ENOMEM;
+        w->posts = p;
+        w->posts[w->n_posts++] = (PostSoftdep) { .mod = kmod_module_ref(mod), .after = after };
+        return 0;
+}
+
+static int walk_cycle(Walk *w, const char *name) {
+        _cleanup_free_ char *chain = NULL;
+        _cleanup_(strv_freep) char **cycle = NULL;
+        size_t n = strv_length(w->stack), start = 0;
+        int k;
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(w->stack[i], name) == 0) {
+                        start = i;
+                        break;
+                }
+        for (size_t i = start; i < n; i++) {
+                k = strv_extend(&cycle, w->stack[i]);
+                if (k < 0)
+                        return k;
+        }
+        k = strv_extend(&cycle, name);
+        if (k < 0)
+                return k;
+
+        chain = strv_join(cycle, " -> ");
+        if (!chain)
+                return -ENOMEM;
+
+        return failure_set(w->failure, -FAILURE_DEPENDENCY_CYCLE,
+                           "Module '%s' cannot be loaded: its dependencies form a cycle (%s).",
+                           w->request, chain);
+}
+
+/* A module reached first as an optional softdep and later as a hard requirement becomes
+ * required, together with its hard dependencies (modules.dep lists them all, transitively). */
+static void walk_make_required(Walk *w, Visit *v) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL;
+        struct kmod_list *l;
+
+        if (!v->has_step || !w->plan->steps[v->step].optional)
+                return;
+        w->plan->steps[v->step].optional = false;
+
+        deps = kmod_module_get_dependencies(v->mod);
+        kmod_list_foreach(l, deps) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                Visit *d = walk_find(w, kmod_module_get_name(m));
+
+                if (d && d->has_step)
+                        w->plan->steps[d->step].optional = false;
+        }
+}
+
+static int append_option(char **opts, const char *more) {
+        char *n;
+
+        if (!more || !more[0])
+                return 0;
+        if (!*opts || !(*opts)[0]) {
+                n = strdup(more);
+        } else if (asprintf(&n, "%s %s", *opts, more) < 0)
+                n = NULL;
+        if (!n)
+                return -ENOMEM;
+        free(*opts);
+        *opts = n;
+        return 0;
+}
+
+/* modprobe.d options, then the kernel command line's mod.param=, then the caller's params. */
+static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **ret) {
+        _cleanup_free_ char *opts = NULL, *theirs = NULL, *ours = NULL;
+        const char *name = kmod_module_get_name(mod), *config = kmod_module_get_options(mod);
+        int k;
+
+        if (config) {
+                opts = strdup(config);
+                if (!opts)
+                        return -ENOMEM;
+        }
+
+        if (w->r->kernel_cmdline) {
+                /* libkmod already appended /proc/cmdline's options: cut them off, then add the
+                 * override's. */
+                k = cmdline_options_for(w->r->proc_cmdline, name, &theirs);
+                if (k < 0)
+                        return k;
+                if (opts && theirs) {
+                        size_t n = strlen(opts), t = strlen(theirs);
+
+                        if (n == t && strcmp(opts, theirs) == 0)
+                                opts[0] = '\0';
+                        else if (n > t && opts[n - t - 1] == ' ' && strcmp(opts + n - t, theirs) == 0)
+                                opts[n - t - 1] = '\0';
+                }
+
+                k = cmdline_options_for(w->r->kernel_cmdline, name, &ours);
+                if (k < 0)
+                        return k;
+                k = append_option(&opts, ours);
+                if (k < 0)
+                        return k;
+        }
+
+        if (target) {
+                k = append_option(&opts, w->params);
+                if (k < 0)
+                        return k;
+        }
+
+        *ret = TAKE_PTR(opts);
+        return 0;
+}
+
+/* Substitute every $CMDLINE_OPTS, like modprobe. */
+static int expand_command(const char *command, const char *options, char **ret) {
+        static const char var[] = "$CMDLINE_OPTS";
+        _cleanup_free_ char *s = NULL;
+        const char *p = command, *q;
+        size_t len = 0;
+        FILE *f;
+
+        f = open_memstream(&s, &len);
+        if (!f)
+                return -ENOMEM;
+        while ((q = strstr(p, var))) {
+                fwrite(p, 1, (size_t) (q - p), f);
+                fputs(strempty(options), f);
+                p = q + strlen(var);
+        }
+        fputs(p, f);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret);
+
+static int walk_visit_list(Walk *w, struct kmod_list *list, bool optional, size_t **deps, size_t *n_deps) {
+        struct kmod_list *l;
+        int k;
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                Visit *v;
+                size_t *d;
+
+                k = walk_visit(w, m, optional, &v);
+                if (k < 0)
+                        return k;
+                if (!v || !v->has_step)
+                        continue;
+
+                d = realloc(*deps, sizeof(size_t) * (*n_deps + 1));
+                if (!d)
+                        return -ENOMEM;
+                *deps = d;
+                (*deps)[(*n_deps)++] = v->step;
+        }
+        return 0;
+}
+
+/* Depth first: hard dependencies, then pre softdeps, then the module; post softdeps are queued
+ * and visited once the request's own tree is complete, so that they never look like cycles. */
+static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL, *pre = NULL, *post = NULL;
+        _cleanup_free_ char *options = NULL, *command = NULL;
+        _cleanup_free_ size_t *dep_steps = NULL;
+        const char *name = kmod_module_get_name(mod), *path, *install;
+        size_t n_dep_steps = 0, vi, step;
+        KernelModuleState state;
+        bool target;
+        struct kmod_list *l;
+        Visit *v;
+        int k;
+
+        v = walk_find(w, name);
+        if (v) {
+                if (v->state == VISIT_IN_PROGRESS)
+                        return walk_cycle(w, name);
+                if (!optional)
+                        walk_make_required(w, v);
+                *ret = v;
+                return 0;
+        }
+
+        k = walk_add_visit(w, mod, &vi);
+        if (k < 0)
+                return k;
+        k = strv_extend(&w->stack, name);
+        if (k < 0)
+                return k;
+
+        target = strv_contains(w->targets, name);
+        state = kernel_state(w->kernel, name);
+        path = kmod_module_get_path(mod);
+
+        if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING) {
+                k = plan_add_skipped(w->plan, name);
+                goto finish;
+        }
+        if (state == KERNEL_MODULE_BUILTIN || (!path && module_is_builtin(w->r, mod))) {
+                k = plan_add_skipped_builtin(w->plan, name);
+                goto finish;
+        }
+
+        install = kmod_module_get_install_commands(mod);
+        /* Like modprobe --ignore-install: only the requested module's command is ignored. */
+        if (install && target && (w->flags & MODCTL_LOAD_IGNORE_COMMANDS))
+                install = NULL;
+
+        if (!path && !install) {
+                if (optional) {
+                        /* A softdep on something that does not exist is not an error for modprobe. */
+                        k = 0;
+                        goto finish;
+                }
+                if (target)
+                        k = failure_set(w->failure, -FAILURE_NOT_FOUND,
+                                        "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
+                                        name, w->request, kmod_get_dirname(w->r->ctx));
+                else
+                        k = failure_set(w->failure, -FAILURE_BAD_MODULE,
+                                        "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
+                                        w->request, name, kmod_get_dirname(w->r->ctx));
+                goto finish;
+        }
+
+        deps = kmod_module_get_dependencies(mod);
+        k = walk_visit_list(w, deps, optional, &dep_steps, &n_dep_steps);
+        if (k < 0)
+                goto finish;
+
+        k = kmod_module_get_softdeps(mod, &pre, &post);
+        if (k < 0) {
+                k = failure_set(w->failure, -FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
+                                name, strerror(-k));
+                goto finish;
+        }
+        k = walk_visit_list(w, pre, true, &dep_steps, &n_dep_steps);
+        if (k < 0)
+                goto finish;
+
+        k = walk_options(w, mod, target, &options);
+        if (k < 0)
+                goto finish;
+
+        if (install) {
+                k = expand_command(install, options, &command);
+                if (k < 0)
+                        goto finish;
+                k = plan_add_step(w->plan, PLAN_STEP_COMMAND, name, path, options, command, &step);
+        } else
+                k = plan_add_step(w->plan, PLAN_STEP_INSERT, name, path, options, NULL, &step);
+        if (k < 0)
+                goto finish;
+        w->plan->steps[step].optional = optional;
+
+        for (size_t i = 0; i < n_dep_steps; i++) {
+                k = plan_step_add_dep(w->plan, step, dep_steps[i]);
+                if (k < 0)
+                        goto finish;
+        }
+
+        kmod_list_foreach(l, post) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                k = walk_queue_post(w, m, step);
+                if (k < 0)
+                        goto finish;
+        }
+
+        w->visits[vi].has_step = true;
+        w->visits[vi].step = step;
+
+finish:
+        if (k < 0)
+                return k;
+
+        /* visits may have moved while the dependencies were visited. */
+        v = &w->visits[vi];
+        v->state = VISIT_DONE;
+        free(w->stack[strv_length(w->stack) - 1]);
+        w->stack[strv_length(w->stack) - 1] = NULL;
+        *ret = v;
+        return 0;
+}
+
+static int walk_posts(Walk *w) {
+        /* Visiting a post softdep may queue more; n_posts grows while we go. */
+        for (size_t i = 0; i < w->n_posts; i++) {
+                struct kmod_module *m = w->posts[i].mod;
+                size_t after = w->posts[i].after;
+                Visit *v;
+                int k;
+
+                k = walk_visit(w, m, true, &v);
+                if (k < 0)
+                        return k;
+                if (v && v->has_step && v->step > after) {
+                        k = plan_step_add_dep(w->plan, v->step, after);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        return 0;
+}
+
+static int validate_name(const char *name, Failure *failure) {
+        if (module_name_is_valid(name))
+                return 0;
+        return failure_set(failure, -FAILURE_INVALID_NAME,
+                           "Invalid module name '%s': a module name or alias is 1 to 127 printable characters, "
+                           "without '/', whitespace, \"..\" or a leading '-'.",
+                           strempty(name));
+}
+
+static int plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
+                     Plan **ret, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(walk_done) Walk w = {};
+        struct kmod_list *l;
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
+                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+
+        e = lookup_for_load(r, name, &list, failure);
+        if (e < 0)
+                return e;
+
+        e = plan_new(name, &plan);
+        if (e < 0)
+                return e;
+
+        w = (Walk) {
+                .r = r,
+                .kernel = k,
+                .plan = plan,
+                .failure = failure,
+                .flags = flags,
+                .params = params,
+                .request = name,
+        };
+
+        /* modprobe loads every module an alias matches; the first one is the plan's target. */
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                e = strv_extend(&w.targets, kmod_module_get_name(m));
+                if (e < 0)
+                        return e;
+        }
+        plan->target = strdup(w.targets[0]);
+        if (!plan->target)
+                return -ENOMEM;
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                Visit *v;
+
+                e = walk_visit(&w, m, false, &v);
+                if (e < 0)
+                        return e;
+        }
+
+        e = walk_posts(&w);
+        if (e < 0)
+                return e;
+
+        *ret = TAKE_PTR(plan);
+        return 0;
+}
+
+/* Every error comes back with a sentence, also the ones (like ENOMEM) deep helpers return bare. */
+static int failure_finish(Failure *failure, Failure *local, int error, const char *what, const char *name) {
+        if (local->error == 0)
+                failure_set(local, error, "Failed to %s module '%s': %s.", what, strempty(name), strerror(-error));
+        if (failure)
+                failure_move(failure, local);
+        else
+                failure_done(local);
+        return error;
+}
+
+int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
+                       Plan **ret, Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        int e;
+
+        e = plan_load(r, k, name, params, flags, ret, &local);
+        if (e < 0)
+                return failure_finish(failure, &local, e, "resolve", name);
+        return 0;
+}
+
+/* ---- unload planning ---- */
+
+static bool state_is_loaded(KernelModuleState s) {
+        return s == KERNEL_MODULE_LIVE || s == KERNEL_MODULE_COMING || s == KERNEL_MODULE_GOING;
+}
+
+typedef struct Removal {
+        char *name;
+        char **deps;            /* modules.dep of this module */
+        bool added;
+        size_t step;
+} Removal;
+
+static void removals_free(Removal *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(l[i].name);
+                strv_free(l[i].deps);
+        }
+        free(l);
+}
+
+static int module_dep_names(Resolver *r, const char *name, char ***ret) {
+        _cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
+        struct kmod_list *l;
+        int e;
+
+        names = calloc(1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+
+        e = kmod_module_new_from_name(r->ctx, name, &mod);
+        if (e < 0)
+                return e;
+
+        deps = kmod_module_get_dependencies(mod);
+        kmod_list_foreach(l, deps) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                e = strv_extend(&names, kmod_module_get_name(m));
+                if (e < 0)
+                        return e;
+        }
+
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+static int removal_add(Removal **l, size_t *n, const char *name, Resolver *r) {
+        Removal *a;
+        char *c;
+        char **deps = NULL;
+        int e;
+
+        e = module_dep_names(r, name, &deps);
+        if (e < 0)
+                return e;
+        c = strdup(name);
+        a = c ? realloc(*l, sizeof(Removal) * (*n + 1)) : NULL;
+        if (!a) {
+                free(c);
+                strv_free(deps);
+                return -ENOMEM;
+        }
+        *l = a;
+        (*l)[(*n)++] = (Removal) { .name = c, .deps = deps };
+        return 0;
+}
+
+static int check_in_use(Kernel *k, const char *name, Failure *failure) {
+        _cleanup_free_ char *holders = NULL;
+        KernelModule km = {};
+        int e;
+
+        if (!k || kernel_get(k, name, &km) < 0)
+                return 0;
+
+        if (km.holders && km.holders[0]) {
+                holders = strv_join(km.holders, ", ");
+                e = holders ? failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
+                            : -ENOMEM;
+        } else if (km.refcount > 0)
+                e = failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
+                                name, km.refcount);
+        else
+                e = 0;
+
+        kernel_module_done(&km);
+        return e;
+}
+
+static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(strv_freep) char **targets = NULL;
+        _cleanup_free_ char *normalized = NULL;
+        Removal *removals = NULL;
+        size_t n_removals = 0, n_targets;
+        KernelModuleState state;
+        struct kmod_list *l;
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+        if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
+                                   flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
+
+        normalized = module_name_normalize(name);
+        if (!normalized)
+                return -ENOMEM;
+
+        /* A loaded module by that exact name wins, even one libkmod does not know (insmod'ed from
+         * elsewhere); otherwise resolve it like modprobe -r does, aliases included. */
+        state = kernel_state(k, normalized);
+        if (state_is_loaded(state)) {
+                e = strv_extend(&targets, normalized);
+                if (e < 0)
+                        return e;
+        } else if (state == KERNEL_MODULE_BUILTIN)
+                return failure_set(failure, -FAILURE_BUILT_IN,
+                                   "Module '%s' is built into the kernel and cannot be unloaded.", name);
+        else {
+                bool builtin = false;
+
+                e = lookup(r, name, &list, failure);
+                if (e < 0)
+                        return e;
+
+                kmod_list_foreach(l, list) {
+                        _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                        KernelModuleState s = kernel_state(k, kmod_module_get_name(m));
+
+                        if (state_is_loaded(s)) {
+                                e = strv_extend(&targets, kmod_module_get_name(m));
+                                if (e < 0)
+                                        return e;
+                        } else if (s == KERNEL_MODULE_BUILTIN || module_is_builtin(r, m))
+                                builtin = true;
+                }
+
+                if (!targets) {
+                        if (builtin)
+                                return failure_set(failure, -FAILURE_BUILT_IN,
+                                                   "Module '%s' is built into the kernel and cannot be unloaded.",
+                                                   name);
+                        return failure_set(failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", name);
+                }
+        }
+
+        STRV_FOREACH(t, targets) {
+                e = check_in_use(k, *t, failure);
+                if (e < 0)
+                        return e;
+        }
+
+        e = plan_new(name, &plan);
+        if (e < 0)
+                return e;
+        plan->target = strdup(targets[0]);
+        if (!plan->target)
+                return -ENOMEM;
+
+        /* The requested modules first, then what they leave unused. */
+        STRV_FOREACH(t, targets) {
+                e = removal_add(&removals, &n_removals, *t, r);
+                if (e < 0)
+                        goto finish;
+        }
+        n_targets = n_removals;
+
+        for (size_t i = 0; i < n_targets; i++) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+                const char *command = NULL;
+
+                e = kmod_module_new_from_name(r->ctx, removals[i].name, &m);
+                if (e < 0)
+                        goto finish;
+                if (!(flags & MODCTL_UNLOAD_IGNORE_COMMANDS))
+                        command = kmod_module_get_remove_commands(m);
+
+                e = plan_add_step(plan, command ? PLAN_STEP_COMMAND : PLAN_STEP_REMOVE, removals[i].name, NULL,
+                                  NULL, command, &removals[i].step);
+                if (e < 0)
+                        goto finish;
+                removals[i].added = true;
+        }
+
+        if (flags & MODCTL_UNLOAD_REMOVE_UNUSED) {
+                /* Candidates: the loaded modules.dep closure of the targets. modules.dep lines are
+                 * already transitive, but following each candidate's own line costs nothing and
+                 * covers hand-edited files. */
+                for (size_t i = 0; i < n_removals; i++)
+                        STRV_FOREACH(d, removals[i].deps) {
+                                bool known = false;
+
+                                for (size_t j = 0; j < n_removals; j++)
+                                        if (strcmp(removals[j].name, *d) == 0)
+                                                known = true;
+                                if (known || !state_is_loaded(kernel_state(k, *d)))
+                                        continue;
+
+                                e = removal_add(&removals, &n_removals, *d, r);
+                                if (e < 0)
+                                        goto finish;
+                        }
+
+                /* A module is removed after every module in the plan that depends on it. */
+                for (size_t left = n_removals - n_targets; left > 0; left--) {
+                        size_t pick = SIZE_MAX;
+
+                        for (size_t i = n_targets; i < n_removals && pick == SIZE_MAX; i++) {
+                                bool needed = false;
+
+                                if (removals[i].added)
+                                        continue;
+                                for (size_t j = 0; j < n_removals; j++)
+                                        if (!removals[j].added && j != i &&
+                                            strv_contains(removals[j].deps, removals[i].name))
+                                                needed = true;
+                                if (!needed)
+                                        pick = i;
+                        }
+                        if (pick == SIZE_MAX) {
+                                e = failure_set(failure, -FAILURE_DEPENDENCY_CYCLE,
+                                                "Module '%s' cannot be unloaded with its dependencies: modules.dep "
+                                                "has a cycle.", name);
+                                goto finish;
+                        }
+
+                        e = plan_add_step(plan, PLAN_STEP_REMOVE, removals[pick].name, NULL, NULL, NULL,
+                                          &removals[pick].step);
+                        if (e < 0)
+                                goto finish;
+                        plan->steps[removals[pick].step].only_if_unused = true;
+                        removals[pick].added = true;
+
+                        for (size_t j = 0; j < n_removals; j++)
+                                if (j != pick && strv_contains(removals[j].deps, removals[pick].name)) {
+                                        e = plan_step_add_dep(plan, removals[pick].step, removals[j].step);
+                                        if (e < 0)
+                                                goto finish;
+                                }
+                }
+        }
+
+        *ret = TAKE_PTR(plan);
+        e = 0;
+finish:
+        removals_free(removals, n_removals);
+        return e;
+}
+
+int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        int e;
+
+        e = plan_unload(r, k, name, flags, ret, &local);
+        if (e < 0)
+                return failure_finish(failure, &local, e, "plan the unloading of", name);
+        return 0;
+}
+
+/* ---- modinfo ---- */
+
+static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
+        _cleanup_(kmod_module_info_free_listp) struct kmod_list *info = NULL;
+        _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+        _cleanup_(strv_freep) char **pairs = NULL;
+        const char *path;
+        struct kmod_list *l;
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+
+        e = lookup(r, name, &list, failure);
+        if (e < 0)
+                return e;
+
+        m = kmod_module_get_module(list);
+        path = kmod_module_get_path(m);
+        if (!path && !module_is_builtin(r, m))
+                return failure_set(failure, -FAILURE_NOT_FOUND,
+                                   "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
+                                   kmod_module_get_name(m), name, kmod_get_dirname(r->ctx));
+
+        e = kmod_module_get_info(m, &info);
+        if (e < 0)
+                return failure_set(failure, -FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
+                                   kmod_module_get_name(m), path ?: "modules.builtin.modinfo", strerror(-e));
+
+        pairs = calloc(1, sizeof(char *));
+        if (!pairs)
+                return -ENOMEM;
+        e = strv_extend(&pairs, "filename");
+        if (e < 0)
+                return e;
+        e = strv_extend(&pairs, path ?: "(builtin)");
+        if (e < 0)
+                return e;
+
+        kmod_list_foreach(l, info) {
+                e = strv_extend(&pairs, kmod_module_info_get_key(l));
+                if (e < 0)
+                        return e;
+                e = strv_extend(&pairs, strempty(kmod_module_info_get_value(l)));
+                if (e < 0)
+                        return e;
+        }
+
+        *ret_pairs = TAKE_PTR(pairs);
+        return 0;
+}
+
+int resolver_module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        int e;
+
+        e = module_info(r, name, ret_pairs, &local);
+        if (e < 0)
+                return failure_finish(failure, &local, e, "read information about", name);
+        return 0;
+}

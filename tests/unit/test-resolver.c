@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The resolver against a module tree built from tests/modules (build-fixture.sh) and the
+ * modprobe.d files in fixtures/modprobe.d. Loaded state comes from a small in-file Kernel, so
+ * each test says exactly what is loaded. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
+
+#include "modctl-bus.h"
+#include "resolver.h"
+#include "strv.h"
+
+#ifndef MODCTL_TEST_MODULES_DIR
+#error "MODCTL_TEST_MODULES_DIR must point at build-fixture.sh's OUTDIR"
+#endif
+#ifndef MODCTL_TEST_FIXTURES
+#error "MODCTL_TEST_FIXTURES must point at tests/unit/fixtures"
+#endif
+
+/* ---- a Kernel that only knows what the test tells it ---- */
+
+typedef struct TestModule {
+        const char *name;
+        KernelModuleState state;
+        int refcount;
+        const char *holders[4];
+} TestModule;
+
+typedef struct TestKernel {
+        Kernel kernel;
+        TestModule modules[8];
+        size_t n_modules;
+} TestKernel;
+
+static const TestModule *test_kernel_find(Kernel *k, const char *name) {
+        TestKernel *t = (TestKernel *) k;
+
+        for (size_t i = 0; i < t->n_modules; i++)
+                if (strcmp(t->modules[i].name, name) == 0)
+                        return &t->modules[i];
+        return NULL;
+}
+
+static int test_kernel_get_state(Kernel *k, const char *name, KernelModuleState *ret) {
+        const TestModule *m = test_kernel_find(k, name);
+
+        *ret = m ? m->state : KERNEL_MODULE_ABSENT;
+        return 0;
+}
+
+static int test_kernel_get(Kernel *k, const char *name, KernelModule *ret) {
+        const TestModule *m = test_kernel_find(k, name);
+        KernelModule km = { .refcount = m ? m->refcount : 0 };
+
+        if (!m || m->state == KERNEL_MODULE_BUILTIN)
+                return -ENOENT;
+
+        km.name = strdup(name);
+        km.state = m->state;
+        km.taint = strdup("");
+        for (size_t i = 0; m->holders[i]; i++)
+                cr_assert_eq(strv_extend(&km.holders, m->holders[i]), 0);
+        *ret = km;
+        return 0;
+}
+
+static void test_kernel_free(Kernel *k) {
+        free(k);
+}
+
+static const KernelOps test_kernel_ops = {
+        .backend = "test",
+        .get_state = test_kernel_get_state,
+        .get = test_kernel_get,
+        .free = test_kernel_free,
+};
+
+static Kernel *test_kernel(const TestModule *modules) {
+        TestKernel *t = calloc(1, sizeof(TestKernel));
+
+        cr_assert_not_null(t);
+        t->kernel.ops = &test_kernel_ops;
+        for (; modules && modules->name; modules++)
+                t->modules[t->n_modules++] = *modules;
+        return &t->kernel;
+}
+
+#define LIVE(n) { .name = (n), .state = KERNEL_MODULE_LIVE }
+
+/* ---- fixture ---- */
+
+static char kver[128];
+static char modules_dir[4096];
+static Resolver *resolver;
+static Kernel *nothing_loaded;
+
+static void read_kver(void) {
+        FILE *f = fopen(MODCTL_TEST_MODULES_DIR "/kernel-release", "re");
+
+        cr_assert_not_null(f, "No fixture in " MODCTL_TEST_MODULES_DIR ": build tests/modules first.");
+        cr_assert_not_null(fgets(kver, sizeof(kver), f));
+        fclose(f);
+        kver[strcspn(kver, "\n")] = '\0';
+        snprintf(modules_dir, sizeof(modules_dir), "%s/root/lib/modules/%s", MODCTL_TEST_MODULES_DIR, kver);
+}
+
+static Resolver *new_resolver(const char *cmdline) {
+        const char *const paths[] = { MODCTL_TEST_FIXTURES "/modprobe.d", NULL };
+        ResolverConfig config = {
+                .modules_dir = modules_dir,
+                .config_paths = paths,
+                .kernel_cmdline = cmdline,
+        };
+        Resolver *r = NULL;
+
+        cr_assert_eq(resolver_new(&config, &r), 0);
+        return r;
+}
+
+static void setup(void) {
+        read_kver();
+        resolver = new_resolver(NULL);
+        nothing_loaded = test_kernel(NULL);
+}
+
+static void teardown(void) {
+        resolver = resolver_free(resolver);
+        nothing_loaded = kernel_free(nothing_loaded);
+}
+
+TestSuite(resolver, .init = setup, .fini = teardown);
+
+static Plan *load_ok(Kernel *k, const char *name, const char *params, uint64_t flags) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+        int r;
+
+        r = resolver_plan_load(resolver, k, name, params, flags, &p, &f);
+        cr_assert_eq(r, 0, "planning '%s' failed: %d %s", name, r, strempty(f.message));
+        cr_assert_null(f.message);
+        cr_assert_not_null(p);
+        return p;
+}
+
+static void load_fails(Kernel *k, const char *name, int error, const char *needle) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_load(resolver, k, name, NULL, 0, &p, &f), -error, "'%s': %s", name,
+                     strempty(f.message));
+        cr_assert_null(p);
+        cr_assert_eq(f.error, -error);
+        cr_assert_not_null(f.message);
+        cr_assert_not_null(strstr(f.message, needle), "'%s' not in '%s'", needle, f.message);
+        failure_done(&f);
+}
+
+static const char *basename_of(const char *path) {
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+static void assert_insert(const Plan *p, size_t i, const char *name, const char *options) {
+        char ko[256];
+
+        cr_assert_lt(i, p->n_steps);
+        cr_assert_eq(p->steps[i].kind, PLAN_STEP_INSERT, "step %zu is not an insert", i);
+        cr_assert_str_eq(p->steps[i].name, name);
+        snprintf(ko, sizeof(ko), "%s.ko", name);
+        cr_assert_not_null(p->steps[i].path);
+        cr_assert_str_eq(basename_of(p->steps[i].path), ko);
+        cr_assert_eq(strncmp(p->steps[i].path, modules_dir, strlen(modules_dir)), 0);
+        if (options)
+                cr_assert_str_eq(strempty(p->steps[i].options), options);
+}
+
+static bool has_dep(const PlanStep *s, size_t dep) {
+        for (size_t i = 0; i < s->n_deps; i++)
+                if (s->deps[i] == dep)
+                        return true;
+        return false;
+}
+
+/* ---- names ---- */
+
+Test(resolver, name_validation) {
+        char long_name[201], max_name[128];
+
+        memset(long_name, 'a', 200);
+        long_name[200] = '\0';
+        memset(max_name, 'a', 127);
+        max_name[127] = '\0';
+
+        cr_assert(module_name_is_valid("snd"));
+        cr_assert(module_name_is_valid("modctl-test-alias"));
+        cr_assert(module_name_is_valid("pci:v00008086d00002668sv*sd*bc*sc*i*"));
+        cr_assert(module_name_is_valid("rtnl-link-dummy"));
+        cr_assert(module_name_is_valid(max_name));
+        cr_assert(module_name_is_valid("a.b"));
+
+        cr_assert_not(module_name_is_valid(NULL));
+        cr_assert_not(module_name_is_valid(""));
+        cr_assert_not(module_name_is_valid("a/b"));
+        cr_assert_not(module_name_is_valid("/lib/modules/x.ko"));
+        cr_assert_not(module_name_is_valid(".."));
+        cr_assert_not(module_name_is_valid("a..b"));
+        cr_assert_not(module_name_is_valid("a b"));
+        cr_assert_not(module_name_is_valid("a\tb"));
+        cr_assert_not(module_name_is_valid("a\n"));
+        cr_assert_not(module_name_is_valid("caf\xc3\xa9"));
+        cr_assert_not(module_name_is_valid("-r"));
+        cr_assert_not(module_name_is_valid(long_name));
+        long_name[128] = '\0';
+        cr_assert_not(module_name_is_valid(long_name));
+}
+
+Test(resolver, invalid_names_are_refused) {
+        char long_name[201];
+
+        memset(long_name, 'a', 200);
+        long_name[200] = '\0';
+
+        load_fails(nothing_loaded, "../../etc/passwd", FAILURE_INVALID_NAME, "Invalid module name");
+        load_fails(nothing_loaded, "foo bar", FAILURE_INVALID_NAME, "'foo bar'");
+        load_fails(nothing_loaded, "", FAILURE_INVALID_NAME, "Invalid module name");
+        load_fails(nothing_loaded, long_name, FAILURE_INVALID_NAME, "127");
+}
+
+Test(resolver, invalid_alias_pattern) {
+        load_fails(nothing_loaded, "modctl[x", FAILURE_INVALID_NAME, "modctl[x");
+}
+
+Test(resolver, missing_modules_dir) {
+        ResolverConfig config = { .modules_dir = "/nonexistent/lib/modules/1.2.3" };
+        _cleanup_(resolver_freep) Resolver *r = NULL;
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_new(&config, &r), 0);
+        cr_assert_str_eq(resolver_kernel_release(r), "1.2.3");
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl_test_base", NULL, 0, &p, &f), -FAILURE_NOT_FOUND);
+        cr_assert_not_null(strstr(f.message, "/nonexistent/lib/modules/1.2.3"), "%s", f.message);
+        failure_done(&f);
+}
+
+Test(resolver, normalize) {
+        _cleanup_free_ char *n = module_name_normalize("snd-hda-intel");
+
+        cr_assert_str_eq(n, "snd_hda_intel");
+}
+
+Test(resolver, kernel_release) {
+        cr_assert_str_eq(resolver_kernel_release(resolver), kver);
+}
+
+Test(resolver, unknown_flags) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_load(resolver, nothing_loaded, "modctl_test_base", NULL, UINT64_C(1) << 40, &p,
+                                        &f), -FAILURE_INVALID_ARGUMENT);
+        failure_done(&f);
+}
+
+/* ---- lookups ---- */
+
+Test(resolver, by_name) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_base", NULL, 0);
+
+        cr_assert_str_eq(p->request, "modctl_test_base");
+        cr_assert_str_eq(p->target, "modctl_test_base");
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        cr_assert_not(p->steps[0].optional);
+        cr_assert_eq(p->steps[0].n_deps, 0);
+        cr_assert_null(p->skipped);
+}
+
+Test(resolver, dash_underscore_equivalence) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-test-chain", NULL, 0);
+
+        cr_assert_str_eq(p->request, "modctl-test-chain");
+        cr_assert_str_eq(p->target, "modctl_test_chain");
+        cr_assert_eq(p->n_steps, 3);
+}
+
+Test(resolver, alias_from_modules_alias) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-test-alias", NULL, 0);
+
+        cr_assert_str_eq(p->target, "modctl_test_dep");
+        cr_assert_eq(p->n_steps, 2);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_dep", "");
+}
+
+Test(resolver, alias_from_modprobe_d) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-config-alias", NULL, 0);
+
+        cr_assert_str_eq(p->target, "modctl_test_base");
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+}
+
+Test(resolver, alias_with_several_modules_loads_all) {
+        /* alias modctl-multi-alias: modctl_test_soft, then modctl_test_base */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-multi-alias", "x=1", 0);
+        size_t base, soft;
+
+        cr_assert_str_eq(p->target, "modctl_test_soft");
+        cr_assert_eq(p->n_steps, 2);
+        cr_assert_eq(plan_find(p, PLAN_STEP_INSERT, "modctl_test_base", &base), 0);
+        cr_assert_eq(plan_find(p, PLAN_STEP_INSERT, "modctl_test_soft", &soft), 0);
+        cr_assert_lt(base, soft);
+        cr_assert(has_dep(&p->steps[soft], base));
+        /* Every match gets the caller's parameters, as with modprobe. */
+        cr_assert_str_eq(p->steps[base].options, "value=1 x=1");
+        cr_assert_str_eq(p->steps[soft].options, "x=1");
+}
+
+Test(resolver, not_found) {
+        load_fails(nothing_loaded, "modctl_no_such_module", FAILURE_NOT_FOUND,
+                   "Module 'modctl_no_such_module' not found: no module or alias of that name in ");
+}
+
+/* ---- dependencies ---- */
+
+Test(resolver, dependency_order) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_chain", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 3);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_dep", "");
+        assert_insert(p, 2, "modctl_test_chain", "");
+        cr_assert(has_dep(&p->steps[1], 0));
+        cr_assert(has_dep(&p->steps[2], 0));
+        cr_assert(has_dep(&p->steps[2], 1));
+        for (size_t i = 0; i < p->n_steps; i++)
+                cr_assert_not(p->steps[i].optional);
+}
+
+Test(resolver, softdep_from_module) {
+        /* MODULE_SOFTDEP("pre: modctl_test_base"), through depmod's modules.softdep. */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_soft", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 2);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_soft", "");
+        cr_assert(p->steps[0].optional);
+        cr_assert_not(p->steps[1].optional);
+        cr_assert(has_dep(&p->steps[1], 0));
+}
+
+Test(resolver, softdep_pre_and_post) {
+        /* softdep modctl_test_nested pre: modctl_test_chain post: modctl_test_fail */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_nested", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 5);
+        assert_insert(p, 0, "modctl_test_base", NULL);
+        assert_insert(p, 1, "modctl_test_dep", NULL);
+        assert_insert(p, 2, "modctl_test_chain", NULL);
+        assert_insert(p, 3, "modctl_test_nested", NULL);
+        assert_insert(p, 4, "modctl_test_fail", NULL);
+
+        /* The pre softdep and what it needs are optional; the request itself is not. */
+        cr_assert(p->steps[0].optional);
+        cr_assert(p->steps[1].optional);
+        cr_assert(p->steps[2].optional);
+        cr_assert_not(p->steps[3].optional);
+        cr_assert(p->steps[4].optional);
+
+        cr_assert(has_dep(&p->steps[3], 2));
+        cr_assert(has_dep(&p->steps[4], 3));
+}
+
+Test(resolver, softdep_that_is_also_required_becomes_required) {
+        /* base is first reached as soft's optional pre softdep, then as a match of the alias. */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-multi-alias", NULL, 0);
+
+        for (size_t i = 0; i < p->n_steps; i++)
+                cr_assert_not(p->steps[i].optional, "step %s is optional", p->steps[i].name);
+}
+
+Test(resolver, softdep_of_softdep) {
+        /* proprietary pre: soft (modprobe.d), soft pre: base (modules.softdep) */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_proprietary", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 3);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_soft", "");
+        assert_insert(p, 2, "modctl_test_proprietary", "");
+        cr_assert(p->steps[0].optional);
+        cr_assert(p->steps[1].optional);
+        cr_assert_not(p->steps[2].optional);
+        cr_assert(has_dep(&p->steps[1], 0));
+        cr_assert(has_dep(&p->steps[2], 1));
+}
+
+Test(resolver, cycle) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_load(resolver, nothing_loaded, "modctl_cycle_a", NULL, 0, &p, &f),
+                     -FAILURE_DEPENDENCY_CYCLE);
+        cr_assert_null(p);
+        cr_assert_not_null(strstr(f.message, "modctl_cycle_a -> modctl_cycle_b -> modctl_cycle_a"), "%s",
+                           f.message);
+        failure_done(&f);
+}
+
+/* ---- options ---- */
+
+Test(resolver, options_order) {
+        _cleanup_(resolver_freep) Resolver *r = new_resolver(
+                "BOOT_IMAGE=/boot/vmlinuz quiet modctl_test_base.value=5 modctl-test-base.name=\"a b\" "
+                "\"modctl_test_base.quoted=x y\" modctl_test_dep.value=3 modctl_test_base.a.b=1 "
+                "modctl_test_base.flag");
+        _cleanup_(plan_freep) Plan *p = NULL;
+        Failure f = FAILURE_NULL;
+
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl_test_base", "value=9", 0, &p, &f), 0);
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_base",
+                      "value=1 value=5 name=\"a b\" quoted=\"x y\" flag value=9");
+}
+
+Test(resolver, options_without_cmdline_override_come_from_modprobe_d) {
+        /* The host's /proc/cmdline has no modctl_test_* parameters. */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_base", "value=2", 0);
+
+        assert_insert(p, 0, "modctl_test_base", "value=1 value=2");
+}
+
+Test(resolver, caller_params_go_to_the_request_only) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-test-alias", "x=1", 0);
+
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_dep", "x=1");
+}
+
+/* ---- blacklist ---- */
+
+Test(resolver, blacklist_hides_alias) {
+        load_fails(nothing_loaded, "modctl-proprietary-alias", FAILURE_NOT_FOUND, "blacklist");
+        load_fails(nothing_loaded, "modctl-proprietary-alias", FAILURE_NOT_FOUND, "modctl_test_proprietary");
+}
+
+Test(resolver, blacklist_does_not_apply_to_names) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_proprietary", NULL, 0);
+
+        cr_assert_str_eq(p->target, "modctl_test_proprietary");
+        cr_assert_eq(plan_find(p, PLAN_STEP_INSERT, "modctl_test_proprietary", NULL), 0);
+}
+
+Test(resolver, blacklist_filters_alias_matches) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-mixed-alias", NULL, 0);
+
+        cr_assert_str_eq(p->target, "modctl_test_fail");
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_fail", "");
+}
+
+/* ---- install commands ---- */
+
+Test(resolver, install_command) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_hang", "delay_ms=1", 0);
+
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_eq(p->steps[0].kind, PLAN_STEP_COMMAND);
+        cr_assert_str_eq(p->steps[0].name, "modctl_test_hang");
+        cr_assert_str_eq(p->steps[0].command,
+                         "echo hang delay_ms=7 delay_ms=1; /sbin/modprobe --ignore-install modctl_test_hang "
+                         "delay_ms=7 delay_ms=1");
+}
+
+Test(resolver, install_command_ignored) {
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_hang", NULL,
+                                                MODCTL_LOAD_IGNORE_COMMANDS);
+
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_hang", "delay_ms=7");
+}
+
+/* ---- loaded and built-in modules ---- */
+
+Test(resolver, loaded_dependencies_are_skipped) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) { LIVE("modctl_test_base"), {} });
+        _cleanup_(plan_freep) Plan *p = load_ok(k, "modctl_test_chain", NULL, 0);
+        _cleanup_(strv_freep) char **lines = NULL;
+
+        cr_assert_eq(p->n_steps, 2);
+        assert_insert(p, 0, "modctl_test_dep", "");
+        assert_insert(p, 1, "modctl_test_chain", "");
+        cr_assert_eq(p->steps[0].n_deps, 0);
+        cr_assert_eq(strv_length(p->skipped), 1);
+        cr_assert_str_eq(p->skipped[0], "modctl_test_base");
+
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_str_eq(lines[0], "loaded modctl_test_base");
+}
+
+Test(resolver, loaded_target_gives_empty_plan) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                { .name = "modctl_test_dep", .state = KERNEL_MODULE_COMING }, {} });
+        _cleanup_(plan_freep) Plan *p = load_ok(k, "modctl-test-alias", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 0);
+        cr_assert_str_eq(p->target, "modctl_test_dep");
+        cr_assert_str_eq(p->skipped[0], "modctl_test_dep");
+}
+
+Test(resolver, builtin_reported_by_kernel) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                { .name = "modctl_test_base", .state = KERNEL_MODULE_BUILTIN }, {} });
+        _cleanup_(plan_freep) Plan *p = load_ok(k, "modctl_test_dep", NULL, 0);
+        _cleanup_(strv_freep) char **lines = NULL;
+
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_dep", "");
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_str_eq(lines[0], "builtin modctl_test_base");
+}
+
+/* A module of the real modules.builtin, which the fixture copies. */
+static bool first_builtin(char *name, size_t size) {
+        char path[4200], line[512];
+        FILE *f;
+        char *b, *dot;
+
+        snprintf(path, sizeof(path), "%s/modules.builtin", modules_dir);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (!fgets(line, sizeof(line), f)) {
+                fclose(f);
+                return false;
+        }
+        fclose(f);
+
+        line[strcspn(line, "\n")] = '\0';
+        b = strrchr(line, '/');
+        b = b ? b + 1 : line;
+        dot = strstr(b, ".ko");
+        if (dot)
+                *dot = '\0';
+        for (char *c = b; *c; c++)
+                if (*c == '-')
+                        *c = '_';
+        snprintf(name, size, "%s", b);
+        return true;
+}
+
+Test(resolver, builtin_from_modules_builtin) {
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_(strv_freep) char **lines = NULL, **info = NULL;
+        char name[512], expect[600];
+        Failure f = FAILURE_NULL;
+
+        if (!first_builtin(name, sizeof(name)))
+                cr_skip_test("The fixture has no modules.builtin.");
+
+        p = load_ok(nothing_loaded, name, NULL, 0);
+        cr_assert_eq(p->n_steps, 0);
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        snprintf(expect, sizeof(expect), "builtin %s", name);
+        cr_assert_str_eq(lines[0], expect);
+
+        cr_assert_eq(resolver_module_info(resolver, name, &info, &f), 0, "%s", strempty(f.message));
+        cr_assert_str_eq(info[0], "filename");
+        cr_assert_str_eq(info[1], "(builtin)");
+
+        Plan *u = NULL;
+        cr_assert_eq(resolver_plan_unload(resolver, nothing_loaded, name, 0, &u, &f), -FAILURE_BUILT_IN);
+        cr_assert_not_null(strstr(f.message, "built into the kernel"));
+        failure_done(&f);
+}
+
+/* ---- unload ---- */
+
+static Plan *unload_ok(Kernel *k, const char *name, uint64_t flags) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_unload(resolver, k, name, flags, &p, &f), 0, "%s", strempty(f.message));
+        return p;
+}
+
+static void unload_fails(Kernel *k, const char *name, uint64_t flags, int error, const char *needle) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_unload(resolver, k, name, flags, &p, &f), -error, "%s", strempty(f.message));
+        cr_assert_null(p);
+        cr_assert_not_null(strstr(f.message, needle), "'%s' not in '%s'", needle, f.message);
+        failure_done(&f);
+}
+
+Test(resolver, unload_simple) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) { LIVE("modctl_test_base"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl-test-base", 0);
+
+        cr_assert_str_eq(p->target, "modctl_test_base");
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_eq(p->steps[0].kind, PLAN_STEP_REMOVE);
+        cr_assert_str_eq(p->steps[0].name, "modctl_test_base");
+        cr_assert_not(p->steps[0].only_if_unused);
+}
+
+Test(resolver, unload_by_alias) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                LIVE("modctl_test_base"), LIVE("modctl_test_dep"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl-test-alias", 0);
+
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_str_eq(p->steps[0].name, "modctl_test_dep");
+}
+
+Test(resolver, unload_not_loaded) {
+        unload_fails(nothing_loaded, "modctl_test_base", 0, FAILURE_NOT_LOADED,
+                     "Module 'modctl_test_base' is not loaded.");
+}
+
+Test(resolver, unload_not_found) {
+        unload_fails(nothing_loaded, "modctl_no_such_module", 0, FAILURE_NOT_FOUND, "not found");
+}
+
+Test(resolver, unload_invalid_name) {
+        unload_fails(nothing_loaded, "../x", 0, FAILURE_INVALID_NAME, "Invalid module name");
+}
+
+Test(resolver, unload_in_use_by_holders) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                { .name = "modctl_test_base", .state = KERNEL_MODULE_LIVE, .refcount = 1,
+                  .holders = { "modctl_test_dep" } },
+                LIVE("modctl_test_dep"), {} });
+
+        unload_fails(k, "modctl_test_base", 0, FAILURE_IN_USE, "Module 'modctl_test_base' is in use by modctl_test_dep.");
+}
+
+Test(resolver, unload_in_use_by_refcount) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                { .name = "modctl_test_base", .state = KERNEL_MODULE_LIVE, .refcount = 2 }, {} });
+
+        unload_fails(k, "modctl_test_base", 0, FAILURE_IN_USE, "reference count 2");
+}
+
+Test(resolver, unload_module_unknown_to_libkmod) {
+        /* insmod'ed from elsewhere: the kernel knows it, the indexes do not. */
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) { LIVE("out_of_tree_thing"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "out_of_tree_thing", MODCTL_UNLOAD_REMOVE_UNUSED);
+
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_str_eq(p->steps[0].name, "out_of_tree_thing");
+}
+
+Test(resolver, unload_remove_unused) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                LIVE("modctl_test_base"), LIVE("modctl_test_dep"), LIVE("modctl_test_chain"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl_test_chain", MODCTL_UNLOAD_REMOVE_UNUSED);
+        _cleanup_(strv_freep) char **lines = NULL;
+
+        cr_assert_eq(p->n_steps, 3);
+        cr_assert_str_eq(p->steps[0].name, "modctl_test_chain");
+        cr_assert_str_eq(p->steps[1].name, "modctl_test_dep");
+        cr_assert_str_eq(p->steps[2].name, "modctl_test_base");
+        cr_assert_not(p->steps[0].only_if_unused);
+        cr_assert(p->steps[1].only_if_unused);
+        cr_assert(p->steps[2].only_if_unused);
+        cr_assert(has_dep(&p->steps[1], 0));
+        cr_assert(has_dep(&p->steps[2], 0));
+        cr_assert(has_dep(&p->steps[2], 1));
+
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_str_eq(lines[0], "rmmod modctl_test_chain");
+}
+
+Test(resolver, unload_remove_unused_skips_absent_dependencies) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                LIVE("modctl_test_dep"), LIVE("modctl_test_chain"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl_test_chain", MODCTL_UNLOAD_REMOVE_UNUSED);
+
+        cr_assert_eq(p->n_steps, 2);
+        cr_assert_str_eq(p->steps[1].name, "modctl_test_dep");
+}
+
+Test(resolver, unload_without_flag_keeps_dependencies) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) {
+                LIVE("modctl_test_base"), LIVE("modctl_test_dep"), LIVE("modctl_test_chain"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl_test_chain", 0);
+
+        cr_assert_eq(p->n_steps, 1);
+}
+
+Test(resolver, unload_remove_command) {
+        _cleanup_(kernel_freep) Kernel *k = test_kernel((TestModule[]) { LIVE("modctl_test_proprietary"), {} });
+        _cleanup_(plan_freep) Plan *p = unload_ok(k, "modctl_test_proprietary", 0);
+        _cleanup_(plan_freep) Plan *q = unload_ok(k, "modctl_test_proprietary", MODCTL_UNLOAD_IGNORE_COMMANDS);
+
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_eq(p->steps[0].kind, PLAN_STEP_COMMAND);
+        cr_assert_str_eq(p->steps[0].command, "echo removing proprietary");
+
+        cr_assert_eq(q->n_steps, 1);
+        cr_assert_eq(q->steps[0].kind, PLAN_STEP_REMOVE);
+}
+
+/* ---- modinfo ---- */
+
+static const char *info_get(char **pairs, const char *key) {
+        for (size_t i = 0; pairs[i] && pairs[i + 1]; i += 2)
+                if (strcmp(pairs[i], key) == 0)
+                        return pairs[i + 1];
+        return NULL;
+}
+
+Test(resolver, info) {
+        _cleanup_(strv_freep) char **info = NULL;
+        Failure f = FAILURE_NULL;
+
+        cr_assert_eq(resolver_module_info(resolver, "modctl-test-alias", &info, &f), 0);
+        cr_assert_eq(strv_length(info) % 2, 0);
+        cr_assert_str_eq(info[0], "filename");
+        cr_assert_str_eq(basename_of(info[1]), "modctl_test_dep.ko");
+        cr_assert_str_eq(info_get(info, "license"), "GPL");
+        cr_assert_str_eq(info_get(info, "alias"), "modctl-test-alias");
+        cr_assert_str_eq(info_get(info, "depends"), "modctl_test_base");
+        cr_assert_str_eq(info_get(info, "name"), "modctl_test_dep");
+}
+
+Test(resolver, info_parameters) {
+        _cleanup_(strv_freep) char **info = NULL;
+
+        cr_assert_eq(resolver_module_info(resolver, "modctl_test_base", &info, NULL), 0);
+        cr_assert_not_null(info_get(info, "parm"));
+        cr_assert_not_null(strstr(info_get(info, "parm"), "value"));
+}
+
+Test(resolver, info_not_found) {
+        _cleanup_(strv_freep) char **info = NULL;
+        Failure f = FAILURE_NULL;
+
+        cr_assert_eq(resolver_module_info(resolver, "modctl_no_such_module", &info, &f), -FAILURE_NOT_FOUND);
+        cr_assert_null(info);
+        cr_assert_not_null(strstr(f.message, "modctl_no_such_module"));
+        failure_done(&f);
+}
+
+/* ---- refresh ---- */
+
+Test(resolver, refresh_picks_up_new_configuration) {
+        char dir[] = "/tmp/modctl-resolver-XXXXXX", file[256];
+        const char *paths[] = { dir, NULL };
+        ResolverConfig config = { .modules_dir = modules_dir, .config_paths = paths };
+        _cleanup_(resolver_freep) Resolver *r = NULL;
+        _cleanup_(plan_freep) Plan *p = NULL;
+        Failure f = FAILURE_NULL;
+        FILE *out;
+
+        cr_assert_not_null(mkdtemp(dir));
+        cr_assert_eq(resolver_new(&config, &r), 0);
+        cr_assert_eq(resolver_refresh(r), 0);
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl-late-alias", NULL, 0, &p, &f),
+                     -FAILURE_NOT_FOUND);
+        failure_done(&f);
+
+        snprintf(file, sizeof(file), "%s/late.conf", dir);
+        out = fopen(file, "we");
+        cr_assert_not_null(out);
+        fputs("alias modctl-late-alias modctl_test_base\n", out);
+        fclose(out);
+
+        cr_assert_eq(resolver_refresh(r), 1);
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl-late-alias", NULL, 0, &p, &f), 0,
+                     "%s", strempty(f.message));
+        cr_assert_str_eq(p->target, "modctl_test_base");
+
+        unlink(file);
+        rmdir(dir);
+}

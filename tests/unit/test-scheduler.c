@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The scheduler against the fake kernel: order, parallelism, unwinding, optional steps,
+ * removal rules and command timeouts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kernel-fake.h"
+#include "scheduler.h"
+#include "strv.h"
+
+#define KO(name) MODCTL_TEST_MODULES_DIR "/src/" name ".ko"
+
+static sd_event *event;
+static Kernel *kernel;
+static Scheduler *scheduler;
+
+typedef struct Outcome {
+        bool finished;
+        Failure failure;
+        char **changed;
+        char **warnings;
+} Outcome;
+
+static void setup(void) {
+        cr_assert_eq(sd_event_new(&event), 0);
+        cr_assert_eq(kernel_new_fake(&kernel), 0);
+        SchedulerConfig config = { .n_workers = 2, .command_timeout_usec = 300 * 1000 };
+        cr_assert_eq(scheduler_new(event, kernel, &config, &scheduler), 0);
+}
+
+static void teardown(void) {
+        scheduler = scheduler_free(scheduler);
+        kernel = kernel_free(kernel);
+        event = sd_event_unref(event);
+}
+
+TestSuite(scheduler, .init = setup, .fini = teardown, .timeout = 60);
+
+static void on_finished(Job *job, void *userdata) {
+        Outcome *o = userdata;
+        const Failure *f = job_failure(job);
+
+        o->finished = true;
+        o->failure.error = f->error;
+        o->failure.message = f->message ? strdup(f->message) : NULL;
+        STRV_FOREACH(n, job_changed(job))
+                cr_assert_eq(strv_extend(&o->changed, *n), 0);
+        STRV_FOREACH(n, job_warnings(job))
+                cr_assert_eq(strv_extend(&o->warnings, *n), 0);
+}
+
+static Outcome run(Plan *plan, unsigned flags) {
+        Outcome o = {};
+        cr_assert_eq(scheduler_submit(scheduler, plan, flags, on_finished, &o), 0);
+        while (!o.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        return o;
+}
+
+static void outcome_done(Outcome *o) {
+        failure_done(&o->failure);
+        strv_free(o->changed);
+        strv_free(o->warnings);
+}
+
+static size_t add(Plan *p, PlanStepKind kind, const char *name, const char *path, const char *options,
+                  const char *command) {
+        size_t i;
+        cr_assert_eq(plan_add_step(p, kind, name, path, options, command, &i), 0);
+        return i;
+}
+
+static bool loaded(const char *name) {
+        KernelModuleState s;
+        cr_assert_eq(kernel_get_state(kernel, name, &s), 0);
+        return s == KERNEL_MODULE_LIVE;
+}
+
+static Plan *plan_base_then_dep(void) {
+        Plan *p;
+        cr_assert_eq(plan_new("modctl_test_dep", &p), 0);
+        size_t base = add(p, PLAN_STEP_INSERT, "modctl_test_base", KO("modctl_test_base"), "value=3", NULL);
+        size_t dep = add(p, PLAN_STEP_INSERT, "modctl_test_dep", KO("modctl_test_dep"), NULL, NULL);
+        cr_assert_eq(plan_step_add_dep(p, dep, base), 0);
+        return p;
+}
+
+Test(scheduler, inserts_in_dependency_order_with_options) {
+        Outcome o = run(plan_base_then_dep(), KERNEL_INSERT_IGNORE_VERMAGIC);
+
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        cr_assert_eq(strv_length(o.changed), 2);
+        cr_assert_str_eq(o.changed[0], "modctl_test_base");
+        cr_assert_str_eq(o.changed[1], "modctl_test_dep");
+        cr_assert(loaded("modctl_test_base") && loaded("modctl_test_dep"));
+
+        _cleanup_free_ char *params = NULL;
+        unsigned flags;
+        cr_assert_eq(kernel_fake_get_params(kernel, "modctl_test_base", &params, &flags), 0);
+        cr_assert_str_eq(params, "value=3");
+        cr_assert_eq(flags, KERNEL_INSERT_IGNORE_VERMAGIC);
+        outcome_done(&o);
+}
+
+Test(scheduler, already_loaded_is_success_but_not_reported) {
+        Outcome first = run(plan_base_then_dep(), 0);
+        outcome_done(&first);
+
+        Outcome o = run(plan_base_then_dep(), 0);
+        cr_assert_eq(o.failure.error, 0);
+        cr_assert_eq(strv_length(o.changed), 0);
+        outcome_done(&o);
+}
+
+Test(scheduler, failure_partway_unwinds_what_was_inserted) {
+        cr_assert_eq(kernel_fake_set_failure(kernel, "modctl_test_dep", -ENODEV), 0);
+
+        Outcome o = run(plan_base_then_dep(), 0);
+
+        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert(strstr(o.failure.message, "modctl_test_dep"), "%s", o.failure.message);
+        cr_assert(strstr(o.failure.message, "ENODEV"), "%s", o.failure.message);
+        cr_assert(strstr(o.failure.message, "Removed again what this request had inserted: modctl_test_base"),
+                  "%s", o.failure.message);
+        cr_assert_eq(strv_length(o.changed), 0);
+        cr_assert(!loaded("modctl_test_base"));
+        cr_assert(!loaded("modctl_test_dep"));
+        outcome_done(&o);
+}
+
+Test(scheduler, failure_first_step_says_nothing_left) {
+        cr_assert_eq(kernel_fake_set_failure(kernel, "modctl_test_base", -EINVAL), 0);
+
+        Outcome o = run(plan_base_then_dep(), 0);
+
+        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert(strstr(o.failure.message, "Nothing was left loaded."), "%s", o.failure.message);
+        cr_assert(strstr(o.failure.message, "unknown symbol or parameter"), "%s", o.failure.message);
+        /* The dependent step never ran. */
+        cr_assert_eq(kernel_fake_insert_calls(kernel), 1);
+        outcome_done(&o);
+}
+
+Test(scheduler, unwinding_reports_what_stayed) {
+        /* Another request holds base meanwhile (refcount), so unwinding cannot remove it. */
+        Plan *p;
+        cr_assert_eq(plan_new("modctl_test_dep", &p), 0);
+        size_t base = add(p, PLAN_STEP_INSERT, "modctl_test_base", KO("modctl_test_base"), NULL, NULL);
+        size_t hold = add(p, PLAN_STEP_COMMAND, "holder", NULL, NULL, "true");
+        size_t dep = add(p, PLAN_STEP_INSERT, "modctl_test_dep", KO("modctl_test_dep"), NULL, NULL);
+        cr_assert_eq(plan_step_add_dep(p, hold, base), 0);
+        cr_assert_eq(plan_step_add_dep(p, dep, hold), 0);
+        cr_assert_eq(kernel_fake_set_failure(kernel, "modctl_test_dep", -ENODEV), 0);
+
+        /* Pin base as soon as it is in: run the loop until the first step is done. */
+        Outcome o = {};
+        cr_assert_eq(scheduler_submit(scheduler, p, 0, on_finished, &o), 0);
+        while (!loaded("modctl_test_base"))
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(kernel_fake_set_refcount(kernel, "modctl_test_base", 1), 0);
+        while (!o.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+
+        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert(strstr(o.failure.message, "Still loaded, could not be removed: modctl_test_base"),
+                  "%s", o.failure.message);
+        cr_assert_eq(strv_length(o.changed), 1);
+        cr_assert(loaded("modctl_test_base"));
+        outcome_done(&o);
+}
+
+Test(scheduler, optional_step_failure_is_a_warning) {
+        Plan *p;
+        cr_assert_eq(plan_new("modctl_test_soft", &p), 0);
+        size_t pre = add(p, PLAN_STEP_INSERT, "modctl_test_fail", KO("modctl_test_fail"), NULL, NULL);
+        p->steps[pre].optional = true;
+        size_t target = add(p, PLAN_STEP_INSERT, "modctl_test_soft", KO("modctl_test_soft"), NULL, NULL);
+        cr_assert_eq(plan_step_add_dep(p, target, pre), 0);
+        cr_assert_eq(kernel_fake_set_failure(kernel, "modctl_test_fail", -ENODEV), 0);
+
+        Outcome o = run(p, 0);
+
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        cr_assert_eq(strv_length(o.changed), 1);
+        cr_assert_str_eq(o.changed[0], "modctl_test_soft");
+        cr_assert_eq(strv_length(o.warnings), 1);
+        cr_assert(strstr(o.warnings[0], "modctl_test_fail"));
+        outcome_done(&o);
+}
+
+Test(scheduler, independent_steps_run_in_parallel) {
+        /* Each command blocks until the other one has run: only concurrent workers finish. */
+        char dir[] = "/tmp/modctl-sched-XXXXXX", a[128], b[128];
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(a, sizeof(a), "%s/a", dir);
+        snprintf(b, sizeof(b), "%s/b", dir);
+        cr_assert_eq(mkfifo(a, 0600), 0);
+        cr_assert_eq(mkfifo(b, 0600), 0);
+
+        _cleanup_free_ char *one = NULL, *two = NULL;
+        cr_assert_geq(asprintf(&one, "echo x > %s && read l < %s", a, b), 0);
+        cr_assert_geq(asprintf(&two, "read l < %s && echo y > %s", a, b), 0);
+
+        Plan *p;
+        cr_assert_eq(plan_new("pair", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "one", NULL, NULL, one);
+        add(p, PLAN_STEP_COMMAND, "two", NULL, NULL, two);
+
+        Outcome o = run(p, 0);
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        outcome_done(&o);
+        unlink(a);
+        unlink(b);
+        rmdir(dir);
+}
+
+Test(scheduler, command_failure_and_timeout) {
+        Plan *p;
+        cr_assert_eq(plan_new("cmd", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "modctl_test_base", NULL, NULL, "exit 3");
+        Outcome o = run(p, 0);
+        cr_assert_eq(o.failure.error, -FAILURE_COMMAND_FAILED);
+        cr_assert(strstr(o.failure.message, "exit status 3"), "%s", o.failure.message);
+        outcome_done(&o);
+
+        cr_assert_eq(plan_new("cmd", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "modctl_test_base", NULL, NULL, "exec sleep 30");
+        o = run(p, 0);
+        cr_assert_eq(o.failure.error, -FAILURE_TIMEOUT);
+        cr_assert(strstr(o.failure.message, "did not finish"), "%s", o.failure.message);
+        outcome_done(&o);
+}
+
+Test(scheduler, command_that_loads_counts_as_inserted) {
+        Plan *p;
+        cr_assert_eq(plan_new("cmd", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "modctl_test_base", NULL, NULL, "test \"$MODPROBE_MODULE\" = modctl_test_base");
+        Outcome o = run(p, 0);
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        /* The command ran with the module's name but loaded nothing, so nothing is reported. */
+        cr_assert_eq(strv_length(o.changed), 0);
+        outcome_done(&o);
+}
+
+Test(scheduler, removal_rules) {
+        Outcome o = run(plan_base_then_dep(), 0);
+        outcome_done(&o);
+
+        /* In use: the failure names the holder. */
+        Plan *p;
+        cr_assert_eq(plan_new("modctl_test_base", &p), 0);
+        add(p, PLAN_STEP_REMOVE, "modctl_test_base", NULL, NULL, NULL);
+        o = run(p, 0);
+        cr_assert_eq(o.failure.error, -FAILURE_IN_USE);
+        cr_assert(strstr(o.failure.message, "in use by: modctl_test_dep"), "%s", o.failure.message);
+        outcome_done(&o);
+
+        /* Like modprobe -r: the target, then dependencies only if nothing else uses them. */
+        cr_assert_eq(plan_new("modctl_test_dep", &p), 0);
+        size_t dep = add(p, PLAN_STEP_REMOVE, "modctl_test_dep", NULL, NULL, NULL);
+        size_t base = add(p, PLAN_STEP_REMOVE, "modctl_test_base", NULL, NULL, NULL);
+        p->steps[base].only_if_unused = true;
+        cr_assert_eq(plan_step_add_dep(p, base, dep), 0);
+        o = run(p, 0);
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        cr_assert_eq(strv_length(o.changed), 2);
+        cr_assert_str_eq(o.changed[0], "modctl_test_dep");
+        cr_assert_str_eq(o.changed[1], "modctl_test_base");
+        outcome_done(&o);
+
+        /* Not loaded. */
+        cr_assert_eq(plan_new("modctl_test_dep", &p), 0);
+        add(p, PLAN_STEP_REMOVE, "modctl_test_dep", NULL, NULL, NULL);
+        o = run(p, 0);
+        cr_assert_eq(o.failure.error, -FAILURE_NOT_LOADED);
+        outcome_done(&o);
+}
+
+Test(scheduler, unreadable_module_file) {
+        Plan *p;
+        cr_assert_eq(plan_new("ghost", &p), 0);
+        add(p, PLAN_STEP_INSERT, "ghost", "/nonexistent/ghost.ko", NULL, NULL);
+        Outcome o = run(p, 0);
+        cr_assert_eq(o.failure.error, -FAILURE_BAD_MODULE);
+        cr_assert(strstr(o.failure.message, "/nonexistent/ghost.ko"), "%s", o.failure.message);
+        outcome_done(&o);
+}

@@ -201,24 +201,30 @@ class ModctlTest(unittest.TestCase):
 
     def test_signals_name_the_origin(self):
         mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor',
-                                "type='signal',sender='org.modctl1'"], stdout=subprocess.PIPE, text=True)
+                                "type='signal',interface='org.modctl1.Manager'"], stdout=subprocess.PIPE)
+        seen = ''
+
+        def read_until(text):
+            # Unbuffered reads: select() must see exactly what dbus-monitor has written.
+            nonlocal seen
+            deadline = time.monotonic() + TIMEOUT
+            while text not in seen and time.monotonic() < deadline:
+                ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
+                if ready:
+                    seen += os.read(mon.stdout.fileno(), 65536).decode()
+
         try:
-            # dbus-monitor is ready once it has printed its own NameAcquired/NameLost lines.
+            # dbus-monitor is a monitor once the bus told it that it lost its own unique name.
+            read_until('member=NameLost')
             self.assert_ok(self.cli('load', 'modctl_test_base'))
             self.assert_ok(self.cli('unload', 'modctl_test_base'))
-            seen = ''
-            deadline = time.monotonic() + TIMEOUT
-            while 'ModuleUnloaded' not in seen and time.monotonic() < deadline:
-                ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
-                if not ready:
-                    break
-                seen += mon.stdout.readline()
-            self.assertIn('member=ModuleLoaded', seen)
-            self.assertIn('member=ModuleUnloaded', seen)
-            self.assertRegex(seen, r'ModuleLoaded\n\s+string "modctl_test_base"\n\s+string "user"')
+            read_until('member=ModuleUnloaded')
+            self.assertRegex(seen, r'member=ModuleLoaded\n\s+string "modctl_test_base"\n\s+string "user"')
+            self.assertRegex(seen, r'member=ModuleUnloaded\n\s+string "modctl_test_base"\n\s+string "user"')
         finally:
             mon.terminate()
             mon.wait()
+            mon.stdout.close()
 
     # --- bad input ---
 

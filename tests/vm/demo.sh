@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The demo (scripts/demo): a system bus, modctld, and a few modctl commands, each echoed.
+. /vm/lib.sh
+
+start_system_bus || exit 1
+start_modctld || exit 1
+
+rc=0
+demo() {
+        echo
+        echo "\$ $*"
+        "$@" || { echo "(exit status $?)"; rc=1; }
+}
+
+demo modctl status
+demo modctl load snd
+demo modctl list
+demo modctl info snd
+demo modctl unload -r snd
+demo modctl list
+echo
+stop_modctld
+exit $rc

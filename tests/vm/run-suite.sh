@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The meson entry point of the vm and bench suites: install the build into a staging tree,
+# build the test modules, build the initramfs and boot it with one guest script.
+#
+#   run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [run-vm.sh options...]
+#
+# MODCTL_VM_KVER picks the kernel release (default: the newest /boot/vmlinuz-*).
+# Everything lands in BUILD_DIR/vm/<script name>/, the console log included.
+set -euo pipefail
+
+die() { echo "run-suite: $*" >&2; exit 1; }
+
+[[ $# -ge 3 ]] || die "usage: run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [run-vm options...]"
+build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) script=$3
+shift 3
+[[ -f $script ]] || die "test script $script not found"
+vm=$source/tests/vm
+
+kver=${MODCTL_VM_KVER:-}
+if [[ -z $kver ]]; then
+        kver=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
+fi
+[[ -n $kver ]] || die "no kernel in /boot (apt-get install linux-image-amd64)"
+[[ -f /boot/vmlinuz-$kver ]] || die "/boot/vmlinuz-$kver missing (apt-get install linux-image-amd64)"
+[[ -d /lib/modules/$kver/build ]] || die "/lib/modules/$kver/build missing (apt-get install linux-headers-amd64)"
+
+name=$(basename "$script" .sh)
+out=$build/vm/$name
+rm -rf "$out"
+mkdir -p "$out"
+
+step() { echo "run-suite: $*" >&2; }
+
+step "installing $build into $out/staging"
+meson install -C "$build" --no-rebuild --quiet --destdir "$out/staging" > "$out/install.log" 2>&1 \
+        || { cat "$out/install.log" >&2; die "meson install failed"; }
+[[ -x $out/staging/usr/sbin/modctld ]] || die "the staging tree has no /usr/sbin/modctld"
+
+# The meson build's own fixture, when it is there for this kernel; else build one here.
+fixture=$build/tests/modules/fixture
+if [[ ! -f $fixture/kernel-release || $(cat "$fixture/kernel-release") != "$kver" ]]; then
+        fixture=$out/fixture
+        step "building the test modules for $kver"
+        "$source/tests/modules/build-fixture.sh" "$source/tests/modules" "$fixture" "$kver" > "$out/fixture.log" 2>&1 \
+                || { cat "$out/fixture.log" >&2; die "building the test modules failed"; }
+fi
+ls "$fixture/root/lib/modules/$kver/extra/"*.ko > /dev/null 2>&1 || die "no test modules in $fixture"
+
+step "building the initramfs"
+"$vm/build-initramfs.sh" "$out/staging" "$fixture" "$out/initramfs.cpio.gz" --kver "$kver"
+
+exec "$vm/run-vm.sh" --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
+        --log "$out/console.log" "$@" "$script"

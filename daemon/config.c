@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "strv.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+
+static const char *const hook_fallback_table[] = { "modprobe", "deny" };
+static const char *const policy_mode_table[] = { "enforce", "warn", "off" };
+static const char *const policy_license_table[] = { "any", "gpl-compatible" };
+static const char *const policy_signature_table[] = { "any", "signed", "trusted", "kernel" };
+static const char *const policy_vermagic_table[] = { "check", "ignore" };
+
+#define DEFINE_TO_STRING(name, type, table)                             \
+        const char *name(type v) {                                      \
+                return (size_t) v < ELEMENTSOF(table) ? table[v] : NULL; \
+        }
+
+DEFINE_TO_STRING(hook_fallback_to_string, HookFallback, hook_fallback_table)
+DEFINE_TO_STRING(policy_mode_to_string, PolicyMode, policy_mode_table)
+DEFINE_TO_STRING(policy_license_to_string, PolicyLicense, policy_license_table)
+DEFINE_TO_STRING(policy_signature_to_string, PolicySignature, policy_signature_table)
+DEFINE_TO_STRING(policy_vermagic_to_string, PolicyVermagic, policy_vermagic_table)
+
+static int lookup(const char *const *table, size_t n, const char *value) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i], value) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+int config_new_default(Config **ret) {
+        Config *c = calloc(1, sizeof(Config));
+        if (!c)
+                return -ENOMEM;
+
+        c->daemon.hook_fallback = HOOK_FALLBACK_MODPROBE;
+        c->daemon.hook_install = true;
+        c->daemon.load_timeout_usec = 120 * USEC_PER_SEC;
+        c->daemon.command_timeout_usec = 60 * USEC_PER_SEC;
+        c->policy.mode = POLICY_MODE_ENFORCE;
+        c->policy.out_of_tree = true;
+        c->policy.staging = true;
+        c->policy.vermagic = POLICY_VERMAGIC_CHECK;
+        c->daemon.hook_modprobe = strdup("/sbin/modprobe");
+        c->daemon.hook_helper = strdup(LIBEXECDIR "/modctl-request");
+        c->policy.trusted_certificates = strdup(SYSCONFDIR "/modctl/keys");
+        if (!c->daemon.hook_modprobe || !c->daemon.hook_helper || !c->policy.trusted_certificates) {
+                config_free(c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        free(c->daemon.hook_modprobe);
+        free(c->daemon.hook_helper);
+        free(c->policy.trusted_certificates);
+        strv_free(c->policy.deny);
+        strv_free(c->policy.allow);
+        strv_free(c->files);
+        free(c);
+        return NULL;
+}
+
+static int parse_boolean(const char *v) {
+        static const char *const yes[] = { "yes", "y", "true", "t", "on", "1" };
+        static const char *const no[] = { "no", "n", "false", "f", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+/* "90", "90s", "2min", "500ms", "infinity" (0: no timeout). */
+static int parse_seconds(const char *v, uint64_t *ret) {
+        static const struct { const char *suffix; uint64_t usec; } units[] = {
+                { "", USEC_PER_SEC }, { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC },
+                { "ms", 1000 }, { "min", 60 * USEC_PER_SEC }, { "m", 60 * USEC_PER_SEC },
+        };
+        char *end;
+
+        if (strcmp(v, "infinity") == 0) {
+                *ret = 0;
+                return 0;
+        }
+        if (*v < '0' || *v > '9')
+                return -EINVAL;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno != 0 || n > UINT32_MAX)
+                return -ERANGE;
+        while (*end == ' ')
+                end++;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcmp(end, units[i].suffix) == 0) {
+                        *ret = n * units[i].usec;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static bool glob_is_valid(const char *g) {
+        if (!*g || strlen(g) > 127)
+                return false;
+        for (const char *p = g; *p; p++)
+                if (*p == '/' || *p <= ' ' || *p >= 127)
+                        return false;
+        return true;
+}
+
+/* Space-separated module-name globs; an empty value resets the list. '-' and '_' are the
+ * same in module names, so globs are stored with '_'. */
+static int parse_globs(const char *v, char ***list) {
+        _cleanup_free_ char *copy = strdup(v);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        if (!*v) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                if (!glob_is_valid(w))
+                        return -EINVAL;
+                for (char *p = w; *p; p++)
+                        if (*p == '-')
+                                *p = '_';
+                if (!strv_contains(*list, w) && strv_extend(list, w) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int set_string(char **field, const char *v, bool absolute_path) {
+        if (absolute_path && v[0] != '/')
+                return -EINVAL;
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+typedef struct ParseState {
+        Config *config;
+        const char *file;
+        char *error;      /* the first problem, without its line number (inih knows that) */
+} ParseState;
+
+static int fail(ParseState *s, const char *fmt, const char *a, const char *b) {
+        if (!s->error && asprintf(&s->error, fmt, a, b) < 0)
+                s->error = NULL;
+        return 0; /* inih: error */
+}
+
+#define ENUM(table, field, value)                                               \
+        ({                                                                      \
+                int _i = lookup(table, ELEMENTSOF(table), value);               \
+                if (_i >= 0)                                                    \
+                        field = _i;                                             \
+                _i;                                                             \
+        })
+
+static int handle_daemon(ParseState *s, const char *key, const char *value) {
+        DaemonSettings *d = &s->config->daemon;
+        int r;
+
+        if (strcmp(key, "HookFallback") == 0)
+                return ENUM(hook_fallback_table, d->hook_fallback, value);
+        if (strcmp(key, "HookModprobe") == 0)
+                return set_string(&d->hook_modprobe, value, true);
+        if (strcmp(key, "HookHelper") == 0)
+                return set_string(&d->hook_helper, value, true);
+        if (strcmp(key, "HookInstall") == 0) {
+                r = parse_boolean(value);
+                if (r >= 0)
+                        d->hook_install = r;
+                return r;
+        }
+        if (strcmp(key, "LoadTimeoutSec") == 0)
+                return parse_seconds(value, &d->load_timeout_usec);
+        if (strcmp(key, "CommandTimeoutSec") == 0)
+                return parse_seconds(value, &d->command_timeout_usec);
+        if (strcmp(key, "Workers") == 0) {
+                char *end;
+                errno = 0;
+                unsigned long n = strtoul(value, &end, 10);
+                if (errno || *end || !*value || value[0] == '-' || n > 1024)
+                        return -EINVAL;
+                d->workers = (unsigned) n;
+                return 0;
+        }
+        return -ENOKEY;
+}
+
+static int handle_policy(ParseState *s, const char *key, const char *value) {
+        PolicySettings *p = &s->config->policy;
+        int r;
+
+        if (strcmp(key, "Mode") == 0)
+                return ENUM(policy_mode_table, p->mode, value);
+        if (strcmp(key, "License") == 0)
+                return ENUM(policy_license_table, p->license, value);
+        if (strcmp(key, "Signature") == 0)
+                return ENUM(policy_signature_table, p->signature, value);
+        if (strcmp(key, "Vermagic") == 0)
+                return ENUM(policy_vermagic_table, p->vermagic, value);
+        if (strcmp(key, "TrustedCertificates") == 0)
+                return set_string(&p->trusted_certificates, value, true);
+        if (strcmp(key, "Deny") == 0)
+                return parse_globs(value, &p->deny);
+        if (strcmp(key, "Allow") == 0)
+                return parse_globs(value, &p->allow);
+        if (strcmp(key, "OutOfTree") == 0 || strcmp(key, "Staging") == 0) {
+                r = parse_boolean(value);
+                if (r >= 0)
+                        *(key[0] == 'O' ? &p->out_of_tree : &p->staging) = r;
+                return r;
+        }
+        return -ENOKEY;
+}
+
+static int handler(void *userdata, const char *section, const char *key, const char *value) {
+        ParseState *s = userdata;
+        int r;
+
+        if (!key) /* a section header on its own (inih calls with NULL key when so built) */
+                return 1;
+        if (strcmp(section, "Daemon") == 0)
+                r = handle_daemon(s, key, value);
+        else if (strcmp(section, "Policy") == 0)
+                r = handle_policy(s, key, value);
+        else if (!*section)
+                return fail(s, "assignment '%s=%s' outside of a section", key, value);
+        else
+                return fail(s, "unknown section [%s] (key %s)", section, key);
+
+        if (r == -ENOKEY)
+                return fail(s, "unknown key '%s' in [%s]", key, section);
+        if (r == -ENOMEM)
+                return fail(s, "out of memory at %s=%s", key, value);
+        if (r < 0)
+                return fail(s, "invalid value for %s: '%s'", key, value);
+        return 1;
+}
+
+static int finish_parse(ParseState *s, int line, Failure *failure) {
+        _cleanup_free_ char *error = TAKE_PTR(s->error);
+
+        if (line == 0)
+                return strv_extend(&s->config->files, s->file) < 0 ? -ENOMEM : 0;
+        if (line < 0)
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: cannot read the file.", s->file);
+        return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s:%d: %s.", s->file, line,
+                           error ?: "syntax error (expected [Section] or Key=Value)");
+}
+
+int config_parse_file(Config *c, const char *path, Failure *failure) {
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        ParseState s = { .config = c, .file = path };
+
+        if (!f)
+                return failure_set(failure, -errno, "%s: %s.", path, strerror(errno));
+        return finish_parse(&s, ini_parse_file(f, handler, &s), failure);
+}
+
+int config_parse_string(Config *c, const char *name, const char *text, Failure *failure) {
+        ParseState s = { .config = c, .file = name };
+        return finish_parse(&s, ini_parse_string(text, handler, &s), failure);
+}
+
+static char *path_join(const char *root, const char *a, const char *b) {
+        char *p;
+        if (asprintf(&p, "%s%s%s%s", strempty(root), a, b ? "/" : "", strempty(b)) < 0)
+                return NULL;
+        return p;
+}
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Masked: a symlink to /dev/null or an empty file. */
+static bool is_masked(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return true;
+        return S_ISCHR(st.st_mode) || st.st_size == 0;
+}
+
+static const char *const config_dirs[] = { "/etc/modctl", "/run/modctl", "/usr/local/lib/modctl", "/usr/lib/modctl" };
+
+int config_load(const char *root, Config **ret, Failure *failure) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(strv_freep) char **names = NULL, **paths = NULL;
+        int r;
+
+        r = config_new_default(&c);
+        if (r < 0)
+                return failure_set(failure, r, "Out of memory while reading the configuration.");
+
+        /* The main file: the first one found wins. */
+        for (size_t i = 0; i < ELEMENTSOF(config_dirs); i++) {
+                if (strcmp(config_dirs[i], "/usr/local/lib/modctl") == 0)
+                        continue;
+                _cleanup_free_ char *p = path_join(root, config_dirs[i], "modctld.conf");
+                if (!p)
+                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                if (access(p, F_OK) < 0)
+                        continue;
+                if (!is_masked(p)) {
+                        r = config_parse_file(c, p, failure);
+                        if (r < 0)
+                                return r;
+                }
+                break;
+        }
+
+        /* Drop-ins: collect unique names, the first directory that has a name owns it. */
+        for (size_t i = 0; i < ELEMENTSOF(config_dirs); i++) {
+                _cleanup_free_ char *dir = path_join(root, config_dirs[i], "modctld.conf.d");
+                DIR *d;
+
+                if (!dir)
+                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                d = opendir(dir);
+                if (!d)
+                        continue;
+                for (struct dirent *de; (de = readdir(d)); ) {
+                        size_t n = strlen(de->d_name);
+                        if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0 ||
+                            strv_contains(names, de->d_name))
+                                continue;
+                        _cleanup_free_ char *p = path_join(NULL, dir, de->d_name);
+                        if (!p || strv_extend(&names, de->d_name) < 0 || strv_extend(&paths, p) < 0) {
+                                closedir(d);
+                                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        }
+                }
+                closedir(d);
+        }
+
+        /* Applied in file-name order, whatever directory they live in. */
+        size_t n = strv_length(names);
+        char **order = calloc(n + 1, sizeof(char *));
+        if (!order)
+                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, "%s\n%s", names[i], paths[i]) < 0) {
+                        strv_free(order);
+                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                }
+                order[i] = TAKE_PTR(key);
+        }
+        qsort(order, n, sizeof(char *), compare_strings);
+        for (size_t i = 0; i < n; i++) {
+                const char *p = strchr(order[i], '\n') + 1;
+                if (is_masked(p))
+                        continue;
+                r = config_parse_file(c, p, failure);
+                if (r < 0) {
+                        strv_free(order);
+                        return r;
+                }
+        }
+        strv_free(order);
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void format_globs(FILE *f, const char *key, char **globs) {
+        fprintf(f, "%s=", key);
+        STRV_FOREACH(g, globs)
+                fprintf(f, "%s%s", g == globs ? "" : " ", *g);
+        fputc('\n', f);
+}
+
+int config_format(const Config *c, char **ret) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "[Daemon]\nHookFallback=%s\nHookModprobe=%s\nHookInstall=%s\nHookHelper=%s\n"
+                   "LoadTimeoutSec=%llu\nCommandTimeoutSec=%llu\nWorkers=%u\n\n",
+                hook_fallback_to_string(c->daemon.hook_fallback), c->daemon.hook_modprobe,
+                c->daemon.hook_install ? "yes" : "no", c->daemon.hook_helper,
+                (unsigned long long) (c->daemon.load_timeout_usec / USEC_PER_SEC),
+                (unsigned long long) (c->daemon.command_timeout_usec / USEC_PER_SEC), c->daemon.workers);
+        fprintf(f, "[Policy]\nMode=%s\nLicense=%s\nSignature=%s\nTrustedCertificates=%s\n",
+                policy_mode_to_string(c->policy.mode), policy_license_to_string(c->policy.license),
+                policy_signature_to_string(c->policy.signature), c->policy.trusted_certificates);
+        format_globs(f, "Deny", c->policy.deny);
+        format_globs(f, "Allow", c->policy.allow);
+        fprintf(f, "OutOfTree=%s\nStaging=%s\nVermagic=%s\n", c->policy.out_of_tree ? "yes" : "no",
+                c->policy.staging ? "yes" : "no", policy_vermagic_to_string(c->policy.vermagic));
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}

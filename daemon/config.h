@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* modctld.conf: systemd-style INI with drop-ins. The main file is the first of
+ * /etc/modctl/modctld.conf, /run/modctl/modctld.conf, /usr/lib/modctl/modctld.conf (vendor
+ * defaults); then *.conf drop-ins from /etc, /run, /usr/local/lib and /usr/lib
+ * modctl/modctld.conf.d/, in file-name order, where a name in an earlier directory hides the
+ * same name in a later one, and a drop-in linked to /dev/null or empty masks it. Later
+ * assignments win; for list keys (Deny=, Allow=) they append and an empty value resets.
+ * Any unknown section, key or invalid value makes the whole load fail with file:line, so the
+ * caller keeps its previous configuration. Plain C, never logs. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "failure.h"
+
+typedef enum HookFallback {
+        HOOK_FALLBACK_MODPROBE,
+        HOOK_FALLBACK_DENY,
+        _HOOK_FALLBACK_MAX,
+} HookFallback;
+
+typedef enum PolicyMode {
+        POLICY_MODE_ENFORCE,
+        POLICY_MODE_WARN,
+        POLICY_MODE_OFF,
+        _POLICY_MODE_MAX,
+} PolicyMode;
+
+typedef enum PolicyLicense {
+        POLICY_LICENSE_ANY,
+        POLICY_LICENSE_GPL_COMPATIBLE,
+        _POLICY_LICENSE_MAX,
+} PolicyLicense;
+
+typedef enum PolicySignature {
+        POLICY_SIGNATURE_ANY,
+        POLICY_SIGNATURE_SIGNED,
+        POLICY_SIGNATURE_TRUSTED,
+        POLICY_SIGNATURE_KERNEL,
+        _POLICY_SIGNATURE_MAX,
+} PolicySignature;
+
+typedef enum PolicyVermagic {
+        POLICY_VERMAGIC_CHECK,
+        POLICY_VERMAGIC_IGNORE,
+        _POLICY_VERMAGIC_MAX,
+} PolicyVermagic;
+
+typedef struct DaemonSettings {
+        HookFallback hook_fallback;     /* HookFallback=modprobe|deny */
+        char *hook_modprobe;            /* HookModprobe=, default /sbin/modprobe */
+        bool hook_install;              /* HookInstall=yes|no: point kernel.modprobe at the helper */
+        char *hook_helper;              /* HookHelper=, default LIBEXECDIR/modctl-request */
+        uint64_t load_timeout_usec;     /* LoadTimeoutSec=, 0 for none; default 120 s */
+        uint64_t command_timeout_usec;  /* CommandTimeoutSec=, install/remove commands; default 60 s */
+        unsigned workers;               /* Workers=, 0 for the number of CPUs */
+} DaemonSettings;
+
+typedef struct PolicySettings {
+        PolicyMode mode;                /* Mode=enforce|warn|off, default enforce */
+        PolicyLicense license;          /* License=any|gpl-compatible */
+        PolicySignature signature;      /* Signature=any|signed|trusted|kernel */
+        char *trusted_certificates;     /* TrustedCertificates=, default /etc/modctl/keys/ */
+        char **deny;                    /* Deny=, module-name globs */
+        char **allow;                   /* Allow=, when non-empty the only modules allowed */
+        bool out_of_tree;               /* OutOfTree=yes|no, default yes (allowed) */
+        bool staging;                   /* Staging=yes|no, default yes (allowed) */
+        PolicyVermagic vermagic;        /* Vermagic=check|ignore, default check */
+} PolicySettings;
+
+typedef struct Config {
+        DaemonSettings daemon;
+        PolicySettings policy;
+        char **files;                   /* the files that were read, in order */
+} Config;
+
+int config_new_default(Config **ret);
+Config *config_free(Config *c);
+static inline void config_freep(Config **c) { config_free(*c); }
+
+/* Loads from the standard directories below root ("" or NULL for /). Errors:
+ * FAILURE_INVALID_ARGUMENT with "FILE:LINE: ..." for bad content, others for I/O. */
+int config_load(const char *root, Config **ret, Failure *failure);
+/* Loads one file on top of c (for tests and for the parser fuzzer). */
+int config_parse_file(Config *c, const char *path, Failure *failure);
+int config_parse_string(Config *c, const char *name, const char *text, Failure *failure);
+
+const char *hook_fallback_to_string(HookFallback v);
+const char *policy_mode_to_string(PolicyMode v);
+const char *policy_license_to_string(PolicyLicense v);
+const char *policy_signature_to_string(PolicySignature v);
+const char *policy_vermagic_to_string(PolicyVermagic v);
+
+/* The effective configuration as INI text, as `modctl policy show` prints it. */
+int config_format(const Config *c, char **ret);

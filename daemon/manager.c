@@ -267,8 +267,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         int r;
 
         m = calloc(1, sizeof(Manager));
-        if (!m)
+        if (!m) {
+                kernel_free(kernel);
                 return log_oom();
+        }
         m->kernel = kernel;
 
         if (config->bus_address) {
@@ -276,6 +278,17 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 if (!m->bus_address)
                         return log_oom();
         }
+
+        if (config->config_root) {
+                m->config_root = strdup(config->config_root);
+                if (!m->config_root)
+                        return log_oom();
+        }
+
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        r = config_load(m->config_root, &m->config, &failure);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -285,7 +298,13 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
 
-        r = scheduler_new(m->event, m->kernel, &config->scheduler, &m->scheduler);
+        /* Command-line settings win over modctld.conf. */
+        SchedulerConfig sc = config->scheduler;
+        if (sc.n_workers == 0)
+                sc.n_workers = m->config->daemon.workers;
+        if (sc.command_timeout_usec == 0)
+                sc.command_timeout_usec = m->config->daemon.command_timeout_usec;
+        r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
@@ -323,6 +342,8 @@ Manager *manager_free(Manager *m) {
         resolver_free(m->resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->config_root);
         free(m->bus_address);
         free(m);
         return NULL;

@@ -10,6 +10,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "config.h"
 #include "failure.h"
 #include "kernel.h"
 #include "resolver.h"
@@ -27,6 +28,7 @@ typedef struct Request Request;
 
 typedef struct ManagerConfig {
         const char *bus_address;        /* NULL: the system bus */
+        const char *config_root;        /* read modctld.conf below this directory; NULL: / */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
 } ManagerConfig;
@@ -37,6 +39,8 @@ typedef struct Manager {
         Kernel *kernel;
         Resolver *resolver;
         Scheduler *scheduler;
+        Config *config;         /* the configuration in force */
+        char *config_root;
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
         char *bus_address;
@@ -46,6 +50,7 @@ typedef struct Manager {
  * modules inserted or removed, in order. May be called before manager_load() returns. */
 typedef void (*manager_done_t)(const Failure *failure, char **changed, void *userdata);
 
+/* Takes ownership of kernel, also on failure. */
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret);
 Manager *manager_free(Manager *m);
 static inline void manager_freep(Manager **m) { manager_free(*m); }

@@ -61,7 +61,10 @@ class Daemon:
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(extra_env or {}))
         self.log_path = os.path.join(tmp, 'modctld-%d.log' % time.monotonic_ns())
         self.log = open(self.log_path, 'w')
+        self.config_root = os.path.join(tmp, 'root')
+        os.makedirs(os.path.join(self.config_root, 'etc/modctl/modctld.conf.d'), exist_ok=True)
         cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
+                              '--config-root', self.config_root,
                               '--modprobe-config', MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
                               '--log-level', 'debug']

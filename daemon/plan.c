@@ -29,6 +29,7 @@ static void plan_step_done(PlanStep *s) {
         free(s->options);
         free(s->command);
         free(s->deps);
+        s->fd = safe_close(s->fd);
 }
 
 Plan *plan_free(Plan *p) {
@@ -60,7 +61,7 @@ static int strdup_optional(const char *s, char **ret) {
 
 int plan_add_step(Plan *p, PlanStepKind kind, const char *name, const char *path, const char *options,
                   const char *command, size_t *ret_index) {
-        PlanStep s = { .kind = kind };
+        PlanStep s = { .kind = kind, .fd = -EBADF };
         PlanStep *steps;
 
         if (!p || !name || kind < 0 || kind >= _PLAN_STEP_KIND_MAX)

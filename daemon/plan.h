@@ -23,6 +23,10 @@ typedef struct PlanStep {
         char *command;       /* COMMAND: the shell command line, for MODPROBE_MODULE=name */
         bool only_if_unused; /* REMOVE: skip silently if the module has users or holders (modprobe -r) */
         bool optional;       /* a failure is logged, not fatal (softdeps, like modprobe) */
+        int fd;              /* INSERT: the module already opened (and verified by policy), handed
+                              * to finit_module() as is; -EBADF: the scheduler opens path itself.
+                              * The plan owns it. */
+        unsigned insert_flags; /* INSERT: KERNEL_INSERT_* flags that go with fd */
         size_t *deps;        /* indices of steps that must succeed before this one */
         size_t n_deps;
 } PlanStep;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
@@ -108,7 +109,13 @@ static int run_insert(Scheduler *s, Task *t, const PlanStep *step) {
         unsigned flags = 0;
         int r;
 
-        r = module_file_open(step->path, kernel_decompression(s->kernel), &fd, &flags);
+        /* Policy may have opened and verified the file already: insert exactly those bytes. */
+        if (step->fd >= 0) {
+                fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
+                flags = step->insert_flags;
+                r = fd < 0 ? -errno : 0;
+        } else
+                r = module_file_open(step->path, kernel_decompression(s->kernel), &fd, &flags);
         if (r < 0)
                 return failure_set(&t->failure, -FAILURE_BAD_MODULE,
                                    "Cannot read module '%s' from '%s': %s.", step->name, step->path, strerror(-r));
@@ -474,6 +481,15 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finish
 
         job_advance(j);
         return 0;
+}
+
+bool scheduler_module_in_flight(Scheduler *s, const char *name) {
+        for (Job *j = s->jobs; j; j = j->next_job)
+                for (size_t i = 0; i < j->plan->n_steps; i++)
+                        if (j->states[i] == STEP_RUNNING && j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
+                            strcmp(j->plan->steps[i].name, name) == 0)
+                                return true;
+        return false;
 }
 
 const Plan *job_plan(const Job *j) {

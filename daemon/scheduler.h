@@ -27,6 +27,7 @@ typedef void (*job_finished_t)(Job *job, void *userdata);
 typedef struct SchedulerConfig {
         unsigned n_workers;             /* 0: number of CPUs, at least 2 */
         uint64_t command_timeout_usec;  /* install/remove commands; 0: 60 s */
+        uint64_t step_timeout_usec;     /* a module init running longer fails its job; 0: no limit */
 } SchedulerConfig;
 
 int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret);
@@ -35,6 +36,11 @@ static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
 /* Takes ownership of plan. insert_flags are KERNEL_INSERT_* flags for every INSERT step. */
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finished_t finished, void *userdata);
+
+/* True while one of our jobs is inserting name (its step is running). A module's init may ask
+ * the kernel for itself or for a module that is being inserted right now; such requests must
+ * be answered at once instead of waiting for a worker. */
+bool scheduler_module_in_flight(Scheduler *s, const char *name);
 
 const Plan *job_plan(const Job *j);
 /* Names inserted (load) or removed (unload), in the order it happened. Never NULL. */

@@ -18,6 +18,7 @@
 #include "kernel-fake.h"
 #include "kernel.h"
 #include "macro.h"
+#include "strv.h"
 
 #define MODINFO_MAX (1024 * 1024)
 #define MODULE_NAME_MAX 63
@@ -53,8 +54,9 @@ typedef struct FakeKernel {
         FakeModule *modules;      /* newest first, like /proc/modules */
         FakeFailure *failures;
         char **builtin;
-        size_t n_builtin;
         unsigned insert_calls;
+        char **held;              /* inserts of these block, like a hanging init, until released */
+        pthread_cond_t released;
         FakeEvent *queue_head, *queue_tail;
         bool watching;
 
@@ -88,38 +90,10 @@ static int normalize_name(const char *name, char ret[static MODULE_NAME_MAX + 1]
         return 0;
 }
 
-static int strv_push(char ***l, size_t *n, const char *s) {
-        char **nl, *copy;
-
-        copy = strdup(s);
-        if (!copy)
-                return -ENOMEM;
-        nl = reallocarray(*l, *n + 2, sizeof(char *));
-        if (!nl) {
-                free(copy);
-                return -ENOMEM;
-        }
-        nl[(*n)++] = copy;
-        nl[*n] = NULL;
-        *l = nl;
-        return 0;
-}
-
-static char **strv_copy(char * const *l) {
-        char **c = NULL;
-        size_t n = 0;
-
-        STRV_FOREACH(s, (char **) l)
-                if (strv_push(&c, &n, *s) < 0)
-                        return strv_free(c);
-        return c;
-}
-
 /* Splits "a,b,,c" into a strv of normalized names; NULL when empty. */
 static int split_names(const char *s, char ***ret) {
         _cleanup_(strv_freep) char **l = NULL;
         _cleanup_(freep) char *copy = NULL;
-        size_t n = 0;
         char *p, *w;
         int r;
 
@@ -135,7 +109,7 @@ static int split_names(const char *s, char ***ret) {
                 r = normalize_name(w, name);
                 if (r < 0)
                         return r;
-                r = strv_push(&l, &n, name);
+                r = strv_extend(&l, name);
                 if (r < 0)
                         return r;
         }
@@ -270,10 +244,7 @@ static FakeModule *find_module(FakeKernel *fk, const char *name) {
 }
 
 static bool is_builtin(FakeKernel *fk, const char *name) {
-        for (size_t i = 0; i < fk->n_builtin; i++)
-                if (strcmp(fk->builtin[i], name) == 0)
-                        return true;
-        return false;
+        return strv_contains(fk->builtin, name);
 }
 
 static int find_failure(FakeKernel *fk, const char *name) {
@@ -342,8 +313,7 @@ static int add_module_locked(FakeKernel *fk, const char *name, char **deps, uint
         /* Reserve the holders slots first so that nothing can fail half way through. */
         STRV_FOREACH(d, m->deps) {
                 FakeModule *dm = find_module(fk, *d);
-                size_t n = strv_length(dm->holders);
-                int r = strv_push(&dm->holders, &n, name);
+                int r = strv_extend(&dm->holders, name);
                 if (r < 0) {
                         /* Undo the holders added so far. */
                         for (char **u = m->deps; u < d; u++) {
@@ -362,17 +332,6 @@ static int add_module_locked(FakeKernel *fk, const char *name, char **deps, uint
         m->next = fk->modules;
         fk->modules = m;
         return queue_event(fk, KERNEL_EVENT_ADD, name);
-}
-
-static void strv_remove_one(char **l, const char *s) {
-        if (!l)
-                return;
-        for (char **i = l; *i; i++)
-                if (strcmp(*i, s) == 0) {
-                        free(*i);
-                        memmove(i, i + 1, (strv_length(i + 1) + 1) * sizeof(char *));
-                        return;
-                }
 }
 
 static int remove_module_locked(FakeKernel *fk, const char *name) {
@@ -395,7 +354,7 @@ static int remove_module_locked(FakeKernel *fk, const char *name) {
                         continue;
                 if (dm->refcount > 0)
                         dm->refcount--;
-                strv_remove_one(dm->holders, name);
+                strv_remove(dm->holders, name);
                 if (dm->holders && !dm->holders[0])
                         dm->holders = strv_free(dm->holders);
         }
@@ -438,6 +397,8 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
         }
 
         pthread_mutex_lock(&fk->lock);
+        while (strv_contains(fk->held, modname))
+                pthread_cond_wait(&fk->released, &fk->lock);
         if (find_module(fk, modname) || is_builtin(fk, modname))
                 r = -EEXIST;
         else {
@@ -452,6 +413,39 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
                 if (r == 0)
                         r = add_module_locked(fk, modname, deps, size, params, flags);
         }
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_hold(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EINVAL;
+        pthread_mutex_lock(&fk->lock);
+        r = strv_extend(&fk->held, name);
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
+int kernel_fake_release(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        char **kept = NULL;
+        int r = 0;
+
+        if (!kernel_is_fake(k))
+                return -EINVAL;
+        pthread_mutex_lock(&fk->lock);
+        STRV_FOREACH(h, fk->held)
+                if (!streq(*h, name) && (r = strv_extend(&kept, *h)) < 0)
+                        break;
+        if (r >= 0) {
+                strv_free(fk->held);
+                fk->held = kept;
+                pthread_cond_broadcast(&fk->released);
+        } else
+                strv_free(kept);
         pthread_mutex_unlock(&fk->lock);
         return r;
 }
@@ -630,6 +624,8 @@ static void fake_free(Kernel *k) {
                 free(e);
         }
         strv_free(fk->builtin);
+        strv_free(fk->held);
+        pthread_cond_destroy(&fk->released);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }
@@ -703,7 +699,7 @@ int kernel_fake_set_builtin(Kernel *k, const char *name) {
         if (find_module(fk, n))
                 r = -EEXIST;
         else if (!is_builtin(fk, n))
-                r = strv_push(&fk->builtin, &fk->n_builtin, n);
+                r = strv_extend(&fk->builtin, n);
         pthread_mutex_unlock(&fk->lock);
         return r;
 }
@@ -849,6 +845,7 @@ int kernel_new_fake(Kernel **ret) {
                 return -ENOMEM;
         fk->base.ops = &fake_ops;
         pthread_mutex_init(&fk->lock, NULL);
+        pthread_cond_init(&fk->released, NULL);
         k = &fk->base;
 
         fk->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -34,6 +34,10 @@ int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount);
 /* The params and flags the loaded module name was inserted with; *ret_params is "" when none. */
 int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsigned *ret_flags);
 
+/* Inserts of name block inside the kernel, like a module init that hangs, until released. */
+int kernel_fake_hold(Kernel *k, const char *name);
+int kernel_fake_release(Kernel *k, const char *name);
+
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);
 

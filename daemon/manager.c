@@ -189,7 +189,8 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
 
         records_begin(m, plan, origin);
         const char *request = plan->request;
-        r = scheduler_submit(m->scheduler, TAKE_PTR(plan), insert_flags, on_job_finished, q);
+        r = scheduler_submit(m->scheduler, TAKE_PTR(plan), insert_flags, streq(origin, ORIGIN_KERNEL),
+                             on_job_finished, q);
         if (r < 0) {
                 HASH_DEL(m->requests, q);
                 request_free(q);
@@ -304,6 +305,8 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 sc.n_workers = m->config->daemon.workers;
         if (sc.command_timeout_usec == 0)
                 sc.command_timeout_usec = m->config->daemon.command_timeout_usec;
+        if (sc.step_timeout_usec == 0)
+                sc.step_timeout_usec = m->config->daemon.load_timeout_usec;
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");

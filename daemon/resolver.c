@@ -230,22 +230,6 @@ static int resolver_set_release(Resolver *r) {
         return 0;
 }
 
-static int strv_copy(const char *const *l, char ***ret) {
-        _cleanup_(strv_freep) char **c = NULL;
-        int k;
-
-        c = calloc(1, sizeof(char *));
-        if (!c)
-                return -ENOMEM;
-        for (size_t i = 0; l && l[i]; i++) {
-                k = strv_extend(&c, l[i]);
-                if (k < 0)
-                        return k;
-        }
-        *ret = TAKE_PTR(c);
-        return 0;
-}
-
 int resolver_new(const ResolverConfig *config, Resolver **ret) {
         _cleanup_(resolver_freep) Resolver *r = NULL;
         int k;
@@ -260,9 +244,9 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
                         return -ENOMEM;
         }
         if (config && config->config_paths) {
-                k = strv_copy(config->config_paths, &r->config_paths);
-                if (k < 0)
-                        return k;
+                r->config_paths = strv_copy((char *const *) config->config_paths);
+                if (!r->config_paths)
+                        return -ENOMEM;
         }
         if (config && config->kernel_cmdline) {
                 r->kernel_cmdline = strdup(config->kernel_cmdline);

@@ -9,36 +9,49 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "log.h"
 #include "module-file.h"
 #include "scheduler.h"
 #include "strv.h"
 
 typedef enum StepState {
         STEP_WAITING,
+        STEP_SHARED,     /* another job is inserting the same module: wait for its result */
         STEP_RUNNING,
         STEP_DONE,
         STEP_FAILED,
 } StepState;
 
-/* One unit of work for a worker: a step of a job, or the unwinding of a failed job. */
+/* One unit of work for a worker: a step of a job, or the unwinding of a failed job. The task
+ * carries its own copy of the step, so a worker never reads the job, which the event loop may
+ * finish without it when the step times out. */
 typedef struct Task {
-        Job *job;
+        Job *job;              /* NULL once abandoned after a timeout */
         size_t step;           /* TASK_UNWIND for unwinding */
+        PlanStepKind kind;
+        char *name, *path, *options, *command;
+        bool only_if_unused;
+        int fd;                /* INSERT: verified module, or -EBADF to open path */
+        unsigned insert_flags;
         int result;
         bool changed;          /* the step inserted or removed the module */
         Failure failure;
-        char **unwound;        /* unwinding: removed again */
+        char **unwound;        /* unwinding: to remove, then what was removed again */
         char **stayed;         /* unwinding: could not be removed, with the reason */
+        sd_event_source *timer;
         struct Task *next;
 } Task;
 
 #define TASK_UNWIND SIZE_MAX
+#define MAX_WORKERS 256u
 
 struct Job {
         Scheduler *scheduler;
         Plan *plan;
         unsigned insert_flags;
+        bool urgent;
         StepState *states;
+        Task **tasks;         /* the running task of each step */
         unsigned n_running;
         bool failed;
         bool unwinding;
@@ -58,14 +71,17 @@ struct Scheduler {
         sd_event *event;
         Kernel *kernel;
         uint64_t command_timeout_usec;
+        uint64_t step_timeout_usec;
 
         pthread_mutex_t lock;
         pthread_cond_t wakeup;       /* workers wait here for pending tasks */
         TaskQueue pending;           /* guarded by lock */
         TaskQueue completed;         /* guarded by lock */
+        unsigned n_pending;          /* guarded by lock */
+        unsigned n_idle;             /* guarded by lock: workers waiting for a task */
         bool quit;                   /* guarded by lock */
 
-        pthread_t *workers;
+        pthread_t *workers;          /* event loop only */
         unsigned n_workers;
 
         int completed_fd;            /* eventfd: completed tasks are waiting for the event loop */
@@ -82,6 +98,13 @@ static void queue_push(TaskQueue *q, Task *t) {
         q->tail = t;
 }
 
+static void queue_push_front(TaskQueue *q, Task *t) {
+        t->next = q->head;
+        q->head = t;
+        if (!q->tail)
+                q->tail = t;
+}
+
 static Task *queue_pop(TaskQueue *q) {
         Task *t = q->head;
         if (t) {
@@ -95,120 +118,140 @@ static Task *queue_pop(TaskQueue *q) {
 static Task *task_free(Task *t) {
         if (!t)
                 return NULL;
+        free(t->name);
+        free(t->path);
+        free(t->options);
+        free(t->command);
+        safe_close(t->fd);
         failure_done(&t->failure);
         strv_free(t->unwound);
         strv_free(t->stayed);
+        sd_event_source_disable_unref(t->timer);
         free(t);
         return NULL;
 }
 
-/* ---- worker side: touches only the kernel and the task, never the job's shared state ---- */
+static int strdup_or_null(const char *s, char **ret) {
+        *ret = s ? strdup(s) : NULL;
+        return s && !*ret ? -ENOMEM : 0;
+}
 
-static int run_insert(Scheduler *s, Task *t, const PlanStep *step) {
-        _cleanup_(closep) int fd = -EBADF;
-        unsigned flags = 0;
+static int task_new(Job *j, size_t step, Task **ret) {
+        Task *t = calloc(1, sizeof(Task));
+        if (!t)
+                return -ENOMEM;
+        t->job = j;
+        t->step = step;
+        t->fd = -EBADF;
+        if (step != TASK_UNWIND) {
+                const PlanStep *p = &j->plan->steps[step];
+                t->kind = p->kind;
+                t->only_if_unused = p->only_if_unused;
+                t->insert_flags = p->insert_flags | j->insert_flags;
+                if (strdup_or_null(p->name, &t->name) < 0 || strdup_or_null(p->path, &t->path) < 0 ||
+                    strdup_or_null(p->options, &t->options) < 0 || strdup_or_null(p->command, &t->command) < 0)
+                        return task_free(t), -ENOMEM;
+                if (p->fd >= 0) {
+                        t->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 3);
+                        if (t->fd < 0)
+                                return task_free(t), -errno;
+                }
+        }
+        *ret = t;
+        return 0;
+}
+
+/* ---- worker side: touches only the kernel and its task ---- */
+
+static int run_insert(Scheduler *s, Task *t) {
+        _cleanup_(closep) int fd = TAKE_FD(t->fd);
+        unsigned flags = t->insert_flags;
         int r;
 
         /* Policy may have opened and verified the file already: insert exactly those bytes. */
-        if (step->fd >= 0) {
-                fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
-                flags = step->insert_flags;
-                r = fd < 0 ? -errno : 0;
-        } else
-                r = module_file_open(step->path, kernel_decompression(s->kernel), &fd, &flags);
-        if (r < 0)
-                return failure_set(&t->failure, -FAILURE_BAD_MODULE,
-                                   "Cannot read module '%s' from '%s': %s.", step->name, step->path, strerror(-r));
+        if (fd < 0) {
+                unsigned file_flags = 0;
+                r = module_file_open(t->path, kernel_decompression(s->kernel), &fd, &file_flags);
+                if (r < 0)
+                        return failure_set(&t->failure, -FAILURE_BAD_MODULE,
+                                           "Cannot read module '%s' from '%s': %s.", t->name, t->path, strerror(-r));
+                flags |= file_flags;
+        }
 
-        r = kernel_insert(s->kernel, step->name, fd, strempty(step->options), flags | t->job->insert_flags);
+        r = kernel_insert(s->kernel, t->name, fd, strempty(t->options), flags);
         if (r == -EEXIST)
                 return 0;  /* someone else loaded it meanwhile: fine, but not ours to unwind */
         if (r < 0)
                 return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
                                    "The kernel rejected module '%s': %s (%s): %s.",
-                                   step->name, strerror(-r), strerrorname_np(-r) ?: "?", kernel_insert_error_hint(r));
+                                   t->name, strerror(-r), strerrorname_np(-r) ?: "?", kernel_insert_error_hint(r));
         t->changed = true;
         return 0;
 }
 
-static int run_command(Scheduler *s, Task *t, const PlanStep *step) {
+static int run_command(Scheduler *s, Task *t) {
         KernelModuleState before = KERNEL_MODULE_ABSENT, after = KERNEL_MODULE_ABSENT;
         int r, status = 0;
 
-        (void) kernel_get_state(s->kernel, step->name, &before);
+        (void) kernel_get_state(s->kernel, t->name, &before);
 
-        r = command_run(step->command, step->name, s->command_timeout_usec, &status);
+        r = command_run(t->command, t->name, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, -FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",
-                                   step->name, (unsigned long long) (s->command_timeout_usec / 1000000), step->command);
+                                   t->name, (unsigned long long) (s->command_timeout_usec / 1000000), t->command);
         if (r == -ECHILD)
                 return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
                                    "The modprobe.d command for module '%s' failed (%s %d): %s",
-                                   step->name, WIFEXITED(status) ? "exit status" : "signal",
-                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), step->command);
+                                   t->name, WIFEXITED(status) ? "exit status" : "signal",
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->command);
         if (r < 0)
                 return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
-                                   "Cannot run the modprobe.d command for module '%s': %s.", step->name, strerror(-r));
+                                   "Cannot run the modprobe.d command for module '%s': %s.", t->name, strerror(-r));
 
         /* The command may or may not have loaded (or removed) the module it stands for. */
-        (void) kernel_get_state(s->kernel, step->name, &after);
+        (void) kernel_get_state(s->kernel, t->name, &after);
         t->changed = (before == KERNEL_MODULE_ABSENT) != (after == KERNEL_MODULE_ABSENT);
         return 0;
 }
 
-static int describe_holders(Scheduler *s, const char *name, char **ret) {
+static int run_remove(Scheduler *s, Task *t) {
         _cleanup_(kernel_module_done) KernelModule m = {};
-        int r = kernel_get(s->kernel, name, &m);
-        if (r < 0)
-                return r;
-        char *j = strv_length(m.holders) > 0 ? strv_join(m.holders, ", ") : strdup("");
-        if (!j)
-                return -ENOMEM;
-        *ret = j;
-        return m.refcount;
-}
-
-static int run_remove(Scheduler *s, Task *t, const PlanStep *step) {
-        _cleanup_free_ char *holders = NULL;
         int r;
 
-        if (step->only_if_unused) {
-                KernelModule m = {};
-                r = kernel_get(s->kernel, step->name, &m);
-                if (r == -ENOENT)
-                        return 0;
-                if (r < 0)
-                        return failure_set(&t->failure, -FAILURE_INTERNAL,
-                                           "Cannot read the state of module '%s': %s.", step->name, strerror(-r));
-                bool used = m.refcount != 0 || strv_length(m.holders) > 0;
-                kernel_module_done(&m);
-                if (used)
-                        return 0;
-        }
+        r = kernel_get(s->kernel, t->name, &m);
+        if (r == -ENOENT && t->only_if_unused)
+                return 0;
+        if (r < 0 && r != -ENOENT)
+                return failure_set(&t->failure, -FAILURE_INTERNAL,
+                                   "Cannot read the state of module '%s': %s.", t->name, strerror(-r));
+        if (r >= 0 && t->only_if_unused && (m.refcount > 0 || strv_length(m.holders) > 0))
+                return 0;
 
-        r = kernel_remove(s->kernel, step->name);
-        if (r == -ENOENT && step->only_if_unused)
+        r = kernel_remove(s->kernel, t->name);
+        if (r == -ENOENT && t->only_if_unused)
                 return 0;
         if (r == -ENOENT)
-                return failure_set(&t->failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", step->name);
+                return failure_set(&t->failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", t->name);
         if (r == -EBUSY || r == -EWOULDBLOCK) {
-                int refcount = describe_holders(s, step->name, &holders);
-                if (holders && *holders)
+                /* Read again: the holders are what stands in the way now. */
+                kernel_module_done(&m);
+                if (kernel_get(s->kernel, t->name, &m) >= 0 && strv_length(m.holders) > 0) {
+                        _cleanup_free_ char *holders = strv_join(m.holders, ", ");
                         return failure_set(&t->failure, -FAILURE_IN_USE,
-                                           "Module '%s' is in use by: %s.", step->name, holders);
+                                           "Module '%s' is in use by: %s.", t->name, strempty(holders));
+                }
                 return failure_set(&t->failure, -FAILURE_IN_USE,
-                                   "Module '%s' is in use (reference count %d).", step->name, MAX(refcount, 1));
+                                   "Module '%s' is in use (reference count %d).", t->name, MAX(m.refcount, 1));
         }
         if (r < 0)
                 return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
-                                   "The kernel refused to remove module '%s': %s.", step->name, strerror(-r));
+                                   "The kernel refused to remove module '%s': %s.", t->name, strerror(-r));
         t->changed = true;
         return 0;
 }
 
-/* Remove what the failed job inserted, newest first. Works on a copy of the names that the
- * event loop made before queueing, so nothing is shared. */
+/* Remove what the failed job inserted, newest first. */
 static void run_unwind(Scheduler *s, Task *t) {
         strv_reverse(t->unwound);
         char **names = TAKE_PTR(t->unwound);
@@ -232,19 +275,18 @@ static void run_task(Scheduler *s, Task *t) {
                 return;
         }
 
-        const PlanStep *step = &t->job->plan->steps[t->step];
-        switch (step->kind) {
+        switch (t->kind) {
         case PLAN_STEP_INSERT:
-                t->result = run_insert(s, t, step);
+                t->result = run_insert(s, t);
                 break;
         case PLAN_STEP_COMMAND:
-                t->result = run_command(s, t, step);
+                t->result = run_command(s, t);
                 break;
         case PLAN_STEP_REMOVE:
-                t->result = run_remove(s, t, step);
+                t->result = run_remove(s, t);
                 break;
         default:
-                t->result = failure_set(&t->failure, -FAILURE_INTERNAL, "Unknown plan step for '%s'.", step->name);
+                t->result = failure_set(&t->failure, -FAILURE_INTERNAL, "Unknown plan step for '%s'.", t->name);
         }
 }
 
@@ -253,13 +295,16 @@ static void *worker_main(void *userdata) {
 
         for (;;) {
                 pthread_mutex_lock(&s->lock);
+                s->n_idle++;
                 while (!s->quit && !s->pending.head)
                         pthread_cond_wait(&s->wakeup, &s->lock);
+                s->n_idle--;
                 if (s->quit) {
                         pthread_mutex_unlock(&s->lock);
                         return NULL;
                 }
                 Task *t = queue_pop(&s->pending);
+                s->n_pending--;
                 pthread_mutex_unlock(&s->lock);
 
                 run_task(s, t);
@@ -275,20 +320,64 @@ static void *worker_main(void *userdata) {
 
 /* ---- event loop side: owns the jobs ---- */
 
-static int enqueue(Scheduler *s, Job *j, size_t step, char **unwind_names) {
-        Task *t = calloc(1, sizeof(Task));
-        if (!t)
+static int spawn_worker(Scheduler *s) {
+        if (s->n_workers >= MAX_WORKERS)
+                return -EAGAIN;
+        pthread_t *w = realloc(s->workers, sizeof(pthread_t) * (s->n_workers + 1));
+        if (!w)
                 return -ENOMEM;
-        t->job = j;
-        t->step = step;
-        t->unwound = unwind_names;
+        s->workers = w;
+        int r = -pthread_create(&s->workers[s->n_workers], NULL, worker_main, s);
+        if (r < 0)
+                return r;
+        s->n_workers++;
+        return 0;
+}
+
+static void dispatch(Scheduler *s, Task *t, bool urgent) {
+        bool need_worker;
 
         pthread_mutex_lock(&s->lock);
-        queue_push(&s->pending, t);
+        if (urgent)
+                queue_push_front(&s->pending, t);
+        else
+                queue_push(&s->pending, t);
+        s->n_pending++;
+        need_worker = s->n_pending > s->n_idle;
         pthread_cond_signal(&s->wakeup);
         pthread_mutex_unlock(&s->lock);
 
+        /* A module's init can wait on a kernel request that only a free worker can serve, so
+         * urgent work (kernel requests) never waits for a busy pool: it gets a new worker. */
+        if (urgent && need_worker)
+                (void) spawn_worker(s);
+}
+
+static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdata);
+
+static int enqueue(Scheduler *s, Job *j, size_t step, char **unwind_names) {
+        Task *t = NULL;
+        int r;
+
+        r = task_new(j, step, &t);
+        if (r < 0)
+                return r;
+        t->unwound = unwind_names;
+
+        if (step != TASK_UNWIND && t->kind == PLAN_STEP_INSERT && s->step_timeout_usec > 0) {
+                r = sd_event_add_time_relative(s->event, &t->timer, CLOCK_MONOTONIC, s->step_timeout_usec, 0,
+                                               on_step_timeout, t);
+                if (r < 0) {
+                        t->unwound = NULL;
+                        task_free(t);
+                        return r;
+                }
+        }
+
+        if (step != TASK_UNWIND)
+                j->tasks[step] = t;
         j->n_running++;
+        dispatch(s, t, j->urgent);
         return 0;
 }
 
@@ -297,11 +386,19 @@ static Job *job_free(Job *j) {
                 return NULL;
         plan_free(j->plan);
         free(j->states);
+        free(j->tasks);
         failure_done(&j->failure);
         strv_free(j->changed);
         strv_free(j->warnings);
         free(j);
         return NULL;
+}
+
+static bool job_alive(Scheduler *s, Job *j) {
+        for (Job *i = s->jobs; i; i = i->next_job)
+                if (i == j)
+                        return true;
+        return false;
 }
 
 static void job_unlink(Job *j) {
@@ -327,18 +424,69 @@ static bool step_ready(const Job *j, size_t i) {
         return true;
 }
 
+/* Is another job inserting this module right now? Then this step waits for that result. */
+static bool inserted_elsewhere(Scheduler *s, const Job *self, const char *name) {
+        for (Job *j = s->jobs; j; j = j->next_job) {
+                if (j == self)
+                        continue;
+                for (size_t i = 0; i < j->plan->n_steps; i++)
+                        if (j->states[i] == STEP_RUNNING && j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
+                            strcmp(j->plan->steps[i].name, name) == 0)
+                                return true;
+        }
+        return false;
+}
+
+bool scheduler_module_in_flight(Scheduler *s, const char *name) {
+        return inserted_elsewhere(s, NULL, name);
+}
+
+static void job_advance(Job *j);
+
+/* Another job's insertion of name is over: steps that waited for it go on. If it worked, the
+ * module is there and the waiting step is done; if not, the step tries on its own. */
+static void release_shared(Scheduler *s, const char *name, bool inserted) {
+        Job **affected = NULL;
+        size_t n = 0;
+
+        for (Job *j = s->jobs; j; j = j->next_job)
+                for (size_t i = 0; i < j->plan->n_steps; i++) {
+                        if (j->states[i] != STEP_SHARED || strcmp(j->plan->steps[i].name, name) != 0)
+                                continue;
+                        j->states[i] = inserted ? STEP_DONE : STEP_WAITING;
+                        Job **a = realloc(affected, sizeof(Job *) * (n + 1));
+                        if (a) {
+                                affected = a;
+                                affected[n++] = j;
+                        }
+                }
+
+        for (size_t i = 0; i < n; i++)
+                if (job_alive(s, affected[i]))
+                        job_advance(affected[i]);
+        free(affected);
+}
+
 /* Start what can start; finish or unwind the job when nothing more will run. */
 static void job_advance(Job *j) {
         Scheduler *s = j->scheduler;
-        bool all_done = true;
+        bool all_done = true, shared = false;
         int r;
 
         if (!j->failed)
                 for (size_t i = 0; i < j->plan->n_steps; i++) {
+                        if (j->states[i] == STEP_SHARED)
+                                shared = true;
                         if (j->states[i] != STEP_DONE)
                                 all_done = false;
                         if (j->states[i] != STEP_WAITING || !step_ready(j, i))
                                 continue;
+                        if (j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
+                            inserted_elsewhere(s, j, j->plan->steps[i].name)) {
+                                j->states[i] = STEP_SHARED;
+                                shared = true;
+                                continue;
+                        }
                         r = enqueue(s, j, i, NULL);
                         if (r < 0) {
                                 failure_set(&j->failure, -FAILURE_INTERNAL, "Cannot queue module '%s': %s.",
@@ -349,13 +497,13 @@ static void job_advance(Job *j) {
                         j->states[i] = STEP_RUNNING;
                 }
 
-        if (j->n_running > 0)
+        if (j->n_running > 0 || (shared && !j->failed))
                 return;
 
         if (!j->failed) {
                 if (!all_done) {
-                        /* Nothing runs and nothing can start: a step waits on a failed optional step's
-                         * dependents or the plan is not a DAG. The resolver prevents this; be safe. */
+                        /* Nothing runs and nothing can start: the plan is not a DAG. The resolver
+                         * prevents this; be safe. */
                         failure_set(&j->failure, -FAILURE_DEPENDENCY_CYCLE,
                                     "The plan for '%s' cannot make progress.", j->plan->request);
                         j->failed = true;
@@ -415,17 +563,56 @@ static void job_unwound(Job *j, Task *t) {
         job_finish(j);
 }
 
-static void task_completed(Task *t) {
+/* The step's module init runs too long: fail the job now and let it go on without the task.
+ * The worker stays blocked in the kernel until the init returns, so another takes its place. */
+static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdata) {
+        Task *t = userdata;
+        Job *j = t->job;
+        Scheduler *s = j->scheduler;
+
+        t->timer = sd_event_source_disable_unref(t->timer);
+        t->job = NULL;
+        j->tasks[t->step] = NULL;
+        j->n_running--;
+        j->states[t->step] = STEP_FAILED;
+        if (!j->failed)
+                failure_set(&j->failure, -FAILURE_TIMEOUT,
+                            "Module '%s' did not finish initializing within %llu s (LoadTimeoutSec=); "
+                            "the request gave up on it, the kernel may still complete it.",
+                            t->name, (unsigned long long) (s->step_timeout_usec / 1000000));
+        j->failed = true;
+        (void) spawn_worker(s);
+
+        /* Steps of other jobs that waited for this insertion try on their own now. */
+        _cleanup_free_ char *name = strdup(t->name);
+        job_advance(j);
+        if (name)
+                release_shared(s, name, false);
+        return 0;
+}
+
+static void task_completed(Scheduler *s, Task *t) {
         Job *j = t->job;
 
-        j->n_running--;
+        if (!j) {
+                /* Abandoned after a timeout: the init finished after all. */
+                if (t->result >= 0 && t->changed)
+                        log_warning("Module %s finished initializing after its request timed out; it stays loaded.",
+                                    t->name);
+                if (t->kind != PLAN_STEP_REMOVE)
+                        release_shared(s, t->name, t->result >= 0);
+                return;
+        }
 
+        j->n_running--;
         if (t->step == TASK_UNWIND) {
                 job_unwound(j, t);
                 return;
         }
 
+        j->tasks[t->step] = NULL;
         const PlanStep *step = &j->plan->steps[t->step];
+        bool inserted = t->result >= 0 && step->kind != PLAN_STEP_REMOVE;
         if (t->result >= 0) {
                 j->states[t->step] = STEP_DONE;
                 if (t->changed)
@@ -441,7 +628,10 @@ static void task_completed(Task *t) {
                 j->failed = true;
         }
 
+        _cleanup_free_ char *name = step->kind != PLAN_STEP_REMOVE ? strdup(step->name) : NULL;
         job_advance(j);
+        if (name)
+                release_shared(s, name, inserted);
 }
 
 static int on_completed(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
@@ -456,17 +646,22 @@ static int on_completed(sd_event_source *source, int fd, uint32_t revents, void 
                 pthread_mutex_unlock(&s->lock);
                 if (!t)
                         return 0;
-                task_completed(t);
+                t->timer = sd_event_source_disable_unref(t->timer);
+                task_completed(s, t);
                 task_free(t);
         }
 }
 
-int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finished_t finished, void *userdata) {
+int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, job_finished_t finished,
+                     void *userdata) {
         Job *j = calloc(1, sizeof(Job));
         if (!j)
                 return -ENOMEM;
         j->states = calloc(MAX(plan->n_steps, 1u), sizeof(StepState));
-        if (!j->states) {
+        j->tasks = calloc(MAX(plan->n_steps, 1u), sizeof(Task *));
+        if (!j->states || !j->tasks) {
+                free(j->states);
+                free(j->tasks);
                 free(j);
                 return -ENOMEM;
         }
@@ -474,6 +669,7 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finish
         j->scheduler = s;
         j->plan = plan;
         j->insert_flags = insert_flags;
+        j->urgent = urgent;
         j->finished = finished;
         j->userdata = userdata;
         j->next_job = s->jobs;
@@ -481,15 +677,6 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finish
 
         job_advance(j);
         return 0;
-}
-
-bool scheduler_module_in_flight(Scheduler *s, const char *name) {
-        for (Job *j = s->jobs; j; j = j->next_job)
-                for (size_t i = 0; i < j->plan->n_steps; i++)
-                        if (j->states[i] == STEP_RUNNING && j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
-                            strcmp(j->plan->steps[i].name, name) == 0)
-                                return true;
-        return false;
 }
 
 const Plan *job_plan(const Job *j) {
@@ -525,6 +712,7 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
         s->event = sd_event_ref(event);
         s->kernel = kernel;
         s->completed_fd = -EBADF;
+        s->step_timeout_usec = config ? config->step_timeout_usec : 0;
         s->command_timeout_usec = config && config->command_timeout_usec ? config->command_timeout_usec
                                                                            : UINT64_C(60) * 1000000;
         pthread_mutex_init(&s->lock, NULL);
@@ -544,11 +732,8 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
                 return r;
 
         unsigned n = config && config->n_workers ? config->n_workers : default_workers();
-        s->workers = calloc(n, sizeof(pthread_t));
-        if (!s->workers)
-                return -ENOMEM;
-        for (; s->n_workers < n; s->n_workers++) {
-                r = -pthread_create(&s->workers[s->n_workers], NULL, worker_main, s);
+        while (s->n_workers < n) {
+                r = spawn_worker(s);
                 if (r < 0)
                         return r;
         }

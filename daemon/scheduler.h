@@ -7,6 +7,7 @@
  * of that job starts; once the running ones finish, everything the job inserted is removed
  * again (in reverse order) and the job's Failure says what was unwound or what stayed. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
@@ -34,8 +35,11 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 Scheduler *scheduler_free(Scheduler *s);
 static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
-/* Takes ownership of plan. insert_flags are KERNEL_INSERT_* flags for every INSERT step. */
-int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, job_finished_t finished, void *userdata);
+/* Takes ownership of plan. insert_flags are KERNEL_INSERT_* flags for every INSERT step.
+ * urgent jobs (the kernel's own requests) go first and get a new worker when every worker is
+ * busy, because a module init that waits for them may be what keeps the workers busy. */
+int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, job_finished_t finished,
+                     void *userdata);
 
 /* True while one of our jobs is inserting name (its step is running). A module's init may ask
  * the kernel for itself or for a module that is being inserted right now; such requests must

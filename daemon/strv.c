@@ -56,3 +56,22 @@ void strv_reverse(char **l) {
                 l[n - 1 - i] = t;
         }
 }
+
+char **strv_copy(char * const *l) {
+        char **c = calloc(1, sizeof(char *));
+        if (!c)
+                return NULL;
+        for (size_t i = 0; l && l[i]; i++)
+                if (strv_extend(&c, l[i]) < 0)
+                        return strv_free(c);
+        return c;
+}
+
+void strv_remove(char **l, const char *value) {
+        for (size_t i = 0; l && l[i]; i++)
+                if (strcmp(l[i], value) == 0) {
+                        free(l[i]);
+                        memmove(l + i, l + i + 1, (strv_length(l + i + 1) + 1) * sizeof(char *));
+                        return;
+                }
+}

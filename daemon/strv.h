@@ -15,3 +15,7 @@ bool strv_contains(char * const *l, const char *value);
 /* A newly allocated "a, b, c". */
 char *strv_join(char * const *l, const char *separator);
 void strv_reverse(char **l);
+/* A deep copy, never NULL but on allocation failure (NULL copies as an empty list). */
+char **strv_copy(char * const *l);
+/* Removes the first entry equal to value, if any. */
+void strv_remove(char **l, const char *value);

@@ -179,7 +179,7 @@ Test(kernel_fake, insert_get_remove) {
         cr_assert_str_eq(m.name, "a");
         cr_assert_eq(m.size, (uint64_t) st.st_size);
         cr_assert_eq(m.refcount, 0);
-        cr_assert_null(m.holders);
+        cr_assert_eq(strv_length(m.holders), 0u);
         cr_assert_eq(m.state, KERNEL_MODULE_LIVE);
         cr_assert_str_eq(m.taint, "");
 

@@ -26,7 +26,8 @@ typedef struct Outcome {
 static void setup(void) {
         cr_assert_eq(sd_event_new(&event), 0);
         cr_assert_eq(kernel_new_fake(&kernel), 0);
-        SchedulerConfig config = { .n_workers = 2, .command_timeout_usec = 300 * 1000 };
+        SchedulerConfig config = { .n_workers = 2, .command_timeout_usec = 300 * 1000,
+                                   .step_timeout_usec = 500 * 1000 };
         cr_assert_eq(scheduler_new(event, kernel, &config, &scheduler), 0);
 }
 
@@ -53,7 +54,7 @@ static void on_finished(Job *job, void *userdata) {
 
 static Outcome run(Plan *plan, unsigned flags) {
         Outcome o = {};
-        cr_assert_eq(scheduler_submit(scheduler, plan, flags, on_finished, &o), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan, flags, false, on_finished, &o), 0);
         while (!o.finished)
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         return o;
@@ -156,7 +157,7 @@ Test(scheduler, unwinding_reports_what_stayed) {
 
         /* Pin base as soon as it is in: run the loop until the first step is done. */
         Outcome o = {};
-        cr_assert_eq(scheduler_submit(scheduler, p, 0, on_finished, &o), 0);
+        cr_assert_eq(scheduler_submit(scheduler, p, 0, false, on_finished, &o), 0);
         while (!loaded("modctl_test_base"))
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         cr_assert_eq(kernel_fake_set_refcount(kernel, "modctl_test_base", 1), 0);
@@ -286,4 +287,95 @@ Test(scheduler, unreadable_module_file) {
         cr_assert_eq(o.failure.error, -FAILURE_BAD_MODULE);
         cr_assert(strstr(o.failure.message, "/nonexistent/ghost.ko"), "%s", o.failure.message);
         outcome_done(&o);
+}
+
+static Plan *plan_one(const char *name) {
+        Plan *p;
+        _cleanup_free_ char *path = NULL;
+        cr_assert_geq(asprintf(&path, MODCTL_TEST_MODULES_DIR "/src/%s.ko", name), 0);
+        cr_assert_eq(plan_new(name, &p), 0);
+        add(p, PLAN_STEP_INSERT, name, path, NULL, NULL);
+        return p;
+}
+
+static void wait_finished(Outcome *o) {
+        while (!o->finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+}
+
+Test(scheduler, module_shared_by_two_plans_is_inserted_once) {
+        Outcome a = {}, b = {};
+
+        /* While base's init "runs" for job a, job b needs base too: it must wait, not insert. */
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, on_finished, &a), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_base_then_dep(), 0, false, on_finished, &b), 0);
+        cr_assert(scheduler_module_in_flight(scheduler, "modctl_test_base"));
+        cr_assert(!scheduler_module_in_flight(scheduler, "modctl_test_dep"));
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
+        wait_finished(&a);
+        wait_finished(&b);
+
+        cr_assert_eq(a.failure.error, 0, "%s", a.failure.message);
+        cr_assert_eq(b.failure.error, 0, "%s", b.failure.message);
+        cr_assert_eq(strv_length(a.changed), 1);
+        cr_assert_str_eq(a.changed[0], "modctl_test_base");
+        cr_assert_eq(strv_length(b.changed), 1);
+        cr_assert_str_eq(b.changed[0], "modctl_test_dep");
+        cr_assert_eq(kernel_fake_insert_calls(kernel), 2u);
+        outcome_done(&a);
+        outcome_done(&b);
+}
+
+Test(scheduler, hanging_init_times_out_and_others_go_on) {
+        Outcome hung = {}, other = {};
+
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, on_finished, &hung), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_proprietary"), 0, false, on_finished, &other), 0);
+        wait_finished(&other);
+        cr_assert_eq(other.failure.error, 0, "%s", other.failure.message);
+
+        wait_finished(&hung);
+        cr_assert_eq(hung.failure.error, -FAILURE_TIMEOUT);
+        cr_assert(strstr(hung.failure.message, "Module 'modctl_test_hang' did not finish initializing within"),
+                  "%s", hung.failure.message);
+        cr_assert(!scheduler_module_in_flight(scheduler, "modctl_test_hang"));
+
+        /* The pool stays usable while the hung worker is stuck: the same module is refused... */
+        Outcome after = run(plan_one("modctl_test_base"), 0);
+        cr_assert_eq(after.failure.error, 0, "%s", after.failure.message);
+        outcome_done(&after);
+
+        /* ...and when the init finally returns, the module is there. */
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_hang"), 0);
+        Outcome again = run(plan_one("modctl_test_hang"), 0);
+        cr_assert_eq(again.failure.error, 0, "%s", again.failure.message);
+        cr_assert(loaded("modctl_test_hang"));
+        outcome_done(&hung);
+        outcome_done(&other);
+        outcome_done(&again);
+}
+
+Test(scheduler, urgent_job_gets_a_worker_when_all_are_busy) {
+        Outcome a = {}, b = {}, k = {};
+
+        /* Both workers sit in inits that wait for something (as an init waiting on a kernel
+         * request would); the kernel's request must still be served. */
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_fail"), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, on_finished, &a), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_fail"), 0, false, on_finished, &b), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_soft"), 0, true, on_finished, &k), 0);
+        wait_finished(&k);
+        cr_assert_eq(k.failure.error, 0, "%s", k.failure.message);
+        cr_assert(!a.finished && !b.finished);
+
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_fail"), 0);
+        wait_finished(&a);
+        wait_finished(&b);
+        outcome_done(&a);
+        outcome_done(&b);
+        outcome_done(&k);
 }

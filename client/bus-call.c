@@ -35,6 +35,17 @@ static void log_unreachable(const char *reason) {
                         program_invocation_short_name, reason);
 }
 
+/* What to do about a refusal, in the user's language (the daemon's sentence is English). */
+static void log_authorization_hint(const sd_bus_error *error) {
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                fprintf(stderr, _("%s: authentication is required: run modctl in a terminal without "
+                                  "--no-ask-password, or as root.\n"), program_invocation_short_name);
+        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
+                fprintf(stderr, _("%s: loading and unloading modules needs root, or authorization by polkit "
+                                  "(actions org.modctl1.load and org.modctl1.unload).\n"),
+                        program_invocation_short_name);
+}
+
 /* The daemon's messages already name the module; print them as they are. */
 static int log_call_error(const sd_bus_error *error, int r) {
         if (error_is_unreachable(error))
@@ -45,6 +56,7 @@ static int log_call_error(const sd_bus_error *error, int r) {
                 fprintf(stderr, "%s: %s\n", program_invocation_short_name, error->name);
         else
                 fprintf(stderr, "%s: %s\n", program_invocation_short_name, strerror(-r));
+        log_authorization_hint(error);
         return r;
 }
 

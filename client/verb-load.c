@@ -12,6 +12,7 @@
 #include "modctl-bus.h"
 #include "modctl.h"
 #include "output.h"
+#include "polkit-agent.h"
 
 /* Joins PARAM=VALUE arguments the way the kernel parses them; a value with blanks is quoted. */
 static int join_parameters(char **args, size_t n_args, char **ret) {
@@ -66,7 +67,10 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (r < 0)
                 return log_oom();
 
+        /* A dry run changes nothing and needs no authorization. */
+        pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
         r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
+        polkit_agent_close(agent);
         if (r < 0)
                 return r;
 
@@ -97,7 +101,9 @@ int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (r < 0)
                 return log_oom();
 
+        pid_t agent = polkit_agent_open(o->ask_password);
         r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
+        polkit_agent_close(agent);
         if (r < 0)
                 return r;
 

@@ -4,8 +4,10 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "bus-auth.h"
 #include "bus-error.h"
 #include "bus-manager.h"
+#include "bus-module.h"
 #include "log.h"
 #include "modctl-bus.h"
 #include "strv.h"
@@ -23,23 +25,6 @@ static int validate_name(const char *name, sd_bus_error *error) {
         return bus_error_setf(error, -FAILURE_INVALID_NAME,
                               "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
                               "control characters, or start with '-'.", name);
-}
-
-/* Until polkit is wired up, only root may change state; reading stays open to everyone. */
-static int verify_privileged(sd_bus_message *message, const char *action, const char *name, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r;
-
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0)
-                return r;
-        r = sd_bus_creds_get_euid(creds, &euid);
-        if (r < 0)
-                return r;
-        if (euid != 0)
-                return bus_error_setf(error, -EACCES, "Permission denied: only root may %s module '%s'.", action, name);
-        return 0;
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {
@@ -103,9 +88,13 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return reply_strv(message, lines);
         }
 
-        r = verify_privileged(message, "load", name, error);
-        if (r < 0)
-                return r;
+        _cleanup_free_ char *what = NULL;
+        if (asprintf(&what, "load module '%s'", name) < 0)
+                return -ENOMEM;
+        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_LOAD,
+                                    STRV_MAKE("module", name, "parameters", params), what, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
         manager_load(m, name, params, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
         return 1;
@@ -129,9 +118,12 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
 
-        r = verify_privileged(message, "unload", name, error);
-        if (r < 0)
-                return r;
+        _cleanup_free_ char *what = NULL;
+        if (asprintf(&what, "unload module '%s'", name) < 0)
+                return -ENOMEM;
+        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r;
 
         manager_unload(m, name, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
         return 1;
@@ -229,10 +221,35 @@ static int property_kernel_release(sd_bus *bus, const char *path, const char *in
         return sd_bus_message_append(reply, "s", resolver_kernel_release(m->resolver));
 }
 
+static int property_policy_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", policy_mode_to_string(m->config->policy.mode));
+}
+
+static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{st}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < _MANAGER_COUNTER_MAX; i++) {
+                r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), m->counters[i]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("KernelRelease", "s", property_kernel_release, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        /* Changes on ReloadConfig; counters change all the time: both are read, not signalled. */
+        SD_BUS_PROPERTY("PolicyMode", "s", property_policy_mode, 0, 0),
+        SD_BUS_PROPERTY("Statistics", "a{st}", property_statistics, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", name, "s", parameters, "t", flags),
                                 SD_BUS_RESULT("as", inserted),
@@ -317,6 +334,10 @@ int bus_manager_start(Manager *m) {
         r = sd_bus_add_object_vtable(m->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
+
+        r = bus_modules_start(m);
+        if (r < 0)
+                return r;
 
         r = sd_bus_request_name_async(m->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)

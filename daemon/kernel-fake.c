@@ -547,6 +547,98 @@ static int fake_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
         return 0;
 }
 
+/* Splits the params string the module was inserted with the way the kernel's parse_args()
+ * does: blanks separate, double quotes group, "name" alone means "Y". Later values win. */
+static int parse_params(const char *params, char ***ret) {
+        char **pairs = NULL;
+        size_t n = 0;
+        const char *p = params;
+
+        for (;;) {
+                _cleanup_(freep) char *word = NULL;
+                size_t len = 0;
+                bool quoted = false;
+
+                while (*p == ' ' || *p == '\t' || *p == '\n')
+                        p++;
+                if (!*p)
+                        break;
+                word = malloc(strlen(p) + 1);
+                if (!word)
+                        goto oom;
+                for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n')); p++)
+                        if (*p == '"')
+                                quoted = !quoted;
+                        else
+                                word[len++] = *p;
+                word[len] = '\0';
+
+                char *eq = strchr(word, '=');
+                const char *value = eq ? eq + 1 : "Y";
+                if (eq)
+                        *eq = '\0';
+                for (size_t i = 0; i < n; i += 2)
+                        if (strcmp(pairs[i], word) == 0) {
+                                char *v = strdup(value);
+                                if (!v)
+                                        goto oom;
+                                free(pairs[i + 1]);
+                                pairs[i + 1] = v;
+                                goto next;
+                        }
+                if (strv_push(&pairs, &n, word) < 0 || strv_push(&pairs, &n, value) < 0)
+                        goto oom;
+        next:;
+        }
+        if (!pairs) {
+                pairs = calloc(1, sizeof(char *));
+                if (!pairs)
+                        return -ENOMEM;
+        }
+        *ret = pairs;
+        return 0;
+oom:
+        strv_free(pairs);
+        return -ENOMEM;
+}
+
+static int fake_get_parameters(Kernel *k, const char *name, char ***ret) {
+        FakeKernel *fk = fake_kernel(k);
+        _cleanup_(freep) char *params = NULL;
+        char n[MODULE_NAME_MAX + 1];
+        FakeModule *m;
+        int r;
+
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&fk->lock);
+        m = find_module(fk, n);
+        if (m) {
+                params = strdup(m->params ?: "");
+                r = params ? 0 : -ENOMEM;
+        } else
+                r = -ENOENT;
+        pthread_mutex_unlock(&fk->lock);
+        if (r < 0)
+                return r;
+
+        r = parse_params(params, ret);
+        if (r < 0)
+                return r;
+        /* Sorted by name, like a directory listing of parameters/. */
+        size_t count = strv_length(*ret) / 2;
+        for (size_t i = 1; i < count; i++)
+                for (size_t j = i; j > 0 && strcmp((*ret)[2 * j - 2], (*ret)[2 * j]) > 0; j--) {
+                        char *t0 = (*ret)[2 * j - 2], *t1 = (*ret)[2 * j - 1];
+                        (*ret)[2 * j - 2] = (*ret)[2 * j];
+                        (*ret)[2 * j - 1] = (*ret)[2 * j + 1];
+                        (*ret)[2 * j] = t0;
+                        (*ret)[2 * j + 1] = t1;
+                }
+        return 0;
+}
+
 static const char *fake_decompression(Kernel *k) {
         return NULL;
 }
@@ -637,6 +729,7 @@ static const KernelOps fake_ops = {
         .get_state = fake_get_state,
         .get = fake_get,
         .list = fake_list,
+        .get_parameters = fake_get_parameters,
         .decompression = fake_decompression,
         .watch = fake_watch,
         .free = fake_free,

@@ -3,6 +3,7 @@
  * of the running kernel. Also the helpers shared by both backends. */
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include "kernel-fake.h"
 #include "kernel.h"
 #include "macro.h"
+
+#define IN_SET_ACCESS(r) ((r) == -EACCES || (r) == -EPERM)
 
 /* MODULE_NAME_LEN in the kernel is 64 including the NUL. */
 #define MODULE_NAME_MAX 63
@@ -418,6 +421,116 @@ static int real_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
         return 0;
 }
 
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+/* A parameter's value as sysfs prints it; arrays and strings are one line, but be lenient. */
+static int read_parameter(int dir_fd, const char *name, char **ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_(freep) char *buf = NULL;
+        size_t size = 0;
+        int fd;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "re");
+        if (!f) {
+                safe_close(fd);
+                return -errno;
+        }
+        buf = malloc(4097);
+        if (!buf)
+                return -ENOMEM;
+        size = fread(buf, 1, 4096, f);
+        if (ferror(f))
+                return -errno ?: -EIO;
+        while (size > 0 && buf[size - 1] == '\n')
+                size--;
+        buf[size] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int real_get_parameters(Kernel *k, const char *name, char ***ret) {
+        RealKernel *rk = real_kernel(k);
+        _cleanup_(freep) char *dir = NULL;
+        _cleanup_(strv_freep) char **names = NULL, **pairs = NULL;
+        char n[MODULE_NAME_MAX + 1];
+        size_t n_names = 0;
+        DIR *d;
+        int r;
+
+        r = normalize_name(name, n);
+        if (r < 0)
+                return r;
+        if (asprintf(&dir, "%s/sys/module/%s", rk->root, n) < 0)
+                return -ENOMEM;
+        if (access(dir, F_OK) < 0)
+                return -errno;
+        free(dir);
+        if (asprintf(&dir, "%s/sys/module/%s/parameters", rk->root, n) < 0)
+                return -ENOMEM;
+
+        d = opendir(dir);
+        if (!d && errno != ENOENT)
+                return -errno;
+        for (struct dirent *de; d && (de = readdir(d)); ) {
+                char **nl;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                nl = reallocarray(names, n_names + 2, sizeof(char *));
+                if (!nl) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                names = nl;
+                names[n_names] = strdup(de->d_name);
+                names[n_names + 1] = NULL;
+                if (!names[n_names]) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                n_names++;
+        }
+        if (n_names > 0)
+                qsort(names, n_names, sizeof(char *), compare_names);
+
+        pairs = calloc(2 * n_names + 1, sizeof(char *));
+        if (!pairs) {
+                if (d)
+                        closedir(d);
+                return -ENOMEM;
+        }
+        size_t n_pairs = 0;
+        for (size_t i = 0; i < n_names; i++) {
+                char *value = NULL;
+
+                r = read_parameter(dirfd(d), names[i], &value);
+                if (IN_SET_ACCESS(r))
+                        continue; /* write-only (0200) parameters have no value to show */
+                if (r < 0) {
+                        closedir(d);
+                        return r;
+                }
+                pairs[n_pairs] = strdup(names[i]);
+                if (!pairs[n_pairs]) {
+                        free(value);
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                pairs[n_pairs + 1] = value;
+                n_pairs += 2;
+        }
+        if (d)
+                closedir(d);
+
+        *ret = TAKE_PTR(pairs);
+        return 0;
+}
+
 static const char *real_decompression(Kernel *k) {
         return real_kernel(k)->decompression;
 }
@@ -503,6 +616,7 @@ static const KernelOps real_ops = {
         .get_state = real_get_state,
         .get = real_get,
         .list = real_list,
+        .get_parameters = real_get_parameters,
         .decompression = real_decompression,
         .watch = real_watch,
         .free = real_free,

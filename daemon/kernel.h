@@ -52,6 +52,9 @@ typedef struct KernelOps {
         /* One module's details; -ENOENT if not loaded. */
         int (*get)(Kernel *k, const char *name, KernelModule *ret);
         int (*list)(Kernel *k, KernelModule **ret, size_t *ret_n);
+        /* A loaded module's readable parameters as name, value, name, value, ..., NULL, sorted by
+         * name; an empty list when it has none; -ENOENT if not loaded. */
+        int (*get_parameters)(Kernel *k, const char *name, char ***ret);
         /* The algorithm the kernel decompresses in finit_module() ("xz", "zstd", "gzip"), or NULL. */
         const char *(*decompression)(Kernel *k);
         int (*watch)(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata);
@@ -102,6 +105,9 @@ static inline int kernel_get(Kernel *k, const char *name, KernelModule *ret) {
 }
 static inline int kernel_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
         return k->ops->list(k, ret, ret_n);
+}
+static inline int kernel_get_parameters(Kernel *k, const char *name, char ***ret) {
+        return k->ops->get_parameters(k, name, ret);
 }
 static inline const char *kernel_decompression(Kernel *k) {
         return k->ops->decompression(k);

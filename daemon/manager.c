@@ -3,7 +3,9 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "bus-auth.h"
 #include "bus-manager.h"
+#include "bus-module.h"
 #include "log.h"
 #include "manager.h"
 #include "modctl-bus.h"
@@ -15,6 +17,7 @@ struct ModuleRecord {
         const char *origin;          /* who loaded it, or who is loading it */
         const char *removing_origin; /* set while one of our jobs may remove it */
         bool live;                   /* its "add" uevent has been seen */
+        uint64_t loaded_at;          /* CLOCK_REALTIME usec of that uevent */
         UT_hash_handle hh;
 };
 
@@ -32,6 +35,16 @@ struct Request {
         size_t n_waiters;
         UT_hash_handle hh;
 };
+
+static const char * const counter_table[_MANAGER_COUNTER_MAX] = {
+        [MANAGER_COUNTER_REQUESTS]  = "requests",
+        [MANAGER_COUNTER_COALESCED] = "coalesced",
+        [MANAGER_COUNTER_FAILED]    = "failed",
+};
+
+const char *manager_counter_to_string(ManagerCounter c) {
+        return c < _MANAGER_COUNTER_MAX ? counter_table[c] : NULL;
+}
 
 static ModuleRecord *record_free(ModuleRecord *r) {
         if (!r)
@@ -73,6 +86,11 @@ const char *manager_module_origin(Manager *m, const char *name) {
         return r && r->live ? r->origin : NULL;
 }
 
+uint64_t manager_module_loaded_at(Manager *m, const char *name) {
+        ModuleRecord *r = record_get(m, name);
+        return r && r->live ? r->loaded_at : 0;
+}
+
 static void on_kernel_event(KernelEvent event, const char *name, void *userdata) {
         Manager *m = userdata;
         ModuleRecord *r = record_get(m, name);
@@ -81,16 +99,20 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                 const char *origin = r && r->origin ? r->origin : ORIGIN_EXTERNAL;
                 if (!r)
                         r = record_ensure(m, name, ORIGIN_EXTERNAL);
-                if (r)
+                if (r) {
                         r->live = true;
+                        (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
+                }
                 log_info("Module %s loaded (origin %s).", name, origin);
                 bus_manager_emit_module_event(m, true, name, origin);
+                bus_module_added(m, name);
         } else {
                 const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
                 log_info("Module %s unloaded (origin %s).", name, origin);
                 bus_manager_emit_module_event(m, false, name, origin);
                 if (r)
                         record_drop(m, r);
+                bus_module_removed(m, name);
         }
 }
 
@@ -148,6 +170,8 @@ static void on_job_finished(Job *job, void *userdata) {
                 log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
 
         HASH_DEL(m->requests, q);
+        if (f->error < 0)
+                m->counters[MANAGER_COUNTER_FAILED] += q->n_waiters;
         for (size_t i = 0; i < q->n_waiters; i++)
                 q->waiters[i].done(f->error < 0 ? f : NULL, job_changed(job), q->waiters[i].userdata);
         request_free(q);
@@ -204,6 +228,7 @@ static bool join_request(Manager *m, const char *key, manager_done_t done, void 
         HASH_FIND_STR(m->requests, key, q);
         if (!q || request_add_waiter(q, done, userdata) < 0)
                 return false;
+        m->counters[MANAGER_COUNTER_COALESCED]++;
         log_debug("Request '%s' joins the identical one in flight.", key);
         return true;
 }
@@ -220,6 +245,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         static char *nothing[] = { NULL };
         Plan *plan = NULL;
 
+        m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (asprintf(&key, "load %" PRIx64 " %s %s", flags, name, strempty(params)) < 0) {
                 failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 done(&failure, nothing, userdata);
@@ -231,6 +257,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         (void) resolver_refresh(m->resolver);
         if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
                 log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
+                m->counters[MANAGER_COUNTER_FAILED]++;
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -245,6 +272,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         static char *nothing[] = { NULL };
         Plan *plan = NULL;
 
+        m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (asprintf(&key, "unload %" PRIx64 " %s", flags, name) < 0) {
                 failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
                 done(&failure, nothing, userdata);
@@ -256,6 +284,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         (void) resolver_refresh(m->resolver);
         if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
                 log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
+                m->counters[MANAGER_COUNTER_FAILED]++;
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -341,6 +370,9 @@ Manager *manager_free(Manager *m) {
         HASH_ITER(hh, m->records, r, rt)
                 record_drop(m, r);
 
+        /* They hold messages and slots of the bus. */
+        bus_auth_flush(m);
+        m->bus_modules = bus_modules_free(m->bus_modules);
         sd_bus_flush_close_unref(m->bus);
         resolver_free(m->resolver);
         kernel_free(m->kernel);

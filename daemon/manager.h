@@ -25,6 +25,18 @@
 
 typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
+typedef struct PolkitQuery PolkitQuery;
+typedef struct BusModules BusModules;
+
+/* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
+typedef enum ManagerCounter {
+        MANAGER_COUNTER_REQUESTS,       /* loads and unloads asked for, from any origin */
+        MANAGER_COUNTER_COALESCED,      /* requests that joined an identical one in flight */
+        MANAGER_COUNTER_FAILED,         /* requests that ended in an error */
+        _MANAGER_COUNTER_MAX,
+} ManagerCounter;
+
+const char *manager_counter_to_string(ManagerCounter c);
 
 typedef struct ManagerConfig {
         const char *bus_address;        /* NULL: the system bus */
@@ -44,6 +56,9 @@ typedef struct Manager {
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
         char *bus_address;
+        uint64_t counters[_MANAGER_COUNTER_MAX];
+        PolkitQuery *polkit_queries;    /* bus-auth.c: calls waiting for polkit, by message */
+        BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
 } Manager;
 
 /* Called once per request when it is over: failure is NULL on success, changed lists the
@@ -68,3 +83,5 @@ int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *manager_module_origin(Manager *m, const char *name);
+/* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
+uint64_t manager_module_loaded_at(Manager *m, const char *name);

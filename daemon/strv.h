@@ -19,3 +19,6 @@ void strv_reverse(char **l);
 char **strv_copy(char * const *l);
 /* Removes the first entry equal to value, if any. */
 void strv_remove(char **l, const char *value);
+
+/* A NULL-terminated literal list, e.g. STRV_MAKE("module", name). */
+#define STRV_MAKE(...) ((char **) ((const char *[]) { __VA_ARGS__, NULL }))

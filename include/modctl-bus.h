@@ -8,6 +8,11 @@
 #define MODCTL_BUS_PATH          "/org/modctl1"
 #define MODCTL_BUS_INTERFACE     "org.modctl1.Manager"
 
+/* One object per loaded module, below an org.freedesktop.DBus.ObjectManager at MODCTL_BUS_PATH:
+ * MODCTL_MODULE_PATH_PREFIX "/" + the name escaped with sd_bus_path_encode(). */
+#define MODCTL_MODULE_PATH_PREFIX "/org/modctl1/module"
+#define MODCTL_MODULE_INTERFACE   "org.modctl1.Module"
+
 /* Flags of Manager.Load(). */
 #define MODCTL_LOAD_DRY_RUN            (UINT64_C(1) << 0) /* resolve and return the plan, insert nothing */
 #define MODCTL_LOAD_IGNORE_COMMANDS    (UINT64_C(1) << 1) /* skip modprobe.d install commands, insert directly */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Authorization of state-changing method calls: root is allowed outright; everyone else is
+ * asked about with polkit's CheckAuthorization, asynchronously. While polkit thinks, the call
+ * is kept; once the verdict is in (and the caller is still on the bus) the call is dispatched
+ * again, and the handler's second bus_verify_polkit_async() returns the cached verdict. So a
+ * handler does parse and validate, then
+ *
+ *         r = bus_verify_polkit_async(m, message, "org.modctl1.load", details, what, error);
+ *         if (r <= 0)
+ *                 return r == 0 ? 1 : r;   // 0: pending, the call comes back later
+ *
+ * and only then changes state. Parse and validate must reach the check again on the second
+ * dispatch with the same action (they are pure functions of the message). */
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+#define POLKIT_ACTION_LOAD          "org.modctl1.load"
+#define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
+#define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
+
+/* details: key, value, key, value, ..., NULL; passed to polkit (rules see them as
+ * action.lookup(key)), may be NULL. what: the operation as the tail of a sentence, e.g.
+ * "load module 'snd'", used in the error messages.
+ * Returns 1 when authorized, 0 when the answer is pending, or a negative errno with error set:
+ * AccessDenied (not authorized, or no polkit to ask), InteractiveAuthorizationRequired. */
+int bus_verify_polkit_async(Manager *m, sd_bus_message *call, const char *action, char **details,
+                            const char *what, sd_bus_error *error);
+
+/* Drops every pending query without dispatching it (shutdown). */
+void bus_auth_flush(Manager *m);

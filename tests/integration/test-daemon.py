@@ -7,6 +7,7 @@ Run one test with: test-daemon.py ModctlTest.test_name. Paths come from the envi
 tests/integration/meson.build sets."""
 
 import os
+import re
 import select
 import socket
 import subprocess
@@ -23,6 +24,8 @@ POLICY = os.environ['POLICY_CONF']
 BUS_CONF_IN = os.environ['BUS_CONF_IN']
 CONTRACT = os.environ['CONTRACT_XML']
 NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+MODULE_PATH = '/org/modctl1/module/'
+POLKIT = ['org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority']
 TIMEOUT = 60
 
 
@@ -129,6 +132,70 @@ class ModctlTest(unittest.TestCase):
                                               'org.modctl1.Manager.' + method] + list(args),
                               capture_output=True, text=True, timeout=TIMEOUT)
 
+    def monitor(self, *rules):
+        """dbus-monitor on the bus; returns (process, read_until(regex) -> text seen so far)."""
+        mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor'] + list(rules),
+                               stdout=subprocess.PIPE)
+        self.addCleanup(lambda: (mon.terminate(), mon.wait(), mon.stdout.close()))
+        seen = ''
+
+        def read_until(regex):
+            # Unbuffered reads: select() must see exactly what dbus-monitor has written.
+            nonlocal seen
+            import re
+            deadline = time.monotonic() + TIMEOUT
+            while not re.search(regex, seen, re.S):
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, 'dbus-monitor never showed %r; it showed:\n%s' % (regex, seen))
+                ready, _, _ = select.select([mon.stdout], [], [], left)
+                if ready:
+                    chunk = os.read(mon.stdout.fileno(), 65536).decode()
+                    self.assertTrue(chunk, 'dbus-monitor exited; it showed:\n' + seen)
+                    seen += chunk
+            return seen
+
+        # It is a monitor once the bus told it that it lost its own unique name.
+        read_until('member=NameLost')
+        return mon, read_until
+
+    def start_polkit(self):
+        """python-dbusmock's polkitd on our bus; it denies everything until told otherwise."""
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.address)
+        log = open(os.path.join(self.tmp, 'polkitd.log'), 'w')
+        proc = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'polkitd'],
+                                env=env, stdout=log, stderr=log)
+
+        def stop():
+            proc.terminate()
+            proc.wait(TIMEOUT)
+            log.close()
+        self.addCleanup(stop)
+        # gdbus wait watches NameOwnerChanged: no polling.
+        subprocess.run(['gdbus', 'wait', '--address', self.bus.address, '--timeout', str(TIMEOUT), POLKIT[0]],
+                       check=True, timeout=TIMEOUT + 5)
+
+    def polkit(self, method, signature='', *args):
+        return self.assert_ok(self.busctl('call', *POLKIT, 'org.freedesktop.DBus.Mock', method, signature,
+                                          *[str(a) for a in args]))
+
+    def module_properties(self, name):
+        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', MODULE_PATH + name.replace('_', '_5f'),
+                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module'))
+        import json
+        return {k: v['data'] for k, v in json.loads(r.stdout)['data'][0].items()}
+
+    def managed_modules(self):
+        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', '/org/modctl1',
+                                       'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects'))
+        import json
+        return json.loads(r.stdout)['data'][0]
+
+    def statistics(self):
+        r = self.assert_ok(self.busctl('--json=short', 'get-property', 'org.modctl1', '/org/modctl1',
+                                       'org.modctl1.Manager', 'Statistics'))
+        import json
+        return json.loads(r.stdout)['data']
+
     def loaded(self):
         r = self.cli('list', '--json')
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -147,12 +214,18 @@ class ModctlTest(unittest.TestCase):
     # --- the contract ---
 
     def test_introspection_matches_contract(self):
-        r = self.assert_ok(self.busctl('introspect', '--xml-interface', 'org.modctl1', '/org/modctl1'))
+        self.assert_ok(self.cli('load', 'modctl_test_base'))
+        for iface, path in [('org.modctl1.Manager', '/org/modctl1'),
+                            ('org.modctl1.Module', MODULE_PATH + 'modctl_5ftest_5fbase')]:
+            self.check_contract(iface, path)
+
+    def check_contract(self, interface, path):
+        r = self.assert_ok(self.busctl('introspect', '--xml-interface', 'org.modctl1', path))
 
         def members(root):
             out = set()
             for iface in root.iter('interface'):
-                if iface.get('name') != 'org.modctl1.Manager':
+                if iface.get('name') != interface:
                     continue
                 for m in iface:
                     if m.tag == 'annotation':
@@ -164,8 +237,8 @@ class ModctlTest(unittest.TestCase):
 
         live = members(ET.fromstring(r.stdout))
         contract = members(ET.parse(CONTRACT).getroot())
-        self.assertTrue(contract)
-        self.assertEqual(live, contract)
+        self.assertTrue(contract, interface)
+        self.assertEqual(live, contract, interface)
 
     def test_properties(self):
         r = self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager',
@@ -228,6 +301,54 @@ class ModctlTest(unittest.TestCase):
             mon.terminate()
             mon.wait()
             mon.stdout.close()
+
+    # --- the module objects ---
+
+    def test_module_objects(self):
+        _, read_until = self.monitor("type='signal',sender='org.modctl1',path_namespace='/org/modctl1'")
+        self.assertEqual(self.managed_modules(), {})
+
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        base, dep = MODULE_PATH + 'modctl_5ftest_5fbase', MODULE_PATH + 'modctl_5ftest_5fdep'
+        self.assertEqual(set(self.managed_modules()), {base, dep})
+        r = self.assert_ok(self.busctl('tree', '--list', 'org.modctl1'))
+        self.assertEqual(set(r.stdout.split()) & {base, dep}, {base, dep})
+        p = self.module_properties('modctl_test_base')
+        self.assertEqual(p['Name'], 'modctl_test_base')
+        self.assertEqual(p['State'], 'live')
+        self.assertEqual(p['RefCount'], 1)
+        self.assertEqual(p['Holders'], ['modctl_test_dep'])
+        self.assertEqual(p['Taint'], '')
+        self.assertEqual(p['Origin'], 'user')
+        self.assertGreater(p['Size'], 0)
+        self.assertAlmostEqual(p['LoadedAt'] / 1e6, time.time(), delta=60)
+        self.assertEqual(p['Parameters'], {'value': '7'})  # from the kernel command line
+
+        read_until(r'member=InterfacesAdded\s+object path "%s"' % dep)
+        read_until(r'member=InterfacesAdded\s+object path "%s"' % base)
+
+        # dep goes: base's users change without a uevent of base's own.
+        self.assert_ok(self.cli('unload', 'modctl_test_dep'))
+        seen = read_until(r'path=%s; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged.*?'
+                          r'string "RefCount"\s+variant\s+int32 0' % base)
+        self.assertRegex(seen, r'member=InterfacesRemoved\s+object path "%s"' % dep)
+        self.assertEqual(set(self.managed_modules()), {base})
+        self.assertEqual(self.module_properties('modctl_test_base')['Holders'], [])
+
+        self.assert_ok(self.cli('unload', 'modctl_test_base'))
+        read_until(r'member=InterfacesRemoved\s+object path "%s"' % base)
+        self.assertEqual(self.managed_modules(), {})
+        r = self.busctl('call', 'org.modctl1', base, 'org.freedesktop.DBus.Properties', 'GetAll', 's',
+                        'org.modctl1.Module')
+        self.assertNotEqual(r.returncode, 0)
+
+    def test_manager_properties(self):
+        r = self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager',
+                                       'PolicyMode'))
+        self.assertEqual(r.stdout.strip(), 's "enforce"')
+        self.assert_ok(self.cli('load', 'modctl_test_base'))
+        self.assert_error(self.send('Load', 'string:no_such_module', 'string:', 'uint64:0'), 'NotFound')
+        self.assertEqual(self.statistics(), {'requests': 2, 'coalesced': 0, 'failed': 1})
 
     # --- bad input ---
 
@@ -293,15 +414,108 @@ class ModctlTest(unittest.TestCase):
     # --- authorization ---
 
     def test_unprivileged_caller(self):
+        # No polkitd on the bus: nobody but root may change anything, and the error says why.
         r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:0', user=NOBODY),
                               'org.freedesktop.DBus.Error.AccessDenied')
+        self.assertIn('polkit', r.stderr)
         r = self.cli('load', 'modctl_test_base', user=NOBODY)
         self.assertEqual(r.returncode, 1)
-        self.assertIn('modctl_test_base', r.stderr)
+        self.assertIn("only root may load module 'modctl_test_base'", r.stderr)
+        self.assertIn('polkit', r.stderr)
         self.assertEqual(self.loaded(), {})
+        self.assert_ok(self.cli('load', 'modctl_test_base'))
+        self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:0', user=NOBODY),
+                          'org.freedesktop.DBus.Error.AccessDenied')
+        self.assertIn('modctl_test_base', self.loaded())
         self.assert_ok(self.cli('list', user=NOBODY))
         self.assert_ok(self.cli('info', 'modctl_test_base', user=NOBODY))
-        self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_base', user=NOBODY))
+        self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_dep', user=NOBODY))
+
+    def test_polkit_denies_then_allows(self):
+        self.start_polkit()
+        r = self.assert_error(self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:0', user=NOBODY),
+                              'org.freedesktop.DBus.Error.AccessDenied')
+        self.assertIn("not authorized to load module 'modctl_test_dep'", r.stderr)
+        r = self.cli('load', 'modctl_test_dep', user=NOBODY)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('polkit', r.stderr)
+        self.assertEqual(self.loaded(), {})
+
+        # Authorized for loading, not for unloading.
+        self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
+        r = self.assert_ok(self.cli('load', 'modctl_test_dep', user=NOBODY))
+        self.assertEqual(r.stdout.split(), ['modctl_test_base', 'modctl_test_dep'])
+        self.assertEqual(self.module_properties('modctl_test_dep')['Origin'], 'user')
+        r = self.assert_error(self.send('Unload', 'string:modctl_test_dep', 'uint64:0', user=NOBODY),
+                              'org.freedesktop.DBus.Error.AccessDenied')
+        self.assertIn("unload module 'modctl_test_dep'", r.stderr)
+        self.assertIn('modctl_test_dep', self.loaded())
+        self.polkit('SetAllowed', 'as', 2, 'org.modctl1.load', 'org.modctl1.unload')
+        r = self.assert_ok(self.cli('unload', '-r', 'modctl_test_dep', user=NOBODY))
+        self.assertEqual(self.loaded(), {})
+
+    def test_polkit_challenge(self):
+        # polkit answers "authentication would help": the caller learns it can ask interactively.
+        self.start_polkit()
+        self.polkit('AddMethod', 'sssss', 'org.freedesktop.PolicyKit1.Authority', 'CheckAuthorization',
+                    '(sa{sv})sa{ss}us', '(bba{ss})', 'ret = (False, True, {})')
+        r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:0', user=NOBODY),
+                              'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired')
+        self.assertIn("load module 'modctl_test_base'", r.stderr)
+        r = self.cli('--no-ask-password', 'load', 'modctl_test_base', user=NOBODY)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('--no-ask-password', r.stderr)
+        self.assertEqual(self.loaded(), {})
+
+    def test_read_only_needs_no_authorization(self):
+        # A polkitd that never answers: anything that asked it would hang.
+        self.start_polkit()
+        self.polkit('SimulateHang', 'b', 'true')
+        self.assert_ok(self.cli('load', 'modctl_test_base'))  # root asks nobody
+        self.assert_ok(self.cli('list', user=NOBODY))
+        self.assert_ok(self.cli('status', user=NOBODY))
+        self.assert_ok(self.cli('info', 'modctl_test_dep', user=NOBODY))
+        self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_dep', user=NOBODY))
+        self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager',
+                                   'Statistics', user=NOBODY))
+        self.assert_ok(self.busctl('tree', 'org.modctl1', user=NOBODY))
+        self.assert_ok(self.busctl('call', 'org.modctl1', MODULE_PATH + 'modctl_5ftest_5fbase',
+                                   'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module',
+                                   user=NOBODY))
+        r = self.polkit('HaveHangingCalls')
+        self.assertEqual(r.stdout.strip(), 'b false')
+
+    def test_caller_gone_while_polkit_pending(self):
+        self.start_polkit()
+        self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
+        self.polkit('SimulateHang', 'b', 'true')
+        _, read_until = self.monitor("type='method_call',member='CheckAuthorization'",
+                                     "type='signal',member='NameOwnerChanged'",
+                                     "type='method_call',member='NameHasOwner'",
+                                     "type='method_return'")
+        # A caller that asks (allowing interactive authorization, as modctl does) and then
+        # goes away: kill modctl while polkit "thinks".
+        caller = subprocess.Popen(NOBODY + [MODCTL, 'load', 'modctl_test_base'],
+                                  env=dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen = read_until(r'member=CheckAuthorization.*?uint32 \d+')
+        call = seen[seen.index('member=CheckAuthorization'):]
+        sender = re.search(r'string "name"\s+variant\s+string "(:[0-9.]+)"', call).group(1)
+        self.assertIn('string "system-bus-name"', call)
+        self.assertIn('string "org.modctl1.load"', call)
+        self.assertRegex(call, r'string "module"\s+string "modctl_test_base"')
+        self.assertIn('uint32 1', call)  # AllowUserInteraction
+
+        caller.kill()
+        caller.wait(TIMEOUT)
+        read_until(r'member=NameOwnerChanged\s+string "%s"\s+string "%s"\s+string ""' % (sender, sender))
+        # Now polkit says yes; the daemon must notice the caller is gone and do nothing.
+        self.polkit('ReleaseHangingCalls')
+        read_until(r'member=NameHasOwner\s+string "%s".*?method return.*?boolean false' % sender)
+        # The daemon reads its socket in order: once it answers this, it has seen the reply above.
+        self.assertEqual(self.loaded(), {})
+        self.assertIn('went away while polkit decided whether it may load module', self.daemon.output())
+        self.assertEqual(self.statistics()['requests'], 0)
 
     def test_only_root_may_own_the_name(self):
         # On a bus of its own, so that the name is free: the policy alone must refuse it.

@@ -291,6 +291,29 @@ Test(kernel_fake, params_and_flags) {
         cr_assert_eq(kernel_fake_get_params(k, "q", &params, &flags), -ENOENT);
 }
 
+Test(kernel_fake, parameters) {
+        _cleanup_(kernel_freep) Kernel *k = NULL;
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_(strv_freep) char **pairs = NULL, **none = NULL;
+
+        cr_assert_eq(kernel_new_fake(&k), 0);
+        path = write_elf_module("p.ko", "p", NULL);
+        fd = open_module(path);
+        cr_assert_eq(kernel_insert(k, "p", fd, "index=1 model=\"a b\" enable  zeta=1 index=2", 0), 0);
+        cr_assert_eq(kernel_get_parameters(k, "p", &pairs), 0);
+        cr_assert_eq(strv_length(pairs), 8u, "four parameters, sorted, the last value wins");
+        cr_assert_str_eq(pairs[0], "enable");
+        cr_assert_str_eq(pairs[1], "Y");
+        cr_assert_str_eq(pairs[2], "index");
+        cr_assert_str_eq(pairs[3], "2");
+        cr_assert_str_eq(pairs[4], "model");
+        cr_assert_str_eq(pairs[5], "a b");
+        cr_assert_str_eq(pairs[6], "zeta");
+        cr_assert_str_eq(pairs[7], "1");
+        cr_assert_eq(kernel_get_parameters(k, "q", &none), -ENOENT);
+}
+
 Test(kernel_fake, bad_files) {
         _cleanup_(kernel_freep) Kernel *k = NULL;
         _cleanup_(freep) char *text = NULL, *noname = NULL, *trunc = NULL, *full = NULL;
@@ -641,6 +664,28 @@ Test(kernel_real, parse_tree) {
         cr_assert_str_eq(l[4].taint, "P");
         cr_assert_eq(l[5].refcount, -1, "no CONFIG_MODULE_UNLOAD");
         kernel_module_array_free(l, n);
+}
+
+Test(kernel_real, parameters) {
+        _cleanup_(kernel_freep) Kernel *k = NULL;
+        _cleanup_(strv_freep) char **pairs = NULL, **empty = NULL, **none = NULL;
+
+        mkdir_p("sys/module/snd/parameters");
+        put("sys/module/snd/parameters/slots", "-1,-1,-1\n");
+        put("sys/module/snd/parameters/major", "116\n");
+        mkdir_p("sys/module/soundcore");
+        cr_assert_eq(kernel_new_real_at(tmpdir, &k), 0);
+
+        cr_assert_eq(kernel_get_parameters(k, "snd", &pairs), 0);
+        cr_assert_eq(strv_length(pairs), 4u);
+        cr_assert_str_eq(pairs[0], "major");
+        cr_assert_str_eq(pairs[1], "116");
+        cr_assert_str_eq(pairs[2], "slots");
+        cr_assert_str_eq(pairs[3], "-1,-1,-1");
+        cr_assert_eq(kernel_get_parameters(k, "soundcore", &empty), 0, "no parameters/ directory");
+        cr_assert_eq(strv_length(empty), 0u);
+        cr_assert_eq(kernel_get_parameters(k, "nothere", &none), -ENOENT);
+        cr_assert_eq(kernel_get_parameters(k, "../x", &none), -EINVAL);
 }
 
 Test(kernel_real, empty_tree) {

@@ -37,9 +37,9 @@ struct Request {
 };
 
 static const char * const counter_table[_MANAGER_COUNTER_MAX] = {
-        [MANAGER_COUNTER_REQUESTS]  = "requests",
-        [MANAGER_COUNTER_COALESCED] = "coalesced",
-        [MANAGER_COUNTER_FAILED]    = "failed",
+        [MANAGER_COUNTER_REQUESTS]  = "operations",
+        [MANAGER_COUNTER_COALESCED] = "operations-coalesced",
+        [MANAGER_COUNTER_FAILED]    = "operations-failed",
 };
 
 const char *manager_counter_to_string(ManagerCounter c) {

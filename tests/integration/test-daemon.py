@@ -348,7 +348,8 @@ class ModctlTest(unittest.TestCase):
         self.assertEqual(r.stdout.strip(), 's "enforce"')
         self.assert_ok(self.cli('load', 'modctl_test_base'))
         self.assert_error(self.send('Load', 'string:no_such_module', 'string:', 'uint64:0'), 'NotFound')
-        self.assertEqual(self.statistics(), {'requests': 2, 'coalesced': 0, 'failed': 1})
+        stats = self.statistics()
+        self.assertEqual((stats['operations'], stats['operations-coalesced'], stats['operations-failed']), (2, 0, 1))
 
     # --- bad input ---
 
@@ -515,7 +516,7 @@ class ModctlTest(unittest.TestCase):
         # The daemon reads its socket in order: once it answers this, it has seen the reply above.
         self.assertEqual(self.loaded(), {})
         self.assertIn('went away while polkit decided whether it may load module', self.daemon.output())
-        self.assertEqual(self.statistics()['requests'], 0)
+        self.assertEqual(self.statistics()['operations'], 0)
 
     def test_only_root_may_own_the_name(self):
         # On a bus of its own, so that the name is free: the policy alone must refuse it.

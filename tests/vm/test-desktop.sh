@@ -132,7 +132,7 @@ fi
 run busctl --system get-property org.modctl1 /org/modctl1 org.modctl1.Manager PolicyMode
 assert_eq 's "enforce"' "$OUT" "Manager.PolicyMode"
 run busctl --system get-property org.modctl1 /org/modctl1 org.modctl1.Manager Statistics
-assert_contains "$OUT" '"requests"' "Manager.Statistics"
+assert_contains "$OUT" '"operations"' "Manager.Statistics"
 run busctl --system call org.modctl1 "$(module_path dummy)" org.freedesktop.DBus.Properties Get ss \
         org.modctl1.Module Name
 assert_eq 'v s "dummy"' "$OUT" "Properties.Get on a module object"

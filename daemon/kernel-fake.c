@@ -586,8 +586,9 @@ static int parse_params(const char *params, char ***ret) {
                                 pairs[i + 1] = v;
                                 goto next;
                         }
-                if (strv_push(&pairs, &n, word) < 0 || strv_push(&pairs, &n, value) < 0)
+                if (strv_extend(&pairs, word) < 0 || strv_extend(&pairs, value) < 0)
                         goto oom;
+                n += 2;
         next:;
         }
         if (!pairs) {

@@ -11,3 +11,5 @@
  * name is ours. */
 int bus_manager_start(Manager *m);
 void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
+/* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
+void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason);

@@ -373,6 +373,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleUnloaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_VTABLE_END
 };
@@ -397,6 +398,17 @@ void bus_manager_emit_policy_warning(Manager *m, const char *module, const char 
                                module, rule, reason);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PolicyWarning for module %s: %m", module);
+}
+
+void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
+                               applied ? "applied" : "refused", message);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
 }
 
 static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {

@@ -58,6 +58,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
                         failure->error = -FAILURE_INVALID_CONFIG;
                 log_error("Not reloading the configuration, the previous one stays in force: %s",
                           failure ? strempty(failure->message) : "");
+                bus_manager_emit_config_reloaded(m, false, failure ? strempty(failure->message) : "");
                 return -FAILURE_INVALID_CONFIG;
         }
 
@@ -68,6 +69,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
+        bus_manager_emit_config_reloaded(m, true, "");
         return 0;
 }
 

@@ -144,6 +144,30 @@ Test(config, bad_lines_name_file_and_line) {
         }
 }
 
+Test(config, overlong_line_is_refused_not_misread) {
+        char text[400];
+        snprintf(text, sizeof(text), "[Policy]\nDeny=%0250d\n", 0);
+        _cleanup_free_ char *m = parse_error(text);
+        cr_assert_not_null(strstr(m, "test.conf:2: line too long"), "%s", m);
+}
+
+Test(config, long_lists_format_to_lines_that_parse_again) {
+        _cleanup_(config_freep) Config *c = NULL, *again = NULL;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        cr_assert_eq(config_new_default(&c), 0);
+        for (int i = 0; i < 40; i++) {
+                char line[64];
+                snprintf(line, sizeof(line), "[Policy]\nDeny=module_number_%d_*\n", i);
+                cr_assert_eq(config_parse_string(c, "t", line, &f), 0);
+        }
+        cr_assert_eq(config_format(c, &text), 0);
+        cr_assert_eq(config_new_default(&again), 0);
+        cr_assert_eq(config_parse_string(again, "formatted", text, &f), 0, "%s", strempty(f.message));
+        cr_assert_eq(strv_length(again->policy.deny), 40);
+}
+
 Test(config, first_error_wins_and_keeps_nothing_half_applied_for_callers) {
         _cleanup_free_ char *m = parse_error("[Policy]\nMode=bad\nLicense=worse\n");
         cr_assert_not_null(strstr(m, ":2:"), "%s", m);
@@ -259,7 +283,7 @@ Test(config, format_round_trips) {
 
         cr_assert_eq(config_format(c, &text), 0);
         cr_assert_not_null(strstr(text, "[Policy]\nMode=warn\nLicense=gpl-compatible\nSignature=kernel\n"), "%s", text);
-        cr_assert_not_null(strstr(text, "Deny=a b*\nAllow=c\nOutOfTree=no\nStaging=no\nVermagic=ignore\n"), "%s", text);
+        cr_assert_not_null(strstr(text, "Deny=a\nDeny=b*\nAllow=c\nOutOfTree=no\nStaging=no\nVermagic=ignore\n"), "%s", text);
 
         _cleanup_(config_freep) Config *again = parse(text, 0);
         _cleanup_free_ char *text2 = NULL;

@@ -70,6 +70,9 @@ static void help(void) {
                 "  list                        List the loaded modules\n"
                 "  info NAME                   Show the fields of a module, like modinfo\n"
                 "  status                      Show the daemon's version and state\n"
+                "  policy check NAME           Show the plan and each module's policy verdict\n"
+                "  policy show                 Show the policy in force\n"
+                "  reload                      Reload the daemon's configuration\n"
                 "  help                        Show this help\n"), stdout);
         fputs(_("\n"
                 "Options:\n"
@@ -81,7 +84,8 @@ static void help(void) {
                 "                           name, size, refcount, holders, state and taint;\n"
                 "                           info prints an object that maps each field name\n"
                 "                           to the array of its values, in file order;\n"
-                "                           status prints one object\n"
+                "                           status prints one object; policy check prints\n"
+                "                           {plan, verdicts}\n"
                 "  -n --dry-run             load: print the plan's steps, insert nothing\n"
                 "  -i --ignore-install      load: skip install commands from modprobe.d\n"
                 "  -f --force               load: ignore version magic and symbol versions\n"
@@ -108,6 +112,8 @@ static const Verb verbs[] = {
         { "list",   0, 0,        OPT_JSON,                                     verb_list   },
         { "info",   1, 1,        OPT_JSON,                                     verb_info   },
         { "status", 0, 0,        OPT_JSON,                                     verb_status },
+        { "policy", 1, 2,        OPT_JSON,                                     verb_policy },
+        { "reload", 0, 0,        0,                                            verb_reload },
         { "help",   0, 0,        0,                                            verb_help   },
 };
 

@@ -76,15 +76,11 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (flags & MODCTL_LOAD_DRY_RUN) {
                 /* A dry run changes nothing, so anyone may ask what a load would do. */
                 _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-                _cleanup_(plan_freep) Plan *plan = NULL;
                 _cleanup_(strv_freep) char **lines = NULL;
 
-                r = manager_plan_load(m, name, params, flags, &plan, &failure);
+                r = manager_dry_run(m, name, params, flags, &lines, &failure);
                 if (r < 0)
                         return bus_error_from_failure(error, &failure);
-                r = plan_describe(plan, &lines);
-                if (r < 0)
-                        return r;
                 return reply_strv(message, lines);
         }
 
@@ -204,10 +200,108 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
                 if (r < 0)
                         return r;
         }
+        /* What loading it would taint, from the same checks the policy makes. */
+        if (pairs && pairs[0] && pairs[1] && strcmp(pairs[0], "filename") == 0 && pairs[1][0] == '/') {
+                char taint[POLICY_TAINT_MAX];
+
+                r = manager_predict_taint(m, name, pairs[1], taint);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot predict the taint of %s (%s): %m", name, pairs[1]);
+                else {
+                        r = sd_bus_message_append(reply, "(ss)", "taint_prediction", taint);
+                        if (r < 0)
+                                return r;
+                }
+        }
         r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(strv_freep) char **lines = NULL;
+        Manager *m = userdata;
+        const char *name, *params;
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(message, "sst", &name, &params, &flags);
+        if (r < 0)
+                return r;
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                                      "Unknown flags 0x%" PRIx64 " for checking module '%s'.",
+                                      flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+        r = validate_name(name, error);
+        if (r < 0)
+                return r;
+
+        /* A dry run: open to everyone, like Load with the dry-run flag. */
+        r = manager_check_policy(m, name, params, flags, &plan, &report, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+        r = plan_describe(plan, &lines);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, lines);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < report->n; i++) {
+                const PolicyVerdict *v = &report->verdicts[i];
+                r = sd_bus_message_append(reply, "(sssss)", v->module, policy_decision_to_string(v->decision),
+                                          strempty(v->rule), strempty(v->reason), v->taint);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL, *files = NULL, *out = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = config_format(m->config, &text);
+        if (r < 0)
+                return r;
+        files = strv_join(m->config->files, " ");
+        if (!files)
+                return -ENOMEM;
+        if (asprintf(&out, "# Read from: %s\n# Trusted certificates loaded: %zu\n%s",
+                     *files ? files : "(no files, built-in defaults)", trust_store_size(m->trust), text) < 0)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(message, "s", out);
+}
+
+static int method_reload_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_RELOAD_CONFIG, NULL,
+                                    "reload the modctld configuration", error);
+        if (r <= 0)
+                return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
+
+        r = manager_reload_config(m, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -266,7 +360,21 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", name),
                                 SD_BUS_RESULT("a(ss)", fields),
                                 method_info, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckPolicy",
+                                SD_BUS_ARGS("s", name, "s", parameters, "t", flags),
+                                SD_BUS_RESULT("as", plan, "a(sssss)", verdicts),
+                                method_check_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPolicy",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", text),
+                                method_get_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReloadConfig",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_NO_RESULT,
+                                method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleUnloaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_VTABLE_END
 };
@@ -280,6 +388,28 @@ void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, co
                                loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
+}
+
+void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
+                               module, rule, reason);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PolicyWarning for module %s: %m", module);
+}
+
+void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
+                               applied ? "applied" : "refused", message);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
 }
 
 static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {

@@ -11,3 +11,8 @@
  * name is ours. */
 int bus_manager_start(Manager *m);
 void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
+/* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
+void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason);
+/* ConfigReloaded: a reload (ReloadConfig or SIGHUP) was applied ("applied", "") or refused
+ * ("refused", the FILE:LINE message); refused means the previous configuration stays. */
+void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message);

@@ -269,18 +269,56 @@ static int finish_parse(ParseState *s, int line, Failure *failure) {
                            error ?: "syntax error (expected [Section] or Key=Value)");
 }
 
-int config_parse_file(Config *c, const char *path, Failure *failure) {
-        _cleanup_(fclosep) FILE *f = fopen(path, "re");
-        ParseState s = { .config = c, .file = path };
+/* inih reads at most INI_MAX_LINE - 1 bytes of a line and parses the rest as another line;
+ * refuse such lines instead of misreading them. */
+#define LINE_MAX_BYTES (INI_MAX_LINE - 2)
+#define FILE_MAX_BYTES (1024 * 1024)
 
-        if (!f)
-                return failure_set(failure, -errno, "%s: %s.", path, strerror(errno));
-        return finish_parse(&s, ini_parse_file(f, handler, &s), failure);
+static int check_line_lengths(const char *name, const char *text, Failure *failure) {
+        unsigned line = 1;
+
+        for (const char *p = text; *p; line++) {
+                size_t n = strcspn(p, "\n");
+                if (n > LINE_MAX_BYTES)
+                        return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                                           "%s:%u: line too long (%zu bytes, at most %d); split a list over several "
+                                           "assignments of the same key.", name, line, n, LINE_MAX_BYTES);
+                p += n;
+                if (*p)
+                        p++;
+        }
+        return 0;
 }
 
 int config_parse_string(Config *c, const char *name, const char *text, Failure *failure) {
         ParseState s = { .config = c, .file = name };
+        int r;
+
+        r = check_line_lengths(name, text, failure);
+        if (r < 0)
+                return r;
         return finish_parse(&s, ini_parse_string(text, handler, &s), failure);
+}
+
+int config_parse_file(Config *c, const char *path, Failure *failure) {
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+
+        if (!f)
+                return failure_set(failure, -errno, "%s: %s.", path, strerror(errno));
+        text = malloc(FILE_MAX_BYTES + 1);
+        if (!text)
+                return failure_set(failure, -ENOMEM, "%s: out of memory.", path);
+        n = fread(text, 1, FILE_MAX_BYTES + 1, f);
+        if (ferror(f))
+                return failure_set(failure, -EIO, "%s: cannot read the file.", path);
+        if (n > FILE_MAX_BYTES)
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: larger than %d bytes.", path, FILE_MAX_BYTES);
+        if (memchr(text, '\0', n))
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: contains a NUL byte.", path);
+        text[n] = '\0';
+        return config_parse_string(c, path, text, failure);
 }
 
 static char *path_join(const char *root, const char *a, const char *b) {
@@ -384,11 +422,12 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         return 0;
 }
 
+/* One assignment per glob (they append), so that no line outgrows the parser's limit. */
 static void format_globs(FILE *f, const char *key, char **globs) {
-        fprintf(f, "%s=", key);
+        if (strv_length(globs) == 0)
+                fprintf(f, "%s=\n", key);
         STRV_FOREACH(g, globs)
-                fprintf(f, "%s%s", g == globs ? "" : " ", *g);
-        fputc('\n', f);
+                fprintf(f, "%s=%s\n", key, *g);
 }
 
 int config_format(const Config *c, char **ret) {

@@ -36,3 +36,5 @@ void failure_move(Failure *dst, Failure *src);
 #define FAILURE_TIMEOUT          ETIMEDOUT
 #define FAILURE_BAD_MODULE       EBADMSG
 #define FAILURE_INTERNAL         EIO
+#define FAILURE_POLICY_DENIED    EKEYREJECTED
+#define FAILURE_INVALID_CONFIG   EUCLEAN

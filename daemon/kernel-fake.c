@@ -3,7 +3,6 @@
  * the daemon depends on (dependencies pin their users, O_NONBLOCK removal, events for every
  * load and unload). Used by unit tests and by the integration-test daemon. */
 
-#include <elf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -15,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf-modinfo.h"
 #include "kernel-fake.h"
 #include "kernel.h"
 #include "macro.h"
 #include "strv.h"
 
-#define MODINFO_MAX (1024 * 1024)
 #define MODULE_NAME_MAX 63
 
 typedef struct FakeModule {
@@ -54,6 +53,7 @@ typedef struct FakeKernel {
         FakeModule *modules;      /* newest first, like /proc/modules */
         FakeFailure *failures;
         char **builtin;
+        char **trusted_keys;      /* what trusted_keys() reports */
         unsigned insert_calls;
         char **held;              /* inserts of these block, like a hanging init, until released */
         pthread_cond_t released;
@@ -119,113 +119,38 @@ static int split_names(const char *s, char ***ret) {
 
 /* ---- .modinfo from an ELF64 file ---- */
 
-static int pread_full(int fd, void *buf, size_t size, uint64_t offset) {
-        size_t done = 0;
-
-        while (done < size) {
-                ssize_t n = pread(fd, (uint8_t *) buf + done, size - done, (off_t) (offset + done));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -ENOEXEC; /* truncated file */
-                done += (size_t) n;
-        }
-        return 0;
-}
-
-static bool range_ok(uint64_t offset, uint64_t size, uint64_t file_size) {
-        return offset <= file_size && size <= file_size - offset;
-}
-
 /* Reads the name= and depends= entries of the module's .modinfo section, the same place
  * modinfo(8) and the kernel take them from. */
 static int read_modinfo(int fd, char **ret_name, char ***ret_depends, uint64_t *ret_size) {
-        _cleanup_(freep) Elf64_Shdr *sh = NULL;
-        _cleanup_(freep) char *shstr = NULL, *info = NULL, *name = NULL;
-        _cleanup_(strv_freep) char **depends = NULL;
-        const Elf64_Shdr *modinfo = NULL;
-        Elf64_Ehdr eh;
+        _cleanup_(strv_freep) char **pairs = NULL, **depends = NULL;
+        _cleanup_(freep) char *name = NULL;
+        const char *v;
         struct stat st;
         int r;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-
-        r = pread_full(fd, &eh, sizeof(eh), 0);
-        if (r < 0)
-                return r;
-        if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-#if __BYTE_ORDER == __LITTLE_ENDIAN
-            eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-#else
-            eh.e_ident[EI_DATA] != ELFDATA2MSB ||
-#endif
-            eh.e_type != ET_REL || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 ||
-            eh.e_shstrndx >= eh.e_shnum ||
-            !range_ok(eh.e_shoff, (uint64_t) eh.e_shnum * sizeof(Elf64_Shdr), (uint64_t) st.st_size))
-                return -ENOEXEC;
-
-        sh = calloc(eh.e_shnum, sizeof(Elf64_Shdr));
-        if (!sh)
-                return -ENOMEM;
-        r = pread_full(fd, sh, (size_t) eh.e_shnum * sizeof(Elf64_Shdr), eh.e_shoff);
+        r = elf_modinfo_parse_fd(fd, &pairs);
         if (r < 0)
                 return r;
 
-        const Elf64_Shdr *strtab = &sh[eh.e_shstrndx];
-        if (strtab->sh_size == 0 || strtab->sh_size > MODINFO_MAX ||
-            !range_ok(strtab->sh_offset, strtab->sh_size, (uint64_t) st.st_size))
-                return -ENOEXEC;
-        shstr = malloc(strtab->sh_size + 1);
-        if (!shstr)
-                return -ENOMEM;
-        r = pread_full(fd, shstr, strtab->sh_size, strtab->sh_offset);
-        if (r < 0)
-                return r;
-        shstr[strtab->sh_size] = '\0';
+        v = elf_modinfo_get(pairs, "name");
+        if (v) {
+                char n[MODULE_NAME_MAX + 1];
 
-        for (size_t i = 0; i < eh.e_shnum; i++)
-                if (sh[i].sh_name < strtab->sh_size && strcmp(shstr + sh[i].sh_name, ".modinfo") == 0) {
-                        modinfo = &sh[i];
-                        break;
-                }
-        if (!modinfo || modinfo->sh_type == SHT_NOBITS || modinfo->sh_size > MODINFO_MAX ||
-            !range_ok(modinfo->sh_offset, modinfo->sh_size, (uint64_t) st.st_size))
-                return -ENOEXEC;
-
-        info = malloc(modinfo->sh_size + 1);
-        if (!info)
-                return -ENOMEM;
-        r = pread_full(fd, info, modinfo->sh_size, modinfo->sh_offset);
-        if (r < 0)
-                return r;
-        info[modinfo->sh_size] = '\0';
-
-        /* NUL-separated key=value strings, with NUL padding between some of them. */
-        for (size_t off = 0; off < modinfo->sh_size; off += strlen(info + off) + 1) {
-                const char *e = info + off;
-
-                if (strncmp(e, "name=", 5) == 0 && !name) {
-                        char n[MODULE_NAME_MAX + 1];
-
-                        r = normalize_name(e + 5, n);
-                        if (r < 0)
-                                return -ENOEXEC;
-                        name = strdup(n);
-                        if (!name)
-                                return -ENOMEM;
-                } else if (strncmp(e, "depends=", 8) == 0 && !depends) {
-                        r = split_names(e + 8, &depends);
-                        if (r == -EINVAL)
-                                return -ENOEXEC;
-                        if (r < 0)
-                                return r;
-                }
+                if (normalize_name(v, n) < 0)
+                        return -ENOEXEC;
+                name = strdup(n);
+                if (!name)
+                        return -ENOMEM;
+        }
+        v = elf_modinfo_get(pairs, "depends");
+        if (v) {
+                r = split_names(v, &depends);
+                if (r == -EINVAL)
+                        return -ENOEXEC;
+                if (r < 0)
+                        return r;
         }
 
         *ret_name = TAKE_PTR(name);
@@ -644,6 +569,19 @@ static const char *fake_decompression(Kernel *k) {
         return NULL;
 }
 
+static int fake_trusted_keys(Kernel *k, char ***ret) {
+        FakeKernel *fk = fake_kernel(k);
+        char **l;
+
+        pthread_mutex_lock(&fk->lock);
+        l = fk->trusted_keys ? strv_copy(fk->trusted_keys) : calloc(1, sizeof(char *));
+        pthread_mutex_unlock(&fk->lock);
+        if (!l)
+                return -ENOMEM;
+        *ret = l;
+        return 0;
+}
+
 static int on_event_fd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         FakeKernel *fk = userdata;
         FakeEvent *batch;
@@ -719,6 +657,7 @@ static void fake_free(Kernel *k) {
         strv_free(fk->builtin);
         strv_free(fk->held);
         pthread_cond_destroy(&fk->released);
+        strv_free(fk->trusted_keys);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }
@@ -732,11 +671,27 @@ static const KernelOps fake_ops = {
         .list = fake_list,
         .get_parameters = fake_get_parameters,
         .decompression = fake_decompression,
+        .trusted_keys = fake_trusted_keys,
         .watch = fake_watch,
         .free = fake_free,
 };
 
 /* ---- test knobs ---- */
+
+int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions) {
+        FakeKernel *fk = fake_kernel(k);
+        char **l = NULL;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        if (descriptions && !(l = strv_copy(descriptions)))
+                return -ENOMEM;
+        pthread_mutex_lock(&fk->lock);
+        strv_free(fk->trusted_keys);
+        fk->trusted_keys = l;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
 
 int kernel_fake_set_failure(Kernel *k, const char *name, int error) {
         FakeKernel *fk = fake_kernel(k);
@@ -955,6 +910,21 @@ int kernel_new_fake(Kernel **ret) {
         e = getenv("MODCTL_FAKE_KERNEL_LOADED");
         if (e) {
                 r = apply_env_list(k, e, kernel_fake_insert_external);
+                if (r < 0)
+                        return r;
+        }
+        e = getenv("MODCTL_FAKE_KERNEL_TRUSTED_KEYS");
+        if (e) {
+                _cleanup_(strv_freep) char **l = NULL;
+                _cleanup_(freep) char *copy = strdup(e);
+                char *p = copy, *w;
+
+                if (!copy)
+                        return -ENOMEM;
+                while ((w = strsep(&p, ";")))
+                        if (*w && strv_extend(&l, w) < 0)
+                                return -ENOMEM;
+                r = kernel_fake_set_trusted_keys(k, l);
                 if (r < 0)
                         return r;
         }

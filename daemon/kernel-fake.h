@@ -8,6 +8,7 @@
  *   MODCTL_FAKE_KERNEL_FAIL="name:errno[,name:errno...]"  insert of name fails with -errno
  *   MODCTL_FAKE_KERNEL_BUILTIN="a,b"                      modules built into the kernel
  *   MODCTL_FAKE_KERNEL_LOADED="a,b"                       modules loaded before we started
+ *   MODCTL_FAKE_KERNEL_TRUSTED_KEYS="CN: skid[;...]"      the trusted keyrings' key descriptions
  * Every knob below returns -EOPNOTSUPP when k is not the fake backend. */
 
 #include <stdbool.h>
@@ -37,6 +38,8 @@ int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsig
 /* Inserts of name block inside the kernel, like a module init that hangs, until released. */
 int kernel_fake_hold(Kernel *k, const char *name);
 int kernel_fake_release(Kernel *k, const char *name);
+/* The key descriptions trusted_keys() reports (NULL: none). */
+int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);

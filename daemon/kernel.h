@@ -58,6 +58,9 @@ typedef struct KernelOps {
         /* The algorithm the kernel decompresses in finit_module() ("xz", "zstd", "gzip"), or NULL. */
         const char *(*decompression)(Kernel *k);
         int (*watch)(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata);
+        /* Descriptions ("<CN>: <subject key id>") of the keys in the kernel's trusted keyrings
+         * (.builtin_trusted_keys, .secondary_trusted_keys, .machine, .platform). */
+        int (*trusted_keys)(Kernel *k, char ***ret);
         void (*free)(Kernel *k);
 } KernelOps;
 
@@ -111,6 +114,9 @@ static inline int kernel_get_parameters(Kernel *k, const char *name, char ***ret
 }
 static inline const char *kernel_decompression(Kernel *k) {
         return k->ops->decompression(k);
+}
+static inline int kernel_trusted_keys(Kernel *k, char ***ret) {
+        return k->ops->trusted_keys(k, ret);
 }
 static inline int kernel_watch(Kernel *k, sd_event *e, kernel_event_handler_t h, void *userdata) {
         return k->ops->watch(k, e, h, userdata);

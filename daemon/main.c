@@ -114,6 +114,18 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* SIGHUP: the same as ReloadConfig; a bad configuration is logged and the old one stays. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        Manager *m = userdata;
+
+        log_info("Received SIGHUP, reloading the configuration.");
+        (void) sd_notify(false, "RELOADING=1");
+        (void) manager_reload_config(m, &failure);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(kernel_freep) Kernel *kernel = NULL;
@@ -145,6 +157,7 @@ static int run(int argc, char *argv[]) {
 
         (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, NULL);
         (void) sd_event_add_signal(m->event, NULL, SIGINT, on_signal, NULL);
+        (void) sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
 
         r = manager_start(m);
         if (r < 0)

@@ -264,6 +264,14 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
                 return;
         }
 
+        /* Every origin comes through here, and the whole plan is decided before any step runs. */
+        if (manager_policy_apply(m, plan, flags, origin, &failure) < 0) {
+                log_full_errno(LOG_WARNING, failure.error, "%s", strempty(failure.message));
+                plan_free(plan);
+                done(&failure, nothing, userdata);
+                return;
+        }
+
         manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, done, userdata);
 }
 
@@ -319,6 +327,9 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
 
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         r = config_load(m->config_root, &m->config, &failure);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
+        r = manager_policy_init(m, &failure);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
 
@@ -380,6 +391,7 @@ Manager *manager_free(Manager *m) {
         kernel_free(m->kernel);
         sd_event_unref(m->event);
         config_free(m->config);
+        trust_store_free(m->trust);
         free(m->config_root);
         free(m->bus_address);
         free(m);

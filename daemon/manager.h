@@ -13,6 +13,7 @@
 #include "config.h"
 #include "failure.h"
 #include "kernel.h"
+#include "policy.h"
 #include "resolver.h"
 #include "scheduler.h"
 
@@ -52,6 +53,7 @@ typedef struct Manager {
         Resolver *resolver;
         Scheduler *scheduler;
         Config *config;         /* the configuration in force */
+        TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
         char *config_root;
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
@@ -85,3 +87,24 @@ int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t
 const char *manager_module_origin(Manager *m, const char *name);
 /* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
 uint64_t manager_module_loaded_at(Manager *m, const char *name);
+
+/* ---- policy (manager-policy.c) ---- */
+
+/* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force
+ * stays, and failure (FAILURE_INVALID_CONFIG) says FILE:LINE. Logs either way. */
+int manager_reload_config(Manager *m, Failure *failure);
+/* Loads the trusted certificates for m->config (at start). */
+int manager_policy_init(Manager *m, Failure *failure);
+/* Runs the policy over plan before it is submitted: opens and verifies every module, stores
+ * the fds in the steps. Fails with FAILURE_POLICY_DENIED in enforce mode; in warn mode logs
+ * and signals PolicyWarning and returns 0. */
+int manager_policy_apply(Manager *m, Plan *plan, uint64_t flags, const char *origin, Failure *failure);
+/* The plan and every module's verdict, changing nothing (policy check). */
+int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
+                         PolicyReport **ret_report, Failure *failure);
+/* Load --dry-run: the plan's steps like modprobe -D, then "taint NAME LETTERS" for each module
+ * predicted to taint the kernel; fails like the load would on a policy denial. */
+int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t flags, char ***ret_lines,
+                    Failure *failure);
+/* The taint letters loading the module file at path would set. */
+int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]);

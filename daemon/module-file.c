@@ -237,14 +237,35 @@ static int decompress_gzip(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
         return r;
 }
 
+/* Seals memfd and returns a read-only descriptor of it in *ret (closing memfd or not). */
+static int seal_memfd(int *memfd, int *ret) {
+        char proc[64];
+        int ro;
+
+        if (fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        if (lseek(*memfd, 0, SEEK_SET) < 0)
+                return -errno;
+
+        /* finit_module() refuses files that are open for writing (ETXTBSY); hand over a
+         * read-only descriptor of the same memfd. Without /proc the sealed one has to do. */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *memfd);
+        ro = open(proc, O_RDONLY | O_CLOEXEC);
+        if (ro >= 0) {
+                *ret = ro;
+                return 0;
+        }
+        *ret = TAKE_FD(*memfd);
+        return 0;
+}
+
 /* Decompresses in into a sealed memfd that nobody can change between the checks that policy
  * makes on its content and the insertion. */
 static int decompress_to_memfd(int in, Compression c, int *ret) {
         _cleanup_(closep) int memfd = -EBADF;
         _cleanup_(freep) uint8_t *ibuf = NULL, *obuf = NULL;
-        char proc[64];
         Sink sink;
-        int r, ro;
+        int r;
 
         ibuf = malloc(CHUNK);
         obuf = malloc(CHUNK);
@@ -272,21 +293,7 @@ static int decompress_to_memfd(int in, Compression c, int *ret) {
         if (r < 0)
                 return r;
 
-        if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
-        if (lseek(memfd, 0, SEEK_SET) < 0)
-                return -errno;
-
-        /* finit_module() refuses files that are open for writing (ETXTBSY); hand over a
-         * read-only descriptor of the same memfd. Without /proc the sealed one has to do. */
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", memfd);
-        ro = open(proc, O_RDONLY | O_CLOEXEC);
-        if (ro >= 0) {
-                *ret = ro;
-                return 0;
-        }
-        *ret = TAKE_FD(memfd);
-        return 0;
+        return seal_memfd(&memfd, ret);
 }
 
 int module_file_open(const char *path, const char *kernel_decompression, int *ret_fd,
@@ -343,4 +350,48 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
         *ret_fd = memfd;
         *ret_insert_flags = 0;
         return 0;
+}
+
+int module_file_open_sealed(const char *path, int *ret_fd) {
+        _cleanup_(closep) int fd = -EBADF, memfd = -EBADF;
+        _cleanup_(freep) uint8_t *buf = NULL;
+        unsigned flags;
+        struct stat st;
+        Sink sink;
+        int r;
+
+        if (!ret_fd)
+                return -EINVAL;
+        r = module_file_open(path, NULL, &fd, &flags);
+        if (r < 0)
+                return r;
+        /* A decompressed module already is a sealed memfd. */
+        int seals = fcntl(fd, F_GET_SEALS);
+        if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((uint64_t) st.st_size > MODULE_FILE_MAX)
+                return -EFBIG;
+        buf = malloc(CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        memfd = memfd_create("modctl-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (memfd < 0)
+                return -errno;
+        sink = (Sink) { .fd = memfd };
+        for (;;) {
+                ssize_t n = read_chunk(fd, buf, CHUNK);
+                if (n < 0)
+                        return (int) n;
+                if (n == 0)
+                        break;
+                r = sink_write(&sink, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+        return seal_memfd(&memfd, ret_fd);
 }

@@ -13,3 +13,8 @@
  * magic, -EFBIG when the decompressed module is implausibly large, -ENOMEM. */
 int module_file_open(const char *path, const char *kernel_decompression, int *ret_fd,
                      unsigned *ret_insert_flags);
+
+/* Like module_file_open() with no kernel decompression, but always returns a read-only fd of a
+ * sealed memfd holding the uncompressed module: the bytes policy verifies are then exactly the
+ * bytes finit_module() reads, whatever happens to the file on disk meanwhile. */
+int module_file_open_sealed(const char *path, int *ret_fd);

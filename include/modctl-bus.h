@@ -20,6 +20,9 @@
 #define MODCTL_LOAD_FORCE_MODVERSION   (UINT64_C(1) << 3) /* finit_module flag MODULE_INIT_IGNORE_MODVERSIONS */
 #define MODCTL_LOAD_FLAGS_ALL          (UINT64_C(0xf))
 
+/* Flags of Manager.CheckPolicy(): none yet. */
+#define MODCTL_CHECK_POLICY_FLAGS_ALL  (UINT64_C(0))
+
 /* Flags of Manager.Unload(). */
 #define MODCTL_UNLOAD_REMOVE_UNUSED    (UINT64_C(1) << 0) /* also remove dependencies left unused, like modprobe -r */
 #define MODCTL_UNLOAD_IGNORE_COMMANDS  (UINT64_C(1) << 1) /* skip modprobe.d remove commands */
@@ -43,3 +46,5 @@
 #define MODCTL_ERROR_TIMEOUT           "org.modctl1.Error.Timeout"
 #define MODCTL_ERROR_BAD_MODULE        "org.modctl1.Error.BadModule"
 #define MODCTL_ERROR_INTERNAL          "org.modctl1.Error.Internal"
+#define MODCTL_ERROR_POLICY_DENIED     "org.modctl1.Error.PolicyDenied"
+#define MODCTL_ERROR_INVALID_CONFIG    "org.modctl1.Error.InvalidConfig"

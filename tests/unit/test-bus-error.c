@@ -28,6 +28,8 @@ Test(bus_error, failure_names) {
         check(FAILURE_TIMEOUT, MODCTL_ERROR_TIMEOUT);
         check(FAILURE_BAD_MODULE, MODCTL_ERROR_BAD_MODULE);
         check(FAILURE_INTERNAL, MODCTL_ERROR_INTERNAL);
+        check(FAILURE_POLICY_DENIED, MODCTL_ERROR_POLICY_DENIED);
+        check(FAILURE_INVALID_CONFIG, MODCTL_ERROR_INVALID_CONFIG);
 }
 
 Test(bus_error, errnos_are_distinct) {

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The .modinfo section of a kernel module (an ELF64 relocatable object), read from memory:
+ * NUL-separated "key=value" strings, the same place modinfo(8) and the kernel read them.
+ * Shared by the policy (license, intree, staging, vermagic, name) and the fake kernel (name,
+ * depends). Plain C, never logs; bounds-checked against size, safe on arbitrary bytes. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns the entries in file order as a key/value strv (key0, value0, key1, ...), or an
+ * empty strv for an empty section. Errors: -ENOEXEC when data is not an ELF64 object of this
+ * machine's byte order with a .modinfo section inside the data, -ENOMEM. */
+int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs);
+
+/* The first value of key in pairs, or NULL. */
+const char *elf_modinfo_get(char * const *pairs, const char *key);
+
+/* Maps the whole file behind fd read-only and parses it. */
+int elf_modinfo_parse_fd(int fd, char ***ret_pairs);

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager's side of the policy: the configuration and certificates in force, reloads,
+ * and running policy.c over a plan before the scheduler sees it. */
+
+#include <string.h>
+
+#include "bus-manager.h"
+#include "log.h"
+#include "manager.h"
+#include "module-file.h"
+#include "modctl-bus.h"
+#include "strv.h"
+
+static int kernel_keys(void *userdata, char ***ret) {
+        Manager *m = userdata;
+        return kernel_trusted_keys(m->kernel, ret);
+}
+
+static PolicyContext context(Manager *m, uint64_t flags) {
+        return (PolicyContext) {
+                .kernel_release = resolver_kernel_release(m->resolver),
+                .trust = m->trust,
+                .kernel_keys = kernel_keys,
+                .kernel_keys_userdata = m,
+                .forced = flags & (MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION),
+        };
+}
+
+static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        r = trust_store_load(c->policy.trusted_certificates, ret, &bad);
+        if (r == -EBADMSG)
+                return failure_set(failure, -FAILURE_INVALID_CONFIG, "%s: not a PEM or DER X.509 certificate "
+                                   "(TrustedCertificates=%s).", bad, c->policy.trusted_certificates);
+        if (r < 0)
+                return failure_set(failure, -FAILURE_INVALID_CONFIG, "TrustedCertificates=%s: %s.",
+                                   c->policy.trusted_certificates, strerror(-r));
+        return 0;
+}
+
+int manager_policy_init(Manager *m, Failure *failure) {
+        return load_trust(m->config, &m->trust, failure);
+}
+
+int manager_reload_config(Manager *m, Failure *failure) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(trust_store_freep) TrustStore *t = NULL;
+        int r;
+
+        r = config_load(m->config_root, &c, failure);
+        if (r >= 0)
+                r = load_trust(c, &t, failure);
+        if (r < 0) {
+                /* Every bad line is a configuration error, whatever errno the parser used. */
+                if (failure)
+                        failure->error = -FAILURE_INVALID_CONFIG;
+                log_error("Not reloading the configuration, the previous one stays in force: %s",
+                          failure ? strempty(failure->message) : "");
+                bus_manager_emit_config_reloaded(m, false, failure ? strempty(failure->message) : "");
+                return -FAILURE_INVALID_CONFIG;
+        }
+
+        config_free(m->config);
+        m->config = TAKE_PTR(c);
+        trust_store_free(m->trust);
+        m->trust = TAKE_PTR(t);
+        log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
+                 policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
+                 policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
+        bus_manager_emit_config_reloaded(m, true, "");
+        return 0;
+}
+
+int manager_policy_apply(Manager *m, Plan *plan, uint64_t flags, const char *origin, Failure *failure) {
+        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
+        PolicyContext ctx = context(m, flags);
+        const PolicyVerdict *v;
+        int r;
+
+        if (m->config->policy.mode == POLICY_MODE_OFF || plan->n_steps == 0)
+                return 0;
+
+        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, true, &report, failure);
+        policy_context_done(&ctx);
+        if (r < 0)
+                return r;
+
+        v = policy_report_first_objection(report);
+        if (v && v->decision == POLICY_DENY)
+                return failure_set(failure, -FAILURE_POLICY_DENIED,
+                                   "Policy denies loading '%s' (rule %s): %s Nothing was inserted.",
+                                   plan->request, v->rule, v->reason);
+
+        for (size_t i = 0; i < report->n; i++) {
+                v = &report->verdicts[i];
+                if (v->decision != POLICY_WARN)
+                        continue;
+                log_warning("Policy (Mode=warn) would deny module %s, loading it anyway for %s (origin %s), rule %s: %s",
+                            v->module, plan->request, origin, v->rule, v->reason);
+                bus_manager_emit_policy_warning(m, v->module, v->rule, v->reason);
+        }
+        return 0;
+}
+
+int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
+                         PolicyReport **ret_report, Failure *failure) {
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        PolicyContext ctx = context(m, flags);
+        int r;
+
+        (void) resolver_refresh(m->resolver);
+        r = manager_plan_load(m, name, params, flags, &plan, failure);
+        if (r < 0)
+                return r;
+        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, false, ret_report, failure);
+        policy_context_done(&ctx);
+        if (r < 0)
+                return r;
+        *ret_plan = TAKE_PTR(plan);
+        return 0;
+}
+
+int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t flags, char ***ret_lines,
+                    Failure *failure) {
+        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(strv_freep) char **lines = NULL;
+        const PolicyVerdict *v;
+        int r;
+
+        r = manager_check_policy(m, name, params, flags, &plan, &report, failure);
+        if (r < 0)
+                return r;
+        v = policy_report_first_objection(report);
+        if (v && v->decision == POLICY_DENY)
+                return failure_set(failure, -FAILURE_POLICY_DENIED, "Policy denies loading '%s' (rule %s): %s",
+                                   plan->request, v->rule, v->reason);
+
+        r = plan_describe(plan, &lines);
+        if (r < 0)
+                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+        for (size_t i = 0; i < report->n; i++) {
+                char *line;
+
+                if (!report->verdicts[i].taint[0])
+                        continue;
+                if (asprintf(&line, "taint %s %s", report->verdicts[i].module, report->verdicts[i].taint) < 0)
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                if (strv_push(&lines, line) < 0) {
+                        free(line);
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                }
+        }
+        *ret_lines = TAKE_PTR(lines);
+        return 0;
+}
+
+int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]) {
+        _cleanup_(closep) int fd = -EBADF;
+        PolicyContext ctx = context(m, 0);
+        PolicyVerdict v = {};
+        unsigned flags;
+        int r;
+
+        r = module_file_open(path, NULL, &fd, &flags);
+        if (r < 0)
+                return r;
+        r = policy_check_fd(&m->config->policy, &ctx, name, fd, &v);
+        policy_context_done(&ctx);
+        if (r < 0)
+                return r;
+        memcpy(taint, v.taint, POLICY_TAINT_MAX);
+        policy_verdict_done(&v);
+        return 0;
+}

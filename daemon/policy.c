@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "elf-modinfo.h"
+#include "module-file.h"
+#include "policy.h"
+#include "strv.h"
+
+static const char *const decision_table[] = { "allow", "deny", "warn" };
+
+const char *policy_decision_to_string(PolicyDecision d) {
+        return (size_t) d < ELEMENTSOF(decision_table) ? decision_table[d] : NULL;
+}
+
+/* include/linux/license.h */
+bool license_is_gpl_compatible(const char *license) {
+        static const char *const gpl[] = {
+                "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
+        };
+        for (size_t i = 0; license && i < ELEMENTSOF(gpl); i++)
+                if (strcmp(license, gpl[i]) == 0)
+                        return true;
+        return false;
+}
+
+void policy_context_done(PolicyContext *ctx) {
+        if (!ctx)
+                return;
+        ctx->keys = strv_free(ctx->keys);
+        ctx->keys_loaded = false;
+}
+
+static int context_keys(PolicyContext *ctx, char ***ret) {
+        if (!ctx->keys_loaded) {
+                ctx->keys_loaded = true;
+                ctx->keys_error = ctx->kernel_keys ? ctx->kernel_keys(ctx->kernel_keys_userdata, &ctx->keys) : -EOPNOTSUPP;
+        }
+        *ret = ctx->keys;
+        return ctx->keys_error < 0 ? ctx->keys_error : 0;
+}
+
+void policy_verdict_done(PolicyVerdict *v) {
+        if (!v)
+                return;
+        free(v->module);
+        free(v->reason);
+        *v = (PolicyVerdict) {};
+}
+
+static char *join_globs(char **globs) {
+        return strv_join(globs, " ");
+}
+
+/* Deny and Allow. Returns 1 with rule/reason set when the name breaks one, 0 if not. */
+static int check_name(const PolicySettings *s, const char *name, const char **ret_rule, char **ret_reason) {
+        _cleanup_free_ char *n = strdup(name), *allow = NULL;
+
+        if (!n)
+                return -ENOMEM;
+        for (char *p = n; *p; p++)
+                if (*p == '-')
+                        *p = '_';
+
+        STRV_FOREACH(g, s->deny)
+                if (fnmatch(*g, n, 0) == 0) {
+                        *ret_rule = "Deny";
+                        return asprintf(ret_reason, "Module '%s' is masked by Deny=%s.", n, *g) < 0 ? -ENOMEM : 1;
+                }
+        if (strv_length(s->allow) == 0)
+                return 0;
+        STRV_FOREACH(g, s->allow)
+                if (fnmatch(*g, n, 0) == 0)
+                        return 0;
+        allow = join_globs(s->allow);
+        if (!allow)
+                return -ENOMEM;
+        *ret_rule = "Allow";
+        return asprintf(ret_reason, "Module '%s' is not in Allow=%s.", n, allow) < 0 ? -ENOMEM : 1;
+}
+
+static int verdict_init(PolicyVerdict *v, const char *name) {
+        *v = (PolicyVerdict) { .decision = POLICY_ALLOW };
+        v->module = strdup(name);
+        return v->module ? 0 : -ENOMEM;
+}
+
+static void verdict_decide(const PolicySettings *s, PolicyVerdict *v) {
+        if (!v->rule)
+                v->decision = POLICY_ALLOW;
+        else if (s->mode == POLICY_MODE_ENFORCE)
+                v->decision = POLICY_DENY;
+        else if (s->mode == POLICY_MODE_WARN)
+                v->decision = POLICY_WARN;
+        else
+                v->decision = POLICY_ALLOW; /* Mode=off: the rule and reason stay, for `policy check` */
+}
+
+int policy_check_name(const PolicySettings *s, const char *name, PolicyVerdict *ret) {
+        PolicyVerdict v;
+        int r;
+
+        r = verdict_init(&v, name);
+        if (r < 0)
+                return r;
+        r = check_name(s, name, &v.rule, &v.reason);
+        if (r < 0) {
+                policy_verdict_done(&v);
+                return r;
+        }
+        verdict_decide(s, &v);
+        *ret = v;
+        return 0;
+}
+
+static const char *signer_name(const SignatureSigner *g, char *buf, size_t n) {
+        if (g->skid)
+                snprintf(buf, n, "the key with subject key id %s", g->skid);
+        else
+                snprintf(buf, n, "'%s' (serial %s)", g->issuer_cn ?: "(no CN)", strempty(g->serial));
+        return buf;
+}
+
+/* What the module's signature says, for the Signature rule and the E prediction. */
+typedef struct SignatureFacts {
+        int trailer;            /* 0, -ENODATA (unsigned) or -EBADMSG */
+        int signer_error;       /* 0 or -EBADMSG */
+        SignatureTrailer t;
+        SignatureSigner signer;
+} SignatureFacts;
+
+static int check_signature(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
+                           size_t size, SignatureFacts *f, const char **ret_rule, char **ret_reason) {
+        char who[256];
+        char **keys;
+        int r;
+
+        if (s->signature == POLICY_SIGNATURE_ANY)
+                return 0;
+        *ret_rule = "Signature";
+        if (f->trailer == -ENODATA)
+                return asprintf(ret_reason, "Module '%s' is not signed, and Signature=%s requires a signature.", name,
+                                policy_signature_to_string(s->signature)) < 0 ? -ENOMEM : 1;
+        if (f->trailer < 0 || f->signer_error < 0)
+                return asprintf(ret_reason, "Module '%s' has a malformed signature (%s).", name,
+                                f->trailer < 0 ? "bad signature trailer" : "the PKCS#7 data cannot be parsed") < 0 ? -ENOMEM : 1;
+
+        switch (s->signature) {
+        case POLICY_SIGNATURE_SIGNED:
+                return 0;
+        case POLICY_SIGNATURE_TRUSTED:
+                if (trust_store_size(ctx->trust) == 0)
+                        return asprintf(ret_reason, "Module '%s' cannot be verified: there are no trusted certificates in %s.",
+                                        name, s->trusted_certificates) < 0 ? -ENOMEM : 1;
+                r = signature_verify(data, &f->t, ctx->trust);
+                if (r == 0)
+                        return 0;
+                signer_name(&f->signer, who, sizeof(who));
+                if (r == -ENOKEY)
+                        return asprintf(ret_reason, "Module '%s' is signed by %s, which is not among the trusted certificates in %s.",
+                                        name, who, s->trusted_certificates) < 0 ? -ENOMEM : 1;
+                if (r == -EKEYREJECTED)
+                        return asprintf(ret_reason, "Module '%s' has a signature by %s that does not match its content: "
+                                        "the module was changed after it was signed.", name, who) < 0 ? -ENOMEM : 1;
+                if (r == -ENOMEM)
+                        return r;
+                return asprintf(ret_reason, "Module '%s' has a signature that cannot be verified: %s.", name,
+                                strerror(-r)) < 0 ? -ENOMEM : 1;
+        case POLICY_SIGNATURE_KERNEL:
+                r = context_keys(ctx, &keys);
+                if (r < 0)
+                        return asprintf(ret_reason, "Module '%s' cannot be checked against the kernel's trusted keys: "
+                                        "listing them failed: %s.", name, strerror(-r)) < 0 ? -ENOMEM : 1;
+                if (signature_match_kernel_key(&f->signer, keys))
+                        return 0;
+                signer_name(&f->signer, who, sizeof(who));
+                return asprintf(ret_reason, "Module '%s' is signed by %s, a key the running kernel does not trust.",
+                                name, who) < 0 ? -ENOMEM : 1;
+        default:
+                return 0;
+        }
+}
+
+/* The kernel's taints for a module: P (license), F (forced), C (staging), O (out of tree),
+ * E (signature missing or by a key the kernel does not know; only predicted when the keys
+ * could be listed). */
+static void predict_taint(PolicyContext *ctx, char **info, SignatureFacts *f, char taint[static POLICY_TAINT_MAX]) {
+        const char *intree = elf_modinfo_get(info, "intree"), *staging = elf_modinfo_get(info, "staging");
+        size_t n = 0;
+        char **keys;
+
+        if (!license_is_gpl_compatible(elf_modinfo_get(info, "license")))
+                taint[n++] = 'P';
+        if (ctx->forced)
+                taint[n++] = 'F';
+        if (staging && strcmp(staging, "Y") == 0)
+                taint[n++] = 'C';
+        if (!intree || strcmp(intree, "Y") != 0)
+                taint[n++] = 'O';
+        if (f->trailer < 0 || f->signer_error < 0)
+                taint[n++] = 'E';
+        else if (context_keys(ctx, &keys) >= 0 && !signature_match_kernel_key(&f->signer, keys))
+                taint[n++] = 'E';
+        taint[n] = '\0';
+}
+
+static int check_content(const PolicySettings *s, PolicyContext *ctx, const char *name, char **info,
+                         const uint8_t *data, size_t size, SignatureFacts *f, const char **ret_rule, char **ret_reason) {
+        const char *license = elf_modinfo_get(info, "license");
+        const char *intree = elf_modinfo_get(info, "intree"), *staging = elf_modinfo_get(info, "staging");
+        const char *vermagic = elf_modinfo_get(info, "vermagic");
+        int r;
+
+        if (s->license == POLICY_LICENSE_GPL_COMPATIBLE && !license_is_gpl_compatible(license)) {
+                *ret_rule = "License";
+                if (!license)
+                        return asprintf(ret_reason, "Module '%s' declares no license, and License=gpl-compatible "
+                                        "allows only GPL-compatible modules.", name) < 0 ? -ENOMEM : 1;
+                return asprintf(ret_reason, "Module '%s' has the license '%s', and License=gpl-compatible allows only "
+                                "GPL-compatible modules.", name, license) < 0 ? -ENOMEM : 1;
+        }
+
+        r = check_signature(s, ctx, name, data, size, f, ret_rule, ret_reason);
+        if (r != 0)
+                return r;
+
+        if (!s->out_of_tree && (!intree || strcmp(intree, "Y") != 0)) {
+                *ret_rule = "OutOfTree";
+                return asprintf(ret_reason, "Module '%s' was built out of the kernel tree, and OutOfTree=no.", name) < 0 ? -ENOMEM : 1;
+        }
+        if (!s->staging && staging && strcmp(staging, "Y") == 0) {
+                *ret_rule = "Staging";
+                return asprintf(ret_reason, "Module '%s' is a staging driver, and Staging=no.", name) < 0 ? -ENOMEM : 1;
+        }
+        if (s->vermagic == POLICY_VERMAGIC_CHECK && !ctx->forced && ctx->kernel_release) {
+                size_t n = vermagic ? strcspn(vermagic, " ") : 0;
+
+                *ret_rule = "Vermagic";
+                if (!vermagic)
+                        return asprintf(ret_reason, "Module '%s' has no vermagic, so it was not built for this kernel.",
+                                        name) < 0 ? -ENOMEM : 1;
+                if (n != strlen(ctx->kernel_release) || strncmp(vermagic, ctx->kernel_release, n) != 0)
+                        return asprintf(ret_reason, "Module '%s' was built for kernel %.*s, not for the running kernel %s "
+                                        "(vermagic '%s').", name, (int) n, vermagic, ctx->kernel_release, vermagic) < 0 ? -ENOMEM : 1;
+                *ret_rule = NULL;
+        }
+        return 0;
+}
+
+int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
+                        size_t size, PolicyVerdict *ret) {
+        _cleanup_(strv_freep) char **info = NULL;
+        SignatureFacts f = {};
+        PolicyVerdict v;
+        int r;
+
+        r = verdict_init(&v, name);
+        if (r < 0)
+                return r;
+        r = elf_modinfo_parse(data, size, &info);
+        if (r < 0)
+                goto fail;
+
+        f.trailer = signature_trailer_parse(data, size, &f.t);
+        if (f.trailer == 0)
+                f.signer_error = signature_signer_parse(f.t.pkcs7, f.t.pkcs7_size, &f.signer);
+        if (f.signer_error == -ENOMEM) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        predict_taint(ctx, info, &f, v.taint);
+        r = check_name(s, name, &v.rule, &v.reason);
+        if (r == 0)
+                r = check_content(s, ctx, v.module, info, data, size, &f, &v.rule, &v.reason);
+        if (r < 0)
+                goto fail;
+        if (r == 0)
+                v.rule = NULL;
+
+        signature_signer_done(&f.signer);
+        verdict_decide(s, &v);
+        *ret = v;
+        return 0;
+fail:
+        signature_signer_done(&f.signer);
+        policy_verdict_done(&v);
+        return r;
+}
+
+int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
+        struct stat st;
+        void *p;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if (st.st_size == 0)
+                return -ENOEXEC;
+        p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+        r = policy_check_module(s, ctx, name, p, (size_t) st.st_size, ret);
+        munmap(p, (size_t) st.st_size);
+        return r;
+}
+
+PolicyReport *policy_report_free(PolicyReport *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n; i++)
+                policy_verdict_done(&r->verdicts[i]);
+        free(r->verdicts);
+        free(r);
+        return NULL;
+}
+
+const PolicyVerdict *policy_report_first_objection(const PolicyReport *r) {
+        for (size_t i = 0; r && i < r->n; i++)
+                if (r->verdicts[i].decision != POLICY_ALLOW)
+                        return &r->verdicts[i];
+        return NULL;
+}
+
+int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, bool keep_fds,
+                         PolicyReport **ret, Failure *failure) {
+        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
+        int r;
+
+        report = calloc(1, sizeof(PolicyReport));
+        if (!report || !(report->verdicts = calloc(plan->n_steps + 1, sizeof(PolicyVerdict))))
+                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                                   plan->request);
+
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                PlanStep *step = &plan->steps[i];
+                PolicyVerdict *v = &report->verdicts[report->n];
+                _cleanup_(closep) int fd = -EBADF;
+
+                if (step->kind == PLAN_STEP_COMMAND) {
+                        r = policy_check_name(s, step->name, v);
+                        if (r < 0)
+                                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                                                   step->name);
+                        report->n++;
+                        continue;
+                }
+                if (step->kind != PLAN_STEP_INSERT)
+                        continue;
+
+                if (step->fd >= 0) {
+                        fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
+                        r = fd < 0 ? -errno : 0;
+                } else
+                        r = module_file_open_sealed(step->path, &fd);
+                if (r < 0) {
+                        return failure_set(failure, r == -ENOENT ? -FAILURE_NOT_FOUND : -FAILURE_BAD_MODULE,
+                                           "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),
+                                           strerror(-r));
+                }
+                r = policy_check_fd(s, ctx, step->name, fd, v);
+                if (r == -ENOMEM)
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                                           step->name);
+                if (r < 0)
+                        return failure_set(failure, -FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
+                                           step->name, strempty(step->path), r == -ENOEXEC ? "no ELF .modinfo section" : strerror(-r));
+                report->n++;
+                if (keep_fds && step->fd < 0) {
+                        step->fd = TAKE_FD(fd);
+                        step->insert_flags = 0;
+                }
+        }
+
+        *ret = TAKE_PTR(report);
+        return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Policy: whether the modules of a plan may be inserted, decided for the whole plan before any
+ * step runs, from the exact bytes that will be inserted (see module_file_open_sealed()). Also
+ * predicts the taint letters each module would set. Plain C, never logs.
+ *
+ * Rules, checked in this order; the first one a module breaks is its verdict's rule:
+ *   Deny, Allow (by name: also for modprobe.d install commands), License, Signature,
+ *   OutOfTree, Staging, Vermagic (from the module's bytes). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "failure.h"
+#include "plan.h"
+#include "signature.h"
+
+typedef enum PolicyDecision {
+        POLICY_ALLOW,
+        POLICY_DENY,
+        POLICY_WARN,    /* would be denied, but Mode=warn */
+        _POLICY_DECISION_MAX,
+} PolicyDecision;
+
+/* Taint letters in the kernel's order: P F C O E, and the NUL. */
+#define POLICY_TAINT_MAX 6
+
+typedef struct PolicyVerdict {
+        char *module;
+        PolicyDecision decision;
+        const char *rule;       /* the rule the module breaks ("Deny", "License", ...), or NULL */
+        char *reason;           /* a sentence naming the module; NULL when no rule is broken */
+        char taint[POLICY_TAINT_MAX]; /* predicted taint letters, "" for none */
+} PolicyVerdict;
+
+typedef struct PolicyReport {
+        PolicyVerdict *verdicts; /* one per INSERT and COMMAND step, in plan order */
+        size_t n;
+} PolicyReport;
+
+/* Lists the descriptions of the keys in the kernel's trusted keyrings (kernel_trusted_keys()). */
+typedef int (*policy_kernel_keys_t)(void *userdata, char ***ret);
+
+typedef struct PolicyContext {
+        const char *kernel_release;     /* for Vermagic=check */
+        const TrustStore *trust;        /* TrustedCertificates= for Signature=trusted */
+        policy_kernel_keys_t kernel_keys; /* for Signature=kernel and the E prediction; may be NULL */
+        void *kernel_keys_userdata;
+        bool forced;                    /* the caller ignores vermagic/modversions: no Vermagic rule, F taint */
+
+        /* Filled lazily from kernel_keys, owned by the context: call policy_context_done(). */
+        char **keys;
+        int keys_error;
+        bool keys_loaded;
+} PolicyContext;
+
+void policy_context_done(PolicyContext *ctx);
+
+const char *policy_decision_to_string(PolicyDecision d);
+bool license_is_gpl_compatible(const char *license);
+
+/* The verdict for one module from its bytes (name is used for Deny/Allow and messages). */
+int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
+                        size_t size, PolicyVerdict *ret);
+/* The same from an fd (mapped read-only). */
+int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret);
+/* Name rules only (Deny, Allow), for steps whose bytes we never see. */
+int policy_check_name(const PolicySettings *s, const char *name, PolicyVerdict *ret);
+void policy_verdict_done(PolicyVerdict *v);
+
+/* Evaluates every step of plan. Each INSERT step's module is opened once into a sealed memfd;
+ * with keep_fds the fd is stored in the step for the scheduler to insert, else closed.
+ * Errors (FAILURE_NOT_FOUND, FAILURE_BAD_MODULE, FAILURE_INTERNAL) when a module cannot be read. */
+int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, bool keep_fds,
+                         PolicyReport **ret, Failure *failure);
+/* The first verdict that is not ALLOW, or NULL. */
+const PolicyVerdict *policy_report_first_objection(const PolicyReport *r);
+PolicyReport *policy_report_free(PolicyReport *r);
+static inline void policy_report_freep(PolicyReport **r) { policy_report_free(*r); }

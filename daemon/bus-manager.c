@@ -229,10 +229,41 @@ static int property_kernel_release(sd_bus *bus, const char *path, const char *in
         return sd_bus_message_append(reply, "s", resolver_kernel_release(m->resolver));
 }
 
+static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        HookStatistics st;
+        int r;
+
+        hook_get_statistics(m->hook, &st);
+        const struct { const char *key; uint64_t value; } counters[] = {
+                { "requests",     st.requests },
+                { "cache-hits",   st.cache_hits },
+                { "cache-misses", st.cache_misses },
+                { "coalesced",    st.coalesced },
+                { "in-flight",    st.in_flight },
+                { "refused",      st.refused },
+                { "malformed",    st.malformed },
+                { "fallbacks",    st.fallbacks },
+        };
+
+        r = sd_bus_message_open_container(reply, 'a', "{st}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(counters); i++) {
+                r = sd_bus_message_append(reply, "{st}", counters[i].key, counters[i].value);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("KernelRelease", "s", property_kernel_release, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        /* Counters change on every kernel request: read on demand, no change signals. */
+        SD_BUS_PROPERTY("Statistics", "a{st}", property_statistics, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", name, "s", parameters, "t", flags),
                                 SD_BUS_RESULT("as", inserted),

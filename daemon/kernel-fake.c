@@ -59,6 +59,7 @@ typedef struct FakeKernel {
         pthread_cond_t released;
         FakeEvent *queue_head, *queue_tail;
         bool watching;
+        char *modprobe_path;      /* kernel.modprobe */
 
         /* Only touched on the event loop (and at setup). */
         int event_fd;
@@ -601,6 +602,33 @@ static int fake_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler
         return 0;
 }
 
+static int fake_get_modprobe_path(Kernel *k, char **ret) {
+        FakeKernel *fk = fake_kernel(k);
+
+        pthread_mutex_lock(&fk->lock);
+        char *s = strdup(fk->modprobe_path);
+        pthread_mutex_unlock(&fk->lock);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int fake_set_modprobe_path(Kernel *k, const char *path) {
+        FakeKernel *fk = fake_kernel(k);
+
+        if (strlen(path) > 255)
+                return -ENAMETOOLONG;
+        char *s = strdup(path);
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_lock(&fk->lock);
+        free(fk->modprobe_path);
+        fk->modprobe_path = s;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
+
 static void fake_free(Kernel *k) {
         FakeKernel *fk = fake_kernel(k);
 
@@ -626,6 +654,7 @@ static void fake_free(Kernel *k) {
         strv_free(fk->builtin);
         strv_free(fk->held);
         pthread_cond_destroy(&fk->released);
+        free(fk->modprobe_path);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }
@@ -639,6 +668,8 @@ static const KernelOps fake_ops = {
         .list = fake_list,
         .decompression = fake_decompression,
         .watch = fake_watch,
+        .get_modprobe_path = fake_get_modprobe_path,
+        .set_modprobe_path = fake_set_modprobe_path,
         .free = fake_free,
 };
 
@@ -851,6 +882,9 @@ int kernel_new_fake(Kernel **ret) {
         fk->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fk->event_fd < 0)
                 return -errno;
+        fk->modprobe_path = strdup("/sbin/modprobe");
+        if (!fk->modprobe_path)
+                return -ENOMEM;
 
         e = getenv("MODCTL_FAKE_KERNEL_BUILTIN");
         if (e) {

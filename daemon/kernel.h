@@ -55,6 +55,9 @@ typedef struct KernelOps {
         /* The algorithm the kernel decompresses in finit_module() ("xz", "zstd", "gzip"), or NULL. */
         const char *(*decompression)(Kernel *k);
         int (*watch)(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata);
+        /* kernel.modprobe: what request_module() runs. */
+        int (*get_modprobe_path)(Kernel *k, char **ret);
+        int (*set_modprobe_path)(Kernel *k, const char *path);
         void (*free)(Kernel *k);
 } KernelOps;
 
@@ -108,4 +111,10 @@ static inline const char *kernel_decompression(Kernel *k) {
 }
 static inline int kernel_watch(Kernel *k, sd_event *e, kernel_event_handler_t h, void *userdata) {
         return k->ops->watch(k, e, h, userdata);
+}
+static inline int kernel_get_modprobe_path(Kernel *k, char **ret) {
+        return k->ops->get_modprobe_path(k, ret);
+}
+static inline int kernel_set_modprobe_path(Kernel *k, const char *path) {
+        return k->ops->set_modprobe_path(k, path);
 }

@@ -63,8 +63,13 @@ class Daemon:
         self.log = open(self.log_path, 'w')
         self.config_root = os.path.join(tmp, 'root')
         os.makedirs(os.path.join(self.config_root, 'etc/modctl/modctld.conf.d'), exist_ok=True)
+        # The kernel hook's socket, in a directory any test user may create it in.
+        self.hook_dir = os.path.join(tmp, 'run-modctl')
+        os.makedirs(self.hook_dir, exist_ok=True)
+        os.chmod(self.hook_dir, 0o777)
+        self.hook_socket = os.path.join(self.hook_dir, 'request.sock')
         cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
-                              '--config-root', self.config_root,
+                              '--config-root', self.config_root, '--hook-socket', self.hook_socket,
                               '--modprobe-config', MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
                               '--log-level', 'debug']

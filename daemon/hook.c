@@ -45,6 +45,7 @@ struct Connection {
         Hook *hook;
         int fd;
         pid_t pid;
+        uid_t uid;
         sd_event_source *io;
         sd_event_source *timer;
         char name[MODCTL_HOOK_NAME_MAX + 1];
@@ -158,6 +159,16 @@ static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *
                 return 0;
         }
 
+        /* Answered only once the request is read: closing a socket with unread data makes the
+         * peer see ECONNRESET instead of our reply. */
+        if (c->uid != 0) {
+                c->hook->stats.refused++;
+                log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask.",
+                            (unsigned) c->uid, (int) c->pid, c->hook->socket_path);
+                connection_reply(c, MODCTL_HOOK_STATUS_REFUSED, EACCES);
+                return 0;
+        }
+
         r = modctl_hook_parse_request(buf, (size_t) n, c->name);
         switch (r) {
         case 0:
@@ -204,15 +215,6 @@ static void accept_one(Hook *h, int fd) {
                 safe_close(fd);
                 return;
         }
-        if (cred.uid != 0) {
-                h->stats.refused++;
-                log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask.",
-                            (unsigned) cred.uid, (int) cred.pid, h->socket_path);
-                send_reply(fd, MODCTL_HOOK_STATUS_REFUSED, EACCES);
-                safe_close(fd);
-                return;
-        }
-
         c = calloc(1, sizeof(Connection));
         if (!c) {
                 log_oom();
@@ -221,6 +223,7 @@ static void accept_one(Hook *h, int fd) {
         }
         c->fd = fd;
         c->pid = cred.pid;
+        c->uid = cred.uid;  /* checked when the request arrives */
 
         r = sd_event_add_io(e, &c->io, fd, EPOLLIN, on_connection_io, c);
         if (r >= 0)

@@ -124,14 +124,16 @@ static void records_begin(Manager *m, const Plan *plan, const char *origin) {
         }
 }
 
-/* After a job: drop records of modules it meant to insert but did not. */
-static void records_end(Manager *m, const Plan *plan) {
+/* After a job: drop records of modules it meant to insert but did not. One it did insert
+ * keeps its record even if the "add" uevent has not been dispatched yet: the completions of
+ * several steps can reach the event loop in one batch, ahead of the later steps' uevents. */
+static void records_end(Manager *m, const Plan *plan, char **changed) {
         for (size_t i = 0; i < plan->n_steps; i++) {
                 ModuleRecord *r = record_get(m, plan->steps[i].name);
                 if (!r)
                         continue;
                 r->removing_origin = NULL;
-                if (!r->live)
+                if (!r->live && !strv_contains(changed, r->name))
                         record_drop(m, r);
         }
 }
@@ -141,7 +143,7 @@ static void on_job_finished(Job *job, void *userdata) {
         Manager *m = q->manager;
         const Failure *f = job_failure(job);
 
-        records_end(m, job_plan(job));
+        records_end(m, job_plan(job), job_changed(job));
         STRV_FOREACH(w, job_warnings(job))
                 log_warning("%s", *w);
         if (f->error < 0)

@@ -266,7 +266,7 @@ static void on_index_changed(void *userdata) {
                 log_debug("Module index or modprobe.d changed; forgetting %zu missing module names.",
                           negative_cache_size(h->cache));
         negative_cache_clear(h->cache);
-        r = resolver_refresh(h->manager->resolver);
+        r = resolver_reload(h->manager->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
 }

@@ -129,6 +129,11 @@ int index_watch_new(sd_event *event, char * const *paths, index_watch_handler_t 
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(w->source, "index-watch");
+        /* Ahead of the requests that are ready at the same time: a change made before a request
+         * arrived must be seen by that request. */
+        r = sd_event_source_set_priority(w->source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(w);
         return 0;

@@ -143,15 +143,16 @@ static void reject(Connection *c, int error, const char *why) {
         connection_reply(c, MODCTL_HOOK_STATUS_BAD_REQUEST, error);
 }
 
-static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Connection *c = userdata;
+/* Reads and handles the request. Returns -EAGAIN when it has not arrived yet; otherwise c is
+ * answered or handed on, and must not be touched. */
+static int connection_receive(Connection *c) {
         char buf[MODCTL_HOOK_REQUEST_MAX];
         ssize_t n;
         int r;
 
-        n = recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
+        n = recv(c->fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
+                return -EAGAIN;
         if (n <= 0) {
                 /* Hung up without asking: nothing to answer. */
                 log_debug("Kernel request connection from pid %d closed without a request.", (int) c->pid);
@@ -197,6 +198,11 @@ static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *
         return 0;
 }
 
+static int on_connection_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void) connection_receive(userdata);
+        return 0;
+}
+
 static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Connection *c = userdata;
         reject(c, ETIMEDOUT, "no request within " STRINGIFY(MODCTL_HOOK_RECEIVE_TIMEOUT_SEC) " s");
@@ -224,6 +230,16 @@ static void accept_one(Hook *h, int fd) {
         c->fd = fd;
         c->pid = cred.pid;
         c->uid = cred.uid;  /* checked when the request arrives */
+        c->hook = h;
+        c->next = h->connections;
+        if (c->next)
+                c->next->prev = c;
+        h->connections = c;
+
+        /* The helper sends right after connect(), so the request is usually queued already:
+         * answering it now saves a trip around the event loop and a timer. */
+        if (connection_receive(c) != -EAGAIN)
+                return;
 
         r = sd_event_add_io(e, &c->io, fd, EPOLLIN, on_connection_io, c);
         if (r >= 0)
@@ -233,14 +249,7 @@ static void accept_one(Hook *h, int fd) {
         if (r < 0) {
                 log_warning_errno(r, "Cannot watch a kernel request connection: %m");
                 connection_free(c);
-                return;
         }
-
-        c->hook = h;
-        c->next = h->connections;
-        if (c->next)
-                c->next->prev = c;
-        h->connections = c;
 }
 
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

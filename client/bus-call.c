@@ -124,3 +124,15 @@ int modctl_get_property_string(sd_bus *bus, const char *property, char **ret) {
 
         return 0;
 }
+
+int modctl_get_property(sd_bus *bus, const char *property, const char *type, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property(bus, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, property, &error,
+                                ret_reply, type);
+        if (r < 0)
+                return log_call_error(&error, r);
+
+        return 0;
+}

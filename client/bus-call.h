@@ -18,3 +18,5 @@ int modctl_bus_connect(sd_bus **ret);
 int modctl_new_method_call(sd_bus *bus, const char *member, bool ask_password, sd_bus_message **ret);
 int modctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_message **ret_reply);
 int modctl_get_property_string(sd_bus *bus, const char *property, char **ret);
+/* Any property: *ret_reply is positioned at the value of type (sd_bus_get_property). */
+int modctl_get_property(sd_bus *bus, const char *property, const char *type, sd_bus_message **ret_reply);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bus-call.h"
 #include "i18n.h"
@@ -49,10 +50,65 @@ static int read_loaded_count(sd_bus *bus, const Options *o, const char *property
         return *ret ? 0 : log_oom();
 }
 
+/* A dictionary of counters (a{st}) as a JSON object, keys as the daemon names them. */
+static int read_counters_property(sd_bus *bus, const Options *o, const char *property, json_object **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(json_object_putp) json_object *obj = NULL;
+        const char *key;
+        uint64_t value;
+        int r;
+
+        r = modctl_get_property(bus, property, "a{st}", &reply);
+        if (r < 0)
+                return r;
+
+        obj = json_object_new_object();
+        if (!obj)
+                return log_oom();
+        r = sd_bus_message_enter_container(reply, 'a', "{st}");
+        if (r < 0)
+                return log_parse_error(r);
+        while ((r = sd_bus_message_read(reply, "{st}", &key, &value)) > 0) {
+                json_object *v = json_object_new_int64((int64_t) value);
+                if (!v || json_object_object_add(obj, key, v) < 0) {
+                        json_object_put(v);
+                        return log_oom();
+                }
+        }
+        if (r < 0)
+                return log_parse_error(r);
+
+        *ret = TAKE_PTR(obj);
+        return 0;
+}
+
+/* Labels for the keys of counter dictionaries; unknown keys print as they are. */
+static const struct {
+        const char *key;
+        const char *label;
+} counter_labels[] = {
+        { "requests",     N_("Requests") },
+        { "cache-hits",   N_("Negative cache hits") },
+        { "cache-misses", N_("Negative cache misses") },
+        { "coalesced",    N_("Coalesced") },
+        { "in-flight",    N_("Answered while inserting") },
+        { "refused",      N_("Refused (not root)") },
+        { "malformed",    N_("Malformed") },
+        { "fallbacks",    N_("Fallbacks (daemon unreachable)") },
+};
+
+static const char *counter_label(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(counter_labels); i++)
+                if (strcmp(counter_labels[i].key, key) == 0)
+                        return _(counter_labels[i].label);
+        return key;
+}
+
 static const StatusField status_fields[] = {
         { "version",        N_("Version"),        "Version",       read_string_property },
         { "kernel_release", N_("Kernel release"), "KernelRelease", read_string_property },
         { "loaded_modules", N_("Loaded modules"), NULL,            read_loaded_count    },
+        { "kernel_requests", N_("Kernel requests"), "Statistics",  read_counters_property },
 };
 
 /* Plain values print as they are; an object (say, statistics) prints one indented line per key. */
@@ -66,7 +122,7 @@ static int add_status_row(Table *t, const char *label, json_object *v, const cha
                 json_object_object_foreach(v, k, sub) {
                         if (r < 0)
                                 break;
-                        r = add_status_row(t, k, sub, "  ");
+                        r = add_status_row(t, counter_label(k), sub, "  ");
                 }
                 return r;
         }

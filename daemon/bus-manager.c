@@ -321,16 +321,35 @@ static int property_policy_mode(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "s", policy_mode_to_string(m->config->policy.mode));
 }
 
+/* One flat map: the manager's counters for every origin, then the kernel hook's. */
 static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        HookStatistics st;
         int r;
+
+        hook_get_statistics(m->hook, &st);
+        const struct { const char *key; uint64_t value; } hook_counters[] = {
+                { "requests",     st.requests },
+                { "cache-hits",   st.cache_hits },
+                { "cache-misses", st.cache_misses },
+                { "coalesced",    st.coalesced },
+                { "in-flight",    st.in_flight },
+                { "refused",      st.refused },
+                { "malformed",    st.malformed },
+                { "fallbacks",    st.fallbacks },
+        };
 
         r = sd_bus_message_open_container(reply, 'a', "{st}");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < _MANAGER_COUNTER_MAX; i++) {
                 r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), m->counters[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(hook_counters); i++) {
+                r = sd_bus_message_append(reply, "{st}", hook_counters[i].key, hook_counters[i].value);
                 if (r < 0)
                         return r;
         }

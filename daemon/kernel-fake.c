@@ -59,6 +59,7 @@ typedef struct FakeKernel {
         pthread_cond_t released;
         FakeEvent *queue_head, *queue_tail;
         bool watching;
+        char *modprobe_path;      /* kernel.modprobe */
 
         /* Only touched on the event loop (and at setup). */
         int event_fd;
@@ -632,6 +633,33 @@ static int fake_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler
         return 0;
 }
 
+static int fake_get_modprobe_path(Kernel *k, char **ret) {
+        FakeKernel *fk = fake_kernel(k);
+
+        pthread_mutex_lock(&fk->lock);
+        char *s = strdup(fk->modprobe_path);
+        pthread_mutex_unlock(&fk->lock);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int fake_set_modprobe_path(Kernel *k, const char *path) {
+        FakeKernel *fk = fake_kernel(k);
+
+        if (strlen(path) > 255)
+                return -ENAMETOOLONG;
+        char *s = strdup(path);
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_lock(&fk->lock);
+        free(fk->modprobe_path);
+        fk->modprobe_path = s;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
+
 static void fake_free(Kernel *k) {
         FakeKernel *fk = fake_kernel(k);
 
@@ -658,6 +686,7 @@ static void fake_free(Kernel *k) {
         strv_free(fk->held);
         pthread_cond_destroy(&fk->released);
         strv_free(fk->trusted_keys);
+        free(fk->modprobe_path);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }
@@ -673,6 +702,8 @@ static const KernelOps fake_ops = {
         .decompression = fake_decompression,
         .trusted_keys = fake_trusted_keys,
         .watch = fake_watch,
+        .get_modprobe_path = fake_get_modprobe_path,
+        .set_modprobe_path = fake_set_modprobe_path,
         .free = fake_free,
 };
 
@@ -900,6 +931,9 @@ int kernel_new_fake(Kernel **ret) {
         fk->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fk->event_fd < 0)
                 return -errno;
+        fk->modprobe_path = strdup("/sbin/modprobe");
+        if (!fk->modprobe_path)
+                return -ENOMEM;
 
         e = getenv("MODCTL_FAKE_KERNEL_BUILTIN");
         if (e) {

@@ -697,6 +697,38 @@ static int real_trusted_keys(Kernel *k, char ***ret) {
         return 0;
 }
 
+/* The kernel keeps at most KMOD_PATH_LEN (256) bytes, including the NUL. */
+#define MODPROBE_PATH_MAX 255
+
+static int real_get_modprobe_path(Kernel *k, char **ret) {
+        _cleanup_(freep) char *path = NULL;
+
+        if (asprintf(&path, "%s/proc/sys/kernel/modprobe", real_kernel(k)->root) < 0)
+                return -ENOMEM;
+        return read_one_line(path, ret);
+}
+
+static int real_set_modprobe_path(Kernel *k, const char *value) {
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        size_t n = strlen(value);
+
+        if (n > MODPROBE_PATH_MAX)
+                return -ENAMETOOLONG;
+        if (asprintf(&path, "%s/proc/sys/kernel/modprobe", real_kernel(k)->root) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* An empty value switches request_module() off; the kernel wants the newline then. */
+        ssize_t w = n > 0 ? write(fd, value, n) : write(fd, "\n", 1);
+        if (w < 0)
+                return -errno;
+        if ((size_t) w != MAX(n, (size_t) 1))
+                return -EIO;
+        return 0;
+}
+
 static void real_free(Kernel *k) {
         RealKernel *rk = real_kernel(k);
 
@@ -719,6 +751,8 @@ static const KernelOps real_ops = {
         .decompression = real_decompression,
         .trusted_keys = real_trusted_keys,
         .watch = real_watch,
+        .get_modprobe_path = real_get_modprobe_path,
+        .set_modprobe_path = real_set_modprobe_path,
         .free = real_free,
 };
 

@@ -61,6 +61,9 @@ typedef struct KernelOps {
         /* Descriptions ("<CN>: <subject key id>") of the keys in the kernel's trusted keyrings
          * (.builtin_trusted_keys, .secondary_trusted_keys, .machine, .platform). */
         int (*trusted_keys)(Kernel *k, char ***ret);
+        /* kernel.modprobe: what request_module() runs. */
+        int (*get_modprobe_path)(Kernel *k, char **ret);
+        int (*set_modprobe_path)(Kernel *k, const char *path);
         void (*free)(Kernel *k);
 } KernelOps;
 
@@ -120,4 +123,10 @@ static inline int kernel_trusted_keys(Kernel *k, char ***ret) {
 }
 static inline int kernel_watch(Kernel *k, sd_event *e, kernel_event_handler_t h, void *userdata) {
         return k->ops->watch(k, e, h, userdata);
+}
+static inline int kernel_get_modprobe_path(Kernel *k, char **ret) {
+        return k->ops->get_modprobe_path(k, ret);
+}
+static inline int kernel_set_modprobe_path(Kernel *k, const char *path) {
+        return k->ops->set_modprobe_path(k, path);
 }

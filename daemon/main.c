@@ -23,6 +23,7 @@ static void help(void) {
                "     --version               Show the version\n"
                "     --bus-address=ADDRESS   Serve on this bus instead of the system bus\n"
                "     --config-root=DIR       Read modctld.conf and drop-ins below DIR instead of /\n"
+               "     --hook-socket=PATH      Serve kernel module requests here (default /run/modctl/request.sock)\n"
                "     --modules-dir=DIR       Module tree (default /lib/modules/$(uname -r))\n"
                "     --modprobe-config=PATH  modprobe.d file or directory (repeatable; default libkmod's)\n"
                "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline for mod.param=\n"
@@ -41,13 +42,14 @@ static int parse_log_level(const char *s) {
 
 /* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
                ARG_WORKERS, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
                 { "bus-address",     required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config-root",     required_argument, NULL, ARG_CONFIG_ROOT },
+                { "hook-socket",     required_argument, NULL, ARG_HOOK_SOCKET },
                 { "modules-dir",     required_argument, NULL, ARG_MODULES_DIR },
                 { "modprobe-config", required_argument, NULL, ARG_MODPROBE_CONFIG },
                 { "kernel-cmdline",  required_argument, NULL, ARG_KERNEL_CMDLINE },
@@ -70,6 +72,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         break;
                 case ARG_CONFIG_ROOT:
                         a->config.config_root = optarg;
+                        break;
+                case ARG_HOOK_SOCKET:
+                        a->config.hook_socket = optarg;
                         break;
                 case ARG_MODULES_DIR:
                         a->config.resolver.modules_dir = optarg;

@@ -240,6 +240,21 @@ int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t
         return resolver_plan_load(m->resolver, m->kernel, name, params, flags, ret, failure);
 }
 
+/* Identical loads share one job whoever asks: the origin is not part of the key. */
+static int load_key(const char *name, const char *params, uint64_t flags, char **ret) {
+        return asprintf(ret, "load %" PRIx64 " %s %s", flags, name, strempty(params)) < 0 ? -ENOMEM : 0;
+}
+
+bool manager_load_pending(Manager *m, const char *name, const char *params, uint64_t flags) {
+        _cleanup_free_ char *key = NULL;
+        Request *q = NULL;
+
+        if (load_key(name, params, flags, &key) < 0)
+                return false;
+        HASH_FIND_STR(m->requests, key, q);
+        return q;
+}
+
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
                   manager_done_t done, void *userdata) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
@@ -248,7 +263,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         Plan *plan = NULL;
 
         m->counters[MANAGER_COUNTER_REQUESTS]++;
-        if (asprintf(&key, "load %" PRIx64 " %s %s", flags, name, strempty(params)) < 0) {
+        if (load_key(name, params, flags, &key) < 0) {
                 failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 done(&failure, nothing, userdata);
                 return;
@@ -302,6 +317,35 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         manager_run(m, key, plan, 0, origin, done, userdata);
 }
 
+/* The hook watches what the resolver reads: the module index and the modprobe.d directories. */
+static int manager_new_hook(Manager *m, const ManagerConfig *config) {
+        static const char *const modprobe_dirs[] = {
+                "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
+                "/usr/lib/modprobe.d", NULL,
+        };
+        _cleanup_(strv_freep) char **paths = NULL;
+        int r;
+
+        if (config->resolver.modules_dir)
+                r = strv_extend(&paths, config->resolver.modules_dir);
+        else {
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "/lib/modules/%s", strempty(resolver_kernel_release(m->resolver))) < 0)
+                        return -ENOMEM;
+                r = strv_extend(&paths, dir);
+        }
+        if (r < 0)
+                return r;
+        for (const char *const *p = config->resolver.config_paths ?: modprobe_dirs; *p; p++) {
+                r = strv_extend(&paths, *p);
+                if (r < 0)
+                        return r;
+        }
+
+        HookConfig hc = { .socket_path = config->hook_socket, .watch_paths = paths };
+        return hook_new(m, &hc, &m->hook);
+}
+
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
@@ -353,6 +397,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
+        r = manager_new_hook(m, config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the kernel hook: %m");
+
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -363,6 +411,10 @@ int manager_start(Manager *m) {
         r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
+
+        r = hook_start(m->hook);
+        if (r < 0)
+                return r;
 
         return bus_manager_start(m);
 }
@@ -382,6 +434,9 @@ Manager *manager_free(Manager *m) {
         ModuleRecord *r, *rt;
         HASH_ITER(hh, m->records, r, rt)
                 record_drop(m, r);
+        /* After the requests: its connections were their waiters. Before the kernel: it
+         * restores kernel.modprobe. */
+        hook_free(m->hook);
 
         /* They hold messages and slots of the bus. */
         bus_auth_flush(m);

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "failure.h"
+#include "hook.h"
 #include "kernel.h"
 #include "policy.h"
 #include "resolver.h"
@@ -42,6 +43,7 @@ const char *manager_counter_to_string(ManagerCounter c);
 typedef struct ManagerConfig {
         const char *bus_address;        /* NULL: the system bus */
         const char *config_root;        /* read modctld.conf below this directory; NULL: / */
+        const char *hook_socket;        /* the kernel hook's socket; NULL: /run/modctl/request.sock */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
 } ManagerConfig;
@@ -54,6 +56,7 @@ typedef struct Manager {
         Scheduler *scheduler;
         Config *config;         /* the configuration in force */
         TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
+        Hook *hook;             /* the kernel's request_module() requests */
         char *config_root;
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
@@ -80,6 +83,8 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
                   manager_done_t done, void *userdata);
 void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin,
                     manager_done_t done, void *userdata);
+/* True if a load with these arguments is in flight, so that manager_load() would join it. */
+bool manager_load_pending(Manager *m, const char *name, const char *params, uint64_t flags);
 int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
                       Failure *failure);
 

@@ -290,11 +290,14 @@ Resolver *resolver_free(Resolver *r) {
 }
 
 int resolver_refresh(Resolver *r) {
-        struct kmod_ctx *ctx;
-        int k;
-
         if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK)
                 return 0;
+        return resolver_reload(r);
+}
+
+int resolver_reload(Resolver *r) {
+        struct kmod_ctx *ctx;
+        int k;
 
         /* Indexes or configuration changed. A new context covers both cases (MUST_RELOAD and
          * MUST_RECREATE), and the old one stays in use if this fails. */

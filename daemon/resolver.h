@@ -26,6 +26,9 @@ static inline void resolver_freep(Resolver **r) { resolver_free(*r); }
 
 /* Reload indexes and configuration if they changed on disk (kmod_validate_resources). */
 int resolver_refresh(Resolver *r);
+/* Reload them unconditionally: libkmod does not notice a configuration directory that did not
+ * exist when it loaded (the kernel hook calls this when inotify says something changed). */
+int resolver_reload(Resolver *r);
 
 const char *resolver_kernel_release(Resolver *r);
 

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 
 MODCTLD = os.environ['MODCTLD']
 MODCTL = os.environ['MODCTL']
+MODCTL_REQUEST = os.environ['MODCTL_REQUEST']
 MODULES_DIR = os.environ['FIXTURE_MODULES_DIR']
 MODPROBE_D = os.environ['FIXTURE_MODPROBE_D']
 POLICY = os.environ['POLICY_CONF']
@@ -66,8 +67,13 @@ class Daemon:
         self.log = open(self.log_path, 'w')
         self.config_root = os.path.join(tmp, 'root')
         os.makedirs(os.path.join(self.config_root, 'etc/modctl/modctld.conf.d'), exist_ok=True)
+        # The kernel hook's socket, in a directory any test user may create it in.
+        self.hook_dir = os.path.join(tmp, 'run-modctl')
+        os.makedirs(self.hook_dir, exist_ok=True)
+        os.chmod(self.hook_dir, 0o777)
+        self.hook_socket = os.path.join(self.hook_dir, 'request.sock')
         cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
-                              '--config-root', self.config_root,
+                              '--config-root', self.config_root, '--hook-socket', self.hook_socket,
                               '--modprobe-config', MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
                               '--log-level', 'debug']
@@ -533,6 +539,141 @@ class ModctlTest(unittest.TestCase):
             self.assertIn('Failed to acquire bus name org.modctl1', other.output())
         finally:
             bus.stop()
+
+    # --- the kernel hook (modctl-request and the daemon's request socket) ---
+
+    def helper(self, name, user=None, socket_path=None, argv=None):
+        env = dict(os.environ, MODCTL_REQUEST_SOCKET=socket_path or self.daemon.hook_socket,
+                   MODCTL_REQUEST_CONFIG_ROOT=self.daemon.config_root)
+        return subprocess.run((user or []) + [MODCTL_REQUEST] + (argv if argv is not None else ['-q', '--', name]), env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+
+    def statistics(self):
+        import json
+        r = self.assert_ok(self.cli('status', '--json'))
+        return json.loads(r.stdout)['kernel_requests']
+
+    def test_hook_loads_with_origin_kernel(self):
+        r = self.helper('modctl-test-alias')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('modctl_test_dep', self.loaded())
+        self.assertIn('Module modctl_test_dep loaded (origin kernel)', self.daemon.output())
+        # Already loaded: success again, nothing new.
+        self.assertEqual(self.helper('modctl_test_dep').returncode, 0)
+        st = self.statistics()
+        self.assertEqual(st['requests'], 2, st)
+        self.assertEqual(st['cache-misses'], 2, st)
+        r = self.assert_ok(self.cli('status'))
+        self.assertRegex(r.stdout, r'Kernel requests:')
+        self.assertRegex(r.stdout, r'Requests:\s+2')
+
+    def test_hook_usage(self):
+        for argv in [[], ['modctl_test_base'], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'],
+                     ['-q', '--', 'a', 'b'], ['-v', '--', 'modctl_test_base'], ['-q', '--', ''],
+                     ['-q', '--', 'x' * 200]]:
+            r = self.helper(None, argv=argv)
+            self.assertEqual(r.returncode, 2, argv)
+            self.assertIn('Usage', r.stderr)
+        self.assertEqual(self.loaded(), {})
+
+    def test_hook_negative_cache(self):
+        for _ in range(3):
+            self.assertEqual(self.helper('net-pf-14').returncode, 1)
+        self.assertEqual(self.helper('modctl_test_base').returncode, 0)
+        st = self.statistics()
+        self.assertEqual((st['requests'], st['cache-misses'], st['cache-hits']), (4, 2, 2), st)
+        self.assertEqual(set(self.loaded()), {'modctl_test_base'})
+
+    def test_hook_refuses_non_root(self):
+        r = self.helper('modctl_test_base', user=NOBODY)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('refused', r.stderr)
+        self.assertEqual(self.loaded(), {})
+        self.assertIn('Refused a kernel module request from uid 65534', self.daemon.output())
+        self.assertEqual(self.statistics()['refused'], 1)
+
+    def test_hook_malformed_requests(self):
+        import struct
+        header = struct.Struct('=IHH')
+        magic, version = 0x6b52434d, 1
+
+        def exchange(payload):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.settimeout(TIMEOUT)
+            s.connect(self.daemon.hook_socket)
+            if payload is not None:
+                s.send(payload)
+            reply = s.recv(64)
+            eof = s.recv(64)
+            s.close()
+            self.assertEqual(eof, b'', 'the daemon closes the connection after its reply')
+            m, v, length, status, error = struct.unpack('=IHHii', reply)
+            self.assertEqual((m, v, length), (magic, version, 8))
+            return status, error
+
+        import errno
+        cases = [
+            (b'abc', errno.ENODATA),                                        # short
+            (b'GET / HTTP/1.0\r\n\r\n', errno.EBADMSG),                      # garbage
+            (header.pack(magic, version, 4000) + b'a' * 4000, errno.EMSGSIZE),  # oversized
+            (header.pack(magic, 2, 5) + b'dummy', errno.EPROTONOSUPPORT),    # another version
+            (header.pack(magic, version, 9) + b'dummy', errno.EBADMSG),      # length mismatch
+            (header.pack(magic, version, 3) + b'a\x00b', errno.EINVAL),      # NUL in the name
+        ]
+        for payload, want in cases:
+            self.assertEqual(exchange(payload), (3, want), payload[:20])
+        # Slow: connected, but no request within the receive timeout.
+        start = time.monotonic()
+        self.assertEqual(exchange(None), (3, errno.ETIMEDOUT))
+        self.assertGreaterEqual(time.monotonic() - start, 4)
+        self.assertEqual(self.statistics()['malformed'], len(cases) + 1)
+        self.assertIn('Rejected a kernel module request', self.daemon.output())
+        # The daemon is unaffected.
+        self.assertEqual(self.helper('modctl_test_base').returncode, 0)
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+
+    def write_config(self, text):
+        with open(os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf'), 'w') as f:
+            f.write(text)
+
+    def test_hook_fallback_when_daemon_is_down(self):
+        marker = os.path.join(self.tmp, 'modprobe-ran')
+        fake_modprobe = os.path.join(self.tmp, 'fake-modprobe')
+        with open(fake_modprobe, 'w') as f:
+            f.write('#!/bin/sh\necho "$@" >> %s\n' % marker)
+        os.chmod(fake_modprobe, 0o755)
+        self.write_config('[Daemon]\nHookModprobe=%s\n' % fake_modprobe)
+        socket_path = self.daemon.hook_socket
+
+        # A clean stop removes the socket the daemon created.
+        self.assertEqual(self.daemon.stop(), 0)
+        self.assertFalse(os.path.exists(socket_path))
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(marker) as f:
+            self.assertEqual(f.read(), '-q -- modctl_test_base\n')
+        self.assertIn('HookFallback=modprobe: running %s' % fake_modprobe, r.stderr)
+
+        os.unlink(marker)
+        self.write_config('[Daemon]\nHookFallback=deny\nHookModprobe=%s\n' % fake_modprobe)
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('HookFallback=deny', r.stderr)
+
+        # A socket left behind by a daemon that died: the same fallback.
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        stale.bind(socket_path)
+        stale.close()
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Connection refused', r.stderr)
+
+        # The next daemon replaces the stale socket and counts what happened while it was down.
+        self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
+        self.assertEqual(self.statistics()['fallbacks'], 3)
+        self.assertEqual(self.helper('modctl_test_base').returncode, 0)
+        self.assertIn('modctl_test_base', self.loaded())
 
 if __name__ == '__main__':
     unittest.main()

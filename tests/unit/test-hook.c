@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel hook's pieces without a daemon: the wire format (include/modctl-hook.h), the
+ * negative cache, the index watch (inotify) and kernel.modprobe on the fake kernel. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "index-watch.h"
+#include "kernel.h"
+#include "modctl-hook.h"
+#include "negative-cache.h"
+
+static char name[MODCTL_HOOK_NAME_MAX + 1];
+
+static size_t request(const char *n, uint32_t magic, uint16_t version, uint16_t length, char *buf) {
+        ModctlHookHeader h = { magic, version, length };
+        memcpy(buf, &h, sizeof(h));
+        memcpy(buf + sizeof(h), n, strlen(n));
+        return sizeof(h) + strlen(n);
+}
+
+Test(wire, round_trip) {
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {};
+        int n = modctl_hook_build_request("rtnl-link-dummy", buf);
+        cr_assert_eq(n, (int) (sizeof(ModctlHookHeader) + 15));
+        cr_assert_eq(modctl_hook_parse_request(buf, (size_t) n, name), 0);
+        cr_assert_str_eq(name, "rtnl-link-dummy");
+
+        ModctlHookReply r = modctl_hook_make_reply(MODCTL_HOOK_STATUS_FAILED, -ENOENT);
+        ModctlHookStatus status;
+        int error;
+        cr_assert_eq(modctl_hook_parse_reply(&r, sizeof(r), &status, &error), 0);
+        cr_assert_eq(status, MODCTL_HOOK_STATUS_FAILED);
+        cr_assert_eq(error, ENOENT);
+}
+
+Test(wire, longest_name) {
+        char buf[MODCTL_HOOK_REQUEST_MAX + 1] = {}, n[MODCTL_HOOK_NAME_MAX + 2];
+        memset(n, 'a', MODCTL_HOOK_NAME_MAX);
+        n[MODCTL_HOOK_NAME_MAX] = '\0';
+        int size = modctl_hook_build_request(n, buf);
+        cr_assert_eq(modctl_hook_parse_request(buf, (size_t) size, name), 0);
+        cr_assert_str_eq(name, n);
+        n[MODCTL_HOOK_NAME_MAX] = 'a';
+        n[MODCTL_HOOK_NAME_MAX + 1] = '\0';
+        cr_assert_eq(modctl_hook_build_request(n, buf), -ENAMETOOLONG);
+        cr_assert_eq(modctl_hook_build_request("", buf), -EINVAL);
+}
+
+Test(wire, short_messages) {
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {};
+        int n = modctl_hook_build_request("dummy", buf);
+        for (size_t size = 0; size < sizeof(ModctlHookHeader); size++)
+                cr_assert_eq(modctl_hook_parse_request(buf, size, name), -ENODATA, "size %zu", size);
+        /* A header that announces more than arrived. */
+        cr_assert_eq(modctl_hook_parse_request(buf, (size_t) n - 1, name), -EBADMSG);
+        /* A header alone, announcing an empty name. */
+        request("", MODCTL_HOOK_MAGIC, MODCTL_HOOK_VERSION, 0, buf);
+        cr_assert_eq(modctl_hook_parse_request(buf, sizeof(ModctlHookHeader), name), -EINVAL);
+}
+
+Test(wire, garbage) {
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {};
+        size_t n = request("dummy", 0xdeadbeef, MODCTL_HOOK_VERSION, 5, buf);
+        cr_assert_eq(modctl_hook_parse_request(buf, n, name), -EBADMSG);
+        memcpy(buf, "GET / HTTP/1.0\r\n", 16);
+        cr_assert_eq(modctl_hook_parse_request(buf, 16, name), -EBADMSG);
+        /* Bytes that cannot be in a name. */
+        const char *bad[] = { "a b", "a\nb", "a\tb", "\x7f", "caf\xc3\xa9" };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                n = request(bad[i], MODCTL_HOOK_MAGIC, MODCTL_HOOK_VERSION, (uint16_t) strlen(bad[i]), buf);
+                cr_assert_eq(modctl_hook_parse_request(buf, n, name), -EINVAL, "%zu", i);
+        }
+        n = request("ab", MODCTL_HOOK_MAGIC, MODCTL_HOOK_VERSION, 3, buf);
+        buf[n++] = '\0';
+        cr_assert_eq(modctl_hook_parse_request(buf, n, name), -EINVAL);
+}
+
+Test(wire, oversized) {
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {};
+        request("dummy", MODCTL_HOOK_MAGIC, MODCTL_HOOK_VERSION, MODCTL_HOOK_NAME_MAX + 1, buf);
+        /* The real size, as recv(MSG_TRUNC) reports it, is larger than the buffer. */
+        cr_assert_eq(modctl_hook_parse_request(buf, MODCTL_HOOK_REQUEST_MAX + 1, name), -EMSGSIZE);
+        cr_assert_eq(modctl_hook_parse_request(buf, 65536, name), -EMSGSIZE);
+        /* A length field above the limit, whatever arrived. */
+        cr_assert_eq(modctl_hook_parse_request(buf, sizeof(ModctlHookHeader) + 5, name), -EMSGSIZE);
+}
+
+Test(wire, wrong_version) {
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {};
+        size_t n = request("dummy", MODCTL_HOOK_MAGIC, MODCTL_HOOK_VERSION + 1, 5, buf);
+        cr_assert_eq(modctl_hook_parse_request(buf, n, name), -EPROTONOSUPPORT);
+        n = request("dummy", MODCTL_HOOK_MAGIC, 0, 5, buf);
+        cr_assert_eq(modctl_hook_parse_request(buf, n, name), -EPROTONOSUPPORT);
+}
+
+Test(wire, bad_replies) {
+        ModctlHookReply r = modctl_hook_make_reply(MODCTL_HOOK_STATUS_LOADED, 0);
+        ModctlHookStatus status;
+        int error;
+        cr_assert_eq(modctl_hook_parse_reply(&r, sizeof(r) - 1, &status, &error), -EBADMSG);
+        r.status = 99;
+        cr_assert_eq(modctl_hook_parse_reply(&r, sizeof(r), &status, &error), -EBADMSG);
+        r = modctl_hook_make_reply(MODCTL_HOOK_STATUS_LOADED, 0);
+        r.header.version = 2;
+        cr_assert_eq(modctl_hook_parse_reply(&r, sizeof(r), &status, &error), -EPROTONOSUPPORT);
+        r = modctl_hook_make_reply(MODCTL_HOOK_STATUS_LOADED, 0);
+        r.header.magic = 0;
+        cr_assert_eq(modctl_hook_parse_reply(&r, sizeof(r), &status, &error), -EBADMSG);
+}
+
+Test(negative_cache, add_contains_clear_bound) {
+        NegativeCache *c = NULL;
+        cr_assert_eq(negative_cache_new(3, &c), 0);
+        cr_assert_not(negative_cache_contains(c, "net-pf-14"));
+        cr_assert_eq(negative_cache_add(c, "net-pf-14"), 1);
+        cr_assert_eq(negative_cache_add(c, "net-pf-14"), 0);
+        cr_assert(negative_cache_contains(c, "net-pf-14"));
+        cr_assert_eq(negative_cache_add(c, "b"), 1);
+        cr_assert_eq(negative_cache_add(c, "c"), 1);
+        cr_assert_eq(negative_cache_size(c), 3);
+        /* Full: it starts over rather than grow. */
+        cr_assert_eq(negative_cache_add(c, "d"), 1);
+        cr_assert_eq(negative_cache_size(c), 1);
+        cr_assert(negative_cache_contains(c, "d"));
+        cr_assert_not(negative_cache_contains(c, "net-pf-14"));
+        negative_cache_clear(c);
+        cr_assert_eq(negative_cache_size(c), 0);
+        negative_cache_free(c);
+}
+
+static unsigned fired;
+static void on_change(void *userdata) {
+        fired++;
+}
+
+/* Runs the loop until the watch fired (or 5 s pass, which fails the test). */
+static void wait_fired(sd_event *e) {
+        unsigned before = fired;
+        for (int i = 0; i < 50 && fired == before; i++)
+                cr_assert_geq(sd_event_run(e, 100 * 1000), 0);
+        cr_assert_gt(fired, before);
+}
+
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+        cr_assert(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+Test(index_watch, files_dirs_and_late_dirs) {
+        char tmp[] = "/tmp/modctl-watch-XXXXXX", p[512], q[1024], late[512];
+        sd_event *e = NULL;
+        IndexWatch *w = NULL;
+
+        cr_assert(mkdtemp(tmp));
+        snprintf(p, sizeof(p), "%s/modules", tmp);
+        snprintf(late, sizeof(late), "%s/modprobe.d", tmp);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        char *paths[] = { p, late, NULL };
+        cr_assert_eq(sd_event_new(&e), 0);
+        cr_assert_eq(index_watch_new(e, paths, on_change, NULL, &w), 0);
+
+        /* depmod: write a temporary file and rename it over the index. */
+        snprintf(q, sizeof(q), "%s/modules.dep.bin.tmp", p);
+        write_file(q, "x");
+        char dep[1024];
+        snprintf(dep, sizeof(dep), "%s/modules.dep.bin", p);
+        cr_assert_eq(rename(q, dep), 0);
+        wait_fired(e);
+
+        /* A configuration directory that did not exist when the watch started. */
+        cr_assert_eq(mkdir(late, 0755), 0);
+        wait_fired(e);
+        snprintf(q, sizeof(q), "%s/blacklist.conf", late);
+        write_file(q, "blacklist dummy\n");
+        wait_fired(e);
+
+        /* Unrelated names next to a watched directory do not count. */
+        unsigned before = fired;
+        snprintf(q, sizeof(q), "%s/unrelated", tmp);
+        write_file(q, "x");
+        cr_assert_geq(sd_event_run(e, 200 * 1000), 0);
+        cr_assert_eq(fired, before);
+
+        index_watch_free(w);
+        sd_event_unref(e);
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+        cr_assert_eq(system(cmd), 0);
+}
+
+Test(kernel_fake, modprobe_path) {
+        Kernel *k = NULL;
+        char *s = NULL;
+        cr_assert_eq(kernel_new_fake(&k), 0);
+        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
+        cr_assert_str_eq(s, "/sbin/modprobe");
+        free(s);
+        cr_assert_eq(kernel_set_modprobe_path(k, "/usr/libexec/modctl/modctl-request"), 0);
+        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
+        cr_assert_str_eq(s, "/usr/libexec/modctl/modctl-request");
+        free(s);
+        char longpath[300];
+        memset(longpath, 'a', sizeof(longpath) - 1);
+        longpath[sizeof(longpath) - 1] = '\0';
+        cr_assert_eq(kernel_set_modprobe_path(k, longpath), -ENAMETOOLONG);
+        kernel_free(k);
+}

@@ -282,6 +282,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         /* Every origin comes through here, and the whole plan is decided before any step runs. */
         if (manager_policy_apply(m, plan, flags, origin, &failure) < 0) {
                 log_full_errno(LOG_WARNING, failure.error, "%s", strempty(failure.message));
+                m->counters[MANAGER_COUNTER_FAILED]++;
                 plan_free(plan);
                 done(&failure, nothing, userdata);
                 return;

@@ -634,22 +634,25 @@ static void task_completed(Scheduler *s, Task *t) {
                 release_shared(s, name, inserted);
 }
 
+/* One result per dispatch: the eventfd is a semaphore, so it stays readable while results are
+ * queued, and the event loop looks at its other sources in between. A uevent that arrived while
+ * a result was being handled is therefore seen before the next result (see the priority). */
 static int on_completed(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         Scheduler *s = userdata;
-        uint64_t n;
+        uint64_t one;
 
-        (void) !read(fd, &n, sizeof(n));
+        if (read(fd, &one, sizeof(one)) < 0)
+                return 0; /* EAGAIN: nothing queued after all */
 
-        for (;;) {
-                pthread_mutex_lock(&s->lock);
-                Task *t = queue_pop(&s->completed);
-                pthread_mutex_unlock(&s->lock);
-                if (!t)
-                        return 0;
-                t->timer = sd_event_source_disable_unref(t->timer);
-                task_completed(s, t);
-                task_free(t);
-        }
+        pthread_mutex_lock(&s->lock);
+        Task *t = queue_pop(&s->completed);
+        pthread_mutex_unlock(&s->lock);
+        if (!t)
+                return 0;
+        t->timer = sd_event_source_disable_unref(t->timer);
+        task_completed(s, t);
+        task_free(t);
+        return 0;
 }
 
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, job_finished_t finished,
@@ -718,7 +721,7 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wakeup, NULL);
 
-        s->completed_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        s->completed_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
         if (s->completed_fd < 0)
                 return -errno;
         r = sd_event_add_io(event, &s->completed_source, s->completed_fd, EPOLLIN, on_completed, s);

@@ -73,6 +73,8 @@ static void help(void) {
                 "  policy check NAME           Show the plan and each module's policy verdict\n"
                 "  policy show                 Show the policy in force\n"
                 "  reload                      Reload the daemon's configuration\n"
+                "  monitor                     Print module loads, unloads and failures as\n"
+                "                              they happen, with their origin\n"
                 "  help                        Show this help\n"), stdout);
         fputs(_("\n"
                 "Options:\n"
@@ -114,6 +116,7 @@ static const Verb verbs[] = {
         { "status", 0, 0,        OPT_JSON,                                     verb_status },
         { "policy", 1, 2,        OPT_JSON,                                     verb_policy },
         { "reload", 0, 0,        0,                                            verb_reload },
+        { "monitor", 0, 0,       0,                                            verb_monitor },
         { "help",   0, 0,        0,                                            verb_help   },
 };
 

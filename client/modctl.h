@@ -26,6 +26,7 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_info(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_policy(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_reload(sd_bus *bus, const Options *o, char **args, size_t n_args);

@@ -395,6 +395,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleUnloaded", SD_BUS_ARGS("s", name, "s", origin), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ModuleLoadFailed",
+                                SD_BUS_ARGS("s", name, "s", origin, "s", error_name, "s", message), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("AutoloadFinished",
+                                SD_BUS_ARGS("s", batch, "u", requested, "u", inserted, "u", failed, "t", usec), 0),
         SD_BUS_VTABLE_END
 };
 
@@ -431,6 +435,31 @@ void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *mess
                 log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
 }
 
+void bus_manager_emit_load_failed(Manager *m, const char *name, const char *origin, const Failure *failure) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (!m->bus)
+                return;
+        bus_error_from_failure(&error, failure);
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
+                               name, origin, strempty(error.name), strempty(error.message));
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
+}
+
+void bus_manager_emit_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+                                        unsigned failed, uint64_t usec) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
+                               batch, requested, inserted, failed, usec);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
+}
+
 static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(message);
@@ -440,9 +469,7 @@ static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_erro
                 return sd_event_exit(m->event, -EADDRINUSE);
         }
 
-        log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
-                 resolver_kernel_release(m->resolver));
-        (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+        manager_name_acquired(m);
         return 1;
 }
 

@@ -4,11 +4,12 @@
 /* org.modctl1.Manager on /org/modctl1: the vtable, its handlers and the signals. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "manager.h"
 
 /* Connects to the bus, publishes the object and requests the name; READY=1 follows once the
- * name is ours. */
+ * name is ours and the boot list is loaded (manager_check_ready). */
 int bus_manager_start(Manager *m);
 void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
 /* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
@@ -16,3 +17,8 @@ void bus_manager_emit_policy_warning(Manager *m, const char *module, const char 
 /* ConfigReloaded: a reload (ReloadConfig or SIGHUP) was applied ("applied", "") or refused
  * ("refused", the FILE:LINE message); refused means the previous configuration stays. */
 void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message);
+/* ModuleLoadFailed(name, origin, error name, message), for `modctl monitor` and friends. */
+void bus_manager_emit_load_failed(Manager *m, const char *name, const char *origin, const Failure *failure);
+/* AutoloadFinished(batch, requested, inserted, failed, usec): "boot" or "coldplug" is done. */
+void bus_manager_emit_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+                                        unsigned failed, uint64_t usec);

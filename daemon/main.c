@@ -27,6 +27,9 @@ static void help(void) {
                "     --modules-dir=DIR       Module tree (default /lib/modules/$(uname -r))\n"
                "     --modprobe-config=PATH  modprobe.d file or directory (repeatable; default libkmod's)\n"
                "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline for mod.param=\n"
+               "     --sysfs=DIR             Coldplug the devices below DIR/devices instead of /sys\n"
+               "                             (another tree also means no device uevents)\n"
+               "     --no-autoload           No boot list, coldplug or device events\n"
                "     --workers=N             Worker threads for module inits (default: CPUs, at least 2)\n"
                "     --log-level=LEVEL       err, warning, notice, info or debug\n",
                program_invocation_short_name);
@@ -43,7 +46,7 @@ static int parse_log_level(const char *s) {
 /* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
-               ARG_WORKERS, ARG_LOG_LEVEL };
+               ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -55,6 +58,8 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "kernel-cmdline",  required_argument, NULL, ARG_KERNEL_CMDLINE },
                 { "workers",         required_argument, NULL, ARG_WORKERS },
                 { "log-level",       required_argument, NULL, ARG_LOG_LEVEL },
+                { "sysfs",           required_argument, NULL, ARG_SYSFS },
+                { "no-autoload",     no_argument,       NULL, ARG_NO_AUTOLOAD },
                 {}
         };
         int c, r;
@@ -96,6 +101,12 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         a->config.scheduler.n_workers = (unsigned) n;
                         break;
                 }
+                case ARG_SYSFS:
+                        a->config.autoload.sysfs = optarg;
+                        break;
+                case ARG_NO_AUTOLOAD:
+                        a->config.autoload.disabled = true;
+                        break;
                 case ARG_LOG_LEVEL:
                         r = parse_log_level(optarg);
                         if (r < 0)

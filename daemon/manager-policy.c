@@ -70,6 +70,8 @@ int manager_reload_config(Manager *m, Failure *failure) {
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
         bus_manager_emit_config_reloaded(m, true, "");
+        /* What the new configuration allows for present devices gets loaded; sticky unloads hold. */
+        (void) autoload_coldplug(m->autoload);
         return 0;
 }
 

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <uthash.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "bus-auth.h"
 #include "bus-manager.h"
 #include "bus-module.h"
@@ -103,6 +105,7 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                         r->live = true;
                         (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
                 }
+                autoload_module_loaded(m->autoload, name);
                 log_info("Module %s loaded (origin %s).", name, origin);
                 bus_manager_emit_module_event(m, true, name, origin);
                 bus_module_added(m, name);
@@ -165,11 +168,21 @@ static void on_job_finished(Job *job, void *userdata) {
         Manager *m = q->manager;
         const Failure *f = job_failure(job);
 
-        records_end(m, job_plan(job), job_changed(job));
+        const Plan *plan = job_plan(job);
+        /* By the key: an unload plan may start with a remove command rather than a REMOVE step. */
+        bool is_unload = strncmp(q->key, "unload ", 7) == 0;
+
+        records_end(m, plan, job_changed(job));
         STRV_FOREACH(w, job_warnings(job))
                 log_warning("%s", *w);
         if (f->error < 0)
                 log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
+        if (f->error < 0 && !is_unload)
+                bus_manager_emit_load_failed(m, plan->request, q->origin, f);
+        /* What an admin removed stays removed for devices (sticky unload). */
+        if (is_unload && q->origin && strcmp(q->origin, ORIGIN_USER) == 0)
+                STRV_FOREACH(n, job_changed(job))
+                        autoload_module_unloaded_by_user(m->autoload, *n);
 
         HASH_DEL(m->requests, q);
         if (f->error < 0)
@@ -275,6 +288,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
                 log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
                 m->counters[MANAGER_COUNTER_FAILED]++;
+                bus_manager_emit_load_failed(m, name, origin, &failure);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -283,6 +297,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         if (manager_policy_apply(m, plan, flags, origin, &failure) < 0) {
                 log_full_errno(LOG_WARNING, failure.error, "%s", strempty(failure.message));
                 m->counters[MANAGER_COUNTER_FAILED]++;
+                bus_manager_emit_load_failed(m, name, origin, &failure);
                 plan_free(plan);
                 done(&failure, nothing, userdata);
                 return;
@@ -364,6 +379,12 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                         return log_oom();
         }
 
+        if (config->resolver.kernel_cmdline) {
+                m->kernel_cmdline = strdup(config->resolver.kernel_cmdline);
+                if (!m->kernel_cmdline)
+                        return log_oom();
+        }
+
         if (config->config_root) {
                 m->config_root = strdup(config->config_root);
                 if (!m->config_root)
@@ -402,6 +423,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel hook: %m");
 
+        r = autoload_new(m, &config->autoload, &m->autoload);
+        if (r < 0)
+                return r;
+
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -420,12 +445,31 @@ int manager_start(Manager *m) {
         return bus_manager_start(m);
 }
 
+void manager_name_acquired(Manager *m) {
+        if (m->name_acquired)
+                return;
+        m->name_acquired = true;
+        /* Only now: clients match our signals by the name, so loads before it would go unseen. */
+        (void) autoload_start(m->autoload);
+        manager_check_ready(m);
+}
+
+void manager_check_ready(Manager *m) {
+        if (m->ready_sent || !m->name_acquired || !autoload_boot_done(m->autoload))
+                return;
+        m->ready_sent = true;
+        log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
+                 resolver_kernel_release(m->resolver));
+        (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
         /* Workers first: their results would call back into what follows. */
         scheduler_free(m->scheduler);
+        autoload_free(m->autoload);
 
         Request *q, *qt;
         HASH_ITER(hh, m->requests, q, qt) {
@@ -450,6 +494,7 @@ Manager *manager_free(Manager *m) {
         trust_store_free(m->trust);
         free(m->config_root);
         free(m->bus_address);
+        free(m->kernel_cmdline);
         free(m);
         return NULL;
 }

@@ -10,6 +10,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "autoload.h"
 #include "config.h"
 #include "failure.h"
 #include "hook.h"
@@ -46,6 +47,7 @@ typedef struct ManagerConfig {
         const char *hook_socket;        /* the kernel hook's socket; NULL: /run/modctl/request.sock */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
+        AutoloadConfig autoload;
 } ManagerConfig;
 
 typedef struct Manager {
@@ -64,6 +66,10 @@ typedef struct Manager {
         uint64_t counters[_MANAGER_COUNTER_MAX];
         PolkitQuery *polkit_queries;    /* bus-auth.c: calls waiting for polkit, by message */
         BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
+        char *kernel_cmdline;   /* NULL: /proc/cmdline */
+        Autoload *autoload;     /* boot list, coldplug, device events */
+        bool name_acquired;
+        bool ready_sent;
 } Manager;
 
 /* Called once per request when it is over: failure is NULL on success, changed lists the
@@ -87,6 +93,12 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
 bool manager_load_pending(Manager *m, const char *name, const char *params, uint64_t flags);
 int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
                       Failure *failure);
+
+/* The bus name is ours: the boot list and coldplug start. */
+void manager_name_acquired(Manager *m);
+/* Sends READY=1 once the bus name is owned and the boot list is loaded: units ordered after
+ * modctld.service find the boot modules loaded, as after systemd-modules-load.service. */
+void manager_check_ready(Manager *m);
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *manager_module_origin(Manager *m, const char *name);

@@ -893,6 +893,32 @@ int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *par
         return 0;
 }
 
+int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
+        struct kmod_list *l;
+        int e;
+
+        e = validate_name(name, &local);
+        if (e >= 0)
+                e = lookup_for_load(r, name, &list, &local);
+        if (e < 0)
+                return failure_finish(failure, &local, e, "look up", name);
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                if (strv_contains(names, kmod_module_get_name(m)))
+                        continue;
+                e = strv_extend(&names, kmod_module_get_name(m));
+                if (e < 0)
+                        return failure_finish(failure, &local, e, "look up", name);
+        }
+        *ret_names = TAKE_PTR(names);
+        return 0;
+}
+
 /* ---- unload planning ---- */
 
 static bool state_is_loaded(KernelModuleState s) {

@@ -44,6 +44,11 @@ char *module_name_normalize(const char *name);
 int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
                        Plan **ret, Failure *failure);
 
+/* The modules a name or alias (a device's modalias) matches, with modprobe's blacklist rule,
+ * in libkmod's order. Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND (nothing matches, or
+ * only blacklisted modules). */
+int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *failure);
+
 /* flags are MODCTL_UNLOAD_*. Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND,
  * FAILURE_NOT_LOADED, FAILURE_BUILT_IN, FAILURE_IN_USE (names the holders). */
 int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure);

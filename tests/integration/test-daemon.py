@@ -72,8 +72,12 @@ class Daemon:
         os.makedirs(self.hook_dir, exist_ok=True)
         os.chmod(self.hook_dir, 0o777)
         self.hook_socket = os.path.join(self.hook_dir, 'request.sock')
+        # Coldplug reads this tree instead of the build host's /sys (and so watches no uevents).
+        self.sysfs = os.path.join(tmp, 'sys')
+        os.makedirs(os.path.join(self.sysfs, 'devices'), exist_ok=True)
         cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
                               '--config-root', self.config_root, '--hook-socket', self.hook_socket,
+                              '--sysfs', self.sysfs,
                               '--modprobe-config', MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
                               '--log-level', 'debug']
@@ -674,6 +678,69 @@ class ModctlTest(unittest.TestCase):
         self.assertEqual(self.statistics()['fallbacks'], 3)
         self.assertEqual(self.helper('modctl_test_base').returncode, 0)
         self.assertIn('modctl_test_base', self.loaded())
+
+    # --- autoload: boot list and coldplug (fake sysfs tree), sticky unloads ---
+
+    def restart_with_autoload(self, conf=None, aliases=(), wait_coldplug=False):
+        """Restarts the daemon; with wait_coldplug, returns once its AutoloadFinished(coldplug)
+        is seen (coldplug does not hold back READY=1)."""
+        self.assertEqual(self.daemon.stop(), 0)
+        if conf is not None:
+            d = os.path.join(self.daemon.config_root, 'etc/modules-load.d')
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, 'test.conf'), 'w') as f:
+                f.write(conf)
+        for i, alias in enumerate(aliases):
+            dev = os.path.join(self.tmp, 'sys/devices/pci0000:00/0000:00:%02x.0' % (i + 3))
+            os.makedirs(dev, exist_ok=True)
+            with open(os.path.join(dev, 'modalias'), 'w') as f:
+                f.write(alias + '\n')
+        if not wait_coldplug:
+            self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
+            return
+        mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor',
+                                "type='signal',interface='org.modctl1.Manager',member='AutoloadFinished'"],
+                               stdout=subprocess.PIPE)
+        try:
+            seen = ''
+
+            def read_until(pattern):
+                nonlocal seen
+                deadline = time.monotonic() + TIMEOUT
+                while not re.search(pattern, seen) and time.monotonic() < deadline:
+                    ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
+                    if ready:
+                        seen += os.read(mon.stdout.fileno(), 65536).decode()
+                self.assertRegex(seen, pattern)
+
+            read_until('member=NameLost')
+            self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
+            read_until(r'member=AutoloadFinished\n\s+string "coldplug"')
+        finally:
+            mon.terminate()
+            mon.wait()
+            mon.stdout.close()
+
+    def test_boot_list_loads_before_ready(self):
+        self.restart_with_autoload(conf='# boot\n; list\nmodctl_test_base\nno_such_module_xyz\nmodctl-test-soft\n')
+        loaded = self.loaded()
+        self.assertIn('modctl_test_base', loaded)
+        self.assertIn('modctl_test_soft', loaded, 'a missing entry does not stop the rest')
+        out = self.daemon.output()
+        self.assertIn('no_such_module_xyz', out)
+        self.assertRegex(out, r'Autoload boot: 3 modules requested, \d+ inserted, 1 failed')
+
+    def test_coldplug_and_sticky_unload(self):
+        self.restart_with_autoload(aliases=['modctl-test-alias', 'pci:v0000FFFFd0000FFFFsv*', 'modctl-test-alias'],
+                                   wait_coldplug=True)
+        self.assertIn('modctl_test_dep', self.loaded(), 'coldplug loads what the alias matches')
+        self.assert_ok(self.cli('unload', 'modctl_test_dep'))
+        self.restart_with_autoload()
+        self.assertNotIn('modctl_test_dep', self.loaded(), 'an unload by an admin sticks across a restart')
+        self.assertIn('Not loading module modctl_test_dep', self.daemon.output())
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        self.restart_with_autoload(wait_coldplug=True)
+        self.assertIn('modctl_test_dep', self.loaded(), 'an explicit load ends the sticky unload')
 
 if __name__ == '__main__':
     unittest.main()

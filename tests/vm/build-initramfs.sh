@@ -58,7 +58,7 @@ done
 
 # Modules every VM test may need: snd and its users for dependency tests, real PCI devices'
 # drivers for autoload tests, dummy for request_module tests.
-base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-rng dummy)
+base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-pci virtio-rng dummy)
 # A boot list of about 30 common modules for the boot benchmark (no xfs/btrfs: 4 MB each).
 boot_list_modules=(veth bridge 8021q bonding tun macvlan ipvlan vxlan geneve wireguard
         nf_tables nft_ct nft_chain_nat nf_conntrack nf_nat ip_tables iptable_filter iptable_nat

@@ -163,9 +163,13 @@ start_system_bus() {
 # Start modctld in the background. notify-start returns when the daemon sends READY=1 over
 # NOTIFY_SOCKET (there is no systemd in the VM); modctld sends it after it owns org.modctl1,
 # so one NameHasOwner call checks that promise rather than polling for it.
+# Tests written before autoload get a daemon without boot list, coldplug or device events, so
+# the emulated devices' drivers do not show up uninvited; MODCTLD_AUTOLOAD=1 turns them on.
 start_modctld() {
-        MODCTLD_PID=$(notify-start --timeout 60 --log "$MODCTLD_LOG" --pidfile /run/modctld.pid \
-                -- /usr/sbin/modctld "$@") || {
+        local autoload=--no-autoload
+        [ "${MODCTLD_AUTOLOAD:-0}" = 1 ] && autoload=
+        MODCTLD_PID=$(notify-start --timeout 120 --log "$MODCTLD_LOG" --pidfile /run/modctld.pid \
+                -- /usr/sbin/modctld $autoload "$@") || {
                 echo "start_modctld: modctld did not become ready; its log:" >&2
                 cat "$MODCTLD_LOG" >&2
                 return 1

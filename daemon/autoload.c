@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "autoload.h"
+#include "boot-list.h"
+#include "bus-manager.h"
+#include "log.h"
+#include "manager.h"
+#include "sticky.h"
+#include "strv.h"
+#include "udev.h"
+
+typedef struct Batch Batch;
+
+struct Autoload {
+        Manager *manager;
+        bool disabled;
+        char *sysfs;
+        Sticky *sticky;
+        DeviceMonitor *monitor;
+        Batch *boot;
+        Batch *coldplug;
+        bool boot_done;
+};
+
+/* A set of loads submitted together; done when the last one is. */
+struct Batch {
+        Autoload *autoload;
+        const char *what;       /* "boot" or "coldplug", as in AutoloadFinished */
+        unsigned pending;
+        unsigned loaded;        /* modules inserted, dependencies included */
+        char **failed;
+        uint64_t start_usec;
+        unsigned n_items;
+        unsigned n_sources;     /* files or devices it came from, for the log */
+};
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static Batch *batch_new(Autoload *a, const char *what) {
+        Batch *b = calloc(1, sizeof(Batch));
+        if (!b)
+                return NULL;
+        b->autoload = a;
+        b->what = what;
+        b->pending = 1; /* held while submitting: loads may finish before submission ends */
+        b->start_usec = now_usec();
+        return b;
+}
+
+static void batch_finished(Batch *b) {
+        Autoload *a = b->autoload;
+        uint64_t usec = now_usec() - b->start_usec, ms = usec / 1000;
+        _cleanup_free_ char *failed = strv_join(b->failed, ", ");
+
+        if (strv_length(b->failed) > 0)
+                log_warning("Autoload %s: %u modules requested, %u inserted, %zu failed (%s), in %llu ms.",
+                            b->what, b->n_items, b->loaded, strv_length(b->failed), strempty(failed),
+                            (unsigned long long) ms);
+        else
+                log_info("Autoload %s: %u modules requested, %u inserted, in %llu ms.", b->what, b->n_items, b->loaded,
+                         (unsigned long long) ms);
+
+        bus_manager_emit_autoload_finished(a->manager, b->what, b->n_items, b->loaded,
+                                           (unsigned) strv_length(b->failed), usec);
+        if (b == a->boot) {
+                a->boot = NULL;
+                a->boot_done = true;
+                manager_check_ready(a->manager);
+        } else if (b == a->coldplug)
+                a->coldplug = NULL;
+        strv_free(b->failed);
+        free(b);
+}
+
+static void batch_release(Batch *b) {
+        if (--b->pending == 0)
+                batch_finished(b);
+}
+
+static void on_batch_item_done(const Failure *failure, char **changed, void *userdata) {
+        Batch *b = userdata;
+        b->loaded += strv_length(changed);
+        /* The manager logged the failure itself; keep the names for the summary. */
+        if (failure)
+                (void) strv_extend(&b->failed, "?");
+        batch_release(b);
+}
+
+typedef struct ItemDone {
+        Batch *batch;
+        char *name;
+} ItemDone;
+
+static void on_named_item_done(const Failure *failure, char **changed, void *userdata) {
+        ItemDone *d = userdata;
+        Batch *b = d->batch;
+
+        b->loaded += strv_length(changed);
+        if (failure)
+                (void) strv_push(&b->failed, TAKE_PTR(d->name));
+        free(d->name);
+        free(d);
+        batch_release(b);
+}
+
+static void batch_load(Batch *b, const char *name, const char *origin) {
+        ItemDone *d = calloc(1, sizeof(ItemDone));
+        b->pending++;
+        b->n_items++;
+        if (!d || !(d->name = strdup(name))) {
+                free(d);
+                manager_load(b->autoload->manager, name, NULL, 0, origin, on_batch_item_done, b);
+                return;
+        }
+        d->batch = b;
+        manager_load(b->autoload->manager, name, NULL, 0, origin, on_named_item_done, d);
+}
+
+/* ---- devices ---- */
+
+/* The modules a modalias wants. No match is the common case (most devices need no module or
+ * have theirs built in), so it is not worth more than a debug line. */
+static int modules_for_alias(Autoload *a, const char *alias, DeviceTrigger trigger, char ***names) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(strv_freep) char **matches = NULL;
+        int r;
+
+        r = resolver_lookup(a->manager->resolver, alias, &matches, &failure);
+        if (r < 0) {
+                log_debug("No module for device alias %s: %s", alias, strempty(failure.message));
+                return 0;
+        }
+        STRV_FOREACH(n, matches) {
+                if (strv_contains(*names, *n))
+                        continue;
+                if (!sticky_allows(a->sticky, *n, trigger)) {
+                        log_info("Not loading module %s for device alias %s: it was unloaded by an administrator "
+                                 "(load it explicitly, or re-add the device, to bring it back).", *n, alias);
+                        continue;
+                }
+                r = strv_extend(names, *n);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void on_hotplug_done(const Failure *failure, char **changed, void *userdata) {
+        /* The manager logged and signalled the outcome. */
+}
+
+static void on_device_added(const char *modalias, const char *syspath, void *userdata) {
+        Autoload *a = userdata;
+        _cleanup_(strv_freep) char **names = NULL;
+
+        log_debug("Device %s added with alias %s.", syspath, modalias);
+        (void) resolver_refresh(a->manager->resolver);
+        if (modules_for_alias(a, modalias, DEVICE_TRIGGER_HOTPLUG, &names) < 0) {
+                log_oom();
+                return;
+        }
+        STRV_FOREACH(n, names)
+                manager_load(a->manager, *n, NULL, 0, ORIGIN_DEVICE, on_hotplug_done, NULL);
+}
+
+int autoload_coldplug(Autoload *a) {
+        _cleanup_(strv_freep) char **aliases = NULL, **names = NULL;
+        Batch *b;
+        int r;
+
+        if (a->disabled || a->coldplug)
+                return 0;
+
+        b = batch_new(a, "coldplug");
+        if (!b)
+                return log_oom();
+        a->coldplug = b;
+
+        r = devices_enumerate_modaliases(a->sysfs, &aliases);
+        if (r < 0)
+                log_warning_errno(r, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
+        (void) resolver_refresh(a->manager->resolver);
+        STRV_FOREACH(al, aliases) {
+                r = modules_for_alias(a, *al, DEVICE_TRIGGER_COLDPLUG, &names);
+                if (r < 0) {
+                        log_oom();
+                        break;
+                }
+        }
+        b->n_sources = strv_length(aliases);
+        log_debug("Coldplug: %u distinct device aliases want %zu modules.", b->n_sources, strv_length(names));
+        STRV_FOREACH(n, names)
+                batch_load(b, *n, ORIGIN_DEVICE);
+        batch_release(b);
+        return 0;
+}
+
+/* ---- boot list ---- */
+
+static int autoload_boot(Autoload *a) {
+        _cleanup_(strv_freep) char **names = NULL;
+        Manager *m = a->manager;
+        Batch *b;
+        int r;
+
+        r = boot_list_load(m->config_root, m->kernel_cmdline, &names);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read the boot module list (modules-load.d, modules_load=): %m");
+
+        b = batch_new(a, "boot");
+        if (!b)
+                return log_oom();
+        a->boot = b;
+        STRV_FOREACH(n, names)
+                batch_load(b, *n, ORIGIN_BOOT);
+        batch_release(b);
+        return 0;
+}
+
+/* ---- state ---- */
+
+void autoload_module_loaded(Autoload *a, const char *name) {
+        int r;
+        if (!a)
+                return;
+        r = sticky_loaded(a->sticky, name);
+        if (r < 0)
+                log_warning_errno(r, "Cannot update the list of unloaded modules for %s: %m", name);
+}
+
+void autoload_module_unloaded_by_user(Autoload *a, const char *name) {
+        int r;
+        if (!a)
+                return;
+        r = sticky_unloaded(a->sticky, name);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record that %s was unloaded: %m", name);
+}
+
+bool autoload_boot_done(Autoload *a) {
+        return !a || a->boot_done;
+}
+
+int autoload_start(Autoload *a) {
+        int r;
+
+        if (a->disabled) {
+                a->boot_done = true;
+                return 0;
+        }
+
+        r = autoload_boot(a);
+        if (r < 0)
+                return r;
+
+        /* The monitor first: a device added while coldplug walks /sys is then seen either way. */
+        if (strcmp(a->sysfs, "/sys") == 0) {
+                r = device_monitor_new(a->manager->event, "/run/udev/control", on_device_added, a, &a->monitor);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot watch device events, devices added from now on get no driver: %m");
+                else
+                        log_debug("Watching device events from the %s source.", device_monitor_source(a->monitor));
+        }
+        return autoload_coldplug(a);
+}
+
+int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
+        _cleanup_(autoload_freep) Autoload *a = calloc(1, sizeof(Autoload));
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!a)
+                return log_oom();
+        a->manager = m;
+        a->disabled = config && config->disabled;
+        a->sysfs = strdup(config && config->sysfs ? config->sysfs : "/sys");
+        if (!a->sysfs)
+                return log_oom();
+
+        /* Under /run: survives a daemon restart, not a reboot. */
+        if (asprintf(&path, "%s/run/modctl/unloaded", strempty(m->config_root)) < 0)
+                return log_oom();
+        r = sticky_new(path, &a->sticky);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read %s, starting with no sticky unloads: %m", path);
+                if (sticky_new(NULL, &a->sticky) < 0)
+                        return log_oom();
+        }
+
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+Autoload *autoload_free(Autoload *a) {
+        if (!a)
+                return NULL;
+        device_monitor_free(a->monitor);
+        /* Pending batches belong to loads the manager drops on free; their callbacks never run. */
+        if (a->boot) {
+                strv_free(a->boot->failed);
+                free(a->boot);
+        }
+        if (a->coldplug) {
+                strv_free(a->coldplug->failed);
+                free(a->coldplug);
+        }
+        sticky_free(a->sticky);
+        free(a->sysfs);
+        free(a);
+        return NULL;
+}

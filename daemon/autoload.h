@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Loads nobody asked for by name: the boot list (origin "boot": modules-load.d and
+ * modules_load= on the kernel command line) and drivers for devices (origin "device": coldplug
+ * of the devices present at start, then every "add" uevent with a MODALIAS). Each batch is
+ * submitted at once, so the scheduler runs its independent plans in parallel. */
+
+#include <stdbool.h>
+
+typedef struct Manager Manager;
+typedef struct Autoload Autoload;
+
+typedef struct AutoloadConfig {
+        bool disabled;          /* no boot list, no coldplug, no device monitor */
+        const char *sysfs;      /* coldplug from here; NULL: /sys. Another tree gets no uevent monitor */
+} AutoloadConfig;
+
+int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret);
+Autoload *autoload_free(Autoload *a);
+static inline void autoload_freep(Autoload **a) { autoload_free(*a); }
+
+/* Starts the boot list and coldplug batches and the device monitor. */
+int autoload_start(Autoload *a);
+/* Coldplug again (a configuration reload): sticky unloads are respected. */
+int autoload_coldplug(Autoload *a);
+/* True once every boot-list load has finished, successfully or not. */
+bool autoload_boot_done(Autoload *a);
+
+/* Module state changes the sticky-unload rule cares about. */
+void autoload_module_loaded(Autoload *a, const char *name);
+void autoload_module_unloaded_by_user(Autoload *a, const char *name);

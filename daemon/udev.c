@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <libudev.h>
+
+#include "strv.h"
+#include "udev.h"
+
+struct DeviceMonitor {
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *source;
+        const char *source_name;
+        device_added_t handler;
+        void *userdata;
+};
+
+DeviceMonitor *device_monitor_free(DeviceMonitor *d) {
+        if (!d)
+                return NULL;
+        sd_event_source_disable_unref(d->source);
+        udev_monitor_unref(d->monitor);
+        udev_unref(d->udev);
+        free(d);
+        return NULL;
+}
+
+const char *device_monitor_source(DeviceMonitor *d) {
+        return d->source_name;
+}
+
+static int on_device(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        DeviceMonitor *d = userdata;
+
+        /* Non-blocking socket: drain what is queued. */
+        for (;;) {
+                struct udev_device *dev = udev_monitor_receive_device(d->monitor);
+                if (!dev)
+                        return 0;
+                const char *action = udev_device_get_action(dev);
+                const char *alias = udev_device_get_property_value(dev, "MODALIAS");
+                if (action && strcmp(action, "add") == 0 && alias && *alias)
+                        d->handler(alias, strempty(udev_device_get_syspath(dev)), d->userdata);
+                udev_device_unref(dev);
+        }
+}
+
+int device_monitor_new(sd_event *event, const char *udev_control, device_added_t handler, void *userdata,
+                       DeviceMonitor **ret) {
+        _cleanup_(device_monitor_freep) DeviceMonitor *d = NULL;
+        int r;
+
+        d = calloc(1, sizeof(DeviceMonitor));
+        if (!d)
+                return -ENOMEM;
+        d->handler = handler;
+        d->userdata = userdata;
+        d->udev = udev_new();
+        if (!d->udev)
+                return negative_errno();
+
+        /* With udevd running, the kernel source would race it: take the events after its rules. */
+        d->source_name = udev_control && access(udev_control, F_OK) >= 0 ? "udev" : "kernel";
+        d->monitor = udev_monitor_new_from_netlink(d->udev, d->source_name);
+        if (!d->monitor)
+                return negative_errno();
+        r = udev_monitor_enable_receiving(d->monitor);
+        if (r < 0)
+                return r;
+        /* A burst of hotplug (a dock, a USB hub) must not overflow the socket; best effort. */
+        (void) udev_monitor_set_receive_buffer_size(d->monitor, 8 * 1024 * 1024);
+        r = sd_event_add_io(event, &d->source, udev_monitor_get_fd(d->monitor), EPOLLIN, on_device, d);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(d->source, "device-uevent");
+
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+static int read_modalias(int dirfd, char **ret) {
+        _cleanup_(closep) int fd = openat(dirfd, "modalias", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[512];
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (!buf[0])
+                return -ENODATA;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Depth-first over real directories only: sysfs links (subsystem, driver, device, ...) would
+ * lead back into the tree and show devices twice. */
+static int walk(int dirfd, unsigned depth, char ***aliases) {
+        _cleanup_free_ char *alias = NULL;
+        DIR *d;
+        int r;
+
+        r = read_modalias(dirfd, &alias);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && !strv_contains(*aliases, alias)) {
+                r = strv_push(aliases, TAKE_PTR(alias));
+                if (r < 0)
+                        return r;
+        }
+        if (depth > 64)
+                return 0;
+
+        int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        r = 0;
+        for (struct dirent *de; (de = readdir(d)); ) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                _cleanup_(closep) int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (sub < 0)
+                        continue; /* gone meanwhile, or not ours to read */
+                r = walk(sub, depth + 1, aliases);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+int devices_enumerate_modaliases(const char *sysfs, char ***ret) {
+        _cleanup_(strv_freep) char **aliases = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        int r;
+
+        if (asprintf(&path, "%s/devices", sysfs) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = walk(fd, 0, &aliases);
+        if (r < 0)
+                return r;
+        if (!aliases) {
+                aliases = calloc(1, sizeof(char *));
+                if (!aliases)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(aliases);
+        return 0;
+}

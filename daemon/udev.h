@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Devices that want drivers: the udev monitor for devices that appear, and the walk over
+ * /sys/devices for the ones already there (coldplug). It only reports modaliases; what gets
+ * loaded for them is the manager's business (autoload.c). */
+
+#include <systemd/sd-event.h>
+
+typedef struct DeviceMonitor DeviceMonitor;
+
+/* Called on the event loop for every "add" uevent that carries a MODALIAS. */
+typedef void (*device_added_t)(const char *modalias, const char *syspath, void *userdata);
+
+/* The "udev" source when systemd-udevd runs (it forwards events once its rules have run, with
+ * the properties they set), the "kernel" source otherwise (early boot, containers, our VM).
+ * udev_control: the file whose existence says udevd runs, normally /run/udev/control. */
+int device_monitor_new(sd_event *event, const char *udev_control, device_added_t handler, void *userdata,
+                       DeviceMonitor **ret);
+DeviceMonitor *device_monitor_free(DeviceMonitor *d);
+static inline void device_monitor_freep(DeviceMonitor **d) { device_monitor_free(*d); }
+const char *device_monitor_source(DeviceMonitor *d);
+
+/* The distinct modaliases of the devices below sysfs/devices (sysfs: normally "/sys"), in the
+ * order found. Never follows symlinks, so each device is seen once. */
+int devices_enumerate_modaliases(const char *sysfs, char ***ret);

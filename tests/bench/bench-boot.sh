@@ -54,11 +54,11 @@ wait_finished() {
 cat > /tmp/unload-extra.sh <<'EOS'
 #!/bin/sh
 for round in $(seq 1 20); do
-        extra=$(awk 'NR == FNR { base[$1] = 1; next } !($1 in base) && $3 == 0 { print $1 }' /tmp/baseline /proc/modules)
+        extra=$(awk 'FILENAME == ARGV[1] { base[$1] = 1; next } !($1 in base) && $3 == 0 { print $1 }' /tmp/baseline /proc/modules)
         [ -n "$extra" ] || exit 0
         for m in $extra; do rmmod "$m" 2>/dev/null; done
 done
-awk 'NR == FNR { base[$1] = 1; next } !($1 in base) { print "still loaded: " $1 }' /tmp/baseline /proc/modules >&2
+awk 'FILENAME == ARGV[1] { base[$1] = 1; next } !($1 in base) { print "still loaded: " $1 }' /tmp/baseline /proc/modules >&2
 exit 1
 EOS
 cat > /tmp/daemon-start.sh <<'EOS'

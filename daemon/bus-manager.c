@@ -55,8 +55,9 @@ static void reply_when_done(const Failure *failure, char **changed, void *userda
                 log_debug_errno(r, "Failed to send reply to %s: %m", strempty(sd_bus_message_get_sender(message)));
 }
 
-static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Load and CheckPolicy take the same (name, parameters, flags); verb names the call in errors. */
+static int read_load_arguments(sd_bus_message *message, const char *verb, const char **ret_name,
+                               const char **ret_params, uint64_t *ret_flags, sd_bus_error *error) {
         const char *name, *params;
         uint64_t flags;
         int r;
@@ -64,12 +65,27 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(message, "sst", &name, &params, &flags);
         if (r < 0)
                 return r;
-
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
                 return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
-                                      "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
-                                      flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+                                      "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
+                                      flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
         r = validate_name(name, error);
+        if (r < 0)
+                return r;
+
+        *ret_name = name;
+        *ret_params = params;
+        *ret_flags = flags;
+        return 0;
+}
+
+static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *params;
+        uint64_t flags;
+        int r;
+
+        r = read_load_arguments(message, "loading", &name, &params, &flags, error);
         if (r < 0)
                 return r;
 
@@ -230,14 +246,7 @@ static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_e
         uint64_t flags;
         int r;
 
-        r = sd_bus_message_read(message, "sst", &name, &params, &flags);
-        if (r < 0)
-                return r;
-        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
-                                      "Unknown flags 0x%" PRIx64 " for checking module '%s'.",
-                                      flags & ~MODCTL_LOAD_FLAGS_ALL, name);
-        r = validate_name(name, error);
+        r = read_load_arguments(message, "checking", &name, &params, &flags, error);
         if (r < 0)
                 return r;
 

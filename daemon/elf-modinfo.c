@@ -107,10 +107,9 @@ const char *elf_modinfo_get(char * const *pairs, const char *key) {
         return NULL;
 }
 
-int elf_modinfo_parse_fd(int fd, char ***ret_pairs) {
+int module_map_fd(int fd, const uint8_t **ret_data, size_t *ret_size) {
         struct stat st;
         void *p;
-        int r;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
@@ -121,7 +120,20 @@ int elf_modinfo_parse_fd(int fd, char ***ret_pairs) {
         p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)
                 return -errno;
-        r = elf_modinfo_parse(p, (size_t) st.st_size, ret_pairs);
-        munmap(p, (size_t) st.st_size);
+        *ret_data = p;
+        *ret_size = (size_t) st.st_size;
+        return 0;
+}
+
+int elf_modinfo_parse_fd(int fd, char ***ret_pairs) {
+        const uint8_t *data;
+        size_t size;
+        int r;
+
+        r = module_map_fd(fd, &data, &size);
+        if (r < 0)
+                return r;
+        r = elf_modinfo_parse(data, size, ret_pairs);
+        munmap((void *) data, size);
         return r;
 }

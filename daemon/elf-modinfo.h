@@ -17,5 +17,9 @@ int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs);
 /* The first value of key in pairs, or NULL. */
 const char *elf_modinfo_get(char * const *pairs, const char *key);
 
+/* Maps the whole regular, non-empty file behind fd read-only (munmap() it when done).
+ * Errors: -EINVAL for a file that is not regular, -ENOEXEC for an empty one, mmap's errno. */
+int module_map_fd(int fd, const uint8_t **ret_data, size_t *ret_size);
+
 /* Maps the whole file behind fd read-only and parses it. */
 int elf_modinfo_parse_fd(int fd, char ***ret_pairs);

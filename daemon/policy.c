@@ -294,21 +294,15 @@ fail:
 }
 
 int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
-        struct stat st;
-        void *p;
+        const uint8_t *data;
+        size_t size;
         int r;
 
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if (st.st_size == 0)
-                return -ENOEXEC;
-        p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED)
-                return -errno;
-        r = policy_check_module(s, ctx, name, p, (size_t) st.st_size, ret);
-        munmap(p, (size_t) st.st_size);
+        r = module_map_fd(fd, &data, &size);
+        if (r < 0)
+                return r;
+        r = policy_check_module(s, ctx, name, data, size, ret);
+        munmap((void *) data, size);
         return r;
 }
 

@@ -268,6 +268,18 @@ bool manager_load_pending(Manager *m, const char *name, const char *params, uint
         return q;
 }
 
+/* A request that failed before any job ran: log, count, tell listeners (loads), answer. */
+static void request_failed(Manager *m, const char *name, const char *origin, bool is_load, int level,
+                           const Failure *failure, manager_done_t done, void *userdata) {
+        static char *nothing[] = { NULL };
+
+        log_full_errno(level, failure->error, "%s", strempty(failure->message));
+        m->counters[MANAGER_COUNTER_FAILED]++;
+        if (is_load)
+                bus_manager_emit_load_failed(m, name, origin, failure);
+        done(failure, nothing, userdata);
+}
+
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
                   manager_done_t done, void *userdata) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
@@ -286,20 +298,14 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
 
         (void) resolver_refresh(m->resolver);
         if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
-                log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
-                m->counters[MANAGER_COUNTER_FAILED]++;
-                bus_manager_emit_load_failed(m, name, origin, &failure);
-                done(&failure, nothing, userdata);
+                request_failed(m, name, origin, true, LOG_NOTICE, &failure, done, userdata);
                 return;
         }
 
         /* Every origin comes through here, and the whole plan is decided before any step runs. */
         if (manager_policy_apply(m, plan, flags, origin, &failure) < 0) {
-                log_full_errno(LOG_WARNING, failure.error, "%s", strempty(failure.message));
-                m->counters[MANAGER_COUNTER_FAILED]++;
-                bus_manager_emit_load_failed(m, name, origin, &failure);
                 plan_free(plan);
-                done(&failure, nothing, userdata);
+                request_failed(m, name, origin, true, LOG_WARNING, &failure, done, userdata);
                 return;
         }
 
@@ -324,9 +330,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
 
         (void) resolver_refresh(m->resolver);
         if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
-                log_full_errno(LOG_NOTICE, failure.error, "%s", strempty(failure.message));
-                m->counters[MANAGER_COUNTER_FAILED]++;
-                done(&failure, nothing, userdata);
+                request_failed(m, name, origin, false, LOG_NOTICE, &failure, done, userdata);
                 return;
         }
 

@@ -147,7 +147,7 @@ static bool same_file(const char *a, const char *b) {
 }
 
 _noreturn_ static void fallback(const char *socket_path, const char *name, int reason) {
-        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
         Failure failure = FAILURE_NULL;
         HookFallback mode = HOOK_FALLBACK_MODPROBE;
         const char *modprobe = "/sbin/modprobe";

@@ -39,6 +39,7 @@ int config_new_default(Config **ret) {
         if (!c)
                 return -ENOMEM;
 
+        c->n_ref = 1;
         c->daemon.hook_fallback = HOOK_FALLBACK_MODPROBE;
         c->daemon.hook_install = true;
         c->daemon.load_timeout_usec = 120 * USEC_PER_SEC;
@@ -51,15 +52,22 @@ int config_new_default(Config **ret) {
         c->daemon.hook_helper = strdup(LIBEXECDIR "/modctl-request");
         c->policy.trusted_certificates = strdup(SYSCONFDIR "/modctl/keys");
         if (!c->daemon.hook_modprobe || !c->daemon.hook_helper || !c->policy.trusted_certificates) {
-                config_free(c);
+                config_unref(c);
                 return -ENOMEM;
         }
         *ret = c;
         return 0;
 }
 
-Config *config_free(Config *c) {
-        if (!c)
+Config *config_ref(Config *c) {
+        if (c)
+                c->n_ref++;
+        return c;
+}
+
+/* References are taken and dropped on the event loop only. */
+Config *config_unref(Config *c) {
+        if (!c || --c->n_ref > 0)
                 return NULL;
         free(c->daemon.hook_modprobe);
         free(c->daemon.hook_helper);
@@ -343,7 +351,7 @@ static bool is_masked(const char *path) {
 static const char *const config_dirs[] = { "/etc/modctl", "/run/modctl", "/usr/local/lib/modctl", "/usr/lib/modctl" };
 
 int config_load(const char *root, Config **ret, Failure *failure) {
-        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
         _cleanup_(strv_freep) char **names = NULL, **paths = NULL;
         int r;
 

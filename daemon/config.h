@@ -71,14 +71,16 @@ typedef struct PolicySettings {
 } PolicySettings;
 
 typedef struct Config {
+        unsigned n_ref;                 /* a policy check on a worker keeps the one it started with */
         DaemonSettings daemon;
         PolicySettings policy;
         char **files;                   /* the files that were read, in order */
 } Config;
 
 int config_new_default(Config **ret);
-Config *config_free(Config *c);
-static inline void config_freep(Config **c) { config_free(*c); }
+Config *config_ref(Config *c);
+Config *config_unref(Config *c);
+static inline void config_unrefp(Config **c) { config_unref(*c); }
 
 /* Loads from the standard directories below root ("" or NULL for /). Errors:
  * FAILURE_INVALID_ARGUMENT with "FILE:LINE: ..." for bad content, others for I/O. */

@@ -12,18 +12,21 @@
 #include "strv.h"
 
 static int kernel_keys(void *userdata, char ***ret) {
-        Manager *m = userdata;
-        return kernel_trusted_keys(m->kernel, ret);
+        return kernel_trusted_keys(userdata, ret);
 }
 
-static PolicyContext context(Manager *m, uint64_t flags) {
+static PolicyContext context(Kernel *kernel, const char *kernel_release, const TrustStore *trust, uint64_t flags) {
         return (PolicyContext) {
-                .kernel_release = resolver_kernel_release(m->resolver),
-                .trust = m->trust,
+                .kernel_release = kernel_release,
+                .trust = trust,
                 .kernel_keys = kernel_keys,
-                .kernel_keys_userdata = m,
+                .kernel_keys_userdata = kernel,
                 .forced = flags & (MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION),
         };
+}
+
+static PolicyContext manager_context(Manager *m, uint64_t flags) {
+        return context(m->kernel, resolver_kernel_release(m->resolver), m->trust, flags);
 }
 
 static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
@@ -45,8 +48,8 @@ int manager_policy_init(Manager *m, Failure *failure) {
 }
 
 int manager_reload_config(Manager *m, Failure *failure) {
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(trust_store_freep) TrustStore *t = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *t = NULL;
         int r;
 
         r = config_load(m->config_root, &c, failure);
@@ -62,9 +65,9 @@ int manager_reload_config(Manager *m, Failure *failure) {
                 return -FAILURE_INVALID_CONFIG;
         }
 
-        config_free(m->config);
+        config_unref(m->config);
         m->config = TAKE_PTR(c);
-        trust_store_free(m->trust);
+        trust_store_unref(m->trust);
         m->trust = TAKE_PTR(t);
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
@@ -75,41 +78,92 @@ int manager_reload_config(Manager *m, Failure *failure) {
         return 0;
 }
 
-int manager_policy_apply(Manager *m, Plan *plan, uint64_t flags, const char *origin, Failure *failure) {
-        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
-        PolicyContext ctx = context(m, flags);
+/* One policy decision over one plan. It runs on a worker (reading and checking module files
+ * takes time), so it holds references to the configuration and certificates it started with:
+ * a reload meanwhile does not change them under it. */
+struct PolicyRun {
+        Manager *manager;         /* event loop side only */
+        Config *config;
+        TrustStore *trust;
+        Kernel *kernel;           /* thread-safe */
+        char *kernel_release;
+        uint64_t flags;
+        const char *origin;
+        PolicyReport *report;     /* the worker's, read once it is done */
+};
+
+PolicyRun *policy_run_free(PolicyRun *p) {
+        if (!p)
+                return NULL;
+        config_unref(p->config);
+        trust_store_unref(p->trust);
+        free(p->kernel_release);
+        policy_report_free(p->report);
+        free(p);
+        return NULL;
+}
+
+int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, PolicyRun **ret) {
+        PolicyRun *p;
+
+        if (m->config->policy.mode == POLICY_MODE_OFF) {
+                *ret = NULL;
+                return 0;
+        }
+        p = calloc(1, sizeof(PolicyRun));
+        if (!p)
+                return -ENOMEM;
+        p->kernel_release = strdup(resolver_kernel_release(m->resolver));
+        if (!p->kernel_release) {
+                free(p);
+                return -ENOMEM;
+        }
+        p->manager = m;
+        p->config = config_ref(m->config);
+        p->trust = trust_store_ref(m->trust);
+        p->kernel = m->kernel;
+        p->flags = flags;
+        p->origin = origin;
+        *ret = p;
+        return 0;
+}
+
+int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
+        PolicyRun *p = userdata;
+        PolicyContext ctx = context(p->kernel, p->kernel_release, p->trust, p->flags);
         const PolicyVerdict *v;
         int r;
 
-        if (m->config->policy.mode == POLICY_MODE_OFF || plan->n_steps == 0)
-                return 0;
-
-        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, true, &report, failure);
+        r = policy_evaluate_plan(&p->config->policy, &ctx, plan, true, &p->report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
 
-        v = policy_report_first_objection(report);
+        v = policy_report_first_objection(p->report);
         if (v && v->decision == POLICY_DENY)
                 return failure_set(failure, -FAILURE_POLICY_DENIED,
                                    "Policy denies loading '%s' (rule %s): %s Nothing was inserted.",
                                    plan->request, v->rule, v->reason);
+        return 0;
+}
 
-        for (size_t i = 0; i < report->n; i++) {
-                v = &report->verdicts[i];
+void policy_run_report(void *userdata) {
+        PolicyRun *p = userdata;
+
+        for (size_t i = 0; p->report && i < p->report->n; i++) {
+                const PolicyVerdict *v = &p->report->verdicts[i];
                 if (v->decision != POLICY_WARN)
                         continue;
-                log_warning("Policy (Mode=warn) would deny module %s, loading it anyway for %s (origin %s), rule %s: %s",
-                            v->module, plan->request, origin, v->rule, v->reason);
-                bus_manager_emit_policy_warning(m, v->module, v->rule, v->reason);
+                log_warning("Policy (Mode=warn) would deny module %s, loading it anyway (origin %s), rule %s: %s",
+                            v->module, p->origin, v->rule, v->reason);
+                bus_manager_emit_policy_warning(p->manager, v->module, v->rule, v->reason);
         }
-        return 0;
 }
 
 int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
                          PolicyReport **ret_report, Failure *failure) {
         _cleanup_(plan_freep) Plan *plan = NULL;
-        PolicyContext ctx = context(m, flags);
+        PolicyContext ctx = manager_context(m, flags);
         int r;
 
         (void) resolver_refresh(m->resolver);
@@ -161,7 +215,7 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
 
 int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]) {
         _cleanup_(closep) int fd = -EBADF;
-        PolicyContext ctx = context(m, 0);
+        PolicyContext ctx = manager_context(m, 0);
         PolicyVerdict v = {};
         unsigned flags;
         int r;

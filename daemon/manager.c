@@ -33,6 +33,7 @@ struct Request {
         char *key;
         Manager *manager;
         const char *origin;
+        PolicyRun *policy;      /* the decision the job makes before its first step, or NULL */
         Waiter *waiters;
         size_t n_waiters;
         UT_hash_handle hh;
@@ -122,6 +123,7 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
 static Request *request_free(Request *q) {
         if (!q)
                 return NULL;
+        policy_run_free(q->policy);
         free(q->key);
         free(q->waiters);
         free(q);
@@ -203,8 +205,9 @@ static unsigned insert_flags_from_load_flags(uint64_t flags) {
 
 /* Runs plan for the request identified by key, or joins the identical request in flight. */
 static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned insert_flags, const char *origin,
-                        manager_done_t done, void *userdata) {
+                        PolicyRun *policy_in, manager_done_t done, void *userdata) {
         _cleanup_(plan_freep) Plan *plan = plan_in;
+        _cleanup_(policy_run_freep) PolicyRun *policy = policy_in;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         static char *nothing[] = { NULL };
         Request *q = NULL;
@@ -224,18 +227,23 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         }
         q->manager = m;
         q->origin = origin;
+        q->policy = TAKE_PTR(policy);
         HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
 
         records_begin(m, plan, origin);
-        const char *request = plan->request;
-        r = scheduler_submit(m->scheduler, TAKE_PTR(plan), insert_flags, streq(origin, ORIGIN_KERNEL),
-                             on_job_finished, q);
+        /* The policy decides on a worker, over the whole plan, before its first step. */
+        JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
+        r = scheduler_submit(m->scheduler, plan, insert_flags, streq(origin, ORIGIN_KERNEL),
+                             q->policy ? &prepare : NULL, on_job_finished, q);
         if (r < 0) {
+                records_end(m, plan, NULL);
                 HASH_DEL(m->requests, q);
                 request_free(q);
-                failure_set(&failure, -FAILURE_INTERNAL, "Cannot start loading '%s': %s.", request, strerror(-r));
+                failure_set(&failure, -FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
                 done(&failure, nothing, userdata);
+                return;
         }
+        plan = NULL; /* the scheduler's now */
 }
 
 static bool join_request(Manager *m, const char *key, manager_done_t done, void *userdata) {
@@ -303,13 +311,15 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         }
 
         /* Every origin comes through here, and the whole plan is decided before any step runs. */
-        if (manager_policy_apply(m, plan, flags, origin, &failure) < 0) {
+        PolicyRun *policy = NULL;
+        if (manager_policy_run_new(m, flags, origin, &policy) < 0) {
                 plan_free(plan);
-                request_failed(m, name, origin, true, LOG_WARNING, &failure, done, userdata);
+                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                request_failed(m, name, origin, true, LOG_ERR, &failure, done, userdata);
                 return;
         }
 
-        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, done, userdata);
+        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, policy, done, userdata);
 }
 
 void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin,
@@ -334,7 +344,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
                 return;
         }
 
-        manager_run(m, key, plan, 0, origin, done, userdata);
+        manager_run(m, key, plan, 0, origin, NULL, done, userdata);
 }
 
 /* The hook watches what the resolver reads: the module index and the modprobe.d directories. */
@@ -494,8 +504,8 @@ Manager *manager_free(Manager *m) {
         resolver_free(m->resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
-        config_free(m->config);
-        trust_store_free(m->trust);
+        config_unref(m->config);
+        trust_store_unref(m->trust);
         free(m->config_root);
         free(m->bus_address);
         free(m->kernel_cmdline);

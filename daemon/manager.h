@@ -112,10 +112,16 @@ uint64_t manager_module_loaded_at(Manager *m, const char *name);
 int manager_reload_config(Manager *m, Failure *failure);
 /* Loads the trusted certificates for m->config (at start). */
 int manager_policy_init(Manager *m, Failure *failure);
-/* Runs the policy over plan before it is submitted: opens and verifies every module, stores
- * the fds in the steps. Fails with FAILURE_POLICY_DENIED in enforce mode; in warn mode logs
- * and signals PolicyWarning and returns 0. */
-int manager_policy_apply(Manager *m, Plan *plan, uint64_t flags, const char *origin, Failure *failure);
+/* The policy decision for one load, run by the scheduler on a worker before any step: it
+ * opens and verifies every module and stores the fds in the steps. Denial (enforce mode) fails
+ * the job with FAILURE_POLICY_DENIED; warn mode logs and signals PolicyWarning on the event
+ * loop and loads. *ret is NULL when Mode=off. */
+typedef struct PolicyRun PolicyRun;
+int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, PolicyRun **ret);
+PolicyRun *policy_run_free(PolicyRun *p);
+static inline void policy_run_freep(PolicyRun **p) { policy_run_free(*p); }
+int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure);   /* JobPrepare.run */
+void policy_run_report(void *userdata);                                  /* JobPrepare.done */
 /* The plan and every module's verdict, changing nothing (policy check). */
 int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
                          PolicyReport **ret_report, Failure *failure);

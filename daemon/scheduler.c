@@ -27,7 +27,9 @@ typedef enum StepState {
  * finish without it when the step times out. */
 typedef struct Task {
         Job *job;              /* NULL once abandoned after a timeout */
-        size_t step;           /* TASK_UNWIND for unwinding */
+        size_t step;           /* a step index, TASK_PREPARE or TASK_UNWIND */
+        Plan *plan;            /* TASK_PREPARE: the job's plan, not yet shared with anyone */
+        JobPrepare prepare;    /* TASK_PREPARE */
         PlanStepKind kind;
         char *name, *path, *options, *command;
         bool only_if_unused;
@@ -43,6 +45,8 @@ typedef struct Task {
 } Task;
 
 #define TASK_UNWIND SIZE_MAX
+#define TASK_PREPARE (SIZE_MAX - 1)
+#define TASK_IS_STEP(step) ((step) < TASK_PREPARE)
 #define MAX_WORKERS 256u
 
 struct Job {
@@ -50,6 +54,7 @@ struct Job {
         Plan *plan;
         unsigned insert_flags;
         bool urgent;
+        JobPrepare prepare;
         StepState *states;
         Task **tasks;         /* the running task of each step */
         unsigned n_running;
@@ -143,7 +148,10 @@ static int task_new(Job *j, size_t step, Task **ret) {
         t->job = j;
         t->step = step;
         t->fd = -EBADF;
-        if (step != TASK_UNWIND) {
+        if (step == TASK_PREPARE) {
+                t->plan = j->plan;
+                t->prepare = j->prepare;
+        } else if (step != TASK_UNWIND) {
                 const PlanStep *p = &j->plan->steps[step];
                 t->kind = p->kind;
                 t->only_if_unused = p->only_if_unused;
@@ -274,6 +282,13 @@ static void run_task(Scheduler *s, Task *t) {
                 run_unwind(s, t);
                 return;
         }
+        if (t->step == TASK_PREPARE) {
+                t->result = t->prepare.run(t->plan, t->prepare.userdata, &t->failure);
+                if (t->result < 0 && !t->failure.message)
+                        failure_set(&t->failure, -FAILURE_INTERNAL, "Cannot prepare loading '%s': %s.",
+                                    t->plan->request, strerror(-t->result));
+                return;
+        }
 
         switch (t->kind) {
         case PLAN_STEP_INSERT:
@@ -364,7 +379,7 @@ static int enqueue(Scheduler *s, Job *j, size_t step, char **unwind_names) {
                 return r;
         t->unwound = unwind_names;
 
-        if (step != TASK_UNWIND && t->kind == PLAN_STEP_INSERT && s->step_timeout_usec > 0) {
+        if (TASK_IS_STEP(step) && t->kind == PLAN_STEP_INSERT && s->step_timeout_usec > 0) {
                 r = sd_event_add_time_relative(s->event, &t->timer, CLOCK_MONOTONIC, s->step_timeout_usec, 0,
                                                on_step_timeout, t);
                 if (r < 0) {
@@ -374,7 +389,7 @@ static int enqueue(Scheduler *s, Job *j, size_t step, char **unwind_names) {
                 }
         }
 
-        if (step != TASK_UNWIND)
+        if (TASK_IS_STEP(step))
                 j->tasks[step] = t;
         j->n_running++;
         dispatch(s, t, j->urgent);
@@ -609,6 +624,20 @@ static void task_completed(Scheduler *s, Task *t) {
                 job_unwound(j, t);
                 return;
         }
+        if (t->step == TASK_PREPARE) {
+                if (t->result < 0) {
+                        /* Nothing ran, so there is nothing to unwind. */
+                        failure_move(&j->failure, &t->failure);
+                        j->failed = true;
+                        job_finish(j);
+                        return;
+                }
+                if (j->prepare.done)
+                        j->prepare.done(j->prepare.userdata);
+                j->prepare = (JobPrepare) {};
+                job_advance(j);
+                return;
+        }
 
         j->tasks[t->step] = NULL;
         const PlanStep *step = &j->plan->steps[t->step];
@@ -655,8 +684,8 @@ static int on_completed(sd_event_source *source, int fd, uint32_t revents, void 
         return 0;
 }
 
-int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, job_finished_t finished,
-                     void *userdata) {
+int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
+                     job_finished_t finished, void *userdata) {
         Job *j = calloc(1, sizeof(Job));
         if (!j)
                 return -ENOMEM;
@@ -677,6 +706,20 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
         j->userdata = userdata;
         j->next_job = s->jobs;
         s->jobs = j;
+
+        if (prepare && prepare->run) {
+                int r;
+
+                j->prepare = *prepare;
+                r = enqueue(s, j, TASK_PREPARE, NULL);
+                if (r < 0) {
+                        job_unlink(j);
+                        j->plan = NULL; /* stays the caller's on failure */
+                        job_free(j);
+                        return r;
+                }
+                return 0;
+        }
 
         job_advance(j);
         return 0;

@@ -35,11 +35,22 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 Scheduler *scheduler_free(Scheduler *s);
 static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
+/* Work on the whole plan before any step runs, e.g. reading and checking every module file:
+ * run() is called on a worker thread and may fill in the plan's steps (their fds); it must not
+ * touch anything the event loop changes. A failure ends the job with that failure and nothing
+ * inserted. done(), if set, runs on the event loop after run() succeeded. */
+typedef struct JobPrepare {
+        int (*run)(Plan *plan, void *userdata, Failure *failure);
+        void (*done)(void *userdata);
+        void *userdata;
+} JobPrepare;
+
 /* Takes ownership of plan. insert_flags are KERNEL_INSERT_* flags for every INSERT step.
  * urgent jobs (the kernel's own requests) go first and get a new worker when every worker is
- * busy, because a module init that waits for them may be what keeps the workers busy. */
-int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, job_finished_t finished,
-                     void *userdata);
+ * busy, because a module init that waits for them may be what keeps the workers busy.
+ * prepare may be NULL. */
+int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
+                     job_finished_t finished, void *userdata);
 
 /* True while one of our jobs is inserting name (its step is running). A module's init may ask
  * the kernel for itself or for a module that is being inserted right now; such requests must

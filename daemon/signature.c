@@ -21,6 +21,7 @@
 #define MODULE_SIG_HEADER 12
 
 struct TrustStore {
+        unsigned n_ref;          /* taken and dropped on the event loop only */
         STACK_OF(X509) *certs;
 };
 
@@ -157,8 +158,14 @@ finish:
         return r;
 }
 
-TrustStore *trust_store_free(TrustStore *s) {
-        if (!s)
+TrustStore *trust_store_ref(TrustStore *s) {
+        if (s)
+                s->n_ref++;
+        return s;
+}
+
+TrustStore *trust_store_unref(TrustStore *s) {
+        if (!s || --s->n_ref > 0)
                 return NULL;
         sk_X509_pop_free(s->certs, X509_free);
         free(s);
@@ -203,13 +210,17 @@ static int compare_strings(const void *a, const void *b) {
 }
 
 int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file) {
-        _cleanup_(trust_store_freep) TrustStore *s = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
         _cleanup_(strv_freep) char **paths = NULL;
         DIR *d;
         int r;
 
         s = calloc(1, sizeof(TrustStore));
-        if (!s || !(s->certs = sk_X509_new_null()))
+        if (!s)
+                return -ENOMEM;
+        s->n_ref = 1;
+        s->certs = sk_X509_new_null();
+        if (!s->certs)
                 return -ENOMEM;
 
         d = dir ? opendir(dir) : NULL;

@@ -44,8 +44,9 @@ typedef struct TrustStore TrustStore;
 /* A missing directory is an empty store. Errors: -EBADMSG with *ret_bad_file set (to free)
  * for a file that holds no certificate; -errno for I/O. */
 int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file);
-TrustStore *trust_store_free(TrustStore *s);
-static inline void trust_store_freep(TrustStore **s) { trust_store_free(*s); }
+TrustStore *trust_store_ref(TrustStore *s);
+TrustStore *trust_store_unref(TrustStore *s);
+static inline void trust_store_unrefp(TrustStore **s) { trust_store_unref(*s); }
 size_t trust_store_size(const TrustStore *s);
 
 /* Verifies the signature in trailer over data with the store's certificates as trust anchors;

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         failure_done(&f);
         free(formatted);
-        config_free(again);
-        config_free(c);
+        config_unref(again);
+        config_unref(c);
         free(text);
         return 0;
 }

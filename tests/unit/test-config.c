@@ -18,7 +18,7 @@ static Config *parse(const char *text, int expect) {
 }
 
 static char *parse_error(const char *text) {
-        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
         Failure f = FAILURE_NULL;
 
         cr_assert_eq(config_new_default(&c), 0);
@@ -28,7 +28,7 @@ static char *parse_error(const char *text) {
 }
 
 Test(config, defaults) {
-        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
 
         cr_assert_eq(config_new_default(&c), 0);
         cr_assert_eq(c->policy.mode, POLICY_MODE_ENFORCE);
@@ -45,7 +45,7 @@ Test(config, defaults) {
 }
 
 Test(config, every_policy_key) {
-        _cleanup_(config_freep) Config *c = parse(
+        _cleanup_(config_unrefp) Config *c = parse(
                 "# comment\n; another\n[Policy]\nMode=warn\nLicense=gpl-compatible\nSignature=trusted\n"
                 "TrustedCertificates=/srv/keys\nDeny=snd-* dummy\nAllow=snd* soundcore\nOutOfTree=no\n"
                 "Staging=false\nVermagic=ignore\n", 0);
@@ -72,24 +72,24 @@ Test(config, every_enum_value) {
         for (size_t i = 0; i < 3; i++) {
                 _cleanup_free_ char *s = NULL;
                 cr_assert(asprintf(&s, "[Policy]\nMode=%s\n", modes[i]) > 0);
-                _cleanup_(config_freep) Config *c = parse(s, 0);
+                _cleanup_(config_unrefp) Config *c = parse(s, 0);
                 cr_assert_eq((size_t) c->policy.mode, i);
                 cr_assert_str_eq(policy_mode_to_string(c->policy.mode), modes[i]);
         }
         for (size_t i = 0; i < 4; i++) {
                 _cleanup_free_ char *s = NULL;
                 cr_assert(asprintf(&s, "[Policy]\nSignature=%s\n", sigs[i]) > 0);
-                _cleanup_(config_freep) Config *c = parse(s, 0);
+                _cleanup_(config_unrefp) Config *c = parse(s, 0);
                 cr_assert_eq((size_t) c->policy.signature, i);
         }
-        _cleanup_(config_freep) Config *c = parse("[Policy]\nLicense=any\nVermagic=check\nOutOfTree=yes\nStaging=1\n", 0);
+        _cleanup_(config_unrefp) Config *c = parse("[Policy]\nLicense=any\nVermagic=check\nOutOfTree=yes\nStaging=1\n", 0);
         cr_assert_eq(c->policy.license, POLICY_LICENSE_ANY);
         cr_assert_eq(c->policy.vermagic, POLICY_VERMAGIC_CHECK);
         cr_assert(c->policy.out_of_tree && c->policy.staging);
 }
 
 Test(config, every_daemon_key) {
-        _cleanup_(config_freep) Config *c = parse(
+        _cleanup_(config_unrefp) Config *c = parse(
                 "[Daemon]\nHookFallback=deny\nHookModprobe=/usr/sbin/modprobe\nHookInstall=no\n"
                 "HookHelper=/opt/helper\nLoadTimeoutSec=2min\nCommandTimeoutSec=500ms\nWorkers=3\n", 0);
 
@@ -103,7 +103,7 @@ Test(config, every_daemon_key) {
 }
 
 Test(config, list_keys_append_and_reset) {
-        _cleanup_(config_freep) Config *c = parse("[Policy]\nDeny=a\nDeny=b a\nAllow=x\nAllow=\nAllow=y\n", 0);
+        _cleanup_(config_unrefp) Config *c = parse("[Policy]\nDeny=a\nDeny=b a\nAllow=x\nAllow=\nAllow=y\n", 0);
 
         cr_assert_eq(strv_length(c->policy.deny), 2);
         cr_assert_str_eq(c->policy.deny[0], "a");
@@ -113,7 +113,7 @@ Test(config, list_keys_append_and_reset) {
 }
 
 Test(config, later_assignment_wins) {
-        _cleanup_(config_freep) Config *c = parse("[Policy]\nMode=off\nMode=warn\n", 0);
+        _cleanup_(config_unrefp) Config *c = parse("[Policy]\nMode=off\nMode=warn\n", 0);
         cr_assert_eq(c->policy.mode, POLICY_MODE_WARN);
 }
 
@@ -152,7 +152,7 @@ Test(config, overlong_line_is_refused_not_misread) {
 }
 
 Test(config, long_lists_format_to_lines_that_parse_again) {
-        _cleanup_(config_freep) Config *c = NULL, *again = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL, *again = NULL;
         _cleanup_free_ char *text = NULL;
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
@@ -203,7 +203,7 @@ static Config *load(const char *root) {
 
 Test(config, no_files_gives_defaults) {
         _cleanup_free_ char *root = new_root();
-        _cleanup_(config_freep) Config *c = load(root);
+        _cleanup_(config_unrefp) Config *c = load(root);
         cr_assert_eq(c->policy.mode, POLICY_MODE_ENFORCE);
         cr_assert_null(c->files);
 }
@@ -211,11 +211,11 @@ Test(config, no_files_gives_defaults) {
 Test(config, etc_hides_vendor_main_file) {
         _cleanup_free_ char *root = new_root();
         write_file(root, "/usr/lib/modctl/modctld.conf", "[Policy]\nLicense=gpl-compatible\nMode=warn\n");
-        _cleanup_(config_freep) Config *vendor = load(root);
+        _cleanup_(config_unrefp) Config *vendor = load(root);
         cr_assert_eq(vendor->policy.license, POLICY_LICENSE_GPL_COMPATIBLE);
 
         write_file(root, "/etc/modctl/modctld.conf", "[Policy]\nMode=off\n");
-        _cleanup_(config_freep) Config *c = load(root);
+        _cleanup_(config_unrefp) Config *c = load(root);
         cr_assert_eq(c->policy.mode, POLICY_MODE_OFF);
         cr_assert_eq(c->policy.license, POLICY_LICENSE_ANY, "the vendor file is not read at all");
         cr_assert_eq(strv_length(c->files), 1);
@@ -229,7 +229,7 @@ Test(config, dropins_in_name_order_across_directories) {
         write_file(root, "/run/modctl/modctld.conf.d/15-runtime.conf", "[Policy]\nSignature=signed\n");
         write_file(root, "/etc/modctl/modctld.conf.d/ignored.txt", "garbage\n");
 
-        _cleanup_(config_freep) Config *c = load(root);
+        _cleanup_(config_unrefp) Config *c = load(root);
         cr_assert_eq(c->policy.mode, POLICY_MODE_ENFORCE);
         cr_assert_eq(c->policy.signature, POLICY_SIGNATURE_SIGNED);
         cr_assert_eq(strv_length(c->policy.deny), 3);
@@ -244,7 +244,7 @@ Test(config, same_name_in_etc_overrides_vendor_dropin) {
         write_file(root, "/usr/lib/modctl/modctld.conf.d/50-policy.conf", "[Policy]\nLicense=gpl-compatible\n");
         write_file(root, "/etc/modctl/modctld.conf.d/50-policy.conf", "[Policy]\nStaging=no\n");
 
-        _cleanup_(config_freep) Config *c = load(root);
+        _cleanup_(config_unrefp) Config *c = load(root);
         cr_assert_eq(c->policy.license, POLICY_LICENSE_ANY);
         cr_assert(!c->policy.staging);
 }
@@ -257,7 +257,7 @@ Test(config, masking_with_dev_null_or_empty_file) {
         cr_assert(asprintf(&p, "%s/etc/modctl/modctld.conf.d/50-policy.conf", root) > 0);
         cr_assert_eq(symlink("/dev/null", p), 0);
 
-        _cleanup_(config_freep) Config *c = load(root);
+        _cleanup_(config_unrefp) Config *c = load(root);
         cr_assert_eq(c->policy.license, POLICY_LICENSE_ANY);
         cr_assert_null(c->policy.deny);
 }
@@ -276,7 +276,7 @@ Test(config, bad_dropin_fails_the_whole_load) {
 }
 
 Test(config, format_round_trips) {
-        _cleanup_(config_freep) Config *c = parse(
+        _cleanup_(config_unrefp) Config *c = parse(
                 "[Policy]\nMode=warn\nLicense=gpl-compatible\nSignature=kernel\nDeny=a b*\nAllow=c\nOutOfTree=no\n"
                 "Staging=no\nVermagic=ignore\n[Daemon]\nWorkers=4\nHookFallback=deny\n", 0);
         _cleanup_free_ char *text = NULL;
@@ -285,7 +285,7 @@ Test(config, format_round_trips) {
         cr_assert_not_null(strstr(text, "[Policy]\nMode=warn\nLicense=gpl-compatible\nSignature=kernel\n"), "%s", text);
         cr_assert_not_null(strstr(text, "Deny=a\nDeny=b*\nAllow=c\nOutOfTree=no\nStaging=no\nVermagic=ignore\n"), "%s", text);
 
-        _cleanup_(config_freep) Config *again = parse(text, 0);
+        _cleanup_(config_unrefp) Config *again = parse(text, 0);
         _cleanup_free_ char *text2 = NULL;
         cr_assert_eq(config_format(again, &text2), 0);
         cr_assert_str_eq(text, text2);

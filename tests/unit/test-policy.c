@@ -51,8 +51,8 @@ static void setup(void) {
 
 static void teardown(void) {
         policy_context_done(&fx.ctx);
-        config_free(fx.config);
-        trust_store_free(fx.trust);
+        config_unref(fx.config);
+        trust_store_unref(fx.trust);
 }
 
 TestSuite(policy, .init = setup, .fini = teardown);
@@ -145,7 +145,7 @@ Test(policy, signature_trusted) {
 }
 
 Test(policy, signature_trusted_without_certificates) {
-        _cleanup_(trust_store_freep) TrustStore *empty = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *empty = NULL;
         cr_assert_eq(trust_store_load("/nonexistent", &empty, NULL), 0);
         fx.ctx.trust = empty;
         set("[Policy]\nSignature=trusted\n");

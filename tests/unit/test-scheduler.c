@@ -4,7 +4,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kernel-fake.h"
 #include "scheduler.h"
@@ -54,7 +56,7 @@ static void on_finished(Job *job, void *userdata) {
 
 static Outcome run(Plan *plan, unsigned flags) {
         Outcome o = {};
-        cr_assert_eq(scheduler_submit(scheduler, plan, flags, false, on_finished, &o), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan, flags, false, NULL, on_finished, &o), 0);
         while (!o.finished)
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         return o;
@@ -157,7 +159,7 @@ Test(scheduler, unwinding_reports_what_stayed) {
 
         /* Pin base as soon as it is in: run the loop until the first step is done. */
         Outcome o = {};
-        cr_assert_eq(scheduler_submit(scheduler, p, 0, false, on_finished, &o), 0);
+        cr_assert_eq(scheduler_submit(scheduler, p, 0, false, NULL, on_finished, &o), 0);
         while (!loaded("modctl_test_base"))
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         cr_assert_eq(kernel_fake_set_refcount(kernel, "modctl_test_base", 1), 0);
@@ -308,8 +310,8 @@ Test(scheduler, module_shared_by_two_plans_is_inserted_once) {
 
         /* While base's init "runs" for job a, job b needs base too: it must wait, not insert. */
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, on_finished, &a), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_base_then_dep(), 0, false, on_finished, &b), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, NULL, on_finished, &a), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_base_then_dep(), 0, false, NULL, on_finished, &b), 0);
         cr_assert(scheduler_module_in_flight(scheduler, "modctl_test_base"));
         cr_assert(!scheduler_module_in_flight(scheduler, "modctl_test_dep"));
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
@@ -331,8 +333,8 @@ Test(scheduler, hanging_init_times_out_and_others_go_on) {
         Outcome hung = {}, other = {};
 
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, on_finished, &hung), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_proprietary"), 0, false, on_finished, &other), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_proprietary"), 0, false, NULL, on_finished, &other), 0);
         wait_finished(&other);
         cr_assert_eq(other.failure.error, 0, "%s", other.failure.message);
 
@@ -364,9 +366,9 @@ Test(scheduler, urgent_job_gets_a_worker_when_all_are_busy) {
          * request would); the kernel's request must still be served. */
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_fail"), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, on_finished, &a), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_fail"), 0, false, on_finished, &b), 0);
-        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_soft"), 0, true, on_finished, &k), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_base"), 0, false, NULL, on_finished, &a), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_fail"), 0, false, NULL, on_finished, &b), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_soft"), 0, true, NULL, on_finished, &k), 0);
         wait_finished(&k);
         cr_assert_eq(k.failure.error, 0, "%s", k.failure.message);
         cr_assert(!a.finished && !b.finished);
@@ -378,4 +380,71 @@ Test(scheduler, urgent_job_gets_a_worker_when_all_are_busy) {
         outcome_done(&a);
         outcome_done(&b);
         outcome_done(&k);
+}
+
+typedef struct PrepareProbe {
+        int wait_fd;            /* the prepare step blocks on this until the test writes to it */
+        int error;              /* what the prepare step fails with, 0 to succeed */
+        bool done_called;
+} PrepareProbe;
+
+static int probe_run(Plan *plan, void *userdata, Failure *failure) {
+        PrepareProbe *p = userdata;
+        char c;
+
+        if (read(p->wait_fd, &c, 1) != 1)
+                return failure_set(failure, -FAILURE_INTERNAL, "probe: no byte");
+        if (p->error)
+                return failure_set(failure, p->error, "Policy denies loading '%s'.", plan->request);
+        /* Hand the scheduler an already opened file, as the policy does. */
+        plan->steps[0].fd = open(KO("modctl_test_base"), O_RDONLY | O_CLOEXEC);
+        return plan->steps[0].fd < 0 ? -errno : 0;
+}
+
+static void probe_done(void *userdata) {
+        ((PrepareProbe *) userdata)->done_called = true;
+}
+
+static Outcome run_prepared(PrepareProbe *probe) {
+        int pipefd[2];
+        Outcome o = {};
+
+        cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
+        probe->wait_fd = pipefd[0];
+        JobPrepare prepare = { probe_run, probe_done, probe };
+        /* The plan names a path that does not exist: only the prepared fd can satisfy it. */
+        Plan *p;
+        cr_assert_eq(plan_new("modctl_test_base", &p), 0);
+        add(p, PLAN_STEP_INSERT, "modctl_test_base", "/nonexistent/modctl_test_base.ko", NULL, NULL);
+        /* submit() returns while the prepare step waits: it runs on a worker, not here. */
+        cr_assert_eq(scheduler_submit(scheduler, p, 0, false, &prepare, on_finished, &o), 0);
+        cr_assert(!o.finished);
+        cr_assert_eq(write(pipefd[1], "x", 1), 1);
+        wait_finished(&o);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return o;
+}
+
+Test(scheduler, prepare_runs_on_a_worker_and_hands_over_fds) {
+        PrepareProbe probe = {};
+        Outcome o = run_prepared(&probe);
+
+        cr_assert_eq(o.failure.error, 0, "%s", o.failure.message);
+        cr_assert(probe.done_called);
+        cr_assert_eq(strv_length(o.changed), 1);
+        cr_assert(loaded("modctl_test_base"));
+        outcome_done(&o);
+}
+
+Test(scheduler, prepare_failure_inserts_nothing) {
+        PrepareProbe probe = { .error = -FAILURE_INVALID_ARGUMENT };
+        Outcome o = run_prepared(&probe);
+
+        cr_assert_eq(o.failure.error, -FAILURE_INVALID_ARGUMENT);
+        cr_assert_str_eq(o.failure.message, "Policy denies loading 'modctl_test_base'.");
+        cr_assert(!probe.done_called);
+        cr_assert_eq(kernel_fake_insert_calls(kernel), 0u);
+        cr_assert_eq(strv_length(o.changed), 0);
+        outcome_done(&o);
 }

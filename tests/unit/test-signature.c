@@ -43,7 +43,7 @@ static TrustStore *store(const char *dir) {
 }
 
 static int verify(const char *module, const char *dir) {
-        _cleanup_(trust_store_freep) TrustStore *s = store(dir);
+        _cleanup_(trust_store_unrefp) TrustStore *s = store(dir);
         Blob b = slurp(module);
         SignatureTrailer t;
         int r;
@@ -128,7 +128,7 @@ Test(signature, unsigned_does_not_verify) {
 }
 
 Test(signature, empty_store_knows_no_signer) {
-        _cleanup_(trust_store_freep) TrustStore *s = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
         Blob b = slurp("signed-a.ko");
         SignatureTrailer t;
 
@@ -154,7 +154,7 @@ static char *tmpdir_with(const char *name, const void *data, size_t n) {
 }
 
 Test(signature, store_reads_der) {
-        _cleanup_(trust_store_freep) TrustStore *s = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
         Blob der = slurp("cert-a.der"), b = slurp("signed-a.ko");
         _cleanup_free_ char *dir = tmpdir_with("a.der", der.data, der.size);
         SignatureTrailer t;
@@ -168,7 +168,7 @@ Test(signature, store_reads_der) {
 }
 
 Test(signature, store_rejects_non_certificates) {
-        _cleanup_(trust_store_freep) TrustStore *s = NULL;
+        _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
         _cleanup_free_ char *dir = tmpdir_with("notes.txt", "hello\n", 6), *bad = NULL;
 
         cr_assert_eq(trust_store_load(dir, &s, &bad), -EBADMSG);

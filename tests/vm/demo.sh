@@ -14,11 +14,17 @@ demo() {
 }
 
 demo modctl status
+demo modctl load --dry-run snd
 demo modctl load snd
 demo modctl list
 demo modctl info snd
+demo modctl policy check snd
 demo modctl unload -r snd
 demo modctl list
+# The kernel's own request (rtnl-link-dummy) goes through modctld's hook.
+demo ip link add d0 type dummy
+demo modctl list
+demo modctl status
 echo
 stop_modctld
 exit $rc

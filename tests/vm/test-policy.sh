@@ -3,7 +3,7 @@
 # Policy on Debian's kernel: License=gpl-compatible refuses a proprietary module and leaves the
 # kernel untainted; Signature=trusted loads a module signed by a trusted key and refuses it
 # unsigned, signed by another key or with one byte changed; Deny= on snd's dependency inserts
-# nothing; Deny=dummy refuses rtnl-link-dummy; Signature=kernel passes Debian's own modules and
+# nothing; Deny=dummy refuses rtnl-link-dummy, from modctl and from the kernel's own request; Signature=kernel passes Debian's own modules and
 # refuses ours; a bad config sent with SIGHUP leaves the previous policy in force.
 # The signed variants come from tests/modules/sign-fixture.sh, copied to /vm/sig.
 . /vm/lib.sh
@@ -123,8 +123,7 @@ assert_stderr_contains "soundcore" "the denial names the dependency"
 assert_stderr_contains "rule Deny" "the denial names the rule"
 assert_eq "$BEFORE" "$(loaded_modules)" "modctl load snd inserted nothing"
 
-# ---- Deny=dummy and the kernel's name for it. The kernel hook (request_module -> modctl-request)
-# is not on this branch: the alias the kernel would ask for goes through the same manager_load.
+# ---- Deny=dummy and the kernel's name for it, asked by a user and by the kernel itself.
 set_conf "[Policy]" "Deny=dummy"
 reload_expect applied ""
 check "ReloadConfig applies Deny=dummy"
@@ -132,6 +131,13 @@ unload_quietly dummy
 assert_fails modctl load rtnl-link-dummy
 assert_stderr_contains "Module 'dummy' is masked by Deny=dummy" "the alias rtnl-link-dummy is refused by its target's mask"
 assert_not_loaded dummy
+# `ip link add` makes the kernel call request_module("rtnl-link-dummy"), which reaches modctld
+# through kernel.modprobe and the hook: the same mask refuses it, with origin kernel.
+assert_eq "/usr/libexec/modctl/modctl-request" "$(cat /proc/sys/kernel/modprobe)" "kernel.modprobe names the hook"
+assert_fails ip link add d0 type dummy
+monitor_expect_signal ModuleLoadFailed rtnl-link-dummy kernel 30
+check "the kernel's request for rtnl-link-dummy fails with ModuleLoadFailed(origin kernel)"
+assert_not_loaded dummy "Deny=dummy refuses the kernel's request for rtnl-link-dummy"
 
 # ---- A bad config sent with SIGHUP: the previous policy stays
 set_conf "[Policy]" "Deny=dummy" "License=nope"

@@ -87,7 +87,10 @@ static const struct {
         const char *key;
         const char *label;
 } counter_labels[] = {
-        { "requests",     N_("Requests") },
+        { "operations",           N_("Operations (all origins)") },
+        { "operations-coalesced", N_("Operations coalesced") },
+        { "operations-failed",    N_("Operations failed") },
+        { "requests",     N_("Kernel requests") },
         { "cache-hits",   N_("Negative cache hits") },
         { "cache-misses", N_("Negative cache misses") },
         { "coalesced",    N_("Coalesced") },
@@ -108,7 +111,7 @@ static const StatusField status_fields[] = {
         { "version",        N_("Version"),        "Version",       read_string_property },
         { "kernel_release", N_("Kernel release"), "KernelRelease", read_string_property },
         { "loaded_modules", N_("Loaded modules"), NULL,            read_loaded_count    },
-        { "kernel_requests", N_("Kernel requests"), "Statistics",  read_counters_property },
+        { "statistics",     N_("Statistics"),     "Statistics",    read_counters_property },
 };
 
 /* Plain values print as they are; an object (say, statistics) prints one indented line per key. */

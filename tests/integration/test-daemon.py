@@ -555,7 +555,7 @@ class ModctlTest(unittest.TestCase):
     def statistics(self):
         import json
         r = self.assert_ok(self.cli('status', '--json'))
-        return json.loads(r.stdout)['kernel_requests']
+        return json.loads(r.stdout)['statistics']
 
     def test_hook_loads_with_origin_kernel(self):
         r = self.helper('modctl-test-alias')
@@ -568,8 +568,8 @@ class ModctlTest(unittest.TestCase):
         self.assertEqual(st['requests'], 2, st)
         self.assertEqual(st['cache-misses'], 2, st)
         r = self.assert_ok(self.cli('status'))
-        self.assertRegex(r.stdout, r'Kernel requests:')
-        self.assertRegex(r.stdout, r'Requests:\s+2')
+        self.assertRegex(r.stdout, r'Statistics:')
+        self.assertRegex(r.stdout, r'Kernel requests:\s+2')
 
     def test_hook_usage(self):
         for argv in [[], ['modctl_test_base'], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'],

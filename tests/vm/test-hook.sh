@@ -31,6 +31,7 @@ assert_contains "$(cat "$MODCTLD_LOG")" "kernel.modprobe now names $HELPER (was 
         "the daemon logs what it replaced"
 assert_ok modctl status
 assert_stdout_contains "Kernel requests:" "modctl status shows the kernel request counters"
+assert_stdout_contains "Statistics:" "under its Statistics"
 
 # ---- ip link add loads dummy through the daemon, origin kernel
 unload_quietly dummy

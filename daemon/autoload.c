@@ -162,7 +162,7 @@ static void on_device_added(const char *modalias, const char *syspath, void *use
         _cleanup_(strv_freep) char **names = NULL;
 
         log_debug("Device %s added with alias %s.", syspath, modalias);
-        (void) resolver_refresh(a->manager->resolver);
+        manager_refresh_index(a->manager);
         if (modules_for_alias(a, modalias, DEVICE_TRIGGER_HOTPLUG, &names) < 0) {
                 log_oom();
                 return;
@@ -187,7 +187,7 @@ int autoload_coldplug(Autoload *a) {
         r = devices_enumerate_modaliases(a->sysfs, &aliases);
         if (r < 0)
                 log_warning_errno(r, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
-        (void) resolver_refresh(a->manager->resolver);
+        manager_refresh_index(a->manager);
         STRV_FOREACH(al, aliases) {
                 r = modules_for_alias(a, *al, DEVICE_TRIGGER_COLDPLUG, &names);
                 if (r < 0) {

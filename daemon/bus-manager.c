@@ -200,7 +200,7 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        (void) resolver_refresh(m->resolver);
+        manager_refresh_index(m);
         r = resolver_module_info(m->resolver, name, &pairs, &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);

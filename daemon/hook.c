@@ -10,7 +10,6 @@
 #include <systemd/sd-daemon.h>
 
 #include "hook.h"
-#include "index-watch.h"
 #include "log.h"
 #include "manager.h"
 #include "modctl-hook.h"
@@ -28,12 +27,10 @@ struct Hook {
         Manager *manager;
         char *socket_path;
         char *fallback_path;     /* the helper's fallback counter, next to the socket */
-        char **watch_paths;
         int fd;
         bool socket_created;     /* ours to unlink (not from socket activation) */
         sd_event_source *listen_source;
         NegativeCache *cache;
-        IndexWatch *watch;
         Connection *connections;
         HookStatistics stats;
         char *installed;         /* what we wrote to kernel.modprobe */
@@ -91,7 +88,7 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
-        if (failure->error == -FAILURE_NOT_FOUND && h->watch)
+        if (failure->error == -FAILURE_NOT_FOUND && h->manager->index_watch)
                 (void) negative_cache_add(h->cache, c->name);
         log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);
@@ -267,17 +264,13 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         }
 }
 
-static void on_index_changed(void *userdata) {
-        Hook *h = userdata;
-        int r;
-
+void hook_forget_missing(Hook *h) {
+        if (!h)
+                return;
         if (negative_cache_size(h->cache) > 0)
                 log_debug("Module index or modprobe.d changed; forgetting %zu missing module names.",
                           negative_cache_size(h->cache));
         negative_cache_clear(h->cache);
-        r = resolver_reload(h->manager->resolver);
-        if (r < 0)
-                log_warning_errno(r, "Cannot reload the module index and configuration: %m");
 }
 
 /* The socket from systemd (modctld-request.socket), if it passed one for our path. */
@@ -402,11 +395,6 @@ int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         if (asprintf(&h->fallback_path, "%.*s/%s", slash ? (int) (slash - path) : 1, slash ? path : ".",
                      MODCTL_HOOK_FALLBACK_FILE) < 0)
                 return -ENOMEM;
-        STRV_FOREACH(p, config ? (char **) config->watch_paths : NULL) {
-                r = strv_extend(&h->watch_paths, *p);
-                if (r < 0)
-                        return r;
-        }
         r = negative_cache_new(NEGATIVE_CACHE_MAX, &h->cache);
         if (r < 0)
                 return r;
@@ -436,11 +424,6 @@ int hook_start(Hook *h) {
                 return log_error_errno(r, "Cannot watch %s: %m", h->socket_path);
         (void) sd_event_source_set_description(h->listen_source, "hook-listen");
 
-        r = index_watch_new(e, h->watch_paths, on_index_changed, h, &h->watch);
-        if (r < 0)
-                /* Without it, missing names are still answered; they are just never cached. */
-                log_warning_errno(r, "Cannot watch the module index for changes; not caching missing modules: %m");
-
         install_helper(h);
         log_info("Serving kernel module requests on %s.", h->socket_path);
         return 0;
@@ -465,9 +448,7 @@ Hook *hook_free(Hook *h) {
         if (h->socket_created)
                 (void) unlink(h->socket_path);
         safe_close(h->fd);
-        index_watch_free(h->watch);
         negative_cache_free(h->cache);
-        strv_free(h->watch_paths);
         free(h->installed);
         free(h->previous);
         free(h->fallback_path);

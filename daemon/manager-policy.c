@@ -166,7 +166,7 @@ int manager_check_policy(Manager *m, const char *name, const char *params, uint6
         PolicyContext ctx = manager_context(m, flags);
         int r;
 
-        (void) resolver_refresh(m->resolver);
+        manager_refresh_index(m);
         r = manager_plan_load(m, name, params, flags, &plan, failure);
         if (r < 0)
                 return r;

@@ -304,7 +304,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         if (join_request(m, key, done, userdata))
                 return;
 
-        (void) resolver_refresh(m->resolver);
+        manager_refresh_index(m);
         if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
                 request_failed(m, name, origin, true, LOG_NOTICE, &failure, done, userdata);
                 return;
@@ -338,7 +338,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         if (join_request(m, key, done, userdata))
                 return;
 
-        (void) resolver_refresh(m->resolver);
+        manager_refresh_index(m);
         if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
                 request_failed(m, name, origin, false, LOG_NOTICE, &failure, done, userdata);
                 return;
@@ -347,8 +347,23 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         manager_run(m, key, plan, 0, origin, NULL, done, userdata);
 }
 
-/* The hook watches what the resolver reads: the module index and the modprobe.d directories. */
-static int manager_new_hook(Manager *m, const ManagerConfig *config) {
+static void on_index_changed(void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        hook_forget_missing(m->hook);
+        r = resolver_reload(m->resolver);
+        if (r < 0)
+                log_warning_errno(r, "Cannot reload the module index and configuration: %m");
+}
+
+void manager_refresh_index(Manager *m) {
+        if (!m->index_watch)
+                manager_refresh_index(m);
+}
+
+/* Watch what the resolver reads: the module index and the modprobe.d directories. */
+static int manager_watch_index(Manager *m, const ManagerConfig *config) {
         static const char *const modprobe_dirs[] = {
                 "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
                 "/usr/lib/modprobe.d", NULL,
@@ -372,8 +387,7 @@ static int manager_new_hook(Manager *m, const ManagerConfig *config) {
                         return r;
         }
 
-        HookConfig hc = { .socket_path = config->hook_socket, .watch_paths = paths };
-        return hook_new(m, &hc, &m->hook);
+        return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
 }
 
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
@@ -433,7 +447,14 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
-        r = manager_new_hook(m, config);
+        r = manager_watch_index(m, config);
+        if (r < 0)
+                /* Still correct, just slower: every request checks the files, and the hook does
+                 * not cache missing names. */
+                log_warning_errno(r, "Cannot watch the module index for changes: %m");
+
+        HookConfig hc = { .socket_path = config->hook_socket };
+        r = hook_new(m, &hc, &m->hook);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel hook: %m");
 
@@ -496,6 +517,7 @@ Manager *manager_free(Manager *m) {
         /* After the requests: its connections were their waiters. Before the kernel: it
          * restores kernel.modprobe. */
         hook_free(m->hook);
+        index_watch_free(m->index_watch);
 
         /* They hold messages and slots of the bus. */
         bus_auth_flush(m);

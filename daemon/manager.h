@@ -12,6 +12,7 @@
 
 #include "autoload.h"
 #include "config.h"
+#include "index-watch.h"
 #include "failure.h"
 #include "hook.h"
 #include "kernel.h"
@@ -59,6 +60,7 @@ typedef struct Manager {
         Config *config;         /* the configuration in force */
         TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
         Hook *hook;             /* the kernel's request_module() requests */
+        IndexWatch *index_watch; /* keeps the resolver current; NULL if inotify failed */
         char *config_root;
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
@@ -99,6 +101,10 @@ void manager_name_acquired(Manager *m);
 /* Sends READY=1 once the bus name is owned and the boot list is loaded: units ordered after
  * modctld.service find the boot modules loaded, as after systemd-modules-load.service. */
 void manager_check_ready(Manager *m);
+
+/* Before resolving: make sure the resolver sees the current module index and modprobe.d. With
+ * the inotify watch this is free; without it, libkmod checks the files' timestamps. */
+void manager_refresh_index(Manager *m);
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *manager_module_origin(Manager *m, const char *name);

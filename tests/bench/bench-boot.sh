@@ -75,9 +75,6 @@ chmod +x /tmp/unload-extra.sh /tmp/daemon-start.sh /tmp/daemon-stop.sh
 median_of() {
         sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
-median() {
-        printf '%s\n' "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'
-}
 # report WHAT TOOL OURS_US THEIRS_US
 report() {
         if [ -n "$3" ] && [ -n "$4" ] && [ "$3" -gt 0 ]; then

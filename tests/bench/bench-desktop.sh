@@ -22,35 +22,15 @@ for m in snd bridge nf_tables overlay fuse loop tun veth e1000; do
 done
 echo "# $(wc -l < /proc/modules) modules loaded"
 
-median() {
-        printf '%s\n' "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'
-}
-
-report() {
-        local what=$1 tool=$2 ours=$3 theirs=$4
-        local m1 m2
-        m1=$(median "$ours") m2=$(median "$theirs")
-        if [ -n "$m1" ] && [ -n "$m2" ] && [ "$m2" -gt 0 ]; then
-                echo "BENCH $what modctl_median_us=$m1 ${tool}_median_us=$m2 ratio=$(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')"
-                diag "ours: $ours"
-                diag "$tool: $theirs"
-                pass "benchmark $what"
-        else
-                fail "benchmark $what"
-                diag "ours: $ours"
-                diag "$tool: $theirs"
-        fi
-}
-
 ours=$(timeit -n "$RUNS" -- busctl --system call org.modctl1 /org/modctl1 \
         org.freedesktop.DBus.ObjectManager GetManagedObjects)
 theirs=$(timeit -n "$RUNS" -- busctl --system call org.modctl1 /org/modctl1 org.modctl1.Manager List)
-report objects List "$ours" "$theirs"
+bench_report objects List "$ours" "$theirs"
 
 ours=$(timeit -n "$RUNS" -- busctl --system call org.modctl1 /org/modctl1/module/snd \
         org.freedesktop.DBus.Properties GetAll s org.modctl1.Module)
 theirs=$(timeit -n "$RUNS" -- busctl --system call org.modctl1 /org/modctl1 org.modctl1.Manager Info s snd)
-report getall Info "$ours" "$theirs"
+bench_report getall Info "$ours" "$theirs"
 
 ko=$(modprobe -D dummy | sed 's/ *$//; s/^insmod //')
 unload_quietly dummy
@@ -60,7 +40,7 @@ if monitor_start "type='signal',sender='org.modctl1',path_namespace='/org/modctl
         drain=$!
         ours=$(timeit -n "$RUNS" -a "rmmod dummy" -- modctl load dummy)
         theirs=$(timeit -n "$RUNS" -a "rmmod dummy" -- insmod "$ko")
-        report churn insmod "$ours" "$theirs"
+        bench_report churn insmod "$ours" "$theirs"
         kill $drain 2>/dev/null
         monitor_stop
 else

@@ -15,10 +15,6 @@ RUNS=${BENCH_RUNS:-200}
 FAMILY=14   # AF_SECURITY: reserved, never implemented, no module alias
 HELPER=/usr/libexec/modctl/modctl-request
 
-median() {
-        printf '%s\n' "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'
-}
-
 start_system_bus
 check "dbus-daemon --system is up"
 start_modctld

@@ -19,10 +19,6 @@ set_conf() {
         modctl reload
 }
 
-median() {
-        printf '%s\n' "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'
-}
-
 report() {
         local what=$1 with=$2 without=$3 m1 m2
         m1=$(median "$with") m2=$(median "$without")

@@ -242,6 +242,31 @@ monitor_stop() {
         rm -f /run/monitor.fifo
 }
 
+# ---- benchmarks (tests/bench) ----
+
+# The median_us=N of a timeit line.
+median() {
+        printf '%s\n' "$1" | sed -n 's/.*median_us=\([0-9]*\).*/\1/p'
+}
+
+# bench_report WHAT TOOL OURS THEIRS: OURS and THEIRS are timeit lines for modctl and for its
+# contender; prints "BENCH WHAT modctl_median_us=N TOOL_median_us=N ratio=modctl/TOOL".
+bench_report() {
+        local what=$1 tool=$2 ours=$3 theirs=$4
+        local m1 m2
+        m1=$(median "$ours") m2=$(median "$theirs")
+        if [ -n "$m1" ] && [ -n "$m2" ] && [ "$m2" -gt 0 ]; then
+                echo "BENCH $what modctl_median_us=$m1 ${tool}_median_us=$m2 ratio=$(awk -v a="$m1" -v b="$m2" 'BEGIN { printf "%.2f", a / b }')"
+                diag "modctl: $ours"
+                diag "$tool: $theirs"
+                pass "benchmark $what"
+        else
+                fail "benchmark $what"
+                diag "modctl: $ours"
+                diag "$tool: $theirs"
+        fi
+}
+
 # Print the summary and return the script's exit status. On failure, show what the daemon
 # and the kernel said.
 vm_finish() {

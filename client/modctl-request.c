@@ -28,7 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "daemon-config.h"
 #include "macro.h"
 #include "modctl-hook.h"
 

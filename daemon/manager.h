@@ -11,7 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "autoload.h"
-#include "config.h"
+#include "daemon-config.h"
 #include "index-watch.h"
 #include "failure.h"
 #include "hook.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../daemon/config.h" /* not meson's config.h, which comes first on the path */
+#include "daemon-config.h"
 #include "strv.h"
 
 static Config *parse(const char *text, int expect) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "index-watch.h"
+#include "kernel-fake.h"
 #include "kernel.h"
 #include "modctl-hook.h"
 #include "negative-cache.h"

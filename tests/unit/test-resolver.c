@@ -186,37 +186,6 @@ static bool has_dep(const PlanStep *s, size_t dep) {
 
 /* ---- names ---- */
 
-Test(resolver, name_validation) {
-        char long_name[201], max_name[128];
-
-        memset(long_name, 'a', 200);
-        long_name[200] = '\0';
-        memset(max_name, 'a', 127);
-        max_name[127] = '\0';
-
-        cr_assert(module_name_is_valid("snd"));
-        cr_assert(module_name_is_valid("modctl-test-alias"));
-        cr_assert(module_name_is_valid("pci:v00008086d00002668sv*sd*bc*sc*i*"));
-        cr_assert(module_name_is_valid("rtnl-link-dummy"));
-        cr_assert(module_name_is_valid(max_name));
-        cr_assert(module_name_is_valid("a.b"));
-
-        cr_assert_not(module_name_is_valid(NULL));
-        cr_assert_not(module_name_is_valid(""));
-        cr_assert_not(module_name_is_valid("a/b"));
-        cr_assert_not(module_name_is_valid("/lib/modules/x.ko"));
-        cr_assert_not(module_name_is_valid(".."));
-        cr_assert_not(module_name_is_valid("a..b"));
-        cr_assert_not(module_name_is_valid("a b"));
-        cr_assert_not(module_name_is_valid("a\tb"));
-        cr_assert_not(module_name_is_valid("a\n"));
-        cr_assert_not(module_name_is_valid("caf\xc3\xa9"));
-        cr_assert_not(module_name_is_valid("-r"));
-        cr_assert_not(module_name_is_valid(long_name));
-        long_name[128] = '\0';
-        cr_assert_not(module_name_is_valid(long_name));
-}
-
 Test(resolver, invalid_names_are_refused) {
         char long_name[201];
 
@@ -244,12 +213,6 @@ Test(resolver, missing_modules_dir) {
         cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl_test_base", NULL, 0, &p, &f), -FAILURE_NOT_FOUND);
         cr_assert_not_null(strstr(f.message, "/nonexistent/lib/modules/1.2.3"), "%s", f.message);
         failure_done(&f);
-}
-
-Test(resolver, normalize) {
-        _cleanup_free_ char *n = module_name_normalize("snd-hda-intel");
-
-        cr_assert_str_eq(n, "snd_hda_intel");
 }
 
 Test(resolver, kernel_release) {

@@ -10,22 +10,17 @@
 #include <time.h>
 
 #include "command.h"
+#include "time-util.h"
 #include "macro.h"
 
 static int pidfd_open_compat(pid_t pid) {
         return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* Wait for the child's pidfd to become readable (it exited), or for the deadline. */
 static int wait_exit(int pidfd, uint64_t deadline) {
         for (;;) {
-                uint64_t now = now_usec();
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
                 if (now >= deadline)
                         return -ETIMEDOUT;
 
@@ -76,7 +71,7 @@ int command_run(const char *command, const char *module, uint64_t timeout_usec, 
                 return r;
         }
 
-        r = wait_exit(pidfd, now_usec() + timeout_usec);
+        r = wait_exit(pidfd, now_usec(CLOCK_MONOTONIC) + timeout_usec);
         if (r == -ETIMEDOUT)
                 kill(-pid, SIGKILL), kill(pid, SIGKILL);
         if (waitpid(pid, &status, 0) < 0)

@@ -16,15 +16,13 @@
 
 #include <libudev.h>
 
-#include "kernel-fake.h"
+#include "module-name.h"
 #include "kernel.h"
 #include "macro.h"
 #include "strv.h"
 
 #define IN_SET_ACCESS(r) ((r) == -EACCES || (r) == -EPERM)
 
-/* MODULE_NAME_LEN in the kernel is 64 including the NUL. */
-#define MODULE_NAME_MAX 63
 
 void kernel_module_done(KernelModule *m) {
         if (!m)
@@ -119,21 +117,6 @@ static RealKernel *real_kernel(Kernel *k) {
         return (RealKernel *) k;
 }
 
-/* A module name as the kernel spells it, or -EINVAL for anything that could escape
- * /sys/module/. The kernel always uses underscores where modprobe accepts dashes. */
-static int normalize_name(const char *name, char ret[static MODULE_NAME_MAX + 1]) {
-        size_t n;
-
-        if (!name)
-                return -EINVAL;
-        n = strlen(name);
-        if (n == 0 || n > MODULE_NAME_MAX || strchr(name, '/') || name[0] == '.')
-                return -EINVAL;
-        for (size_t i = 0; i <= n; i++)
-                ret[i] = name[i] == '-' ? '_' : name[i];
-        return 0;
-}
-
 /* The first line of a small sysfs file, without its newline. */
 static int read_one_line(const char *path, char **ret) {
         _cleanup_(fclosep) FILE *f = NULL;
@@ -170,10 +153,10 @@ static int real_insert(Kernel *k, const char *name, int fd, const char *params, 
 }
 
 static int real_remove(Kernel *k, const char *name) {
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         if (syscall(SYS_delete_module, n, O_NONBLOCK) < 0)
@@ -184,11 +167,11 @@ static int real_remove(Kernel *k, const char *name) {
 static int real_get_state(Kernel *k, const char *name, KernelModuleState *ret) {
         RealKernel *rk = real_kernel(k);
         _cleanup_(freep) char *dir = NULL, *path = NULL, *state = NULL;
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         KernelModuleState s;
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         if (asprintf(&dir, "%s/sys/module/%s", rk->root, n) < 0 ||
@@ -363,11 +346,11 @@ static int real_get(Kernel *k, const char *name, KernelModule *ret) {
         RealKernel *rk = real_kernel(k);
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) char *line = NULL;
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         size_t allocated = 0, len;
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         r = open_proc_modules(rk, &f);
@@ -459,12 +442,12 @@ static int real_get_parameters(Kernel *k, const char *name, char ***ret) {
         RealKernel *rk = real_kernel(k);
         _cleanup_(freep) char *dir = NULL;
         _cleanup_(strv_freep) char **names = NULL, **pairs = NULL;
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         size_t n_names = 0;
         DIR *d;
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         if (asprintf(&dir, "%s/sys/module/%s", rk->root, n) < 0)

@@ -15,6 +15,8 @@
 
 #include "kernel.h"
 
+/* The fake backend: modules live in memory, files are read from the module tree. */
+int kernel_new_fake(Kernel **ret);
 bool kernel_is_fake(Kernel *k);
 
 /* Makes every later insert of name fail with error (negative or positive errno), as if the
@@ -44,6 +46,3 @@ int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);
 
-/* The real backend, reading /proc and /sys below root instead of "/" (root may be NULL).
- * insert and remove still go to the running kernel. */
-int kernel_new_real_at(const char *root, Kernel **ret);

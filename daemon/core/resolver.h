@@ -32,12 +32,6 @@ int resolver_reload(Resolver *r);
 
 const char *resolver_kernel_release(Resolver *r);
 
-/* True if name is acceptable as a module name or alias: non-empty, at most 127 bytes,
- * printable ASCII without '/', whitespace or "..". */
-bool module_name_is_valid(const char *name);
-/* Copy of name with '-' turned into '_'. */
-char *module_name_normalize(const char *name);
-
 /* flags are MODCTL_LOAD_* from include/modctl-bus.h.
  * Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND (also when an alias only matches
  * blacklisted modules), FAILURE_DEPENDENCY_CYCLE, FAILURE_BAD_MODULE. */

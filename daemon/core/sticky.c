@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "module-name.h"
 #include "resolver.h"
 #include "sticky.h"
 #include "strv.h"
@@ -105,12 +106,12 @@ int sticky_new(const char *path, Sticky **ret) {
 }
 
 bool sticky_contains(Sticky *s, const char *name) {
-        _cleanup_free_ char *n = module_name_normalize(name);
+        _cleanup_free_ char *n = module_request_normalize(name);
         return n && strv_contains(s->names, n);
 }
 
 int sticky_unloaded(Sticky *s, const char *name) {
-        _cleanup_free_ char *n = module_name_normalize(name);
+        _cleanup_free_ char *n = module_request_normalize(name);
         int r;
 
         if (!n)
@@ -124,7 +125,7 @@ int sticky_unloaded(Sticky *s, const char *name) {
 }
 
 int sticky_loaded(Sticky *s, const char *name) {
-        _cleanup_free_ char *n = module_name_normalize(name);
+        _cleanup_free_ char *n = module_request_normalize(name);
         size_t k = 0;
         bool found = false;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "kernel-default.h"
+#include "kernel-fake.h"
 
 int kernel_new_default(Kernel **ret) {
         return kernel_new_fake(ret);

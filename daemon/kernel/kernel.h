@@ -4,7 +4,7 @@
 /* The narrow interface between modctld and the kernel. Everything that inserts, removes or
  * observes modules goes through a Kernel. The real backend (kernel.c) uses finit_module(),
  * delete_module(), /proc/modules, /sys/module and module uevents; the fake backend
- * (kernel-fake.c) keeps the same state in memory so that unit and integration tests can drive
+ * (tests/fake-kernel/) keeps the same state in memory so that unit and integration tests can drive
  * the daemon without a kernel. All functions return 0 or a negative errno and never log.
  * insert, remove, get_state and list may be called from worker threads concurrently. */
 
@@ -77,8 +77,9 @@ struct Kernel {
 #define KERNEL_INSERT_COMPRESSED_FILE    4u
 
 int kernel_new_real(Kernel **ret);
-/* The fake backend; modules_dir is where it reads .ko metadata from (depends=). */
-int kernel_new_fake(Kernel **ret);
+/* The real backend, reading /proc and /sys below root instead of "/" (root may be NULL).
+ * insert and remove still go to the running kernel. */
+int kernel_new_real_at(const char *root, Kernel **ret);
 
 static inline Kernel *kernel_free(Kernel *k) {
         if (k)

@@ -11,6 +11,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "module-name.h"
 #include "manager.h"
 #include "modctl-hook.h"
 #include "negative-cache.h"
@@ -101,7 +102,7 @@ static void handle_request(Connection *c) {
 
         h->stats.requests++;
 
-        if (!module_name_is_valid(c->name)) {
+        if (!module_request_is_valid(c->name)) {
                 log_notice("Kernel request for an invalid module name '%s' (pid %d) refused.", c->name, (int) c->pid);
                 connection_reply(c, MODCTL_HOOK_STATUS_FAILED, EINVAL);
                 return;
@@ -110,7 +111,7 @@ static void handle_request(Connection *c) {
         /* A module's init asking for itself, or for a module another job is inserting right now:
          * waiting would deadlock (that insert waits for this helper to exit), and the kernel
          * treats a module that is coming as there, as modprobe does. */
-        normalized = module_name_normalize(c->name);
+        normalized = module_request_normalize(c->name);
         if (normalized && scheduler_module_in_flight(m->scheduler, normalized)) {
                 h->stats.in_flight++;
                 log_debug("Kernel request for '%s' (pid %d): being inserted right now, answered at once.",

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "daemon-config.h"
 #include "failure.h"
 #include "plan.h"
 #include "signature.h"

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "daemon-config.h"
+#include "time-util.h"
 #include "strv.h"
 
-#define USEC_PER_SEC UINT64_C(1000000)
 
 static const char *const hook_fallback_table[] = { "modprobe", "deny" };
 static const char *const policy_mode_table[] = { "enforce", "warn", "off" };

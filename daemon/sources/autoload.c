@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "autoload.h"
+#include "time-util.h"
 #include "boot-list.h"
 #include "bus-manager.h"
 #include "log.h"
@@ -38,12 +39,6 @@ struct Batch {
         unsigned n_sources;     /* files or devices it came from, for the log */
 };
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static Batch *batch_new(Autoload *a, const char *what) {
         Batch *b = calloc(1, sizeof(Batch));
         if (!b)
@@ -51,13 +46,13 @@ static Batch *batch_new(Autoload *a, const char *what) {
         b->autoload = a;
         b->what = what;
         b->pending = 1; /* held while submitting: loads may finish before submission ends */
-        b->start_usec = now_usec();
+        b->start_usec = now_usec(CLOCK_MONOTONIC);
         return b;
 }
 
 static void batch_finished(Batch *b) {
         Autoload *a = b->autoload;
-        uint64_t usec = now_usec() - b->start_usec, ms = usec / 1000;
+        uint64_t usec = now_usec(CLOCK_MONOTONIC) - b->start_usec, ms = usec / 1000;
         _cleanup_free_ char *failed = strv_join(b->failed, ", ");
 
         if (strv_length(b->failed) > 0)

@@ -16,11 +16,11 @@
 
 #include "elf-modinfo.h"
 #include "kernel-fake.h"
+#include "module-name.h"
 #include "kernel.h"
 #include "macro.h"
 #include "strv.h"
 
-#define MODULE_NAME_MAX 63
 
 typedef struct FakeModule {
         char *name;
@@ -78,19 +78,6 @@ bool kernel_is_fake(Kernel *k) {
         return k && k->ops == &fake_ops;
 }
 
-static int normalize_name(const char *name, char ret[static MODULE_NAME_MAX + 1]) {
-        size_t n;
-
-        if (!name)
-                return -EINVAL;
-        n = strlen(name);
-        if (n == 0 || n > MODULE_NAME_MAX || strchr(name, '/') || name[0] == '.')
-                return -EINVAL;
-        for (size_t i = 0; i <= n; i++)
-                ret[i] = name[i] == '-' ? '_' : name[i];
-        return 0;
-}
-
 /* Splits "a,b,,c" into a strv of normalized names; NULL when empty. */
 static int split_names(const char *s, char ***ret) {
         _cleanup_(strv_freep) char **l = NULL;
@@ -103,11 +90,11 @@ static int split_names(const char *s, char ***ret) {
                 return -ENOMEM;
         p = copy;
         while ((w = strsep(&p, ","))) {
-                char name[MODULE_NAME_MAX + 1];
+                char name[MODULE_NAME_LEN];
 
                 if (w[0] == '\0')
                         continue;
-                r = normalize_name(w, name);
+                r = module_name_normalize(w, name);
                 if (r < 0)
                         return r;
                 r = strv_extend(&l, name);
@@ -137,9 +124,9 @@ static int read_modinfo(int fd, char **ret_name, char ***ret_depends, uint64_t *
 
         v = elf_modinfo_get(pairs, "name");
         if (v) {
-                char n[MODULE_NAME_MAX + 1];
+                char n[MODULE_NAME_LEN];
 
-                if (normalize_name(v, n) < 0)
+                if (module_name_normalize(v, n) < 0)
                         return -ENOEXEC;
                 name = strdup(n);
                 if (!name)
@@ -313,9 +300,9 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
         if (r < 0)
                 return r;
         if (!modname) {
-                char n[MODULE_NAME_MAX + 1];
+                char n[MODULE_NAME_LEN];
 
-                if (normalize_name(name, n) < 0)
+                if (module_name_normalize(name, n) < 0)
                         return -ENOEXEC;
                 modname = strdup(n);
                 if (!modname)
@@ -378,10 +365,10 @@ int kernel_fake_release(Kernel *k, const char *name) {
 
 static int fake_remove(Kernel *k, const char *name) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -392,10 +379,10 @@ static int fake_remove(Kernel *k, const char *name) {
 
 static int fake_get_state(Kernel *k, const char *name, KernelModuleState *ret) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -429,11 +416,11 @@ static int module_to_kernel_module(const FakeModule *m, KernelModule *ret) {
 
 static int fake_get(Kernel *k, const char *name, KernelModule *ret) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         FakeModule *m;
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -532,11 +519,11 @@ oom:
 static int fake_get_parameters(Kernel *k, const char *name, char ***ret) {
         FakeKernel *fk = fake_kernel(k);
         _cleanup_(freep) char *params = NULL;
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         FakeModule *m;
         int r;
 
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -726,13 +713,13 @@ int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions) {
 
 int kernel_fake_set_failure(Kernel *k, const char *name, int error) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         FakeFailure **p, *f;
         int r;
 
         if (!kernel_is_fake(k))
                 return -EOPNOTSUPP;
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         error = -abs(error);
@@ -767,12 +754,12 @@ int kernel_fake_set_failure(Kernel *k, const char *name, int error) {
 
 int kernel_fake_set_builtin(Kernel *k, const char *name) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         int r;
 
         if (!kernel_is_fake(k))
                 return -EOPNOTSUPP;
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -786,12 +773,12 @@ int kernel_fake_set_builtin(Kernel *k, const char *name) {
 
 int kernel_fake_insert_external(Kernel *k, const char *name) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         int r;
 
         if (!kernel_is_fake(k))
                 return -EOPNOTSUPP;
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -805,13 +792,13 @@ int kernel_fake_insert_external(Kernel *k, const char *name) {
 
 int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         FakeModule *m;
         int r;
 
         if (!kernel_is_fake(k))
                 return -EOPNOTSUPP;
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);
@@ -826,14 +813,14 @@ int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount) {
 
 int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsigned *ret_flags) {
         FakeKernel *fk = fake_kernel(k);
-        char n[MODULE_NAME_MAX + 1];
+        char n[MODULE_NAME_LEN];
         FakeModule *m;
         char *p = NULL;
         int r;
 
         if (!kernel_is_fake(k))
                 return -EOPNOTSUPP;
-        r = normalize_name(name, n);
+        r = module_name_normalize(name, n);
         if (r < 0)
                 return r;
         pthread_mutex_lock(&fk->lock);

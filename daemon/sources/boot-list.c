@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "boot-list.h"
+#include "proc-cmdline.h"
 #include "strv.h"
 
 static const char *const boot_list_dirs[] = {
@@ -179,20 +180,6 @@ int boot_list_parse_cmdline(const char *cmdline, char ***names) {
         }
 }
 
-static int read_proc_cmdline(char **ret) {
-        _cleanup_(fclosep) FILE *f = fopen("/proc/cmdline", "re");
-        size_t n = 0;
-
-        if (!f)
-                return -errno;
-        if (getline(ret, &n, f) < 0) {
-                free(*ret);
-                *ret = NULL;
-                return feof(f) ? -ENODATA : -errno;
-        }
-        return 0;
-}
-
 int boot_list_load(const char *root, const char *cmdline, char ***ret) {
         _cleanup_(strv_freep) char **files = NULL, **names = NULL;
         _cleanup_free_ char *proc = NULL;
@@ -209,7 +196,7 @@ int boot_list_load(const char *root, const char *cmdline, char ***ret) {
 
         if (!cmdline) {
                 /* No /proc (a test chroot) means no command line, not an error. */
-                if (read_proc_cmdline(&proc) >= 0)
+                if (proc_cmdline_read(&proc) >= 0)
                         cmdline = proc;
         }
         if (cmdline) {

@@ -9,6 +9,8 @@
 
 #include "log.h"
 #include "modctl-bus.h"
+#include "module-name.h"
+#include "proc-cmdline.h"
 #include "resolver.h"
 #include "strv.h"
 
@@ -35,37 +37,6 @@ static void kmod_module_unref_listp(struct kmod_list **l) {
 static void kmod_module_info_free_listp(struct kmod_list **l) {
         if (*l)
                 kmod_module_info_free_list(*l);
-}
-
-/* ---- names ---- */
-
-bool module_name_is_valid(const char *name) {
-        size_t n;
-
-        if (!name || name[0] == '\0' || name[0] == '-')
-                return false;
-
-        n = strlen(name);
-        if (n > 127)
-                return false;
-
-        for (size_t i = 0; i < n; i++)
-                /* Printable ASCII without the space; this also excludes every other whitespace. */
-                if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
-                        return false;
-
-        return !strstr(name, "..");
-}
-
-char *module_name_normalize(const char *name) {
-        char *s = strdup(name);
-
-        if (!s)
-                return NULL;
-        for (char *p = s; *p; p++)
-                if (*p == '-')
-                        *p = '_';
-        return s;
 }
 
 /* ---- kernel command line ---- */
@@ -158,26 +129,6 @@ static int cmdline_options_for(const char *cmdline, const char *modname, char **
         return *ret ? 0 : -ENOMEM;
 }
 
-static int read_proc_cmdline(char **ret) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        char *line = NULL;
-        size_t n = 0;
-
-        f = fopen("/proc/cmdline", "re");
-        if (!f) {
-                /* libkmod reads nothing either, then. */
-                *ret = NULL;
-                return 0;
-        }
-        if (getline(&line, &n, f) < 0) {
-                free(line);
-                *ret = NULL;
-                return 0;
-        }
-        *ret = line;
-        return 0;
-}
-
 /* ---- the libkmod context ---- */
 
 static void resolver_kmod_log(void *data, int priority, const char *file, int line, const char *fn,
@@ -261,9 +212,8 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
         /* libkmod appends the mod.param= options of /proc/cmdline to those of modprobe.d. With
          * an override we must take exactly those out again, so read what it read. */
         if (r->kernel_cmdline) {
-                k = read_proc_cmdline(&r->proc_cmdline);
-                if (k < 0)
-                        return k;
+                /* Unreadable: libkmod reads nothing either, then. */
+                (void) proc_cmdline_read(&r->proc_cmdline);
         }
 
         k = resolver_set_release(r);
@@ -311,7 +261,7 @@ int resolver_reload(Resolver *r) {
         if (r->kernel_cmdline) {
                 free(r->proc_cmdline);
                 r->proc_cmdline = NULL;
-                (void) read_proc_cmdline(&r->proc_cmdline);
+                (void) proc_cmdline_read(&r->proc_cmdline);
         }
 
         k = resolver_set_release(r);
@@ -381,7 +331,7 @@ static int lookup_for_load(Resolver *r, const char *name, struct kmod_list **ret
         if (k < 0)
                 return k;
 
-        normalized = module_name_normalize(name);
+        normalized = module_request_normalize(name);
         if (!normalized)
                 return -ENOMEM;
 
@@ -800,7 +750,7 @@ static int walk_posts(Walk *w) {
 }
 
 static int validate_name(const char *name, Failure *failure) {
-        if (module_name_is_valid(name))
+        if (module_request_is_valid(name))
                 return 0;
         return failure_set(failure, -FAILURE_INVALID_NAME,
                            "Invalid module name '%s': a module name or alias is 1 to 127 printable characters, "
@@ -1030,7 +980,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                    "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                    flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
 
-        normalized = module_name_normalize(name);
+        normalized = module_request_normalize(name);
         if (!normalized)
                 return -ENOMEM;
 

@@ -9,12 +9,13 @@
 #include "bus-manager.h"
 #include "bus-module.h"
 #include "log.h"
+#include "module-name.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
 /* 127 bytes covers every modalias we know; module names themselves are at most 55. */
 static int validate_name(const char *name, sd_bus_error *error) {
-        if (module_name_is_valid(name))
+        if (module_request_is_valid(name))
                 return 0;
         if (!*name)
                 return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* modctl-request: what the kernel runs for request_module(), as `modctl-request -q -- NAME`
- * (kernel.modprobe points here). It hands the name to modctld over its private socket and
+ * (kernel.modprobe points here). Programs that read kernel.modprobe and run it themselves use
+ * `PROG NAME [-q]` (iptables-legacy's xtables_insmod, ebtables); that form is accepted too. It hands the name to modctld over its private socket and
  * exits 0 when the module is loaded. When the daemon cannot be reached it does what
  * [Daemon] HookFallback= says: run HookModprobe= in its place, or refuse.
  *
@@ -184,20 +185,35 @@ _noreturn_ static void fallback(const char *socket_path, const char *name, int r
         exit(EXIT_FAILURE);
 }
 
+static bool valid_name(const char *name) {
+        return name[0] != '\0' && name[0] != '-' && strlen(name) <= MODCTL_HOOK_NAME_MAX;
+}
+
+/* The kernel's `-q -- NAME`, or `NAME` and `NAME -q` as iptables and ebtables run it.
+ * Returns NAME, or NULL for anything else. */
+static const char *parse_args(int argc, char *argv[]) {
+        if (argc == 4 && strcmp(argv[1], "-q") == 0 && strcmp(argv[2], "--") == 0 &&
+            argv[3][0] != '\0' && strlen(argv[3]) <= MODCTL_HOOK_NAME_MAX)
+                return argv[3];
+        if ((argc == 2 || (argc == 3 && strcmp(argv[2], "-q") == 0)) && valid_name(argv[1]))
+                return argv[1];
+        return NULL;
+}
+
 int main(int argc, char *argv[]) {
         const char *socket_path, *name;
         int error = 0, r;
 
         open_std_fds();
 
-        if (argc != 4 || strcmp(argv[1], "-q") != 0 || strcmp(argv[2], "--") != 0 || argv[3][0] == '\0' ||
-            strlen(argv[3]) > MODCTL_HOOK_NAME_MAX) {
+        name = parse_args(argc, argv);
+        if (!name) {
                 fprintf(stderr, "Usage: %s -q -- NAME\n"
+                        "       %s NAME [-q]\n"
                         "The kernel's module request helper (kernel.modprobe); NAME is at most %d bytes.\n",
-                        program_invocation_short_name, MODCTL_HOOK_NAME_MAX);
+                        program_invocation_short_name, program_invocation_short_name, MODCTL_HOOK_NAME_MAX);
                 return EXIT_USAGE;
         }
-        name = argv[3];
         socket_path = getenv("MODCTL_REQUEST_SOCKET") ?: MODCTL_HOOK_SOCKET;
 
         r = ask_daemon(socket_path, name, &error);

@@ -12,6 +12,7 @@
 #include "manager.h"
 #include "modctl-bus.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* What the daemon knows about a module beyond the kernel's own state: who asked for it. */
 struct ModuleRecord {
@@ -466,7 +467,30 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         return 0;
 }
 
+static void manager_start_autoload(Manager *m) {
+        if (m->autoload_started)
+                return;
+        m->autoload_started = true;
+        (void) autoload_start(m->autoload);
+        manager_check_ready(m);
+}
+
+/* A bus that exists but does not answer (dbus.socket listening while dbus-daemon cannot start
+ * before us) must not hold the boot list back for long. */
+#define NAME_WAIT_USEC (5 * USEC_PER_SEC)
+
+static int on_name_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->autoload_started)
+                log_warning("The bus name %s is not ours after %u s; loading the boot list without it.",
+                            MODCTL_BUS_NAME, (unsigned) (NAME_WAIT_USEC / USEC_PER_SEC));
+        manager_start_autoload(m);
+        return 0;
+}
+
 int manager_start(Manager *m) {
+        bool bus_up;
         int r;
 
         r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
@@ -477,25 +501,42 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
-        return bus_manager_start(m);
+        bus_up = bus_manager_bus_up(m);
+        r = bus_manager_start(m);
+        if (r < 0)
+                return r;
+
+        if (!bus_up) {
+                /* Early boot (before sysinit.target, so before dbus): serve the kernel hook and
+                 * the boot list now; the bus connects when its socket appears. */
+                log_info("The system bus is not up yet; loading the boot list now and attaching to the bus when it comes up.");
+                manager_start_autoload(m);
+        } else {
+                /* Clients match our signals by the bus name, so loads before it would go
+                 * unseen: wait for the name, a few seconds at most. */
+                r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, NAME_WAIT_USEC, 0,
+                                               on_name_wait_timeout, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up a timer: %m");
+        }
+        return 0;
 }
 
 void manager_name_acquired(Manager *m) {
         if (m->name_acquired)
                 return;
         m->name_acquired = true;
-        /* Only now: clients match our signals by the name, so loads before it would go unseen. */
-        (void) autoload_start(m->autoload);
-        manager_check_ready(m);
+        log_info("Serving %s on the bus.", MODCTL_BUS_NAME);
+        manager_start_autoload(m);
 }
 
 void manager_check_ready(Manager *m) {
-        if (m->ready_sent || !m->name_acquired || !autoload_boot_done(m->autoload))
+        if (m->ready_sent || !m->autoload_started || !autoload_boot_done(m->autoload))
                 return;
         m->ready_sent = true;
-        log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
+        log_info("modctld %s ready, boot list loaded, kernel %s.", MODCTL_VERSION,
                  resolver_kernel_release(m->resolver));
-        (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+        (void) sd_notify(false, "READY=1\nSTATUS=Boot list loaded; serving kernel requests, devices and " MODCTL_BUS_NAME);
 }
 
 Manager *manager_free(Manager *m) {

@@ -71,6 +71,7 @@ typedef struct Manager {
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
         bool name_acquired;
+        bool autoload_started;  /* boot list, coldplug and device events are running */
         bool ready_sent;
 } Manager;
 
@@ -96,10 +97,11 @@ bool manager_load_pending(Manager *m, const char *name, const char *params, uint
 int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
                       Failure *failure);
 
-/* The bus name is ours: the boot list and coldplug start. */
+/* The bus name is ours: the boot list and coldplug start, unless they did already because
+ * there was no bus yet at start (early boot). */
 void manager_name_acquired(Manager *m);
-/* Sends READY=1 once the bus name is owned and the boot list is loaded: units ordered after
- * modctld.service find the boot modules loaded, as after systemd-modules-load.service. */
+/* Sends READY=1 once the boot list is loaded: units ordered after modctld.service find the
+ * boot modules loaded, as after systemd-modules-load.service. The bus name may come later. */
 void manager_check_ready(Manager *m);
 
 /* Before resolving: make sure the resolver sees the current module index and modprobe.d. With

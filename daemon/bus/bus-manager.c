@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -483,22 +485,44 @@ static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_erro
         return 1;
 }
 
+#define SYSTEM_BUS_PATH "/run/dbus/system_bus_socket"
+
+static const char *system_bus_address(void) {
+        return secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: "unix:path=" SYSTEM_BUS_PATH;
+}
+
+bool bus_manager_bus_up(Manager *m) {
+        assert(m);
+
+        if (m->bus_address || secure_getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+                return true;
+        return access(SYSTEM_BUS_PATH, F_OK) >= 0;
+}
+
+/* The system bus is opened with watch-bind: in early boot, before dbus.socket exists, sd-bus
+ * waits for the socket to appear (inotify) and connects then, like networkd and resolved do.
+ * Calls and signals made meanwhile are queued. */
 static int bus_open(Manager *m, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (!m->bus_address)
-                return sd_bus_open_system_with_description(ret, "modctld");
-
         r = sd_bus_new(&bus);
         if (r < 0)
                 return r;
-        r = sd_bus_set_address(bus, m->bus_address);
+        r = sd_bus_set_description(bus, "modctld");
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, m->bus_address ?: system_bus_address());
         if (r < 0)
                 return r;
         r = sd_bus_set_bus_client(bus, true);
         if (r < 0)
                 return r;
+        if (!m->bus_address) {
+                r = sd_bus_set_watch_bind(bus, true);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_start(bus);
         if (r < 0)
                 return r;

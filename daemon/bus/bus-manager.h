@@ -11,6 +11,9 @@
 /* Connects to the bus, publishes the object and requests the name; READY=1 follows once the
  * name is ours and the boot list is loaded (manager_check_ready). */
 int bus_manager_start(Manager *m);
+/* True when the bus to serve on exists already (a socket to connect to); false in early boot,
+ * before dbus.socket, when bus_manager_start() waits for it in the background. */
+bool bus_manager_bus_up(Manager *m);
 void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
 /* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
 void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason);

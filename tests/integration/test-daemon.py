@@ -572,13 +572,22 @@ class ModctlTest(unittest.TestCase):
         self.assertRegex(r.stdout, r'Kernel requests:\s+2')
 
     def test_hook_usage(self):
-        for argv in [[], ['modctl_test_base'], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'],
+        for argv in [[], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'], ['-v', 'modctl_test_base'],
+                     ['modctl_test_base', '-v'], ['modctl_test_base', '-q', 'x'], ['-'], ['x' * 200],
                      ['-q', '--', 'a', 'b'], ['-v', '--', 'modctl_test_base'], ['-q', '--', ''],
                      ['-q', '--', 'x' * 200]]:
             r = self.helper(None, argv=argv)
             self.assertEqual(r.returncode, 2, argv)
             self.assertIn('Usage', r.stderr)
         self.assertEqual(self.loaded(), {})
+
+    def test_hook_xtables_form(self):
+        # iptables-legacy and ebtables run kernel.modprobe as `PROG NAME [-q]`.
+        r = self.helper(None, argv=['modctl_test_base', '-q'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(set(self.loaded()), {'modctl_test_base'})
+        self.assertEqual(self.helper(None, argv=['net-pf-14']).returncode, 1)
+        self.assertEqual(self.statistics()['requests'], 2)
 
     def test_hook_negative_cache(self):
         for _ in range(3):

@@ -46,7 +46,7 @@ fi
 command -v mmdebstrap >/dev/null || { echo "build-base: mmdebstrap is missing (scripts/install-deps)" >&2; exit 1; }
 echo "build-base: building $tar ($packages); this takes a few minutes once" >&2
 start=$(date +%s)
-mmdebstrap --variant=apt --include="$packages" --quiet \
+mmdebstrap --variant=apt --format=tar --include="$packages" --quiet \
         "$SUITE" "$tar.tmp" "${MIRRORS[@]}" >&2
 mv "$tar.tmp" "$tar"
 printf '%s\n' "$packages" >"$cache/$key.packages"

@@ -94,16 +94,8 @@ static void on_load_failed(const char *name, const char *origin, const Failure *
         entry_send(&e, denied ? LOG_NOTICE : LOG_WARNING);
 }
 
-static const ManagerEvents journal_events = {
-        .module_loaded = on_module_loaded,
-        .module_unloaded = on_module_unloaded,
-        .load_failed = on_load_failed,
-};
-
-void journal_log_kernel_request(const char *name, int pid, const Failure *failure) {
+static void on_kernel_request(const char *name, int pid, const Failure *failure, void *userdata) {
         Entry e = {};
-
-        assert(name);
 
         if (failure)
                 entry_add(&e, "MESSAGE=Kernel request for '%s' (helper pid %d) failed: %s", name, pid,
@@ -119,6 +111,13 @@ void journal_log_kernel_request(const char *name, int pid, const Failure *failur
         /* A name that resolves to nothing is routine for the kernel (net-pf-*, fs-*). */
         entry_send(&e, failure ? LOG_DEBUG : LOG_INFO);
 }
+
+static const ManagerEvents journal_events = {
+        .module_loaded = on_module_loaded,
+        .module_unloaded = on_module_unloaded,
+        .load_failed = on_load_failed,
+        .kernel_request = on_kernel_request,
+};
 
 int journal_log_new(Manager *m, JournalLog **ret) {
         _cleanup_free_ JournalLog *j = NULL;

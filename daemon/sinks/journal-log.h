@@ -14,6 +14,3 @@ typedef struct JournalLog JournalLog;
 int journal_log_new(Manager *m, JournalLog **ret);
 JournalLog *journal_log_free(JournalLog *j);
 static inline void journal_log_freep(JournalLog **j) { journal_log_free(*j); }
-
-/* The kernel hook's request, once answered: failure NULL when the module is loaded. */
-void journal_log_kernel_request(const char *name, int pid, const Failure *failure);

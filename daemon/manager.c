@@ -8,6 +8,7 @@
 #include "bus-auth.h"
 #include "bus-manager.h"
 #include "bus-module.h"
+#include "bus-ownership.h"
 #include "log.h"
 #include "manager.h"
 #include "modctl-bus.h"
@@ -43,6 +44,9 @@ static const char * const counter_table[_MANAGER_COUNTER_MAX] = {
         [MANAGER_COUNTER_REQUESTS]  = "operations",
         [MANAGER_COUNTER_COALESCED] = "operations-coalesced",
         [MANAGER_COUNTER_FAILED]    = "operations-failed",
+        [MANAGER_COUNTER_EXTERNAL_LOADS] = "external-loads",
+        [MANAGER_COUNTER_EXTERNAL_REFUSED] = "external-refused",
+        [MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED] = "kernel-requests-refused",
 };
 
 const char *manager_counter_to_string(ManagerCounter c) {
@@ -473,11 +477,20 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
 
+        /* Before anything loads: the boot list already runs under the ownership in force. */
+        r = manager_ownership_start(m);
+        if (r < 0)
+                return r;
+
         r = hook_start(m->hook);
         if (r < 0)
                 return r;
 
-        return bus_manager_start(m);
+        r = bus_manager_start(m);
+        if (r < 0)
+                return r;
+
+        return bus_ownership_start(m);
 }
 
 void manager_name_acquired(Manager *m) {
@@ -518,6 +531,8 @@ Manager *manager_free(Manager *m) {
          * restores kernel.modprobe. */
         hook_free(m->hook);
         index_watch_free(m->index_watch);
+        /* Released (the default): the programs detach here; kept: they stay pinned. */
+        manager_ownership_free(m);
 
         /* They hold messages and slots of the bus. */
         bus_auth_flush(m);

@@ -31,12 +31,16 @@ typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
+typedef struct Ownership Ownership;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
         MANAGER_COUNTER_REQUESTS,       /* loads and unloads asked for, from any origin */
         MANAGER_COUNTER_COALESCED,      /* requests that joined an identical one in flight */
         MANAGER_COUNTER_FAILED,         /* requests that ended in an error */
+        MANAGER_COUNTER_EXTERNAL_LOADS, /* inserts by other processes, reported (Ownership=audit) */
+        MANAGER_COUNTER_EXTERNAL_REFUSED, /* inserts by other processes, refused (exclusive) */
+        MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED, /* request_module() refused (KernelRequests=) */
         _MANAGER_COUNTER_MAX,
 } ManagerCounter;
 
@@ -70,6 +74,8 @@ typedef struct Manager {
         BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
+        Ownership *ownership;   /* manager-ownership.c: the BPF LSM programs */
+        char *ownership_error;  /* why enforcement is unavailable, or NULL */
         bool name_acquired;
         bool ready_sent;
 } Manager;
@@ -110,6 +116,16 @@ void manager_refresh_index(Manager *m);
 const char *manager_module_origin(Manager *m, const char *name);
 /* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
 uint64_t manager_module_loaded_at(Manager *m, const char *name);
+
+/* ---- kernel-enforced ownership (manager-ownership.c) ---- */
+
+/* Applies Ownership=, OwnershipOnExit= and KernelRequests= at start (before the boot list) and
+ * after each reload. Unavailable enforcement is logged and described, never fatal. */
+int manager_ownership_start(Manager *m);
+void manager_ownership_reload(Manager *m);
+void manager_ownership_free(Manager *m);
+/* For OwnershipEnforcement: "off", "active, ...", or "unavailable: REASON". */
+char *manager_ownership_describe(Manager *m);
 
 /* ---- policy (manager-policy.c) ---- */
 

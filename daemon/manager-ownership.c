@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager's side of kernel-enforced ownership: applies [Daemon] Ownership=,
+ * OwnershipOnExit= and [Policy] KernelRequests= to the BPF LSM programs (kernel/bpf/), at start
+ * and on every reload, and turns their reports into counters, log or journal entries and the
+ * ExternalLoad and KernelRequest signals. When enforcement is unavailable it says so (log,
+ * OwnershipEnforcement, modctl status) and never claims it. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "bus-ownership.h"
+#include "log.h"
+#include "manager.h"
+#include "ownership.h"
+
+static bool journal_available(void) {
+        return access("/run/systemd/journal/socket", F_OK) == 0;
+}
+
+static void log_report(const OwnershipReport *r) {
+        const char *what = ownership_action_to_string(r->action);
+        char text[1024];
+
+        if (r->action == OWNERSHIP_ACTION_REQUEST)
+                snprintf(text, sizeof(text), "%s kernel request for '%s' by pid %d (%s), uid %u, exe %s, cgroup %s",
+                         r->refused ? "Refused" : "Allowed", r->name, (int) r->tgid, r->comm, (unsigned) r->uid,
+                         r->exe[0] ? r->exe : "-", r->cgroup);
+        else
+                snprintf(text, sizeof(text), "%s %s() by pid %d (%s), uid %u, exe %s, cgroup %s, module file %s",
+                         r->refused ? "Refused" : "External", what, (int) r->tgid, r->comm, (unsigned) r->uid,
+                         r->exe[0] ? r->exe : "-", r->cgroup, r->file[0] ? r->file : "(from memory)");
+
+        if (journal_available()) {
+                (void) sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", r->refused ? LOG_WARNING : LOG_NOTICE,
+                                       "MODCTL_OWNERSHIP_ACTION=%s", what, "MODCTL_REFUSED=%d", r->refused,
+                                       "MODCTL_PID=%d", (int) r->tgid, "MODCTL_UID=%u", (unsigned) r->uid,
+                                       "MODCTL_COMM=%s", r->comm, "MODCTL_EXE=%s", r->exe,
+                                       "MODCTL_CGROUP=%s", r->cgroup, "MODCTL_UNIT=%s", r->unit,
+                                       "MODCTL_MODULE_FILE=%s", r->file, "MODCTL_REQUEST=%s", r->name,
+                                       NULL);
+                return;
+        }
+        if (r->refused)
+                log_warning("%s", text);
+        else
+                log_notice("%s", text);
+}
+
+static void on_report(const OwnershipReport *r, void *userdata) {
+        Manager *m = userdata;
+
+        if (r->action == OWNERSHIP_ACTION_REQUEST) {
+                if (r->refused) {
+                        m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
+                        log_report(r);
+                } else
+                        log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", r->name, (int) r->tgid, r->comm,
+                                  (unsigned) r->uid);
+                bus_ownership_emit_kernel_request(m, r);
+                return;
+        }
+        m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
+        log_report(r);
+        bus_ownership_emit_external_load(m, r);
+}
+
+static void apply(Manager *m) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        const Config *c = m->config;
+        OwnershipState st;
+        int r;
+
+        r = ownership_apply(m->ownership, c->daemon.ownership, c->policy.kernel_requests,
+                            c->daemon.ownership_on_exit, &failure);
+        free(m->ownership_error);
+        m->ownership_error = NULL;
+        if (r < 0) {
+                m->ownership_error = strdup(strempty(failure.message));
+                log_warning("Kernel-enforced ownership is unavailable: %s Ownership=%s and KernelRequests=%s are "
+                            "NOT enforced; modules load as without modctl.", strempty(failure.message),
+                            ownership_mode_to_string(c->daemon.ownership),
+                            kernel_requests_to_string(c->policy.kernel_requests));
+                return;
+        }
+        ownership_get_state(m->ownership, &st);
+        if (st.active)
+                log_info("Kernel-enforced ownership: Ownership=%s KernelRequests=%s OwnershipOnExit=%s%s.",
+                         ownership_mode_to_string(c->daemon.ownership),
+                         kernel_requests_to_string(c->policy.kernel_requests),
+                         ownership_on_exit_to_string(c->daemon.ownership_on_exit),
+                         st.adopted ? ", took over the programs kept by the previous modctld" : "");
+}
+
+int manager_ownership_start(Manager *m) {
+        int r;
+
+        assert(m);
+
+        r = ownership_new(m->event, on_report, m, &m->ownership);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up kernel-enforced ownership: %m");
+        apply(m);
+        return 0;
+}
+
+void manager_ownership_reload(Manager *m) {
+        assert(m);
+
+        if (m->ownership)
+                apply(m);
+}
+
+void manager_ownership_free(Manager *m) {
+        assert(m);
+
+        m->ownership = ownership_free(m->ownership);
+        free(m->ownership_error);
+        m->ownership_error = NULL;
+}
+
+char *manager_ownership_describe(Manager *m) {
+        OwnershipState st = {};
+        char *s = NULL;
+
+        assert(m);
+
+        if (m->ownership_error) {
+                if (asprintf(&s, "unavailable: %s", m->ownership_error) < 0)
+                        return NULL;
+                return s;
+        }
+        if (m->ownership)
+                ownership_get_state(m->ownership, &st);
+        if (!st.active)
+                return strdup("off");
+        return strdup(st.pinned ? "active, kept when modctld exits" : "active, released when modctld exits");
+}

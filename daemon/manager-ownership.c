@@ -77,6 +77,13 @@ static void apply(Manager *m) {
                             c->daemon.ownership_on_exit, &failure);
         free(m->ownership_error);
         m->ownership_error = NULL;
+        ownership_get_state(m->ownership, &st);
+        if (r < 0 && st.active) {
+                /* Enforced, but not as asked (say, the pins of OwnershipOnExit=keep failed). */
+                log_warning("Kernel-enforced ownership is active, but not all settings apply: %s",
+                            strempty(failure.message));
+                r = 0;
+        }
         if (r < 0) {
                 m->ownership_error = strdup(strempty(failure.message));
                 log_warning("Kernel-enforced ownership is unavailable: %s Ownership=%s and KernelRequests=%s are "
@@ -85,7 +92,6 @@ static void apply(Manager *m) {
                             kernel_requests_to_string(c->policy.kernel_requests));
                 return;
         }
-        ownership_get_state(m->ownership, &st);
         if (st.active)
                 log_info("Kernel-enforced ownership: Ownership=%s KernelRequests=%s OwnershipOnExit=%s%s.",
                          ownership_mode_to_string(c->daemon.ownership),

@@ -36,7 +36,7 @@ enum {
         MODCTL_BPF_EVENT_REQUEST = 3,        /* request_module(): kernel_module_request */
 };
 
-#define MODCTL_BPF_PATH_DEPTH 8              /* path components kept, leaf first */
+#define MODCTL_BPF_PATH_DEPTH 12             /* path components kept, leaf first */
 #define MODCTL_BPF_NAME_MAX 64               /* bytes per component or requested name */
 
 struct modctl_bpf_event {

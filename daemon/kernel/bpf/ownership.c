@@ -271,7 +271,8 @@ static int pin_links(Ownership *o) {
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
                 _cleanup_free_ char *p = pin_path(link_names[i]);
                 _cleanup_free_ char *tmp = NULL;
-                if (!p || asprintf(&tmp, "%s.new", p) < 0)
+                /* bpffs refuses names with a dot. */
+                if (!p || asprintf(&tmp, "%s/new-%s", OWNERSHIP_PIN_DIR, link_names[i]) < 0)
                         return -ENOMEM;
                 (void) unlink(tmp);
                 r = bpf_link__pin(links[i], tmp);

@@ -108,8 +108,26 @@ check "Statistics counts the refusals (external-refused=$(stat_value external-re
 assert_ok modctl load dummy
 assert_loaded dummy "modctl load dummy works under exclusive"
 unload_quietly dummy
+# modctl monitor names who caused the kernel's request. Its stderr line says the matches are
+# in place; the FIFOs are opened in the order modctl opens them.
+rm -f /run/mon.out /run/mon.err
+mkfifo /run/mon.out /run/mon.err
+modctl monitor > /run/mon.out 2> /run/mon.err &
+mon_pid=$!
+exec 9< /run/mon.out
+exec 8< /run/mon.err
+read -t 30 -r line <&8
+assert_contains "$line" "Monitoring" "modctl monitor is listening"
 assert_ok ip link add d0 type dummy
 assert_loaded dummy "ip link add d0 type dummy loads dummy through the hook under exclusive"
+mon_line=
+while read -t 30 -r line <&9; do
+        case $line in *"loaded    dummy"*) mon_line=$line; break ;; esac
+done
+assert_contains "$mon_line" "loaded    dummy (origin kernel (requested by pid" "modctl monitor names the requester of the kernel load"
+assert_contains "$mon_line" " ip, uid 0))" "with its comm and uid"
+kill "$mon_pid"; wait "$mon_pid" 2>/dev/null
+exec 8<&- 9<&-
 ip link del d0 2>/dev/null
 unload_quietly dummy
 unload_quietly modctl_test_base
@@ -214,5 +232,20 @@ check "modctld stops"
 assert_ok insmod "$DUMMY_KO"
 assert_loaded dummy "after a clean stop insmod works again"
 unload_quietly dummy
+
+# With only the capabilities modctld.service keeps (its CapabilityBoundingSet=), the programs
+# load, attach and enforce.
+configure "[Daemon]" "Ownership=exclusive"
+MODCTLD_PID=$(notify-start --timeout 120 --log "$MODCTLD_LOG" --pidfile /run/modctld.pid \
+        -- setpriv --bounding-set -all,+sys_module,+bpf,+perfmon,+mac_admin -- /usr/sbin/modctld --no-autoload)
+check "modctld starts with only CAP_SYS_MODULE CAP_BPF CAP_PERFMON CAP_MAC_ADMIN"
+assert_eq 's "active, released when modctld exits"' "$(prop OwnershipEnforcement)" \
+        "enforcement is active with the unit's capabilities"
+assert_fails insmod "$DUMMY_KO"
+assert_ok modctl load dummy
+assert_loaded dummy "modctl load works with the unit's capabilities"
+unload_quietly dummy
+stop_modctld
+check "modctld stops"
 
 vm_finish

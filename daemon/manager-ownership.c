@@ -13,8 +13,57 @@
 
 #include "bus-ownership.h"
 #include "log.h"
+#include "macro.h"
 #include "manager.h"
 #include "ownership.h"
+
+/* The last external inserts, so that the module's "add" uevent, which comes after, can say who
+ * loaded it. */
+#define EXTERNAL_LOADERS 16
+
+typedef struct ExternalLoader {
+        char module[64];
+        char who[96];
+} ExternalLoader;
+
+struct ManagerOwnership {
+        Ownership *ownership;
+        char *error;            /* why enforcement is unavailable, or NULL */
+        ExternalLoader loaders[EXTERNAL_LOADERS];
+        unsigned next_loader;
+};
+
+/* "/usr/lib/modules/.../dummy.ko.xz" -> "dummy", as the kernel spells module names. */
+static void module_name_of_file(const char *file, char *ret, size_t size) {
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        size_t n = strcspn(base, ".");
+        snprintf(ret, size, "%.*s", (int) MIN(n, size - 1), base);
+        for (char *p = ret; *p; p++)
+                if (*p == '-')
+                        *p = '_';
+}
+
+static void remember_loader(ManagerOwnership *o, const OwnershipReport *r) {
+        ExternalLoader *l = &o->loaders[o->next_loader++ % EXTERNAL_LOADERS];
+
+        module_name_of_file(r->file, l->module, sizeof(l->module));
+        snprintf(l->who, sizeof(l->who), "pid %d %s, uid %u", (int) r->tgid, r->comm, (unsigned) r->uid);
+}
+
+const char *manager_ownership_external_loader(Manager *m, const char *module) {
+        assert(m);
+
+        if (!m->ownership)
+                return NULL;
+        for (unsigned i = 0; i < EXTERNAL_LOADERS; i++) {
+                /* newest first */
+                ExternalLoader *l = &m->ownership->loaders[(m->ownership->next_loader - 1 - i) % EXTERNAL_LOADERS];
+                if (l->module[0] && streq(l->module, module))
+                        return l->who;
+        }
+        return NULL;
+}
 
 static bool journal_available(void) {
         return access("/run/systemd/journal/socket", F_OK) == 0;
@@ -63,6 +112,8 @@ static void on_report(const OwnershipReport *r, void *userdata) {
                 return;
         }
         m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
+        if (!r->refused && r->file[0])
+                remember_loader(m->ownership, r);
         log_report(r);
         bus_ownership_emit_external_load(m, r);
 }
@@ -73,11 +124,11 @@ static void apply(Manager *m) {
         OwnershipState st;
         int r;
 
-        r = ownership_apply(m->ownership, c->daemon.ownership, c->policy.kernel_requests,
+        r = ownership_apply(m->ownership->ownership, c->daemon.ownership, c->policy.kernel_requests,
                             c->daemon.ownership_on_exit, &failure);
-        free(m->ownership_error);
-        m->ownership_error = NULL;
-        ownership_get_state(m->ownership, &st);
+        free(m->ownership->error);
+        m->ownership->error = NULL;
+        ownership_get_state(m->ownership->ownership, &st);
         if (r < 0 && st.active) {
                 /* Enforced, but not as asked (say, the pins of OwnershipOnExit=keep failed). */
                 log_warning("Kernel-enforced ownership is active, but not all settings apply: %s",
@@ -85,7 +136,7 @@ static void apply(Manager *m) {
                 r = 0;
         }
         if (r < 0) {
-                m->ownership_error = strdup(strempty(failure.message));
+                m->ownership->error = strdup(strempty(failure.message));
                 log_warning("Kernel-enforced ownership is unavailable: %s Ownership=%s and KernelRequests=%s are "
                             "NOT enforced; modules load as without modctl.", strempty(failure.message),
                             ownership_mode_to_string(c->daemon.ownership),
@@ -105,7 +156,10 @@ int manager_ownership_start(Manager *m) {
 
         assert(m);
 
-        r = ownership_new(m->event, on_report, m, &m->ownership);
+        m->ownership = calloc(1, sizeof(ManagerOwnership));
+        if (!m->ownership)
+                return log_oom();
+        r = ownership_new(m->event, on_report, m, &m->ownership->ownership);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up kernel-enforced ownership: %m");
         apply(m);
@@ -115,16 +169,19 @@ int manager_ownership_start(Manager *m) {
 void manager_ownership_reload(Manager *m) {
         assert(m);
 
-        if (m->ownership)
+        if (m->ownership && m->ownership->ownership)
                 apply(m);
 }
 
 void manager_ownership_free(Manager *m) {
         assert(m);
 
-        m->ownership = ownership_free(m->ownership);
-        free(m->ownership_error);
-        m->ownership_error = NULL;
+        if (!m->ownership)
+                return;
+        ownership_free(m->ownership->ownership);
+        free(m->ownership->error);
+        free(m->ownership);
+        m->ownership = NULL;
 }
 
 char *manager_ownership_describe(Manager *m) {
@@ -133,13 +190,13 @@ char *manager_ownership_describe(Manager *m) {
 
         assert(m);
 
-        if (m->ownership_error) {
-                if (asprintf(&s, "unavailable: %s", m->ownership_error) < 0)
+        if (m->ownership && m->ownership->error) {
+                if (asprintf(&s, "unavailable: %s", m->ownership->error) < 0)
                         return NULL;
                 return s;
         }
-        if (m->ownership)
-                ownership_get_state(m->ownership, &st);
+        if (m->ownership && m->ownership->ownership)
+                ownership_get_state(m->ownership->ownership, &st);
         if (!st.active)
                 return strdup("off");
         return strdup(st.pinned ? "active, kept when modctld exits" : "active, released when modctld exits");

@@ -111,7 +111,11 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                         (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
                 }
                 autoload_module_loaded(m->autoload, name);
-                log_info("Module %s loaded (origin %s).", name, origin);
+                const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(m, name) : NULL;
+                if (who)
+                        log_info("Module %s loaded (origin %s, by %s).", name, origin, who);
+                else
+                        log_info("Module %s loaded (origin %s).", name, origin);
                 bus_manager_emit_module_event(m, true, name, origin);
                 bus_module_added(m, name);
         } else {

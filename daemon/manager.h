@@ -31,7 +31,7 @@ typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
-typedef struct Ownership Ownership;
+typedef struct ManagerOwnership ManagerOwnership;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
@@ -74,8 +74,7 @@ typedef struct Manager {
         BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
-        Ownership *ownership;   /* manager-ownership.c: the BPF LSM programs */
-        char *ownership_error;  /* why enforcement is unavailable, or NULL */
+        ManagerOwnership *ownership; /* manager-ownership.c: the BPF LSM programs, their reports */
         bool name_acquired;
         bool ready_sent;
 } Manager;
@@ -126,6 +125,9 @@ void manager_ownership_reload(Manager *m);
 void manager_ownership_free(Manager *m);
 /* For OwnershipEnforcement: "off", "active, ...", or "unavailable: REASON". */
 char *manager_ownership_describe(Manager *m);
+/* Who inserted the module file of this name, as the programs reported it (Ownership=audit):
+ * "pid N COMM, uid U", or NULL if unknown. For the log line of an external load. */
+const char *manager_ownership_external_loader(Manager *m, const char *module);
 
 /* ---- policy (manager-policy.c) ---- */
 

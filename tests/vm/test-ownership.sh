@@ -152,6 +152,8 @@ check "ExternalLoad arrives for the insmod"
 assert_contains "$SIG" "uint32 $insmod_pid" "ExternalLoad names insmod's pid ($insmod_pid)"
 assert_contains "$SIG" 'string "insmod"' "ExternalLoad names its comm"
 assert_contains "$SIG" "boolean false" "ExternalLoad says it was let through"
+assert_contains "$(cat "$MODCTLD_LOG")" "Module dummy loaded (origin external, by pid $insmod_pid insmod, uid 0)." \
+        "the daemon's record of the external load names who loaded it"
 monitor_stop
 [ "$(stat_value external-loads)" -ge 1 ] 2>/dev/null
 check "Statistics counts the external load (external-loads=$(stat_value external-loads))"

@@ -344,6 +344,8 @@ static int load(Ownership *o, OwnershipMode mode, KernelRequests requests, bool 
         r = sd_event_add_io(o->event, &o->ring_source, ring_buffer__epoll_fd(o->ring), EPOLLIN, on_ring_ready, o);
         if (r < 0)
                 return failure_set(failure, r, "Cannot watch the BPF ring buffer: %s.", strerror(-r));
+        /* Before the module uevent that follows an insert, so its record can name the loader. */
+        (void) sd_event_source_set_priority(o->ring_source, SD_EVENT_PRIORITY_IMPORTANT);
         /* Reports from while no modctld was reading (kept programs) are there already. */
         (void) ring_buffer__consume(o->ring);
         return 0;

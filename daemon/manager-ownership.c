@@ -11,10 +11,9 @@
 
 #include <systemd/sd-journal.h>
 
-#include "bus-ownership.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "manager-private.h"
 #include "ownership.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
@@ -108,14 +107,14 @@ static void on_report(const OwnershipReport *r, void *userdata) {
                 } else
                         log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", r->name, (int) r->tgid, r->comm,
                                   (unsigned) r->uid);
-                bus_ownership_emit_kernel_request(m, r);
+                MANAGER_EMIT(m, kernel_request, r);
                 return;
         }
         m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
         if (!r->refused && r->file[0])
                 remember_loader(m->ownership, r);
         log_report(r);
-        bus_ownership_emit_external_load(m, r);
+        MANAGER_EMIT(m, external_load, r);
 }
 
 static void apply(Manager *m) {
@@ -200,4 +199,14 @@ char *manager_ownership_describe(Manager *m) {
         if (!st.active)
                 return strdup("off");
         return strdup(st.pinned ? "active, kept when modctld exits" : "active, released when modctld exits");
+}
+
+OwnershipMode manager_ownership_mode(Manager *m) {
+        assert(m);
+        return m->config->daemon.ownership;
+}
+
+KernelRequests manager_kernel_requests(Manager *m) {
+        assert(m);
+        return m->config->policy.kernel_requests;
 }

@@ -5,9 +5,9 @@
  * OwnershipEnforcement; signals ExternalLoad and KernelRequest. A second vtable on the same
  * object and interface as bus-manager.c's. */
 
-#include "manager.h"
+#include "bus-context.h"
 #include "ownership.h"
 
-int bus_ownership_start(Manager *m);
-void bus_ownership_emit_external_load(Manager *m, const OwnershipReport *r);
-void bus_ownership_emit_kernel_request(Manager *m, const OwnershipReport *r);
+int bus_ownership_publish(BusContext *b);
+void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *r);
+void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *r);

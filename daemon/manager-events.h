@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "failure.h"
+#include "ownership.h"
 
 typedef struct ManagerEvents {
         /* A module's "add" or "remove" uevent: any load or unload on the host. origin is who
@@ -32,9 +33,14 @@ typedef struct ManagerEvents {
         /* A batch nobody asked for by name is done: "boot" or "coldplug". */
         void (*autoload_finished)(const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                                   uint64_t usec, void *userdata);
-        /* The kernel hook answered a request_module() for name from helper pid; failure is NULL
-         * when the module is loaded. */
-        void (*kernel_request)(const char *name, int pid, const Failure *failure, void *userdata);
+        /* The kernel hook (modctl-request) answered a request_module() for name from helper
+         * pid; failure is NULL when the module is loaded. */
+        void (*hook_request)(const char *name, int pid, const Failure *failure, void *userdata);
         /* The module index or modprobe.d changed; the resolver has reloaded. */
         void (*index_changed)(void *userdata);
+        /* Kernel-enforced ownership's programs saw a module insert by another process
+         * (Ownership=audit or exclusive; report->refused under exclusive). */
+        void (*external_load)(const OwnershipReport *report, void *userdata);
+        /* They saw a request_module() (report->name), allowed or refused by KernelRequests=. */
+        void (*kernel_request)(const OwnershipReport *report, void *userdata);
 } ManagerEvents;

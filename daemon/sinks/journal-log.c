@@ -44,18 +44,14 @@ static void entry_add(Entry *e, const char *fmt, ...) {
         e->n++;
 }
 
-/* Sends the entry; the first field must be MESSAGE=. Without a journal to talk to, the
- * message goes to stderr like every other log line. */
+/* Sends the entry when the journal is where our output goes (JOURNAL_STREAM, set by systemd);
+ * otherwise the manager's own log lines on stderr are all there is. */
 static void entry_send(Entry *e, int priority) {
-        int r = -ENOMEM;
-
-        if (!e->oom && e->n > 0) {
+        if (!e->oom && e->n > 0 && getenv("JOURNAL_STREAM")) {
                 entry_add(e, "PRIORITY=%d", priority);
-                if (!e->oom && getenv("JOURNAL_STREAM"))
-                        r = sd_journal_sendv(e->iov, (int) e->n);
+                if (!e->oom && log_get_max_level() >= priority)
+                        (void) sd_journal_sendv(e->iov, (int) e->n);
         }
-        if (r < 0 && e->n > 0)
-                log_full_errno(priority, 0, "%s", e->strings[0] + strlen("MESSAGE="));
         for (size_t i = 0; i < e->n; i++)
                 free(e->strings[i]);
 }
@@ -94,7 +90,7 @@ static void on_load_failed(const char *name, const char *origin, const Failure *
         entry_send(&e, denied ? LOG_NOTICE : LOG_WARNING);
 }
 
-static void on_kernel_request(const char *name, int pid, const Failure *failure, void *userdata) {
+static void on_hook_request(const char *name, int pid, const Failure *failure, void *userdata) {
         Entry e = {};
 
         if (failure)
@@ -116,7 +112,7 @@ static const ManagerEvents journal_events = {
         .module_loaded = on_module_loaded,
         .module_unloaded = on_module_unloaded,
         .load_failed = on_load_failed,
-        .kernel_request = on_kernel_request,
+        .hook_request = on_hook_request,
 };
 
 int journal_log_new(Manager *m, JournalLog **ret) {

@@ -4,7 +4,7 @@
 /* The journal as a listener of the manager: one structured entry per module event, with the
  * MESSAGE_ID of include/modctl-messages.h and the fields MODULE=, ORIGIN=, CALLER_UID=,
  * CALLER_UNIT= (where known) and ERRNO=, so an admin can ask `journalctl MODULE=snd`.
- * Without a journal (tests, the busybox VM) the same text goes to stderr. */
+ * Only when our output goes to the journal; the manager's plain log lines go to stderr too. */
 
 #include "failure.h"
 

@@ -82,14 +82,16 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
         Connection *c = userdata;
         Hook *h = c->hook;
 
-        manager_kernel_request_done(h->manager, c->name, (int) c->pid, failure);
+        manager_hook_request_done(h->manager, c->name, (int) c->pid, failure);
         if (!failure) {
+                log_debug("Kernel request for '%s' (pid %d): loaded.", c->name, (int) c->pid);
                 connection_reply(c, MODCTL_HOOK_STATUS_LOADED, 0);
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
         if (failure->error == -FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
                 (void) negative_cache_add(h->cache, c->name);
+        log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);
 }
 

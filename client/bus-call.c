@@ -21,6 +21,10 @@ void modctl_bus_set_offline_ok(bool b) {
         offline_ok = b;
 }
 
+bool modctl_bus_offline_ok(void) {
+        return offline_ok;
+}
+
 BusTransport modctl_bus_transport(void) {
         return transport;
 }
@@ -199,8 +203,7 @@ int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_b
                 return 0;
 
         /* No reply at all because the connection broke is unreachable too. */
-        if (modctl_error_is_unreachable(&error) ||
-            (!sd_bus_error_is_set(&error) && (r == -ECONNRESET || r == -ENOTCONN)))
+        if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN)
                 return unreachable(error.message ?: strerror(-r));
 
         if (ret_error) {

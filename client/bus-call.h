@@ -32,6 +32,8 @@ BusTransport modctl_bus_transport(void);
 const char *modctl_bus_transport_name(void);
 
 void modctl_bus_set_offline_ok(bool b);
+/* Whether a verb may answer without the daemon (never with -H). */
+bool modctl_bus_offline_ok(void);
 /* "cannot reach modctld ...: REASON" and how to start it. Returns -ENOTCONN. */
 int modctl_log_unreachable(void);
 /* True when the error means nobody serves org.modctl1 (as opposed to a refusal). */

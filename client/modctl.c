@@ -155,6 +155,8 @@ static void help(void) {
                 "                           the system bus\n"
                 "  SYSTEMD_PAGER, PAGER     The pager (default: less, with LESS=FRSXMK)\n"
                 "  SYSTEMD_COLORS, NO_COLOR Turn colors on or off\n"
+                "  MODCTL_MODULES_DIR       Module tree to read when modctld cannot be reached\n"
+                "                           (default /lib/modules/$(uname -r))\n"
                 "\n"
                 "As root, modctl talks to modctld over /run/modctl/private, without the bus.\n"
                 "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"), stdout);

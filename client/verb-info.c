@@ -159,7 +159,7 @@ int verb_info(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
                 if (!strchr(args[i], '/') && bus)
                         k = info_from_daemon(bus, o, args[i], &pairs);
-                if (k == -ENOTCONN) {
+                if (k == -ENOTCONN && (modctl_bus_offline_ok() || strchr(args[i], '/'))) {
                         if (!strchr(args[i], '/') && !noticed && !o->quiet)
                                 fprintf(stderr, _("%s: modctld is not reachable: reading the module index, without "
                                                   "the signature check and taint prediction\n"),

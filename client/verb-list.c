@@ -160,7 +160,7 @@ int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         int r;
 
         r = bus ? list_modules(bus, o->ask_password, &modules) : -ENOTCONN;
-        if (r == -ENOTCONN) {
+        if (r == -ENOTCONN && modctl_bus_offline_ok()) {
                 /* The kernel's view is all of it but who loaded what. */
                 if (!o->quiet)
                         fprintf(stderr, _("%s: modctld is not reachable: listing /proc/modules, without load "

@@ -187,7 +187,7 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
         for (int i = 0; i < n_names; i++) {
                 int k = load_one(bus, o, args[i], parameters, results);
-                if (k == -ENOTCONN) {
+                if (k == -ENOTCONN && modctl_bus_offline_ok()) {
                         /* The bus is there, the daemon is not. */
                         polkit_agent_close(agent);
                         if (!o->dry_run)

@@ -8,6 +8,7 @@
 #include "bus-auth.h"
 #include "bus-manager.h"
 #include "bus-module.h"
+#include "bus-private.h"
 #include "log.h"
 #include "manager.h"
 #include "modctl-bus.h"
@@ -401,6 +402,11 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         }
         m->kernel = kernel;
 
+        if (config->private_socket) {
+                m->private_socket = strdup(config->private_socket);
+                if (!m->private_socket)
+                        return log_oom();
+        }
         if (config->bus_address) {
                 m->bus_address = strdup(config->bus_address);
                 if (!m->bus_address)
@@ -522,6 +528,7 @@ Manager *manager_free(Manager *m) {
         /* They hold messages and slots of the bus. */
         bus_auth_flush(m);
         m->bus_modules = bus_modules_free(m->bus_modules);
+        m->bus_private = bus_private_free(m->bus_private);
         sd_bus_flush_close_unref(m->bus);
         resolver_free(m->resolver);
         kernel_free(m->kernel);
@@ -530,6 +537,7 @@ Manager *manager_free(Manager *m) {
         trust_store_unref(m->trust);
         free(m->config_root);
         free(m->bus_address);
+        free(m->private_socket);
         free(m->kernel_cmdline);
         free(m);
         return NULL;

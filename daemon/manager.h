@@ -31,6 +31,7 @@ typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
+typedef struct BusPrivate BusPrivate;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
@@ -46,6 +47,8 @@ typedef struct ManagerConfig {
         const char *bus_address;        /* NULL: the system bus */
         const char *config_root;        /* read modctld.conf below this directory; NULL: / */
         const char *hook_socket;        /* the kernel hook's socket; NULL: /run/modctl/request.sock */
+        const char *private_socket;     /* root's peer-to-peer socket; NULL: /run/modctl/private,
+                                         * or none with bus_address */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
         AutoloadConfig autoload;
@@ -68,6 +71,8 @@ typedef struct Manager {
         uint64_t counters[_MANAGER_COUNTER_MAX];
         PolkitQuery *polkit_queries;    /* bus-auth.c: calls waiting for polkit, by message */
         BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
+        BusPrivate *bus_private;        /* bus-private.c: root's private socket and its connections */
+        char *private_socket;
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
         bool name_acquired;

@@ -8,6 +8,7 @@
 #include "bus-error.h"
 #include "bus-manager.h"
 #include "bus-module.h"
+#include "bus-private.h"
 #include "log.h"
 #include "module-name.h"
 #include "modctl-bus.h"
@@ -506,6 +507,10 @@ static int bus_open(Manager *m, sd_bus **ret) {
         return 0;
 }
 
+int bus_manager_add_vtable(Manager *m, sd_bus *bus) {
+        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, m);
+}
+
 int bus_manager_start(Manager *m) {
         int r;
 
@@ -524,6 +529,11 @@ int bus_manager_start(Manager *m) {
         r = bus_modules_start(m);
         if (r < 0)
                 return r;
+
+        /* Root's direct path. Without it root's modctl still works over the bus, so a failure
+         * here is a warning. Tests on a private bus only get one when they name a path. */
+        if (m->private_socket || !m->bus_address)
+                (void) bus_private_start(m, m->private_socket);
 
         r = sd_bus_request_name_async(m->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, m);
         if (r < 0)

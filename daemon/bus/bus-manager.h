@@ -11,6 +11,8 @@
 /* Connects to the bus, publishes the object and requests the name; READY=1 follows once the
  * name is ours and the boot list is loaded (manager_check_ready). */
 int bus_manager_start(Manager *m);
+/* Publishes org.modctl1.Manager on another connection (the private socket's). */
+int bus_manager_add_vtable(Manager *m, sd_bus *bus);
 void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
 /* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
 void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason);

@@ -24,7 +24,7 @@ struct PrivateConnection {
 };
 
 struct BusPrivate {
-        Manager *manager;
+        BusContext *context;
         char *path;
         int fd;
         sd_event_source *source;
@@ -105,9 +105,9 @@ static int on_connection(sd_event_source *s, int listen_fd, uint32_t revents, vo
         if (r >= 0)
                 r = sd_bus_set_description(bus, "private");
         if (r >= 0)
-                r = bus_manager_add_vtable(p->manager, bus);
+                r = bus_manager_add_vtable(p->context, bus);
         if (r >= 0)
-                r = sd_bus_attach_event(bus, p->manager->event, SD_EVENT_PRIORITY_NORMAL);
+                r = sd_bus_attach_event(bus, manager_get_event(p->context->manager), SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_warning_errno(r, "Failed to set up a private connection: %m"), 0;
 
@@ -180,16 +180,16 @@ static int listen_socket(const char *path, int *ret) {
         return 0;
 }
 
-int bus_private_start(Manager *m, const char *path) {
+int bus_private_start(BusContext *b, const char *path) {
         BusPrivate *p;
         int r;
 
-        assert(m);
+        assert(b);
 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return log_oom();
-        p->manager = m;
+        p->context = b;
         p->fd = -EBADF;
         p->path = strdup(path ?: BUS_PRIVATE_SOCKET_DEFAULT);
         if (!p->path) {
@@ -203,12 +203,12 @@ int bus_private_start(Manager *m, const char *path) {
                 return log_error_errno(r, "Failed to listen on the private socket %s: %m",
                                        path ?: BUS_PRIVATE_SOCKET_DEFAULT);
         }
-        r = sd_event_add_io(m->event, &p->source, p->fd, EPOLLIN, on_connection, p);
+        r = sd_event_add_io(manager_get_event(b->manager), &p->source, p->fd, EPOLLIN, on_connection, p);
         if (r < 0) {
                 bus_private_free(p);
                 return log_error_errno(r, "Failed to watch the private socket: %m");
         }
 
-        m->bus_private = p;
+        b->private = p;
         return 0;
 }

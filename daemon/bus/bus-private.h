@@ -6,12 +6,12 @@
  * skips dbus-daemon and its Hello. Every accepted connection is an sd-bus server connection
  * with the same vtable; replies go back on it, while signals still go to the system bus only. */
 
-#include "manager.h"
+#include "bus-context.h"
 
 typedef struct BusPrivate BusPrivate;
 
 #define BUS_PRIVATE_SOCKET_DEFAULT "/run/modctl/private"
 
 /* Binds and listens on path (NULL: the default). */
-int bus_private_start(Manager *m, const char *path);
+int bus_private_start(BusContext *b, const char *path);
 BusPrivate *bus_private_free(BusPrivate *p);

@@ -161,11 +161,13 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (r < 0)
                 goto fail;
 
+        /* The first line on stderr is the promise that the matches are in place (scripts wait
+         * for it); what is known about the daemon follows. */
         if (!o->quiet) {
+                fprintf(stderr, _("Monitoring module loads and unloads; press Ctrl+C to stop.\n"));
                 if (has_owner == 0)
                         fprintf(stderr, _("modctld is not running: nothing will be reported until it starts "
                                           "(systemctl start modctld.service).\n"));
-                fprintf(stderr, _("Monitoring module loads and unloads; press Ctrl+C to stop.\n"));
         }
         r = sd_event_loop(event);
         if (r < 0)

@@ -343,6 +343,7 @@ class CliTest(unittest.TestCase):
         r = subprocess.Popen([MODCTL, 'monitor'], env=self.env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: (r.kill(), r.wait()))
+        self.assertIn('Monitoring', r.stderr.readline())
         self.assertIn('modctld is not running', r.stderr.readline())
 
     # --- modprobe mode ---

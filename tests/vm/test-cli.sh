@@ -74,6 +74,7 @@ reset_mods
 monitor_start "type='signal',interface='org.modctl1.Manager',member='ModuleLoaded'"
 assert_ok "$OURS" dummy
 monitor_expect_signal ModuleLoaded dummy user
+check "the modprobe mode's load is ModuleLoaded(dummy, user)"
 monitor_stop
 
 # The policy applies to the modprobe mode.

@@ -141,6 +141,19 @@ static int bus_open(BusContext *b, sd_bus **ret) {
         return 0;
 }
 
+int bus_context_publish_on(BusContext *b, sd_bus *bus) {
+        int r;
+
+        assert(b);
+        assert(bus);
+
+        /* Every vtable of org.modctl1.Manager that bus_context_start() publishes. */
+        r = bus_manager_add_vtable(b, bus);
+        if (r >= 0)
+                r = bus_ownership_add_vtable(b, bus);
+        return r;
+}
+
 int bus_context_set_private_socket(BusContext *b, const char *path) {
         assert(b);
 

@@ -10,7 +10,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bus-manager.h"
 #include "bus-private.h"
 #include "log.h"
 #include "macro.h"
@@ -105,7 +104,7 @@ static int on_connection(sd_event_source *s, int listen_fd, uint32_t revents, vo
         if (r >= 0)
                 r = sd_bus_set_description(bus, "private");
         if (r >= 0)
-                r = bus_manager_add_vtable(p->context, bus);
+                r = bus_context_publish_on(p->context, bus);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, manager_get_event(p->context->manager), SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

@@ -13,6 +13,8 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

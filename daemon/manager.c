@@ -447,7 +447,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
-        r = manager_watch_index(m, config);
+        r = config->no_index_watch ? -EOPNOTSUPP : manager_watch_index(m, config);
         if (r < 0)
                 /* Still correct, just slower: every request checks the files, and the hook does
                  * not cache missing names. */

@@ -49,6 +49,7 @@ typedef struct ManagerConfig {
         ResolverConfig resolver;
         SchedulerConfig scheduler;
         AutoloadConfig autoload;
+        bool no_index_watch;            /* as if inotify failed: every request checks the index files */
 } ManagerConfig;
 
 typedef struct Manager {

@@ -10,6 +10,7 @@
 #include "bus-module.h"
 #include "log.h"
 #include "module-name.h"
+#include "module-params.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
@@ -26,6 +27,20 @@ static int validate_name(const char *name, sd_bus_error *error) {
         return bus_error_setf(error, -FAILURE_INVALID_NAME,
                               "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
                               "control characters, or start with '-'.", name);
+}
+
+/* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
+ * the kernel's own parser reads unambiguously gets through. */
+static int validate_params(const char *name, const char *params, sd_bus_error *error) {
+        const char *reason = NULL;
+        size_t offset = 0;
+
+        if (module_params_validate(params, &offset, &reason) >= 0)
+                return 0;
+        return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                              "Invalid parameters for module '%s' at byte %zu: %s. Parameters are "
+                              "space-separated key=value tokens; a value with spaces goes in double quotes.",
+                              name, offset, reason);
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {
@@ -73,6 +88,9 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         r = validate_name(name, error);
         if (r < 0)
                 return r;
+        r = validate_params(name, params, error);
+        if (r < 0)
+                return r;
 
         *ret_name = name;
         *ret_params = params;
@@ -101,11 +119,15 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return reply_strv(message, lines);
         }
 
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "load module '%s'", name) < 0)
+        /* Flags that get past install-command blocks or the kernel's version checks have their own
+         * action (auth_admin), and every load tells rules its flags. */
+        bool force = flags & (MODCTL_LOAD_IGNORE_COMMANDS | MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION);
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        if (asprintf(&what, "load module '%s'%s", name, force ? " with force or ignore-install flags" : "") < 0 ||
+            asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_LOAD,
-                                    STRV_MAKE("module", name, "parameters", params), what, error);
+        r = bus_verify_polkit_async(m, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_LOAD,
+                                    STRV_MAKE("module", name, "parameters", params, "flags", flags_text), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 

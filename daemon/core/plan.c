@@ -158,7 +158,33 @@ int plan_find(const Plan *p, PlanStepKind kind, const char *name, size_t *ret_in
         return -ENOENT;
 }
 
+/* For display only, like modprobe -D: every $CMDLINE_OPTS replaced by the options. The command
+ * itself runs with the options in its environment (command.c), never with this text. */
+static int expand_command(const char *command, const char *options, char **ret) {
+        static const char var[] = "$CMDLINE_OPTS";
+        _cleanup_free_ char *s = NULL;
+        const char *p = command, *q;
+        size_t len = 0;
+        FILE *f;
+
+        f = open_memstream(&s, &len);
+        if (!f)
+                return -ENOMEM;
+        while ((q = strstr(p, var))) {
+                fwrite(p, 1, (size_t) (q - p), f);
+                fputs(strempty(options), f);
+                p = q + strlen(var);
+        }
+        fputs(p, f);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 static int describe_step(const PlanStep *s, char **ret) {
+        _cleanup_free_ char *command = NULL;
         int r;
 
         switch (s->kind) {
@@ -169,7 +195,9 @@ static int describe_step(const PlanStep *s, char **ret) {
                         r = asprintf(ret, "insmod %s", strempty(s->path));
                 break;
         case PLAN_STEP_COMMAND:
-                r = asprintf(ret, "install %s", strempty(s->command));
+                if (expand_command(strempty(s->command), s->options, &command) < 0)
+                        return -ENOMEM;
+                r = asprintf(ret, "install %s", command);
                 break;
         case PLAN_STEP_REMOVE:
                 r = asprintf(ret, "rmmod %s", s->name);

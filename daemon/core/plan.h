@@ -20,7 +20,7 @@ typedef struct PlanStep {
         char *name;          /* module name, normalized to underscores */
         char *path;          /* INSERT: absolute path of the .ko (possibly compressed) */
         char *options;       /* INSERT: parameters: modprobe.d, then kernel command line, then caller */
-        char *command;       /* COMMAND: the shell command line, for MODPROBE_MODULE=name */
+        char *command;       /* COMMAND: the modprobe.d line as written; options reach it as $CMDLINE_OPTS */
         bool only_if_unused; /* REMOVE: skip silently if the module has users or holders (modprobe -r) */
         bool optional;       /* a failure is logged, not fatal (softdeps, like modprobe) */
         int fd;              /* INSERT: the module already opened (and verified by policy), handed

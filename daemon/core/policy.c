@@ -237,7 +237,8 @@ static int check_content(const PolicySettings *s, PolicyContext *ctx, const char
                 *ret_rule = "Staging";
                 return asprintf(ret_reason, "Module '%s' is a staging driver, and Staging=no.", name) < 0 ? -ENOMEM : 1;
         }
-        if (s->vermagic == POLICY_VERMAGIC_CHECK && !ctx->forced && ctx->kernel_release) {
+        /* Also under force: forcing is what Vermagic=check exists to stop; Vermagic=ignore allows it. */
+        if (s->vermagic == POLICY_VERMAGIC_CHECK && ctx->kernel_release) {
                 size_t n = vermagic ? strcspn(vermagic, " ") : 0;
 
                 *ret_rule = "Vermagic";

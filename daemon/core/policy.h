@@ -49,7 +49,7 @@ typedef struct PolicyContext {
         const TrustStore *trust;        /* TrustedCertificates= for Signature=trusted */
         policy_kernel_keys_t kernel_keys; /* for Signature=kernel and the E prediction; may be NULL */
         void *kernel_keys_userdata;
-        bool forced;                    /* the caller ignores vermagic/modversions: no Vermagic rule, F taint */
+        bool forced;                    /* the caller ignores vermagic/modversions: F taint (Vermagic= still applies) */
 
         /* Filled lazily from kernel_keys, owned by the context: call policy_context_done(). */
         char **keys;

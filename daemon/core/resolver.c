@@ -553,30 +553,6 @@ static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **re
         return 0;
 }
 
-/* Substitute every $CMDLINE_OPTS, like modprobe. */
-static int expand_command(const char *command, const char *options, char **ret) {
-        static const char var[] = "$CMDLINE_OPTS";
-        _cleanup_free_ char *s = NULL;
-        const char *p = command, *q;
-        size_t len = 0;
-        FILE *f;
-
-        f = open_memstream(&s, &len);
-        if (!f)
-                return -ENOMEM;
-        while ((q = strstr(p, var))) {
-                fwrite(p, 1, (size_t) (q - p), f);
-                fputs(strempty(options), f);
-                p = q + strlen(var);
-        }
-        fputs(p, f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
 static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret);
 
 static int walk_visit_list(Walk *w, struct kmod_list *list, bool optional, size_t **deps, size_t *n_deps) {
@@ -607,7 +583,7 @@ static int walk_visit_list(Walk *w, struct kmod_list *list, bool optional, size_
  * and visited once the request's own tree is complete, so that they never look like cycles. */
 static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL, *pre = NULL, *post = NULL;
-        _cleanup_free_ char *options = NULL, *command = NULL;
+        _cleanup_free_ char *options = NULL;
         _cleanup_free_ size_t *dep_steps = NULL;
         const char *name = kmod_module_get_name(mod), *path, *install;
         size_t n_dep_steps = 0, vi, step;
@@ -688,12 +664,10 @@ static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **r
         if (k < 0)
                 goto finish;
 
-        if (install) {
-                k = expand_command(install, options, &command);
-                if (k < 0)
-                        goto finish;
-                k = plan_add_step(w->plan, PLAN_STEP_COMMAND, name, path, options, command, &step);
-        } else
+        if (install)
+                /* As written: the options reach it as $CMDLINE_OPTS in its environment. */
+                k = plan_add_step(w->plan, PLAN_STEP_COMMAND, name, path, options, install, &step);
+        else
                 k = plan_add_step(w->plan, PLAN_STEP_INSERT, name, path, options, NULL, &step);
         if (k < 0)
                 goto finish;

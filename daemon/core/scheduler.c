@@ -203,7 +203,7 @@ static int run_command(Scheduler *s, Task *t) {
 
         (void) kernel_get_state(s->kernel, t->name, &before);
 
-        r = command_run(t->command, t->name, s->command_timeout_usec, &status);
+        r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, -FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",

@@ -386,6 +386,21 @@ class ModctlTest(unittest.TestCase):
         self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:' + str(1 << 40)),
                           'org.modctl1.Error.InvalidArgument')
 
+    def test_invalid_parameters(self):
+        # Parameters reach install commands and the kernel: only key[=value] tokens, the
+        # kernel's quoting, no control characters. Every refusal names the module and the byte.
+        for params in ['x=1; id > /tmp/pwned', 'x=1 $(id)', 'x="open', 'x=1\ny=2', 'x=\x1b']:
+            for method in ['Load', 'CheckPolicy']:
+                r = self.send(method, "string:modctl_test_base", "string:" + params, "uint64:0")
+                self.assertNotEqual(r.returncode, 0, (method, params))
+                r = self.assert_error(r,
+                                      'org.modctl1.Error.InvalidArgument')
+                self.assertIn("module 'modctl_test_base' at byte", r.stderr)
+        self.assertEqual(self.loaded(), {})
+        # What the kernel accepts still works.
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:value=3 name="two words"', 'uint64:0'))
+        self.assertIn('modctl_test_base', self.loaded())
+
     def test_init_failure_leaves_nothing(self):
         r = self.assert_error(self.send('Load', 'string:modctl_test_fail', 'string:', 'uint64:0'), 'org.modctl1.Error.KernelRejected')
         self.assertIn('modctl_test_fail', r.stderr)
@@ -466,6 +481,26 @@ class ModctlTest(unittest.TestCase):
         self.polkit('SetAllowed', 'as', 2, 'org.modctl1.load', 'org.modctl1.unload')
         r = self.assert_ok(self.cli('unload', '-r', 'modctl_test_dep', user=NOBODY))
         self.assertEqual(self.loaded(), {})
+
+    def test_polkit_force_needs_its_own_action(self):
+        # Allowed to load is not allowed to force: ignore-install and force flags ask for
+        # org.modctl1.load-force, and rules see the flags.
+        self.start_polkit()
+        self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
+        for flags in (2, 4, 8):
+            r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:%d' % flags,
+                                            user=NOBODY), 'org.freedesktop.DBus.Error.AccessDenied')
+            self.assertIn('force or ignore-install', r.stderr)
+        self.assertEqual(self.loaded(), {})
+        # A rule that allows exactly load-force with flags 0x2 (ignore install commands).
+        self.polkit('AddMethod', 'sssss', 'org.freedesktop.PolicyKit1.Authority', 'CheckAuthorization',
+                    '(sa{sv})sa{ss}us', '(bba{ss})',
+                    'ret = (args[1] == "org.modctl1.load-force" and args[2].get("flags") == "0x2"'
+                    ' and args[2].get("module") == "modctl_test_base", False, {})')
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:2', user=NOBODY))
+        self.assertIn('modctl_test_base', self.loaded())
+        self.assert_error(self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:0', user=NOBODY),
+                          'org.freedesktop.DBus.Error.AccessDenied')
 
     def test_polkit_challenge(self):
         # polkit answers "authentication would help": the caller learns it can ask interactively.
@@ -572,13 +607,31 @@ class ModctlTest(unittest.TestCase):
         self.assertRegex(r.stdout, r'Kernel requests:\s+2')
 
     def test_hook_usage(self):
-        for argv in [[], ['modctl_test_base'], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'],
-                     ['-q', '--', 'a', 'b'], ['-v', '--', 'modctl_test_base'], ['-q', '--', ''],
-                     ['-q', '--', 'x' * 200]]:
+        # What real callers of kernel.modprobe use: the kernel's `-q -- NAME`, iptables-legacy's
+        # and ebtables' `NAME [-q]`, scripts' `-q NAME`, -v, -b.
+        accepted = [['modctl_test_base'], ['modctl_test_base', '-q'], ['-q', 'modctl_test_base'],
+                    ['-q', '--', 'modctl_test_base'], ['-v', 'modctl_test_base'], ['-b', 'modctl_test_base'],
+                    ['-qb', '--', 'modctl_test_base'], ['--', 'modctl_test_base']]
+        for argv in accepted:
             r = self.helper(None, argv=argv)
+            self.assertEqual(r.returncode, 0, (argv, r.stderr))
+        self.assertIn('loaded by modctld', self.helper(None, argv=['-v', 'modctl_test_base']).stderr)
+        refused = {
+            (): 'no module name',
+            ('-q', '--', 'a', 'b'): 'more than one module name',
+            ('-r', 'modctl_test_base'): "unsupported option '-r'",
+            ('-a', 'x', 'y'): "unsupported option '-a'",
+            ('--remove', 'modctl_test_base'): "unsupported option '--remove'",
+            ('-q', '--', ''): 'not a valid module name',
+            ('-q', '--', 'x' * 200): 'not a valid module name',
+            ('-',): 'not a module name',
+        }
+        for argv, why in refused.items():
+            r = self.helper(None, argv=list(argv))
             self.assertEqual(r.returncode, 2, argv)
+            self.assertIn(why, r.stderr, argv)
             self.assertIn('Usage', r.stderr)
-        self.assertEqual(self.loaded(), {})
+        self.assertEqual(set(self.loaded()), {'modctl_test_base'})
 
     def test_hook_negative_cache(self):
         for _ in range(3):
@@ -589,12 +642,15 @@ class ModctlTest(unittest.TestCase):
         self.assertEqual(set(self.loaded()), {'modctl_test_base'})
 
     def test_hook_refuses_non_root(self):
+        # The socket is root's alone: others cannot even connect, so they can hold no
+        # connection (and no fd) of the daemon. Nor does their failure fall back to modprobe.
+        self.assertEqual(os.stat(self.daemon.hook_socket).st_mode & 0o777, 0o600)
         r = self.helper('modctl_test_base', user=NOBODY)
         self.assertEqual(r.returncode, 1)
-        self.assertIn('refused', r.stderr)
+        self.assertIn('Permission denied', r.stderr)
+        self.assertNotIn('HookFallback', r.stderr)
         self.assertEqual(self.loaded(), {})
-        self.assertIn('Refused a kernel module request from uid 65534', self.daemon.output())
-        self.assertEqual(self.statistics()['refused'], 1)
+        self.assertEqual(self.statistics()['fallbacks'], 0)
 
     def test_hook_malformed_requests(self):
         import struct
@@ -646,7 +702,7 @@ class ModctlTest(unittest.TestCase):
         with open(fake_modprobe, 'w') as f:
             f.write('#!/bin/sh\necho "$@" >> %s\n' % marker)
         os.chmod(fake_modprobe, 0o755)
-        self.write_config('[Daemon]\nHookModprobe=%s\n' % fake_modprobe)
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\n' % fake_modprobe)
         socket_path = self.daemon.hook_socket
 
         # A clean stop removes the socket the daemon created.
@@ -665,17 +721,58 @@ class ModctlTest(unittest.TestCase):
         self.assertFalse(os.path.exists(marker))
         self.assertIn('HookFallback=deny', r.stderr)
 
-        # A socket left behind by a daemon that died: the same fallback.
+        # The default is deny: a policy is in force, the fallback must not bypass it.
+        self.write_config('[Daemon]\nHookModprobe=%s\n' % fake_modprobe)
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('HookFallback=deny', r.stderr)
+
+        # A configuration error fails closed, saying why, even where modprobe was chosen.
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\nNonsense=1\n' % fake_modprobe)
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('failing closed', r.stderr)
+        self.assertIn("unknown key 'Nonsense'", r.stderr)
+
+        # A socket left behind by a daemon that died (connection refused): absent, so the
+        # fallback applies (modprobe chosen here).
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\n' % fake_modprobe)
         stale = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         stale.bind(socket_path)
         stale.close()
         r = self.helper('modctl_test_base', socket_path=socket_path)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('Connection refused', r.stderr)
+        os.unlink(marker)
+        os.unlink(socket_path)
+
+        # A daemon that is there but resets the connection (say, while restarting) is not
+        # absent: no fallback, the request fails.
+        import threading
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        listener.bind(socket_path)
+        listener.listen(4)
+
+        def accept_and_drop():
+            c, _ = listener.accept()
+            c.recv(256)
+            c.close()
+        t = threading.Thread(target=accept_and_drop)
+        t.start()
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        t.join()
+        listener.close()
+        os.unlink(socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('did not answer', r.stderr)
+        self.assertNotIn('HookFallback', r.stderr)
 
         # The next daemon replaces the stale socket and counts what happened while it was down.
         self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
-        self.assertEqual(self.statistics()['fallbacks'], 3)
+        self.assertEqual(self.statistics()['fallbacks'], 5)
         self.assertEqual(self.helper('modctl_test_base').returncode, 0)
         self.assertIn('modctl_test_base', self.loaded())
 

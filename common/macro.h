@@ -17,6 +17,8 @@
 #define STRINGIFY(x) STRINGIFY_(x)
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+/* Like streq, where NULL equals only NULL. */
+#define streq_ptr(a, b) ({ const char *_a = (a), *_b = (b); (!_a || !_b) ? _a == _b : strcmp(_a, _b) == 0; })
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

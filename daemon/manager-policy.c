@@ -2,6 +2,7 @@
 /* The manager's side of the policy: the configuration and certificates in force, reloads,
  * and running policy.c over a plan before the scheduler sees it. */
 
+#include <assert.h>
 #include <string.h>
 
 #include "bus-manager.h"
@@ -23,10 +24,6 @@ static PolicyContext context(Kernel *kernel, const char *kernel_release, const T
                 .kernel_keys_userdata = kernel,
                 .forced = flags & (MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION),
         };
-}
-
-static PolicyContext manager_context(Manager *m, uint64_t flags) {
-        return context(m->kernel, resolver_kernel_release(m->resolver), m->trust, flags);
 }
 
 static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
@@ -160,17 +157,51 @@ void policy_run_report(void *userdata) {
         }
 }
 
-int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
-                         PolicyReport **ret_report, Failure *failure) {
+/* ---- inspections: policy check, dry run and modinfo, on the inspector thread ---- */
+
+/* Everything an inspection uses, taken on the event loop when it is submitted: the thread sees
+ * only this and its own resolver (libkmod is not thread-safe). */
+struct Inspection {
+        Manager *manager;            /* event loop side only */
+        Resolver *resolver;          /* the inspector thread's own */
+        bool *resolver_stale;        /* set by the index watch; the thread reloads */
+        bool refresh;                /* no index watch: check the files' timestamps first */
+        Kernel *kernel;              /* thread-safe */
+        Config *config;
+        TrustStore *trust;
+        InspectKind kind;
+        char *name, *params;
+        uint64_t flags;
+        InspectResult result;
+        manager_inspect_done_t done;
+        void *userdata;
+};
+
+static Inspection *inspection_free(Inspection *x) {
+        if (!x)
+                return NULL;
+        config_unref(x->config);
+        trust_store_unref(x->trust);
+        free(x->name);
+        free(x->params);
+        failure_done(&x->result.failure);
+        plan_free(x->result.plan);
+        policy_report_free(x->result.report);
+        strv_free(x->result.lines);
+        strv_free(x->result.pairs);
+        free(x);
+        return NULL;
+}
+
+static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **ret_report, Failure *failure) {
         _cleanup_(plan_freep) Plan *plan = NULL;
-        PolicyContext ctx = manager_context(m, flags);
+        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, x->flags);
         int r;
 
-        manager_refresh_index(m);
-        r = manager_plan_load(m, name, params, flags, &plan, failure);
+        r = resolver_plan_load(x->resolver, x->kernel, x->name, x->params, x->flags, &plan, failure);
         if (r < 0)
                 return r;
-        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, false, ret_report, failure);
+        r = policy_evaluate_plan(&x->config->policy, &ctx, plan, false, ret_report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
@@ -178,15 +209,16 @@ int manager_check_policy(Manager *m, const char *name, const char *params, uint6
         return 0;
 }
 
-int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t flags, char ***ret_lines,
-                    Failure *failure) {
+/* Load --dry-run: the plan's steps like modprobe -D, then "taint NAME LETTERS" for each module
+ * predicted to taint the kernel; fails like the load would on a policy denial. */
+static int inspect_dry_run(Inspection *x, char ***ret_lines, Failure *failure) {
         _cleanup_(policy_report_freep) PolicyReport *report = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(strv_freep) char **lines = NULL;
         const PolicyVerdict *v;
         int r;
 
-        r = manager_check_policy(m, name, params, flags, &plan, &report, failure);
+        r = inspect_check_policy(x, &plan, &report, failure);
         if (r < 0)
                 return r;
         v = policy_report_first_objection(report);
@@ -196,26 +228,27 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
 
         r = plan_describe(plan, &lines);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
         for (size_t i = 0; i < report->n; i++) {
                 char *line;
 
                 if (!report->verdicts[i].taint[0])
                         continue;
                 if (asprintf(&line, "taint %s %s", report->verdicts[i].module, report->verdicts[i].taint) < 0)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
                 if (strv_push(&lines, line) < 0) {
                         free(line);
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
                 }
         }
         *ret_lines = TAKE_PTR(lines);
         return 0;
 }
 
-int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]) {
+/* The taint letters loading the module file at path would set. */
+static int predict_taint(Inspection *x, const char *path, char taint[static POLICY_TAINT_MAX]) {
         _cleanup_(closep) int fd = -EBADF;
-        PolicyContext ctx = manager_context(m, 0);
+        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, 0);
         PolicyVerdict v = {};
         unsigned flags;
         int r;
@@ -223,11 +256,102 @@ int manager_predict_taint(Manager *m, const char *name, const char *path, char t
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
-        r = policy_check_fd(&m->config->policy, &ctx, name, fd, &v);
+        r = policy_check_fd(&x->config->policy, &ctx, x->name, fd, &v);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
         memcpy(taint, v.taint, POLICY_TAINT_MAX);
         policy_verdict_done(&v);
+        return 0;
+}
+
+/* modinfo, then what loading it would taint, from the same checks the policy makes. */
+static int inspect_info(Inspection *x, char ***ret_pairs, Failure *failure) {
+        _cleanup_(strv_freep) char **pairs = NULL;
+        char taint[POLICY_TAINT_MAX];
+        int r;
+
+        r = resolver_module_info(x->resolver, x->name, &pairs, failure);
+        if (r < 0)
+                return r;
+        if (pairs && pairs[0] && pairs[1] && strcmp(pairs[0], "filename") == 0 && pairs[1][0] == '/') {
+                r = predict_taint(x, pairs[1], taint);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot predict the taint of %s (%s): %m", x->name, pairs[1]);
+                else if (strv_extend(&pairs, "taint_prediction") < 0 || strv_extend(&pairs, taint) < 0)
+                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory reading '%s'.", x->name);
+        }
+        *ret_pairs = TAKE_PTR(pairs);
+        return 0;
+}
+
+static int inspection_run(void *userdata) {
+        Inspection *x = userdata;
+        InspectResult *res = &x->result;
+
+        if (__atomic_exchange_n(x->resolver_stale, false, __ATOMIC_ACQ_REL))
+                (void) resolver_reload(x->resolver);
+        else if (x->refresh)
+                (void) resolver_refresh(x->resolver);
+
+        switch (x->kind) {
+        case INSPECT_CHECK_POLICY:
+                return inspect_check_policy(x, &res->plan, &res->report, &res->failure);
+        case INSPECT_DRY_RUN:
+                return inspect_dry_run(x, &res->lines, &res->failure);
+        case INSPECT_INFO:
+                return inspect_info(x, &res->pairs, &res->failure);
+        }
+        return failure_set(&res->failure, -FAILURE_INTERNAL, "Unknown inspection of '%s'.", x->name);
+}
+
+static void inspection_done(int result, void *userdata) {
+        Inspection *x = userdata;
+
+        if (result == -ECANCELED && !x->result.failure.message)
+                failure_set(&x->result.failure, -FAILURE_INTERNAL, "modctld is stopping; '%s' was not inspected.",
+                            x->name);
+        else if (result < 0 && !x->result.failure.message)
+                failure_set(&x->result.failure, -FAILURE_INTERNAL, "Cannot inspect '%s': %s.", x->name,
+                            strerror(-result));
+        x->done(&x->result, x->userdata);
+        inspection_free(x);
+}
+
+int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind kind, const char *name,
+                    const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata) {
+        Inspection *x;
+        int r;
+
+        assert(m);
+        assert(name);
+        assert(done);
+
+        x = calloc(1, sizeof(Inspection));
+        if (!x)
+                return -ENOMEM;
+        x->manager = m;
+        x->resolver = m->inspect_resolver;
+        x->resolver_stale = &m->inspect_resolver_stale;
+        x->refresh = !m->index_watch;
+        x->kernel = m->kernel;
+        x->config = config_ref(m->config);
+        x->trust = trust_store_ref(m->trust);
+        x->kind = kind;
+        x->flags = flags;
+        x->done = done;
+        x->userdata = userdata;
+        x->name = strdup(name);
+        x->params = params ? strdup(params) : NULL;
+        if (!x->name || (params && !x->params)) {
+                inspection_free(x);
+                return -ENOMEM;
+        }
+
+        r = inspector_submit(m->inspector, owner, privileged, inspection_run, inspection_done, x);
+        if (r < 0) {
+                inspection_free(x);
+                return r;
+        }
         return 0;
 }

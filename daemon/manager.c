@@ -352,6 +352,7 @@ static void on_index_changed(void *userdata) {
         int r;
 
         hook_forget_missing(m->hook);
+        __atomic_store_n(&m->inspect_resolver_stale, true, __ATOMIC_RELEASE);
         r = resolver_reload(m->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
@@ -434,6 +435,12 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = resolver_new(&config->resolver, &m->resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+        r = resolver_new(&config->resolver, &m->inspect_resolver);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+        r = inspector_new(m->event, NULL, &m->inspector);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the inspection thread: %m");
 
         /* Command-line settings win over modctld.conf. */
         SchedulerConfig sc = config->scheduler;
@@ -502,7 +509,11 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
+        /* Before anything a stuck worker could keep from running: kernel.modprobe must be
+         * restored even if a module init hangs. */
+        hook_restore_modprobe(m->hook);
         /* Workers first: their results would call back into what follows. */
+        inspector_free(m->inspector);
         scheduler_free(m->scheduler);
         autoload_free(m->autoload);
 
@@ -524,6 +535,7 @@ Manager *manager_free(Manager *m) {
         m->bus_modules = bus_modules_free(m->bus_modules);
         sd_bus_flush_close_unref(m->bus);
         resolver_free(m->resolver);
+        resolver_free(m->inspect_resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
         config_unref(m->config);

@@ -432,15 +432,18 @@ static void install_helper(Hook *h) {
         log_info("kernel.modprobe now names %s (was %s).", helper, strempty(h->previous));
 }
 
-static void restore_helper(Hook *h) {
-        Kernel *k = h->manager->kernel;
-        _cleanup_free_ char *current = NULL;
+void hook_restore_modprobe(Hook *h) {
+        _cleanup_free_ char *current = NULL, *installed = NULL;
+        Kernel *k;
         int r;
 
-        if (!h->installed || !h->previous)
+        if (!h || !h->installed || !h->previous)
                 return;
+        k = h->manager->kernel;
+        /* Once: what we installed is no longer ours after this. */
+        installed = TAKE_PTR(h->installed);
         /* Someone changed it since: theirs to keep. */
-        if (kernel_get_modprobe_path(k, &current) < 0 || strcmp(current, h->installed) != 0)
+        if (kernel_get_modprobe_path(k, &current) < 0 || strcmp(current, installed) != 0)
                 return;
         r = kernel_set_modprobe_path(k, h->previous);
         if (r < 0)
@@ -513,7 +516,7 @@ Hook *hook_free(Hook *h) {
         if (!h)
                 return NULL;
 
-        restore_helper(h);
+        hook_restore_modprobe(h);
         h->listen_source = sd_event_source_disable_unref(h->listen_source);
         h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
         while (h->connections)

@@ -30,6 +30,8 @@ typedef struct HookStatistics {
 int hook_new(Manager *m, const HookConfig *config, Hook **ret);
 /* Listens (socket activation or our own socket), installs kernel.modprobe. */
 int hook_start(Hook *h);
+/* Restores kernel.modprobe if it still names our helper (once; hook_free() does it too). */
+void hook_restore_modprobe(Hook *h);
 /* Restores kernel.modprobe if it still names our helper, removes a socket we created. */
 Hook *hook_free(Hook *h);
 static inline void hook_freep(Hook **h) { hook_free(*h); }

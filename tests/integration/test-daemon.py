@@ -188,9 +188,10 @@ class ModctlTest(unittest.TestCase):
         return self.assert_ok(self.busctl('call', *POLKIT, 'org.freedesktop.DBus.Mock', method, signature,
                                           *[str(a) for a in args]))
 
-    def module_properties(self, name):
+    def module_properties(self, name, user=None):
         r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', MODULE_PATH + name.replace('_', '_5f'),
-                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module'))
+                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module',
+                                       user=user))
         import json
         return {k: v['data'] for k, v in json.loads(r.stdout)['data'][0].items()}
 
@@ -385,6 +386,16 @@ class ModctlTest(unittest.TestCase):
     def test_unknown_flags(self):
         self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:' + str(1 << 40)),
                           'org.modctl1.Error.InvalidArgument')
+
+    def test_parameters_private_to_root(self):
+        # The daemon reads sysfs as root; a 0600 parameter (private_* in the fake kernel) is
+        # shown to root only, through GetAll and GetManagedObjects alike.
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:value=3 private_key=42', 'uint64:0'))
+        self.assertEqual(self.module_properties('modctl_test_base')['Parameters'], {'value': '3', 'private_key': '42'})
+        self.assertEqual(self.module_properties('modctl_test_base', user=NOBODY)['Parameters'], {'value': '3'})
+        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', '/org/modctl1',
+                                       'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', user=NOBODY))
+        self.assertNotIn('private_key', r.stdout)
 
     def test_invalid_parameters(self):
         # Parameters reach install commands and the kernel: only key[=value] tokens, the

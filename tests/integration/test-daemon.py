@@ -544,6 +544,41 @@ class ModctlTest(unittest.TestCase):
         r = self.polkit('HaveHangingCalls')
         self.assertEqual(r.stdout.strip(), 'b false')
 
+    def test_polkit_pending_is_capped(self):
+        # A polkitd that never answers, and one unprivileged connection firing 40 Loads: at most
+        # 16 wait for polkit, the rest are refused at once with Busy; root is not held up.
+        self.start_polkit()
+        self.polkit('SimulateHang', 'b', 'true')
+        script = r"""
+import dbus, sys
+from gi.repository import GLib
+from dbus.mainloop.glib import DBusGMainLoop
+DBusGMainLoop(set_as_default=True)
+bus = dbus.bus.BusConnection(sys.argv[1])
+mgr = dbus.Interface(bus.get_object('org.modctl1', '/org/modctl1'), 'org.modctl1.Manager')
+busy = 0
+answered = 0
+loop = GLib.MainLoop()
+def err(e):
+    global busy, answered
+    answered += 1
+    if e.get_dbus_name() == 'org.modctl1.Error.Busy':
+        busy += 1
+    if answered == 24:
+        loop.quit()
+for i in range(40):
+    mgr.Load('modctl_test_base', '', dbus.UInt64(0), reply_handler=lambda *a: None, error_handler=err,
+             timeout=600)
+GLib.timeout_add_seconds(20, loop.quit)
+loop.run()
+print(busy, answered)
+"""
+        r = subprocess.run(NOBODY + ['/usr/bin/python3', '-c', script, self.bus.address], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        self.assertEqual(r.stdout.split(), ['24', '24'], r.stderr)
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))  # root asks nobody, and is not capped
+        self.assertIn('modctl_test_dep', self.loaded())
+
     def test_caller_gone_while_polkit_pending(self):
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')

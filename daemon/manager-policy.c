@@ -131,7 +131,7 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         const PolicyVerdict *v;
         int r;
 
-        r = policy_evaluate_plan(&p->config->policy, &ctx, plan, true, &p->report, failure);
+        r = policy_evaluate_plan(&p->config->policy, &ctx, plan, POLICY_EVALUATE_KEEP_FDS, &p->report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
@@ -201,7 +201,7 @@ static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **r
         r = resolver_plan_load(x->resolver, x->kernel, x->name, x->params, x->flags, &plan, failure);
         if (r < 0)
                 return r;
-        r = policy_evaluate_plan(&x->config->policy, &ctx, plan, false, ret_report, failure);
+        r = policy_evaluate_plan(&x->config->policy, &ctx, plan, POLICY_EVALUATE_TAINT, ret_report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;

@@ -360,7 +360,7 @@ static void on_index_changed(void *userdata) {
 
 void manager_refresh_index(Manager *m) {
         if (!m->index_watch)
-                manager_refresh_index(m);
+                (void) resolver_refresh(m->resolver);
 }
 
 /* Watch what the resolver reads: the module index and the modprobe.d directories. */

@@ -8,6 +8,7 @@
 #include "bus-manager.h"
 #include "log.h"
 #include "manager.h"
+#include "kernel-image.h"
 #include "module-file.h"
 #include "modctl-bus.h"
 #include "strv.h"
@@ -16,10 +17,13 @@ static int kernel_keys(void *userdata, char ***ret) {
         return kernel_trusted_keys(userdata, ret);
 }
 
-static PolicyContext context(Kernel *kernel, const char *kernel_release, const TrustStore *trust, uint64_t flags) {
+static PolicyContext context(Kernel *kernel, const char *kernel_release, const TrustStore *trust,
+                             const TrustStore *kernel_trust, const char *kernel_trust_error, uint64_t flags) {
         return (PolicyContext) {
                 .kernel_release = kernel_release,
                 .trust = trust,
+                .kernel_trust = kernel_trust,
+                .kernel_trust_error = kernel_trust_error,
                 .kernel_keys = kernel_keys,
                 .kernel_keys_userdata = kernel,
                 .forced = flags & (MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION),
@@ -40,8 +44,63 @@ static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
         return 0;
 }
 
+/* Signature=kernel: the certificates the running kernel trusts, each confirmed by a key the
+ * kernel lists with the same CN and subject key id. They come from the kernel image
+ * (/boot/vmlinuz-<release>, its built-in keys) and from TrustedCertificates= (for keys added
+ * later: the secondary keyring, MOK). Without any, *ret_error says why, and Signature=kernel
+ * refuses every module with that reason. */
+static int load_kernel_trust(Manager *m, const Config *c, const TrustStore *trusted, TrustStore **ret,
+                             char **ret_error) {
+        _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
+        _cleanup_(strv_freep) char **keys = NULL;
+        _cleanup_free_ char *image = NULL;
+        int r, from_image, from_dir;
+
+        *ret = NULL;
+        *ret_error = NULL;
+        if (c->policy.signature != POLICY_SIGNATURE_KERNEL)
+                return 0;
+
+        r = trust_store_new(&s);
+        if (r < 0)
+                return r;
+        r = kernel_trusted_keys(m->kernel, &keys);
+        if (r < 0)
+                return asprintf(ret_error, "the kernel's trusted keys cannot be listed (%s)", strerror(-r)) < 0
+                       ? -ENOMEM : 0;
+        if (strv_length(keys) == 0)
+                return (*ret_error = strdup("the kernel lists no trusted keys")) ? 0 : -ENOMEM;
+
+        if (asprintf(&image, "%s/boot/vmlinuz-%s", strempty(m->config_root), resolver_kernel_release(m->resolver)) < 0)
+                return -ENOMEM;
+        from_image = kernel_image_add_certificates(image, keys, s);
+        if (from_image == -ENOMEM)
+                return from_image;
+        from_dir = trust_store_add_kernel_keys(s, trusted, keys);
+        if (from_dir < 0)
+                return from_dir;
+
+        if (trust_store_size(s) == 0) {
+                if (asprintf(ret_error, "none of the %zu keys it lists has a certificate here (%s: %s; %s: none "
+                             "matching)", strv_length(keys), image,
+                             from_image < 0 ? strerror(-from_image) : "none matching",
+                             c->policy.trusted_certificates) < 0)
+                        return -ENOMEM;
+                log_warning("Signature=kernel: %s; every signed module will be refused.", *ret_error);
+                return 0;
+        }
+        log_info("Signature=kernel: %zu certificate(s) the kernel trusts (%d from %s, %d from %s).",
+                 trust_store_size(s), MAX(from_image, 0), image, from_dir, c->policy.trusted_certificates);
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 int manager_policy_init(Manager *m, Failure *failure) {
         return load_trust(m->config, &m->trust, failure);
+}
+
+int manager_policy_start(Manager *m) {
+        return load_kernel_trust(m, m->config, m->trust, &m->kernel_trust, &m->kernel_trust_error);
 }
 
 int manager_reload_config(Manager *m, Failure *failure) {
@@ -62,10 +121,20 @@ int manager_reload_config(Manager *m, Failure *failure) {
                 return -FAILURE_INVALID_CONFIG;
         }
 
+        _cleanup_(trust_store_unrefp) TrustStore *kt = NULL;
+        _cleanup_free_ char *kt_error = NULL;
+        r = load_kernel_trust(m, c, t, &kt, &kt_error);
+        if (r < 0)
+                return failure_set(failure, -FAILURE_INTERNAL, "Cannot load the kernel's certificates: %s.", strerror(-r));
+
         config_unref(m->config);
         m->config = TAKE_PTR(c);
         trust_store_unref(m->trust);
         m->trust = TAKE_PTR(t);
+        trust_store_unref(m->kernel_trust);
+        m->kernel_trust = TAKE_PTR(kt);
+        free(m->kernel_trust_error);
+        m->kernel_trust_error = TAKE_PTR(kt_error);
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
@@ -82,6 +151,8 @@ struct PolicyRun {
         Manager *manager;         /* event loop side only */
         Config *config;
         TrustStore *trust;
+        TrustStore *kernel_trust;
+        char *kernel_trust_error;
         Kernel *kernel;           /* thread-safe */
         char *kernel_release;
         uint64_t flags;
@@ -94,6 +165,8 @@ PolicyRun *policy_run_free(PolicyRun *p) {
                 return NULL;
         config_unref(p->config);
         trust_store_unref(p->trust);
+        trust_store_unref(p->kernel_trust);
+        free(p->kernel_trust_error);
         free(p->kernel_release);
         policy_report_free(p->report);
         free(p);
@@ -118,6 +191,11 @@ int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, Polic
         p->manager = m;
         p->config = config_ref(m->config);
         p->trust = trust_store_ref(m->trust);
+        p->kernel_trust = trust_store_ref(m->kernel_trust);
+        if (m->kernel_trust_error && !(p->kernel_trust_error = strdup(m->kernel_trust_error))) {
+                policy_run_free(p);
+                return -ENOMEM;
+        }
         p->kernel = m->kernel;
         p->flags = flags;
         p->origin = origin;
@@ -127,7 +205,7 @@ int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, Polic
 
 int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         PolicyRun *p = userdata;
-        PolicyContext ctx = context(p->kernel, p->kernel_release, p->trust, p->flags);
+        PolicyContext ctx = context(p->kernel, p->kernel_release, p->trust, p->kernel_trust, p->kernel_trust_error, p->flags);
         const PolicyVerdict *v;
         int r;
 
@@ -169,6 +247,8 @@ struct Inspection {
         Kernel *kernel;              /* thread-safe */
         Config *config;
         TrustStore *trust;
+        TrustStore *kernel_trust;
+        char *kernel_trust_error;
         InspectKind kind;
         char *name, *params;
         uint64_t flags;
@@ -182,6 +262,8 @@ static Inspection *inspection_free(Inspection *x) {
                 return NULL;
         config_unref(x->config);
         trust_store_unref(x->trust);
+        trust_store_unref(x->kernel_trust);
+        free(x->kernel_trust_error);
         free(x->name);
         free(x->params);
         failure_done(&x->result.failure);
@@ -195,7 +277,8 @@ static Inspection *inspection_free(Inspection *x) {
 
 static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **ret_report, Failure *failure) {
         _cleanup_(plan_freep) Plan *plan = NULL;
-        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, x->flags);
+        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, x->kernel_trust,
+                                    x->kernel_trust_error, x->flags);
         int r;
 
         r = resolver_plan_load(x->resolver, x->kernel, x->name, x->params, x->flags, &plan, failure);
@@ -248,7 +331,8 @@ static int inspect_dry_run(Inspection *x, char ***ret_lines, Failure *failure) {
 /* The taint letters loading the module file at path would set. */
 static int predict_taint(Inspection *x, const char *path, char taint[static POLICY_TAINT_MAX]) {
         _cleanup_(closep) int fd = -EBADF;
-        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, 0);
+        PolicyContext ctx = context(x->kernel, resolver_kernel_release(x->resolver), x->trust, x->kernel_trust,
+                                    x->kernel_trust_error, 0);
         PolicyVerdict v = {};
         unsigned flags;
         int r;
@@ -337,13 +421,15 @@ int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind 
         x->kernel = m->kernel;
         x->config = config_ref(m->config);
         x->trust = trust_store_ref(m->trust);
+        x->kernel_trust = trust_store_ref(m->kernel_trust);
+        x->kernel_trust_error = m->kernel_trust_error ? strdup(m->kernel_trust_error) : NULL;
         x->kind = kind;
         x->flags = flags;
         x->done = done;
         x->userdata = userdata;
         x->name = strdup(name);
         x->params = params ? strdup(params) : NULL;
-        if (!x->name || (params && !x->params)) {
+        if (!x->name || (params && !x->params) || (m->kernel_trust_error && !x->kernel_trust_error)) {
                 inspection_free(x);
                 return -ENOMEM;
         }

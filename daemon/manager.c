@@ -435,6 +435,9 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = resolver_new(&config->resolver, &m->resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+        r = manager_policy_start(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the kernel's certificates: %m");
         r = resolver_new(&config->resolver, &m->inspect_resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
@@ -540,6 +543,8 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         config_unref(m->config);
         trust_store_unref(m->trust);
+        trust_store_unref(m->kernel_trust);
+        free(m->kernel_trust_error);
         free(m->config_root);
         free(m->bus_address);
         free(m->kernel_cmdline);

@@ -61,6 +61,8 @@ typedef struct Manager {
         Scheduler *scheduler;
         Config *config;         /* the configuration in force */
         TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
+        TrustStore *kernel_trust; /* Signature=kernel: certificates the kernel trusts, or NULL */
+        char *kernel_trust_error; /* why kernel_trust is NULL under Signature=kernel */
         Hook *hook;             /* the kernel's request_module() requests */
         IndexWatch *index_watch; /* keeps the resolver current; NULL if inotify failed */
         Inspector *inspector;   /* policy checks, dry runs, Info: off the event loop, capped */
@@ -123,6 +125,8 @@ uint64_t manager_module_loaded_at(Manager *m, const char *name);
 int manager_reload_config(Manager *m, Failure *failure);
 /* Loads the trusted certificates for m->config (at start). */
 int manager_policy_init(Manager *m, Failure *failure);
+/* Once the resolver knows the kernel release: the kernel's certificates for Signature=kernel. */
+int manager_policy_start(Manager *m);
 /* The policy decision for one load, run by the scheduler on a worker before any step: it
  * opens and verifies every module and stores the fds in the steps. Denial (enforce mode) fails
  * the job with FAILURE_POLICY_DENIED; warn mode logs and signals PolicyWarning on the event

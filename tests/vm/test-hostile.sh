@@ -30,8 +30,9 @@ if ! daemon_alive; then
         exit 1
 fi
 
+# Milliseconds since boot (busybox date has no %N).
 now_ms() {
-        echo $(( $(date +%s%N) / 1000000 ))
+        awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
 
 rss_kb() {

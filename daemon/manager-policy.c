@@ -5,10 +5,9 @@
 #include <assert.h>
 #include <string.h>
 
-#include "bus-manager.h"
-#include "log.h"
-#include "manager.h"
 #include "kernel-image.h"
+#include "log.h"
+#include "manager-private.h"
 #include "module-file.h"
 #include "modctl-bus.h"
 #include "strv.h"
@@ -117,7 +116,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
                         failure->error = -FAILURE_INVALID_CONFIG;
                 log_error("Not reloading the configuration, the previous one stays in force: %s",
                           failure ? strempty(failure->message) : "");
-                bus_manager_emit_config_reloaded(m, false, failure ? strempty(failure->message) : "");
+                MANAGER_EMIT(m, config_reloaded, false, failure ? strempty(failure->message) : "");
                 return -FAILURE_INVALID_CONFIG;
         }
 
@@ -138,9 +137,8 @@ int manager_reload_config(Manager *m, Failure *failure) {
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
-        bus_manager_emit_config_reloaded(m, true, "");
-        /* What the new configuration allows for present devices gets loaded; sticky unloads hold. */
-        (void) autoload_coldplug(m->autoload);
+        /* Autoload listens too: it coldplugs what the new configuration allows. */
+        MANAGER_EMIT(m, config_reloaded, true, "");
         return 0;
 }
 
@@ -231,7 +229,7 @@ void policy_run_report(void *userdata) {
                         continue;
                 log_warning("Policy (Mode=warn) would deny module %s, loading it anyway (origin %s), rule %s: %s",
                             v->module, p->origin, v->rule, v->reason);
-                bus_manager_emit_policy_warning(p->manager, v->module, v->rule, v->reason);
+                MANAGER_EMIT(p->manager, policy_warning, v->module, v->rule, v->reason, p->origin);
         }
 }
 
@@ -439,5 +437,29 @@ int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind 
                 inspection_free(x);
                 return r;
         }
+        return 0;
+}
+
+PolicyMode manager_policy_mode(Manager *m) {
+        assert(m);
+        return m->config->policy.mode;
+}
+
+int manager_describe_policy(Manager *m, char **ret) {
+        _cleanup_free_ char *text = NULL, *files = NULL;
+        int r;
+
+        assert(m);
+        assert(ret);
+
+        r = config_format(m->config, &text);
+        if (r < 0)
+                return r;
+        files = strv_join(m->config->files, " ");
+        if (!files)
+                return -ENOMEM;
+        if (asprintf(ret, "# Read from: %s\n# Trusted certificates loaded: %zu\n%s",
+                     *files ? files : "(no files, built-in defaults)", trust_store_size(m->trust), text) < 0)
+                return -ENOMEM;
         return 0;
 }

@@ -59,7 +59,11 @@ int kernel_image_add_certificates(const char *path, char *const *descriptions, T
         if (r < 0)
                 goto finish;
 
-        /* The decompressor reads an fd: hand it the payload alone. */
+        /* The build appends the decompressed size (4 bytes, little endian) to the compressed
+         * stream for the boot decompressor; a stream decoder would take them for garbage. The
+         * decompressor reads an fd: hand it the payload alone. */
+        if (len > 4 && memcmp(image + off, "\xfd" "7zXZ", 5) == 0)
+                len -= 4;
         payload_fd = memfd_create("modctl-kernel-payload", MFD_CLOEXEC);
         if (payload_fd < 0) {
                 r = -errno;

@@ -57,7 +57,8 @@ class Bus:
 class Daemon:
     """modctld-fake; readiness is READY=1 on a notify socket, sent once it owns the name."""
 
-    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True):
+    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True, modules_dir=None, modprobe_d=None,
+                 extra_args=()):
         self.notify_path = os.path.join(tmp, 'notify-%d.sock' % time.monotonic_ns())
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
@@ -75,12 +76,12 @@ class Daemon:
         # Coldplug reads this tree instead of the build host's /sys (and so watches no uevents).
         self.sysfs = os.path.join(tmp, 'sys')
         os.makedirs(os.path.join(self.sysfs, 'devices'), exist_ok=True)
-        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
+        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', modules_dir or MODULES_DIR,
                               '--config-root', self.config_root, '--hook-socket', self.hook_socket,
                               '--sysfs', self.sysfs,
-                              '--modprobe-config', MODPROBE_D,
+                              '--modprobe-config', modprobe_d or MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
-                              '--log-level', 'debug']
+                              '--log-level', 'debug'] + list(extra_args)
         self.proc = subprocess.Popen(cmd, env=env, stderr=self.log, stdout=self.log)
         if expect_ready:
             self.wait_ready()
@@ -396,6 +397,43 @@ class ModctlTest(unittest.TestCase):
         r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', '/org/modctl1',
                                        'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', user=NOBODY))
         self.assertNotIn('private_key', r.stdout)
+
+    def test_no_index_watch_sees_changes(self):
+        # Without the inotify watch (as when root's inotify limit is reached), every request
+        # checks the index and modprobe.d files: a depmod run and a new modprobe.d alias are
+        # seen without a restart.
+        import shutil
+        self.assertEqual(self.daemon.stop(), 0)
+        kver = os.path.basename(MODULES_DIR)
+        root = os.path.join(self.tmp, 'mods')
+        shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR))), root, symlinks=True)
+        moddir = os.path.join(root, 'lib/modules', kver)
+        chain = os.path.join(moddir, 'extra/modctl_test_chain.ko')
+        os.rename(chain, chain + '.held')
+        subprocess.run(['depmod', '-b', root, kver], check=True)
+        confdir = os.path.join(self.tmp, 'modprobe.d')
+        shutil.copytree(MODPROBE_D, confdir)
+        self.daemon = Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir, modprobe_d=confdir,
+                             extra_args=['--no-index-watch'])
+        self.assertIn('Cannot watch the module index', self.daemon.output())
+
+        self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
+                          'org.modctl1.Error.NotFound')
+        os.rename(chain + '.held', chain)
+        subprocess.run(['depmod', '-b', root, kver], check=True)
+        # Found now (the fake kernel then fails its init on purpose, see fail_env).
+        r = self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
+                              'org.modctl1.Error.KernelRejected')
+        self.assertIn("'modctl_test_chain'", r.stderr)
+
+        self.assert_error(self.send('Load', 'string:modctl-nowatch-alias', 'string:', 'uint64:0'),
+                          'org.modctl1.Error.NotFound')
+        self.assertEqual(self.helper('modctl-nowatch-alias').returncode, 1)
+        with open(os.path.join(confdir, 'nowatch.conf'), 'w') as f:
+            f.write('alias modctl-nowatch-alias modctl_test_dep\n')
+        # Through the kernel hook, which caches nothing without the watch.
+        self.assertEqual(self.helper('modctl-nowatch-alias').returncode, 0)
+        self.assertIn('modctl_test_dep', self.loaded())
 
     def test_invalid_parameters(self):
         # Parameters reach install commands and the kernel: only key[=value] tokens, the

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "bus-auth.h"
 #include "bus-context.h"
 #include "bus-private.h"
@@ -236,7 +238,10 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
-        if (!exists) {
+        /* Only under systemd (early boot, before sysinit.target and so before dbus): without
+         * it, whoever started us starts the bus too, and clients expect the boot batch's
+         * signals after the name. */
+        if (!exists && sd_booted() > 0) {
                 /* Early boot: nobody can listen to our signals yet, and the bus comes up only
                  * after sysinit.target, which waits for our READY=1. Load the boot list now. */
                 log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");

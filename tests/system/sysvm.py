@@ -325,7 +325,7 @@ class Guest:
         cmd = ['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max', '-smp', str(self.smp), '-m', self.memory,
                '-nographic', '-nodefaults', '-display', 'none',
                '-kernel', f'/boot/vmlinuz-{kver}', '-initrd', self.env.initramfs(),
-               '-append', f'root=/dev/vda rw console=ttyS0 quiet loglevel=4 {self.append}'.strip(),
+               '-append', f'root=/dev/vda rw console=ttyS0 quiet loglevel=4 no_timer_check {self.append}'.strip(),
                '-drive', f'file={self.image},format=raw,if=virtio,cache=unsafe',
                '-chardev', f'file,id=con0,path={os.path.join(self.dir, "console.log")}',
                '-serial', 'chardev:con0',

@@ -246,6 +246,9 @@ int bus_context_start(BusContext *b) {
                  * after sysinit.target, which waits for our READY=1. Load the boot list now. */
                 log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");
                 manager_start_autoload(b->manager);
+        } else if (!exists || sd_booted() <= 0) {
+                /* Without systemd, whoever started us brings up the bus: wait for the name as
+                 * long as it takes, so clients see the boot batch's signals. */
         } else {
                 /* Clients match our signals by the bus name: wait for it, a few seconds at most. */
                 r = sd_event_add_time_relative(manager_get_event(b->manager), NULL, CLOCK_MONOTONIC,

@@ -272,8 +272,8 @@ static int finish_parse(ParseState *s, int line, Failure *failure) {
         if (line == 0)
                 return strv_extend(&s->config->files, s->file) < 0 ? -ENOMEM : 0;
         if (line < 0)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: cannot read the file.", s->file);
-        return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s:%d: %s.", s->file, line,
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: cannot read the file.", s->file);
+        return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s:%d: %s.", s->file, line,
                            error ?: "syntax error (expected [Section] or Key=Value)");
 }
 
@@ -288,7 +288,7 @@ static int check_line_lengths(const char *name, const char *text, Failure *failu
         for (const char *p = text; *p; line++) {
                 size_t n = strcspn(p, "\n");
                 if (n > LINE_MAX_BYTES)
-                        return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                        return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                            "%s:%u: line too long (%zu bytes, at most %d); split a list over several "
                                            "assignments of the same key.", name, line, n, LINE_MAX_BYTES);
                 p += n;
@@ -314,17 +314,17 @@ int config_parse_file(Config *c, const char *path, Failure *failure) {
         size_t n;
 
         if (!f)
-                return failure_set(failure, -errno, "%s: %s.", path, strerror(errno));
+                return failure_set_errno(failure, FAILURE_INTERNAL, -errno, "%s: %s.", path, strerror(errno));
         text = malloc(FILE_MAX_BYTES + 1);
         if (!text)
-                return failure_set(failure, -ENOMEM, "%s: out of memory.", path);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "%s: out of memory.", path);
         n = fread(text, 1, FILE_MAX_BYTES + 1, f);
         if (ferror(f))
-                return failure_set(failure, -EIO, "%s: cannot read the file.", path);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EIO, "%s: cannot read the file.", path);
         if (n > FILE_MAX_BYTES)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: larger than %d bytes.", path, FILE_MAX_BYTES);
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: larger than %d bytes.", path, FILE_MAX_BYTES);
         if (memchr(text, '\0', n))
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: contains a NUL byte.", path);
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: contains a NUL byte.", path);
         text[n] = '\0';
         return config_parse_string(c, path, text, failure);
 }
@@ -357,7 +357,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
 
         r = config_new_default(&c);
         if (r < 0)
-                return failure_set(failure, r, "Out of memory while reading the configuration.");
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Out of memory while reading the configuration.");
 
         /* The main file: the first one found wins. */
         for (size_t i = 0; i < ELEMENTSOF(config_dirs); i++) {
@@ -365,7 +365,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                         continue;
                 _cleanup_free_ char *p = path_join(root, config_dirs[i], "modctld.conf");
                 if (!p)
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 if (access(p, F_OK) < 0)
                         continue;
                 if (!is_masked(p)) {
@@ -382,7 +382,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                 DIR *d;
 
                 if (!dir)
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 d = opendir(dir);
                 if (!d)
                         continue;
@@ -394,7 +394,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                         _cleanup_free_ char *p = path_join(NULL, dir, de->d_name);
                         if (!p || strv_extend(&names, de->d_name) < 0 || strv_extend(&paths, p) < 0) {
                                 closedir(d);
-                                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                         }
                 }
                 closedir(d);
@@ -404,12 +404,12 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         size_t n = strv_length(names);
         char **order = calloc(n + 1, sizeof(char *));
         if (!order)
-                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *key = NULL;
                 if (asprintf(&key, "%s\n%s", names[i], paths[i]) < 0) {
                         strv_free(order);
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 }
                 order[i] = TAKE_PTR(key);
         }

@@ -35,10 +35,10 @@ static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
 
         r = trust_store_load(c->policy.trusted_certificates, ret, &bad);
         if (r == -EBADMSG)
-                return failure_set(failure, -FAILURE_INVALID_CONFIG, "%s: not a PEM or DER X.509 certificate "
+                return failure_set(failure, FAILURE_INVALID_CONFIG, "%s: not a PEM or DER X.509 certificate "
                                    "(TrustedCertificates=%s).", bad, c->policy.trusted_certificates);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INVALID_CONFIG, "TrustedCertificates=%s: %s.",
+                return failure_set(failure, FAILURE_INVALID_CONFIG, "TrustedCertificates=%s: %s.",
                                    c->policy.trusted_certificates, strerror(-r));
         return 0;
 }
@@ -60,12 +60,14 @@ int manager_reload_config(Manager *m, Failure *failure) {
                 r = load_trust(c, &t, failure);
         if (r < 0) {
                 /* Every bad line is a configuration error, whatever errno the parser used. */
-                if (failure)
-                        failure->error = -FAILURE_INVALID_CONFIG;
+                if (failure) {
+                        failure->kind = FAILURE_INVALID_CONFIG;
+                        failure->error = -failure_kind_to_errno(FAILURE_INVALID_CONFIG);
+                }
                 log_error("Not reloading the configuration, the previous one stays in force: %s",
                           failure ? strempty(failure->message) : "");
                 MANAGER_EMIT(m, config_reloaded, false, failure ? strempty(failure->message) : "");
-                return -FAILURE_INVALID_CONFIG;
+                return -failure_kind_to_errno(FAILURE_INVALID_CONFIG);
         }
 
         config_unref(m->config);
@@ -149,7 +151,7 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
 
         v = policy_report_first_objection(p->report);
         if (v && v->decision == POLICY_DENY)
-                return failure_set(failure, -FAILURE_POLICY_DENIED,
+                return failure_set(failure, FAILURE_POLICY_DENIED,
                                    "Policy denies loading '%s' (rule %s): %s Nothing was inserted.",
                                    plan->request, v->rule, v->reason);
         return 0;
@@ -209,22 +211,22 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
                 return r;
         v = policy_report_first_objection(report);
         if (v && v->decision == POLICY_DENY)
-                return failure_set(failure, -FAILURE_POLICY_DENIED, "Policy denies loading '%s' (rule %s): %s",
+                return failure_set(failure, FAILURE_POLICY_DENIED, "Policy denies loading '%s' (rule %s): %s",
                                    plan->request, v->rule, v->reason);
 
         r = plan_describe(plan, &lines);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
         for (size_t i = 0; i < report->n; i++) {
                 char *line;
 
                 if (!report->verdicts[i].taint[0])
                         continue;
                 if (asprintf(&line, "taint %s %s", report->verdicts[i].module, report->verdicts[i].taint) < 0)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
                 if (strv_push(&lines, line) < 0) {
                         free(line);
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", name);
                 }
         }
         *ret_lines = TAKE_PTR(lines);

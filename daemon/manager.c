@@ -218,7 +218,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         q = calloc(1, sizeof(Request));
         if (!q || !(q->key = strdup(key)) || request_add_waiter(q, done, userdata) < 0) {
                 request_free(q);
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", plan->request);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", plan->request);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -236,7 +236,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
                 records_end(m, plan, NULL);
                 HASH_DEL(m->requests, q);
                 request_free(q);
-                failure_set(&failure, -FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
+                failure_set(&failure, FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -303,7 +303,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (load_key(name, params, flags, &key) < 0) {
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -320,7 +320,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         PolicyRun *policy = NULL;
         if (manager_policy_run_new(m, flags, origin, &policy) < 0) {
                 plan_free(plan);
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 request_failed(m, name, origin, true, LOG_ERR, &failure, done, userdata);
                 return;
         }
@@ -341,7 +341,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (asprintf(&key, "unload %" PRIx64 " %s", flags, name) < 0) {
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
                 done(&failure, nothing, userdata);
                 return;
         }

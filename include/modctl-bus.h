@@ -31,7 +31,8 @@
 /* In a dry-run reply every entry is one step of the plan, prefixed like modprobe -D:
  * "insmod PATH [PARAMS]", "install COMMAND", "builtin NAME" or "loaded NAME". */
 
-/* Error names. Each one maps to exactly one errno in daemon/bus/bus-error.c, so a client using
+/* Error names, as listed in dbus/org.modctl1.xml. Each is one failure kind (common/failure.h)
+ * and maps to exactly one errno in daemon/bus/bus-error.c, so a client using
  * sd_bus_error_get_errno() gets a meaningful value too. */
 #define MODCTL_ERROR_PREFIX            "org.modctl1.Error."
 #define MODCTL_ERROR_INVALID_NAME      "org.modctl1.Error.InvalidName"

@@ -17,12 +17,12 @@ static int validate_name(const char *name, sd_bus_error *error) {
         if (module_request_is_valid(name))
                 return 0;
         if (!*name)
-                return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
+                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
         if (strlen(name) > 127)
-                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                return bus_error_setf(error, FAILURE_INVALID_NAME,
                                       "Invalid module name '%.40s...': it is %zu bytes long, at most 127 are allowed.",
                                       name, strlen(name));
-        return bus_error_setf(error, -FAILURE_INVALID_NAME,
+        return bus_error_setf(error, FAILURE_INVALID_NAME,
                               "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
                               "control characters, or start with '-'.", name);
 }
@@ -66,7 +66,7 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         if (r < 0)
                 return r;
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
                                       flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
         r = validate_name(name, error);
@@ -125,7 +125,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return r;
 
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                       flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
         r = validate_name(name, error);
@@ -153,7 +153,7 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
 
         r = kernel_list(manager_get_kernel(m), &modules, &n);
         if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)

@@ -191,7 +191,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the parameters of module '%s': %s.",
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the parameters of module '%s': %s.",
                                       b->current.name, strerror(-r));
 
         r = sd_bus_message_open_container(reply, 'a', "{ss}");

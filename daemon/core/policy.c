@@ -396,7 +396,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
 
         report = calloc(1, sizeof(PolicyReport));
         if (!report || !(report->verdicts = calloc(plan->n_steps + 1, sizeof(PolicyVerdict))))
-                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                    plan->request);
 
         for (size_t i = 0; i < plan->n_steps; i++) {
@@ -412,7 +412,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 if (step->kind == PLAN_STEP_COMMAND || !content) {
                         r = policy_check_name(s, step->name, v);
                         if (r < 0)
-                                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                                    step->name);
                         report->n++;
                         continue;
@@ -421,15 +421,15 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 /* A content rule is in force: the bytes checked are the bytes the scheduler inserts. */
                 r = open_step(step, keep, &fd);
                 if (r < 0)
-                        return failure_set(failure, r == -ENOENT ? -FAILURE_NOT_FOUND : -FAILURE_BAD_MODULE,
+                        return failure_set(failure, r == -ENOENT ? FAILURE_NOT_FOUND : FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),
                                            strerror(-r));
                 r = check_fd(s, ctx, step->name, fd, taint, v);
                 if (r == -ENOMEM)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                            step->name);
                 if (r < 0)
-                        return failure_set(failure, -FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
+                        return failure_set(failure, FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
                                            step->name, strempty(step->path), r == -ENOEXEC ? "no ELF .modinfo section" : strerror(-r));
                 report->n++;
                 if (keep && step->fd < 0) {

@@ -303,14 +303,14 @@ static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure
 
         k = kmod_module_new_from_lookup(r->ctx, name, &list);
         if (k == -EINVAL)
-                return failure_set(failure, -FAILURE_INVALID_NAME,
+                return failure_set(failure, FAILURE_INVALID_NAME,
                                    "Invalid module name '%s': it is not a valid alias pattern.", name);
         if (k < 0)
                 return failure_set(failure, k == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
                                    "Failed to look up module '%s' in %s: %s.", name,
                                    kmod_get_dirname(r->ctx), strerror(-k));
         if (!list)
-                return failure_set(failure, -FAILURE_NOT_FOUND,
+                return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: no module or alias of that name in %s.", name,
                                    kmod_get_dirname(r->ctx));
 
@@ -363,7 +363,7 @@ static int lookup_for_load(Resolver *r, const char *name, struct kmod_list **ret
         if (!names)
                 return -ENOMEM;
 
-        return failure_set(failure, -FAILURE_NOT_FOUND,
+        return failure_set(failure, FAILURE_NOT_FOUND,
                            "Module '%s' not found: it is an alias of %s, which modprobe.d blacklists.",
                            name, names);
 }
@@ -467,7 +467,7 @@ static int walk_cycle(Walk *w, const char *name) {
         if (!chain)
                 return -ENOMEM;
 
-        return failure_set(w->failure, -FAILURE_DEPENDENCY_CYCLE,
+        return failure_set(w->failure, FAILURE_DEPENDENCY_CYCLE,
                            "Module '%s' cannot be loaded: its dependencies form a cycle (%s).",
                            w->request, chain);
 }
@@ -659,11 +659,11 @@ static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **r
                         goto finish;
                 }
                 if (target)
-                        k = failure_set(w->failure, -FAILURE_NOT_FOUND,
+                        k = failure_set(w->failure, FAILURE_NOT_FOUND,
                                         "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
                                         name, w->request, kmod_get_dirname(w->r->ctx));
                 else
-                        k = failure_set(w->failure, -FAILURE_BAD_MODULE,
+                        k = failure_set(w->failure, FAILURE_BAD_MODULE,
                                         "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
                                         w->request, name, kmod_get_dirname(w->r->ctx));
                 goto finish;
@@ -676,7 +676,7 @@ static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **r
 
         k = kmod_module_get_softdeps(mod, &pre, &post);
         if (k < 0) {
-                k = failure_set(w->failure, -FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
+                k = failure_set(w->failure, FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
                                 name, strerror(-k));
                 goto finish;
         }
@@ -752,7 +752,7 @@ static int walk_posts(Walk *w) {
 static int validate_name(const char *name, Failure *failure) {
         if (module_request_is_valid(name))
                 return 0;
-        return failure_set(failure, -FAILURE_INVALID_NAME,
+        return failure_set(failure, FAILURE_INVALID_NAME,
                            "Invalid module name '%s': a module name or alias is 1 to 127 printable characters, "
                            "without '/', whitespace, \"..\" or a leading '-'.",
                            strempty(name));
@@ -770,7 +770,7 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
         if (e < 0)
                 return e;
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                    "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
                                    flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
@@ -824,7 +824,9 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
 /* Every error comes back with a sentence, also the ones (like ENOMEM) deep helpers return bare. */
 static int failure_finish(Failure *failure, Failure *local, int error, const char *what, const char *name) {
         if (local->error == 0)
-                failure_set(local, error, "Failed to %s module '%s': %s.", what, strempty(name), strerror(-error));
+                /* A bare errno says nothing about the request itself: not the caller's mistake. */
+                failure_set_errno(local, FAILURE_INTERNAL, error, "Failed to %s module '%s': %s.", what,
+                                  strempty(name), strerror(-error));
         if (failure)
                 failure_move(failure, local);
         else
@@ -949,10 +951,10 @@ static int check_in_use(Kernel *k, const char *name, Failure *failure) {
 
         if (km.holders && km.holders[0]) {
                 holders = strv_join(km.holders, ", ");
-                e = holders ? failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
+                e = holders ? failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
                             : -ENOMEM;
         } else if (km.refcount > 0)
-                e = failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
+                e = failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
                                 name, km.refcount);
         else
                 e = 0;
@@ -976,7 +978,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         if (e < 0)
                 return e;
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                    "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                    flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
 
@@ -992,7 +994,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                 if (e < 0)
                         return e;
         } else if (state == KERNEL_MODULE_BUILTIN)
-                return failure_set(failure, -FAILURE_BUILT_IN,
+                return failure_set(failure, FAILURE_BUILT_IN,
                                    "Module '%s' is built into the kernel and cannot be unloaded.", name);
         else {
                 bool builtin = false;
@@ -1015,10 +1017,10 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
 
                 if (!targets) {
                         if (builtin)
-                                return failure_set(failure, -FAILURE_BUILT_IN,
+                                return failure_set(failure, FAILURE_BUILT_IN,
                                                    "Module '%s' is built into the kernel and cannot be unloaded.",
                                                    name);
-                        return failure_set(failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", name);
+                        return failure_set(failure, FAILURE_NOT_LOADED, "Module '%s' is not loaded.", name);
                 }
         }
 
@@ -1096,7 +1098,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                         pick = i;
                         }
                         if (pick == SIZE_MAX) {
-                                e = failure_set(failure, -FAILURE_DEPENDENCY_CYCLE,
+                                e = failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
                                                 "Module '%s' cannot be unloaded with its dependencies: modules.dep "
                                                 "has a cycle.", name);
                                 goto finish;
@@ -1157,13 +1159,13 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
         m = kmod_module_get_module(list);
         path = kmod_module_get_path(m);
         if (!path && !module_is_builtin(r, m))
-                return failure_set(failure, -FAILURE_NOT_FOUND,
+                return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
                                    kmod_module_get_name(m), name, kmod_get_dirname(r->ctx));
 
         e = kmod_module_get_info(m, &info);
         if (e < 0)
-                return failure_set(failure, -FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
+                return failure_set(failure, FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
                                    kmod_module_get_name(m), path ?: "modules.builtin.modinfo", strerror(-e));
 
         pairs = calloc(1, sizeof(char *));

@@ -181,7 +181,7 @@ static int run_insert(Scheduler *s, Task *t) {
                 unsigned file_flags = 0;
                 r = module_file_open(t->path, kernel_decompression(s->kernel), &fd, &file_flags);
                 if (r < 0)
-                        return failure_set(&t->failure, -FAILURE_BAD_MODULE,
+                        return failure_set(&t->failure, FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from '%s': %s.", t->name, t->path, strerror(-r));
                 flags |= file_flags;
         }
@@ -190,7 +190,7 @@ static int run_insert(Scheduler *s, Task *t) {
         if (r == -EEXIST)
                 return 0;  /* someone else loaded it meanwhile: fine, but not ours to unwind */
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
+                return failure_set_errno(&t->failure, FAILURE_KERNEL_REJECTED, r,
                                    "The kernel rejected module '%s': %s (%s): %s.",
                                    t->name, strerror(-r), strerrorname_np(-r) ?: "?", kernel_insert_error_hint(r));
         t->changed = true;
@@ -205,16 +205,16 @@ static int run_command(Scheduler *s, Task *t) {
 
         r = command_run(t->command, t->name, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
-                return failure_set(&t->failure, -FAILURE_TIMEOUT,
+                return failure_set(&t->failure, FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",
                                    t->name, (unsigned long long) (s->command_timeout_usec / 1000000), t->command);
         if (r == -ECHILD)
-                return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
+                return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "The modprobe.d command for module '%s' failed (%s %d): %s",
                                    t->name, WIFEXITED(status) ? "exit status" : "signal",
                                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->command);
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
+                return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "Cannot run the modprobe.d command for module '%s': %s.", t->name, strerror(-r));
 
         /* The command may or may not have loaded (or removed) the module it stands for. */
@@ -231,7 +231,7 @@ static int run_remove(Scheduler *s, Task *t) {
         if (r == -ENOENT && t->only_if_unused)
                 return 0;
         if (r < 0 && r != -ENOENT)
-                return failure_set(&t->failure, -FAILURE_INTERNAL,
+                return failure_set(&t->failure, FAILURE_INTERNAL,
                                    "Cannot read the state of module '%s': %s.", t->name, strerror(-r));
         if (r >= 0 && t->only_if_unused && (m.refcount > 0 || strv_length(m.holders) > 0))
                 return 0;
@@ -240,20 +240,20 @@ static int run_remove(Scheduler *s, Task *t) {
         if (r == -ENOENT && t->only_if_unused)
                 return 0;
         if (r == -ENOENT)
-                return failure_set(&t->failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", t->name);
+                return failure_set(&t->failure, FAILURE_NOT_LOADED, "Module '%s' is not loaded.", t->name);
         if (r == -EBUSY || r == -EWOULDBLOCK) {
                 /* Read again: the holders are what stands in the way now. */
                 kernel_module_done(&m);
                 if (kernel_get(s->kernel, t->name, &m) >= 0 && strv_length(m.holders) > 0) {
                         _cleanup_free_ char *holders = strv_join(m.holders, ", ");
-                        return failure_set(&t->failure, -FAILURE_IN_USE,
+                        return failure_set(&t->failure, FAILURE_IN_USE,
                                            "Module '%s' is in use by: %s.", t->name, strempty(holders));
                 }
-                return failure_set(&t->failure, -FAILURE_IN_USE,
+                return failure_set(&t->failure, FAILURE_IN_USE,
                                    "Module '%s' is in use (reference count %d).", t->name, MAX(m.refcount, 1));
         }
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
+                return failure_set_errno(&t->failure, FAILURE_KERNEL_REJECTED, r,
                                    "The kernel refused to remove module '%s': %s.", t->name, strerror(-r));
         t->changed = true;
         return 0;
@@ -285,7 +285,7 @@ static void run_task(Scheduler *s, Task *t) {
         if (t->step == TASK_PREPARE) {
                 t->result = t->prepare.run(t->plan, t->prepare.userdata, &t->failure);
                 if (t->result < 0 && !t->failure.message)
-                        failure_set(&t->failure, -FAILURE_INTERNAL, "Cannot prepare loading '%s': %s.",
+                        failure_set(&t->failure, FAILURE_INTERNAL, "Cannot prepare loading '%s': %s.",
                                     t->plan->request, strerror(-t->result));
                 return;
         }
@@ -301,7 +301,7 @@ static void run_task(Scheduler *s, Task *t) {
                 t->result = run_remove(s, t);
                 break;
         default:
-                t->result = failure_set(&t->failure, -FAILURE_INTERNAL, "Unknown plan step for '%s'.", t->name);
+                t->result = failure_set(&t->failure, FAILURE_INTERNAL, "Unknown plan step for '%s'.", t->name);
         }
 }
 
@@ -504,7 +504,7 @@ static void job_advance(Job *j) {
                         }
                         r = enqueue(s, j, i, NULL);
                         if (r < 0) {
-                                failure_set(&j->failure, -FAILURE_INTERNAL, "Cannot queue module '%s': %s.",
+                                failure_set(&j->failure, FAILURE_INTERNAL, "Cannot queue module '%s': %s.",
                                             j->plan->steps[i].name, strerror(-r));
                                 j->failed = true;
                                 break;
@@ -519,7 +519,7 @@ static void job_advance(Job *j) {
                 if (!all_done) {
                         /* Nothing runs and nothing can start: the plan is not a DAG. The resolver
                          * prevents this; be safe. */
-                        failure_set(&j->failure, -FAILURE_DEPENDENCY_CYCLE,
+                        failure_set(&j->failure, FAILURE_DEPENDENCY_CYCLE,
                                     "The plan for '%s' cannot make progress.", j->plan->request);
                         j->failed = true;
                 } else {
@@ -591,7 +591,7 @@ static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdat
         j->n_running--;
         j->states[t->step] = STEP_FAILED;
         if (!j->failed)
-                failure_set(&j->failure, -FAILURE_TIMEOUT,
+                failure_set(&j->failure, FAILURE_TIMEOUT,
                             "Module '%s' did not finish initializing within %llu s (LoadTimeoutSec=); "
                             "the request gave up on it, the kernel may still complete it.",
                             t->name, (unsigned long long) (s->step_timeout_usec / 1000000));

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <ini.h>
 #include <stdio.h>
@@ -8,7 +9,6 @@
 #include "daemon-config.h"
 #include "time-util.h"
 #include "strv.h"
-
 
 static const char *const hook_fallback_table[] = { "modprobe", "deny" };
 static const char *const policy_mode_table[] = { "enforce", "warn", "off" };
@@ -36,6 +36,9 @@ static int lookup(const char *const *table, size_t n, const char *value) {
 
 int config_new_default(Config **ret) {
         Config *c = calloc(1, sizeof(Config));
+
+        assert(ret);
+
         if (!c)
                 return -ENOMEM;
 
@@ -302,6 +305,8 @@ int config_parse_string(Config *c, const char *name, const char *text, Failure *
         ParseState s = { .config = c, .file = name };
         int r;
 
+        assert(c);
+
         r = check_line_lengths(name, text, failure);
         if (r < 0)
                 return r;
@@ -312,6 +317,8 @@ int config_parse_file(Config *c, const char *path, Failure *failure) {
         _cleanup_(fclosep) FILE *f = fopen(path, "re");
         _cleanup_free_ char *text = NULL;
         size_t n;
+
+        assert(c);
 
         if (!f)
                 return failure_set_errno(failure, FAILURE_INTERNAL, -errno, "%s: %s.", path, strerror(errno));
@@ -354,6 +361,8 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         _cleanup_(config_unrefp) Config *c = NULL;
         _cleanup_(strv_freep) char **names = NULL, **paths = NULL;
         int r;
+
+        assert(ret);
 
         r = config_new_default(&c);
         if (r < 0)
@@ -441,6 +450,10 @@ static void format_globs(FILE *f, const char *key, char **globs) {
 int config_format(const Config *c, char **ret) {
         char *buf = NULL;
         size_t size = 0;
+
+        assert(c);
+        assert(ret);
+
         FILE *f = open_memstream(&buf, &size);
 
         if (!f)

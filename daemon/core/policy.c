@@ -106,6 +106,9 @@ int policy_check_name(const PolicySettings *s, const char *name, PolicyVerdict *
         PolicyVerdict v;
         int r;
 
+        assert(s);
+        assert(ret);
+
         r = verdict_init(&v, name);
         if (r < 0)
                 return r;
@@ -320,6 +323,9 @@ fail:
 
 int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
                         size_t size, PolicyVerdict *ret) {
+        assert(s);
+        assert(ret);
+
         return check_module(s, ctx, name, data, size, true, ret);
 }
 
@@ -338,6 +344,9 @@ static int check_fd(const PolicySettings *s, PolicyContext *ctx, const char *nam
 }
 
 int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
+        assert(s);
+        assert(ret);
+
         return check_fd(s, ctx, name, fd, true, ret);
 }
 

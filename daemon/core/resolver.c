@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +186,8 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
         _cleanup_(resolver_freep) Resolver *r = NULL;
         int k;
 
+        assert(ret);
+
         r = calloc(1, sizeof(Resolver));
         if (!r)
                 return -ENOMEM;
@@ -240,6 +243,8 @@ Resolver *resolver_free(Resolver *r) {
 }
 
 int resolver_refresh(Resolver *r) {
+        assert(r);
+
         if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK)
                 return 0;
         return resolver_reload(r);
@@ -248,6 +253,8 @@ int resolver_refresh(Resolver *r) {
 int resolver_reload(Resolver *r) {
         struct kmod_ctx *ctx;
         int k;
+
+        assert(r);
 
         /* Indexes or configuration changed. A new context covers both cases (MUST_RELOAD and
          * MUST_RECREATE), and the old one stays in use if this fails. */
@@ -839,6 +846,9 @@ int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *par
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
 
+        assert(r);
+        assert(ret);
+
         e = plan_load(r, k, name, params, flags, ret, &local);
         if (e < 0)
                 return failure_finish(failure, &local, e, "resolve", name);
@@ -851,6 +861,9 @@ int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *f
         _cleanup_(strv_freep) char **names = NULL;
         struct kmod_list *l;
         int e;
+
+        assert(r);
+        assert(ret_names);
 
         e = validate_name(name, &local);
         if (e >= 0)
@@ -1131,6 +1144,9 @@ int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flag
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
 
+        assert(r);
+        assert(ret);
+
         e = plan_unload(r, k, name, flags, ret, &local);
         if (e < 0)
                 return failure_finish(failure, &local, e, "plan the unloading of", name);
@@ -1194,6 +1210,9 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
 int resolver_module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
+
+        assert(r);
+        assert(ret_pairs);
 
         e = module_info(r, name, ret_pairs, &local);
         if (e < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -453,6 +454,8 @@ static bool inserted_elsewhere(Scheduler *s, const Job *self, const char *name) 
 }
 
 bool scheduler_module_in_flight(Scheduler *s, const char *name) {
+        assert(s);
+
         return inserted_elsewhere(s, NULL, name);
 }
 
@@ -726,19 +729,27 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
 }
 
 const Plan *job_plan(const Job *j) {
+        assert(j);
+
         return j->plan;
 }
 
 char **job_changed(const Job *j) {
+        assert(j);
+
         static char *empty[] = { NULL };
         return j->changed ?: empty;
 }
 
 const Failure *job_failure(const Job *j) {
+        assert(j);
+
         return &j->failure;
 }
 
 char **job_warnings(const Job *j) {
+        assert(j);
+
         static char *empty[] = { NULL };
         return j->warnings ?: empty;
 }
@@ -751,6 +762,8 @@ static unsigned default_workers(void) {
 int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret) {
         _cleanup_(scheduler_freep) Scheduler *s = NULL;
         int r;
+
+        assert(ret);
 
         s = calloc(1, sizeof(Scheduler));
         if (!s)

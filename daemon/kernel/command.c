@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +37,7 @@ static int wait_exit(int pidfd, uint64_t deadline) {
 int command_run(const char *command, const char *module, uint64_t timeout_usec, int *ret_status) {
         _cleanup_free_ char *module_env = NULL;
         _cleanup_(closep) int pidfd = -EBADF;
+
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
         sigset_t none;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "failure.h"
+#include "ownership.h"
 
 typedef struct ManagerEvents {
         /* A module's "add" or "remove" uevent: any load or unload on the host. origin is who
@@ -34,4 +35,9 @@ typedef struct ManagerEvents {
                                   uint64_t usec, void *userdata);
         /* The module index or modprobe.d changed; the resolver has reloaded. */
         void (*index_changed)(void *userdata);
+        /* Kernel-enforced ownership's programs saw a module insert by another process
+         * (Ownership=audit or exclusive; report->refused under exclusive). */
+        void (*external_load)(const OwnershipReport *report, void *userdata);
+        /* They saw a request_module() (report->name), allowed or refused by KernelRequests=. */
+        void (*kernel_request)(const OwnershipReport *report, void *userdata);
 } ManagerEvents;

@@ -77,6 +77,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
+        manager_ownership_reload(m);
         /* Autoload listens too: it coldplugs what the new configuration allows. */
         MANAGER_EMIT(m, config_reloaded, true, "");
         return 0;

@@ -9,6 +9,7 @@
 
 typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
+typedef struct ManagerOwnership ManagerOwnership;
 
 typedef struct ManagerListener {
         const ManagerEvents *events;
@@ -30,6 +31,7 @@ struct Manager {
         uint64_t counters[_MANAGER_COUNTER_MAX];
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
+        ManagerOwnership *ownership; /* manager-ownership.c: the BPF LSM programs, their reports */
         ManagerListener *listeners;
         size_t n_listeners;
         char *modprobe_installed;  /* what we wrote to kernel.modprobe */
@@ -64,6 +66,16 @@ PolicyRun *policy_run_free(PolicyRun *p);
 static inline void policy_run_freep(PolicyRun **p) { policy_run_free(*p); }
 int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure);   /* JobPrepare.run */
 void policy_run_report(void *userdata);                                  /* JobPrepare.done */
+
+/* manager-ownership.c: applies Ownership=, OwnershipOnExit= and KernelRequests= at start
+ * (before the boot list) and after each reload; unavailable enforcement is logged and
+ * described, never fatal. Reports become the external_load and kernel_request events. */
+int manager_ownership_start(Manager *m);
+void manager_ownership_reload(Manager *m);
+void manager_ownership_free(Manager *m);
+/* Who inserted the module file of this name, as the programs reported it (Ownership=audit):
+ * "pid N COMM, uid U", or NULL if unknown. For the log line of an external load. */
+const char *manager_ownership_external_loader(Manager *m, const char *module);
 
 /* manager-modprobe.c: kernel.modprobe names the hook helper while we run. */
 void manager_install_modprobe(Manager *m);

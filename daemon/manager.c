@@ -41,6 +41,9 @@ static const char * const counter_table[_MANAGER_COUNTER_MAX] = {
         [MANAGER_COUNTER_REQUESTS]  = "operations",
         [MANAGER_COUNTER_COALESCED] = "operations-coalesced",
         [MANAGER_COUNTER_FAILED]    = "operations-failed",
+        [MANAGER_COUNTER_EXTERNAL_LOADS] = "external-loads",
+        [MANAGER_COUNTER_EXTERNAL_REFUSED] = "external-refused",
+        [MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED] = "kernel-requests-refused",
 };
 
 const char *manager_counter_to_string(ManagerCounter c) {
@@ -108,7 +111,11 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                         r->live = true;
                         (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
                 }
-                log_info("Module %s loaded (origin %s).", name, origin);
+                const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(m, name) : NULL;
+                if (who)
+                        log_info("Module %s loaded (origin %s, by %s).", name, origin, who);
+                else
+                        log_info("Module %s loaded (origin %s).", name, origin);
                 MANAGER_EMIT(m, module_loaded, name, origin);
         } else {
                 const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
@@ -491,6 +498,11 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
 
+        /* Before anything loads: the boot list already runs under the ownership in force. */
+        r = manager_ownership_start(m);
+        if (r < 0)
+                return r;
+
         r = hook_start(m->hook);
         if (r < 0)
                 return r;
@@ -637,6 +649,8 @@ Manager *manager_free(Manager *m) {
         /* After the requests: its connections were their waiters. */
         hook_free(m->hook);
         index_watch_free(m->index_watch);
+        /* Released (the default): the programs detach here; kept: they stay pinned. */
+        manager_ownership_free(m);
         /* Before the kernel, which writes it. */
         manager_restore_modprobe(m);
 

@@ -37,6 +37,9 @@ typedef enum ManagerCounter {
         MANAGER_COUNTER_REQUESTS,       /* loads and unloads asked for, from any origin */
         MANAGER_COUNTER_COALESCED,      /* requests that joined an identical one in flight */
         MANAGER_COUNTER_FAILED,         /* requests that ended in an error */
+        MANAGER_COUNTER_EXTERNAL_LOADS, /* inserts by other processes, reported (Ownership=audit) */
+        MANAGER_COUNTER_EXTERNAL_REFUSED, /* inserts by other processes, refused (exclusive) */
+        MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED, /* request_module() refused (KernelRequests=) */
         _MANAGER_COUNTER_MAX,
 } ManagerCounter;
 
@@ -114,6 +117,14 @@ const char *manager_config_root(Manager *m);     /* NULL: / */
 const char *manager_kernel_cmdline(Manager *m);  /* NULL: /proc/cmdline */
 uint64_t manager_get_counter(Manager *m, ManagerCounter c);
 void manager_get_hook_statistics(Manager *m, HookStatistics *ret);
+
+/* ---- kernel-enforced ownership (manager-ownership.c) ---- */
+
+/* For OwnershipEnforcement: "off", "active, ...", or "unavailable: REASON". */
+char *manager_ownership_describe(Manager *m);
+/* The modes in force ([Daemon] Ownership=, [Policy] KernelRequests=). */
+OwnershipMode manager_ownership_mode(Manager *m);
+KernelRequests manager_kernel_requests(Manager *m);
 
 /* ---- policy (manager-policy.c) ---- */
 

@@ -9,6 +9,7 @@
 #include "bus-error.h"
 #include "bus-manager.h"
 #include "bus-module.h"
+#include "bus-ownership.h"
 #include "log.h"
 #include "modctl-bus.h"
 
@@ -44,6 +45,14 @@ static void on_autoload_finished(const char *batch, unsigned requested, unsigned
         bus_manager_emit_autoload_finished(userdata, batch, requested, inserted, failed, usec);
 }
 
+static void on_external_load(const OwnershipReport *report, void *userdata) {
+        bus_ownership_emit_external_load(userdata, report);
+}
+
+static void on_kernel_request(const OwnershipReport *report, void *userdata) {
+        bus_ownership_emit_kernel_request(userdata, report);
+}
+
 static const ManagerEvents bus_events = {
         .module_loaded = on_module_loaded,
         .module_unloaded = on_module_unloaded,
@@ -51,6 +60,8 @@ static const ManagerEvents bus_events = {
         .policy_warning = on_policy_warning,
         .config_reloaded = on_config_reloaded,
         .autoload_finished = on_autoload_finished,
+        .external_load = on_external_load,
+        .kernel_request = on_kernel_request,
 };
 
 int bus_context_new(Manager *m, const char *address, BusContext **ret) {
@@ -141,6 +152,10 @@ int bus_context_start(BusContext *b) {
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", b->address ? "configured" : "system");
 
         r = bus_manager_publish(b);
+        if (r < 0)
+                return r;
+
+        r = bus_ownership_publish(b);
         if (r < 0)
                 return r;
 

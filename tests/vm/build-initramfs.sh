@@ -57,8 +57,9 @@ done
 [[ -n $busybox ]] || die "no static busybox (apt-get install busybox-static)"
 
 # Modules every VM test may need: snd and its users for dependency tests, real PCI devices'
-# drivers for autoload tests, dummy for request_module tests.
-base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-pci virtio-rng dummy)
+# drivers for autoload tests, dummy for request_module tests, appletalk (net-pf-5) for the
+# unprivileged-autoload tests of KernelRequests=.
+base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-pci virtio-rng dummy appletalk)
 # A boot list of about 30 common modules for the boot benchmark (no xfs/btrfs: 4 MB each).
 boot_list_modules=(veth bridge 8021q bonding tun macvlan ipvlan vxlan geneve wireguard
         nf_tables nft_ct nft_chain_nat nf_conntrack nf_nat ip_tables iptable_filter iptable_nat

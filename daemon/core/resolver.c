@@ -313,7 +313,7 @@ static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure
                 return failure_set(failure, FAILURE_INVALID_NAME,
                                    "Invalid module name '%s': it is not a valid alias pattern.", name);
         if (k < 0)
-                return failure_set(failure, k == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                return failure_set_errno(failure, FAILURE_INTERNAL, k,
                                    "Failed to look up module '%s' in %s: %s.", name,
                                    kmod_get_dirname(r->ctx), strerror(-k));
         if (!list)

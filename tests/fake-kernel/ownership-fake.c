@@ -41,7 +41,7 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
             on_exit == OWNERSHIP_ON_EXIT_RELEASE)
                 return 0;
         if (unavailable && !o->active)
-                return failure_set(failure, -EOPNOTSUPP, "%s", unavailable);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "%s", unavailable);
         o->active = true;
         o->pinned = on_exit == OWNERSHIP_ON_EXIT_KEEP;
         return 0;

@@ -32,7 +32,7 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
                     Failure *failure) {
         if (mode == OWNERSHIP_SHARED && requests == KERNEL_REQUESTS_ANY && on_exit == OWNERSHIP_ON_EXIT_RELEASE)
                 return 0;
-        return failure_set(failure, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
+        return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
 }
 
 void ownership_get_state(Ownership *o, OwnershipState *ret) {

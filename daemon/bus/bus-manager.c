@@ -12,19 +12,24 @@
 #include "modctl-bus.h"
 #include "strv.h"
 
-/* 127 bytes covers every modalias we know; module names themselves are at most 55. */
+/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
+ * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
 static int validate_name(const char *name, sd_bus_error *error) {
         if (module_request_is_valid(name))
                 return 0;
         if (!*name)
                 return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > 127)
+        if (strlen(name) > MODULE_ALIAS_MAX)
                 return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most 127 are allowed.",
-                                      name, strlen(name));
+                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
+                                      name, strlen(name), MODULE_ALIAS_MAX);
+        if (module_alias_is_valid(name))
+                return bus_error_setf(error, FAILURE_INVALID_NAME,
+                                      "Invalid module name '%s': a file path is not a module name or alias "
+                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
         return bus_error_setf(error, FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
-                              "control characters, or start with '-'.", name);
+                              "Invalid module name '%s': a name may not contain spaces or control characters, "
+                              "or start with '-'.", name);
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {

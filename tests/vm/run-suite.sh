@@ -3,10 +3,10 @@
 # The meson entry point of the vm and bench suites: install the build into a staging tree,
 # build the test modules, build the initramfs and boot it with one guest script.
 #
-#   run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [--binary PATH]... [run-vm.sh options...]
+#   run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [--initramfs OPTION]... [run-vm.sh options...]
 #
-# --binary puts one more host binary (a test helper from the build) into the initramfs, at the
-# same path, with its libraries.
+# --initramfs OPTION passes one more argument to build-initramfs.sh (e.g. --full-index).
+#
 # MODCTL_VM_KVER picks the kernel release (default: the newest /boot/vmlinuz-*).
 # Everything lands in BUILD_DIR/vm/<script name>/, the console log included.
 set -euo pipefail
@@ -19,10 +19,14 @@ shift 3
 [[ -f $script ]] || die "test script $script not found"
 initramfs_args=() vm_args=()
 while [[ $# -gt 0 ]]; do
-        case $1 in
-        --binary) initramfs_args+=(--binary "$2"); shift 2 ;;
-        *) vm_args+=("$1"); shift ;;
-        esac
+        if [[ $1 == --initramfs ]]; then
+                [[ $# -ge 2 ]] || die "--initramfs needs an argument"
+                initramfs_args+=("$2")
+                shift 2
+        else
+                vm_args+=("$1")
+                shift
+        fi
 done
 vm=$source/tests/vm
 

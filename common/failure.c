@@ -25,6 +25,7 @@ static const struct {
         [FAILURE_INTERNAL]         = { "Internal",        EIO },
         [FAILURE_POLICY_DENIED]    = { "PolicyDenied",    EKEYREJECTED },
         [FAILURE_INVALID_CONFIG]   = { "InvalidConfig",   EUCLEAN },
+        [FAILURE_BUSY]             = { "Busy",            EAGAIN },
 };
 
 static bool kind_is_valid(FailureKind kind) {

@@ -29,6 +29,7 @@ typedef enum FailureKind {
         FAILURE_INTERNAL,               /* Internal: anything we did not expect */
         FAILURE_POLICY_DENIED,          /* PolicyDenied */
         FAILURE_INVALID_CONFIG,         /* InvalidConfig */
+        FAILURE_BUSY,                   /* Busy: too much unauthenticated work queued, try again later */
         _FAILURE_KIND_MAX,
 } FailureKind;
 

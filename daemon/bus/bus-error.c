@@ -23,6 +23,7 @@ static const char *const kind_to_name[_FAILURE_KIND_MAX] = {
         [FAILURE_INTERNAL]         = MODCTL_ERROR_INTERNAL,
         [FAILURE_POLICY_DENIED]    = MODCTL_ERROR_POLICY_DENIED,
         [FAILURE_INVALID_CONFIG]   = MODCTL_ERROR_INVALID_CONFIG,
+        [FAILURE_BUSY]             = MODCTL_ERROR_BUSY,
 };
 
 /* For sd_bus_error_get_errno() and friends: each name to its kind's errno (failure.c's table;
@@ -42,6 +43,7 @@ const sd_bus_error_map modctl_bus_error_map[] = {
         SD_BUS_ERROR_MAP(MODCTL_ERROR_INTERNAL,         EIO),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_POLICY_DENIED,    EKEYREJECTED),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_CONFIG,   EUCLEAN),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_BUSY,             EAGAIN),
         SD_BUS_ERROR_MAP_END
 };
 

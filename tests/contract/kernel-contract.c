@@ -110,7 +110,7 @@ int kernel_contract_run(Kernel *k, const KernelContract *c) {
         /* Nothing loaded yet. */
         check(state(k, "modctl_test_base") == KERNEL_MODULE_ABSENT, "get_state: absent before insert");
         check_errno(kernel_get(k, "modctl_test_base", &m), -ENOENT, "get of a module that is not loaded");
-        check_errno(kernel_get_parameters(k, "modctl_test_base", &params), -ENOENT,
+        check_errno(kernel_get_parameters(k, "modctl_test_base", false, &params), -ENOENT,
                     "get_parameters of a module that is not loaded");
         check_errno(kernel_remove(k, "modctl_test_base"), -ENOENT, "remove of a module that is not loaded");
 
@@ -126,7 +126,7 @@ int kernel_contract_run(Kernel *k, const KernelContract *c) {
         /* The name is normalized: '-' and '_' alike. */
         check(state(k, "modctl-test-base") == KERNEL_MODULE_LIVE, "get_state normalizes '-' to '_'");
 
-        r = kernel_get_parameters(k, "modctl_test_base", &params);
+        r = kernel_get_parameters(k, "modctl_test_base", false, &params);
         check_errno(r, 0, "get_parameters");
         check(strv_length(params) >= 2 && streq(params[0], "value") && streq(params[1], "7"),
               "parameters: value=7 (got %s=%s)", params && params[0] ? params[0] : "-",

@@ -15,6 +15,7 @@
 typedef struct Arguments {
         ManagerConfig config;
         const char *bus_address;
+        const char *private_socket;
         char **config_paths;
 } Arguments;
 
@@ -26,6 +27,8 @@ static void help(void) {
                "     --bus-address=ADDRESS   Serve on this bus instead of the system bus\n"
                "     --config-root=DIR       Read modctld.conf and drop-ins below DIR instead of /\n"
                "     --hook-socket=PATH      Serve kernel module requests here (default /run/modctl/request.sock)\n"
+               "     --private-socket=PATH   Serve root's peer-to-peer connections here (default /run/modctl/private;\n"
+               "                             with --bus-address, none unless given)\n"
                "     --modules-dir=DIR       Module tree (default /lib/modules/$(uname -r))\n"
                "     --modprobe-config=PATH  modprobe.d file or directory (repeatable; default libkmod's)\n"
                "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline for mod.param=\n"
@@ -47,7 +50,7 @@ static int parse_log_level(const char *s) {
 
 /* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_PRIVATE_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
                ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
@@ -55,6 +58,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "bus-address",     required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config-root",     required_argument, NULL, ARG_CONFIG_ROOT },
                 { "hook-socket",     required_argument, NULL, ARG_HOOK_SOCKET },
+                { "private-socket",  required_argument, NULL, ARG_PRIVATE_SOCKET },
                 { "modules-dir",     required_argument, NULL, ARG_MODULES_DIR },
                 { "modprobe-config", required_argument, NULL, ARG_MODPROBE_CONFIG },
                 { "kernel-cmdline",  required_argument, NULL, ARG_KERNEL_CMDLINE },
@@ -82,6 +86,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         break;
                 case ARG_HOOK_SOCKET:
                         a->config.hook_socket = optarg;
+                        break;
+                case ARG_PRIVATE_SOCKET:
+                        a->private_socket = optarg;
                         break;
                 case ARG_MODULES_DIR:
                         a->config.resolver.modules_dir = optarg;
@@ -176,6 +183,8 @@ static int run(int argc, char *argv[]) {
                 goto finish;
 
         r = bus_context_new(m, a.bus_address, &bus);
+        if (r >= 0)
+                r = bus_context_set_private_socket(bus, a.private_socket);
         if (r < 0)
                 goto finish;
 

@@ -476,6 +476,10 @@ void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsign
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
 }
 
+int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {
+        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
+}
+
 int bus_manager_publish(BusContext *b) {
         int r;
 

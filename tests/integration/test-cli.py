@@ -417,7 +417,7 @@ class CliTest(unittest.TestCase):
             self.assertEqual(f.read().split()[1:], ['-q', 'dummy', 'numdummies=2'])
         # A HookModprobe= that is modctl itself would loop: refused.
         with open(os.path.join(conf, 'etc/modctl/modctld.conf'), 'w') as f:
-            f.write('[Daemon]\nHookModprobe=%s\n' % MODCTL)
+            f.write('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\n' % MODCTL)
         r = self.cli('modprobe', 'dummy', MODCTL_CONFIG_ROOT=conf)
         self.assertEqual(r.returncode, 1)
         self.assertIn('leads back to modctl', r.stderr)

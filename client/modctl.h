@@ -8,6 +8,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "output.h"
+
 #define EXIT_USAGE 2
 
 typedef struct Options {
@@ -16,12 +18,21 @@ typedef struct Options {
         bool force;
         bool remove_unused;
         bool ignore_remove;
-        bool json;
+        bool first_time;
+        JsonMode json;
         bool ask_password;
+        bool quiet;
+        bool verbose;
+        bool legend;            /* header rows and footers; --no-legend clears it */
+        bool pager;             /* --no-pager clears it */
+        const char *host;       /* -H [USER@]HOST: the system bus there, over ssh */
+        const char *field;      /* info -F FIELD */
+        char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
 
 /* Each verb logs its own failures and returns a negative errno; args[0] is the first argument
- * after the verb's name. */
+ * after the verb's name. bus is NULL for a verb marked VERB_OFFLINE when modctld cannot be
+ * reached: the verb then answers from the kernel and the module index, or fails saying why. */
 int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args);
@@ -30,3 +41,7 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_policy(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_reload(sd_bus *bus, const Options *o, char **args, size_t n_args);
+
+/* The modprobe-compatible mode: argv as modprobe would get it (argv[0] is the name). Returns
+ * the exit status. */
+int modprobe_main(int argc, char *argv[]);

@@ -48,3 +48,6 @@
 #define MODCTL_ERROR_INTERNAL          "org.modctl1.Error.Internal"
 #define MODCTL_ERROR_POLICY_DENIED     "org.modctl1.Error.PolicyDenied"
 #define MODCTL_ERROR_INVALID_CONFIG    "org.modctl1.Error.InvalidConfig"
+/* Too many inspections (CheckPolicy, dry runs, Info) or authorizations queued, by this caller or
+ * by everyone: nothing was done; try again later. */
+#define MODCTL_ERROR_BUSY              "org.modctl1.Error.Busy"

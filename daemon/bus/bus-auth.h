@@ -7,7 +7,7 @@
  * again, and the handler's second bus_verify_polkit_async() returns the cached verdict. So a
  * handler does parse and validate, then
  *
- *         r = bus_verify_polkit_async(m, message, "org.modctl1.load", details, what, error);
+ *         r = bus_verify_polkit_async(b, message, "org.modctl1.load", details, what, error);
  *         if (r <= 0)
  *                 return r == 0 ? 1 : r;   // 0: pending, the call comes back later
  *
@@ -16,9 +16,12 @@
 
 #include <systemd/sd-bus.h>
 
-#include "manager.h"
+#include "bus-context.h"
 
 #define POLKIT_ACTION_LOAD          "org.modctl1.load"
+/* Loads with flags that get past checks polkit rules cannot see (ignore install commands, force
+ * vermagic/modversions): admin authentication every time. */
+#define POLKIT_ACTION_LOAD_FORCE    "org.modctl1.load-force"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
 #define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
 
@@ -27,8 +30,8 @@
  * "load module 'snd'", used in the error messages.
  * Returns 1 when authorized, 0 when the answer is pending, or a negative errno with error set:
  * AccessDenied (not authorized, or no polkit to ask), InteractiveAuthorizationRequired. */
-int bus_verify_polkit_async(Manager *m, sd_bus_message *call, const char *action, char **details,
+int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *action, char **details,
                             const char *what, sd_bus_error *error);
 
 /* Drops every pending query without dispatching it (shutdown). */
-void bus_auth_flush(Manager *m);
+void bus_auth_flush(BusContext *b);

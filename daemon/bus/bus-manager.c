@@ -1,31 +1,50 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "bus-auth.h"
+#include "bus-context.h"
 #include "bus-error.h"
 #include "bus-manager.h"
-#include "bus-module.h"
 #include "log.h"
 #include "module-name.h"
+#include "module-params.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
-/* 127 bytes covers every modalias we know; module names themselves are at most 55. */
+/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
+ * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
 static int validate_name(const char *name, sd_bus_error *error) {
         if (module_request_is_valid(name))
                 return 0;
         if (!*name)
                 return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > 127)
+        if (strlen(name) > MODULE_ALIAS_MAX)
                 return bus_error_setf(error, -FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most 127 are allowed.",
-                                      name, strlen(name));
+                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
+                                      name, strlen(name), MODULE_ALIAS_MAX);
+        if (module_alias_is_valid(name))
+                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                                      "Invalid module name '%s': a file path is not a module name or alias "
+                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
         return bus_error_setf(error, -FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
-                              "control characters, or start with '-'.", name);
+                              "Invalid module name '%s': a name may not contain spaces or control characters, "
+                              "or start with '-'.", name);
+}
+
+/* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
+ * the kernel's own parser reads unambiguously gets through. */
+static int validate_params(const char *name, const char *params, sd_bus_error *error) {
+        const char *reason = NULL;
+        size_t offset = 0;
+
+        if (module_params_validate(params, &offset, &reason) >= 0)
+                return 0;
+        return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                              "Invalid parameters for module '%s' at byte %zu: %s. Parameters are "
+                              "space-separated key=value tokens; a value with spaces goes in double quotes.",
+                              name, offset, reason);
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {
@@ -73,6 +92,9 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         r = validate_name(name, error);
         if (r < 0)
                 return r;
+        r = validate_params(name, params, error);
+        if (r < 0)
+                return r;
 
         *ret_name = name;
         *ret_params = params;
@@ -80,8 +102,75 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         return 0;
 }
 
+static bool caller_is_root(sd_bus_message *message) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+
+        return sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds) >= 0 &&
+               sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+}
+
+static void reply_dry_run(const InspectResult *result, sd_bus_message *message) {
+        (void) reply_strv(message, result->lines);
+}
+
+static void reply_info(const InspectResult *result, sd_bus_message *message);
+static void reply_check_policy(const InspectResult *result, sd_bus_message *message);
+
+typedef void (*inspect_reply_t)(const InspectResult *result, sd_bus_message *message);
+
+typedef struct InspectCall {
+        sd_bus_message *message;
+        inspect_reply_t reply;
+} InspectCall;
+
+static void on_inspected(const InspectResult *result, void *userdata) {
+        InspectCall *c = userdata;
+        int r;
+
+        if (result->failure.error < 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                bus_error_from_failure(&error, &result->failure);
+                r = sd_bus_reply_method_error(c->message, &error);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to send reply to %s: %m",
+                                        strempty(sd_bus_message_get_sender(c->message)));
+        } else
+                c->reply(result, c->message);
+        sd_bus_message_unref(c->message);
+        free(c);
+}
+
+/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. Over
+ * the caps, the caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
+static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
+                   uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
+        InspectCall *c;
+        int r;
+
+        c = calloc(1, sizeof(InspectCall));
+        if (!c)
+                return -ENOMEM;
+        c->message = sd_bus_message_ref(message);
+        c->reply = reply;
+        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), kind, name, params, flags,
+                            on_inspected, c);
+        if (r < 0) {
+                sd_bus_message_unref(c->message);
+                free(c);
+        }
+        if (r == -EBUSY)
+                return bus_error_setf(error, -FAILURE_BUSY,
+                                      "Too many policy checks, dry runs and Info calls are queued (for this caller, "
+                                      "or for everyone); '%s' was not looked at. Try again later.", name);
+        if (r < 0)
+                return r;
+        return 1;
+}
+
 static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name, *params;
         uint64_t flags;
         int r;
@@ -90,22 +179,19 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        if (flags & MODCTL_LOAD_DRY_RUN) {
+        if (flags & MODCTL_LOAD_DRY_RUN)
                 /* A dry run changes nothing, so anyone may ask what a load would do. */
-                _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-                _cleanup_(strv_freep) char **lines = NULL;
+                return inspect(m, message, INSPECT_DRY_RUN, name, params, flags, reply_dry_run, error);
 
-                r = manager_dry_run(m, name, params, flags, &lines, &failure);
-                if (r < 0)
-                        return bus_error_from_failure(error, &failure);
-                return reply_strv(message, lines);
-        }
-
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "load module '%s'", name) < 0)
+        /* Flags that get past install-command blocks or the kernel's version checks have their own
+         * action (auth_admin), and every load tells rules its flags. */
+        bool force = flags & (MODCTL_LOAD_IGNORE_COMMANDS | MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION);
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        if (asprintf(&what, "load module '%s'%s", name, force ? " with force or ignore-install flags" : "") < 0 ||
+            asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_LOAD,
-                                    STRV_MAKE("module", name, "parameters", params), what, error);
+        r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_LOAD,
+                                    STRV_MAKE("module", name, "parameters", params, "flags", flags_text), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
@@ -114,7 +200,8 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
 }
 
 static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name;
         uint64_t flags;
         int r;
@@ -134,7 +221,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         _cleanup_free_ char *what = NULL;
         if (asprintf(&what, "unload module '%s'", name) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
@@ -144,12 +231,13 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
 
 static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         KernelModule *modules = NULL;
         size_t n = 0;
         int r;
 
-        r = kernel_list(m->kernel, &modules, &n);
+        r = kernel_list(manager_get_kernel(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
@@ -187,10 +275,8 @@ finish:
 }
 
 static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        _cleanup_(strv_freep) char **pairs = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name;
         int r;
 
@@ -201,48 +287,30 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        manager_refresh_index(m);
-        r = resolver_module_info(m->resolver, name, &pairs, &failure);
-        if (r < 0)
-                return bus_error_from_failure(error, &failure);
+        /* libkmod reads (and decompresses) the module file for modinfo: not on the event loop. */
+        return inspect(m, message, INSPECT_INFO, name, NULL, 0, reply_info, error);
+}
+
+static void reply_info(const InspectResult *result, sd_bus_message *message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
 
         r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (char **p = result->pairs; r >= 0 && p && p[0] && p[1]; p += 2)
+                r = sd_bus_message_append(reply, "(ss)", p[0], p[1]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ss)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
-                r = sd_bus_message_append(reply, "(ss)", pairs[i], pairs[i + 1]);
-                if (r < 0)
-                        return r;
-        }
-        /* What loading it would taint, from the same checks the policy makes. */
-        if (pairs && pairs[0] && pairs[1] && strcmp(pairs[0], "filename") == 0 && pairs[1][0] == '/') {
-                char taint[POLICY_TAINT_MAX];
-
-                r = manager_predict_taint(m, name, pairs[1], taint);
-                if (r < 0)
-                        log_debug_errno(r, "Cannot predict the taint of %s (%s): %m", name, pairs[1]);
-                else {
-                        r = sd_bus_message_append(reply, "(ss)", "taint_prediction", taint);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                log_debug_errno(r, "Failed to send the Info reply: %m");
 }
 
 static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
-        _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_(strv_freep) char **lines = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name, *params;
         uint64_t flags;
         int r;
@@ -252,58 +320,52 @@ static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_e
                 return r;
 
         /* A dry run: open to everyone, like Load with the dry-run flag. */
-        r = manager_check_policy(m, name, params, flags, &plan, &report, &failure);
-        if (r < 0)
-                return bus_error_from_failure(error, &failure);
-        r = plan_describe(plan, &lines);
-        if (r < 0)
-                return r;
+        return inspect(m, message, INSPECT_CHECK_POLICY, name, params, flags, reply_check_policy, error);
+}
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(reply, lines);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssss)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < report->n; i++) {
-                const PolicyVerdict *v = &report->verdicts[i];
+static void reply_check_policy(const InspectResult *result, sd_bus_message *message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(strv_freep) char **lines = NULL;
+        int r;
+
+        r = plan_describe(result->plan, &lines);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, lines);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < result->report->n; i++) {
+                const PolicyVerdict *v = &result->report->verdicts[i];
                 r = sd_bus_message_append(reply, "(sssss)", v->module, policy_decision_to_string(v->decision),
                                           strempty(v->rule), strempty(v->reason), v->taint);
-                if (r < 0)
-                        return r;
         }
-        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                log_debug_errno(r, "Failed to send the CheckPolicy reply: %m");
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *text = NULL, *files = NULL, *out = NULL;
-        Manager *m = userdata;
+        _cleanup_free_ char *text = NULL;
+        BusContext *b = userdata;
         int r;
 
-        r = config_format(m->config, &text);
+        r = manager_describe_policy(b->manager, &text);
         if (r < 0)
                 return r;
-        files = strv_join(m->config->files, " ");
-        if (!files)
-                return -ENOMEM;
-        if (asprintf(&out, "# Read from: %s\n# Trusted certificates loaded: %zu\n%s",
-                     *files ? files : "(no files, built-in defaults)", trust_store_size(m->trust), text) < 0)
-                return -ENOMEM;
-        return sd_bus_reply_method_return(message, "s", out);
+        return sd_bus_reply_method_return(message, "s", text);
 }
 
 static int method_reload_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         int r;
 
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_RELOAD_CONFIG, NULL,
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_RELOAD_CONFIG, NULL,
                                     "reload the modctld configuration", error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
@@ -321,24 +383,27 @@ static int property_version(sd_bus *bus, const char *path, const char *interface
 
 static int property_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        return sd_bus_message_append(reply, "s", resolver_kernel_release(m->resolver));
+        BusContext *b = userdata;
+        Manager *m = b->manager;
+        return sd_bus_message_append(reply, "s", manager_kernel_release(m));
 }
 
 static int property_policy_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        return sd_bus_message_append(reply, "s", policy_mode_to_string(m->config->policy.mode));
+        BusContext *b = userdata;
+        Manager *m = b->manager;
+        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy_mode(m)));
 }
 
 /* One flat map: the manager's counters for every origin, then the kernel hook's. */
 static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         HookStatistics st;
         int r;
 
-        hook_get_statistics(m->hook, &st);
+        manager_get_hook_statistics(m, &st);
         const struct { const char *key; uint64_t value; } hook_counters[] = {
                 { "requests",     st.requests },
                 { "cache-hits",   st.cache_hits },
@@ -354,7 +419,7 @@ static int property_statistics(sd_bus *bus, const char *path, const char *interf
         if (r < 0)
                 return r;
         for (size_t i = 0; i < _MANAGER_COUNTER_MAX; i++) {
-                r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), m->counters[i]);
+                r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), manager_get_counter(m, i));
                 if (r < 0)
                         return r;
         }
@@ -412,126 +477,75 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin) {
+void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name, const char *origin) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
                                loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
 }
 
-void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason) {
+void bus_manager_emit_policy_warning(BusContext *b, const char *module, const char *rule, const char *reason) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
                                module, rule, reason);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PolicyWarning for module %s: %m", module);
 }
 
-void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message) {
+void bus_manager_emit_config_reloaded(BusContext *b, bool applied, const char *message) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
                                applied ? "applied" : "refused", message);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
 }
 
-void bus_manager_emit_load_failed(Manager *m, const char *name, const char *origin, const Failure *failure) {
+void bus_manager_emit_load_failed(BusContext *b, const char *name, const char *origin, const Failure *failure) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
         bus_error_from_failure(&error, failure);
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
                                name, origin, strempty(error.name), strempty(error.message));
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
 }
 
-void bus_manager_emit_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsigned requested, unsigned inserted,
                                         unsigned failed, uint64_t usec) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
                                batch, requested, inserted, failed, usec);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
 }
 
-static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
-        Manager *m = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(message);
-
-        if (e) {
-                log_error("Failed to acquire bus name %s: %s", MODCTL_BUS_NAME, e->message ?: e->name);
-                return sd_event_exit(m->event, -EADDRINUSE);
-        }
-
-        manager_name_acquired(m);
-        return 1;
+int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {
+        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
 }
 
-static int bus_open(Manager *m, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+int bus_manager_publish(BusContext *b) {
         int r;
 
-        if (!m->bus_address)
-                return sd_bus_open_system_with_description(ret, "modctld");
+        assert(b);
 
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, m->bus_address);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_bus_client(bus, true);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-int bus_manager_start(Manager *m) {
-        int r;
-
-        r = sd_bus_error_add_map(modctl_bus_error_map);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the D-Bus error map: %m");
-
-        r = bus_open(m, &m->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the %s bus: %m", m->bus_address ? "configured" : "system");
-
-        r = sd_bus_add_object_vtable(m->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
-
-        r = bus_modules_start(m);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_request_name_async(m->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to request bus name %s: %m", MODCTL_BUS_NAME);
-
-        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-
         return 0;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -15,12 +16,16 @@
 #include "manager.h"
 #include "modctl-hook.h"
 #include "negative-cache.h"
+#include "ratelimit.h"
 #include "strv.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC UINT64_C(1000000)
-#define STRINGIFY_(x) #x
-#define STRINGIFY(x) STRINGIFY_(x)
 #define NEGATIVE_CACHE_MAX 4096
+/* The kernel runs at most 50 helpers at once; anything beyond this many open connections is
+ * not the kernel, and waits in the listen backlog until some close. */
+#define HOOK_CONNECTIONS_MAX 256u
+/* Out of file descriptors: stop accepting for this long (or until a connection closes). */
+#define HOOK_PAUSE_USEC (250 * USEC_PER_MSEC)
 
 typedef struct Connection Connection;
 
@@ -33,9 +38,11 @@ struct Hook {
         sd_event_source *listen_source;
         NegativeCache *cache;
         Connection *connections;
+        unsigned n_connections;
+        bool paused;             /* not accepting: at the connection cap, or out of fds */
+        sd_event_source *resume_timer;
+        RateLimit log_limit;     /* warnings a peer can provoke */
         HookStatistics stats;
-        char *installed;         /* what we wrote to kernel.modprobe */
-        char *previous;          /* what it said before */
 };
 
 /* One helper's connection: waits for its request, then for the manager's answer. */
@@ -50,6 +57,8 @@ struct Connection {
         Connection *prev, *next;
 };
 
+static void hook_resume(Hook *h);
+
 static Connection *connection_free(Connection *c) {
         if (!c)
                 return NULL;
@@ -60,6 +69,8 @@ static Connection *connection_free(Connection *c) {
                         c->hook->connections = c->next;
                 if (c->next)
                         c->next->prev = c->prev;
+                c->hook->n_connections--;
+                hook_resume(c->hook);
         }
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->timer);
@@ -89,7 +100,7 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
-        if (failure->error == -FAILURE_NOT_FOUND && h->manager->index_watch)
+        if (failure->error == -FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
                 (void) negative_cache_add(h->cache, c->name);
         log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);
@@ -112,7 +123,7 @@ static void handle_request(Connection *c) {
          * waiting would deadlock (that insert waits for this helper to exit), and the kernel
          * treats a module that is coming as there, as modprobe does. */
         normalized = module_request_normalize(c->name);
-        if (normalized && scheduler_module_in_flight(m->scheduler, normalized)) {
+        if (normalized && manager_module_in_flight(m, normalized)) {
                 h->stats.in_flight++;
                 log_debug("Kernel request for '%s' (pid %d): being inserted right now, answered at once.",
                           c->name, (int) c->pid);
@@ -135,9 +146,13 @@ static void handle_request(Connection *c) {
 }
 
 static void reject(Connection *c, int error, const char *why) {
+        unsigned suppressed = 0;
+
         c->hook->stats.malformed++;
-        log_warning("Rejected a kernel module request from pid %d on %s: %s (%s); closing the connection.",
-                    (int) c->pid, c->hook->socket_path, why, strerrorname_np(error) ?: "?");
+        if (ratelimit_below(&c->hook->log_limit, &suppressed))
+                log_warning("Rejected a kernel module request from pid %d on %s: %s (%s); closing the connection. "
+                            "(%u similar messages suppressed)",
+                            (int) c->pid, c->hook->socket_path, why, strerrorname_np(error) ?: "?", suppressed);
         connection_reply(c, MODCTL_HOOK_STATUS_BAD_REQUEST, error);
 }
 
@@ -161,9 +176,13 @@ static int connection_receive(Connection *c) {
         /* Answered only once the request is read: closing a socket with unread data makes the
          * peer see ECONNRESET instead of our reply. */
         if (c->uid != 0) {
+                unsigned suppressed = 0;
+
                 c->hook->stats.refused++;
-                log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask.",
-                            (unsigned) c->uid, (int) c->pid, c->hook->socket_path);
+                if (ratelimit_below(&c->hook->log_limit, &suppressed))
+                        log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask. "
+                                    "(%u similar messages suppressed)",
+                                    (unsigned) c->uid, (int) c->pid, c->hook->socket_path, suppressed);
                 connection_reply(c, MODCTL_HOOK_STATUS_REFUSED, EACCES);
                 return 0;
         }
@@ -208,7 +227,7 @@ static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userda
 }
 
 static void accept_one(Hook *h, int fd) {
-        sd_event *e = h->manager->event;
+        sd_event *e = manager_get_event(h->manager);
         struct ucred cred = {};
         socklen_t len = sizeof(cred);
         Connection *c;
@@ -229,6 +248,7 @@ static void accept_one(Hook *h, int fd) {
         c->pid = cred.pid;
         c->uid = cred.uid;  /* checked when the request arrives */
         c->hook = h;
+        h->n_connections++;
         c->next = h->connections;
         if (c->next)
                 c->next->prev = c;
@@ -250,24 +270,71 @@ static void accept_one(Hook *h, int fd) {
         }
 }
 
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata) {
+        Hook *h = userdata;
+
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
+        hook_resume(h);
+        return 0;
+}
+
+/* Stop accepting: the listening socket stays readable while connections wait in its backlog,
+ * so an event loop that could not accept them would spin. retry_usec > 0: also try again
+ * after that long (out of fds: a close elsewhere may free one without us noticing). */
+static void hook_pause(Hook *h, uint64_t retry_usec) {
+        if (!h->paused) {
+                h->paused = true;
+                (void) sd_event_source_set_enabled(h->listen_source, SD_EVENT_OFF);
+        }
+        if (retry_usec > 0 && !h->resume_timer)
+                (void) sd_event_add_time_relative(manager_get_event(h->manager), &h->resume_timer, CLOCK_MONOTONIC, retry_usec,
+                                                  0, on_resume, h);
+}
+
+static void hook_resume(Hook *h) {
+        if (!h->paused || !h->listen_source || h->n_connections >= HOOK_CONNECTIONS_MAX)
+                return;
+        h->paused = false;
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
+        (void) sd_event_source_set_enabled(h->listen_source, SD_EVENT_ON);
+}
+
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Hook *h = userdata;
 
         /* Take everything that is queued: a storm of helpers arrives at once. */
         for (;;) {
+                if (h->n_connections >= HOOK_CONNECTIONS_MAX) {
+                        unsigned suppressed = 0;
+                        if (ratelimit_below(&h->log_limit, &suppressed))
+                                log_warning("%u kernel request connections open on %s; accepting more once some "
+                                            "close. (%u similar messages suppressed)",
+                                            h->n_connections, h->socket_path, suppressed);
+                        hook_pause(h, 0);
+                        return 0;
+                }
+
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                log_warning_errno(-errno, "Cannot accept a kernel request on %s: %m", h->socket_path);
+                        int r = -errno;
+                        unsigned suppressed = 0;
+
+                        if (r == -EAGAIN || r == -EINTR || r == -ECONNABORTED)
+                                return 0;
+                        if (ratelimit_below(&h->log_limit, &suppressed))
+                                log_warning_errno(r, "Cannot accept a kernel request on %s: %m; pausing the listener. "
+                                                  "(%u similar messages suppressed)", h->socket_path, suppressed);
+                        /* EMFILE, ENFILE, ENOBUFS, ENOMEM: wait for resources instead of spinning. */
+                        hook_pause(h, HOOK_PAUSE_USEC);
                         return 0;
                 }
                 accept_one(h, cfd);
         }
 }
 
-void hook_forget_missing(Hook *h) {
-        if (!h)
-                return;
+static void hook_forget_missing(void *userdata) {
+        Hook *h = userdata;
+
         if (negative_cache_size(h->cache) > 0)
                 log_debug("Module index or modprobe.d changed; forgetting %zu missing module names.",
                           negative_cache_size(h->cache));
@@ -318,8 +385,10 @@ static int socket_create(Hook *h, int *ret) {
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
-        /* Anyone may connect so that a refusal is explicit and logged; SO_PEERCRED decides. */
-        if (chmod(h->socket_path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
+        /* Only the kernel's helper (root) has any business here: others cannot even connect,
+         * so they cannot hold connections or file descriptors of the daemon. SO_PEERCRED is
+         * checked as well. */
+        if (chmod(h->socket_path, 0600) < 0 || listen(fd, SOMAXCONN) < 0) {
                 int r = -errno;
                 (void) unlink(h->socket_path);
                 return r;
@@ -328,67 +397,24 @@ static int socket_create(Hook *h, int *ret) {
         return 0;
 }
 
-static void install_helper(Hook *h) {
-        Manager *m = h->manager;
-        const char *helper = m->config->daemon.hook_helper;
-        _cleanup_free_ char *previous = NULL;
-        int r;
-
-        if (!m->config->daemon.hook_install)
-                return;
-        /* A kernel.modprobe naming a missing file would break every on-demand load. */
-        if (access(helper, X_OK) < 0) {
-                log_warning_errno(-errno, "Not installing the kernel hook: HookHelper=%s cannot be executed: %m",
-                                  helper);
-                return;
-        }
-
-        r = kernel_get_modprobe_path(m->kernel, &previous);
-        if (r < 0) {
-                log_warning_errno(r, "Not installing the kernel hook: cannot read kernel.modprobe: %m");
-                return;
-        }
-        if (strcmp(previous, helper) == 0) {
-                log_info("kernel.modprobe already names %s.", helper);
-                return;
-        }
-        r = kernel_set_modprobe_path(m->kernel, helper);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot point kernel.modprobe at %s: %m", helper);
-                return;
-        }
-        h->installed = strdup(helper);
-        h->previous = TAKE_PTR(previous);
-        log_info("kernel.modprobe now names %s (was %s).", helper, strempty(h->previous));
-}
-
-static void restore_helper(Hook *h) {
-        Kernel *k = h->manager->kernel;
-        _cleanup_free_ char *current = NULL;
-        int r;
-
-        if (!h->installed || !h->previous)
-                return;
-        /* Someone changed it since: theirs to keep. */
-        if (kernel_get_modprobe_path(k, &current) < 0 || strcmp(current, h->installed) != 0)
-                return;
-        r = kernel_set_modprobe_path(k, h->previous);
-        if (r < 0)
-                log_warning_errno(r, "Cannot restore kernel.modprobe to %s: %m", h->previous);
-        else
-                log_info("kernel.modprobe restored to %s.", h->previous);
-}
+static const ManagerEvents hook_events = {
+        .index_changed = hook_forget_missing,
+};
 
 int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         _cleanup_(hook_freep) Hook *h = NULL;
         const char *path = config && config->socket_path ? config->socket_path : MODCTL_HOOK_SOCKET;
         int r;
 
+        assert(m);
+        assert(ret);
+
         h = calloc(1, sizeof(Hook));
         if (!h)
                 return -ENOMEM;
         h->manager = m;
         h->fd = -EBADF;
+        h->log_limit = RATELIMIT_INIT(10 * USEC_PER_SEC, 10);
         h->socket_path = strdup(path);
         if (!h->socket_path)
                 return -ENOMEM;
@@ -399,14 +425,20 @@ int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         r = negative_cache_new(NEGATIVE_CACHE_MAX, &h->cache);
         if (r < 0)
                 return r;
+        r = manager_add_listener(m, &hook_events, h);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(h);
         return 0;
 }
 
 int hook_start(Hook *h) {
-        sd_event *e = h->manager->event;
+        sd_event *e;
         int r;
+
+        assert(h);
+        e = manager_get_event(h->manager);
 
         h->fd = socket_from_systemd(h);
         if (h->fd < 0) {
@@ -425,13 +457,14 @@ int hook_start(Hook *h) {
                 return log_error_errno(r, "Cannot watch %s: %m", h->socket_path);
         (void) sd_event_source_set_description(h->listen_source, "hook-listen");
 
-        install_helper(h);
         log_info("Serving kernel module requests on %s.", h->socket_path);
         return 0;
 }
 
 void hook_get_statistics(Hook *h, HookStatistics *ret) {
         struct stat st;
+
+        assert(ret);
 
         *ret = h ? h->stats : (HookStatistics) {};
         if (h && stat(h->fallback_path, &st) >= 0)
@@ -442,16 +475,16 @@ Hook *hook_free(Hook *h) {
         if (!h)
                 return NULL;
 
-        restore_helper(h);
+        if (h->manager)
+                manager_remove_listener(h->manager, &hook_events, h);
+        h->listen_source = sd_event_source_disable_unref(h->listen_source);
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
         while (h->connections)
                 connection_free(h->connections);
-        sd_event_source_disable_unref(h->listen_source);
         if (h->socket_created)
                 (void) unlink(h->socket_path);
         safe_close(h->fd);
         negative_cache_free(h->cache);
-        free(h->installed);
-        free(h->previous);
         free(h->fallback_path);
         free(h->socket_path);
         free(h);

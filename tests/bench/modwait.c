@@ -9,14 +9,16 @@
  * FILE lists module names, one a line ('-' and '_' alike). The clock starts just before the
  * first command is started. The commands run one after the other, each once the one before it
  * has exited, like `a; b` in a shell without starting one; a non-zero exit status fails unless
- * --any-status (`modprobe -a` of device aliases fails for the many that match nothing). The last
- * command may keep running (a daemon): modwait returns once every expected module is live in
- * /proc/modules, checked at start and at each module uevent, and leaves it running (its pid
- * goes to --pidfile). Output, one line: elapsed_us=N (when the set was complete), exited_us=N
- * if the commands had all exited by then, and start_monotonic_us=N (CLOCK_MONOTONIC at the
- * start, to line up timestamps in logs). Exit 1 on timeout (default 300 s), on
- * a failing command, or when the last command exits without the set being complete. No
- * polling: it waits on the uevent socket and on pidfds. */
+ * --any-status (`modprobe -a` of device aliases fails for the many that match nothing).
+ * modwait returns once every expected module is live in /proc/modules, checked at start and
+ * at each module uevent. The last command may keep running (a daemon; its pid goes to
+ * --pidfile as soon as it starts, also when modwait then fails); after the commands have exited it goes on waiting, since a driver's probe may
+ * have the kernel load more modules later (request_module() from a work queue).
+ *
+ * Output, one line: elapsed_us=N (the set complete), exited_us=N if the commands had all
+ * exited by then, and start_monotonic_us=N (CLOCK_MONOTONIC at the start, to line up log
+ * timestamps). Exit 1 on timeout (default 300 s) or on a failing command. No polling: it
+ * waits on the uevent socket and on pidfds. */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,6 +120,15 @@ static bool is_module_event(const char *buf, size_t n) {
         return false;
 }
 
+static void write_pidfile(const char *pidfile, pid_t pid) {
+        FILE *f;
+
+        if (!pidfile || !(f = fopen(pidfile, "we")))
+                return;
+        fprintf(f, "%d\n", (int) pid);
+        fclose(f);
+}
+
 static pid_t spawn(char **argv, const char *log) {
         pid_t pid = fork();
 
@@ -203,17 +214,12 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "modwait: pidfd_open: %m\n");
                 return 1;
         }
+        if (n_commands == 1)
+                write_pidfile(pidfile, pid);
 
         for (;;) {
                 if (all_live()) {
                         int64_t done = now_us();
-                        if (pidfile) {
-                                FILE *f = fopen(pidfile, "we");
-                                if (f) {
-                                        fprintf(f, "%d\n", (int) pid);
-                                        fclose(f);
-                                }
-                        }
                         printf("elapsed_us=%lld", (long long) (done - start));
                         if (exited >= 0)
                                 printf(" exited_us=%lld", (long long) (exited - start));
@@ -271,13 +277,12 @@ int main(int argc, char *argv[]) {
                                         fprintf(stderr, "modwait: cannot start command %zu: %m\n", current + 1);
                                         return 1;
                                 }
-                        } else {
+                                if (current + 1 == n_commands)
+                                        write_pidfile(pidfile, pid);
+                        } else
+                                /* Modules may still come: a driver's probe can ask the kernel for
+                                 * more (request_module() from a work queue) after the command. */
                                 exited = now_us();
-                                if (!all_live()) {
-                                        fprintf(stderr, "modwait: the commands exited, but not every expected module is loaded\n");
-                                        return 1;
-                                }
-                        }
                 }
         }
 }

@@ -38,3 +38,4 @@ void failure_move(Failure *dst, Failure *src);
 #define FAILURE_INTERNAL         EIO
 #define FAILURE_POLICY_DENIED    EKEYREJECTED
 #define FAILURE_INVALID_CONFIG   EUCLEAN
+#define FAILURE_MANAGED_ELSEWHERE EROFS

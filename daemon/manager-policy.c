@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bus-manager.h"
+#include "bus-module.h"
 #include "log.h"
 #include "manager.h"
 #include "module-file.h"
@@ -73,6 +74,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
         bus_manager_emit_config_reloaded(m, true, "");
+        bus_modules_settings_changed(m); /* Deny= and Allow= decide the modules' Disabled */
         /* What the new configuration allows for present devices gets loaded; sticky unloads hold. */
         (void) autoload_coldplug(m->autoload);
         return 0;

@@ -352,6 +352,7 @@ static void on_index_changed(void *userdata) {
         int r;
 
         hook_forget_missing(m->hook);
+        manager_settings_invalidate(m);
         r = resolver_reload(m->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
@@ -359,7 +360,7 @@ static void on_index_changed(void *userdata) {
 
 void manager_refresh_index(Manager *m) {
         if (!m->index_watch)
-                manager_refresh_index(m);
+                (void) resolver_refresh(m->resolver);
 }
 
 /* Watch what the resolver reads: the module index and the modprobe.d directories. */
@@ -367,6 +368,11 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
         static const char *const modprobe_dirs[] = {
                 "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
                 "/usr/lib/modprobe.d", NULL,
+        };
+        /* The boot list's files too: they are settings that module objects report. */
+        static const char *const modules_load_dirs[] = {
+                "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
+                NULL,
         };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
@@ -385,6 +391,11 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
                 r = strv_extend(&paths, *p);
                 if (r < 0)
                         return r;
+        }
+        for (const char *const *p = modules_load_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
         }
 
         return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
@@ -446,6 +457,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
+
+        r = manager_settings_init(m, config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the settings: %m");
 
         r = manager_watch_index(m, config);
         if (r < 0)
@@ -524,6 +539,7 @@ Manager *manager_free(Manager *m) {
         m->bus_modules = bus_modules_free(m->bus_modules);
         sd_bus_flush_close_unref(m->bus);
         resolver_free(m->resolver);
+        manager_settings_free(m);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
         config_unref(m->config);

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "resolver.h"
 #include "scheduler.h"
+#include "settings.h"
 
 /* Who asked: reported in ModuleLoaded/ModuleUnloaded and kept per module. */
 #define ORIGIN_USER     "user"
@@ -31,6 +32,7 @@ typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
+typedef struct Catalog Catalog;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
@@ -70,6 +72,11 @@ typedef struct Manager {
         BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
         char *kernel_cmdline;   /* NULL: /proc/cmdline */
         Autoload *autoload;     /* boot list, coldplug, device events */
+        SettingsPaths *settings_paths; /* manager-settings.c: the files settings are read from and written to */
+        SettingsState *settings;       /* those files parsed; NULL until needed or after a change */
+        Catalog *catalog;              /* the available modules; NULL until needed */
+        char *modules_dir;             /* where modules.dep is */
+        char *catalog_cache;           /* the catalog's cache file */
         bool name_acquired;
         bool ready_sent;
 } Manager;
@@ -135,5 +142,25 @@ int manager_check_policy(Manager *m, const char *name, const char *params, uint6
  * predicted to taint the kernel; fails like the load would on a policy denial. */
 int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t flags, char ***ret_lines,
                     Failure *failure);
+/* ---- persistent settings and the catalog (manager-settings.c) ---- */
+
+int manager_settings_init(Manager *m, const ManagerConfig *config);
+void manager_settings_free(Manager *m);
+/* The parsed settings files, read again after any change; NULL (logged) if they cannot be read. */
+const SettingsState *manager_settings(Manager *m);
+/* A modprobe.d, modules-load.d or modctld.conf file may have changed. */
+void manager_settings_invalidate(Manager *m);
+/* A module's effective settings (all false and "" when they cannot be read). */
+int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret);
+/* Changes a setting (see settings_change()), makes it effective (resolver reload for modprobe.d,
+ * configuration reload for Deny=; the file is put back if that reload fails) and emits
+ * SettingChanged. */
+int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool on, const char *options,
+                           bool runtime, Failure *failure);
+/* A module's description: from the catalog when it is built, else from its file. */
+int manager_module_description(Manager *m, const char *name, char **ret);
+/* The catalog, built or refreshed (after depmod) as needed. */
+int manager_catalog(Manager *m, const Catalog **ret);
+
 /* The taint letters loading the module file at path would set. */
 int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]);

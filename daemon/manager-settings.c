@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager's side of the persistent settings and the catalog: where the files are, keeping
+ * the parsed state current, and making a change effective (resolver and configuration
+ * reloads) and visible (SettingChanged, the module objects' properties). */
+
+#include <string.h>
+
+#include "bus-manager.h"
+#include "bus-module.h"
+#include "catalog.h"
+#include "log.h"
+#include "strv.h"
+#include "manager.h"
+#include "time-util.h"
+
+int manager_settings_init(Manager *m, const ManagerConfig *config) {
+        int r;
+
+        r = settings_paths_new(m->config_root, (char * const *) config->resolver.config_paths, m->kernel_cmdline,
+                               &m->settings_paths);
+        if (r < 0)
+                return r;
+
+        if (config->resolver.modules_dir)
+                m->modules_dir = strdup(config->resolver.modules_dir);
+        else if (asprintf(&m->modules_dir, "/lib/modules/%s", resolver_kernel_release(m->resolver)) < 0)
+                m->modules_dir = NULL;
+        if (!m->modules_dir)
+                return -ENOMEM;
+        if (asprintf(&m->catalog_cache, "%s/var/cache/modctl/catalog-%s", strempty(m->config_root),
+                     resolver_kernel_release(m->resolver)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+void manager_settings_free(Manager *m) {
+        m->settings = settings_state_free(m->settings);
+        m->settings_paths = settings_paths_free(m->settings_paths);
+        m->catalog = catalog_free(m->catalog);
+        free(m->modules_dir);
+        free(m->catalog_cache);
+}
+
+const SettingsState *manager_settings(Manager *m) {
+        int r;
+
+        if (m->settings)
+                return m->settings;
+        r = settings_state_load(m->settings_paths, &m->settings);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read modprobe.d and modules-load.d: %m");
+                return NULL;
+        }
+        return m->settings;
+}
+
+void manager_settings_invalidate(Manager *m) {
+        m->settings = settings_state_free(m->settings);
+        /* Module objects announce what changed for them. */
+        bus_modules_settings_changed(m);
+}
+
+int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret) {
+        const SettingsState *s = manager_settings(m);
+
+        if (!s) {
+                *ret = (ModuleSettings) { .options = strdup("") };
+                return ret->options ? 0 : -ENOMEM;
+        }
+        return settings_query(s, m->config, name, ret);
+}
+
+/* After a Deny= change: the configuration must reload, or our files go back as they were. */
+static int apply_policy_change(Manager *m, char *old[2], Failure *failure) {
+        int r;
+
+        r = manager_reload_config(m, failure);
+        if (r >= 0)
+                return 0;
+        for (size_t i = 0; i < 2; i++) {
+                const char *file = m->settings_paths->owned[SETTINGS_FILE_POLICY][i];
+                int k = settings_restore(file, old[i]);
+                if (k < 0)
+                        log_error_errno(k, "Failed to put back %s: %m", file);
+        }
+        return r;
+}
+
+int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool on, const char *options,
+                           bool runtime, Failure *failure) {
+        _cleanup_free_ char *file = NULL, *value = NULL;
+        char *old[2] = {};
+        const SettingsState *s;
+        bool changed = false;
+        int r;
+
+        s = manager_settings(m);
+        if (!s)
+                return failure_set(failure, -FAILURE_INTERNAL, "Cannot read the current settings of module '%s'.", name);
+
+        /* Snapshot what a Deny= change replaces, to put it back if the policy does not reload. */
+        for (size_t i = 0; kind == SETTING_DISABLE && i < 2; i++) {
+                const char *target = m->settings_paths->owned[SETTINGS_FILE_POLICY][i];
+                r = settings_snapshot(target, &old[i]);
+                if (r < 0) {
+                        r = failure_set(failure, -FAILURE_INTERNAL, "Cannot read %s: %s.", target, strerror(-r));
+                        goto finish;
+                }
+        }
+
+        r = settings_change(s, m->settings_paths, m->config, kind, name, on, options, runtime, &changed, &file, failure);
+        if (r < 0)
+                goto finish;
+        if (!changed) {
+                log_debug("Setting %s of module %s is already as asked.", setting_kind_to_string(kind), name);
+                goto finish;
+        }
+
+        switch (kind) {
+        case SETTING_DISABLE:
+                r = apply_policy_change(m, old, failure);
+                if (r < 0) {
+                        manager_settings_invalidate(m);
+                        goto finish;
+                }
+                break;
+        case SETTING_BLACKLIST:
+        case SETTING_OPTIONS:
+                /* The resolver sees the new modprobe.d at once, not only when inotify says so. */
+                hook_forget_missing(m->hook);
+                r = resolver_reload(m->resolver);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot reload the modprobe configuration: %m");
+                break;
+        default:
+                break;
+        }
+        manager_settings_invalidate(m);
+
+        if (kind == SETTING_OPTIONS)
+                value = strdup(options);
+        else
+                value = strdup(on ? "yes" : "no");
+        if (!value) {
+                r = log_oom();
+                goto finish;
+        }
+        log_info("Module %s: %s set to '%s' in %s.", name, setting_kind_to_string(kind), value, file);
+        bus_manager_emit_setting_changed(m, name, setting_kind_to_string(kind), value, file);
+        r = 0;
+finish:
+        free(old[0]);
+        free(old[1]);
+        return r;
+}
+
+int manager_catalog(Manager *m, const Catalog **ret) {
+        Catalog *c = NULL;
+        CatalogStats st;
+        usec_t start = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        if (m->catalog && !catalog_is_stale(m->catalog)) {
+                *ret = m->catalog;
+                return 0;
+        }
+        r = catalog_build(m->modules_dir, m->catalog_cache, m->catalog, &c, &st);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot build the module catalog of %s: %m", m->modules_dir);
+        log_info("Module catalog: %zu modules (%zu read, %zu from the cache%s) in %llu ms.", catalog_size(c),
+                 st.parsed, st.reused, st.cache_written ? ", cache written" : "",
+                 (unsigned long long) ((now_usec(CLOCK_MONOTONIC) - start) / 1000));
+        catalog_free(m->catalog);
+        m->catalog = c;
+        *ret = c;
+        return 0;
+}
+
+int manager_module_description(Manager *m, const char *name, char **ret) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(strv_freep) char **pairs = NULL;
+        const CatalogEntry *e;
+        int r;
+
+        if (m->catalog && !catalog_is_stale(m->catalog) && (e = catalog_find(m->catalog, name))) {
+                *ret = strdup(e->description);
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = resolver_module_info(m->resolver, name, &pairs, &failure);
+        if (r < 0)
+                return r;
+        for (char **p = pairs; p && p[0] && p[1]; p += 2)
+                if (strcmp(p[0], "description") == 0) {
+                        *ret = strdup(p[1]);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        *ret = NULL;
+        return 0;
+}

@@ -136,7 +136,7 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         const PolicyVerdict *v;
         int r;
 
-        r = policy_evaluate_plan(&p->config->policy, &ctx, plan, true, &p->report, failure);
+        r = policy_evaluate_plan(&p->config->policy, &ctx, plan, POLICY_EVALUATE_KEEP_FDS, &p->report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
@@ -172,7 +172,7 @@ int manager_check_policy(Manager *m, const char *name, const char *params, uint6
         r = manager_plan_load(m, name, params, flags, &plan, failure);
         if (r < 0)
                 return r;
-        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, false, ret_report, failure);
+        r = policy_evaluate_plan(&m->config->policy, &ctx, plan, POLICY_EVALUATE_TAINT, ret_report, failure);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,12 +353,53 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
         return 0;
 }
 
+/* Copies in (from its current offset) to out: in the kernel with sendfile(), one call for
+ * a whole module; by read() and write() where sendfile() cannot. size is what fstat() said, a
+ * hint: the copy goes on to the end of the file, bounded by MODULE_FILE_MAX. */
+static int copy_file(int in, int out, uint64_t size) {
+        _cleanup_(freep) uint8_t *buf = NULL;
+        Sink sink = { .fd = out };
+        int r;
+
+        for (;;) {
+                /* Ask for the rest as fstat() saw it, then chunks until the end of the file; one
+                 * byte past the limit tells a file that grew too big. */
+                uint64_t want = MIN(sink.written < size ? size - sink.written : (uint64_t) CHUNK,
+                                    MODULE_FILE_MAX - sink.written + 1);
+                ssize_t n = sendfile(out, in, NULL, (size_t) want);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && sink.written == 0 && (errno == EINVAL || errno == ENOSYS))
+                        break;  /* not possible for this pair of files: copy by hand */
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                if ((uint64_t) n > MODULE_FILE_MAX - sink.written)
+                        return -EFBIG;
+                sink.written += (uint64_t) n;
+        }
+
+        buf = malloc(CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read_chunk(in, buf, CHUNK);
+                if (n < 0)
+                        return (int) n;
+                if (n == 0)
+                        return 0;
+                r = sink_write(&sink, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+}
+
 int module_file_open_sealed(const char *path, int *ret_fd) {
         _cleanup_(closep) int fd = -EBADF, memfd = -EBADF;
-        _cleanup_(freep) uint8_t *buf = NULL;
         unsigned flags;
         struct stat st;
-        Sink sink;
         int r;
 
         if (!ret_fd)
@@ -376,22 +418,11 @@ int module_file_open_sealed(const char *path, int *ret_fd) {
                 return -errno;
         if ((uint64_t) st.st_size > MODULE_FILE_MAX)
                 return -EFBIG;
-        buf = malloc(CHUNK);
-        if (!buf)
-                return -ENOMEM;
         memfd = memfd_create("modctl-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (memfd < 0)
                 return -errno;
-        sink = (Sink) { .fd = memfd };
-        for (;;) {
-                ssize_t n = read_chunk(fd, buf, CHUNK);
-                if (n < 0)
-                        return (int) n;
-                if (n == 0)
-                        break;
-                r = sink_write(&sink, buf, (size_t) n);
-                if (r < 0)
-                        return r;
-        }
+        r = copy_file(fd, memfd, (uint64_t) st.st_size);
+        if (r < 0)
+                return r;
         return seal_memfd(&memfd, ret_fd);
 }

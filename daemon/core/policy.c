@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -252,8 +253,30 @@ static int check_content(const PolicySettings *s, PolicyContext *ctx, const char
         return 0;
 }
 
-int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
-                        size_t size, PolicyVerdict *ret) {
+/* What the bytes are needed for: the content rules in force, and the taint prediction. */
+static bool signature_rule_in_force(const PolicySettings *s) {
+        return s->signature != POLICY_SIGNATURE_ANY;
+}
+
+static bool vermagic_rule_in_force(const PolicySettings *s, const PolicyContext *ctx) {
+        return s->vermagic == POLICY_VERMAGIC_CHECK && !ctx->forced && ctx->kernel_release;
+}
+
+static bool content_rule_in_force(const PolicySettings *s, const PolicyContext *ctx) {
+        return s->license != POLICY_LICENSE_ANY || signature_rule_in_force(s) || !s->out_of_tree || !s->staging ||
+               vermagic_rule_in_force(s, ctx);
+}
+
+bool policy_needs_content(const PolicySettings *s, const PolicyContext *ctx) {
+        assert(s);
+        assert(ctx);
+        /* Mode=off allows everything; `policy check` and dry runs, which show the rules a module
+         * would break even then, ask for the content with POLICY_EVALUATE_TAINT. */
+        return s->mode != POLICY_MODE_OFF && content_rule_in_force(s, ctx);
+}
+
+static int check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
+                        size_t size, bool taint, PolicyVerdict *ret) {
         _cleanup_(strv_freep) char **info = NULL;
         SignatureFacts f = {};
         PolicyVerdict v;
@@ -266,15 +289,17 @@ int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char 
         if (r < 0)
                 goto fail;
 
+        /* The PKCS#7 signer is parsed (OpenSSL) only for a rule or a prediction that looks at it. */
         f.trailer = signature_trailer_parse(data, size, &f.t);
-        if (f.trailer == 0)
+        if (f.trailer == 0 && (taint || signature_rule_in_force(s)))
                 f.signer_error = signature_signer_parse(f.t.pkcs7, f.t.pkcs7_size, &f.signer);
         if (f.signer_error == -ENOMEM) {
                 r = -ENOMEM;
                 goto fail;
         }
 
-        predict_taint(ctx, info, &f, v.taint);
+        if (taint)
+                predict_taint(ctx, info, &f, v.taint);
         r = check_name(s, name, &v.rule, &v.reason);
         if (r == 0)
                 r = check_content(s, ctx, v.module, info, data, size, &f, &v.rule, &v.reason);
@@ -293,7 +318,13 @@ fail:
         return r;
 }
 
-int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
+int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
+                        size_t size, PolicyVerdict *ret) {
+        return check_module(s, ctx, name, data, size, true, ret);
+}
+
+static int check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, bool taint,
+                    PolicyVerdict *ret) {
         const uint8_t *data;
         size_t size;
         int r;
@@ -301,9 +332,13 @@ int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *nam
         r = module_map_fd(fd, &data, &size);
         if (r < 0)
                 return r;
-        r = policy_check_module(s, ctx, name, data, size, ret);
+        r = check_module(s, ctx, name, data, size, taint, ret);
         munmap((void *) data, size);
         return r;
+}
+
+int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
+        return check_fd(s, ctx, name, fd, true, ret);
 }
 
 PolicyReport *policy_report_free(PolicyReport *r) {
@@ -323,10 +358,41 @@ const PolicyVerdict *policy_report_first_objection(const PolicyReport *r) {
         return NULL;
 }
 
-int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, bool keep_fds,
+/* Opens the module of an INSERT step for the checks: a sealed memfd of its bytes when they
+ * are kept for the insert, else the file itself (or its decompressed bytes), read in place. */
+static int open_step(const PlanStep *step, bool keep, int *ret_fd) {
+        _cleanup_(closep) int fd = -EBADF;
+        unsigned flags;
+        int r;
+
+        if (step->fd >= 0) {
+                fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return -errno;
+        } else if (keep) {
+                r = module_file_open_sealed(step->path, &fd);
+                if (r < 0)
+                        return r;
+        } else {
+                r = module_file_open(step->path, NULL, &fd, &flags);
+                if (r < 0)
+                        return r;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, PolicyEvaluateFlags flags,
                          PolicyReport **ret, Failure *failure) {
         _cleanup_(policy_report_freep) PolicyReport *report = NULL;
+        bool taint = flags & POLICY_EVALUATE_TAINT, keep = flags & POLICY_EVALUATE_KEEP_FDS;
+        bool content = taint || policy_needs_content(s, ctx);
         int r;
+
+        assert(s);
+        assert(ctx);
+        assert(plan);
+        assert(ret);
 
         report = calloc(1, sizeof(PolicyReport));
         if (!report || !(report->verdicts = calloc(plan->n_steps + 1, sizeof(PolicyVerdict))))
@@ -338,7 +404,12 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 PolicyVerdict *v = &report->verdicts[report->n];
                 _cleanup_(closep) int fd = -EBADF;
 
-                if (step->kind == PLAN_STEP_COMMAND) {
+                if (step->kind != PLAN_STEP_COMMAND && step->kind != PLAN_STEP_INSERT)
+                        continue;
+                /* Install commands (their bytes are not ours to see), and modules whose content no
+                 * rule in force needs: the name rules decide, and nothing is opened here (the
+                 * scheduler opens the file when it inserts it). */
+                if (step->kind == PLAN_STEP_COMMAND || !content) {
                         r = policy_check_name(s, step->name, v);
                         if (r < 0)
                                 return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
@@ -346,20 +417,14 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                         report->n++;
                         continue;
                 }
-                if (step->kind != PLAN_STEP_INSERT)
-                        continue;
 
-                if (step->fd >= 0) {
-                        fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
-                        r = fd < 0 ? -errno : 0;
-                } else
-                        r = module_file_open_sealed(step->path, &fd);
-                if (r < 0) {
+                /* A content rule is in force: the bytes checked are the bytes the scheduler inserts. */
+                r = open_step(step, keep, &fd);
+                if (r < 0)
                         return failure_set(failure, r == -ENOENT ? -FAILURE_NOT_FOUND : -FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),
                                            strerror(-r));
-                }
-                r = policy_check_fd(s, ctx, step->name, fd, v);
+                r = check_fd(s, ctx, step->name, fd, taint, v);
                 if (r == -ENOMEM)
                         return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                            step->name);
@@ -367,7 +432,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                         return failure_set(failure, -FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
                                            step->name, strempty(step->path), r == -ENOEXEC ? "no ELF .modinfo section" : strerror(-r));
                 report->n++;
-                if (keep_fds && step->fd < 0) {
+                if (keep && step->fd < 0) {
                         step->fd = TAKE_FD(fd);
                         step->insert_flags = 0;
                 }

@@ -33,7 +33,7 @@ typedef struct PolicyVerdict {
         PolicyDecision decision;
         const char *rule;       /* the rule the module breaks ("Deny", "License", ...), or NULL */
         char *reason;           /* a sentence naming the module; NULL when no rule is broken */
-        char taint[POLICY_TAINT_MAX]; /* predicted taint letters, "" for none */
+        char taint[POLICY_TAINT_MAX]; /* predicted taint letters, "" for none (or not predicted) */
 } PolicyVerdict;
 
 typedef struct PolicyReport {
@@ -62,7 +62,8 @@ void policy_context_done(PolicyContext *ctx);
 const char *policy_decision_to_string(PolicyDecision d);
 bool license_is_gpl_compatible(const char *license);
 
-/* The verdict for one module from its bytes (name is used for Deny/Allow and messages). */
+/* The verdict for one module from its bytes, with its taint prediction (name is used for
+ * Deny/Allow and messages). */
 int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
                         size_t size, PolicyVerdict *ret);
 /* The same from an fd (mapped read-only). */
@@ -71,10 +72,25 @@ int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *nam
 int policy_check_name(const PolicySettings *s, const char *name, PolicyVerdict *ret);
 void policy_verdict_done(PolicyVerdict *v);
 
-/* Evaluates every step of plan. Each INSERT step's module is opened once into a sealed memfd;
- * with keep_fds the fd is stored in the step for the scheduler to insert, else closed.
- * Errors (FAILURE_NOT_FOUND, FAILURE_BAD_MODULE, FAILURE_INTERNAL) when a module cannot be read. */
-int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, bool keep_fds,
+/* Whether the rules in force look at a module's bytes (License, Signature, OutOfTree, Staging,
+ * Vermagic), rather than at its name only (Deny, Allow) or at nothing (Mode=off). */
+bool policy_needs_content(const PolicySettings *s, const PolicyContext *ctx);
+
+typedef enum PolicyEvaluateFlags {
+        /* For a load: each module the policy reads is copied into a sealed memfd, and its fd is
+         * stored in the step for the scheduler to insert, so the bytes checked are the bytes
+         * loaded. Without it the files are read in place and nothing is kept. */
+        POLICY_EVALUATE_KEEP_FDS = 1 << 0,
+        /* Predict every module's taint letters (policy check, dry run): read every module, also
+         * when no rule in force needs its content. */
+        POLICY_EVALUATE_TAINT    = 1 << 1,
+} PolicyEvaluateFlags;
+
+/* Evaluates every step of plan. A module is opened only when a rule in force or the taint
+ * prediction needs its content (see the flags); otherwise its verdict comes from the name rules
+ * and the step's fd stays unset. Errors (FAILURE_NOT_FOUND, FAILURE_BAD_MODULE,
+ * FAILURE_INTERNAL) when a module that has to be read cannot be. */
+int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan, PolicyEvaluateFlags flags,
                          PolicyReport **ret, Failure *failure);
 /* The first verdict that is not ALLOW, or NULL. */
 const PolicyVerdict *policy_report_first_objection(const PolicyReport *r);

@@ -208,6 +208,32 @@ Test(module_file, plain) {
         close(fd);
 }
 
+Test(module_file, sealed_copy) {
+        _cleanup_(freep) char *path = write_file("sealed.ko", payload, PAYLOAD_SIZE);
+        int fd, seals;
+
+        /* A plain module copied into a sealed memfd (in the kernel, by sendfile). */
+        cr_assert_eq(module_file_open_sealed(path, &fd), 0);
+        assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        seals = fcntl(fd, F_GET_SEALS);
+        cr_assert_geq(seals, 0, "a memfd");
+        cr_assert(seals & F_SEAL_WRITE && seals & F_SEAL_GROW && seals & F_SEAL_SHRINK);
+        cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+        cr_assert_eq(lseek(fd, 0, SEEK_CUR), 0);
+        close(fd);
+
+        /* The copy is the file as it was: later writes to the file do not reach it. */
+        cr_assert_eq(module_file_open_sealed(path, &fd), 0);
+        FILE *f = fopen(path, "r+e");
+        cr_assert_not_null(f);
+        cr_assert_eq(fputs("changed", f) >= 0, true);
+        fclose(f);
+        assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        close(fd);
+
+        cr_assert_eq(module_file_open_sealed("/nonexistent/x.ko", &fd), -ENOENT);
+}
+
 Test(module_file, magic_wins_over_suffix) {
         _cleanup_(freep) uint8_t *packed = NULL;
         _cleanup_(freep) char *zst_as_ko = NULL, *elf_as_xz = NULL;

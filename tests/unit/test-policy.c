@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "policy.h"
 #include "strv.h"
@@ -258,7 +260,7 @@ Test(policy, plan_denied_by_a_dependency) {
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
         set("[Policy]\nDeny=modctl_test_base\n");
-        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, false, &r, &f), 0);
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_TAINT, &r, &f), 0);
         cr_assert_eq(r->n, 2);
         const PolicyVerdict *v = policy_report_first_objection(r);
         cr_assert_not_null(v);
@@ -268,6 +270,32 @@ Test(policy, plan_denied_by_a_dependency) {
         cr_assert_eq(p->steps[0].fd, -EBADF, "without keep_fds nothing is kept");
 }
 
+/* The whole content behind fd, read with pread (the fd's offset stays). */
+static char *slurp_fd(int fd, size_t *ret_size) {
+        struct stat st;
+        char *buf;
+
+        cr_assert_eq(fstat(fd, &st), 0);
+        buf = malloc((size_t) st.st_size + 1);
+        cr_assert_not_null(buf);
+        cr_assert_eq(pread(fd, buf, (size_t) st.st_size + 1, 0), st.st_size);
+        *ret_size = (size_t) st.st_size;
+        return buf;
+}
+
+static void assert_same_bytes(int fd, const char *path) {
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        size_t na, nb;
+        int file = open(path, O_RDONLY | O_CLOEXEC);
+
+        cr_assert(file >= 0, "%s: %m", path);
+        a = slurp_fd(fd, &na);
+        b = slurp_fd(file, &nb);
+        close(file);
+        cr_assert_eq(na, nb, "%s: %zu bytes kept, %zu in the file", path, na, nb);
+        cr_assert_eq(memcmp(a, b, na), 0, "%s: the kept fd holds the module's bytes", path);
+}
+
 Test(policy, plan_keeps_sealed_fds_of_the_checked_bytes) {
         static const char *const names[] = { "modctl_test_base", "modctl_test_dep" };
         static const char *const paths[] = { EXTRA "modctl_test_base.ko", EXTRA "modctl_test_dep.ko" };
@@ -275,7 +303,9 @@ Test(policy, plan_keeps_sealed_fds_of_the_checked_bytes) {
         _cleanup_(policy_report_freep) PolicyReport *r = NULL;
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
-        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, true, &r, &f), 0);
+        /* The defaults check Vermagic, a rule on the bytes. */
+        cr_assert(policy_needs_content(P(), &fx.ctx));
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
         cr_assert_null(policy_report_first_objection(r));
         for (size_t i = 0; i < 2; i++) {
                 int seals = fcntl(p->steps[i].fd, F_GET_SEALS);
@@ -283,7 +313,80 @@ Test(policy, plan_keeps_sealed_fds_of_the_checked_bytes) {
                           "step %zu: seals %d", i, seals);
                 cr_assert_eq(fcntl(p->steps[i].fd, F_GETFL) & O_ACCMODE, O_RDONLY);
                 cr_assert_eq(p->steps[i].insert_flags, 0u);
+                assert_same_bytes(p->steps[i].fd, paths[i]);
+                /* A load needs no taint prediction: nothing is predicted. */
+                cr_assert_str_eq(r->verdicts[i].taint, "");
         }
+}
+
+Test(policy, plan_reads_nothing_when_only_names_are_checked) {
+        static const char *const names[] = { "ghost", "modctl_test_proprietary" };
+        static const char *const paths[] = { "/nonexistent/ghost.ko", EXTRA "modctl_test_proprietary.ko" };
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        /* Deny and Allow look at names: no file is opened (a missing one is the scheduler's to
+         * find), no fd is kept, and the scheduler opens the files itself. */
+        set("[Policy]\nVermagic=ignore\nDeny=modctl_test_prop*\n");
+        cr_assert_not(policy_needs_content(P(), &fx.ctx));
+        {
+                _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 2);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_eq(r->n, 2);
+                cr_assert_eq(r->verdicts[0].decision, POLICY_ALLOW);
+                cr_assert_eq(r->verdicts[1].decision, POLICY_DENY);
+                cr_assert_str_eq(r->verdicts[1].rule, "Deny");
+                cr_assert_eq(p->steps[0].fd, -EBADF);
+                cr_assert_eq(p->steps[1].fd, -EBADF);
+        }
+
+        /* --force turns the Vermagic rule off as well. */
+        set("[Policy]\nVermagic=check\nDeny=\n");
+        fx.ctx.forced = true;
+        cr_assert_not(policy_needs_content(P(), &fx.ctx));
+        fx.ctx.forced = false;
+
+        /* Mode=off allows everything: nothing to read whatever the rules say. */
+        set("[Policy]\nMode=off\nLicense=gpl-compatible\nSignature=trusted\n");
+        cr_assert_not(policy_needs_content(P(), &fx.ctx));
+        {
+                _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 2);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_null(policy_report_first_objection(r));
+                cr_assert_eq(p->steps[1].fd, -EBADF);
+        }
+}
+
+Test(policy, plan_reads_every_module_for_a_content_rule) {
+        static const char *const rules[] = {
+                "License=gpl-compatible", "Signature=signed", "Signature=trusted", "Signature=kernel",
+                "OutOfTree=no", "Staging=no", "Vermagic=check",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                config_unref(fx.config);
+                cr_assert_eq(config_new_default(&fx.config), 0);
+                cr_assert(asprintf(&text, "[Policy]\nVermagic=ignore\n%s\n", rules[i]) > 0);
+                set(text);
+                cr_assert(policy_needs_content(P(), &fx.ctx), "%s", rules[i]);
+        }
+}
+
+Test(policy, plan_predicts_taint_without_a_content_rule) {
+        static const char *const names[] = { "modctl_test_proprietary" };
+        static const char *const paths[] = { EXTRA "modctl_test_proprietary.ko" };
+        _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 1);
+        _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        /* policy check and dry runs show the taint letters: they read the module anyway, in
+         * place, and keep nothing. */
+        set("[Policy]\nVermagic=ignore\n");
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_TAINT, &r, &f), 0);
+        cr_assert_str_eq(r->verdicts[0].taint, "POE");
+        cr_assert_eq(p->steps[0].fd, -EBADF);
 }
 
 Test(policy, plan_commands_are_checked_by_name) {
@@ -294,7 +397,7 @@ Test(policy, plan_commands_are_checked_by_name) {
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
         set("[Policy]\nDeny=dummy\n");
-        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, false, &r, &f), 0);
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_TAINT, &r, &f), 0);
         cr_assert_eq(r->n, 2);
         cr_assert_str_eq(policy_report_first_objection(r)->module, "dummy");
         cr_assert_str_eq(policy_report_first_objection(r)->rule, "Deny");
@@ -307,7 +410,7 @@ Test(policy, plan_with_unreadable_module_fails) {
         PolicyReport *r = NULL;
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
-        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, true, &r, &f), -FAILURE_NOT_FOUND);
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), -FAILURE_NOT_FOUND);
         cr_assert_null(r);
         cr_assert_not_null(strstr(f.message, "ghost"));
 }

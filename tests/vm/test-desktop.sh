@@ -30,7 +30,7 @@ assert_tree_matches_kernel() {
 # monitor_expect_line REGEX [TIMEOUT]: read the monitor until a line matches.
 monitor_expect_line() {
         local line
-        while read -t "${2:-15}" -r line <&7; do
+        while read -t "${2:-60}" -r line <&7; do
                 echo "$line" >> /tmp/monitor.log
                 printf '%s\n' "$line" | grep -Eq "$1" && return 0
         done

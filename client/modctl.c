@@ -24,6 +24,10 @@ enum {
         OPT_REMOVE_UNUSED  = 1 << 3,
         OPT_IGNORE_REMOVE  = 1 << 4,
         OPT_JSON           = 1 << 5,
+        OPT_RUNTIME        = 1 << 6,
+        OPT_NOW            = 1 << 7,
+        OPT_BOOT           = 1 << 8,
+        OPT_CLEAR          = 1 << 9,
 };
 
 static Options arg = {
@@ -75,6 +79,16 @@ static void help(void) {
                 "  reload                      Reload the daemon's configuration\n"
                 "  monitor                     Print module loads, unloads and failures as\n"
                 "                              they happen, with their origin\n"
+                "  enable NAME                 Load a module at boot (and lift a disable)\n"
+                "  disable NAME                Never load a module (and drop it from boot)\n"
+                "  blacklist NAME              Do not load a module for its aliases\n"
+                "  unblacklist NAME            Undo blacklist\n"
+                "  options NAME [PARAM=VALUE...]\n"
+                "                              Show, or set, a module's persistent options\n"
+                "  settings NAME               Show a module's persistent settings and the\n"
+                "                              file each comes from\n"
+                "  search [TEXT]               Search the available modules by name and\n"
+                "                              description\n"
                 "  help                        Show this help\n"), stdout);
         fputs(_("\n"
                 "Options:\n"
@@ -92,7 +106,12 @@ static void help(void) {
                 "  -i --ignore-install      load: skip install commands from modprobe.d\n"
                 "  -f --force               load: ignore version magic and symbol versions\n"
                 "  -r --remove-unused       unload: also remove dependencies left unused\n"
-                "     --ignore-remove       unload: skip remove commands from modprobe.d\n"), stdout);
+                "     --ignore-remove       unload: skip remove commands from modprobe.d\n"
+                "     --runtime             enable, disable, blacklist, unblacklist, options:\n"
+                "                           change the files under /run, lost at reboot\n"
+                "     --now                 enable, disable: also load or unload it now\n"
+                "     --boot                enable, disable: change the boot list only\n"
+                "     --clear               options: remove the options modctl set\n"), stdout);
         fputs(_("\n"
                 "Environment:\n"
                 "  MODCTL_BUS_ADDRESS       Reach modctld at this D-Bus address instead of\n"
@@ -117,12 +136,20 @@ static const Verb verbs[] = {
         { "policy", 1, 2,        OPT_JSON,                                     verb_policy },
         { "reload", 0, 0,        0,                                            verb_reload },
         { "monitor", 0, 0,       0,                                            verb_monitor },
+        { "enable", 1, 1,        OPT_RUNTIME | OPT_NOW | OPT_BOOT,             verb_enable },
+        { "disable", 1, 1,       OPT_RUNTIME | OPT_NOW | OPT_BOOT,             verb_disable },
+        { "blacklist", 1, 1,     OPT_RUNTIME,                                  verb_blacklist },
+        { "unblacklist", 1, 1,   OPT_RUNTIME,                                  verb_unblacklist },
+        { "options", 1, SIZE_MAX, OPT_RUNTIME | OPT_CLEAR | OPT_JSON,          verb_options },
+        { "settings", 1, 1,      OPT_JSON,                                     verb_settings },
+        { "search", 0, 1,        OPT_JSON,                                     verb_search },
         { "help",   0, 0,        0,                                            verb_help   },
 };
 
 /* Indexed by the bit number of OPT_*. */
 static const char * const option_names[] = {
         "--dry-run", "--ignore-install", "--force", "--remove-unused", "--ignore-remove", "--json",
+        "--runtime", "--now", "--boot", "--clear",
 };
 
 /* Returns 1 to run a verb, 0 to exit successfully (--help, --version), or -EINVAL. */
@@ -132,6 +159,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_NO_ASK_PASSWORD,
                 ARG_JSON,
                 ARG_IGNORE_REMOVE,
+                ARG_RUNTIME,
+                ARG_NOW,
+                ARG_BOOT,
+                ARG_CLEAR,
         };
         static const struct option options[] = {
                 { "help",            no_argument, NULL, 'h'                 },
@@ -143,6 +174,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "force",           no_argument, NULL, 'f'                 },
                 { "remove-unused",   no_argument, NULL, 'r'                 },
                 { "ignore-remove",   no_argument, NULL, ARG_IGNORE_REMOVE   },
+                { "runtime",         no_argument, NULL, ARG_RUNTIME         },
+                { "now",             no_argument, NULL, ARG_NOW             },
+                { "boot",            no_argument, NULL, ARG_BOOT            },
+                { "clear",           no_argument, NULL, ARG_CLEAR           },
                 {}
         };
         const Verb *verb = NULL;
@@ -184,6 +219,22 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 case ARG_IGNORE_REMOVE:
                         arg.ignore_remove = true;
                         arg_seen |= OPT_IGNORE_REMOVE;
+                        break;
+                case ARG_RUNTIME:
+                        arg.runtime = true;
+                        arg_seen |= OPT_RUNTIME;
+                        break;
+                case ARG_NOW:
+                        arg.now = true;
+                        arg_seen |= OPT_NOW;
+                        break;
+                case ARG_BOOT:
+                        arg.boot_only = true;
+                        arg_seen |= OPT_BOOT;
+                        break;
+                case ARG_CLEAR:
+                        arg.clear = true;
+                        arg_seen |= OPT_CLEAR;
                         break;
                 case '?':
                         if (optopt != 0)

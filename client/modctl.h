@@ -18,6 +18,10 @@ typedef struct Options {
         bool ignore_remove;
         bool json;
         bool ask_password;
+        bool runtime;           /* settings: the files under /run, lost at reboot */
+        bool now;               /* enable/disable: also load/unload now */
+        bool boot_only;         /* enable/disable: the boot list only */
+        bool clear;             /* options: remove modctld's options line */
 } Options;
 
 /* Each verb logs its own failures and returns a negative errno; args[0] is the first argument
@@ -30,3 +34,10 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_policy(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_reload(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_enable(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_disable(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_blacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_settings(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args);

@@ -288,5 +288,58 @@ class SettingsTest(td.ModctlTest):
         read_until(r'string "Blacklisted"\s+variant\s+boolean true')
 
 
+    # --- the CLI ---
+
+    def test_cli_verbs(self):
+        r = self.assert_ok(self.cli('enable', '--now', 'modctl-test-dep'))
+        self.assertEqual(r.stdout.split(), ['modctl_test_base', 'modctl_test_dep'])
+        self.assertIn('modctl_test_dep', self.read('etc/modules-load.d/modctl.conf'))
+        r = self.assert_ok(self.cli('settings', 'modctl_test_dep'))
+        self.assertIn('boot:        yes', r.stdout)
+        self.assertRegex(r.stdout, r'boot\s+yes\s+modctl\s+\S+/etc/modules-load.d/modctl.conf')
+        js = json.loads(self.assert_ok(self.cli('settings', '--json', 'modctl_test_base')).stdout)
+        self.assertEqual(js['options'], 'value=5')
+        self.assertEqual(js['sources'][0]['managed'], False)
+
+        # disable: never loaded, and out of the boot list.
+        self.assert_ok(self.cli('disable', '--now', 'modctl_test_dep'))
+        self.assertNotIn('modctl_test_dep', self.loaded())
+        self.assertNotIn('modctl_test_dep', self.read('etc/modules-load.d/modctl.conf'))
+        r = self.cli('load', 'modctl_test_dep')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Policy denies loading 'modctl_test_dep' (rule Deny)", r.stderr)
+        self.assert_ok(self.cli('enable', 'modctl_test_dep'))
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))
+        self.assert_ok(self.cli('disable', '--boot', 'modctl_test_dep'))
+        self.assertFalse(self.settings('modctl_test_dep')['disabled'])
+
+        self.assert_ok(self.cli('blacklist', '--runtime', 'modctl_test_soft'))
+        self.assertIn('blacklist modctl_test_soft', self.read('run/modprobe.d/modctl-runtime.conf'))
+        self.assert_ok(self.cli('unblacklist', 'modctl_test_soft'))
+        self.assertFalse(self.settings('modctl_test_soft')['blacklisted'])
+
+        self.assert_ok(self.cli('options', 'modctl_test_chain', 'count=2', 'extra=x'))
+        self.assertEqual(self.assert_ok(self.cli('options', 'modctl_test_chain')).stdout.splitlines()[0], 'count=2 extra=x')
+        self.assert_ok(self.cli('options', '--clear', 'modctl_test_chain'))
+        self.assertEqual(self.cli('options', 'modctl_test_chain').stdout, '')
+        r = self.cli('options', 'modctl_test_base', 'value=1')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Parameter 'value' of module 'modctl_test_base' is set by", r.stderr)
+
+        r = self.assert_ok(self.cli('search', 'dependency'))
+        self.assertRegex(r.stdout, r'modctl_test_dep\s+loaded\s+modctl test module: hard dependency')
+        js = json.loads(self.assert_ok(self.cli('search', '--json', 'proprietary')).stdout)
+        self.assertEqual([e['name'] for e in js], ['modctl_test_proprietary'])
+        r = self.cli('search', 'nothing-matches-this')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("No module matches 'nothing-matches-this'", r.stderr)
+
+        r = self.cli('blacklist', '--now', 'modctl_test_soft')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("option '--now' is not valid for 'blacklist'", r.stderr)
+        r = self.cli('enable', 'modctl_test_soft', user=td.NOBODY)
+        self.assertEqual(r.returncode, 1)
+
+
 if __name__ == '__main__':
     unittest.main()

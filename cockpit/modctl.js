@@ -43,6 +43,11 @@
         return out;
     }
 
+    function label(color, setting, text) {
+        return el("span", { class: "pf-c-label pf-m-compact" + (color ? " pf-m-" + color : ""), "data-setting": setting },
+                  el("span", { class: "pf-c-label__content" }, text));
+    }
+
     function formatSize(bytes) {
         return cockpit.format_bytes ? cockpit.format_bytes(bytes, 1024) : String(bytes);
     }
@@ -81,13 +86,13 @@
     function settingLabels(p) {
         const labels = [];
         if (p.BootLoad)
-            labels.push(el("span", { class: "pf-c-label pf-m-blue pf-m-compact", "data-setting": "boot" }, _("boot")));
+            labels.push(label("blue", "boot", _("boot")));
         if (p.Blacklisted)
-            labels.push(el("span", { class: "pf-c-label pf-m-orange pf-m-compact", "data-setting": "blacklist" }, _("blacklisted")));
+            labels.push(label("orange", "blacklist", _("blacklisted")));
         if (p.Disabled)
-            labels.push(el("span", { class: "pf-c-label pf-m-red pf-m-compact", "data-setting": "disable" }, _("disabled")));
+            labels.push(label("red", "disable", _("disabled")));
         if (p.Options)
-            labels.push(el("span", { class: "pf-c-label pf-m-compact", "data-setting": "options" }, p.Options));
+            labels.push(label(null, "options", p.Options));
         return labels;
     }
 
@@ -191,7 +196,7 @@
                 blacklisted, disabled, options]) =>
                 el("tr", { "data-module": name },
                    el("td", { "data-label": _("Name") }, el("strong", {}, name),
-                      loaded ? el("span", { class: "pf-c-label pf-m-green pf-m-compact" }, _("loaded")) : null),
+                      loaded ? [" ", label("green", "loaded", _("loaded"))] : null),
                    el("td", { "data-label": _("Description") }, description),
                    el("td", { "data-label": _("License") }, license),
                    el("td", { "data-label": _("Settings") },

@@ -3,7 +3,10 @@
  * the parsed state current, and making a change effective (resolver and configuration
  * reloads) and visible (SettingChanged, the module objects' properties). */
 
+#include <pthread.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "bus-manager.h"
 #include "bus-module.h"
@@ -12,6 +15,8 @@
 #include "strv.h"
 #include "manager.h"
 #include "time-util.h"
+
+static void catalog_build_stop(Manager *m);
 
 int manager_settings_init(Manager *m, const ManagerConfig *config) {
         int r;
@@ -34,6 +39,7 @@ int manager_settings_init(Manager *m, const ManagerConfig *config) {
 }
 
 void manager_settings_free(Manager *m) {
+        catalog_build_stop(m);
         m->settings = settings_state_free(m->settings);
         m->settings_paths = settings_paths_free(m->settings_paths);
         m->catalog = catalog_free(m->catalog);
@@ -154,25 +160,140 @@ finish:
         return r;
 }
 
-int manager_catalog(Manager *m, const Catalog **ret) {
-        Catalog *c = NULL;
-        CatalogStats st;
-        usec_t start = now_usec(CLOCK_MONOTONIC);
+/* The catalog is built on a thread of its own: the first build reads every module file, which
+ * takes seconds on a slow machine, and the event loop must keep answering meanwhile. Callers
+ * that ask while it runs wait for the same build. */
+typedef struct CatalogWaiter {
+        manager_catalog_done_t done;
+        void *userdata;
+} CatalogWaiter;
+
+struct CatalogBuild {
+        Manager *manager;
+        pthread_t thread;
+        int fd;                         /* eventfd: the thread is done */
+        sd_event_source *source;
+        /* The thread's input and output; the event loop reads them after the eventfd. */
+        const Catalog *old;
+        Catalog *result;
+        CatalogStats stats;
+        int error;
+        usec_t started;
+        CatalogWaiter *waiters;
+        size_t n_waiters;
+};
+
+static void *catalog_thread(void *userdata) {
+        CatalogBuild *b = userdata;
+        uint64_t one = 1;
+
+        b->error = catalog_build(b->manager->modules_dir, b->manager->catalog_cache, b->old, &b->result, &b->stats);
+        if (write(b->fd, &one, sizeof(one)) < 0)
+                abort(); /* an eventfd write cannot fail here; a silent loss would hang every waiter */
+        return NULL;
+}
+
+static void catalog_build_free(CatalogBuild *b) {
+        if (!b)
+                return;
+        sd_event_source_disable_unref(b->source);
+        if (b->fd >= 0)
+                close(b->fd);
+        catalog_free(b->result);
+        free(b->waiters);
+        free(b);
+}
+
+/* Shutting down: let the thread finish (it only reads files), drop its result, and tell the
+ * waiters it was cancelled. */
+static void catalog_build_stop(Manager *m) {
+        CatalogBuild *b = m->catalog_build;
+
+        if (!b)
+                return;
+        (void) pthread_join(b->thread, NULL);
+        m->catalog_build = NULL;
+        for (size_t i = 0; i < b->n_waiters; i++)
+                b->waiters[i].done(m, NULL, -ECANCELED, b->waiters[i].userdata);
+        catalog_build_free(b);
+}
+
+static int on_catalog_built(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        CatalogBuild *b = userdata;
+        Manager *m = b->manager;
+        CatalogWaiter *waiters = b->waiters;
+        size_t n = b->n_waiters;
+        int error = b->error;
+
+        (void) pthread_join(b->thread, NULL);
+        m->catalog_build = NULL;
+        if (error < 0)
+                log_warning_errno(error, "Cannot build the module catalog of %s: %m", m->modules_dir);
+        else {
+                log_info("Module catalog: %zu modules (%zu read, %zu from the cache%s) in %llu ms.",
+                         catalog_size(b->result), b->stats.parsed, b->stats.reused,
+                         b->stats.cache_written ? ", cache written" : "",
+                         (unsigned long long) ((now_usec(CLOCK_MONOTONIC) - b->started) / 1000));
+                catalog_free(m->catalog);
+                m->catalog = TAKE_PTR(b->result);
+        }
+        b->waiters = NULL;
+        catalog_build_free(b);
+        for (size_t i = 0; i < n; i++)
+                waiters[i].done(m, error < 0 ? NULL : m->catalog, error, waiters[i].userdata);
+        free(waiters);
+        return 0;
+}
+
+static int catalog_build_start(Manager *m) {
+        CatalogBuild *b;
         int r;
 
-        if (m->catalog && !catalog_is_stale(m->catalog)) {
-                *ret = m->catalog;
+        b = calloc(1, sizeof(CatalogBuild));
+        if (!b)
+                return -ENOMEM;
+        b->manager = m;
+        b->old = m->catalog;
+        b->started = now_usec(CLOCK_MONOTONIC);
+        b->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (b->fd < 0) {
+                r = -errno;
+                free(b);
+                return r;
+        }
+        r = sd_event_add_io(m->event, &b->source, b->fd, EPOLLIN, on_catalog_built, b);
+        if (r < 0) {
+                catalog_build_free(b);
+                return r;
+        }
+        (void) sd_event_source_set_description(b->source, "catalog-build");
+        r = -pthread_create(&b->thread, NULL, catalog_thread, b);
+        if (r < 0) {
+                catalog_build_free(b);
+                return r;
+        }
+        m->catalog_build = b;
+        return 0;
+}
+
+int manager_catalog(Manager *m, manager_catalog_done_t done, void *userdata) {
+        CatalogWaiter *w;
+        int r;
+
+        if (m->catalog && !m->catalog_build && !catalog_is_stale(m->catalog)) {
+                done(m, m->catalog, 0, userdata);
                 return 0;
         }
-        r = catalog_build(m->modules_dir, m->catalog_cache, m->catalog, &c, &st);
-        if (r < 0)
-                return log_warning_errno(r, "Cannot build the module catalog of %s: %m", m->modules_dir);
-        log_info("Module catalog: %zu modules (%zu read, %zu from the cache%s) in %llu ms.", catalog_size(c),
-                 st.parsed, st.reused, st.cache_written ? ", cache written" : "",
-                 (unsigned long long) ((now_usec(CLOCK_MONOTONIC) - start) / 1000));
-        catalog_free(m->catalog);
-        m->catalog = c;
-        *ret = c;
+        if (!m->catalog_build) {
+                r = catalog_build_start(m);
+                if (r < 0)
+                        return log_warning_errno(r, "Cannot start building the module catalog: %m");
+        }
+        w = realloc(m->catalog_build->waiters, (m->catalog_build->n_waiters + 1) * sizeof(CatalogWaiter));
+        if (!w)
+                return log_oom();
+        m->catalog_build->waiters = w;
+        w[m->catalog_build->n_waiters++] = (CatalogWaiter) { done, userdata };
         return 0;
 }
 
@@ -182,7 +303,7 @@ int manager_module_description(Manager *m, const char *name, char **ret) {
         const CatalogEntry *e;
         int r;
 
-        if (m->catalog && !catalog_is_stale(m->catalog) && (e = catalog_find(m->catalog, name))) {
+        if (m->catalog && !m->catalog_build && !catalog_is_stale(m->catalog) && (e = catalog_find(m->catalog, name))) {
                 *ret = strdup(e->description);
                 return *ret ? 0 : -ENOMEM;
         }

@@ -33,6 +33,7 @@ typedef struct Request Request;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
 typedef struct Catalog Catalog;
+typedef struct CatalogBuild CatalogBuild;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
@@ -75,6 +76,7 @@ typedef struct Manager {
         SettingsPaths *settings_paths; /* manager-settings.c: the files settings are read from and written to */
         SettingsState *settings;       /* those files parsed; NULL until needed or after a change */
         Catalog *catalog;              /* the available modules; NULL until needed */
+        CatalogBuild *catalog_build;   /* a build running on its own thread, or NULL */
         char *modules_dir;             /* where modules.dep is */
         char *catalog_cache;           /* the catalog's cache file */
         bool name_acquired;
@@ -159,8 +161,12 @@ int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool 
                            bool runtime, Failure *failure);
 /* A module's description: from the catalog when it is built, else from its file. */
 int manager_module_description(Manager *m, const char *name, char **ret);
-/* The catalog, built or refreshed (after depmod) as needed. */
-int manager_catalog(Manager *m, const Catalog **ret);
+/* The catalog, built or refreshed (after depmod) as needed, on a thread of its own: done is
+ * called once it is there (at once when it is current), with NULL and a negative errno if it
+ * cannot be built. The catalog stays valid until the event loop runs again. Returns < 0 (and
+ * never calls done) when the build cannot start. */
+typedef void (*manager_catalog_done_t)(Manager *m, const Catalog *c, int error, void *userdata);
+int manager_catalog(Manager *m, manager_catalog_done_t done, void *userdata);
 
 /* The taint letters loading the module file at path would set. */
 int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]);

@@ -11,6 +11,7 @@
 #include "manager.h"
 #include "modctl-bus.h"
 #include "strv.h"
+#include "time-util.h"
 
 static const char *const setting_verbs[_SETTING_MAX] = {
         [SETTING_BOOT]      = "change whether module '%s' loads at boot",
@@ -123,41 +124,45 @@ typedef struct Loaded {
         UT_hash_handle hh;
 } Loaded;
 
-int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+/* Replies to a Search call kept as userdata, once the catalog is there. */
+static void search_reply(Manager *m, const Catalog *c, int error, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ size_t *hits = NULL;
-        Manager *m = userdata;
         KernelModule *modules = NULL;
         Loaded *loaded = NULL, *slots = NULL, *l;
         const SettingsState *s;
-        const Catalog *c;
         size_t n_hits = 0, n_modules = 0;
+        usec_t start = now_usec(CLOCK_MONOTONIC);
         const char *text;
         int r;
 
-        r = sd_bus_message_read(message, "s", &text);
+        r = sd_bus_message_rewind(message, true);
+        if (r >= 0)
+                r = sd_bus_message_read(message, "s", &text);
         if (r < 0)
-                return r;
-        if (strlen(text) > 256)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
-                                      strlen(text));
-
-        r = manager_catalog(m, &c);
-        if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-r));
+                goto fail;
+        if (!c) {
+                r = bus_error_setf(&e, -FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
+                goto fail;
+        }
         r = catalog_search(c, text, &hits, &n_hits);
         if (r < 0)
-                return r;
+                goto fail;
         s = manager_settings(m);
 
         /* Which are loaded: one read of the kernel's list, looked up per hit. */
         r = kernel_list(m->kernel, &modules, &n_modules);
-        if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+        if (r < 0) {
+                r = bus_error_setf(&e, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+                goto fail;
+        }
         slots = calloc(n_modules ?: 1, sizeof(Loaded));
         if (!slots) {
                 kernel_module_array_free(modules, n_modules);
-                return -ENOMEM;
+                r = -ENOMEM;
+                goto fail;
         }
         for (size_t i = 0; i < n_modules; i++) {
                 slots[i].name = modules[i].name;
@@ -168,21 +173,22 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssssbbbbsas)");
         for (size_t i = 0; r >= 0 && i < n_hits; i++) {
-                const CatalogEntry *e = catalog_entry(c, hits[i]);
+                const CatalogEntry *en = catalog_entry(c, hits[i]);
                 ModuleSettings ms = {};
 
-                HASH_FIND_STR(loaded, e->name, l);
-                r = s ? settings_query(s, m->config, e->name, &ms) : 0;
+                HASH_FIND_STR(loaded, en->name, l);
+                r = s ? settings_query(s, m->config, en->name, &ms) : 0;
                 if (r < 0)
                         break;
                 r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ssssbbbbs", e->name, e->description, e->license, e->signer,
-                                                  l != NULL, ms.boot, ms.blacklisted, ms.disabled, strempty(ms.options));
+                        r = sd_bus_message_append(reply, "ssssbbbbs", en->name, en->description, en->license,
+                                                  en->signer, l != NULL, ms.boot, ms.blacklisted, ms.disabled,
+                                                  strempty(ms.options));
                 module_settings_done(&ms);
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'a', "s");
-                for (const char *a = e->aliases; r >= 0 && *a; ) {
+                for (const char *a = en->aliases; r >= 0 && *a; ) {
                         size_t k = strcspn(a, " ");
                         _cleanup_free_ char *alias = strndup(a, k);
                         r = alias ? sd_bus_message_append(reply, "s", alias) : -ENOMEM;
@@ -201,6 +207,37 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
         free(slots);
         kernel_module_array_free(modules, n_modules);
         if (r < 0)
+                goto fail;
+        r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send the search reply: %m");
+        log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
+                  (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
+        return;
+fail:
+        if (!sd_bus_error_is_set(&e))
+                sd_bus_error_set_errno(&e, r);
+        r = sd_bus_reply_method_error(message, &e);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send the search error: %m");
+}
+
+int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *text;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &text);
+        if (r < 0)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        if (strlen(text) > 256)
+                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
+                                      strlen(text));
+
+        r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
+        if (r < 0) {
+                sd_bus_message_unref(message);
+                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
+        }
+        return 1;
 }

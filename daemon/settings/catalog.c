@@ -201,7 +201,6 @@ static void read_cache(const char *path, CatalogEntry **ret, size_t *ret_n) {
                 return;
         if ((k = getline(&line, &cap, f)) < 0 || strcmp(line, CATALOG_CACHE_MAGIC "\n") != 0)
                 return;
-        cap = 0;
         while ((k = getline(&line, &cap, f)) > 0) {
                 char *fields[8], *p = line, *x;
                 CatalogEntry *y;

@@ -200,7 +200,18 @@ int main(int argc, char *argv[]) {
         name = argv[3];
         socket_path = getenv("MODCTL_REQUEST_SOCKET") ?: MODCTL_HOOK_SOCKET;
 
-        r = ask_daemon(socket_path, name, &error);
+        /* The kernel's HDA codec driver asks for its modalias with the newline it prints in sysfs
+         * ("hdaudio:v1AF40022r00100101a01\n"). modprobe matches that anyway (a pattern's final
+         * '*' takes the newline), so the daemon gets the alias without it; the fallback passes
+         * the kernel's string on unchanged. */
+        char trimmed[MODCTL_HOOK_NAME_MAX + 1];
+        size_t len = strlen(name);
+        while (len > 1 && name[len - 1] == '\n')
+                len--;
+        memcpy(trimmed, name, len);
+        trimmed[len] = '\0';
+
+        r = ask_daemon(socket_path, trimmed, &error);
         if (r < 0)
                 fallback(socket_path, name, r);
 

@@ -98,6 +98,9 @@ static const struct {
         { "refused",      N_("Refused (not root)") },
         { "malformed",    N_("Malformed") },
         { "fallbacks",    N_("Fallbacks (daemon unreachable)") },
+        { "external-loads",          N_("External loads (reported)") },
+        { "external-refused",        N_("External loads refused") },
+        { "kernel-requests-refused", N_("Kernel requests refused") },
 };
 
 static const char *counter_label(const char *key) {
@@ -111,6 +114,9 @@ static const StatusField status_fields[] = {
         { "version",        N_("Version"),        "Version",       read_string_property },
         { "kernel_release", N_("Kernel release"), "KernelRelease", read_string_property },
         { "loaded_modules", N_("Loaded modules"), NULL,            read_loaded_count    },
+        { "ownership",      N_("Ownership"),      "Ownership",     read_string_property },
+        { "kernel_requests", N_("Kernel requests allowed"), "KernelRequests", read_string_property },
+        { "enforcement",    N_("Kernel enforcement"), "OwnershipEnforcement", read_string_property },
         { "statistics",     N_("Statistics"),     "Statistics",    read_counters_property },
 };
 

@@ -15,6 +15,9 @@ static const char *const policy_mode_table[] = { "enforce", "warn", "off" };
 static const char *const policy_license_table[] = { "any", "gpl-compatible" };
 static const char *const policy_signature_table[] = { "any", "signed", "trusted", "kernel" };
 static const char *const policy_vermagic_table[] = { "check", "ignore" };
+static const char *const ownership_mode_table[] = { "shared", "audit", "exclusive" };
+static const char *const ownership_on_exit_table[] = { "release", "keep" };
+static const char *const kernel_requests_table[] = { "any", "privileged", "none" };
 
 #define DEFINE_TO_STRING(name, type, table)                             \
         const char *name(type v) {                                      \
@@ -26,6 +29,9 @@ DEFINE_TO_STRING(policy_mode_to_string, PolicyMode, policy_mode_table)
 DEFINE_TO_STRING(policy_license_to_string, PolicyLicense, policy_license_table)
 DEFINE_TO_STRING(policy_signature_to_string, PolicySignature, policy_signature_table)
 DEFINE_TO_STRING(policy_vermagic_to_string, PolicyVermagic, policy_vermagic_table)
+DEFINE_TO_STRING(ownership_mode_to_string, OwnershipMode, ownership_mode_table)
+DEFINE_TO_STRING(ownership_on_exit_to_string, OwnershipOnExit, ownership_on_exit_table)
+DEFINE_TO_STRING(kernel_requests_to_string, KernelRequests, kernel_requests_table)
 
 static int lookup(const char *const *table, size_t n, const char *value) {
         for (size_t i = 0; i < n; i++)
@@ -205,6 +211,10 @@ static int handle_daemon(ParseState *s, const char *key, const char *value) {
                         d->hook_install = r;
                 return r;
         }
+        if (strcmp(key, "Ownership") == 0)
+                return ENUM(ownership_mode_table, d->ownership, value);
+        if (strcmp(key, "OwnershipOnExit") == 0)
+                return ENUM(ownership_on_exit_table, d->ownership_on_exit, value);
         if (strcmp(key, "LoadTimeoutSec") == 0)
                 return parse_seconds(value, &d->load_timeout_usec);
         if (strcmp(key, "CommandTimeoutSec") == 0)
@@ -233,6 +243,8 @@ static int handle_policy(ParseState *s, const char *key, const char *value) {
                 return ENUM(policy_signature_table, p->signature, value);
         if (strcmp(key, "Vermagic") == 0)
                 return ENUM(policy_vermagic_table, p->vermagic, value);
+        if (strcmp(key, "KernelRequests") == 0)
+                return ENUM(kernel_requests_table, p->kernel_requests, value);
         if (strcmp(key, "TrustedCertificates") == 0)
                 return set_string(&p->trusted_certificates, value, true);
         if (strcmp(key, "Deny") == 0)
@@ -452,18 +464,21 @@ int config_format(const Config *c, char **ret) {
         if (!f)
                 return -ENOMEM;
         fprintf(f, "[Daemon]\nHookFallback=%s\nHookModprobe=%s\nHookInstall=%s\nHookHelper=%s\n"
-                   "LoadTimeoutSec=%llu\nCommandTimeoutSec=%llu\nWorkers=%u\n\n",
+                   "LoadTimeoutSec=%llu\nCommandTimeoutSec=%llu\nWorkers=%u\nOwnership=%s\nOwnershipOnExit=%s\n\n",
                 hook_fallback_to_string(c->daemon.hook_fallback), c->daemon.hook_modprobe,
                 c->daemon.hook_install ? "yes" : "no", c->daemon.hook_helper,
                 (unsigned long long) (c->daemon.load_timeout_usec / USEC_PER_SEC),
-                (unsigned long long) (c->daemon.command_timeout_usec / USEC_PER_SEC), c->daemon.workers);
+                (unsigned long long) (c->daemon.command_timeout_usec / USEC_PER_SEC), c->daemon.workers,
+                ownership_mode_to_string(c->daemon.ownership),
+                ownership_on_exit_to_string(c->daemon.ownership_on_exit));
         fprintf(f, "[Policy]\nMode=%s\nLicense=%s\nSignature=%s\nTrustedCertificates=%s\n",
                 policy_mode_to_string(c->policy.mode), policy_license_to_string(c->policy.license),
                 policy_signature_to_string(c->policy.signature), c->policy.trusted_certificates);
         format_globs(f, "Deny", c->policy.deny);
         format_globs(f, "Allow", c->policy.allow);
-        fprintf(f, "OutOfTree=%s\nStaging=%s\nVermagic=%s\n", c->policy.out_of_tree ? "yes" : "no",
-                c->policy.staging ? "yes" : "no", policy_vermagic_to_string(c->policy.vermagic));
+        fprintf(f, "OutOfTree=%s\nStaging=%s\nVermagic=%s\nKernelRequests=%s\n", c->policy.out_of_tree ? "yes" : "no",
+                c->policy.staging ? "yes" : "no", policy_vermagic_to_string(c->policy.vermagic),
+                kernel_requests_to_string(c->policy.kernel_requests));
         if (fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;

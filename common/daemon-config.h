@@ -48,6 +48,29 @@ typedef enum PolicyVermagic {
         _POLICY_VERMAGIC_MAX,
 } PolicyVermagic;
 
+/* [Daemon] Ownership=: who may insert modules (the BPF LSM programs, daemon/kernel/bpf/). */
+typedef enum OwnershipMode {
+        OWNERSHIP_SHARED,               /* anyone, as without modctl (default) */
+        OWNERSHIP_AUDIT,                /* anyone, and inserts by others are reported */
+        OWNERSHIP_EXCLUSIVE,            /* only modctld; others get EPERM and are reported */
+        _OWNERSHIP_MAX,
+} OwnershipMode;
+
+/* [Daemon] OwnershipOnExit=: what happens to the programs when modctld exits. */
+typedef enum OwnershipOnExit {
+        OWNERSHIP_ON_EXIT_RELEASE,      /* they detach with the daemon's fds: fail open */
+        OWNERSHIP_ON_EXIT_KEEP,         /* pinned in bpffs until the next modctld adopts them */
+        _OWNERSHIP_ON_EXIT_MAX,
+} OwnershipOnExit;
+
+/* [Policy] KernelRequests=: which tasks may make the kernel autoload (request_module()). */
+typedef enum KernelRequests {
+        KERNEL_REQUESTS_ANY,
+        KERNEL_REQUESTS_PRIVILEGED,     /* CAP_SYS_MODULE in the initial user namespace */
+        KERNEL_REQUESTS_NONE,           /* nobody but modctld itself */
+        _KERNEL_REQUESTS_MAX,
+} KernelRequests;
+
 typedef struct DaemonSettings {
         HookFallback hook_fallback;     /* HookFallback=modprobe|deny */
         char *hook_modprobe;            /* HookModprobe=, default /sbin/modprobe */
@@ -56,6 +79,8 @@ typedef struct DaemonSettings {
         uint64_t load_timeout_usec;     /* LoadTimeoutSec=, 0 for none; default 120 s */
         uint64_t command_timeout_usec;  /* CommandTimeoutSec=, install/remove commands; default 60 s */
         unsigned workers;               /* Workers=, 0 for the number of CPUs */
+        OwnershipMode ownership;        /* Ownership=shared|audit|exclusive */
+        OwnershipOnExit ownership_on_exit; /* OwnershipOnExit=release|keep */
 } DaemonSettings;
 
 typedef struct PolicySettings {
@@ -70,6 +95,7 @@ typedef struct PolicySettings {
         bool out_of_tree;               /* OutOfTree=yes|no, default yes (allowed) */
         bool staging;                   /* Staging=yes|no, default yes (allowed) */
         PolicyVermagic vermagic;        /* Vermagic=check|ignore, default check */
+        KernelRequests kernel_requests; /* KernelRequests=any|privileged|none */
 } PolicySettings;
 
 typedef struct Config {
@@ -96,6 +122,9 @@ const char *policy_mode_to_string(PolicyMode v);
 const char *policy_license_to_string(PolicyLicense v);
 const char *policy_signature_to_string(PolicySignature v);
 const char *policy_vermagic_to_string(PolicyVermagic v);
+const char *ownership_mode_to_string(OwnershipMode v);
+const char *ownership_on_exit_to_string(OwnershipOnExit v);
+const char *kernel_requests_to_string(KernelRequests v);
 
 /* The effective configuration as INI text, as `modctl policy show` prints it. */
 int config_format(const Config *c, char **ret);

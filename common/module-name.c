@@ -52,21 +52,39 @@ bool module_name_equal(const char *a, const char *b) {
         return *a == *b;
 }
 
-bool module_request_is_valid(const char *request) {
+bool module_alias_is_valid(const char *alias) {
         size_t n;
 
-        if (!request || request[0] == '\0' || request[0] == '-')
+        if (!alias || alias[0] == '\0' || alias[0] == '-')
                 return false;
 
-        n = strnlen(request, MODULE_REQUEST_MAX + 1);
-        if (n > MODULE_REQUEST_MAX)
+        n = strnlen(alias, MODULE_ALIAS_MAX + 1);
+        if (n > MODULE_ALIAS_MAX)
                 return false;
 
         for (size_t i = 0; i < n; i++)
-                if (!is_graph(request[i]) || request[i] == '/')
+                if (!is_graph(alias[i]))
                         return false;
+        return true;
+}
 
-        return !strstr(request, "..");
+bool module_request_is_valid(const char *request) {
+        if (!module_alias_is_valid(request))
+                return false;
+        if (request[0] == '/' || request[0] == '.')
+                return false;
+
+        /* No ".." between slashes (or the ends): "a/../b", "a/..", "../b" read as paths. A ".."
+         * inside a part ("v1..2") is just text. */
+        for (const char *p = request; p; ) {
+                const char *slash = strchr(p, '/');
+                size_t len = slash ? (size_t) (slash - p) : strlen(p);
+
+                if (len == 2 && p[0] == '.' && p[1] == '.')
+                        return false;
+                p = slash ? slash + 1 : NULL;
+        }
+        return true;
 }
 
 char *module_request_normalize(const char *request) {

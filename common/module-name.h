@@ -12,8 +12,16 @@
 #define MODULE_NAME_LEN 64
 #define MODULE_NAME_MAX (MODULE_NAME_LEN - 1)
 
-/* The longest request string accepted: a name or an alias pattern as modprobe takes it. */
-#define MODULE_REQUEST_MAX 127
+/* The longest alias or device modalias accepted: a sysfs modalias file is one page (4 KiB) and
+ * ends with a newline, and libkmod looks up at most PATH_MAX - 1 bytes (it cuts longer strings
+ * off silently). The CPU modalias of a modern x86 CPU, with every feature listed, is about
+ * 600 bytes; input devices' are about 160. */
+#define MODULE_ALIAS_MAX 4095
+
+/* What the kernel's request_module() sends: its MODULE_NAME_LEN is 64 - sizeof(long), so at
+ * most 55 bytes on 64-bit machines. The hook's wire format allows more (MODCTL_HOOK_NAME_MAX),
+ * for other callers of kernel.modprobe. */
+#define MODULE_KERNEL_REQUEST_MAX 55
 
 /* 1 to MODULE_NAME_MAX printable ASCII characters, without whitespace or '/', not starting
  * with '.' or '-': safe as a path component under /sys/module. Dashes are allowed; the kernel
@@ -27,8 +35,17 @@ int module_name_normalize(const char *name, char ret[static MODULE_NAME_LEN]);
 /* Compares two module names as the kernel would: '-' and '_' are the same character. */
 bool module_name_equal(const char *a, const char *b);
 
-/* What a load request may name: a module name or an alias, 1 to MODULE_REQUEST_MAX printable
- * characters without whitespace or '/', not starting with '-', and without "..". */
+/* An alias as modules.alias, modprobe.d or a device's MODALIAS spells it: 1 to
+ * MODULE_ALIAS_MAX printable ASCII characters without whitespace, not starting with '-' (it
+ * would read as an option). '/' is allowed: DMI strings and devname: aliases contain it
+ * ("devname:snd/timer", "dmi:...:pnR40/R41:..."). */
+bool module_alias_is_valid(const char *alias);
+
+/* What a load or unload request may name: a module name or an alias (module_alias_is_valid()),
+ * that does not look like a file path: it may not start with '/' or '.', and no '/'-separated
+ * part of it may be "..". Requests never become file paths (the resolver only looks them up
+ * in the indexes, and /sys/module paths are built from module_name_normalize() only), but a
+ * path is never a request either, so "../../etc/passwd" is refused with a clear message. */
 bool module_request_is_valid(const char *request);
 
 /* A copy of request with every '-' turned into '_', to compare it with module names as the

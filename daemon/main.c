@@ -6,6 +6,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "bus-context.h"
 #include "kernel-default.h"
 #include "log.h"
 #include "manager.h"
@@ -13,6 +14,7 @@
 
 typedef struct Arguments {
         ManagerConfig config;
+        const char *bus_address;
         char **config_paths;
 } Arguments;
 
@@ -73,7 +75,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         printf("modctld %s\n", MODCTL_VERSION);
                         return 0;
                 case ARG_BUS_ADDRESS:
-                        a->config.bus_address = optarg;
+                        a->bus_address = optarg;
                         break;
                 case ARG_CONFIG_ROOT:
                         a->config.config_root = optarg;
@@ -144,6 +146,8 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        /* Declared after the manager, so freed before it: it listens to the manager. */
+        _cleanup_(bus_context_freep) BusContext *bus = NULL;
         _cleanup_(kernel_freep) Kernel *kernel = NULL;
         Arguments a = {};
         sigset_t mask;
@@ -171,15 +175,23 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 goto finish;
 
-        (void) sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, NULL);
-        (void) sd_event_add_signal(m->event, NULL, SIGINT, on_signal, NULL);
-        (void) sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        r = bus_context_new(m, a.bus_address, &bus);
+        if (r < 0)
+                goto finish;
+
+        (void) sd_event_add_signal(manager_get_event(m), NULL, SIGTERM, on_signal, NULL);
+        (void) sd_event_add_signal(manager_get_event(m), NULL, SIGINT, on_signal, NULL);
+        (void) sd_event_add_signal(manager_get_event(m), NULL, SIGHUP, on_sighup, m);
 
         r = manager_start(m);
         if (r < 0)
                 goto finish;
 
-        r = sd_event_loop(m->event);
+        r = bus_context_start(bus);
+        if (r < 0)
+                goto finish;
+
+        r = sd_event_loop(manager_get_event(m));
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
 finish:

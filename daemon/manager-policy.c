@@ -2,12 +2,11 @@
 /* The manager's side of the policy: the configuration and certificates in force, reloads,
  * and running policy.c over a plan before the scheduler sees it. */
 
+#include <assert.h>
 #include <string.h>
 
-#include "bus-manager.h"
-#include "bus-module.h"
 #include "log.h"
-#include "manager.h"
+#include "manager-private.h"
 #include "module-file.h"
 #include "modctl-bus.h"
 #include "strv.h"
@@ -45,6 +44,7 @@ static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
 }
 
 int manager_policy_init(Manager *m, Failure *failure) {
+        assert(m);
         return load_trust(m->config, &m->trust, failure);
 }
 
@@ -52,6 +52,8 @@ int manager_reload_config(Manager *m, Failure *failure) {
         _cleanup_(config_unrefp) Config *c = NULL;
         _cleanup_(trust_store_unrefp) TrustStore *t = NULL;
         int r;
+
+        assert(m);
 
         r = config_load(m->config_root, &c, failure);
         if (r >= 0)
@@ -62,7 +64,7 @@ int manager_reload_config(Manager *m, Failure *failure) {
                         failure->error = -FAILURE_INVALID_CONFIG;
                 log_error("Not reloading the configuration, the previous one stays in force: %s",
                           failure ? strempty(failure->message) : "");
-                bus_manager_emit_config_reloaded(m, false, failure ? strempty(failure->message) : "");
+                MANAGER_EMIT(m, config_reloaded, false, failure ? strempty(failure->message) : "");
                 return -FAILURE_INVALID_CONFIG;
         }
 
@@ -73,10 +75,11 @@ int manager_reload_config(Manager *m, Failure *failure) {
         log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
                  policy_mode_to_string(m->config->policy.mode), policy_license_to_string(m->config->policy.license),
                  policy_signature_to_string(m->config->policy.signature), trust_store_size(m->trust));
-        bus_manager_emit_config_reloaded(m, true, "");
-        bus_modules_settings_changed(m); /* Deny= and Allow= decide the modules' Disabled */
-        /* What the new configuration allows for present devices gets loaded; sticky unloads hold. */
-        (void) autoload_coldplug(m->autoload);
+        manager_ownership_reload(m);
+        /* Autoload listens too: it coldplugs what the new configuration allows. */
+        MANAGER_EMIT(m, config_reloaded, true, "");
+        /* Deny= and Allow= decide what the modules report as Disabled. */
+        MANAGER_EMIT0(m, settings_changed);
         return 0;
 }
 
@@ -108,6 +111,9 @@ PolicyRun *policy_run_free(PolicyRun *p) {
 int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, PolicyRun **ret) {
         PolicyRun *p;
 
+        assert(m);
+        assert(ret);
+
         if (m->config->policy.mode == POLICY_MODE_OFF) {
                 *ret = NULL;
                 return 0;
@@ -136,6 +142,9 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         const PolicyVerdict *v;
         int r;
 
+        assert(plan);
+        assert(p);
+
         r = policy_evaluate_plan(&p->config->policy, &ctx, plan, POLICY_EVALUATE_KEEP_FDS, &p->report, failure);
         policy_context_done(&ctx);
         if (r < 0)
@@ -158,16 +167,22 @@ void policy_run_report(void *userdata) {
                         continue;
                 log_warning("Policy (Mode=warn) would deny module %s, loading it anyway (origin %s), rule %s: %s",
                             v->module, p->origin, v->rule, v->reason);
-                bus_manager_emit_policy_warning(p->manager, v->module, v->rule, v->reason);
+                MANAGER_EMIT(p->manager, policy_warning, v->module, v->rule, v->reason, p->origin);
         }
 }
 
 int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
                          PolicyReport **ret_report, Failure *failure) {
         _cleanup_(plan_freep) Plan *plan = NULL;
-        PolicyContext ctx = manager_context(m, flags);
+        PolicyContext ctx;
         int r;
 
+        assert(m);
+        assert(name);
+        assert(ret_plan);
+        assert(ret_report);
+
+        ctx = manager_context(m, flags);
         manager_refresh_index(m);
         r = manager_plan_load(m, name, params, flags, &plan, failure);
         if (r < 0)
@@ -187,6 +202,10 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
         _cleanup_(strv_freep) char **lines = NULL;
         const PolicyVerdict *v;
         int r;
+
+        assert(m);
+        assert(name);
+        assert(ret_lines);
 
         r = manager_check_policy(m, name, params, flags, &plan, &report, failure);
         if (r < 0)
@@ -217,19 +236,48 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
 
 int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]) {
         _cleanup_(closep) int fd = -EBADF;
-        PolicyContext ctx = manager_context(m, 0);
+        PolicyContext ctx;
         PolicyVerdict v = {};
         unsigned flags;
         int r;
 
+        assert(m);
+        assert(name);
+        assert(path);
+
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
+        ctx = manager_context(m, 0);
         r = policy_check_fd(&m->config->policy, &ctx, name, fd, &v);
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
         memcpy(taint, v.taint, POLICY_TAINT_MAX);
         policy_verdict_done(&v);
+        return 0;
+}
+
+PolicyMode manager_policy_mode(Manager *m) {
+        assert(m);
+        return m->config->policy.mode;
+}
+
+int manager_describe_policy(Manager *m, char **ret) {
+        _cleanup_free_ char *text = NULL, *files = NULL;
+        int r;
+
+        assert(m);
+        assert(ret);
+
+        r = config_format(m->config, &text);
+        if (r < 0)
+                return r;
+        files = strv_join(m->config->files, " ");
+        if (!files)
+                return -ENOMEM;
+        if (asprintf(ret, "# Read from: %s\n# Trusted certificates loaded: %zu\n%s",
+                     *files ? files : "(no files, built-in defaults)", trust_store_size(m->trust), text) < 0)
+                return -ENOMEM;
         return 0;
 }

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The manager's side of the persistent settings and the catalog: where the files are, keeping
  * the parsed state current, and making a change effective (resolver and configuration
- * reloads) and visible (SettingChanged, the module objects' properties). */
+ * reloads) and visible to the listeners (setting_changed, settings_changed). */
 
 #include <pthread.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "bus-manager.h"
-#include "bus-module.h"
 #include "catalog.h"
 #include "log.h"
+#include "manager-private.h"
 #include "strv.h"
-#include "manager.h"
 #include "time-util.h"
 
 static void catalog_build_stop(Manager *m);
@@ -63,7 +61,7 @@ const SettingsState *manager_settings(Manager *m) {
 void manager_settings_invalidate(Manager *m) {
         m->settings = settings_state_free(m->settings);
         /* Module objects announce what changed for them. */
-        bus_modules_settings_changed(m);
+        MANAGER_EMIT0(m, settings_changed);
 }
 
 int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret) {
@@ -74,6 +72,25 @@ int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret) {
                 return ret->options ? 0 : -ENOMEM;
         }
         return settings_query(s, m->config, name, ret);
+}
+
+int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
+                              size_t *ret_n, Failure *failure) {
+        const SettingsState *s = manager_settings(m);
+        ModuleSettings ms = {};
+        int r;
+
+        if (!s)
+                return failure_set(failure, -FAILURE_INTERNAL, "Cannot read the settings of module '%s'.", name);
+        r = settings_query(s, m->config, name, &ms);
+        if (r >= 0)
+                r = settings_describe(s, m->settings_paths, m->config, name, ret_sources, ret_n);
+        if (r < 0) {
+                module_settings_done(&ms);
+                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory reading the settings of module '%s'.", name);
+        }
+        *ret = ms;
+        return 0;
 }
 
 /* After a Deny= change: the configuration must reload, or our files go back as they were. */
@@ -132,11 +149,12 @@ int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool 
                 break;
         case SETTING_BLACKLIST:
         case SETTING_OPTIONS:
-                /* The resolver sees the new modprobe.d at once, not only when inotify says so. */
-                hook_forget_missing(m->hook);
+                /* The resolver sees the new modprobe.d at once, not only when inotify says so, and
+                 * the listeners (the hook's negative cache) hear of it. */
                 r = resolver_reload(m->resolver);
                 if (r < 0)
                         log_warning_errno(r, "Cannot reload the modprobe configuration: %m");
+                MANAGER_EMIT0(m, index_changed);
                 break;
         default:
                 break;
@@ -152,7 +170,7 @@ int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool 
                 goto finish;
         }
         log_info("Module %s: %s set to '%s' in %s.", name, setting_kind_to_string(kind), value, file);
-        bus_manager_emit_setting_changed(m, name, setting_kind_to_string(kind), value, file);
+        MANAGER_EMIT(m, setting_changed, name, setting_kind_to_string(kind), value, file);
         r = 0;
 finish:
         free(old[0]);

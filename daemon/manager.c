@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 #include <uthash.h>
 
 #include <systemd/sd-daemon.h>
 
-#include "bus-auth.h"
-#include "bus-manager.h"
-#include "bus-module.h"
 #include "log.h"
-#include "manager.h"
+#include "manager-private.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
@@ -43,6 +41,9 @@ static const char * const counter_table[_MANAGER_COUNTER_MAX] = {
         [MANAGER_COUNTER_REQUESTS]  = "operations",
         [MANAGER_COUNTER_COALESCED] = "operations-coalesced",
         [MANAGER_COUNTER_FAILED]    = "operations-failed",
+        [MANAGER_COUNTER_EXTERNAL_LOADS] = "external-loads",
+        [MANAGER_COUNTER_EXTERNAL_REFUSED] = "external-refused",
+        [MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED] = "kernel-requests-refused",
 };
 
 const char *manager_counter_to_string(ManagerCounter c) {
@@ -85,11 +86,15 @@ static void record_drop(Manager *m, ModuleRecord *r) {
 }
 
 const char *manager_module_origin(Manager *m, const char *name) {
+        assert(m);
+        assert(name);
         ModuleRecord *r = record_get(m, name);
         return r && r->live ? r->origin : NULL;
 }
 
 uint64_t manager_module_loaded_at(Manager *m, const char *name) {
+        assert(m);
+        assert(name);
         ModuleRecord *r = record_get(m, name);
         return r && r->live ? r->loaded_at : 0;
 }
@@ -106,17 +111,18 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                         r->live = true;
                         (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
                 }
-                autoload_module_loaded(m->autoload, name);
-                log_info("Module %s loaded (origin %s).", name, origin);
-                bus_manager_emit_module_event(m, true, name, origin);
-                bus_module_added(m, name);
+                const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(m, name) : NULL;
+                if (who)
+                        log_info("Module %s loaded (origin %s, by %s).", name, origin, who);
+                else
+                        log_info("Module %s loaded (origin %s).", name, origin);
+                MANAGER_EMIT(m, module_loaded, name, origin);
         } else {
                 const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
                 log_info("Module %s unloaded (origin %s).", name, origin);
-                bus_manager_emit_module_event(m, false, name, origin);
+                MANAGER_EMIT(m, module_unloaded, name, origin);
                 if (r)
                         record_drop(m, r);
-                bus_module_removed(m, name);
         }
 }
 
@@ -180,11 +186,9 @@ static void on_job_finished(Job *job, void *userdata) {
         if (f->error < 0)
                 log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
         if (f->error < 0 && !is_unload)
-                bus_manager_emit_load_failed(m, plan->request, q->origin, f);
-        /* What an admin removed stays removed for devices (sticky unload). */
-        if (is_unload && q->origin && strcmp(q->origin, ORIGIN_USER) == 0)
-                STRV_FOREACH(n, job_changed(job))
-                        autoload_module_unloaded_by_user(m->autoload, *n);
+                MANAGER_EMIT(m, load_failed, plan->request, q->origin, f);
+        if (is_unload)
+                MANAGER_EMIT(m, unload_finished, q->origin, job_changed(job));
 
         HASH_DEL(m->requests, q);
         if (f->error < 0)
@@ -258,6 +262,9 @@ static bool join_request(Manager *m, const char *key, manager_done_t done, void 
 
 int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
                       Failure *failure) {
+        assert(m);
+        assert(name);
+        assert(ret);
         return resolver_plan_load(m->resolver, m->kernel, name, params, flags, ret, failure);
 }
 
@@ -270,6 +277,8 @@ bool manager_load_pending(Manager *m, const char *name, const char *params, uint
         _cleanup_free_ char *key = NULL;
         Request *q = NULL;
 
+        assert(m);
+        assert(name);
         if (load_key(name, params, flags, &key) < 0)
                 return false;
         HASH_FIND_STR(m->requests, key, q);
@@ -284,7 +293,7 @@ static void request_failed(Manager *m, const char *name, const char *origin, boo
         log_full_errno(level, failure->error, "%s", strempty(failure->message));
         m->counters[MANAGER_COUNTER_FAILED]++;
         if (is_load)
-                bus_manager_emit_load_failed(m, name, origin, failure);
+                MANAGER_EMIT(m, load_failed, name, origin, failure);
         done(failure, nothing, userdata);
 }
 
@@ -295,6 +304,10 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         static char *nothing[] = { NULL };
         Plan *plan = NULL;
 
+        assert(m);
+        assert(name);
+        assert(origin);
+        assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (load_key(name, params, flags, &key) < 0) {
                 failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
@@ -329,6 +342,10 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         static char *nothing[] = { NULL };
         Plan *plan = NULL;
 
+        assert(m);
+        assert(name);
+        assert(origin);
+        assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (asprintf(&key, "unload %" PRIx64 " %s", flags, name) < 0) {
                 failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
@@ -351,16 +368,23 @@ static void on_index_changed(void *userdata) {
         Manager *m = userdata;
         int r;
 
-        hook_forget_missing(m->hook);
         manager_settings_invalidate(m);
         r = resolver_reload(m->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
+        MANAGER_EMIT0(m, index_changed);
 }
 
 void manager_refresh_index(Manager *m) {
+        assert(m);
+        /* With the watch, on_index_changed() already reloaded what changed. */
         if (!m->index_watch)
                 (void) resolver_refresh(m->resolver);
+}
+
+bool manager_index_is_watched(Manager *m) {
+        assert(m);
+        return m->index_watch;
 }
 
 /* Watch what the resolver reads: the module index and the modprobe.d directories. */
@@ -405,18 +429,16 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        assert(config);
+        assert(kernel);
+        assert(ret);
+
         m = calloc(1, sizeof(Manager));
         if (!m) {
                 kernel_free(kernel);
                 return log_oom();
         }
         m->kernel = kernel;
-
-        if (config->bus_address) {
-                m->bus_address = strdup(config->bus_address);
-                if (!m->bus_address)
-                        return log_oom();
-        }
 
         if (config->resolver.kernel_cmdline) {
                 m->kernel_cmdline = strdup(config->resolver.kernel_cmdline);
@@ -462,11 +484,12 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the settings: %m");
 
-        r = manager_watch_index(m, config);
+        r = config->no_index_watch ? -ECANCELED : manager_watch_index(m, config);
         if (r < 0)
                 /* Still correct, just slower: every request checks the files, and the hook does
                  * not cache missing names. */
-                log_warning_errno(r, "Cannot watch the module index for changes: %m");
+                log_full_errno(r == -ECANCELED ? LOG_INFO : LOG_WARNING, r,
+                               "Cannot watch the module index for changes: %m");
 
         HookConfig hc = { .socket_path = config->hook_socket };
         r = hook_new(m, &hc, &m->hook);
@@ -484,18 +507,54 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
 int manager_start(Manager *m) {
         int r;
 
+        assert(m);
+
         r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
+
+        /* Before anything loads: the boot list already runs under the ownership in force. */
+        r = manager_ownership_start(m);
+        if (r < 0)
+                return r;
 
         r = hook_start(m->hook);
         if (r < 0)
                 return r;
 
-        return bus_manager_start(m);
+        manager_install_modprobe(m);
+        return 0;
+}
+
+int manager_add_listener(Manager *m, const ManagerEvents *events, void *userdata) {
+        ManagerListener *l;
+
+        assert(m);
+        assert(events);
+
+        l = realloc(m->listeners, sizeof(ManagerListener) * (m->n_listeners + 1));
+        if (!l)
+                return -ENOMEM;
+        m->listeners = l;
+        m->listeners[m->n_listeners++] = (ManagerListener) { events, userdata };
+        return 0;
+}
+
+void manager_remove_listener(Manager *m, const ManagerEvents *events, void *userdata) {
+        assert(m);
+
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].events == events && m->listeners[i].userdata == userdata) {
+                        memmove(m->listeners + i, m->listeners + i + 1,
+                                sizeof(ManagerListener) * (m->n_listeners - i - 1));
+                        m->n_listeners--;
+                        return;
+                }
 }
 
 void manager_name_acquired(Manager *m) {
+        assert(m);
+
         if (m->name_acquired)
                 return;
         m->name_acquired = true;
@@ -505,12 +564,85 @@ void manager_name_acquired(Manager *m) {
 }
 
 void manager_check_ready(Manager *m) {
+        assert(m);
+
         if (m->ready_sent || !m->name_acquired || !autoload_boot_done(m->autoload))
                 return;
         m->ready_sent = true;
         log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
                  resolver_kernel_release(m->resolver));
         (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+}
+
+bool manager_is_ready(Manager *m) {
+        assert(m);
+        return m->ready_sent;
+}
+
+void manager_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+                               unsigned failed, uint64_t usec) {
+        assert(m);
+        assert(batch);
+
+        MANAGER_EMIT(m, autoload_finished, batch, requested, inserted, failed, usec);
+        manager_check_ready(m);
+}
+
+bool manager_module_in_flight(Manager *m, const char *name) {
+        assert(m);
+        assert(name);
+        return scheduler_module_in_flight(m->scheduler, name);
+}
+
+int manager_lookup_alias(Manager *m, const char *alias, char ***ret, Failure *failure) {
+        assert(m);
+        assert(alias);
+        assert(ret);
+        return resolver_lookup(m->resolver, alias, ret, failure);
+}
+
+int manager_module_info(Manager *m, const char *name, char ***ret_pairs, Failure *failure) {
+        assert(m);
+        assert(name);
+        assert(ret_pairs);
+        manager_refresh_index(m);
+        return resolver_module_info(m->resolver, name, ret_pairs, failure);
+}
+
+sd_event *manager_get_event(Manager *m) {
+        assert(m);
+        return m->event;
+}
+
+Kernel *manager_get_kernel(Manager *m) {
+        assert(m);
+        return m->kernel;
+}
+
+const char *manager_kernel_release(Manager *m) {
+        assert(m);
+        return resolver_kernel_release(m->resolver);
+}
+
+const char *manager_config_root(Manager *m) {
+        assert(m);
+        return m->config_root;
+}
+
+const char *manager_kernel_cmdline(Manager *m) {
+        assert(m);
+        return m->kernel_cmdline;
+}
+
+uint64_t manager_get_counter(Manager *m, ManagerCounter c) {
+        assert(m);
+        return c < _MANAGER_COUNTER_MAX ? m->counters[c] : 0;
+}
+
+void manager_get_hook_statistics(Manager *m, HookStatistics *ret) {
+        assert(m);
+        assert(ret);
+        hook_get_statistics(m->hook, ret);
 }
 
 Manager *manager_free(Manager *m) {
@@ -529,23 +661,24 @@ Manager *manager_free(Manager *m) {
         ModuleRecord *r, *rt;
         HASH_ITER(hh, m->records, r, rt)
                 record_drop(m, r);
-        /* After the requests: its connections were their waiters. Before the kernel: it
-         * restores kernel.modprobe. */
+        /* After the requests: its connections were their waiters. */
         hook_free(m->hook);
         index_watch_free(m->index_watch);
+        /* Released (the default): the programs detach here; kept: they stay pinned. */
+        manager_ownership_free(m);
+        /* Before the kernel, which writes it. */
+        manager_restore_modprobe(m);
 
-        /* They hold messages and slots of the bus. */
-        bus_auth_flush(m);
-        m->bus_modules = bus_modules_free(m->bus_modules);
-        sd_bus_flush_close_unref(m->bus);
         resolver_free(m->resolver);
         manager_settings_free(m);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
         config_unref(m->config);
         trust_store_unref(m->trust);
+        free(m->listeners);
+        free(m->modprobe_installed);
+        free(m->modprobe_previous);
         free(m->config_root);
-        free(m->bus_address);
         free(m->kernel_cmdline);
         free(m);
         return NULL;

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The context that owns everything: the event loop, the bus connection, the kernel backend,
- * the resolver, the scheduler, and the record of which origin loaded each module. It knows
- * nothing about D-Bus message formats; bus-manager.c translates. */
+/* The hub that owns everything: the event loop, the kernel backend, the resolver, the
+ * scheduler, the policy in force, the kernel hook, autoload, and the record of which origin
+ * loaded each module. It knows nothing about D-Bus: it reports what happens through the
+ * listeners of manager-events.h, and the edges (bus, hook, autoload) reach its parts only
+ * through the functions below. The struct itself is private to manager*.c. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "autoload.h"
 #include "daemon-config.h"
-#include "index-watch.h"
 #include "failure.h"
 #include "hook.h"
 #include "kernel.h"
+#include "manager-events.h"
+#include "plan.h"
 #include "policy.h"
 #include "resolver.h"
 #include "scheduler.h"
@@ -28,60 +31,29 @@
 #define ORIGIN_BOOT     "boot"
 #define ORIGIN_EXTERNAL "external"
 
-typedef struct ModuleRecord ModuleRecord;
-typedef struct Request Request;
-typedef struct PolkitQuery PolkitQuery;
-typedef struct BusModules BusModules;
-typedef struct Catalog Catalog;
-typedef struct CatalogBuild CatalogBuild;
+typedef struct Manager Manager;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
         MANAGER_COUNTER_REQUESTS,       /* loads and unloads asked for, from any origin */
         MANAGER_COUNTER_COALESCED,      /* requests that joined an identical one in flight */
         MANAGER_COUNTER_FAILED,         /* requests that ended in an error */
+        MANAGER_COUNTER_EXTERNAL_LOADS, /* inserts by other processes, reported (Ownership=audit) */
+        MANAGER_COUNTER_EXTERNAL_REFUSED, /* inserts by other processes, refused (exclusive) */
+        MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED, /* request_module() refused (KernelRequests=) */
         _MANAGER_COUNTER_MAX,
 } ManagerCounter;
 
 const char *manager_counter_to_string(ManagerCounter c);
 
 typedef struct ManagerConfig {
-        const char *bus_address;        /* NULL: the system bus */
         const char *config_root;        /* read modctld.conf below this directory; NULL: / */
         const char *hook_socket;        /* the kernel hook's socket; NULL: /run/modctl/request.sock */
+        bool no_index_watch;            /* don't watch the module index (tests: the polling path) */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
         AutoloadConfig autoload;
 } ManagerConfig;
-
-typedef struct Manager {
-        sd_event *event;
-        sd_bus *bus;
-        Kernel *kernel;
-        Resolver *resolver;
-        Scheduler *scheduler;
-        Config *config;         /* the configuration in force */
-        TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
-        Hook *hook;             /* the kernel's request_module() requests */
-        IndexWatch *index_watch; /* keeps the resolver current; NULL if inotify failed */
-        char *config_root;
-        ModuleRecord *records;  /* uthash by module name */
-        Request *requests;      /* uthash by request key: identical requests share one job */
-        char *bus_address;
-        uint64_t counters[_MANAGER_COUNTER_MAX];
-        PolkitQuery *polkit_queries;    /* bus-auth.c: calls waiting for polkit, by message */
-        BusModules *bus_modules;        /* bus-module.c: the module objects as last announced */
-        char *kernel_cmdline;   /* NULL: /proc/cmdline */
-        Autoload *autoload;     /* boot list, coldplug, device events */
-        SettingsPaths *settings_paths; /* manager-settings.c: the files settings are read from and written to */
-        SettingsState *settings;       /* those files parsed; NULL until needed or after a change */
-        Catalog *catalog;              /* the available modules; NULL until needed */
-        CatalogBuild *catalog_build;   /* a build running on its own thread, or NULL */
-        char *modules_dir;             /* where modules.dep is */
-        char *catalog_cache;           /* the catalog's cache file */
-        bool name_acquired;
-        bool ready_sent;
-} Manager;
 
 /* Called once per request when it is over: failure is NULL on success, changed lists the
  * modules inserted or removed, in order. May be called before manager_load() returns. */
@@ -92,8 +64,14 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret);
 Manager *manager_free(Manager *m);
 static inline void manager_freep(Manager **m) { manager_free(*m); }
 
-/* Connects to the bus, publishes the API, takes the name, watches the kernel. */
+/* Watches the kernel's module events, listens for kernel requests and points kernel.modprobe
+ * at the hook helper. The bus layer starts on its own (bus-context.h). */
 int manager_start(Manager *m);
+
+/* Listeners: events is a static table, userdata is passed back; both together identify the
+ * listener for removal. */
+int manager_add_listener(Manager *m, const ManagerEvents *events, void *userdata);
+void manager_remove_listener(Manager *m, const ManagerEvents *events, void *userdata);
 
 /* flags are MODCTL_LOAD_* without DRY_RUN (use manager_plan_load for that). */
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
@@ -102,41 +80,62 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
                     manager_done_t done, void *userdata);
 /* True if a load with these arguments is in flight, so that manager_load() would join it. */
 bool manager_load_pending(Manager *m, const char *name, const char *params, uint64_t flags);
+/* True while a job is inserting this module (normalized name) right now. */
+bool manager_module_in_flight(Manager *m, const char *name);
 int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
                       Failure *failure);
+/* The modules a device alias (or any alias) resolves to, blacklist applied. */
+int manager_lookup_alias(Manager *m, const char *alias, char ***ret, Failure *failure);
+/* modinfo of a module or alias, as Info returns it. */
+int manager_module_info(Manager *m, const char *name, char ***ret_pairs, Failure *failure);
 
-/* The bus name is ours: the boot list and coldplug start. */
+/* Clients can see our signals now (the bus name is ours): the boot list and coldplug start. */
 void manager_name_acquired(Manager *m);
 /* Sends READY=1 once the bus name is owned and the boot list is loaded: units ordered after
  * modctld.service find the boot modules loaded, as after systemd-modules-load.service. */
 void manager_check_ready(Manager *m);
+bool manager_is_ready(Manager *m);
+/* Autoload reports a finished batch: listeners hear of it, and readiness is checked again. */
+void manager_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+                               unsigned failed, uint64_t usec);
 
 /* Before resolving: make sure the resolver sees the current module index and modprobe.d. With
  * the inotify watch this is free; without it, libkmod checks the files' timestamps. */
 void manager_refresh_index(Manager *m);
+/* True while the inotify watch keeps the resolver current (so "not found" may be cached). */
+bool manager_index_is_watched(Manager *m);
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *manager_module_origin(Manager *m, const char *name);
 /* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
 uint64_t manager_module_loaded_at(Manager *m, const char *name);
 
+/* Parts and settings the edges read. */
+sd_event *manager_get_event(Manager *m);
+Kernel *manager_get_kernel(Manager *m);
+const char *manager_kernel_release(Manager *m);
+const char *manager_config_root(Manager *m);     /* NULL: / */
+const char *manager_kernel_cmdline(Manager *m);  /* NULL: /proc/cmdline */
+uint64_t manager_get_counter(Manager *m, ManagerCounter c);
+void manager_get_hook_statistics(Manager *m, HookStatistics *ret);
+
+/* ---- kernel-enforced ownership (manager-ownership.c) ---- */
+
+/* For OwnershipEnforcement: "off", "active, ...", or "unavailable: REASON". */
+char *manager_ownership_describe(Manager *m);
+/* The modes in force ([Daemon] Ownership=, [Policy] KernelRequests=). */
+OwnershipMode manager_ownership_mode(Manager *m);
+KernelRequests manager_kernel_requests(Manager *m);
+
 /* ---- policy (manager-policy.c) ---- */
 
+PolicyMode manager_policy_mode(Manager *m);
+/* GetPolicy: the files read, the number of trusted certificates, then the effective
+ * configuration as modctld.conf text. */
+int manager_describe_policy(Manager *m, char **ret);
 /* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force
  * stays, and failure (FAILURE_INVALID_CONFIG) says FILE:LINE. Logs either way. */
 int manager_reload_config(Manager *m, Failure *failure);
-/* Loads the trusted certificates for m->config (at start). */
-int manager_policy_init(Manager *m, Failure *failure);
-/* The policy decision for one load, run by the scheduler on a worker before any step: it
- * opens and verifies every module and stores the fds in the steps. Denial (enforce mode) fails
- * the job with FAILURE_POLICY_DENIED; warn mode logs and signals PolicyWarning on the event
- * loop and loads. *ret is NULL when Mode=off. */
-typedef struct PolicyRun PolicyRun;
-int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, PolicyRun **ret);
-PolicyRun *policy_run_free(PolicyRun *p);
-static inline void policy_run_freep(PolicyRun **p) { policy_run_free(*p); }
-int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure);   /* JobPrepare.run */
-void policy_run_report(void *userdata);                                  /* JobPrepare.done */
 /* The plan and every module's verdict, changing nothing (policy check). */
 int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
                          PolicyReport **ret_report, Failure *failure);
@@ -146,17 +145,14 @@ int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t f
                     Failure *failure);
 /* ---- persistent settings and the catalog (manager-settings.c) ---- */
 
-int manager_settings_init(Manager *m, const ManagerConfig *config);
-void manager_settings_free(Manager *m);
-/* The parsed settings files, read again after any change; NULL (logged) if they cannot be read. */
-const SettingsState *manager_settings(Manager *m);
-/* A modprobe.d, modules-load.d or modctld.conf file may have changed. */
-void manager_settings_invalidate(Manager *m);
-/* A module's effective settings (all false and "" when they cannot be read). */
+/* A module's effective settings (all false and "" when the files cannot be read). */
 int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret);
+/* The same, and every source with its file (GetModuleSettings). */
+int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
+                              size_t *ret_n, Failure *failure);
 /* Changes a setting (see settings_change()), makes it effective (resolver reload for modprobe.d,
- * configuration reload for Deny=; the file is put back if that reload fails) and emits
- * SettingChanged. */
+ * configuration reload for Deny=; the files are put back if that reload fails) and tells the
+ * listeners (setting_changed, settings_changed). */
 int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool on, const char *options,
                            bool runtime, Failure *failure);
 /* A module's description: from the catalog when it is built, else from its file. */
@@ -165,6 +161,7 @@ int manager_module_description(Manager *m, const char *name, char **ret);
  * called once it is there (at once when it is current), with NULL and a negative errno if it
  * cannot be built. The catalog stays valid until the event loop runs again. Returns < 0 (and
  * never calls done) when the build cannot start. */
+typedef struct Catalog Catalog;
 typedef void (*manager_catalog_done_t)(Manager *m, const Catalog *c, int error, void *userdata);
 int manager_catalog(Manager *m, manager_catalog_done_t done, void *userdata);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 /* One method call waiting for polkit, keyed by the message (we hold a reference). */
 struct PolkitQuery {
         sd_bus_message *call;
-        Manager *manager;
+        BusContext *context;
         char *action;
         char *what;
         sd_bus_slot *slot;              /* CheckAuthorization, then NameHasOwner, in flight */
@@ -32,8 +33,8 @@ struct PolkitQuery {
 static PolkitQuery *query_free(PolkitQuery *q) {
         if (!q)
                 return NULL;
-        if (q->manager)
-                HASH_DEL(q->manager->polkit_queries, q);
+        if (q->context)
+                HASH_DEL(q->context->polkit_queries, q);
         sd_bus_slot_unref(q->slot);
         sd_bus_message_unref(q->call);
         sd_bus_error_free(&q->error);
@@ -43,16 +44,17 @@ static PolkitQuery *query_free(PolkitQuery *q) {
         return NULL;
 }
 
-void bus_auth_flush(Manager *m) {
+void bus_auth_flush(BusContext *b) {
         PolkitQuery *q, *t;
 
-        HASH_ITER(hh, m->polkit_queries, q, t)
+        assert(b);
+        HASH_ITER(hh, b->polkit_queries, q, t)
                 query_free(q);
 }
 
-static PolkitQuery *query_find(Manager *m, sd_bus_message *call) {
+static PolkitQuery *query_find(BusContext *b, sd_bus_message *call) {
         PolkitQuery *q = NULL;
-        HASH_FIND_PTR(m->polkit_queries, &call, q);
+        HASH_FIND_PTR(b->polkit_queries, &call, q);
         return q;
 }
 
@@ -166,7 +168,7 @@ static int append_details(sd_bus_message *m, char **details) {
         return sd_bus_message_close_container(m);
 }
 
-static int query_start(Manager *m, sd_bus_message *call, const char *action, char **details, const char *what,
+static int query_start(BusContext *b, sd_bus_message *call, const char *action, char **details, const char *what,
                        PolkitQuery **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *pk = NULL;
         sd_bus *bus = sd_bus_message_get_bus(call);
@@ -204,20 +206,25 @@ static int query_start(Manager *m, sd_bus_message *call, const char *action, cha
         }
 
         q->call = sd_bus_message_ref(call);
-        q->manager = m;
-        HASH_ADD_PTR(m->polkit_queries, call, q);
+        q->context = b;
+        HASH_ADD_PTR(b->polkit_queries, call, q);
         *ret = q;
         return 0;
 }
 
-int bus_verify_polkit_async(Manager *m, sd_bus_message *call, const char *action, char **details,
+int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *action, char **details,
                             const char *what, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         PolkitQuery *q;
         uid_t euid;
         int r;
 
-        q = query_find(m, call);
+        assert(b);
+        assert(call);
+        assert(action);
+        assert(what);
+
+        q = query_find(b, call);
         if (q) {
                 /* The second dispatch: the verdict is in. */
                 if (!q->done || strcmp(q->action, action) != 0) {
@@ -243,7 +250,7 @@ int bus_verify_polkit_async(Manager *m, sd_bus_message *call, const char *action
         if (euid == 0)
                 return 1;
 
-        r = query_start(m, call, action, details, what, &q);
+        r = query_start(b, call, action, details, what, &q);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Permission denied: cannot ask polkit whether you may %s: %s.", what, strerror(-r));

@@ -7,7 +7,7 @@
  * again, and the handler's second bus_verify_polkit_async() returns the cached verdict. So a
  * handler does parse and validate, then
  *
- *         r = bus_verify_polkit_async(m, message, "org.modctl1.load", details, what, error);
+ *         r = bus_verify_polkit_async(b, message, "org.modctl1.load", details, what, error);
  *         if (r <= 0)
  *                 return r == 0 ? 1 : r;   // 0: pending, the call comes back later
  *
@@ -16,7 +16,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "manager.h"
+#include "bus-context.h"
 
 #define POLKIT_ACTION_LOAD          "org.modctl1.load"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
@@ -28,8 +28,8 @@
  * "load module 'snd'", used in the error messages.
  * Returns 1 when authorized, 0 when the answer is pending, or a negative errno with error set:
  * AccessDenied (not authorized, or no polkit to ask), InteractiveAuthorizationRequired. */
-int bus_verify_polkit_async(Manager *m, sd_bus_message *call, const char *action, char **details,
+int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *action, char **details,
                             const char *what, sd_bus_error *error);
 
 /* Drops every pending query without dispatching it (shutdown). */
-void bus_auth_flush(Manager *m);
+void bus_auth_flush(BusContext *b);

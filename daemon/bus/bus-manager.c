@@ -1,32 +1,36 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "bus-auth.h"
+#include "bus-context.h"
 #include "bus-error.h"
 #include "bus-manager.h"
-#include "bus-module.h"
 #include "bus-settings.h"
 #include "log.h"
 #include "module-name.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
-/* 127 bytes covers every modalias we know; module names themselves are at most 55. */
+/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
+ * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
 static int validate_name(const char *name, sd_bus_error *error) {
         if (module_request_is_valid(name))
                 return 0;
         if (!*name)
                 return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > 127)
+        if (strlen(name) > MODULE_ALIAS_MAX)
                 return bus_error_setf(error, -FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most 127 are allowed.",
-                                      name, strlen(name));
+                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
+                                      name, strlen(name), MODULE_ALIAS_MAX);
+        if (module_alias_is_valid(name))
+                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                                      "Invalid module name '%s': a file path is not a module name or alias "
+                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
         return bus_error_setf(error, -FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not be empty, contain '/', '..', spaces or "
-                              "control characters, or start with '-'.", name);
+                              "Invalid module name '%s': a name may not contain spaces or control characters, "
+                              "or start with '-'.", name);
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {
@@ -82,7 +86,8 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
 }
 
 static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name, *params;
         uint64_t flags;
         int r;
@@ -105,7 +110,7 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         _cleanup_free_ char *what = NULL;
         if (asprintf(&what, "load module '%s'", name) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_LOAD,
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_LOAD,
                                     STRV_MAKE("module", name, "parameters", params), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
@@ -115,7 +120,8 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
 }
 
 static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name;
         uint64_t flags;
         int r;
@@ -135,7 +141,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         _cleanup_free_ char *what = NULL;
         if (asprintf(&what, "unload module '%s'", name) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
@@ -145,12 +151,13 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
 
 static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         KernelModule *modules = NULL;
         size_t n = 0;
         int r;
 
-        r = kernel_list(m->kernel, &modules, &n);
+        r = kernel_list(manager_get_kernel(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
@@ -191,7 +198,8 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(strv_freep) char **pairs = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name;
         int r;
 
@@ -202,8 +210,7 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        manager_refresh_index(m);
-        r = resolver_module_info(m->resolver, name, &pairs, &failure);
+        r = manager_module_info(m, name, &pairs, &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
 
@@ -243,7 +250,8 @@ static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_e
         _cleanup_(policy_report_freep) PolicyReport *report = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(strv_freep) char **lines = NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *name, *params;
         uint64_t flags;
         int r;
@@ -283,28 +291,23 @@ static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_e
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *text = NULL, *files = NULL, *out = NULL;
-        Manager *m = userdata;
+        _cleanup_free_ char *text = NULL;
+        BusContext *b = userdata;
         int r;
 
-        r = config_format(m->config, &text);
+        r = manager_describe_policy(b->manager, &text);
         if (r < 0)
                 return r;
-        files = strv_join(m->config->files, " ");
-        if (!files)
-                return -ENOMEM;
-        if (asprintf(&out, "# Read from: %s\n# Trusted certificates loaded: %zu\n%s",
-                     *files ? files : "(no files, built-in defaults)", trust_store_size(m->trust), text) < 0)
-                return -ENOMEM;
-        return sd_bus_reply_method_return(message, "s", out);
+        return sd_bus_reply_method_return(message, "s", text);
 }
 
 static int method_reload_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         int r;
 
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_RELOAD_CONFIG, NULL,
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_RELOAD_CONFIG, NULL,
                                     "reload the modctld configuration", error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
@@ -322,24 +325,27 @@ static int property_version(sd_bus *bus, const char *path, const char *interface
 
 static int property_kernel_release(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        return sd_bus_message_append(reply, "s", resolver_kernel_release(m->resolver));
+        BusContext *b = userdata;
+        Manager *m = b->manager;
+        return sd_bus_message_append(reply, "s", manager_kernel_release(m));
 }
 
 static int property_policy_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        return sd_bus_message_append(reply, "s", policy_mode_to_string(m->config->policy.mode));
+        BusContext *b = userdata;
+        Manager *m = b->manager;
+        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy_mode(m)));
 }
 
 /* One flat map: the manager's counters for every origin, then the kernel hook's. */
 static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         HookStatistics st;
         int r;
 
-        hook_get_statistics(m->hook, &st);
+        manager_get_hook_statistics(m, &st);
         const struct { const char *key; uint64_t value; } hook_counters[] = {
                 { "requests",     st.requests },
                 { "cache-hits",   st.cache_hits },
@@ -355,7 +361,7 @@ static int property_statistics(sd_bus *bus, const char *path, const char *interf
         if (r < 0)
                 return r;
         for (size_t i = 0; i < _MANAGER_COUNTER_MAX; i++) {
-                r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), m->counters[i]);
+                r = sd_bus_message_append(reply, "{st}", manager_counter_to_string(i), manager_get_counter(m, i));
                 if (r < 0)
                         return r;
         }
@@ -440,138 +446,83 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin) {
+void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name, const char *origin) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
                                loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
 }
 
-void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason) {
+void bus_manager_emit_policy_warning(BusContext *b, const char *module, const char *rule, const char *reason) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
                                module, rule, reason);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PolicyWarning for module %s: %m", module);
 }
 
-void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message) {
+void bus_manager_emit_config_reloaded(BusContext *b, bool applied, const char *message) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
                                applied ? "applied" : "refused", message);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
 }
 
-void bus_manager_emit_load_failed(Manager *m, const char *name, const char *origin, const Failure *failure) {
+void bus_manager_emit_load_failed(BusContext *b, const char *name, const char *origin, const Failure *failure) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
         bus_error_from_failure(&error, failure);
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
                                name, origin, strempty(error.name), strempty(error.message));
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
 }
 
-void bus_manager_emit_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsigned requested, unsigned inserted,
                                         unsigned failed, uint64_t usec) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
                                batch, requested, inserted, failed, usec);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
 }
 
-void bus_manager_emit_setting_changed(Manager *m, const char *module, const char *setting, const char *value,
+void bus_manager_emit_setting_changed(BusContext *b, const char *module, const char *setting, const char *value,
                                       const char *file) {
         int r;
 
-        if (!m->bus)
+        if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "SettingChanged", "ssss",
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "SettingChanged", "ssss",
                                module, setting, value, file);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
 }
 
-static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
-        Manager *m = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(message);
-
-        if (e) {
-                log_error("Failed to acquire bus name %s: %s", MODCTL_BUS_NAME, e->message ?: e->name);
-                return sd_event_exit(m->event, -EADDRINUSE);
-        }
-
-        manager_name_acquired(m);
-        return 1;
-}
-
-static int bus_open(Manager *m, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+int bus_manager_publish(BusContext *b) {
         int r;
 
-        if (!m->bus_address)
-                return sd_bus_open_system_with_description(ret, "modctld");
+        assert(b);
 
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, m->bus_address);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_bus_client(bus, true);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-int bus_manager_start(Manager *m) {
-        int r;
-
-        r = sd_bus_error_add_map(modctl_bus_error_map);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the D-Bus error map: %m");
-
-        r = bus_open(m, &m->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the %s bus: %m", m->bus_address ? "configured" : "system");
-
-        r = sd_bus_add_object_vtable(m->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
-
-        r = bus_modules_start(m);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_request_name_async(m->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to request bus name %s: %m", MODCTL_BUS_NAME);
-
-        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-
         return 0;
 }

@@ -6,22 +6,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "manager.h"
+#include "bus-context.h"
 
-/* Connects to the bus, publishes the object and requests the name; READY=1 follows once the
- * name is ours and the boot list is loaded (manager_check_ready). */
-int bus_manager_start(Manager *m);
-void bus_manager_emit_module_event(Manager *m, bool loaded, const char *name, const char *origin);
+/* Adds the object's vtable (userdata: the context). */
+int bus_manager_publish(BusContext *b);
+
+/* ModuleLoaded or ModuleUnloaded(name, origin). */
+void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name, const char *origin);
 /* PolicyWarning: Mode=warn let a module load that the policy would have denied. */
-void bus_manager_emit_policy_warning(Manager *m, const char *module, const char *rule, const char *reason);
+void bus_manager_emit_policy_warning(BusContext *b, const char *module, const char *rule, const char *reason);
 /* ConfigReloaded: a reload (ReloadConfig or SIGHUP) was applied ("applied", "") or refused
  * ("refused", the FILE:LINE message); refused means the previous configuration stays. */
-void bus_manager_emit_config_reloaded(Manager *m, bool applied, const char *message);
+void bus_manager_emit_config_reloaded(BusContext *b, bool applied, const char *message);
 /* ModuleLoadFailed(name, origin, error name, message), for `modctl monitor` and friends. */
-void bus_manager_emit_load_failed(Manager *m, const char *name, const char *origin, const Failure *failure);
+void bus_manager_emit_load_failed(BusContext *b, const char *name, const char *origin, const Failure *failure);
 /* AutoloadFinished(batch, requested, inserted, failed, usec): "boot" or "coldplug" is done. */
-void bus_manager_emit_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
+void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsigned requested, unsigned inserted,
                                         unsigned failed, uint64_t usec);
 /* SettingChanged(module, setting, value, file): a persistent setting changed through the API. */
-void bus_manager_emit_setting_changed(Manager *m, const char *module, const char *setting, const char *value,
+void bus_manager_emit_setting_changed(BusContext *b, const char *module, const char *setting, const char *value,
                                       const char *file);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ typedef struct PendingEvent {
 } PendingEvent;
 
 struct BusModules {
-        Manager *manager;
+        BusContext *context;
         Announced *announced;
         PendingEvent *pending;
         sd_event_source *sync_source;   /* a oneshot defer: one pass per loop iteration */
@@ -95,7 +96,7 @@ static int module_find(sd_bus *bus, const char *path, const char *interface, voi
         r = sd_bus_path_decode(path, MODCTL_MODULE_PATH_PREFIX, &name);
         if (r <= 0)
                 return r;
-        r = kernel_get(b->manager->kernel, name, &km);
+        r = kernel_get(manager_get_kernel(b->context->manager), name, &km);
         if (r == -ENOENT || r == -EINVAL)
                 return 0;
         if (r < 0)
@@ -115,7 +116,7 @@ static int module_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0;
         int r;
 
-        r = kernel_list(b->manager->kernel, &modules, &n);
+        r = kernel_list(manager_get_kernel(b->context->manager), &modules, &n);
         if (r < 0)
                 return r;
         nodes = calloc(n + 1, sizeof(char *));
@@ -174,13 +175,13 @@ static int property_taint(sd_bus *bus, const char *path, const char *interface, 
 static int property_origin(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "s", strempty(manager_module_origin(b->manager, b->current.name)));
+        return sd_bus_message_append(reply, "s", strempty(manager_module_origin(b->context->manager, b->current.name)));
 }
 
 static int property_loaded_at(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "t", manager_module_loaded_at(b->manager, b->current.name));
+        return sd_bus_message_append(reply, "t", manager_module_loaded_at(b->context->manager, b->current.name));
 }
 
 static int property_parameters(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -189,7 +190,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         _cleanup_(strv_freep) char **pairs = NULL;
         int r;
 
-        r = kernel_get_parameters(b->manager->kernel, b->current.name, &pairs);
+        r = kernel_get_parameters(manager_get_kernel(b->context->manager), b->current.name, &pairs);
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
@@ -212,7 +213,7 @@ static int property_description(sd_bus *bus, const char *path, const char *inter
         BusModules *b = userdata;
         _cleanup_free_ char *d = NULL;
 
-        (void) manager_module_description(b->manager, b->current.name, &d);
+        (void) manager_module_description(b->context->manager, b->current.name, &d);
         return sd_bus_message_append(reply, "s", strempty(d));
 }
 
@@ -222,7 +223,7 @@ static int property_setting(sd_bus *bus, const char *path, const char *interface
         ModuleSettings ms = {};
         int r;
 
-        r = manager_module_settings(b->manager, b->current.name, &ms);
+        r = manager_module_settings(b->context->manager, b->current.name, &ms);
         if (r < 0)
                 return r;
         if (strcmp(property, "BootLoad") == 0)
@@ -270,7 +271,7 @@ static int announced_set(BusModules *b, Announced *a, const KernelModule *km, ch
 
         if (!holders || !taint)
                 return -ENOMEM;
-        r = manager_module_settings(b->manager, km->name, &ms);
+        r = manager_module_settings(b->context->manager, km->name, &ms);
         if (r < 0)
                 return r;
         if (a->boot != ms.boot)
@@ -306,7 +307,7 @@ static int announced_set(BusModules *b, Announced *a, const KernelModule *km, ch
 }
 
 static void sync_one(BusModules *b, const KernelModule *km) {
-        sd_bus *bus = b->manager->bus;
+        sd_bus *bus = b->context->bus;
         _cleanup_free_ char *path = NULL;
         char *changed[ANNOUNCED_MAX];
         Announced *a = NULL;
@@ -356,7 +357,7 @@ static void sync_gone(BusModules *b, Announced *a) {
 
         r = module_path(a->name, &path);
         if (r >= 0)
-                r = sd_bus_emit_interfaces_removed(b->manager->bus, path, MODCTL_MODULE_INTERFACE, NULL);
+                r = sd_bus_emit_interfaces_removed(b->context->bus, path, MODCTL_MODULE_INTERFACE, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to announce that module %s is gone: %m", a->name);
         announced_free(b, a);
@@ -370,7 +371,7 @@ static int modules_sync(BusModules *b, bool emit) {
         size_t n = 0;
         int r;
 
-        r = kernel_list(b->manager->kernel, &modules, &n);
+        r = kernel_list(manager_get_kernel(b->context->manager), &modules, &n);
         if (r < 0)
                 return log_warning_errno(r, "Failed to read the loaded modules: %m");
 
@@ -417,8 +418,8 @@ static int on_sync(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static void module_event(Manager *m, const char *name, bool removed) {
-        BusModules *b = m->bus_modules;
+static void module_event(BusContext *c, const char *name, bool removed) {
+        BusModules *b = c->modules;
         PendingEvent *e = NULL;
         int r;
 
@@ -442,8 +443,8 @@ static void module_event(Manager *m, const char *name, bool removed) {
                 log_warning_errno(r, "Failed to schedule the update of the module objects: %m");
 }
 
-void bus_modules_settings_changed(Manager *m) {
-        BusModules *b = m->bus_modules;
+void bus_modules_settings_changed(BusContext *c) {
+        BusModules *b = c->modules;
         int r;
 
         if (!b || !b->sync_source)
@@ -453,36 +454,42 @@ void bus_modules_settings_changed(Manager *m) {
                 log_warning_errno(r, "Failed to schedule the update of the module objects: %m");
 }
 
-void bus_module_added(Manager *m, const char *name) {
-        module_event(m, name, false);
+void bus_module_added(BusContext *c, const char *name) {
+        assert(c);
+        assert(name);
+        module_event(c, name, false);
 }
 
-void bus_module_removed(Manager *m, const char *name) {
-        module_event(m, name, true);
+void bus_module_removed(BusContext *c, const char *name) {
+        assert(c);
+        assert(name);
+        module_event(c, name, true);
 }
 
-int bus_modules_start(Manager *m) {
+int bus_modules_start(BusContext *c) {
         BusModules *b;
         int r;
+
+        assert(c);
 
         b = calloc(1, sizeof(BusModules));
         if (!b)
                 return log_oom();
-        b->manager = m;
-        m->bus_modules = b;
+        b->context = c;
+        c->modules = b;
 
-        r = sd_bus_add_object_manager(m->bus, &b->slots[0], MODCTL_BUS_PATH);
+        r = sd_bus_add_object_manager(c->bus, &b->slots[0], MODCTL_BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager at %s: %m", MODCTL_BUS_PATH);
-        r = sd_bus_add_fallback_vtable(m->bus, &b->slots[1], MODCTL_MODULE_PATH_PREFIX, MODCTL_MODULE_INTERFACE,
+        r = sd_bus_add_fallback_vtable(c->bus, &b->slots[1], MODCTL_MODULE_PATH_PREFIX, MODCTL_MODULE_INTERFACE,
                                        module_vtable, module_find, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the module objects: %m");
-        r = sd_bus_add_node_enumerator(m->bus, &b->slots[2], MODCTL_MODULE_PATH_PREFIX, module_enumerate, b);
+        r = sd_bus_add_node_enumerator(c->bus, &b->slots[2], MODCTL_MODULE_PATH_PREFIX, module_enumerate, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the module objects: %m");
 
-        r = sd_event_add_defer(m->event, &b->sync_source, on_sync, b);
+        r = sd_event_add_defer(manager_get_event(c->manager), &b->sync_source, on_sync, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module object updates: %m");
         (void) sd_event_source_set_enabled(b->sync_source, SD_EVENT_OFF);

@@ -12,15 +12,15 @@
  * it comes or goes, which has its own uevent, so they are caught. A refcount taken by an open
  * device or socket has no uevent and shows only at the next pass, or when read. */
 
-#include "manager.h"
+#include "bus-context.h"
 
 /* Publishes the object manager and the objects and takes the first snapshot. */
-int bus_modules_start(Manager *m);
+int bus_modules_start(BusContext *b);
 BusModules *bus_modules_free(BusModules *b);
 
 /* From the kernel's module uevents. No-ops before bus_modules_start(). */
-void bus_module_added(Manager *m, const char *name);
-void bus_module_removed(Manager *m, const char *name);
+void bus_module_added(BusContext *b, const char *name);
+void bus_module_removed(BusContext *b, const char *name);
 /* The settings files changed: announce the modules whose BootLoad, Blacklisted, Disabled or
  * Options changed. */
-void bus_modules_settings_changed(Manager *m);
+void bus_modules_settings_changed(BusContext *b);

@@ -4,6 +4,7 @@
 #include <uthash.h>
 
 #include "bus-auth.h"
+#include "bus-context.h"
 #include "bus-error.h"
 #include "bus-settings.h"
 #include "catalog.h"
@@ -21,7 +22,8 @@ static const char *const setting_verbs[_SETTING_MAX] = {
 };
 
 /* Parse, validate, authorize, act, reply: the same for the four setters. */
-static int set_setting(sd_bus_message *message, Manager *m, SettingKind kind, sd_bus_error *error) {
+static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind, sd_bus_error *error) {
+        Manager *m = b->manager;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_free_ char *what = NULL;
         const char *name, *options = NULL;
@@ -50,7 +52,7 @@ static int set_setting(sd_bus_message *message, Manager *m, SettingKind kind, sd
 
         if (asprintf(&what, setting_verbs[kind], name) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(m, message, POLKIT_ACTION_CONFIGURE,
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_CONFIGURE,
                                     STRV_MAKE("module", name, "setting", setting_kind_to_string(kind),
                                               "value", options ?: (on ? "yes" : "no")),
                                     what, error);
@@ -81,8 +83,8 @@ int bus_method_set_options(sd_bus_message *message, void *userdata, sd_bus_error
 
 int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        const SettingsState *s;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        BusContext *b = userdata;
         ModuleSettings ms = {};
         SettingSource *sources = NULL;
         size_t n = 0;
@@ -95,14 +97,11 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
         if (!settings_name_is_valid(name))
                 return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
                                       "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
-        s = manager_settings(m);
-        if (!s)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the settings of module '%s'.", name);
-        r = settings_query(s, m->config, name, &ms);
-        if (r >= 0)
-                r = settings_describe(s, m->settings_paths, m->config, name, &sources, &n);
-        if (r >= 0)
-                r = sd_bus_message_new_method_return(message, &reply);
+        r = manager_describe_settings(b->manager, name, &ms, &sources, &n, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+
+        r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "bbbs", ms.boot, ms.blacklisted, ms.disabled, ms.options);
         if (r >= 0)
@@ -132,7 +131,6 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
         _cleanup_free_ size_t *hits = NULL;
         KernelModule *modules = NULL;
         Loaded *loaded = NULL, *slots = NULL, *l;
-        const SettingsState *s;
         size_t n_hits = 0, n_modules = 0;
         usec_t start = now_usec(CLOCK_MONOTONIC);
         const char *text;
@@ -150,10 +148,9 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
         r = catalog_search(c, text, &hits, &n_hits);
         if (r < 0)
                 goto fail;
-        s = manager_settings(m);
 
         /* Which are loaded: one read of the kernel's list, looked up per hit. */
-        r = kernel_list(m->kernel, &modules, &n_modules);
+        r = kernel_list(manager_get_kernel(m), &modules, &n_modules);
         if (r < 0) {
                 r = bus_error_setf(&e, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
                 goto fail;
@@ -177,7 +174,7 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
                 ModuleSettings ms = {};
 
                 HASH_FIND_STR(loaded, en->name, l);
-                r = s ? settings_query(s, m->config, en->name, &ms) : 0;
+                r = manager_module_settings(m, en->name, &ms);
                 if (r < 0)
                         break;
                 r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
@@ -223,7 +220,8 @@ fail:
 }
 
 int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        BusContext *b = userdata;
+        Manager *m = b->manager;
         const char *text;
         int r;
 

@@ -28,6 +28,7 @@ static void plan_step_done(PlanStep *s) {
         free(s->path);
         free(s->options);
         free(s->command);
+        free(s->config_command);
         free(s->deps);
         s->fd = safe_close(s->fd);
 }
@@ -41,6 +42,8 @@ Plan *plan_free(Plan *p) {
         free(p->steps);
         strv_free(p->skipped);
         free(p->skipped_builtin);
+        free(p->skipped_at);
+        strv_free(p->blacklisted);
         free(p->request);
         free(p->target);
         free(p);
@@ -114,7 +117,7 @@ int plan_step_add_dep(Plan *p, size_t step, size_t dep) {
 }
 
 static int plan_add_skipped_full(Plan *p, const char *name, bool builtin) {
-        size_t n;
+        size_t n, *at;
         bool *b;
         int r;
 
@@ -128,12 +131,25 @@ static int plan_add_skipped_full(Plan *p, const char *name, bool builtin) {
         if (!b)
                 return -ENOMEM;
         p->skipped_builtin = b;
+        at = realloc(p->skipped_at, sizeof(size_t) * (n + 1));
+        if (!at)
+                return -ENOMEM;
+        p->skipped_at = at;
 
         r = strv_extend(&p->skipped, name);
         if (r < 0)
                 return r;
         p->skipped_builtin[n] = builtin;
+        p->skipped_at[n] = p->n_steps;
         return 0;
+}
+
+int plan_add_blacklisted(Plan *p, const char *name) {
+        if (!p || !name)
+                return -EINVAL;
+        if (strv_contains(p->blacklisted, name))
+                return 0;
+        return strv_extend(&p->blacklisted, name);
 }
 
 int plan_add_skipped(Plan *p, const char *name) {
@@ -169,7 +185,10 @@ static int describe_step(const PlanStep *s, char **ret) {
                         r = asprintf(ret, "insmod %s", strempty(s->path));
                 break;
         case PLAN_STEP_COMMAND:
-                r = asprintf(ret, "install %s", strempty(s->command));
+                if (s->config_command && s->options && s->options[0])
+                        r = asprintf(ret, "install %s %s", s->config_command, s->options);
+                else
+                        r = asprintf(ret, "install %s", s->config_command ?: strempty(s->command));
                 break;
         case PLAN_STEP_REMOVE:
                 r = asprintf(ret, "rmmod %s", s->name);
@@ -179,6 +198,32 @@ static int describe_step(const PlanStep *s, char **ret) {
         }
 
         return r < 0 ? -ENOMEM : 0;
+}
+
+static int push_line(char ***l, const char *verb, const char *name) {
+        char *line;
+        int r;
+
+        if (asprintf(&line, "%s %s", verb, name) < 0)
+                return -ENOMEM;
+        r = strv_push(l, line);
+        if (r < 0)
+                free(line);
+        return r;
+}
+
+/* The loaded and built-in modules that come before step i. */
+static int push_skipped(const Plan *p, size_t i, char ***l) {
+        for (size_t k = 0; p->skipped && p->skipped[k]; k++) {
+                int r;
+
+                if (p->skipped_at[k] != i)
+                        continue;
+                r = push_line(l, p->skipped_builtin[k] ? "builtin" : "loaded", p->skipped[k]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int plan_describe(const Plan *p, char ***ret) {
@@ -193,22 +238,20 @@ int plan_describe(const Plan *p, char ***ret) {
         if (!l)
                 return -ENOMEM;
 
-        /* Skipped modules first: they are what the steps build on. */
-        for (size_t i = 0; p->skipped && p->skipped[i]; i++) {
-                char *line;
-
-                if (asprintf(&line, "%s %s", p->skipped_builtin && p->skipped_builtin[i] ? "builtin" : "loaded",
-                             p->skipped[i]) < 0)
-                        return -ENOMEM;
-                r = strv_push(&l, line);
-                if (r < 0) {
-                        free(line);
+        STRV_FOREACH(b, p->blacklisted) {
+                r = push_line(&l, "blacklisted", *b);
+                if (r < 0)
                         return r;
-                }
         }
 
-        for (size_t i = 0; i < p->n_steps; i++) {
+        for (size_t i = 0; i <= p->n_steps; i++) {
                 char *line;
+
+                r = push_skipped(p, i, &l);
+                if (r < 0)
+                        return r;
+                if (i == p->n_steps)
+                        break;
 
                 r = describe_step(&p->steps[i], &line);
                 if (r < 0)

@@ -21,6 +21,9 @@ typedef struct PlanStep {
         char *path;          /* INSERT: absolute path of the .ko (possibly compressed) */
         char *options;       /* INSERT: parameters: modprobe.d, then kernel command line, then caller */
         char *command;       /* COMMAND: the shell command line, for MODPROBE_MODULE=name */
+        char *config_command; /* COMMAND: the install command as modprobe.d spells it (with
+                              * $CMDLINE_OPTS unexpanded), for display only: modprobe -D shows
+                              * it followed by the options. NULL: show command. */
         bool only_if_unused; /* REMOVE: skip silently if the module has users or holders (modprobe -r) */
         bool optional;       /* a failure is logged, not fatal (softdeps, like modprobe) */
         int fd;              /* INSERT: the module already opened (and verified by policy), handed
@@ -38,6 +41,9 @@ typedef struct Plan {
         size_t n_steps;
         char **skipped;      /* modules needed but already loaded or built in, for display */
         bool *skipped_builtin; /* parallel to skipped: true if built in, false if loaded */
+        size_t *skipped_at;  /* parallel to skipped: how many steps come before it in the plan's
+                              * order (modprobe -D shows a built-in module where it falls) */
+        char **blacklisted;  /* modules an alias matched that modprobe.d blacklists, for display */
 } Plan;
 
 int plan_new(const char *request, Plan **ret);
@@ -50,13 +56,18 @@ static inline void plan_freep(Plan **p) {
 int plan_add_step(Plan *p, PlanStepKind kind, const char *name, const char *path, const char *options,
                   const char *command, size_t *ret_index);
 int plan_step_add_dep(Plan *p, size_t step, size_t dep);
-/* A module that is already loaded. */
+/* A module that is already loaded; it is shown after the steps added so far. */
 int plan_add_skipped(Plan *p, const char *name);
 /* A module that is built into the kernel. */
 int plan_add_skipped_builtin(Plan *p, const char *name);
+/* A module the request's alias matched but modprobe.d blacklists. */
+int plan_add_blacklisted(Plan *p, const char *name);
 /* Index of the INSERT/REMOVE step for name, or -ENOENT. */
 int plan_find(const Plan *p, PlanStepKind kind, const char *name, size_t *ret_index);
 
-/* One line per step as modprobe -D shows it: "insmod PATH OPTS", "install CMD", "rmmod NAME",
- * plus "builtin NAME"/"loaded NAME" for skipped modules. NULL-terminated. */
+/* One line per step as modprobe -D shows it: "insmod PATH OPTS", "install CMD OPTS" (the command
+ * as modprobe.d spells it), "rmmod NAME", with "builtin NAME" and "loaded NAME" where those
+ * modules fall in the order, and "blacklisted NAME" first for alias matches that modprobe.d
+ * blacklists. Unlike modprobe -D, a module is listed once, and no line ends in a space.
+ * NULL-terminated. */
 int plan_describe(const Plan *p, char ***ret);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -318,178 +319,97 @@ static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure
         return 0;
 }
 
-/* Name or alias to modules, with modprobe's blacklist rule: blacklist entries only hide modules
- * found through an alias, never a module asked for by its own name. */
-static int lookup_for_load(Resolver *r, const char *name, struct kmod_list **ret, Failure *failure) {
-        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL, *allowed = NULL;
-        _cleanup_free_ char *normalized = NULL, *names = NULL;
-        _cleanup_(strv_freep) char **blacklisted = NULL;
-        struct kmod_list *l;
+/* ---- kmod's probe order ---- */
+
+/* libkmod decides what modprobe does with a module: the order (modules.dep, pre softdeps, the
+ * module, post softdeps, each softdep with its own tree), the install commands (ignored for a
+ * module that has softdeps, and for the target under --ignore-install, which also drops the
+ * target's softdeps), the options (modprobe.d by name and by the alias used, /proc/cmdline, then
+ * the caller's for the target only) and the blacklist for alias matches. We ask libkmod for that
+ * sequence itself, with a dry run that calls back for every step instead of acting, so the
+ * resolver cannot drift from modprobe. Nothing is run or inserted: the dry-run flag is always
+ * set, and the install callback refuses in case it ever were not. */
+
+typedef struct ProbeStep {
+        struct kmod_module *mod;
+        bool install;           /* modprobe would run the install command */
+        char *options;          /* as libkmod built them (modprobe -D prints them as they are) */
+} ProbeStep;
+
+typedef struct ProbeSequence {
+        ProbeStep *steps;
+        size_t n_steps;
+        int error;
+} ProbeSequence;
+
+/* libkmod's print callback has no userdata. A resolver is used by one thread at a time (libkmod
+ * is not thread-safe), so a per-thread pointer is enough. */
+static _Thread_local ProbeSequence *probe_current;
+
+static void probe_sequence_done(ProbeSequence *q) {
+        for (size_t i = 0; i < q->n_steps; i++) {
+                kmod_module_unref(q->steps[i].mod);
+                free(q->steps[i].options);
+        }
+        free(q->steps);
+        *q = (ProbeSequence) {};
+}
+
+static void probe_record(struct kmod_module *m, bool install, const char *options) {
+        ProbeSequence *q = probe_current;
+        ProbeStep *steps;
+        char *o;
+
+        if (!q || q->error < 0)
+                return;
+        o = strdup(strempty(options));
+        steps = o ? realloc(q->steps, sizeof(ProbeStep) * (q->n_steps + 1)) : NULL;
+        if (!steps) {
+                free(o);
+                q->error = -ENOMEM;
+                return;
+        }
+        q->steps = steps;
+        q->steps[q->n_steps++] = (ProbeStep) { .mod = kmod_module_ref(m), .install = install, .options = o };
+}
+
+static int probe_refuse_install(struct kmod_module *m, const char *cmd, void *data) {
+        return -EPERM;
+}
+
+/* Appends to q what modprobe -D would show for mod, one of the modules the request matched,
+ * duplicates included. Returns 1 if mod is an alias match that modprobe.d blacklists (nothing
+ * appended), 0 otherwise. */
+static int probe_sequence(struct kmod_module *mod, const char *params, bool ignore_commands, ProbeSequence *q) {
+        unsigned flags = KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED | KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY;
         int k;
 
-        k = lookup(r, name, &list, failure);
+        if (ignore_commands)
+                flags |= KMOD_PROBE_IGNORE_COMMAND;
+
+        probe_current = q;
+        k = kmod_module_probe_insert_module(mod, flags, params && params[0] ? params : NULL, probe_refuse_install,
+                                            NULL, probe_record);
+        probe_current = NULL;
+        if (q->error < 0)
+                return q->error;
         if (k < 0)
                 return k;
-
-        normalized = module_request_normalize(name);
-        if (!normalized)
-                return -ENOMEM;
-
-        kmod_list_foreach(l, list) {
-                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
-
-                if (strcmp(kmod_module_get_name(m), normalized) == 0) {
-                        *ret = TAKE_PTR(list);
-                        return 0;
-                }
-        }
-
-        k = kmod_module_apply_filter(r->ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
-        if (k < 0)
-                return k;
-        if (allowed) {
-                *ret = TAKE_PTR(allowed);
-                return 0;
-        }
-
-        kmod_list_foreach(l, list) {
-                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
-
-                k = strv_extend(&blacklisted, kmod_module_get_name(m));
-                if (k < 0)
-                        return k;
-        }
-        names = strv_join(blacklisted, ", ");
-        if (!names)
-                return -ENOMEM;
-
-        return failure_set(failure, -FAILURE_NOT_FOUND,
-                           "Module '%s' not found: it is an alias of %s, which modprobe.d blacklists.",
-                           name, names);
+        return k > 0 ? 1 : 0;
 }
 
 /* ---- load planning ---- */
 
-typedef enum VisitState {
-        VISIT_IN_PROGRESS,
-        VISIT_DONE,
-} VisitState;
-
-typedef struct Visit {
-        struct kmod_module *mod;
-        VisitState state;
-        bool has_step;
-        size_t step;
-} Visit;
-
-typedef struct PostSoftdep {
-        struct kmod_module *mod;
-        size_t after;           /* the step it comes after */
-} PostSoftdep;
-
-typedef struct Walk {
-        Resolver *r;
-        Kernel *kernel;
-        Plan *plan;
-        Failure *failure;
-        uint64_t flags;
-        const char *params;
-        char **targets;         /* what the request resolved to: these get params */
-        const char *request;
-
-        Visit *visits;
-        size_t n_visits;
-        char **stack;           /* modules being visited, outermost first, for cycle messages */
-        PostSoftdep *posts;
-        size_t n_posts;
-} Walk;
-
-static void walk_done(Walk *w) {
-        for (size_t i = 0; i < w->n_visits; i++)
-                kmod_module_unref(w->visits[i].mod);
-        free(w->visits);
-        for (size_t i = 0; i < w->n_posts; i++)
-                kmod_module_unref(w->posts[i].mod);
-        free(w->posts);
-        strv_free(w->stack);
-        strv_free(w->targets);
-}
-
-static Visit *walk_find(Walk *w, const char *name) {
-        for (size_t i = 0; i < w->n_visits; i++)
-                if (strcmp(kmod_module_get_name(w->visits[i].mod), name) == 0)
-                        return &w->visits[i];
-        return NULL;
-}
-
-static int walk_add_visit(Walk *w, struct kmod_module *mod, size_t *ret) {
-        Visit *v = realloc(w->visits, sizeof(Visit) * (w->n_visits + 1));
-
-        if (!v)
-                return -ENOMEM;
-        w->visits = v;
-        w->visits[w->n_visits] = (Visit) { .mod = kmod_module_ref(mod), .state = VISIT_IN_PROGRESS };
-        *ret = w->n_visits++;
-        return 0;
-}
-
-static int walk_queue_post(Walk *w, struct kmod_module *mod, size_t after) {
-        PostSoftdep *p = realloc(w->posts, sizeof(PostSoftdep) * (w->n_posts + 1));
-
-        if (!p)
-                return -ENOMEM;
-        w->posts = p;
-        w->posts[w->n_posts++] = (PostSoftdep) { .mod = kmod_module_ref(mod), .after = after };
-        return 0;
-}
-
-static int walk_cycle(Walk *w, const char *name) {
-        _cleanup_free_ char *chain = NULL;
-        _cleanup_(strv_freep) char **cycle = NULL;
-        size_t n = strv_length(w->stack), start = 0;
-        int k;
-
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(w->stack[i], name) == 0) {
-                        start = i;
-                        break;
-                }
-        for (size_t i = start; i < n; i++) {
-                k = strv_extend(&cycle, w->stack[i]);
-                if (k < 0)
-                        return k;
-        }
-        k = strv_extend(&cycle, name);
-        if (k < 0)
-                return k;
-
-        chain = strv_join(cycle, " -> ");
-        if (!chain)
-                return -ENOMEM;
-
-        return failure_set(w->failure, -FAILURE_DEPENDENCY_CYCLE,
-                           "Module '%s' cannot be loaded: its dependencies form a cycle (%s).",
-                           w->request, chain);
-}
-
-/* A module reached first as an optional softdep and later as a hard requirement becomes
- * required, together with its hard dependencies (modules.dep lists them all, transitively). */
-static void walk_make_required(Walk *w, Visit *v) {
-        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL;
-        struct kmod_list *l;
-
-        if (!v->has_step || !w->plan->steps[v->step].optional)
-                return;
-        w->plan->steps[v->step].optional = false;
-
-        deps = kmod_module_get_dependencies(v->mod);
-        kmod_list_foreach(l, deps) {
-                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
-                Visit *d = walk_find(w, kmod_module_get_name(m));
-
-                if (d && d->has_step)
-                        w->plan->steps[d->step].optional = false;
-        }
+static int validate_name(const char *name, Failure *failure) {
+        if (module_request_is_valid(name))
+                return 0;
+        if (module_alias_is_valid(name))
+                return failure_set(failure, -FAILURE_INVALID_NAME,
+                                   "Invalid module name '%s': a file path is not a module name or alias.", name);
+        return failure_set(failure, -FAILURE_INVALID_NAME,
+                           "Invalid module name '%.64s%s': a module name or alias is 1 to %d printable characters, "
+                           "without whitespace or a leading '-'.",
+                           strempty(name), name && strlen(name) > 64 ? "..." : "", MODULE_ALIAS_MAX);
 }
 
 static int append_option(char **opts, const char *more) {
@@ -508,8 +428,9 @@ static int append_option(char **opts, const char *more) {
         return 0;
 }
 
-/* modprobe.d options, then the kernel command line's mod.param=, then the caller's params. */
-static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **ret) {
+/* modprobe.d options, then the kernel command line's mod.param=, then params (the caller's, for
+ * the module the request named; NULL for the others). */
+static int module_options(Resolver *r, struct kmod_module *mod, const char *params, char **ret) {
         _cleanup_free_ char *opts = NULL, *theirs = NULL, *ours = NULL;
         const char *name = kmod_module_get_name(mod), *config = kmod_module_get_options(mod);
         int k;
@@ -520,10 +441,10 @@ static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **re
                         return -ENOMEM;
         }
 
-        if (w->r->kernel_cmdline) {
+        if (r->kernel_cmdline) {
                 /* libkmod already appended /proc/cmdline's options: cut them off, then add the
                  * override's. */
-                k = cmdline_options_for(w->r->proc_cmdline, name, &theirs);
+                k = cmdline_options_for(r->proc_cmdline, name, &theirs);
                 if (k < 0)
                         return k;
                 if (opts && theirs) {
@@ -535,7 +456,7 @@ static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **re
                                 opts[n - t - 1] = '\0';
                 }
 
-                k = cmdline_options_for(w->r->kernel_cmdline, name, &ours);
+                k = cmdline_options_for(r->kernel_cmdline, name, &ours);
                 if (k < 0)
                         return k;
                 k = append_option(&opts, ours);
@@ -543,8 +464,8 @@ static int walk_options(Walk *w, struct kmod_module *mod, bool target, char **re
                         return k;
         }
 
-        if (target) {
-                k = append_option(&opts, w->params);
+        if (params) {
+                k = append_option(&opts, params);
                 if (k < 0)
                         return k;
         }
@@ -577,192 +498,198 @@ static int expand_command(const char *command, const char *options, char **ret) 
         return 0;
 }
 
-static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret);
-
-static int walk_visit_list(Walk *w, struct kmod_list *list, bool optional, size_t **deps, size_t *n_deps) {
-        struct kmod_list *l;
-        int k;
-
-        kmod_list_foreach(l, list) {
-                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
-                Visit *v;
-                size_t *d;
-
-                k = walk_visit(w, m, optional, &v);
-                if (k < 0)
-                        return k;
-                if (!v || !v->has_step)
-                        continue;
-
-                d = realloc(*deps, sizeof(size_t) * (*n_deps + 1));
-                if (!d)
-                        return -ENOMEM;
-                *deps = d;
-                (*deps)[(*n_deps)++] = v->step;
-        }
-        return 0;
+static bool step_required(char **required, const char *name) {
+        return strv_contains(required, name);
 }
 
-/* Depth first: hard dependencies, then pre softdeps, then the module; post softdeps are queued
- * and visited once the request's own tree is complete, so that they never look like cycles. */
-static int walk_visit(Walk *w, struct kmod_module *mod, bool optional, Visit **ret) {
-        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL, *pre = NULL, *post = NULL;
-        _cleanup_free_ char *options = NULL, *command = NULL;
-        _cleanup_free_ size_t *dep_steps = NULL;
-        const char *name = kmod_module_get_name(mod), *path, *install;
-        size_t n_dep_steps = 0, vi, step;
-        KernelModuleState state;
-        bool target;
-        struct kmod_list *l;
-        Visit *v;
-        int k;
+/* Per step, the names of its post softdeps: a later step for one of them waits for it. */
+typedef struct PostTable {
+        char ***names;
+        size_t n;
+} PostTable;
 
-        v = walk_find(w, name);
-        if (v) {
-                if (v->state == VISIT_IN_PROGRESS)
-                        return walk_cycle(w, name);
-                if (!optional)
-                        walk_make_required(w, v);
-                *ret = v;
+static void post_table_done(PostTable *t) {
+        for (size_t i = 0; i < t->n; i++)
+                strv_free(t->names[i]);
+        free(t->names);
+}
+
+static int step_index(const Plan *plan, const char *name, size_t *ret) {
+        if (plan_find(plan, PLAN_STEP_INSERT, name, ret) >= 0 || plan_find(plan, PLAN_STEP_COMMAND, name, ret) >= 0)
                 return 0;
-        }
+        return -ENOENT;
+}
 
-        k = walk_add_visit(w, mod, &vi);
-        if (k < 0)
-                return k;
-        k = strv_extend(&w->stack, name);
-        if (k < 0)
-                return k;
-
-        target = strv_contains(w->targets, name);
-        state = kernel_state(w->kernel, name);
-        path = kmod_module_get_path(mod);
-
-        if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING) {
-                k = plan_add_skipped(w->plan, name);
-                goto finish;
-        }
-        if (state == KERNEL_MODULE_BUILTIN || (!path && module_is_builtin(w->r, mod))) {
-                k = plan_add_skipped_builtin(w->plan, name);
-                goto finish;
-        }
-
-        install = kmod_module_get_install_commands(mod);
-        /* Like modprobe --ignore-install: only the requested module's command is ignored. */
-        if (install && target && (w->flags & MODCTL_LOAD_IGNORE_COMMANDS))
-                install = NULL;
-
-        if (!path && !install) {
-                if (optional) {
-                        /* A softdep on something that does not exist is not an error for modprobe. */
-                        k = 0;
-                        goto finish;
-                }
-                if (target)
-                        k = failure_set(w->failure, -FAILURE_NOT_FOUND,
-                                        "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
-                                        name, w->request, kmod_get_dirname(w->r->ctx));
-                else
-                        k = failure_set(w->failure, -FAILURE_BAD_MODULE,
-                                        "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
-                                        w->request, name, kmod_get_dirname(w->r->ctx));
-                goto finish;
-        }
+/* The dependency edges of the plan's step for mod: its modules.dep entries and its pre softdeps
+ * that have steps, and the earlier steps that name it as a post softdep. Only edges to earlier
+ * steps: kmod's order puts every module after its modules.dep entries; a softdep that comes
+ * later is part of a softdep cycle, which kmod breaks by taking the order as it falls. One
+ * softdep lookup per step. */
+static int plan_edges(Plan *plan, PostTable *posts, struct kmod_module *mod, size_t step, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL, *pre = NULL, *post = NULL;
+        _cleanup_(strv_freep) char **post_names = NULL;
+        const char *name = kmod_module_get_name(mod);
+        struct kmod_list *l;
+        char ***names;
+        size_t i;
+        int k;
 
         deps = kmod_module_get_dependencies(mod);
-        k = walk_visit_list(w, deps, optional, &dep_steps, &n_dep_steps);
-        if (k < 0)
-                goto finish;
-
-        k = kmod_module_get_softdeps(mod, &pre, &post);
-        if (k < 0) {
-                k = failure_set(w->failure, -FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
-                                name, strerror(-k));
-                goto finish;
-        }
-        k = walk_visit_list(w, pre, true, &dep_steps, &n_dep_steps);
-        if (k < 0)
-                goto finish;
-
-        k = walk_options(w, mod, target, &options);
-        if (k < 0)
-                goto finish;
-
-        if (install) {
-                k = expand_command(install, options, &command);
-                if (k < 0)
-                        goto finish;
-                k = plan_add_step(w->plan, PLAN_STEP_COMMAND, name, path, options, command, &step);
-        } else
-                k = plan_add_step(w->plan, PLAN_STEP_INSERT, name, path, options, NULL, &step);
-        if (k < 0)
-                goto finish;
-        w->plan->steps[step].optional = optional;
-
-        for (size_t i = 0; i < n_dep_steps; i++) {
-                k = plan_step_add_dep(w->plan, step, dep_steps[i]);
-                if (k < 0)
-                        goto finish;
-        }
-
-        kmod_list_foreach(l, post) {
+        kmod_list_foreach(l, deps) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
 
-                k = walk_queue_post(w, m, step);
-                if (k < 0)
-                        goto finish;
-        }
-
-        w->visits[vi].has_step = true;
-        w->visits[vi].step = step;
-
-finish:
-        if (k < 0)
-                return k;
-
-        /* visits may have moved while the dependencies were visited. */
-        v = &w->visits[vi];
-        v->state = VISIT_DONE;
-        free(w->stack[strv_length(w->stack) - 1]);
-        w->stack[strv_length(w->stack) - 1] = NULL;
-        *ret = v;
-        return 0;
-}
-
-static int walk_posts(Walk *w) {
-        /* Visiting a post softdep may queue more; n_posts grows while we go. */
-        for (size_t i = 0; i < w->n_posts; i++) {
-                struct kmod_module *m = w->posts[i].mod;
-                size_t after = w->posts[i].after;
-                Visit *v;
-                int k;
-
-                k = walk_visit(w, m, true, &v);
+                if (step_index(plan, kmod_module_get_name(m), &i) < 0)
+                        continue;
+                if (i >= step)
+                        return failure_set(failure, -FAILURE_DEPENDENCY_CYCLE,
+                                           "Module '%s' cannot be loaded: modules.dep has it depend on '%s', which "
+                                           "depends on it (a cycle; run depmod).", name, kmod_module_get_name(m));
+                k = plan_step_add_dep(plan, step, i);
                 if (k < 0)
                         return k;
-                if (v && v->has_step && v->step > after) {
-                        k = plan_step_add_dep(w->plan, v->step, after);
+        }
+
+        k = kmod_module_get_softdeps(mod, &pre, &post);
+        if (k < 0)
+                return failure_set(failure, -FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
+                                   name, strerror(-k));
+        kmod_list_foreach(l, pre) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                if (step_index(plan, kmod_module_get_name(m), &i) >= 0 && i < step) {
+                        k = plan_step_add_dep(plan, step, i);
                         if (k < 0)
                                 return k;
                 }
         }
+        kmod_list_foreach(l, post) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                k = strv_extend(&post_names, kmod_module_get_name(m));
+                if (k < 0)
+                        return k;
+        }
+
+        for (size_t j = 0; j < posts->n && j < step; j++)
+                if (strv_contains(posts->names[j], name)) {
+                        k = plan_step_add_dep(plan, step, j);
+                        if (k < 0)
+                                return k;
+                }
+
+        names = realloc(posts->names, sizeof(char **) * (step + 1));
+        if (!names)
+                return -ENOMEM;
+        posts->names = names;
+        for (; posts->n <= step; posts->n++)
+                posts->names[posts->n] = NULL;
+        posts->names[step] = TAKE_PTR(post_names);
         return 0;
 }
 
-static int validate_name(const char *name, Failure *failure) {
-        if (module_request_is_valid(name))
+static bool plan_has(const Plan *plan, const char *name) {
+        return plan_find(plan, PLAN_STEP_INSERT, name, NULL) >= 0 ||
+               plan_find(plan, PLAN_STEP_COMMAND, name, NULL) >= 0 ||
+               strv_contains(plan->skipped, name);
+}
+
+/* One step of kmod's sequence into the plan. A module already in the plan is not added again
+ * (modprobe -D lists it again; modprobe itself skips it then, as it is loaded by that time). */
+static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTable *posts, const ProbeStep *s,
+                               bool is_target, const char *params, char **required, uint64_t flags,
+                               const char *request, Failure *failure) {
+        _cleanup_free_ char *options = NULL, *command = NULL;
+        const char *name = kmod_module_get_name(s->mod), *path = kmod_module_get_path(s->mod);
+        const char *install = kmod_module_get_install_commands(s->mod);
+        KernelModuleState state;
+        size_t step;
+        int k;
+
+        if (plan_has(plan, name))
                 return 0;
-        return failure_set(failure, -FAILURE_INVALID_NAME,
-                           "Invalid module name '%s': a module name or alias is 1 to 127 printable characters, "
-                           "without '/', whitespace, \"..\" or a leading '-'.",
-                           strempty(name));
+
+        state = kernel_state(kernel, name);
+        if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING)
+                return plan_add_skipped(plan, name);
+        if (state == KERNEL_MODULE_BUILTIN || (!path && module_is_builtin(r, s->mod)))
+                return plan_add_skipped_builtin(plan, name);
+
+        if (!s->install && !path) {
+                _cleanup_(kmod_module_unref_listp) struct kmod_list *pre = NULL, *post = NULL;
+
+                /* Nothing modprobe could insert: -D shows nothing for it and exits 0 (a name
+                 * that modprobe.d only gives a remove command, or a softdep on a module that is
+                 * not there); a real load of a required module fails, as modprobe's does. */
+                if ((flags & MODCTL_LOAD_DRY_RUN) || !step_required(required, name))
+                        return 0;
+                if (install && kmod_module_get_softdeps(s->mod, &pre, &post) >= 0 && (pre || post))
+                        return failure_set(failure, -FAILURE_NOT_FOUND,
+                                           "Module '%s' not found in %s: its modprobe.d install command is ignored "
+                                           "because it also has soft dependencies, as modprobe does.",
+                                           name, kmod_get_dirname(r->ctx));
+                if (is_target || strcmp(name, request) == 0)
+                        return failure_set(failure, -FAILURE_NOT_FOUND,
+                                           "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
+                                           name, request, kmod_get_dirname(r->ctx));
+                return failure_set(failure, -FAILURE_BAD_MODULE,
+                                   "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
+                                   request, name, kmod_get_dirname(r->ctx));
+        }
+
+        k = module_options(r, s->mod, is_target ? params : NULL, &options);
+        if (k < 0)
+                return k;
+
+        if (s->install) {
+                k = expand_command(install, options, &command);
+                if (k < 0)
+                        return k;
+                k = plan_add_step(plan, PLAN_STEP_COMMAND, name, path, options, command, &step);
+                if (k < 0)
+                        return k;
+                plan->steps[step].config_command = strdup(install);
+                if (!plan->steps[step].config_command)
+                        return -ENOMEM;
+        } else {
+                k = plan_add_step(plan, PLAN_STEP_INSERT, name, path, options, NULL, &step);
+                if (k < 0)
+                        return k;
+        }
+        plan->steps[step].optional = !step_required(required, name);
+
+        return plan_edges(plan, posts, s->mod, step, failure);
+}
+
+/* The target and its modules.dep entries: what modprobe must insert (softdeps may fail). */
+static int add_required(char ***required, struct kmod_module *mod) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL;
+        struct kmod_list *l;
+        int k;
+
+        if (!strv_contains(*required, kmod_module_get_name(mod))) {
+                k = strv_extend(required, kmod_module_get_name(mod));
+                if (k < 0)
+                        return k;
+        }
+        deps = kmod_module_get_dependencies(mod);
+        kmod_list_foreach(l, deps) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+
+                if (strv_contains(*required, kmod_module_get_name(m)))
+                        continue;
+                k = strv_extend(required, kmod_module_get_name(m));
+                if (k < 0)
+                        return k;
+        }
+        return 0;
 }
 
 static int plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
                      Plan **ret, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_(walk_done) Walk w = {};
+        _cleanup_(strv_freep) char **required = NULL;
+        _cleanup_(post_table_done) PostTable posts = {};
         struct kmod_list *l;
         int e;
 
@@ -774,7 +701,7 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
                                    "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
                                    flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
-        e = lookup_for_load(r, name, &list, failure);
+        e = lookup(r, name, &list, failure);
         if (e < 0)
                 return e;
 
@@ -782,40 +709,66 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
         if (e < 0)
                 return e;
 
-        w = (Walk) {
-                .r = r,
-                .kernel = k,
-                .plan = plan,
-                .failure = failure,
-                .flags = flags,
-                .params = params,
-                .request = name,
-        };
-
-        /* modprobe loads every module an alias matches; the first one is the plan's target. */
         kmod_list_foreach(l, list) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
 
-                e = strv_extend(&w.targets, kmod_module_get_name(m));
-                if (e < 0)
-                        return e;
-        }
-        plan->target = strdup(w.targets[0]);
-        if (!plan->target)
-                return -ENOMEM;
-
-        kmod_list_foreach(l, list) {
-                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
-                Visit *v;
-
-                e = walk_visit(&w, m, false, &v);
+                e = add_required(&required, m);
                 if (e < 0)
                         return e;
         }
 
-        e = walk_posts(&w);
-        if (e < 0)
-                return e;
+        /* modprobe probes every module the request matched, in lookup order, each with the
+         * caller's parameters; the first one that is not blacklisted is the plan's target. */
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                _cleanup_(probe_sequence_done) ProbeSequence q = {};
+                KernelModuleState state = kernel_state(k, kmod_module_get_name(m));
+
+                /* A match that is loaded already: modprobe does nothing for it. */
+                if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING) {
+                        e = plan_add_skipped(plan, kmod_module_get_name(m));
+                        if (e < 0)
+                                return e;
+                        if (!plan->target) {
+                                plan->target = strdup(kmod_module_get_name(m));
+                                if (!plan->target)
+                                        return -ENOMEM;
+                        }
+                        continue;
+                }
+
+                e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
+                if (e < 0)
+                        return failure_set(failure, e == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                                           "Failed to resolve the dependencies of '%s': %s.",
+                                           kmod_module_get_name(m), strerror(-e));
+                if (e > 0) {
+                        e = plan_add_blacklisted(plan, kmod_module_get_name(m));
+                        if (e < 0)
+                                return e;
+                        continue;
+                }
+                if (!plan->target) {
+                        plan->target = strdup(kmod_module_get_name(m));
+                        if (!plan->target)
+                                return -ENOMEM;
+                }
+
+                for (size_t i = 0; i < q.n_steps; i++) {
+                        e = plan_add_probe_step(r, k, plan, &posts, &q.steps[i], q.steps[i].mod == m, params,
+                                                required, flags, name, failure);
+                        if (e < 0)
+                                return e;
+                }
+        }
+
+        /* Only blacklisted matches: modprobe prints nothing and exits 0, and so do we; the
+         * plan shows them as "blacklisted NAME". */
+        if (!plan->target) {
+                plan->target = strdup(plan->blacklisted ? plan->blacklisted[0] : name);
+                if (!plan->target)
+                        return -ENOMEM;
+        }
 
         *ret = TAKE_PTR(plan);
         return 0;
@@ -843,29 +796,149 @@ int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *par
         return 0;
 }
 
+/* Name or alias to modules, with modprobe's blacklist rule: modprobe.d's blacklist hides a
+ * module found through an alias, never a module asked for by its own name. */
+static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL, *allowed = NULL;
+        _cleanup_(strv_freep) char **names = NULL, **blacklisted = NULL;
+        _cleanup_free_ char *normalized = NULL, *joined = NULL;
+        struct kmod_list *l;
+        int e;
+
+        e = lookup(r, name, &list, failure);
+        if (e < 0)
+                return e;
+
+        normalized = module_request_normalize(name);
+        if (!normalized)
+                return -ENOMEM;
+        e = kmod_module_apply_filter(r->ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
+        if (e < 0)
+                return e;
+
+        kmod_list_foreach(l, list) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                const char *n = kmod_module_get_name(m);
+                bool ok = strcmp(n, normalized) == 0;
+                struct kmod_list *a;
+
+                kmod_list_foreach(a, allowed) {
+                        _cleanup_(kmod_module_unrefp) struct kmod_module *x = kmod_module_get_module(a);
+
+                        if (strcmp(kmod_module_get_name(x), n) == 0)
+                                ok = true;
+                }
+                if (strv_contains(ok ? names : blacklisted, n))
+                        continue;
+                e = strv_extend(ok ? &names : &blacklisted, n);
+                if (e < 0)
+                        return e;
+        }
+
+        if (!names) {
+                joined = strv_join(blacklisted, ", ");
+                if (!joined)
+                        return -ENOMEM;
+                return failure_set(failure, -FAILURE_NOT_FOUND,
+                                   "Module '%s' not found: it is an alias of %s, which modprobe.d blacklists.",
+                                   name, joined);
+        }
+
+        *ret_names = TAKE_PTR(names);
+        return 0;
+}
+
 int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
-        _cleanup_(strv_freep) char **names = NULL;
-        struct kmod_list *l;
         int e;
 
         e = validate_name(name, &local);
         if (e >= 0)
-                e = lookup_for_load(r, name, &list, &local);
+                e = lookup_allowed(r, name, ret_names, &local);
         if (e < 0)
                 return failure_finish(failure, &local, e, "look up", name);
+        return 0;
+}
+
+/* ---- modprobe -D, byte for byte ---- */
+
+static int show_depends(Resolver *r, const char *name, const char *params, uint64_t flags, char ***ret_lines,
+                        Failure *failure) {
+        _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
+        _cleanup_(strv_freep) char **lines = NULL;
+        struct kmod_list *l;
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
+                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+
+        e = kmod_module_new_from_lookup(r->ctx, name, &list);
+        if (e < 0 || !list)
+                /* modprobe's own words (it says so for an invalid pattern too). */
+                return failure_set(failure, -FAILURE_NOT_FOUND, "Module %s not found in directory %s", name,
+                                   kmod_get_dirname(r->ctx));
+
+        lines = calloc(1, sizeof(char *));
+        if (!lines)
+                return -ENOMEM;
 
         kmod_list_foreach(l, list) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
+                _cleanup_(probe_sequence_done) ProbeSequence q = {};
 
-                if (strv_contains(names, kmod_module_get_name(m)))
-                        continue;
-                e = strv_extend(&names, kmod_module_get_name(m));
+                e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
                 if (e < 0)
-                        return failure_finish(failure, &local, e, "look up", name);
+                        return failure_set(failure, e == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                                           "Failed to resolve the dependencies of '%s': %s.",
+                                           kmod_module_get_name(m), strerror(-e));
+
+                for (size_t i = 0; i < q.n_steps; i++) {
+                        struct kmod_module *s = q.steps[i].mod;
+                        const char *path = kmod_module_get_path(s);
+                        char *line = NULL;
+
+                        /* modprobe's print_action: the command or path, a space, the options
+                         * (so a line may end in a space); a module without a file shows only
+                         * if it is built in. */
+                        if (q.steps[i].install)
+                                e = asprintf(&line, "install %s %s", kmod_module_get_install_commands(s),
+                                             q.steps[i].options);
+                        else if (path)
+                                e = asprintf(&line, "insmod %s %s", path, q.steps[i].options);
+                        else if (kmod_module_get_initstate(s) == KMOD_MODULE_BUILTIN)
+                                e = asprintf(&line, "builtin %s", kmod_module_get_name(s));
+                        else
+                                continue;
+                        if (e < 0)
+                                return -ENOMEM;
+                        e = strv_push(&lines, line);
+                        if (e < 0) {
+                                free(line);
+                                return e;
+                        }
+                }
         }
-        *ret_names = TAKE_PTR(names);
+
+        *ret_lines = TAKE_PTR(lines);
+        return 0;
+}
+
+int resolver_show_depends(Resolver *r, const char *name, const char *params, uint64_t flags, char ***ret_lines,
+                          Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        int e;
+
+        assert(r);
+        assert(ret_lines);
+
+        e = show_depends(r, name, params, flags, ret_lines, &local);
+        if (e < 0)
+                return failure_finish(failure, &local, e, "resolve", name);
         return 0;
 }
 

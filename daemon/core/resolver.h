@@ -32,11 +32,29 @@ int resolver_reload(Resolver *r);
 
 const char *resolver_kernel_release(Resolver *r);
 
-/* flags are MODCTL_LOAD_* from include/modctl-bus.h.
- * Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND (also when an alias only matches
- * blacklisted modules), FAILURE_DEPENDENCY_CYCLE, FAILURE_BAD_MODULE. */
+/* flags are MODCTL_LOAD_* from include/modctl-bus.h. The plan follows kmod's modprobe: libkmod
+ * itself computes the order and the install/softdep/blacklist rules (see resolver.c), and the
+ * plan lists each module once, with loaded and built-in modules where they fall. An alias whose
+ * only matches are blacklisted gives an empty plan (modprobe exits 0 and does nothing), listing
+ * them in plan->blacklisted. A required module that has no file (a name modprobe.d knows only
+ * from a remove command) is left out of a dry run, as modprobe -D shows nothing for it, and
+ * fails a real load with FAILURE_NOT_FOUND, as modprobe's insert does.
+ * Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND, FAILURE_DEPENDENCY_CYCLE (only for a
+ * modules.dep that contradicts itself), FAILURE_BAD_MODULE. */
 int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
                        Plan **ret, Failure *failure);
+
+/* What `modprobe -D NAME PARAMS` prints, byte for byte and line by line (without the newlines):
+ * "insmod PATH OPTIONS" and "install COMMAND OPTIONS" (both with a trailing space when there are
+ * no options, the command as modprobe.d spells it), "builtin NAME", a module listed again each
+ * time kmod's order reaches it, nothing for blacklisted alias matches. Loaded modules are shown
+ * as if absent (-D implies --ignore-loaded); the builtin test reads /sys/module like modprobe.
+ * flags: MODCTL_LOAD_IGNORE_COMMANDS is --ignore-install; the rest are ignored.
+ * Errors: FAILURE_INVALID_NAME; FAILURE_NOT_FOUND with modprobe's message ("Module NAME not
+ * found in directory DIR"), where modprobe exits 1. This is what the modprobe-compatible mode's
+ * -D prints; Load's dry run shows the plan instead (plan_describe()). */
+int resolver_show_depends(Resolver *r, const char *name, const char *params, uint64_t flags, char ***ret_lines,
+                          Failure *failure);
 
 /* The modules a name or alias (a device's modalias) matches, with modprobe's blacklist rule,
  * in libkmod's order. Errors: FAILURE_INVALID_NAME, FAILURE_NOT_FOUND (nothing matches, or

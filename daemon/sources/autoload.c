@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <string.h>
 #include <time.h>
 
@@ -7,7 +8,6 @@
 #include "autoload.h"
 #include "time-util.h"
 #include "boot-list.h"
-#include "bus-manager.h"
 #include "log.h"
 #include "manager.h"
 #include "sticky.h"
@@ -63,14 +63,14 @@ static void batch_finished(Batch *b) {
                 log_info("Autoload %s: %u modules requested, %u inserted, in %llu ms.", b->what, b->n_items, b->loaded,
                          (unsigned long long) ms);
 
-        bus_manager_emit_autoload_finished(a->manager, b->what, b->n_items, b->loaded,
-                                           (unsigned) strv_length(b->failed), usec);
         if (b == a->boot) {
                 a->boot = NULL;
                 a->boot_done = true;
-                manager_check_ready(a->manager);
         } else if (b == a->coldplug)
                 a->coldplug = NULL;
+        /* Listeners hear of it first, then READY=1 may follow. */
+        manager_autoload_finished(a->manager, b->what, b->n_items, b->loaded, (unsigned) strv_length(b->failed),
+                                  usec);
         strv_free(b->failed);
         free(b);
 }
@@ -128,7 +128,7 @@ static int modules_for_alias(Autoload *a, const char *alias, DeviceTrigger trigg
         _cleanup_(strv_freep) char **matches = NULL;
         int r;
 
-        r = resolver_lookup(a->manager->resolver, alias, &matches, &failure);
+        r = manager_lookup_alias(a->manager, alias, &matches, &failure);
         if (r < 0) {
                 log_debug("No module for device alias %s: %s", alias, strempty(failure.message));
                 return 0;
@@ -171,6 +171,8 @@ int autoload_coldplug(Autoload *a) {
         Batch *b;
         int r;
 
+        assert(a);
+
         if (a->disabled || a->coldplug)
                 return 0;
 
@@ -206,7 +208,7 @@ static int autoload_boot(Autoload *a) {
         Batch *b;
         int r;
 
-        r = boot_list_load(m->config_root, m->kernel_cmdline, &names);
+        r = boot_list_load(manager_config_root(m), manager_kernel_cmdline(m), &names);
         if (r < 0)
                 log_warning_errno(r, "Cannot read the boot module list (modules-load.d, modules_load=): %m");
 
@@ -222,23 +224,40 @@ static int autoload_boot(Autoload *a) {
 
 /* ---- state ---- */
 
-void autoload_module_loaded(Autoload *a, const char *name) {
+static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+        Autoload *a = userdata;
         int r;
-        if (!a)
-                return;
+
         r = sticky_loaded(a->sticky, name);
         if (r < 0)
                 log_warning_errno(r, "Cannot update the list of unloaded modules for %s: %m", name);
 }
 
-void autoload_module_unloaded_by_user(Autoload *a, const char *name) {
+/* What an admin removed stays removed for devices (sticky unload). */
+static void on_unload_finished(const char *origin, char **removed, void *userdata) {
+        Autoload *a = userdata;
         int r;
-        if (!a)
+
+        if (!streq(origin, ORIGIN_USER))
                 return;
-        r = sticky_unloaded(a->sticky, name);
-        if (r < 0)
-                log_warning_errno(r, "Cannot record that %s was unloaded: %m", name);
+        STRV_FOREACH(n, removed) {
+                r = sticky_unloaded(a->sticky, *n);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot record that %s was unloaded: %m", *n);
+        }
 }
+
+/* What the new configuration allows for present devices gets loaded; sticky unloads hold. */
+static void on_config_reloaded(bool applied, const char *message, void *userdata) {
+        if (applied)
+                (void) autoload_coldplug(userdata);
+}
+
+static const ManagerEvents autoload_events = {
+        .module_loaded = on_module_loaded,
+        .unload_finished = on_unload_finished,
+        .config_reloaded = on_config_reloaded,
+};
 
 bool autoload_boot_done(Autoload *a) {
         return !a || a->boot_done;
@@ -246,6 +265,8 @@ bool autoload_boot_done(Autoload *a) {
 
 int autoload_start(Autoload *a) {
         int r;
+
+        assert(a);
 
         if (a->disabled) {
                 a->boot_done = true;
@@ -258,7 +279,7 @@ int autoload_start(Autoload *a) {
 
         /* The monitor first: a device added while coldplug walks /sys is then seen either way. */
         if (strcmp(a->sysfs, "/sys") == 0) {
-                r = device_monitor_new(a->manager->event, "/run/udev/control", on_device_added, a, &a->monitor);
+                r = device_monitor_new(manager_get_event(a->manager), "/run/udev/control", on_device_added, a, &a->monitor);
                 if (r < 0)
                         log_warning_errno(r, "Cannot watch device events, devices added from now on get no driver: %m");
                 else
@@ -272,6 +293,8 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
         _cleanup_free_ char *path = NULL;
         int r;
 
+        assert(m);
+        assert(ret);
         if (!a)
                 return log_oom();
         a->manager = m;
@@ -281,7 +304,7 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
                 return log_oom();
 
         /* Under /run: survives a daemon restart, not a reboot. */
-        if (asprintf(&path, "%s/run/modctl/unloaded", strempty(m->config_root)) < 0)
+        if (asprintf(&path, "%s/run/modctl/unloaded", strempty(manager_config_root(m))) < 0)
                 return log_oom();
         r = sticky_new(path, &a->sticky);
         if (r < 0) {
@@ -289,6 +312,9 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
                 if (sticky_new(NULL, &a->sticky) < 0)
                         return log_oom();
         }
+        r = manager_add_listener(m, &autoload_events, a);
+        if (r < 0)
+                return log_oom();
 
         *ret = TAKE_PTR(a);
         return 0;
@@ -297,6 +323,8 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
 Autoload *autoload_free(Autoload *a) {
         if (!a)
                 return NULL;
+        if (a->manager)
+                manager_remove_listener(a->manager, &autoload_events, a);
         device_monitor_free(a->monitor);
         /* Pending batches belong to loads the manager drops on free; their callbacks never run. */
         if (a->boot) {

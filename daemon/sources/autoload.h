@@ -16,6 +16,8 @@ typedef struct AutoloadConfig {
         const char *sysfs;      /* coldplug from here; NULL: /sys. Another tree gets no uevent monitor */
 } AutoloadConfig;
 
+/* Listens to the manager: loads and user unloads keep the sticky set, an applied configuration
+ * reload coldplugs again. */
 int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret);
 Autoload *autoload_free(Autoload *a);
 static inline void autoload_freep(Autoload **a) { autoload_free(*a); }
@@ -26,7 +28,3 @@ int autoload_start(Autoload *a);
 int autoload_coldplug(Autoload *a);
 /* True once every boot-list load has finished, successfully or not. */
 bool autoload_boot_done(Autoload *a);
-
-/* Module state changes the sticky-unload rule cares about. */
-void autoload_module_loaded(Autoload *a, const char *name);
-void autoload_module_unloaded_by_user(Autoload *a, const char *name);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -34,8 +35,6 @@ struct Hook {
         NegativeCache *cache;
         Connection *connections;
         HookStatistics stats;
-        char *installed;         /* what we wrote to kernel.modprobe */
-        char *previous;          /* what it said before */
 };
 
 /* One helper's connection: waits for its request, then for the manager's answer. */
@@ -89,7 +88,7 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
-        if (failure->error == -FAILURE_NOT_FOUND && h->manager->index_watch)
+        if (failure->error == -FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
                 (void) negative_cache_add(h->cache, c->name);
         log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);
@@ -112,7 +111,7 @@ static void handle_request(Connection *c) {
          * waiting would deadlock (that insert waits for this helper to exit), and the kernel
          * treats a module that is coming as there, as modprobe does. */
         normalized = module_request_normalize(c->name);
-        if (normalized && scheduler_module_in_flight(m->scheduler, normalized)) {
+        if (normalized && manager_module_in_flight(m, normalized)) {
                 h->stats.in_flight++;
                 log_debug("Kernel request for '%s' (pid %d): being inserted right now, answered at once.",
                           c->name, (int) c->pid);
@@ -208,7 +207,7 @@ static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userda
 }
 
 static void accept_one(Hook *h, int fd) {
-        sd_event *e = h->manager->event;
+        sd_event *e = manager_get_event(h->manager);
         struct ucred cred = {};
         socklen_t len = sizeof(cred);
         Connection *c;
@@ -265,9 +264,9 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         }
 }
 
-void hook_forget_missing(Hook *h) {
-        if (!h)
-                return;
+static void hook_forget_missing(void *userdata) {
+        Hook *h = userdata;
+
         if (negative_cache_size(h->cache) > 0)
                 log_debug("Module index or modprobe.d changed; forgetting %zu missing module names.",
                           negative_cache_size(h->cache));
@@ -328,61 +327,17 @@ static int socket_create(Hook *h, int *ret) {
         return 0;
 }
 
-static void install_helper(Hook *h) {
-        Manager *m = h->manager;
-        const char *helper = m->config->daemon.hook_helper;
-        _cleanup_free_ char *previous = NULL;
-        int r;
-
-        if (!m->config->daemon.hook_install)
-                return;
-        /* A kernel.modprobe naming a missing file would break every on-demand load. */
-        if (access(helper, X_OK) < 0) {
-                log_warning_errno(-errno, "Not installing the kernel hook: HookHelper=%s cannot be executed: %m",
-                                  helper);
-                return;
-        }
-
-        r = kernel_get_modprobe_path(m->kernel, &previous);
-        if (r < 0) {
-                log_warning_errno(r, "Not installing the kernel hook: cannot read kernel.modprobe: %m");
-                return;
-        }
-        if (strcmp(previous, helper) == 0) {
-                log_info("kernel.modprobe already names %s.", helper);
-                return;
-        }
-        r = kernel_set_modprobe_path(m->kernel, helper);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot point kernel.modprobe at %s: %m", helper);
-                return;
-        }
-        h->installed = strdup(helper);
-        h->previous = TAKE_PTR(previous);
-        log_info("kernel.modprobe now names %s (was %s).", helper, strempty(h->previous));
-}
-
-static void restore_helper(Hook *h) {
-        Kernel *k = h->manager->kernel;
-        _cleanup_free_ char *current = NULL;
-        int r;
-
-        if (!h->installed || !h->previous)
-                return;
-        /* Someone changed it since: theirs to keep. */
-        if (kernel_get_modprobe_path(k, &current) < 0 || strcmp(current, h->installed) != 0)
-                return;
-        r = kernel_set_modprobe_path(k, h->previous);
-        if (r < 0)
-                log_warning_errno(r, "Cannot restore kernel.modprobe to %s: %m", h->previous);
-        else
-                log_info("kernel.modprobe restored to %s.", h->previous);
-}
+static const ManagerEvents hook_events = {
+        .index_changed = hook_forget_missing,
+};
 
 int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         _cleanup_(hook_freep) Hook *h = NULL;
         const char *path = config && config->socket_path ? config->socket_path : MODCTL_HOOK_SOCKET;
         int r;
+
+        assert(m);
+        assert(ret);
 
         h = calloc(1, sizeof(Hook));
         if (!h)
@@ -399,14 +354,20 @@ int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         r = negative_cache_new(NEGATIVE_CACHE_MAX, &h->cache);
         if (r < 0)
                 return r;
+        r = manager_add_listener(m, &hook_events, h);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(h);
         return 0;
 }
 
 int hook_start(Hook *h) {
-        sd_event *e = h->manager->event;
+        sd_event *e;
         int r;
+
+        assert(h);
+        e = manager_get_event(h->manager);
 
         h->fd = socket_from_systemd(h);
         if (h->fd < 0) {
@@ -425,13 +386,14 @@ int hook_start(Hook *h) {
                 return log_error_errno(r, "Cannot watch %s: %m", h->socket_path);
         (void) sd_event_source_set_description(h->listen_source, "hook-listen");
 
-        install_helper(h);
         log_info("Serving kernel module requests on %s.", h->socket_path);
         return 0;
 }
 
 void hook_get_statistics(Hook *h, HookStatistics *ret) {
         struct stat st;
+
+        assert(ret);
 
         *ret = h ? h->stats : (HookStatistics) {};
         if (h && stat(h->fallback_path, &st) >= 0)
@@ -442,7 +404,8 @@ Hook *hook_free(Hook *h) {
         if (!h)
                 return NULL;
 
-        restore_helper(h);
+        if (h->manager)
+                manager_remove_listener(h->manager, &hook_events, h);
         while (h->connections)
                 connection_free(h->connections);
         sd_event_source_disable_unref(h->listen_source);
@@ -450,8 +413,6 @@ Hook *hook_free(Hook *h) {
                 (void) unlink(h->socket_path);
         safe_close(h->fd);
         negative_cache_free(h->cache);
-        free(h->installed);
-        free(h->previous);
         free(h->fallback_path);
         free(h->socket_path);
         free(h);

@@ -4,8 +4,9 @@
 /* The kernel's side door: the private socket that modctl-request (kernel.modprobe) talks to,
  * with the wire format of include/modctl-hook.h. Every request becomes manager_load() with
  * origin "kernel". Also owns what makes that fast and safe: the negative cache (names that
- * resolve to nothing, kept only while the manager watches the module index and modprobe.d),
- * and pointing kernel.modprobe at the helper while the daemon runs. */
+ * resolve to nothing, kept only while the manager watches the module index and modprobe.d; it
+ * is cleared when the manager reports index_changed). The manager points kernel.modprobe at
+ * the helper (manager-modprobe.c). */
 
 #include <stdint.h>
 
@@ -28,12 +29,10 @@ typedef struct HookStatistics {
 } HookStatistics;
 
 int hook_new(Manager *m, const HookConfig *config, Hook **ret);
-/* Listens (socket activation or our own socket), installs kernel.modprobe. */
+/* Listens (socket activation or our own socket). */
 int hook_start(Hook *h);
-/* Restores kernel.modprobe if it still names our helper, removes a socket we created. */
+/* Removes a socket we created. */
 Hook *hook_free(Hook *h);
 static inline void hook_freep(Hook **h) { hook_free(*h); }
 
 void hook_get_statistics(Hook *h, HookStatistics *ret);
-/* The module index or modprobe.d changed: names that were missing may exist now. */
-void hook_forget_missing(Hook *h);

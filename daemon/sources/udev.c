@@ -9,6 +9,7 @@
 #include <libudev.h>
 
 #include "strv.h"
+#include "module-name.h"
 #include "udev.h"
 
 struct DeviceMonitor {
@@ -83,20 +84,29 @@ int device_monitor_new(sd_event *event, const char *udev_control, device_added_t
         return 0;
 }
 
+/* The whole file, however long: a CPU's modalias lists every feature flag (600 bytes on qemu's
+ * -cpu max), and a cut-off alias would match other modules or none. */
 static int read_modalias(int dirfd, char **ret) {
         _cleanup_(closep) int fd = openat(dirfd, "modalias", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        char buf[512];
-        ssize_t n;
+        char buf[MODULE_ALIAS_MAX + 2];
+        size_t len = 0;
 
         if (fd < 0)
                 return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
+        while (len < sizeof(buf) - 1) {
+                ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
         if (!buf[0])
                 return -ENODATA;
+        if (!module_alias_is_valid(buf))
+                return -E2BIG; /* longer than a page, or not an alias at all */
         *ret = strdup(buf);
         return *ret ? 0 : -ENOMEM;
 }

@@ -9,6 +9,8 @@
  *                             PREFIX<i>, which makes the kernel request "fs-PREFIX<i>".
  *                             Prints: total_ms=T max_ms=M ok=N (ok: failed with ENODEV, i.e.
  *                             the request came back and found nothing)
+ *   kreq try FAMILY TYPE      one socket(FAMILY, TYPE, 0): prints "ok" and exits 0 if it was
+ *                             created, else prints the error and exits 1.
  * Exit status 1 on an unexpected result (the family exists, a mount succeeded, ...). */
 
 #include <errno.h>
@@ -108,11 +110,24 @@ static int storm(int count, const char *prefix) {
         return ok == count ? 0 : 1;
 }
 
+static int try_socket(int family, int type) {
+        int fd = socket(family, type, 0);
+        if (fd < 0) {
+                printf("socket(%d, %d): %s\n", family, type, strerror(errno));
+                return 1;
+        }
+        close(fd);
+        printf("ok\n");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        if (argc == 4 && strcmp(argv[1], "try") == 0)
+                return try_socket(atoi(argv[2]), atoi(argv[3]));
         if (argc == 4 && strcmp(argv[1], "socket") == 0)
                 return bench_socket(atoi(argv[2]), atoi(argv[3]));
         if (argc == 4 && strcmp(argv[1], "storm") == 0)
                 return storm(atoi(argv[2]), argv[3]);
-        fprintf(stderr, "usage: kreq socket FAMILY RUNS | kreq storm COUNT PREFIX\n");
+        fprintf(stderr, "usage: kreq socket FAMILY RUNS | kreq storm COUNT PREFIX | kreq try FAMILY TYPE\n");
         return 2;
 }

@@ -371,13 +371,19 @@ class ModctlTest(unittest.TestCase):
     # --- bad input ---
 
     def test_invalid_names(self):
-        for bad in ['../evil', 'a/b', 'has space', '', 'x' * 200, '..']:
+        # Paths are never names; aliases may hold '/' (devname:snd/timer) and run to 4095 bytes.
+        for bad in ['../evil', '../../etc/passwd', '/lib/modules/x.ko', 'a/../b', 'has space', '', 'x' * 4096, '..']:
             r = self.assert_error(self.send('Load', 'string:' + str(bad), 'string:', 'uint64:0'), 'org.modctl1.Error.InvalidName')
             r = self.cli('load', bad)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn('Invalid module name', r.stderr)
         self.assertEqual(self.loaded(), {})
         self.assert_ok(self.cli('status'))
+
+    def test_long_and_slashed_aliases_are_looked_up(self):
+        for alias in ['devname:snd/nosuch', 'dmi:pnR40/R41:nosuch', 'cpu:type:x86,' + 'f' * 600]:
+            r = self.assert_error(self.send('Load', 'string:' + alias, 'string:', 'uint64:1'), 'org.modctl1.Error.NotFound')
+            self.assertIn(alias[:30], r.stderr)
 
     def test_unknown_module(self):
         r = self.assert_error(self.send('Load', 'string:no_such_module', 'string:', 'uint64:0'), 'org.modctl1.Error.NotFound')
@@ -584,6 +590,21 @@ class ModctlTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2, argv)
             self.assertIn('Usage', r.stderr)
         self.assertEqual(self.loaded(), {})
+
+    def test_hook_like_modprobe(self):
+        # The kernel's HDA driver sends its modalias with a trailing newline; modprobe matches it.
+        r = self.helper('modctl-test-alias\n')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('modctl_test_dep', self.loaded())
+        # An alias whose only match is blacklisted: nothing to do, exit 0, nothing loaded.
+        r = self.helper('modctl-blacklisted-alias')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('modctl_test_proprietary', self.loaded())
+        # Over the bus too: an empty list, and the dry run says why.
+        r = self.assert_ok(self.send('Load', 'string:modctl-blacklisted-alias', 'string:', 'uint64:1'))
+        self.assertIn('blacklisted modctl_test_proprietary', r.stdout)
+        r = self.assert_ok(self.cli('load', 'modctl-blacklisted-alias'))
+        self.assertNotIn('modctl_test_proprietary', self.loaded())
 
     def test_hook_negative_cache(self):
         for _ in range(3):

@@ -123,15 +123,23 @@ class PolicyTest(td.ModctlTest):
         mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor',
                                 "type='signal',interface='org.modctl1.Manager',member='PolicyWarning'"],
                                stdout=subprocess.PIPE)
-        try:
-            self.assert_ok(self.cli('load', 'modctl_test_proprietary'))
-            self.assertIn('modctl_test_proprietary', self.loaded())
-            seen = b''
+        seen = b''
+
+        def read_until(text):
+            nonlocal seen
             deadline = time.monotonic() + td.TIMEOUT
-            while b'Proprietary' not in seen and time.monotonic() < deadline:
+            while text not in seen and time.monotonic() < deadline:
                 ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
                 if ready:
                     seen += os.read(mon.stdout.fileno(), 4096)
+
+        try:
+            # dbus-monitor is a monitor once the bus told it that it lost its own unique name;
+            # a signal sent before that would go unseen.
+            read_until(b'member=NameLost')
+            self.assert_ok(self.cli('load', 'modctl_test_proprietary'))
+            self.assertIn('modctl_test_proprietary', self.loaded())
+            read_until(b'Proprietary')
             self.assertIn(b'member=PolicyWarning', seen)
             self.assertIn(b'string "License"', seen)
         finally:

@@ -102,6 +102,24 @@ Test(config, every_daemon_key) {
         cr_assert_eq(c->daemon.workers, 3);
 }
 
+Test(config, ownership_keys) {
+        _cleanup_(config_unrefp) Config *d = parse("", 0);
+        cr_assert_eq(d->daemon.ownership, OWNERSHIP_SHARED);
+        cr_assert_eq(d->daemon.ownership_on_exit, OWNERSHIP_ON_EXIT_RELEASE);
+        cr_assert_eq(d->policy.kernel_requests, KERNEL_REQUESTS_ANY);
+
+        _cleanup_(config_unrefp) Config *c = parse(
+                "[Daemon]\nOwnership=exclusive\nOwnershipOnExit=keep\n[Policy]\nKernelRequests=privileged\n", 0);
+        cr_assert_eq(c->daemon.ownership, OWNERSHIP_EXCLUSIVE);
+        cr_assert_eq(c->daemon.ownership_on_exit, OWNERSHIP_ON_EXIT_KEEP);
+        cr_assert_eq(c->policy.kernel_requests, KERNEL_REQUESTS_PRIVILEGED);
+
+        _cleanup_free_ char *text = NULL;
+        cr_assert_eq(config_format(c, &text), 0);
+        cr_assert(strstr(text, "Ownership=exclusive\nOwnershipOnExit=keep\n"), "%s", text);
+        cr_assert(strstr(text, "KernelRequests=privileged\n"), "%s", text);
+}
+
 Test(config, list_keys_append_and_reset) {
         _cleanup_(config_unrefp) Config *c = parse("[Policy]\nDeny=a\nDeny=b a\nAllow=x\nAllow=\nAllow=y\n", 0);
 
@@ -136,6 +154,9 @@ Test(config, bad_lines_name_file_and_line) {
                 { "[Daemon]\nLoadTimeoutSec=soon\n", "test.conf:2: invalid value for LoadTimeoutSec" },
                 { "[Daemon]\nHookFallback=maybe\n", "test.conf:2: invalid value for HookFallback" },
                 { "[Daemon]\nHookInstall=perhaps\n", "test.conf:2: invalid value for HookInstall" },
+                { "[Daemon]\nOwnership=mine\n", "test.conf:2: invalid value for Ownership: 'mine'" },
+                { "[Daemon]\nOwnershipOnExit=linger\n", "test.conf:2: invalid value for OwnershipOnExit" },
+                { "[Policy]\nKernelRequests=root\n", "test.conf:2: invalid value for KernelRequests" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

@@ -12,6 +12,7 @@
 #include "kernel-fake.h"
 #include "kernel.h"
 #include "modctl-hook.h"
+#include "module-name.h"
 #include "negative-cache.h"
 
 static char name[MODCTL_HOOK_NAME_MAX + 1];
@@ -49,6 +50,21 @@ Test(wire, longest_name) {
         n[MODCTL_HOOK_NAME_MAX + 1] = '\0';
         cr_assert_eq(modctl_hook_build_request(n, buf), -ENAMETOOLONG);
         cr_assert_eq(modctl_hook_build_request("", buf), -EINVAL);
+}
+
+Test(wire, kernel_requests_of_55_bytes) {
+        /* The longest name request_module() sends on 64-bit passes the wire and the daemon's
+         * name check as it is. */
+        char buf[MODCTL_HOOK_REQUEST_MAX] = {}, n[MODULE_KERNEL_REQUEST_MAX + 1];
+
+        cr_assert_geq(MODCTL_HOOK_NAME_MAX, MODULE_KERNEL_REQUEST_MAX);
+        memset(n, 'k', MODULE_KERNEL_REQUEST_MAX);
+        n[MODULE_KERNEL_REQUEST_MAX] = '\0';
+        int size = modctl_hook_build_request(n, buf);
+        cr_assert_eq(size, (int) (sizeof(ModctlHookHeader) + 55));
+        cr_assert_eq(modctl_hook_parse_request(buf, (size_t) size, name), 0);
+        cr_assert_str_eq(name, n);
+        cr_assert(module_request_is_valid(name));
 }
 
 Test(wire, short_messages) {

@@ -64,20 +64,96 @@ Test(module_name, equal_treats_dash_as_underscore) {
         cr_assert_not(module_name_equal("snd_hda", "snd"));
 }
 
-Test(module_name, request_limits) {
-        _cleanup_free_ char *max = repeat('a', MODULE_REQUEST_MAX), *over = repeat('a', MODULE_REQUEST_MAX + 1);
+Test(module_name, kernel_requests_up_to_55_bytes) {
+        /* request_module() sends at most 55 bytes on 64-bit: a valid name and a valid request. */
+        _cleanup_free_ char *k = repeat('k', MODULE_KERNEL_REQUEST_MAX);
 
-        cr_assert(module_request_is_valid("snd"));
+        cr_assert_eq(strlen(k), 55);
+        cr_assert(module_name_is_valid(k));
+        cr_assert(module_request_is_valid(k));
+        cr_assert(module_request_is_valid("net-pf-14"));
         cr_assert(module_request_is_valid("rtnl-link-dummy"));
-        cr_assert(module_request_is_valid("pci:v00008086d00002668sv*sd*bc*sc*i*"));
+        cr_assert(module_request_is_valid("char-major-10-200"));
+}
+
+Test(module_name, names_up_to_63_bytes_aliases_up_to_4095) {
+        _cleanup_free_ char *name = repeat('n', 63), *name_over = repeat('n', 64);
+
+        cr_assert(module_name_is_valid(name));
+        cr_assert_not(module_name_is_valid(name_over));
+        /* A 64-byte string is no module name, but may be an alias. */
+        cr_assert(module_alias_is_valid(name_over));
+        cr_assert(module_request_is_valid(name_over));
+}
+
+/* A CPU-style modalias of exactly len bytes: "cpu:type:x86,...:feature:,0000,0001,...". */
+static char *cpu_modalias(size_t len) {
+        char *s = malloc(len + 16);
+        size_t n;
+
+        cr_assert_not_null(s);
+        n = (size_t) sprintf(s, "cpu:type:x86,ven0000fam0006mod003F:feature:");
+        for (unsigned i = 0; n < len; i++)
+                n += (size_t) sprintf(s + n, ",%04X", i);
+        s[len] = '\0';
+        return s;
+}
+
+Test(module_name, modalias_of_4_KiB) {
+        /* A sysfs modalias file is one 4 KiB page with a trailing newline: 4095 bytes of alias. */
+        _cleanup_free_ char *max = cpu_modalias(MODULE_ALIAS_MAX), *over = cpu_modalias(MODULE_ALIAS_MAX + 1);
+
+        cr_assert_eq(MODULE_ALIAS_MAX, 4095);
+        cr_assert_eq(strlen(max), 4095);
+        cr_assert(module_alias_is_valid(max));
         cr_assert(module_request_is_valid(max));
+        cr_assert_not(module_name_is_valid(max));
+        cr_assert_eq(strlen(over), 4096);
+        cr_assert_not(module_alias_is_valid(over));
         cr_assert_not(module_request_is_valid(over));
+}
+
+Test(module_name, slash_in_dmi_and_devname_aliases) {
+        const char *dmi = "dmi:bvnSAMSUNGELECTRONICSCO.,LTD.:bvr04PW:bd05/19/2009:svnSAMSUNGELECTRONICSCO.,LTD.:"
+                          "pnR40/R41:pvr01PW.M000.0001.2009:rvnSAMSUNGELECTRONICSCO.,LTD.:rnR40/R41:rvr:";
+
+        cr_assert(module_request_is_valid("devname:snd/timer"));
+        cr_assert(module_request_is_valid("devname:snd/seq"));
+        cr_assert(module_request_is_valid("devname:vfio/vfio"));
+        cr_assert(module_request_is_valid(dmi));
+        cr_assert(module_alias_is_valid(dmi));
+        /* ".." inside a part is text, not a path. */
+        cr_assert(module_request_is_valid("dmi:bvrV1..2:pnA/B"));
+        /* But no alias is a module name. */
+        cr_assert_not(module_name_is_valid("devname:snd/timer"));
+}
+
+Test(module_name, paths_are_not_requests) {
+        cr_assert_not(module_request_is_valid("../../etc/passwd"));
+        cr_assert_not(module_request_is_valid("/lib/modules/x.ko"));
+        cr_assert_not(module_request_is_valid("./snd.ko"));
+        cr_assert_not(module_request_is_valid(".."));
+        cr_assert_not(module_request_is_valid("devname:../../etc/passwd"));
+        cr_assert_not(module_request_is_valid("devname:snd/.."));
+        cr_assert_not(module_request_is_valid("a/../b"));
+        /* The alias rule alone allows them: only requests refuse paths. */
+        cr_assert(module_alias_is_valid("../../etc/passwd"));
+}
+
+Test(module_name, request_and_alias_rejects) {
         cr_assert_not(module_request_is_valid(NULL));
         cr_assert_not(module_request_is_valid(""));
         cr_assert_not(module_request_is_valid("-r"));
-        cr_assert_not(module_request_is_valid("a..b"));
-        cr_assert_not(module_request_is_valid("/lib/modules/x.ko"));
         cr_assert_not(module_request_is_valid("a b"));
+        cr_assert_not(module_request_is_valid("a\tb"));
+        cr_assert_not(module_request_is_valid("a\n"));
+        cr_assert_not(module_request_is_valid("caf\xc3\xa9"));
+        cr_assert_not(module_alias_is_valid(NULL));
+        cr_assert_not(module_alias_is_valid(""));
+        cr_assert_not(module_alias_is_valid("-a"));
+        cr_assert_not(module_alias_is_valid("pci:v x"));
+        cr_assert(module_request_is_valid("pci:v00008086d00002668sv*sd*bc*sc*i*"));
+        cr_assert(module_request_is_valid("a..b"));
 }
 
 Test(module_name, request_normalize) {

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "modctl-bus.h"
+#include "module-name.h"
 #include "resolver.h"
 #include "strv.h"
 
@@ -195,7 +196,17 @@ Test(resolver, invalid_names_are_refused) {
         load_fails(nothing_loaded, "../../etc/passwd", FAILURE_INVALID_NAME, "Invalid module name");
         load_fails(nothing_loaded, "foo bar", FAILURE_INVALID_NAME, "'foo bar'");
         load_fails(nothing_loaded, "", FAILURE_INVALID_NAME, "Invalid module name");
-        load_fails(nothing_loaded, long_name, FAILURE_INVALID_NAME, "127");
+        load_fails(nothing_loaded, "/lib/modules/x.ko", FAILURE_INVALID_NAME, "file path");
+        /* Long aliases are fine (a device modalias), they just match nothing here. */
+        load_fails(nothing_loaded, long_name, FAILURE_NOT_FOUND, "not found");
+        {
+                char *huge = malloc(MODULE_ALIAS_MAX + 2);
+
+                memset(huge, 'a', MODULE_ALIAS_MAX + 1);
+                huge[MODULE_ALIAS_MAX + 1] = '\0';
+                load_fails(nothing_loaded, huge, FAILURE_INVALID_NAME, "4095");
+                free(huge);
+        }
 }
 
 Test(resolver, invalid_alias_pattern) {
@@ -278,8 +289,9 @@ Test(resolver, alias_with_several_modules_loads_all) {
         cr_assert_eq(plan_find(p, PLAN_STEP_INSERT, "modctl_test_soft", &soft), 0);
         cr_assert_lt(base, soft);
         cr_assert(has_dep(&p->steps[soft], base));
-        /* Every match gets the caller's parameters, as with modprobe. */
-        cr_assert_str_eq(p->steps[base].options, "value=1 x=1");
+        /* Every match gets the caller's parameters when modprobe probes it, but base comes
+         * first as soft's pre softdep, without them, and modprobe skips it later as loaded. */
+        cr_assert_str_eq(p->steps[base].options, "value=1");
         cr_assert_str_eq(p->steps[soft].options, "x=1");
 }
 
@@ -361,15 +373,19 @@ Test(resolver, softdep_of_softdep) {
         cr_assert(has_dep(&p->steps[2], 1));
 }
 
-Test(resolver, cycle) {
+Test(resolver, install_command_with_softdeps_is_ignored_like_kmod) {
+        /* modctl_cycle_a has an install command and softdeps (a cycle with modctl_cycle_b): kmod
+         * ignores the install command of a module with softdeps and would insert it, but there
+         * is no file. modprobe -D prints nothing and exits 0; a real modprobe fails. */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_cycle_a", NULL, MODCTL_LOAD_DRY_RUN);
         Failure f = FAILURE_NULL;
-        Plan *p = NULL;
+        Plan *q = NULL;
 
-        cr_assert_eq(resolver_plan_load(resolver, nothing_loaded, "modctl_cycle_a", NULL, 0, &p, &f),
-                     -FAILURE_DEPENDENCY_CYCLE);
-        cr_assert_null(p);
-        cr_assert_not_null(strstr(f.message, "modctl_cycle_a -> modctl_cycle_b -> modctl_cycle_a"), "%s",
-                           f.message);
+        cr_assert_eq(p->n_steps, 0);
+        cr_assert_eq(resolver_plan_load(resolver, nothing_loaded, "modctl_cycle_a", NULL, 0, &q, &f),
+                     -FAILURE_NOT_FOUND);
+        cr_assert_null(q);
+        cr_assert_not_null(strstr(f.message, "install command is ignored"), "%s", f.message);
         failure_done(&f);
 }
 
@@ -406,8 +422,22 @@ Test(resolver, caller_params_go_to_the_request_only) {
 /* ---- blacklist ---- */
 
 Test(resolver, blacklist_hides_alias) {
-        load_fails(nothing_loaded, "modctl-proprietary-alias", FAILURE_NOT_FOUND, "blacklist");
-        load_fails(nothing_loaded, "modctl-proprietary-alias", FAILURE_NOT_FOUND, "modctl_test_proprietary");
+        /* Like modprobe: nothing to do, and no error. */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl-proprietary-alias", NULL, 0);
+        _cleanup_(strv_freep) char **lines = NULL, **names = NULL;
+        Failure f = FAILURE_NULL;
+
+        cr_assert_eq(p->n_steps, 0);
+        cr_assert_eq(strv_length(p->blacklisted), 1);
+        cr_assert_str_eq(p->blacklisted[0], "modctl_test_proprietary");
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_eq(strv_length(lines), 1);
+        cr_assert_str_eq(lines[0], "blacklisted modctl_test_proprietary");
+
+        /* Device aliases: nothing to load, said with the reason. */
+        cr_assert_eq(resolver_lookup(resolver, "modctl-proprietary-alias", &names, &f), -FAILURE_NOT_FOUND);
+        cr_assert_not_null(strstr(f.message, "blacklist"));
+        failure_done(&f);
 }
 
 Test(resolver, blacklist_does_not_apply_to_names) {
@@ -741,4 +771,151 @@ Test(resolver, refresh_picks_up_new_configuration) {
 
         unlink(file);
         rmdir(dir);
+}
+
+/* ---- parity with kmod's modprobe (fixtures/parity.d) ---- */
+
+static Resolver *new_resolver_with(const char *extra_dir) {
+        const char *const paths[] = { MODCTL_TEST_FIXTURES "/modprobe.d", extra_dir, NULL };
+        ResolverConfig config = {
+                .modules_dir = modules_dir,
+                .config_paths = paths,
+        };
+        Resolver *r = NULL;
+
+        cr_assert_eq(resolver_new(&config, &r), 0);
+        return r;
+}
+
+static Plan *parity_load(Resolver *r, const char *name, const char *params, uint64_t flags) {
+        Failure f = FAILURE_NULL;
+        Plan *p = NULL;
+
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, name, params, flags, &p, &f), 0, "%s: %s", name,
+                     strempty(f.message));
+        return p;
+}
+
+static char **show(Resolver *r, const char *name, const char *params, uint64_t flags) {
+        Failure f = FAILURE_NULL;
+        char **lines = NULL;
+
+        cr_assert_eq(resolver_show_depends(r, name, params, flags, &lines, &f), 0, "%s: %s", name,
+                     strempty(f.message));
+        cr_assert_not_null(lines);
+        return lines;
+}
+
+Test(resolver, install_command_shows_parameters_like_modprobe) {
+        _cleanup_(resolver_freep) Resolver *r = new_resolver_with(MODCTL_TEST_FIXTURES "/parity.d");
+        _cleanup_(plan_freep) Plan *p = parity_load(r, "modctl_test_selfreq", "foo=1", MODCTL_LOAD_DRY_RUN);
+        _cleanup_(strv_freep) char **lines = NULL, **kmod = show(r, "modctl_test_selfreq", "foo=1", 0),
+                                   **kmod_bare = show(r, "modctl_test_selfreq", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 1);
+        cr_assert_eq(p->steps[0].kind, PLAN_STEP_COMMAND);
+        /* What runs: the command, with $CMDLINE_OPTS (none here) expanded. */
+        cr_assert_str_eq(p->steps[0].command, "/bin/true");
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_str_eq(lines[0], "install /bin/true foo=1");
+        /* modprobe -D, byte for byte: a space and the options, even when there are none. */
+        cr_assert_eq(strv_length(kmod), 1);
+        cr_assert_str_eq(kmod[0], "install /bin/true foo=1");
+        cr_assert_str_eq(kmod_bare[0], "install /bin/true ");
+}
+
+Test(resolver, install_command_with_softdep_inserts_like_kmod) {
+        _cleanup_(resolver_freep) Resolver *r = new_resolver_with(MODCTL_TEST_FIXTURES "/parity.d");
+        _cleanup_(plan_freep) Plan *p = parity_load(r, "modctl_test_soft", NULL, 0);
+        _cleanup_(strv_freep) char **kmod = show(r, "modctl_test_soft", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 2);
+        assert_insert(p, 0, "modctl_test_base", "value=1");
+        assert_insert(p, 1, "modctl_test_soft", "");
+        cr_assert_eq(strv_length(kmod), 2);
+        cr_assert_eq(strncmp(kmod[1], "insmod ", 7), 0, "%s", kmod[1]);
+}
+
+Test(resolver, ignore_install_drops_the_targets_softdeps) {
+        /* softdep modctl_test_nested pre: modctl_test_chain post: modctl_test_fail */
+        _cleanup_(plan_freep) Plan *p = load_ok(nothing_loaded, "modctl_test_nested", NULL, MODCTL_LOAD_IGNORE_COMMANDS);
+        _cleanup_(strv_freep) char **kmod = show(resolver, "modctl_test_nested", NULL, MODCTL_LOAD_IGNORE_COMMANDS);
+
+        cr_assert_eq(p->n_steps, 1);
+        assert_insert(p, 0, "modctl_test_nested", "");
+        cr_assert_eq(strv_length(kmod), 1);
+}
+
+Test(resolver, name_known_only_from_a_remove_command) {
+        _cleanup_(resolver_freep) Resolver *r = new_resolver_with(MODCTL_TEST_FIXTURES "/parity.d");
+        _cleanup_(plan_freep) Plan *p = parity_load(r, "modctl-remove-only", NULL, MODCTL_LOAD_DRY_RUN);
+        _cleanup_(strv_freep) char **kmod = show(r, "modctl-remove-only", NULL, 0);
+        Failure f = FAILURE_NULL;
+        Plan *q = NULL;
+
+        /* modprobe -D: nothing, exit 0. A real load has nothing to insert: not found. */
+        cr_assert_eq(p->n_steps, 0);
+        cr_assert_eq(strv_length(kmod), 0);
+        cr_assert_eq(resolver_plan_load(r, nothing_loaded, "modctl-remove-only", NULL, 0, &q, &f), -FAILURE_NOT_FOUND);
+        failure_done(&f);
+}
+
+Test(resolver, post_softdep_of_a_dependency_comes_right_after_it) {
+        _cleanup_(resolver_freep) Resolver *r = new_resolver_with(MODCTL_TEST_FIXTURES "/parity.d");
+        _cleanup_(plan_freep) Plan *p = parity_load(r, "modctl_test_chain", NULL, 0);
+        _cleanup_(strv_freep) char **kmod = show(r, "modctl_test_chain", NULL, 0);
+
+        cr_assert_eq(p->n_steps, 4);
+        assert_insert(p, 0, "modctl_test_base", NULL);
+        assert_insert(p, 1, "modctl_test_dep", NULL);
+        cr_assert_eq(p->steps[2].kind, PLAN_STEP_COMMAND);
+        cr_assert_str_eq(p->steps[2].name, "modctl_test_selfreq");
+        cr_assert(p->steps[2].optional);
+        cr_assert(has_dep(&p->steps[2], 1));
+        assert_insert(p, 3, "modctl_test_chain", NULL);
+        cr_assert_not(p->steps[3].optional);
+
+        cr_assert_eq(strv_length(kmod), 4);
+        cr_assert_str_eq(kmod[2], "install /bin/true ");
+}
+
+Test(resolver, builtin_shows_where_it_falls) {
+        char dir[] = "/tmp/modctl-resolver-XXXXXX", file[256], name[512], expect[600];
+        _cleanup_(resolver_freep) Resolver *r = NULL;
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_(strv_freep) char **lines = NULL, **kmod = NULL;
+        FILE *out;
+
+        cr_assert(first_builtin(name, sizeof(name)), "The fixture has no modules.builtin.");
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(file, sizeof(file), "%s/builtin.conf", dir);
+        out = fopen(file, "we");
+        cr_assert_not_null(out);
+        fprintf(out, "softdep modctl_test_dep pre: %s\n", name);
+        fclose(out);
+
+        r = new_resolver_with(dir);
+        p = parity_load(r, "modctl_test_chain", NULL, 0);
+        kmod = show(r, "modctl_test_chain", NULL, 0);
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        snprintf(expect, sizeof(expect), "builtin %s", name);
+        cr_assert_eq(strv_length(lines), 4);
+        cr_assert_eq(strncmp(lines[0], "insmod ", 7), 0);
+        cr_assert_str_eq(lines[1], expect);
+        cr_assert_eq(strncmp(lines[2], "insmod ", 7), 0);
+        cr_assert_eq(strv_length(kmod), 4);
+        cr_assert_str_eq(kmod[1], expect);
+
+        unlink(file);
+        rmdir(dir);
+}
+
+Test(resolver, show_depends_not_found_in_modprobes_words) {
+        Failure f = FAILURE_NULL;
+        char **lines = NULL;
+
+        cr_assert_eq(resolver_show_depends(resolver, "modctl_no_such_module", NULL, 0, &lines, &f), -FAILURE_NOT_FOUND);
+        cr_assert_null(lines);
+        cr_assert_not_null(strstr(f.message, "Module modctl_no_such_module not found in directory "), "%s", f.message);
+        failure_done(&f);
 }

@@ -11,6 +11,11 @@
 #   --module NAME    one more kernel module, with its dependency closure (repeatable)
 #   --binary PATH    one more host binary, with its ldd closure (repeatable)
 #   --file SRC=DEST  one more file or directory, copied to DEST inside (repeatable)
+#   --full-index     the kernel's whole module index (modules.dep, .alias, .symbols, .builtin,
+#                    ... : every modules.* file) instead of depmod over the modules copied in;
+#                    modprobe -D and the resolver need only these, not the .ko files
+#   --modprobe-d     Debian's own /lib/modprobe.d/*.conf (kmod's and systemd's) in /usr/lib/modprobe.d
+#   --cpu-modules    every module with a cpu: alias, with its dependencies
 #
 # The tree is merged-/usr like Debian 12: bash is /bin/sh, busybox (static) provides the small
 # tools; dbus, busctl, kmod, iproute2 and setpriv are the real Debian binaries; the kernel
@@ -30,12 +35,16 @@ kver=
 extra_modules=()
 extra_binaries=()
 extra_files=()
+full_index= modprobe_d= cpu_modules=
 while [[ $# -gt 0 ]]; do
         case $1 in
         --kver) kver=$2; shift 2 ;;
         --module) extra_modules+=("$2"); shift 2 ;;
         --binary) extra_binaries+=("$2"); shift 2 ;;
         --file) extra_files+=("$2"); shift 2 ;;
+        --full-index) full_index=1; shift ;;
+        --modprobe-d) modprobe_d=1; shift ;;
+        --cpu-modules) cpu_modules=1; shift ;;
         *) die "unknown option $1" ;;
         esac
 done
@@ -57,8 +66,9 @@ done
 [[ -n $busybox ]] || die "no static busybox (apt-get install busybox-static)"
 
 # Modules every VM test may need: snd and its users for dependency tests, real PCI devices'
-# drivers for autoload tests, dummy for request_module tests.
-base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-pci virtio-rng dummy)
+# drivers for autoload tests, dummy for request_module tests, appletalk (net-pf-5) for the
+# unprivileged-autoload tests of KernelRequests=.
+base_modules=(snd soundcore snd-hda-intel snd-hda-codec-generic e1000 virtio-pci virtio-rng dummy appletalk)
 # A boot list of about 30 common modules for the boot benchmark (no xfs/btrfs: 4 MB each).
 boot_list_modules=(veth bridge 8021q bonding tun macvlan ipvlan vxlan geneve wireguard
         nf_tables nft_ct nft_chain_nat nf_conntrack nf_nat ip_tables iptable_filter iptable_nat
@@ -180,6 +190,10 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
         [[ -f $moddir/$f ]] && cp "$moddir/$f" "$root$moddir/"
 done
 declare -A want=()
+if [[ -n $cpu_modules ]]; then
+        while read -r m; do extra_modules+=("$m"); done \
+                < <(awk '$1 == "alias" && $2 ~ /^cpu:/ { print $3 }' "$moddir/modules.alias" | sort -u)
+fi
 for m in "${base_modules[@]}" "${boot_list_modules[@]}" "${extra_modules[@]}"; do
         out_d=$(modprobe -S "$kver" -D --ignore-install "$m" 2>&1) || die "module $m: $out_d"
         while read -r verb path _; do
@@ -205,6 +219,13 @@ for spec in "${extra_files[@]}"; do
 done
 
 depmod -b "$root" "$kver" || die "depmod failed"
+if [[ -n $full_index ]]; then
+        cp "$moddir"/modules.* "$root$moddir/"
+fi
+if [[ -n $modprobe_d ]]; then
+        mkdir -p "$root/usr/lib/modprobe.d"
+        cp /lib/modprobe.d/*.conf "$root/usr/lib/modprobe.d/"
+fi
 echo "$kver" > "$root/vm/kver"
 
 mkdir -p "$(dirname "$out")"

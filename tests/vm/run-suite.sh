@@ -3,7 +3,9 @@
 # The meson entry point of the vm and bench suites: install the build into a staging tree,
 # build the test modules, build the initramfs and boot it with one guest script.
 #
-#   run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [run-vm.sh options...]
+#   run-suite.sh BUILD_DIR SOURCE_DIR TEST_SCRIPT [--initramfs OPTION]... [run-vm.sh options...]
+#
+# --initramfs OPTION passes one more argument to build-initramfs.sh (e.g. --full-index).
 #
 # MODCTL_VM_KVER picks the kernel release (default: the newest /boot/vmlinuz-*).
 # Everything lands in BUILD_DIR/vm/<script name>/, the console log included.
@@ -15,6 +17,17 @@ die() { echo "run-suite: $*" >&2; exit 1; }
 build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) script=$3
 shift 3
 [[ -f $script ]] || die "test script $script not found"
+initramfs_args=() vm_args=()
+while [[ $# -gt 0 ]]; do
+        if [[ $1 == --initramfs ]]; then
+                [[ $# -ge 2 ]] || die "--initramfs needs an argument"
+                initramfs_args+=("$2")
+                shift 2
+        else
+                vm_args+=("$1")
+                shift
+        fi
+done
 vm=$source/tests/vm
 
 kver=${MODCTL_VM_KVER:-}
@@ -48,7 +61,8 @@ fi
 ls "$fixture/root/lib/modules/$kver/extra/"*.ko > /dev/null 2>&1 || die "no test modules in $fixture"
 
 step "building the initramfs"
-"$vm/build-initramfs.sh" "$out/staging" "$fixture" "$out/initramfs.cpio.gz" --kver "$kver"
+"$vm/build-initramfs.sh" "$out/staging" "$fixture" "$out/initramfs.cpio.gz" --kver "$kver" \
+        ${initramfs_args[@]+"${initramfs_args[@]}"}
 
 exec "$vm/run-vm.sh" --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
-        --log "$out/console.log" "$@" "$script"
+        --log "$out/console.log" ${vm_args[@]+"${vm_args[@]}"} "$script"

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bus-ownership.h"
+#include "log.h"
+#include "modctl-bus.h"
+
+static int property_ownership(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *b = userdata;
+        return sd_bus_message_append(reply, "s", ownership_mode_to_string(manager_ownership_mode(b->manager)));
+}
+
+static int property_kernel_requests(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *b = userdata;
+        return sd_bus_message_append(reply, "s", kernel_requests_to_string(manager_kernel_requests(b->manager)));
+}
+
+static int property_enforcement(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *b = userdata;
+        _cleanup_free_ char *s = manager_ownership_describe(b->manager);
+        if (!s)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "s", s);
+}
+
+static const sd_bus_vtable ownership_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        /* Change on ReloadConfig; read, not signalled, like PolicyMode. */
+        SD_BUS_PROPERTY("Ownership", "s", property_ownership, 0, 0),
+        SD_BUS_PROPERTY("KernelRequests", "s", property_kernel_requests, 0, 0),
+        SD_BUS_PROPERTY("OwnershipEnforcement", "s", property_enforcement, 0, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ExternalLoad",
+                                SD_BUS_ARGS("s", syscall, "u", pid, "u", uid, "s", comm, "s", exe, "s", unit,
+                                            "s", cgroup, "s", file, "b", refused),
+                                0),
+        SD_BUS_SIGNAL_WITH_ARGS("KernelRequest",
+                                SD_BUS_ARGS("s", name, "u", pid, "u", uid, "s", comm, "b", refused),
+                                0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_ownership_publish(BusContext *b) {
+        int r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, ownership_vtable, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish the ownership properties on %s: %m", MODCTL_BUS_PATH);
+        return 0;
+}
+
+void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *rep) {
+        int r;
+
+        if (!b->bus)
+                return;
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ExternalLoad", "suusssssb",
+                               ownership_action_to_string(rep->action), (uint32_t) rep->tgid, (uint32_t) rep->uid,
+                               rep->comm, rep->exe, rep->unit, rep->cgroup, rep->file, (int) rep->refused);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit ExternalLoad: %m");
+}
+
+void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *rep) {
+        int r;
+
+        if (!b->bus)
+                return;
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "KernelRequest", "suusb",
+                               rep->name, (uint32_t) rep->tgid, (uint32_t) rep->uid, rep->comm, (int) rep->refused);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit KernelRequest: %m");
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The ownership part of org.modctl1.Manager: properties Ownership, KernelRequests and
+ * OwnershipEnforcement; signals ExternalLoad and KernelRequest. A second vtable on the same
+ * object and interface as bus-manager.c's. */
+
+#include "bus-context.h"
+#include "ownership.h"
+
+int bus_ownership_publish(BusContext *b);
+void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *r);
+void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *r);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the BPF LSM programs (ownership.bpf.c) and modctld share: the settings map's value and
+ * the ring buffer's records. Included by both sides, so only fixed-size kernel types. */
+
+#include <linux/types.h>
+
+enum {
+        MODCTL_BPF_OWNERSHIP_SHARED = 0,     /* programs only report kernel requests */
+        MODCTL_BPF_OWNERSHIP_AUDIT = 1,      /* report inserts by others */
+        MODCTL_BPF_OWNERSHIP_EXCLUSIVE = 2,  /* refuse them with EPERM, and report */
+};
+
+enum {
+        MODCTL_BPF_REQUESTS_ANY = 0,
+        MODCTL_BPF_REQUESTS_PRIVILEGED = 1,  /* CAP_SYS_MODULE in the initial user namespace */
+        MODCTL_BPF_REQUESTS_NONE = 2,        /* only modctld's own (nested) requests */
+};
+
+/* The one entry of the "settings" array map. The owner is a thread group, identified by its
+ * pid and its start time in clock ticks (field 22 of /proc/PID/stat), so a reused pid is not
+ * the owner; the owner's descendants (install commands) count as the owner. */
+struct modctl_bpf_settings {
+        __u32 ownership;
+        __u32 requests;
+        __u32 owner_tgid;               /* 0: no owner (nobody is allowed under exclusive) */
+        __u32 reserved;
+        __u64 owner_start_ticks;
+        __u64 nsec_per_tick;            /* NSEC_PER_SEC / USER_HZ */
+};
+
+enum {
+        MODCTL_BPF_EVENT_READ_FILE = 1,      /* finit_module(): kernel_read_file(READING_MODULE) */
+        MODCTL_BPF_EVENT_LOAD_DATA = 2,      /* init_module(): kernel_load_data(LOADING_MODULE) */
+        MODCTL_BPF_EVENT_REQUEST = 3,        /* request_module(): kernel_module_request */
+};
+
+#define MODCTL_BPF_PATH_DEPTH 12             /* path components kept, leaf first */
+#define MODCTL_BPF_NAME_MAX 64               /* bytes per component or requested name */
+
+struct modctl_bpf_event {
+        __u32 kind;
+        __u32 refused;
+        __u32 pid;                      /* thread id */
+        __u32 tgid;                     /* process id */
+        __u32 uid;
+        __u32 ppid;
+        __u64 cgroup_id;
+        char comm[16];
+        char name[MODCTL_BPF_NAME_MAX];  /* the request's module name */
+        /* Paths as dentry names from the leaf up (within their filesystem), "" past the root. */
+        char file[MODCTL_BPF_PATH_DEPTH][MODCTL_BPF_NAME_MAX];
+        char exe[MODCTL_BPF_PATH_DEPTH][MODCTL_BPF_NAME_MAX];
+};

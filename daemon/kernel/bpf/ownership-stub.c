@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* modctld built without BPF (-Dbpf=disabled, or no clang/libbpf/bpftool at build time). */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "macro.h"
+#include "ownership.h"
+
+struct Ownership {
+        int unused;
+};
+
+static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
+
+const char *ownership_action_to_string(OwnershipAction a) {
+        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
+}
+
+int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
+        assert(ret);
+        *ret = calloc(1, sizeof(Ownership));
+        return *ret ? 0 : -ENOMEM;
+}
+
+Ownership *ownership_free(Ownership *o) {
+        free(o);
+        return NULL;
+}
+
+int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, OwnershipOnExit on_exit,
+                    Failure *failure) {
+        if (mode == OWNERSHIP_SHARED && requests == KERNEL_REQUESTS_ANY && on_exit == OWNERSHIP_ON_EXIT_RELEASE)
+                return 0;
+        return failure_set(failure, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
+}
+
+void ownership_get_state(Ownership *o, OwnershipState *ret) {
+        *ret = (OwnershipState) {};
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager's side of kernel-enforced ownership: applies [Daemon] Ownership=,
+ * OwnershipOnExit= and [Policy] KernelRequests= to the BPF LSM programs (kernel/bpf/), at start
+ * and on every reload, and turns their reports into counters, log or journal entries and the
+ * ExternalLoad and KernelRequest signals. When enforcement is unavailable it says so (log,
+ * OwnershipEnforcement, modctl status) and never claims it. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager-private.h"
+#include "ownership.h"
+
+/* The last external inserts, so that the module's "add" uevent, which comes after, can say who
+ * loaded it. */
+#define EXTERNAL_LOADERS 16
+
+typedef struct ExternalLoader {
+        char module[64];
+        char who[96];
+} ExternalLoader;
+
+struct ManagerOwnership {
+        Ownership *ownership;
+        char *error;            /* why enforcement is unavailable, or NULL */
+        ExternalLoader loaders[EXTERNAL_LOADERS];
+        unsigned next_loader;
+};
+
+/* "/usr/lib/modules/.../dummy.ko.xz" -> "dummy", as the kernel spells module names. */
+static void module_name_of_file(const char *file, char *ret, size_t size) {
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        size_t n = strcspn(base, ".");
+        snprintf(ret, size, "%.*s", (int) MIN(n, size - 1), base);
+        for (char *p = ret; *p; p++)
+                if (*p == '-')
+                        *p = '_';
+}
+
+static void remember_loader(ManagerOwnership *o, const OwnershipReport *r) {
+        ExternalLoader *l = &o->loaders[o->next_loader++ % EXTERNAL_LOADERS];
+
+        module_name_of_file(r->file, l->module, sizeof(l->module));
+        snprintf(l->who, sizeof(l->who), "pid %d %s, uid %u", (int) r->tgid, r->comm, (unsigned) r->uid);
+}
+
+const char *manager_ownership_external_loader(Manager *m, const char *module) {
+        assert(m);
+
+        if (!m->ownership)
+                return NULL;
+        for (unsigned i = 0; i < EXTERNAL_LOADERS; i++) {
+                /* newest first */
+                ExternalLoader *l = &m->ownership->loaders[(m->ownership->next_loader - 1 - i) % EXTERNAL_LOADERS];
+                if (l->module[0] && streq(l->module, module))
+                        return l->who;
+        }
+        return NULL;
+}
+
+static bool journal_available(void) {
+        return access("/run/systemd/journal/socket", F_OK) == 0;
+}
+
+static void log_report(const OwnershipReport *r) {
+        const char *what = ownership_action_to_string(r->action);
+        char text[1024];
+
+        if (r->action == OWNERSHIP_ACTION_REQUEST)
+                snprintf(text, sizeof(text), "%s kernel request for '%s' by pid %d (%s), uid %u, exe %s, cgroup %s",
+                         r->refused ? "Refused" : "Allowed", r->name, (int) r->tgid, r->comm, (unsigned) r->uid,
+                         r->exe[0] ? r->exe : "-", r->cgroup);
+        else
+                snprintf(text, sizeof(text), "%s %s() by pid %d (%s), uid %u, exe %s, cgroup %s, module file %s",
+                         r->refused ? "Refused" : "External", what, (int) r->tgid, r->comm, (unsigned) r->uid,
+                         r->exe[0] ? r->exe : "-", r->cgroup, r->file[0] ? r->file : "(from memory)");
+
+        if (journal_available()) {
+                (void) sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", r->refused ? LOG_WARNING : LOG_NOTICE,
+                                       "MODCTL_OWNERSHIP_ACTION=%s", what, "MODCTL_REFUSED=%d", r->refused,
+                                       "MODCTL_PID=%d", (int) r->tgid, "MODCTL_UID=%u", (unsigned) r->uid,
+                                       "MODCTL_COMM=%s", r->comm, "MODCTL_EXE=%s", r->exe,
+                                       "MODCTL_CGROUP=%s", r->cgroup, "MODCTL_UNIT=%s", r->unit,
+                                       "MODCTL_MODULE_FILE=%s", r->file, "MODCTL_REQUEST=%s", r->name,
+                                       NULL);
+                return;
+        }
+        if (r->refused)
+                log_warning("%s", text);
+        else
+                log_notice("%s", text);
+}
+
+static void on_report(const OwnershipReport *r, void *userdata) {
+        Manager *m = userdata;
+
+        if (r->action == OWNERSHIP_ACTION_REQUEST) {
+                if (r->refused) {
+                        m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
+                        log_report(r);
+                } else
+                        log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", r->name, (int) r->tgid, r->comm,
+                                  (unsigned) r->uid);
+                MANAGER_EMIT(m, kernel_request, r);
+                return;
+        }
+        m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
+        if (!r->refused && r->file[0])
+                remember_loader(m->ownership, r);
+        log_report(r);
+        MANAGER_EMIT(m, external_load, r);
+}
+
+static void apply(Manager *m) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        const Config *c = m->config;
+        OwnershipState st;
+        int r;
+
+        r = ownership_apply(m->ownership->ownership, c->daemon.ownership, c->policy.kernel_requests,
+                            c->daemon.ownership_on_exit, &failure);
+        free(m->ownership->error);
+        m->ownership->error = NULL;
+        ownership_get_state(m->ownership->ownership, &st);
+        if (r < 0 && st.active) {
+                /* Enforced, but not as asked (say, the pins of OwnershipOnExit=keep failed). */
+                log_warning("Kernel-enforced ownership is active, but not all settings apply: %s",
+                            strempty(failure.message));
+                r = 0;
+        }
+        if (r < 0) {
+                m->ownership->error = strdup(strempty(failure.message));
+                log_warning("Kernel-enforced ownership is unavailable: %s Ownership=%s and KernelRequests=%s are "
+                            "NOT enforced; modules load as without modctl.", strempty(failure.message),
+                            ownership_mode_to_string(c->daemon.ownership),
+                            kernel_requests_to_string(c->policy.kernel_requests));
+                return;
+        }
+        if (st.active)
+                log_info("Kernel-enforced ownership: Ownership=%s KernelRequests=%s OwnershipOnExit=%s%s.",
+                         ownership_mode_to_string(c->daemon.ownership),
+                         kernel_requests_to_string(c->policy.kernel_requests),
+                         ownership_on_exit_to_string(c->daemon.ownership_on_exit),
+                         st.adopted ? ", took over the programs kept by the previous modctld" : "");
+}
+
+int manager_ownership_start(Manager *m) {
+        int r;
+
+        assert(m);
+
+        m->ownership = calloc(1, sizeof(ManagerOwnership));
+        if (!m->ownership)
+                return log_oom();
+        r = ownership_new(m->event, on_report, m, &m->ownership->ownership);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up kernel-enforced ownership: %m");
+        apply(m);
+        return 0;
+}
+
+void manager_ownership_reload(Manager *m) {
+        assert(m);
+
+        if (m->ownership && m->ownership->ownership)
+                apply(m);
+}
+
+void manager_ownership_free(Manager *m) {
+        assert(m);
+
+        if (!m->ownership)
+                return;
+        ownership_free(m->ownership->ownership);
+        free(m->ownership->error);
+        free(m->ownership);
+        m->ownership = NULL;
+}
+
+char *manager_ownership_describe(Manager *m) {
+        OwnershipState st = {};
+        char *s = NULL;
+
+        assert(m);
+
+        if (m->ownership && m->ownership->error) {
+                if (asprintf(&s, "unavailable: %s", m->ownership->error) < 0)
+                        return NULL;
+                return s;
+        }
+        if (m->ownership && m->ownership->ownership)
+                ownership_get_state(m->ownership->ownership, &st);
+        if (!st.active)
+                return strdup("off");
+        return strdup(st.pinned ? "active, kept when modctld exits" : "active, released when modctld exits");
+}
+
+OwnershipMode manager_ownership_mode(Manager *m) {
+        assert(m);
+        return m->config->daemon.ownership;
+}
+
+KernelRequests manager_kernel_requests(Manager *m) {
+        assert(m);
+        return m->config->policy.kernel_requests;
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The cost of kernel-enforced ownership, in one VM boot: the same work with the BPF LSM
+# programs attached (Ownership=exclusive, KernelRequests=privileged) and without them (the
+# defaults: nothing loaded). The two settings take turns in rounds, modctld restarted for each,
+# so that host load weighs on both alike.
+#   hook miss: socket() on an address family nothing provides, as root: the kernel runs the
+#              kernel_module_request program (a report to modctld for each call under
+#              enforcement), then modctl-request, answered from modctld's negative cache
+#   load:      `modctl load dummy` (the kernel_read_file program runs for modctld's finit_module)
+# Prints: BENCH ownership-hook on_median_us=N off_median_us=N ratio=on/off
+#         BENCH ownership-load on_median_us=N off_median_us=N ratio=on/off
+# Absolute numbers are from a TCG guest: compare ratios, not microseconds.
+. /vm/lib.sh
+
+ROUNDS=${BENCH_ROUNDS:-6}
+PER=${BENCH_PER:-20}
+FAMILY=14   # AF_SECURITY: reserved, never implemented, no module alias
+CONF=/etc/modctl/modctld.conf
+mkdir -p /etc/modctl
+
+start_system_bus
+check "dbus-daemon --system is up"
+unload_quietly dummy
+
+: > /tmp/bench.hook.on; : > /tmp/bench.hook.off; : > /tmp/bench.load.on; : > /tmp/bench.load.off
+ok=1
+for round in $(seq "$ROUNDS"); do
+        for setting in off on; do
+                if [ "$setting" = on ]; then
+                        printf '[Daemon]\nOwnership=exclusive\n[Policy]\nKernelRequests=privileged\n' > "$CONF"
+                else
+                        : > "$CONF"
+                fi
+                start_modctld || { ok=0; break; }
+                e=$(busctl get-property org.modctl1 /org/modctl1 org.modctl1.Manager OwnershipEnforcement)
+                case $setting/$e in
+                on/*'"active'*|off/*'"off"'*) ;;
+                *) ok=0; diag "round $round $setting: OwnershipEnforcement $e" ;;
+                esac
+                h=$(kreq socket "$FAMILY" "$PER") || ok=0
+                l=$(timeit -n "$PER" -a "rmmod dummy" -- modctl load dummy) || ok=0
+                median "$h" >> /tmp/bench.hook.$setting
+                median "$l" >> /tmp/bench.load.$setting
+                diag "round $round $setting: hook $h"
+                diag "round $round $setting: load $l"
+                stop_modctld || ok=0
+        done
+done
+[ "$ok" -eq 1 ]
+check "$ROUNDS rounds of $PER hook misses and $PER loads, with and without enforcement"
+assert_not_loaded dummy "the load benchmark cleaned up"
+
+median_of() {
+        sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+for what in hook load; do
+        on=$(median_of /tmp/bench.$what.on) off=$(median_of /tmp/bench.$what.off)
+        if [ -n "$on" ] && [ -n "$off" ] && [ "$off" -gt 0 ]; then
+                echo "BENCH ownership-$what on_median_us=$on off_median_us=$off" \
+                     "ratio=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')" \
+                     "rounds_on=$(sort -n /tmp/bench.$what.on | tr '\n' ' ')" \
+                     "rounds_off=$(sort -n /tmp/bench.$what.off | tr '\n' ' ')"
+                pass "benchmark ownership-$what"
+        else
+                fail "benchmark ownership-$what"
+        fi
+done
+
+vm_finish

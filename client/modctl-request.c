@@ -2,8 +2,9 @@
 
 /* modctl-request: what the kernel runs for request_module(), as `modctl-request -q -- NAME`
  * (kernel.modprobe points here). It hands the name to modctld over its private socket and
- * exits 0 when the module is loaded. When the daemon cannot be reached it does what
- * [Daemon] HookFallback= says: run HookModprobe= in its place, or refuse.
+ * exits 0 when the module is loaded. Only when the daemon is absent (no socket, or nobody
+ * listening) does it do what [Daemon] HookFallback= says: refuse (the default), or run
+ * HookModprobe= in its place. A timeout or a reset fails the request.
  *
  * The fast path is a handful of system calls: no D-Bus, no libkmod, and the binary is static,
  * so exec needs no dynamic loader. The configuration is only read on the fallback path.
@@ -71,7 +72,8 @@ static void open_std_fds(void) {
 }
 
 /* Returns the reply's status (>= 0), or a negative errno when the daemon could not be reached
- * or did not answer: the caller falls back then. */
+ * (-ENOENT, -ECONNREFUSED: the caller falls back) or did not answer (anything else: the
+ * caller fails the request, since a daemon that is there decides). */
 static int ask_daemon(const char *socket_path, const char *name, int *ret_error) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char buf[MODCTL_HOOK_REQUEST_MAX];
@@ -149,16 +151,17 @@ static bool same_file(const char *a, const char *b) {
 _noreturn_ static void fallback(const char *socket_path, const char *name, int reason) {
         _cleanup_(config_unrefp) Config *c = NULL;
         Failure failure = FAILURE_NULL;
-        HookFallback mode = HOOK_FALLBACK_MODPROBE;
-        const char *modprobe = "/sbin/modprobe";
+        HookFallback mode = HOOK_FALLBACK_DENY;
+        const char *modprobe = NULL;
         int r;
 
         count_fallback(socket_path);
 
+        /* Fail closed: a broken configuration must not open the door the policy keeps shut. */
         r = config_load(getenv("MODCTL_REQUEST_CONFIG_ROOT"), &c, &failure);
         if (r < 0)
-                log_kmsg("cannot read modctld.conf (%s), using HookFallback=modprobe.",
-                         failure.message ?: strerror(-r));
+                log_kmsg("cannot read modctld.conf (%s); failing closed: not loading '%s'.",
+                         failure.message ?: strerror(-r), name);
         else {
                 mode = c->daemon.hook_fallback;
                 modprobe = c->daemon.hook_modprobe;
@@ -184,20 +187,73 @@ _noreturn_ static void fallback(const char *socket_path, const char *name, int r
         exit(EXIT_FAILURE);
 }
 
+static _noreturn_ _printf_(1, 2) void usage_error(const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(stderr, "%s: ", program_invocation_short_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nUsage: %s [-q] [-v] [-b] [--] NAME [-q]\n"
+                "The kernel's module request helper (kernel.modprobe): loads one module through modctld.\n"
+                "NAME is at most %d bytes. Other modprobe options (removal, -a, configuration) are not supported.\n",
+                program_invocation_short_name, MODCTL_HOOK_NAME_MAX);
+        exit(EXIT_USAGE);
+}
+
+/* The forms real callers use for kernel.modprobe: the kernel's `-q -- NAME`, iptables-legacy's
+ * and ebtables' `NAME [-q]`, and `-q NAME`, `-v`, `-b` from scripts that copy modprobe's. -q,
+ * -v and -b may come before or after NAME (and be combined, "-qb"); after "--" everything is
+ * the name. Exactly one name. */
+static void parse_args(int argc, char *argv[], const char **ret_name, bool *ret_verbose) {
+        const char *name = NULL;
+        bool verbose = false, dashdash = false;
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (!dashdash && strcmp(a, "--") == 0) {
+                        dashdash = true;
+                        continue;
+                }
+                if (!dashdash && a[0] == '-') {
+                        if (a[1] == '\0')
+                                usage_error("'%s' is not a module name.", a);
+                        for (const char *c = a + 1; *c; c++)
+                                switch (*c) {
+                                case 'q':
+                                case 'b':  /* the daemon applies the blacklist to aliases anyway */
+                                        break;
+                                case 'v':
+                                        verbose = true;
+                                        break;
+                                default:
+                                        usage_error("unsupported option '%s'.", a);
+                                }
+                        continue;
+                }
+                if (name)
+                        usage_error("more than one module name ('%s'); only one is loaded per call.", a);
+                name = a;
+        }
+
+        if (!name)
+                usage_error("%s", "no module name given.");
+        if (name[0] == '\0' || strlen(name) > MODCTL_HOOK_NAME_MAX)
+                usage_error("'%s' is not a valid module name.", name);
+
+        *ret_name = name;
+        *ret_verbose = verbose;
+}
+
 int main(int argc, char *argv[]) {
         const char *socket_path, *name;
+        bool verbose;
         int error = 0, r;
 
         open_std_fds();
 
-        if (argc != 4 || strcmp(argv[1], "-q") != 0 || strcmp(argv[2], "--") != 0 || argv[3][0] == '\0' ||
-            strlen(argv[3]) > MODCTL_HOOK_NAME_MAX) {
-                fprintf(stderr, "Usage: %s -q -- NAME\n"
-                        "The kernel's module request helper (kernel.modprobe); NAME is at most %d bytes.\n",
-                        program_invocation_short_name, MODCTL_HOOK_NAME_MAX);
-                return EXIT_USAGE;
-        }
-        name = argv[3];
+        parse_args(argc, argv, &name, &verbose);
         socket_path = getenv("MODCTL_REQUEST_SOCKET") ?: MODCTL_HOOK_SOCKET;
 
         /* The kernel's HDA codec driver asks for its modalias with the newline it prints in sysfs
@@ -212,14 +268,25 @@ int main(int argc, char *argv[]) {
         trimmed[len] = '\0';
 
         r = ask_daemon(socket_path, trimmed, &error);
-        if (r < 0)
+        if (r == -ENOENT || r == -ECONNREFUSED)
+                /* Genuinely absent: no socket, or nobody listening on it. */
                 fallback(socket_path, name, r);
+        if (r < 0) {
+                /* A daemon that is there but slow, or restarting (reset), decides: never bypass it. */
+                log_kmsg("modctld at %s did not answer the request for '%s' (%s); not loading it.",
+                         socket_path, name, strerror(-r));
+                return EXIT_FAILURE;
+        }
 
         switch (r) {
         case MODCTL_HOOK_STATUS_LOADED:
+                if (verbose)
+                        fprintf(stderr, "modctl-request: %s: loaded by modctld.\n", name);
                 return EXIT_SUCCESS;
         case MODCTL_HOOK_STATUS_FAILED:
                 /* -q: a missing module is routine for the kernel; the daemon logs the rest. */
+                if (verbose)
+                        fprintf(stderr, "modctl-request: %s: %s.\n", name, strerror(error));
                 return EXIT_FAILURE;
         case MODCTL_HOOK_STATUS_REFUSED:
                 log_kmsg("modctld refused the request for '%s': %s.", name, strerror(error));

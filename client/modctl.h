@@ -8,6 +8,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "output.h"
+
 #define EXIT_USAGE 2
 
 typedef struct Options {
@@ -16,16 +18,25 @@ typedef struct Options {
         bool force;
         bool remove_unused;
         bool ignore_remove;
-        bool json;
+        bool first_time;
+        JsonMode json;
         bool ask_password;
         bool runtime;           /* settings: the files under /run, lost at reboot */
         bool now;               /* enable/disable: also load/unload now */
         bool boot_only;         /* enable/disable: the boot list only */
         bool clear;             /* options: remove modctld's options line */
+        bool quiet;
+        bool verbose;
+        bool legend;            /* header rows and footers; --no-legend clears it */
+        bool pager;             /* --no-pager clears it */
+        const char *host;       /* -H [USER@]HOST: the system bus there, over ssh */
+        const char *field;      /* info -F FIELD */
+        char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
 
 /* Each verb logs its own failures and returns a negative errno; args[0] is the first argument
- * after the verb's name. */
+ * after the verb's name. bus is NULL for a verb marked VERB_OFFLINE when modctld cannot be
+ * reached: the verb then answers from the kernel and the module index, or fails saying why. */
 int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args);
@@ -41,3 +52,7 @@ int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_settings(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args);
+
+/* The modprobe-compatible mode: argv as modprobe would get it (argv[0] is the name). Returns
+ * the exit status. */
+int modprobe_main(int argc, char *argv[]);

@@ -1,28 +1,50 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "color.h"
 #include "i18n.h"
 #include "output.h"
 
+int json_mode_from_string(const char *s) {
+        if (!s || streq(s, "pretty"))
+                return JSON_PRETTY;
+        if (streq(s, "short"))
+                return JSON_SHORT;
+        if (streq(s, "off"))
+                return JSON_OFF;
+        return -EINVAL;
+}
+
+void log_error_line(const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(stderr, "%s%s: ", color_on(stderr, ANSI_RED), program_invocation_short_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "%s\n", color_off(stderr));
+}
+
 int log_parse_error(int r) {
-        fprintf(stderr, _("%s: cannot parse the reply of modctld: %s\n"),
-                program_invocation_short_name, strerror(-r));
+        log_error_line(_("cannot parse the reply of modctld: %s"), strerror(-r));
         return r;
 }
 
 int log_oom(void) {
-        fprintf(stderr, "%s: %s\n", program_invocation_short_name, strerror(ENOMEM));
+        log_error_line("%s", strerror(ENOMEM));
         return -ENOMEM;
 }
 
-int print_json(json_object *o) {
+int print_json(json_object *o, JsonMode mode) {
         const char *s;
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
 
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE);
+        flags |= mode == JSON_SHORT ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        s = json_object_to_json_string_ext(o, flags);
         if (!s)
                 return log_oom();
 
@@ -30,7 +52,8 @@ int print_json(json_object *o) {
         return 0;
 }
 
-int print_strv_reply(sd_bus_message *reply, bool *ret_empty) {
+int read_strv_reply(sd_bus_message *reply, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *a = NULL;
         _cleanup_(strv_freep) char **l = NULL;
         int r;
 
@@ -38,10 +61,13 @@ int print_strv_reply(sd_bus_message *reply, bool *ret_empty) {
         if (r < 0)
                 return log_parse_error(r);
 
+        a = json_object_new_array();
+        if (!a)
+                return log_oom();
         STRV_FOREACH(s, l)
-                puts(*s);
+                if (json_object_array_add(a, json_object_new_string(*s)) < 0)
+                        return log_oom();
 
-        if (ret_empty)
-                *ret_empty = strv_length(l) == 0;
+        *ret = TAKE_PTR(a);
         return 0;
 }

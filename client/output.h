@@ -12,8 +12,19 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 
+/* --json=pretty|short|off; a bare --json is pretty. */
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_PRETTY,
+        JSON_SHORT,
+} JsonMode;
+
+int json_mode_from_string(const char *s);
+
 int log_oom(void);
 int log_parse_error(int r);
-int print_json(json_object *o);
-/* Prints an "as" reply one string a line. */
-int print_strv_reply(sd_bus_message *reply, bool *ret_empty);
+/* "modctl: MESSAGE" on stderr, red on a terminal. */
+void log_error_line(const char *fmt, ...) _printf_(1, 2);
+int print_json(json_object *o, JsonMode mode);
+/* Reads an "as" reply into a JSON array of strings. */
+int read_strv_reply(sd_bus_message *reply, json_object **ret);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "color.h"
 #include "table.h"
 
 #define TABLE_SEPARATOR "  "
@@ -16,6 +17,8 @@ struct Table {
         TableAlign *align;
         size_t *min_width;
         char **cells;
+        const char **colors;    /* parallel to cells: an ANSI escape or NULL */
+        bool no_header;
         size_t n_cells;
         size_t allocated;
 };
@@ -46,6 +49,7 @@ Table *table_free(Table *t) {
         for (size_t i = 0; i < t->n_cells; i++)
                 free(t->cells[i]);
         free(t->cells);
+        free(t->colors);
         free(t->align);
         free(t->min_width);
         free(t);
@@ -68,7 +72,7 @@ int table_set_min_width(Table *t, size_t column, size_t width) {
         return 0;
 }
 
-static int table_take_cell(Table *t, char *s) {
+static int table_take_cell(Table *t, char *s, const char *color) {
         if (t->n_cells >= t->allocated) {
                 size_t n = MAX(t->allocated * 2, t->n_columns * 8);
                 char **c = reallocarray(t->cells, n, sizeof(char *));
@@ -77,14 +81,28 @@ static int table_take_cell(Table *t, char *s) {
                         return -ENOMEM;
                 }
                 t->cells = c;
+                const char **k = reallocarray(t->colors, n, sizeof(char *));
+                if (!k) {
+                        free(s);
+                        return -ENOMEM;
+                }
+                t->colors = k;
                 t->allocated = n;
         }
 
+        t->colors[t->n_cells] = color;
         t->cells[t->n_cells++] = s;
         return 0;
 }
 
-int table_add_cell(Table *t, const char *s) {
+int table_set_header(Table *t, bool show) {
+        if (!t)
+                return -EINVAL;
+        t->no_header = !show;
+        return 0;
+}
+
+int table_add_cell_color(Table *t, const char *s, const char *color) {
         char *copy;
 
         if (!t)
@@ -94,7 +112,11 @@ int table_add_cell(Table *t, const char *s) {
         if (!copy)
                 return -ENOMEM;
 
-        return table_take_cell(t, copy);
+        return table_take_cell(t, copy, color);
+}
+
+int table_add_cell(Table *t, const char *s) {
+        return table_add_cell_color(t, s, NULL);
 }
 
 int table_add_cellf(Table *t, const char *fmt, ...) {
@@ -111,7 +133,7 @@ int table_add_cellf(Table *t, const char *fmt, ...) {
         if (r < 0)
                 return -ENOMEM;
 
-        return table_take_cell(t, s);
+        return table_take_cell(t, s, NULL);
 }
 
 size_t table_get_rows(const Table *t) {
@@ -160,21 +182,25 @@ int table_print(const Table *t, FILE *f) {
 
         memcpy(widths, t->min_width, t->n_columns * sizeof(size_t));
         n_rows = table_get_rows(t);
-        for (size_t i = 0; i < n_rows * t->n_columns; i++)
+        /* Without the header, the columns fit the data alone. */
+        size_t first = t->no_header && n_rows > 0 ? t->n_columns : 0;
+        for (size_t i = first; i < n_rows * t->n_columns; i++)
                 widths[i % t->n_columns] = MAX(widths[i % t->n_columns], display_width(t->cells[i]));
 
-        for (size_t row = 0; row < n_rows; row++)
+        for (size_t row = first / t->n_columns; row < n_rows; row++)
                 for (size_t col = 0; col < t->n_columns; col++) {
                         const char *cell = t->cells[row * t->n_columns + col];
+                        const char *on = color_on(f, t->colors[row * t->n_columns + col]);
+                        const char *off = *on ? color_off(f) : "";
                         size_t pad = widths[col] - display_width(cell);
                         bool last = col + 1 == t->n_columns;
 
                         if (t->align[col] == TABLE_ALIGN_RIGHT)
-                                fprintf(f, "%*s%s", (int) pad, "", cell);
+                                fprintf(f, "%*s%s%s%s", (int) pad, "", on, cell, off);
                         else if (last)
-                                fputs(cell, f);
+                                fprintf(f, "%s%s%s", on, cell, off);
                         else
-                                fprintf(f, "%s%*s", cell, (int) pad, "");
+                                fprintf(f, "%s%s%s%*s", on, cell, off, (int) pad, "");
 
                         fputs(last ? "\n" : TABLE_SEPARATOR, f);
                 }

@@ -4,6 +4,7 @@
 /* A text table whose columns are aligned by display width, so translated (CJK) headers line
  * up. The first row added is the header. */
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -23,6 +24,10 @@ int table_set_align(Table *t, size_t column, TableAlign align);
 int table_set_min_width(Table *t, size_t column, size_t width);
 /* Cells fill rows left to right; the string is copied. */
 int table_add_cell(Table *t, const char *s);
+/* With an ANSI color, used only when colors are on for the stream printed to. */
+int table_add_cell_color(Table *t, const char *s, const char *color);
+/* show=false: the first row (the header) is not printed (--no-legend). */
+int table_set_header(Table *t, bool show);
 int table_add_cellf(Table *t, const char *fmt, ...) _printf_(2, 3);
 size_t table_get_rows(const Table *t);
 /* Prints every complete row; the last column is never padded. */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 #include "bus-call.h"
+#include "color.h"
 #include "i18n.h"
+#include "local.h"
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
@@ -144,7 +146,7 @@ static int add_module_row(Table *t, json_object *o) {
         if (r >= 0)
                 r = table_add_cellf(t, "%" PRIi64, json_get_int(o, "size"));
         if (r >= 0)
-                r = table_add_cell(t, json_get_string(o, "state"));
+                r = table_add_cell_color(t, json_get_string(o, "state"), color_for_word(json_get_string(o, "state")));
         if (r >= 0)
                 r = table_add_cell(t, *taint ? taint : "-");
         if (r >= 0)
@@ -157,18 +159,26 @@ int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         _cleanup_(table_freep) Table *t = NULL;
         int r;
 
-        r = list_modules(bus, o->ask_password, &modules);
+        r = bus ? list_modules(bus, o->ask_password, &modules) : -ENOTCONN;
+        if (r == -ENOTCONN && modctl_bus_offline_ok()) {
+                /* The kernel's view is all of it but who loaded what. */
+                if (!o->quiet)
+                        fprintf(stderr, _("%s: modctld is not reachable: listing /proc/modules, without load "
+                                          "origins\n"), program_invocation_short_name);
+                r = local_list(&modules);
+        }
         if (r < 0)
                 return r;
 
-        if (o->json)
-                return print_json(modules);
+        if (o->json != JSON_OFF)
+                return print_json(modules, o->json);
 
         /* lsmod's columns, with "Used by" moved last because its holder list can be long. */
         t = table_new(5);
         if (!t)
                 return log_oom();
         (void) table_set_align(t, 1, TABLE_ALIGN_RIGHT);
+        (void) table_set_header(t, o->legend);
 
         r = table_add_cell(t, _("Module"));
         if (r >= 0)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* load and unload: one call each, printing the modules the daemon reports. */
+/* load and unload: one call per module, printing what the daemon did. Several names are
+ * loaded (or unloaded) in the order given, like modprobe -a (or modprobe -r a b); one name
+ * may be followed by PARAM=VALUE arguments, as in modprobe, or by "-- PARAM=VALUE...". */
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 
 #include "bus-call.h"
 #include "i18n.h"
+#include "local.h"
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
@@ -43,16 +46,71 @@ static int join_parameters(char **args, size_t n_args, char **ret) {
         return 0;
 }
 
-int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(freep) char *parameters = NULL;
-        uint64_t flags = 0;
-        bool empty;
+/* Splits the arguments into names and parameters. Returns the number of names. */
+static int split_arguments(const Options *o, char **args, size_t n_args, char **ret_parameters) {
+        size_t n_names = 0, n_params = 0;
         int r;
 
-        r = join_parameters(args + 1, n_args - 1, &parameters);
+        for (size_t i = 0; i < n_args; i++) {
+                if (strchr(args[i], '='))
+                        n_params++;
+                else if (n_params > 0) {
+                        log_error_line(_("'%s' follows a parameter: give parameters after one module name"), args[i]);
+                        return -EINVAL;
+                } else
+                        n_names++;
+        }
+        if (n_params > 0 && o->parameters && *o->parameters) {
+                log_error_line(_("give parameters either after the name or after '--', not both"));
+                return -EINVAL;
+        }
+        if ((n_params > 0 || (o->parameters && *o->parameters)) && n_names != 1) {
+                log_error_line(_("parameters need exactly one module name"));
+                return -EINVAL;
+        }
+
+        if (n_params > 0)
+                r = join_parameters(args + n_names, n_params, ret_parameters);
+        else
+                r = join_parameters(o->parameters, o->parameters ? strv_length(o->parameters) : 0, ret_parameters);
         if (r < 0)
                 return log_oom();
+        return (int) n_names;
+}
+
+/* load --dry-run without the daemon: libkmod's plan, as modprobe --dry-run would see it. */
+static int dry_run_offline(const Options *o, char **names, size_t n_names, const char *parameters) {
+        struct kmod_ctx *ctx;
+        int r = 0;
+
+        if (!o->quiet)
+                fprintf(stderr, _("%s: modctld is not reachable: showing libkmod's plan without policy verdicts "
+                                  "or taint prediction\n"), program_invocation_short_name);
+
+        ctx = local_kmod_new(NULL);
+        if (!ctx)
+                return -EOPNOTSUPP;
+
+        for (size_t i = 0; i < n_names; i++) {
+                int k = local_show_depends(ctx, names[i], parameters,
+                                           o->ignore_install ? KMOD_PROBE_IGNORE_COMMAND : 0, stdout);
+                if (k == -ENOENT)
+                        log_error_line(_("Module '%s' not found in %s."), names[i], local_kmod_dirname(ctx));
+                else if (k < 0)
+                        log_error_line(_("cannot resolve '%s': %s"), names[i], strerror(-k));
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        kmod_dl()->kmod_unref(ctx);
+        return r;
+}
+
+static int load_one(sd_bus *bus, const Options *o, const char *name, const char *parameters, json_object *results) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(json_object_putp) json_object *inserted = NULL, *result = NULL;
+        uint64_t flags = 0;
+        size_t n;
+        int r;
 
         if (o->dry_run)
                 flags |= MODCTL_LOAD_DRY_RUN;
@@ -63,30 +121,95 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
         r = modctl_new_method_call(bus, "Load", o->ask_password, &m);
         if (r >= 0)
-                r = sd_bus_message_append(m, "sst", args[0], parameters, flags);
+                r = sd_bus_message_append(m, "sst", name, parameters, flags);
         if (r < 0)
+                return log_oom();
+
+        r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
+        if (r < 0)
+                return r;
+
+        r = read_strv_reply(reply, &inserted);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(inserted);
+
+        if (o->json != JSON_OFF) {
+                result = json_object_new_object();
+                if (!result ||
+                    json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
+                    json_object_object_add(result, o->dry_run ? "plan" : "inserted", json_object_get(inserted)) < 0 ||
+                    (!o->dry_run &&
+                     json_object_object_add(result, "already_loaded", json_object_new_boolean(n == 0)) < 0) ||
+                    json_object_array_add(results, TAKE_PTR(result)) < 0)
+                        return log_oom();
+        } else if (!o->quiet || o->dry_run)
+                /* Inserted modules one per line; in a dry run the plan's steps, like modprobe -D. */
+                for (size_t i = 0; i < n; i++)
+                        puts(json_object_get_string(json_object_array_get_idx(inserted, i)));
+
+        if (o->dry_run || n > 0)
+                return 0;
+
+        if (o->first_time) {
+                log_error_line(_("Module '%s' is already loaded or built into the kernel."), name);
+                return -EEXIST;
+        }
+        if (*parameters)
+                fprintf(stderr, _("%s: warning: '%s' is already loaded; the parameters '%s' were not applied. "
+                                  "Unload it first, or write to /sys/module/NAME/parameters/.\n"),
+                        program_invocation_short_name, name, parameters);
+        else if (!o->quiet && o->json == JSON_OFF)
+                printf(_("%s: already loaded or built into the kernel\n"), name);
+        return 0;
+}
+
+int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(json_object_putp) json_object *results = NULL;
+        _cleanup_(freep) char *parameters = NULL;
+        int n_names, r = 0;
+
+        n_names = split_arguments(o, args, n_args, &parameters);
+        if (n_names < 0)
+                return n_names;
+
+        if (!bus) {
+                if (!o->dry_run)
+                        return modctl_log_unreachable();
+                return dry_run_offline(o, args, (size_t) n_names, parameters);
+        }
+
+        results = json_object_new_array();
+        if (!results)
                 return log_oom();
 
         /* A dry run changes nothing and needs no authorization. */
         pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
-        r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
+        for (int i = 0; i < n_names; i++) {
+                int k = load_one(bus, o, args[i], parameters, results);
+                if (k == -ENOTCONN && modctl_bus_offline_ok()) {
+                        /* The bus is there, the daemon is not. */
+                        polkit_agent_close(agent);
+                        if (!o->dry_run)
+                                return modctl_log_unreachable();
+                        return dry_run_offline(o, args + i, (size_t) (n_names - i), parameters);
+                }
+                if (k < 0 && r == 0)
+                        r = k;
+        }
         polkit_agent_close(agent);
-        if (r < 0)
-                return r;
 
-        /* Inserted modules one per line; in a dry run the plan's steps, like modprobe -D. */
-        r = print_strv_reply(reply, &empty);
-        if (r < 0)
-                return r;
-
-        if (empty && !o->dry_run)
-                printf(_("%s: already loaded or built into the kernel\n"), args[0]);
-
-        return 0;
+        if (o->json != JSON_OFF) {
+                int k = print_json(results, o->json);
+                if (r == 0)
+                        r = k;
+        }
+        return r;
 }
 
-int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+static int unload_one(sd_bus *bus, const Options *o, const char *name, json_object *results) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(json_object_putp) json_object *removed = NULL, *result = NULL;
         uint64_t flags = 0;
         int r;
 
@@ -97,15 +220,54 @@ int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
         r = modctl_new_method_call(bus, "Unload", o->ask_password, &m);
         if (r >= 0)
-                r = sd_bus_message_append(m, "st", args[0], flags);
+                r = sd_bus_message_append(m, "st", name, flags);
         if (r < 0)
                 return log_oom();
 
-        pid_t agent = polkit_agent_open(o->ask_password);
         r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
-        polkit_agent_close(agent);
+        if (r < 0)
+                return r;
+        r = read_strv_reply(reply, &removed);
         if (r < 0)
                 return r;
 
-        return print_strv_reply(reply, NULL);
+        if (o->json != JSON_OFF) {
+                result = json_object_new_object();
+                if (!result ||
+                    json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
+                    json_object_object_add(result, "removed", json_object_get(removed)) < 0 ||
+                    json_object_array_add(results, TAKE_PTR(result)) < 0)
+                        return log_oom();
+        } else if (!o->quiet)
+                for (size_t i = 0; i < json_object_array_length(removed); i++)
+                        puts(json_object_get_string(json_object_array_get_idx(removed, i)));
+        return 0;
+}
+
+int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(json_object_putp) json_object *results = NULL;
+        int r = 0;
+
+        results = json_object_new_array();
+        if (!results)
+                return log_oom();
+
+        pid_t agent = polkit_agent_open(o->ask_password);
+        for (size_t i = 0; i < n_args; i++) {
+                int k = unload_one(bus, o, args[i], results);
+                if (k == -ENOTCONN) {
+                        r = k;
+                        break;
+                }
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        polkit_agent_close(agent);
+
+        if (o->json != JSON_OFF) {
+                int k = print_json(results, o->json);
+                if (r == 0)
+                        r = k;
+        }
+        return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-call.h"
+#include "color.h"
 #include "i18n.h"
 #include "macro.h"
 #include "modctl-bus.h"
@@ -46,7 +47,7 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
         while ((r = sd_bus_message_read(reply, "s", &step)) > 0) {
                 if (json_object_array_add(plan, json_object_new_string(step)) < 0)
                         return log_oom();
-                if (!o->json)
+                if (o->json == JSON_OFF)
                         printf("%s\n", step);
         }
         if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
@@ -73,7 +74,7 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
                 if (strcmp(verdict, "deny") == 0)
                         denied = true;
 
-                if (table_add_cell(t, module) < 0 || table_add_cell(t, verdict) < 0 ||
+                if (table_add_cell(t, module) < 0 || table_add_cell_color(t, verdict, color_for_word(verdict)) < 0 ||
                     table_add_cell(t, *taint ? taint : "-") < 0 || table_add_cell(t, *rule ? rule : "-") < 0 ||
                     table_add_cell(t, *reason ? reason : "-") < 0)
                         return log_oom();
@@ -81,8 +82,9 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
         if (r < 0)
                 return log_parse_error(r);
 
-        if (o->json)
-                r = print_json(root);
+        (void) table_set_header(t, o->legend);
+        if (o->json != JSON_OFF)
+                r = print_json(root, o->json);
         else {
                 if (json_object_array_length(plan) > 0)
                         putchar('\n');
@@ -95,6 +97,63 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
                 return r;
         /* Like the load it previews: a denial is a failure, for scripts. */
         return denied ? -EPERM : 0;
+}
+
+/* The INI text as {"Section": {"Key": "value"}}; list keys (assigned once per entry, an empty
+ * assignment resetting the list) become arrays. */
+static bool is_list_key(const char *key) {
+        return streq(key, "Deny") || streq(key, "Allow");
+}
+
+static int print_policy_json(const char *text, JsonMode mode) {
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        _cleanup_(freep) char *copy = NULL;
+        json_object *section = NULL;
+        char *p, *line;
+
+        root = json_object_new_object();
+        copy = strdup(text);
+        if (!root || !copy)
+                return log_oom();
+
+        p = copy;
+        while ((line = strsep(&p, "\n"))) {
+                char *eq, *key, *value;
+
+                line += strspn(line, " \t");
+                if (*line == '\0' || *line == '#' || *line == ';')
+                        continue;
+                if (*line == '[') {
+                        line[strcspn(line, "]")] = '\0';
+                        section = json_object_new_object();
+                        if (!section || json_object_object_add(root, line + 1, section) < 0) {
+                                json_object_put(section);
+                                return log_oom();
+                        }
+                        continue;
+                }
+                eq = strchr(line, '=');
+                if (!eq || !section)
+                        continue;
+                *eq = '\0';
+                key = line;
+                value = eq + 1;
+                if (is_list_key(key)) {
+                        json_object *list;
+                        if (!json_object_object_get_ex(section, key, &list) || *value == '\0') {
+                                list = json_object_new_array();
+                                if (!list || json_object_object_add(section, key, list) < 0) {
+                                        json_object_put(list);
+                                        return log_oom();
+                                }
+                        }
+                        if (*value && json_object_array_add(list, json_object_new_string(value)) < 0)
+                                return log_oom();
+                } else if (json_object_object_add(section, key, json_object_new_string(value)) < 0)
+                        return log_oom();
+        }
+
+        return print_json(root, mode);
 }
 
 static int policy_show(sd_bus *bus, const Options *o) {
@@ -111,6 +170,8 @@ static int policy_show(sd_bus *bus, const Options *o) {
         r = sd_bus_message_read(reply, "s", &text);
         if (r < 0)
                 return log_parse_error(r);
+        if (o->json != JSON_OFF)
+                return print_policy_json(text, o->json);
         fputs(text, stdout);
         return 0;
 }

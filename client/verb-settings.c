@@ -17,6 +17,7 @@
 #include "modctl.h"
 #include "output.h"
 #include "polkit-agent.h"
+#include "strv.h"
 #include "table.h"
 
 /* Calls Set*(name, on, flags) or SetOptions(name, options, flags). */
@@ -54,7 +55,15 @@ static int load_or_unload(sd_bus *bus, const Options *o, const char *name, bool 
         polkit_agent_close(agent);
         if (r < 0)
                 return r;
-        return print_strv_reply(reply, NULL);
+        /* The modules inserted or removed, one a line. */
+        char **l = NULL;
+        r = sd_bus_message_read_strv(reply, &l);
+        if (r < 0)
+                return log_parse_error(r);
+        STRV_FOREACH(x, l)
+                printf("%s\n", *x);
+        strv_free(l);
+        return 0;
 }
 
 /* enable: loaded at boot, and no longer disabled by modctld's Deny=. --boot: the boot list only. */
@@ -116,10 +125,10 @@ static int show_settings(sd_bus *bus, const Options *o, const char *name, bool o
         if (r < 0)
                 return log_parse_error(r);
 
-        if (options_only && !o->json) {
+        if (options_only && o->json == JSON_OFF) {
                 if (*options)
                         printf("%s\n", options);
-        } else if (!o->json) {
+        } else if (o->json == JSON_OFF) {
                 printf(_("boot:        %s\n"), boot ? _("yes") : _("no"));
                 printf(_("blacklisted: %s\n"), blacklisted ? _("yes") : _("no"));
                 printf(_("disabled:    %s\n"), disabled ? _("yes") : _("no"));
@@ -154,14 +163,14 @@ static int show_settings(sd_bus *bus, const Options *o, const char *name, bool o
         if (r < 0)
                 return log_parse_error(r);
 
-        if (o->json) {
+        if (o->json != JSON_OFF) {
                 json_object_object_add(js, "module", json_object_new_string(name));
                 json_object_object_add(js, "boot", json_object_new_boolean(boot));
                 json_object_object_add(js, "blacklisted", json_object_new_boolean(blacklisted));
                 json_object_object_add(js, "disabled", json_object_new_boolean(disabled));
                 json_object_object_add(js, "options", json_object_new_string(options));
                 json_object_object_add(js, "sources", TAKE_PTR(sources));
-                return print_json(js);
+                return print_json(js, o->json);
         }
         if (table_get_rows(t) > 1) {
                 if (!options_only)
@@ -242,7 +251,7 @@ int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                 if (r < 0)
                         return log_parse_error(r);
 
-                if (o->json) {
+                if (o->json != JSON_OFF) {
                         json_object *e = json_object_new_object(), *a = json_object_new_array();
                         if (!e || !a || json_object_array_add(array, e) < 0)
                                 return log_oom();
@@ -279,8 +288,8 @@ int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (r < 0)
                 return log_parse_error(r);
 
-        if (o->json)
-                return print_json(array);
+        if (o->json != JSON_OFF)
+                return print_json(array, o->json);
         if (table_get_rows(t) == 1) {
                 fprintf(stderr, _("No module matches '%s'.\n"), n_args > 0 ? args[0] : "");
                 return -ENOENT;

@@ -170,8 +170,8 @@ int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                         return log_oom();
         }
 
-        if (o->json)
-                return print_json(status);
+        if (o->json != JSON_OFF)
+                return print_json(status, o->json);
 
         return table_print(t, stdout);
 }

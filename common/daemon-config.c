@@ -46,7 +46,7 @@ int config_new_default(Config **ret) {
                 return -ENOMEM;
 
         c->n_ref = 1;
-        c->daemon.hook_fallback = HOOK_FALLBACK_MODPROBE;
+        c->daemon.hook_fallback = HOOK_FALLBACK_DENY;  /* a policy is in force: don't bypass it */
         c->daemon.hook_install = true;
         c->daemon.load_timeout_usec = 120 * USEC_PER_SEC;
         c->daemon.command_timeout_usec = 60 * USEC_PER_SEC;
@@ -223,8 +223,10 @@ static int handle_daemon(ParseState *s, const char *key, const char *value) {
                 char *end;
                 errno = 0;
                 unsigned long n = strtoul(value, &end, 10);
-                if (errno || *end || !*value || value[0] == '-' || n > 1024)
+                if (errno || *end || !*value || value[0] == '-')
                         return -EINVAL;
+                if (n > CONFIG_WORKERS_MAX)
+                        return -ERANGE;
                 d->workers = (unsigned) n;
                 return 0;
         }
@@ -279,6 +281,9 @@ static int handler(void *userdata, const char *section, const char *key, const c
                 return fail(s, "unknown key '%s' in [%s]", key, section);
         if (r == -ENOMEM)
                 return fail(s, "out of memory at %s=%s", key, value);
+        if (r == -ERANGE && strcmp(key, "Workers") == 0)
+                return fail(s, "Workers=%s is out of range: %s", value,
+                            "0 (one per CPU) to " STRINGIFY(CONFIG_WORKERS_MAX_N));
         if (r < 0)
                 return fail(s, "invalid value for %s: '%s'", key, value);
         return 1;

@@ -48,6 +48,10 @@ typedef enum PolicyVermagic {
         _POLICY_VERMAGIC_MAX,
 } PolicyVermagic;
 
+/* The most Workers= may ask for. The pool grows beyond it for the kernel's own requests (up to
+ * SCHEDULER_WORKERS_MAX, 256), so the configured size leaves room for that. */
+#define CONFIG_WORKERS_MAX_N 128
+#define CONFIG_WORKERS_MAX ((unsigned) CONFIG_WORKERS_MAX_N)
 /* [Daemon] Ownership=: who may insert modules (the BPF LSM programs, daemon/kernel/bpf/). */
 typedef enum OwnershipMode {
         OWNERSHIP_SHARED,               /* anyone, as without modctl (default) */
@@ -72,7 +76,7 @@ typedef enum KernelRequests {
 } KernelRequests;
 
 typedef struct DaemonSettings {
-        HookFallback hook_fallback;     /* HookFallback=modprobe|deny */
+        HookFallback hook_fallback;     /* HookFallback=modprobe|deny, default deny */
         char *hook_modprobe;            /* HookModprobe=, default /sbin/modprobe */
         bool hook_install;              /* HookInstall=yes|no: point kernel.modprobe at the helper */
         char *hook_helper;              /* HookHelper=, default LIBEXECDIR/modctl-request */

@@ -39,3 +39,4 @@ void failure_move(Failure *dst, Failure *src);
 #define FAILURE_POLICY_DENIED    EKEYREJECTED
 #define FAILURE_INVALID_CONFIG   EUCLEAN
 #define FAILURE_MANAGED_ELSEWHERE EROFS
+#define FAILURE_BUSY             EAGAIN  /* too much unauthenticated work queued: try again later */

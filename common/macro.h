@@ -13,8 +13,12 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+/* Like streq, where NULL equals only NULL. */
+#define streq_ptr(a, b) ({ const char *_a = (a), *_b = (b); (!_a || !_b) ? _a == _b : strcmp(_a, _b) == 0; })
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

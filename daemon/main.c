@@ -15,6 +15,7 @@
 typedef struct Arguments {
         ManagerConfig config;
         const char *bus_address;
+        const char *private_socket;
         char **config_paths;
 } Arguments;
 
@@ -26,12 +27,16 @@ static void help(void) {
                "     --bus-address=ADDRESS   Serve on this bus instead of the system bus\n"
                "     --config-root=DIR       Read modctld.conf and drop-ins below DIR instead of /\n"
                "     --hook-socket=PATH      Serve kernel module requests here (default /run/modctl/request.sock)\n"
+               "     --private-socket=PATH   Serve root's peer-to-peer connections here (default /run/modctl/private;\n"
+               "                             with --bus-address, none unless given)\n"
                "     --modules-dir=DIR       Module tree (default /lib/modules/$(uname -r))\n"
                "     --modprobe-config=PATH  modprobe.d file or directory (repeatable; default libkmod's)\n"
                "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline for mod.param=\n"
                "     --sysfs=DIR             Coldplug the devices below DIR/devices instead of /sys\n"
                "                             (another tree also means no device uevents)\n"
                "     --no-autoload           No boot list, coldplug or device events\n"
+               "     --no-index-watch        Do not watch the module index and modprobe.d with inotify\n"
+               "                             (as when inotify is unavailable: each request checks the files)\n"
                "     --workers=N             Worker threads for module inits (default: CPUs, at least 2)\n"
                "     --log-level=LEVEL       err, warning, notice, info or debug\n",
                program_invocation_short_name);
@@ -47,14 +52,15 @@ static int parse_log_level(const char *s) {
 
 /* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
-               ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD };
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_PRIVATE_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
+               ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD, ARG_NO_INDEX_WATCH };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
                 { "bus-address",     required_argument, NULL, ARG_BUS_ADDRESS },
                 { "config-root",     required_argument, NULL, ARG_CONFIG_ROOT },
                 { "hook-socket",     required_argument, NULL, ARG_HOOK_SOCKET },
+                { "private-socket",  required_argument, NULL, ARG_PRIVATE_SOCKET },
                 { "modules-dir",     required_argument, NULL, ARG_MODULES_DIR },
                 { "modprobe-config", required_argument, NULL, ARG_MODPROBE_CONFIG },
                 { "kernel-cmdline",  required_argument, NULL, ARG_KERNEL_CMDLINE },
@@ -62,6 +68,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "log-level",       required_argument, NULL, ARG_LOG_LEVEL },
                 { "sysfs",           required_argument, NULL, ARG_SYSFS },
                 { "no-autoload",     no_argument,       NULL, ARG_NO_AUTOLOAD },
+                { "no-index-watch",  no_argument,       NULL, ARG_NO_INDEX_WATCH },
                 {}
         };
         int c, r;
@@ -83,6 +90,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_HOOK_SOCKET:
                         a->config.hook_socket = optarg;
                         break;
+                case ARG_PRIVATE_SOCKET:
+                        a->private_socket = optarg;
+                        break;
                 case ARG_MODULES_DIR:
                         a->config.resolver.modules_dir = optarg;
                         break;
@@ -98,8 +108,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_WORKERS: {
                         char *end;
                         unsigned long n = strtoul(optarg, &end, 10);
-                        if (*end || n == 0 || n > 1024)
-                                return log_error_errno(-EINVAL, "Invalid number of workers: %s", optarg);
+                        if (*end || n == 0 || n > CONFIG_WORKERS_MAX)
+                                return log_error_errno(-EINVAL, "Invalid number of workers: %s (1 to %u)", optarg,
+                                                       CONFIG_WORKERS_MAX);
                         a->config.scheduler.n_workers = (unsigned) n;
                         break;
                 }
@@ -108,6 +119,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         break;
                 case ARG_NO_AUTOLOAD:
                         a->config.autoload.disabled = true;
+                        break;
+                case ARG_NO_INDEX_WATCH:
+                        a->config.no_index_watch = true;
                         break;
                 case ARG_LOG_LEVEL:
                         r = parse_log_level(optarg);
@@ -176,6 +190,8 @@ static int run(int argc, char *argv[]) {
                 goto finish;
 
         r = bus_context_new(m, a.bus_address, &bus);
+        if (r >= 0)
+                r = bus_context_set_private_socket(bus, a.private_socket);
         if (r < 0)
                 goto finish;
 

@@ -4,6 +4,7 @@
 /* The Manager's fields: for manager*.c only. Everyone else goes through manager.h. */
 
 #include "index-watch.h"
+#include "inspector.h"
 #include "manager.h"
 #include "signature.h"
 
@@ -26,6 +27,11 @@ struct Manager {
         TrustStore *trust;      /* the certificates of config's TrustedCertificates= */
         Hook *hook;             /* the kernel's request_module() requests */
         IndexWatch *index_watch; /* keeps the resolver current; NULL if inotify failed */
+        Inspector *inspector;   /* policy checks, dry runs, Info: off the event loop, capped */
+        Resolver *inspect_resolver; /* the inspector thread's own (libkmod is not thread-safe) */
+        bool inspect_resolver_stale; /* atomic: the index changed, the thread reloads first */
+        TrustStore *kernel_trust; /* Signature=kernel: certificates the kernel trusts, or NULL */
+        char *kernel_trust_error; /* why kernel_trust is NULL under Signature=kernel */
         char *config_root;
         ModuleRecord *records;  /* uthash by module name */
         Request *requests;      /* uthash by request key: identical requests share one job */
@@ -63,6 +69,8 @@ struct Manager {
 
 /* manager-policy.c */
 int manager_policy_init(Manager *m, Failure *failure);
+/* Once the resolver knows the kernel release: the kernel's certificates for Signature=kernel. */
+int manager_policy_start(Manager *m);
 /* The policy decision for one load, run by the scheduler on a worker before any step: it
  * opens and verifies every module and stores the fds in the steps. Denial (enforce mode) fails
  * the job with FAILURE_POLICY_DENIED; warn mode logs and reports policy_warning on the event

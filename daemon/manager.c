@@ -369,6 +369,7 @@ static void on_index_changed(void *userdata) {
         int r;
 
         manager_settings_invalidate(m);
+        __atomic_store_n(&m->inspect_resolver_stale, true, __ATOMIC_RELEASE);
         r = resolver_reload(m->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
@@ -467,6 +468,17 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = resolver_new(&config->resolver, &m->resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+        r = manager_policy_start(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the kernel's certificates: %m");
+        /* Inspections (policy checks, dry runs, Info) run on their own thread, with their own
+         * libkmod context: libkmod is not thread-safe. */
+        r = resolver_new(&config->resolver, &m->inspect_resolver);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
+        r = inspector_new(m->event, NULL, &m->inspector);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the inspection thread: %m");
 
         /* Command-line settings win over modctld.conf. */
         SchedulerConfig sc = config->scheduler;
@@ -649,7 +661,12 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
-        /* Workers first: their results would call back into what follows. */
+        /* First, before anything that could wait on a stuck module init: kernel.modprobe must
+         * get its previous value back. */
+        manager_restore_modprobe(m);
+        /* Workers next: their results would call back into what follows. A worker stuck in a
+         * module init is abandoned after a grace period, not waited for. */
+        inspector_free(m->inspector);
         scheduler_free(m->scheduler);
         autoload_free(m->autoload);
 
@@ -666,15 +683,16 @@ Manager *manager_free(Manager *m) {
         index_watch_free(m->index_watch);
         /* Released (the default): the programs detach here; kept: they stay pinned. */
         manager_ownership_free(m);
-        /* Before the kernel, which writes it. */
-        manager_restore_modprobe(m);
 
         resolver_free(m->resolver);
         manager_settings_free(m);
+        resolver_free(m->inspect_resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
         config_unref(m->config);
         trust_store_unref(m->trust);
+        trust_store_unref(m->kernel_trust);
+        free(m->kernel_trust_error);
         free(m->listeners);
         free(m->modprobe_installed);
         free(m->modprobe_previous);

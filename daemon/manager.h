@@ -136,13 +136,31 @@ int manager_describe_policy(Manager *m, char **ret);
 /* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force
  * stays, and failure (FAILURE_INVALID_CONFIG) says FILE:LINE. Logs either way. */
 int manager_reload_config(Manager *m, Failure *failure);
-/* The plan and every module's verdict, changing nothing (policy check). */
-int manager_check_policy(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret_plan,
-                         PolicyReport **ret_report, Failure *failure);
-/* Load --dry-run: the plan's steps like modprobe -D, then "taint NAME LETTERS" for each module
- * predicted to taint the kernel; fails like the load would on a policy denial. */
-int manager_dry_run(Manager *m, const char *name, const char *params, uint64_t flags, char ***ret_lines,
-                    Failure *failure);
+/* Inspections: read-only work anyone on the bus may ask for, run on the inspector thread
+ * (manager-policy.c). */
+typedef enum InspectKind {
+        INSPECT_CHECK_POLICY,   /* the plan and every module's verdict (result.plan, result.report) */
+        INSPECT_DRY_RUN,        /* Load --dry-run: modprobe -D lines and "taint NAME LETTERS" (result.lines) */
+        INSPECT_INFO,           /* modinfo pairs, then taint_prediction (result.pairs) */
+} InspectKind;
+
+typedef struct InspectResult {
+        Failure failure;        /* error == 0 on success */
+        Plan *plan;
+        PolicyReport *report;
+        char **lines;
+        char **pairs;
+} InspectResult;
+
+/* Called on the event loop; the result is freed after it returns. */
+typedef void (*manager_inspect_done_t)(const InspectResult *result, void *userdata);
+typedef struct Inspection Inspection;
+
+/* -EBUSY when the inspector's caps for owner (a bus sender) or for everyone are reached;
+ * privileged (root) requests go first and are not capped. */
+int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind kind, const char *name,
+                    const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata);
+
 /* ---- persistent settings and the catalog (manager-settings.c) ---- */
 
 /* A module's effective settings (all false and "" when the files cannot be read). */
@@ -165,5 +183,3 @@ typedef struct Catalog Catalog;
 typedef void (*manager_catalog_done_t)(Manager *m, const Catalog *c, int error, void *userdata);
 int manager_catalog(Manager *m, manager_catalog_done_t done, void *userdata);
 
-/* The taint letters loading the module file at path would set. */
-int manager_predict_taint(Manager *m, const char *name, const char *path, char taint[static POLICY_TAINT_MAX]);

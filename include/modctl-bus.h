@@ -55,3 +55,6 @@
 /* A setting comes from a file modctld does not manage (an admin's modprobe.d, modules-load.d or
  * modctld.conf.d file), or a file at modctld's own path was not written by modctld. */
 #define MODCTL_ERROR_MANAGED_ELSEWHERE "org.modctl1.Error.ManagedElsewhere"
+/* Too many inspections (CheckPolicy, dry runs, Info) or authorizations queued, by this caller or
+ * by everyone: nothing was done; try again later. */
+#define MODCTL_ERROR_BUSY              "org.modctl1.Error.Busy"

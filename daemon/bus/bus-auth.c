@@ -7,12 +7,18 @@
 #include <uthash.h>
 
 #include "bus-auth.h"
+#include "bus-error.h"
 #include "log.h"
 
 #define POLKIT_NAME      "org.freedesktop.PolicyKit1"
 #define POLKIT_PATH      "/org/freedesktop/PolicyKit1/Authority"
 #define POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
 #define POLKIT_ALLOW_USER_INTERACTION 1u
+
+/* Calls waiting for polkit hold a message each: bounded per caller and overall, so that no
+ * unprivileged caller can make the daemon hold an unbounded number of them. */
+#define POLKIT_QUERIES_PER_SENDER_MAX 16u
+#define POLKIT_QUERIES_MAX            256u
 
 /* A person may take a while to type a password; a non-interactive check is quick or broken. */
 #define POLKIT_INTERACTIVE_TIMEOUT_USEC (UINT64_C(5) * 60 * 1000 * 1000)
@@ -249,6 +255,18 @@ int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *act
                                          "Permission denied: cannot determine who asked to %s: %s.", what, strerror(-r));
         if (euid == 0)
                 return 1;
+
+        const char *sender = sd_bus_message_get_sender(call);
+        unsigned n_sender = 0, n_all = 0;
+        PolkitQuery *i, *t;
+        HASH_ITER(hh, b->polkit_queries, i, t) {
+                n_all++;
+                n_sender += streq_ptr(sd_bus_message_get_sender(i->call), sender);
+        }
+        if (n_sender >= POLKIT_QUERIES_PER_SENDER_MAX || n_all >= POLKIT_QUERIES_MAX)
+                return bus_error_setf(error, -FAILURE_BUSY,
+                                      "Too many authorization checks are pending (%u for this caller, %u in all); "
+                                      "not asking polkit whether you may %s. Try again later.", n_sender, n_all, what);
 
         r = query_start(b, call, action, details, what, &q);
         if (r < 0)

@@ -19,6 +19,9 @@
 #include "bus-context.h"
 
 #define POLKIT_ACTION_LOAD          "org.modctl1.load"
+/* Loads with flags that get past checks polkit rules cannot see (ignore install commands, force
+ * vermagic/modversions): admin authentication every time. */
+#define POLKIT_ACTION_LOAD_FORCE    "org.modctl1.load-force"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
 #define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
 #define POLKIT_ACTION_CONFIGURE     "org.modctl1.configure"

@@ -6,6 +6,7 @@
 
 #include "bus-auth.h"
 #include "bus-context.h"
+#include "bus-private.h"
 #include "bus-error.h"
 #include "bus-manager.h"
 #include "bus-module.h"
@@ -107,8 +108,10 @@ BusContext *bus_context_free(BusContext *b) {
         /* They hold messages and slots of the bus. */
         bus_auth_flush(b);
         b->modules = bus_modules_free(b->modules);
+        b->private = bus_private_free(b->private);
         sd_bus_flush_close_unref(b->bus);
         free(b->address);
+        free(b->private_socket);
         free(b);
         return NULL;
 }
@@ -149,6 +152,27 @@ static int bus_open(BusContext *b, sd_bus **ret) {
         return 0;
 }
 
+int bus_context_publish_on(BusContext *b, sd_bus *bus) {
+        int r;
+
+        assert(b);
+        assert(bus);
+
+        /* Every vtable of org.modctl1.Manager that bus_context_start() publishes. */
+        r = bus_manager_add_vtable(b, bus);
+        if (r >= 0)
+                r = bus_ownership_add_vtable(b, bus);
+        return r;
+}
+
+int bus_context_set_private_socket(BusContext *b, const char *path) {
+        assert(b);
+
+        free(b->private_socket);
+        b->private_socket = path ? strdup(path) : NULL;
+        return !path || b->private_socket ? 0 : -ENOMEM;
+}
+
 int bus_context_start(BusContext *b) {
         int r;
 
@@ -173,6 +197,11 @@ int bus_context_start(BusContext *b) {
         r = bus_modules_start(b);
         if (r < 0)
                 return r;
+
+        /* Root's direct path. Without it root's modctl still works over the bus, so a failure
+         * here is a warning. Tests on a private bus only get one when they name a path. */
+        if (b->private_socket || !b->address)
+                (void) bus_private_start(b, b->private_socket);
 
         r = sd_bus_request_name_async(b->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, b);
         if (r < 0)

@@ -12,6 +12,7 @@
 
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
+typedef struct BusPrivate BusPrivate;
 
 typedef struct BusContext {
         Manager *manager;
@@ -19,12 +20,21 @@ typedef struct BusContext {
         char *address;                  /* NULL: the system bus */
         PolkitQuery *polkit_queries;    /* bus-auth.c: calls waiting for polkit, by message */
         BusModules *modules;            /* bus-module.c: the module objects as last announced */
+        char *private_socket;           /* root's peer-to-peer socket; NULL: the default, or none
+                                         * when address is set (tests) */
+        BusPrivate *private;            /* bus-private.c: that socket and its connections */
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */
 int bus_context_new(Manager *m, const char *address, BusContext **ret);
 BusContext *bus_context_free(BusContext *b);
 static inline void bus_context_freep(BusContext **b) { bus_context_free(*b); }
+
+/* org.modctl1.Manager, all of its vtables, on another connection (a private socket's). */
+int bus_context_publish_on(BusContext *b, sd_bus *bus);
+
+/* Serve root's peer-to-peer connections on path (before bus_context_start). */
+int bus_context_set_private_socket(BusContext *b, const char *path);
 
 /* Connects, publishes the API, requests the name; when the name is ours the manager hears of
  * it (manager_name_acquired), and READY=1 follows once the boot list is loaded. */

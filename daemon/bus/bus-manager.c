@@ -10,6 +10,7 @@
 #include "bus-settings.h"
 #include "log.h"
 #include "module-name.h"
+#include "module-params.h"
 #include "modctl-bus.h"
 #include "strv.h"
 
@@ -31,6 +32,20 @@ static int validate_name(const char *name, sd_bus_error *error) {
         return bus_error_setf(error, -FAILURE_INVALID_NAME,
                               "Invalid module name '%s': a name may not contain spaces or control characters, "
                               "or start with '-'.", name);
+}
+
+/* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
+ * the kernel's own parser reads unambiguously gets through. */
+static int validate_params(const char *name, const char *params, sd_bus_error *error) {
+        const char *reason = NULL;
+        size_t offset = 0;
+
+        if (module_params_validate(params, &offset, &reason) >= 0)
+                return 0;
+        return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                              "Invalid parameters for module '%s' at byte %zu: %s. Parameters are "
+                              "space-separated key=value tokens; a value with spaces goes in double quotes.",
+                              name, offset, reason);
 }
 
 static int reply_strv(sd_bus_message *message, char **l) {
@@ -78,11 +93,80 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         r = validate_name(name, error);
         if (r < 0)
                 return r;
+        r = validate_params(name, params, error);
+        if (r < 0)
+                return r;
 
         *ret_name = name;
         *ret_params = params;
         *ret_flags = flags;
         return 0;
+}
+
+static bool caller_is_root(sd_bus_message *message) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+
+        return sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds) >= 0 &&
+               sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+}
+
+static void reply_dry_run(const InspectResult *result, sd_bus_message *message) {
+        (void) reply_strv(message, result->lines);
+}
+
+static void reply_info(const InspectResult *result, sd_bus_message *message);
+static void reply_check_policy(const InspectResult *result, sd_bus_message *message);
+
+typedef void (*inspect_reply_t)(const InspectResult *result, sd_bus_message *message);
+
+typedef struct InspectCall {
+        sd_bus_message *message;
+        inspect_reply_t reply;
+} InspectCall;
+
+static void on_inspected(const InspectResult *result, void *userdata) {
+        InspectCall *c = userdata;
+        int r;
+
+        if (result->failure.error < 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                bus_error_from_failure(&error, &result->failure);
+                r = sd_bus_reply_method_error(c->message, &error);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to send reply to %s: %m",
+                                        strempty(sd_bus_message_get_sender(c->message)));
+        } else
+                c->reply(result, c->message);
+        sd_bus_message_unref(c->message);
+        free(c);
+}
+
+/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. Over
+ * the caps, the caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
+static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
+                   uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
+        InspectCall *c;
+        int r;
+
+        c = calloc(1, sizeof(InspectCall));
+        if (!c)
+                return -ENOMEM;
+        c->message = sd_bus_message_ref(message);
+        c->reply = reply;
+        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), kind, name, params, flags,
+                            on_inspected, c);
+        if (r < 0) {
+                sd_bus_message_unref(c->message);
+                free(c);
+        }
+        if (r == -EBUSY)
+                return bus_error_setf(error, -FAILURE_BUSY,
+                                      "Too many policy checks, dry runs and Info calls are queued (for this caller, "
+                                      "or for everyone); '%s' was not looked at. Try again later.", name);
+        if (r < 0)
+                return r;
+        return 1;
 }
 
 static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -96,22 +180,19 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        if (flags & MODCTL_LOAD_DRY_RUN) {
+        if (flags & MODCTL_LOAD_DRY_RUN)
                 /* A dry run changes nothing, so anyone may ask what a load would do. */
-                _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-                _cleanup_(strv_freep) char **lines = NULL;
+                return inspect(m, message, INSPECT_DRY_RUN, name, params, flags, reply_dry_run, error);
 
-                r = manager_dry_run(m, name, params, flags, &lines, &failure);
-                if (r < 0)
-                        return bus_error_from_failure(error, &failure);
-                return reply_strv(message, lines);
-        }
-
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "load module '%s'", name) < 0)
+        /* Flags that get past install-command blocks or the kernel's version checks have their own
+         * action (auth_admin), and every load tells rules its flags. */
+        bool force = flags & (MODCTL_LOAD_IGNORE_COMMANDS | MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION);
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        if (asprintf(&what, "load module '%s'%s", name, force ? " with force or ignore-install flags" : "") < 0 ||
+            asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_LOAD,
-                                    STRV_MAKE("module", name, "parameters", params), what, error);
+        r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_LOAD,
+                                    STRV_MAKE("module", name, "parameters", params, "flags", flags_text), what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
@@ -195,9 +276,6 @@ finish:
 }
 
 static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        _cleanup_(strv_freep) char **pairs = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         const char *name;
@@ -210,46 +288,28 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        r = manager_module_info(m, name, &pairs, &failure);
-        if (r < 0)
-                return bus_error_from_failure(error, &failure);
+        /* libkmod reads (and decompresses) the module file for modinfo: not on the event loop. */
+        return inspect(m, message, INSPECT_INFO, name, NULL, 0, reply_info, error);
+}
+
+static void reply_info(const InspectResult *result, sd_bus_message *message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
 
         r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (char **p = result->pairs; r >= 0 && p && p[0] && p[1]; p += 2)
+                r = sd_bus_message_append(reply, "(ss)", p[0], p[1]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ss)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
-                r = sd_bus_message_append(reply, "(ss)", pairs[i], pairs[i + 1]);
-                if (r < 0)
-                        return r;
-        }
-        /* What loading it would taint, from the same checks the policy makes. */
-        if (pairs && pairs[0] && pairs[1] && strcmp(pairs[0], "filename") == 0 && pairs[1][0] == '/') {
-                char taint[POLICY_TAINT_MAX];
-
-                r = manager_predict_taint(m, name, pairs[1], taint);
-                if (r < 0)
-                        log_debug_errno(r, "Cannot predict the taint of %s (%s): %m", name, pairs[1]);
-                else {
-                        r = sd_bus_message_append(reply, "(ss)", "taint_prediction", taint);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                log_debug_errno(r, "Failed to send the Info reply: %m");
 }
 
 static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        _cleanup_(policy_report_freep) PolicyReport *report = NULL;
-        _cleanup_(plan_freep) Plan *plan = NULL;
-        _cleanup_(strv_freep) char **lines = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         const char *name, *params;
@@ -261,33 +321,32 @@ static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_e
                 return r;
 
         /* A dry run: open to everyone, like Load with the dry-run flag. */
-        r = manager_check_policy(m, name, params, flags, &plan, &report, &failure);
-        if (r < 0)
-                return bus_error_from_failure(error, &failure);
-        r = plan_describe(plan, &lines);
-        if (r < 0)
-                return r;
+        return inspect(m, message, INSPECT_CHECK_POLICY, name, params, flags, reply_check_policy, error);
+}
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(reply, lines);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssss)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < report->n; i++) {
-                const PolicyVerdict *v = &report->verdicts[i];
+static void reply_check_policy(const InspectResult *result, sd_bus_message *message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(strv_freep) char **lines = NULL;
+        int r;
+
+        r = plan_describe(result->plan, &lines);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, lines);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < result->report->n; i++) {
+                const PolicyVerdict *v = &result->report->verdicts[i];
                 r = sd_bus_message_append(reply, "(sssss)", v->module, policy_decision_to_string(v->decision),
                                           strempty(v->rule), strempty(v->reason), v->taint);
-                if (r < 0)
-                        return r;
         }
-        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                log_debug_errno(r, "Failed to send the CheckPolicy reply: %m");
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -514,6 +573,10 @@ void bus_manager_emit_setting_changed(BusContext *b, const char *module, const c
                                module, setting, value, file);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
+}
+
+int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {
+        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
 }
 
 int bus_manager_publish(BusContext *b) {

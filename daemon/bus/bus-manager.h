@@ -10,6 +10,8 @@
 
 /* Adds the object's vtable (userdata: the context). */
 int bus_manager_publish(BusContext *b);
+/* The same object on another connection (a private socket's), same userdata. */
+int bus_manager_add_vtable(BusContext *b, sd_bus *bus);
 
 /* ModuleLoaded or ModuleUnloaded(name, origin). */
 void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name, const char *origin);

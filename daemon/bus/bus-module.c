@@ -184,13 +184,25 @@ static int property_loaded_at(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "t", manager_module_loaded_at(b->context->manager, b->current.name));
 }
 
+#ifndef UID_INVALID
+#define UID_INVALID ((uid_t) -1)
+#endif
+
 static int property_parameters(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         BusModules *b = userdata;
         _cleanup_(strv_freep) char **pairs = NULL;
+        uid_t euid = UID_INVALID;
         int r;
 
-        r = kernel_get_parameters(manager_get_kernel(b->context->manager), b->current.name, &pairs);
+        /* The daemon reads sysfs as root; a caller that is not sees what it could read itself.
+         * Without credentials, assume the caller is not root. */
+        sd_bus_message *call = sd_bus_get_current_message(bus);
+        if (call && sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) >= 0)
+                (void) sd_bus_creds_get_euid(creds, &euid);
+
+        r = kernel_get_parameters(manager_get_kernel(b->context->manager), b->current.name, euid != 0, &pairs);
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)

@@ -40,8 +40,12 @@ static const sd_bus_vtable ownership_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+int bus_ownership_add_vtable(BusContext *b, sd_bus *bus) {
+        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, ownership_vtable, b);
+}
+
 int bus_ownership_publish(BusContext *b) {
-        int r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, ownership_vtable, b);
+        int r = bus_ownership_add_vtable(b, b->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the ownership properties on %s: %m", MODCTL_BUS_PATH);
         return 0;

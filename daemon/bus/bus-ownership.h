@@ -9,5 +9,7 @@
 #include "ownership.h"
 
 int bus_ownership_publish(BusContext *b);
+/* The same vtable on another connection (a private socket's). */
+int bus_ownership_add_vtable(BusContext *b, sd_bus *bus);
 void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *r);
 void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *r);

@@ -426,3 +426,19 @@ int module_file_open_sealed(const char *path, int *ret_fd) {
                 return r;
         return seal_memfd(&memfd, ret_fd);
 }
+
+int module_file_decompress_fd(int in, int *ret_fd) {
+        uint8_t magic[6];
+        Compression c;
+        ssize_t n;
+
+        n = pread(in, magic, sizeof(magic), 0);
+        if (n < 0)
+                return -errno;
+        c = compression_from_magic(magic, (size_t) n);
+        if (c == COMPRESSION_NONE)
+                return -EMEDIUMTYPE;
+        if (lseek(in, 0, SEEK_SET) < 0)
+                return -errno;
+        return decompress_to_memfd(in, c, ret_fd);
+}

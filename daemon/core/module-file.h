@@ -18,3 +18,7 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
  * sealed memfd holding the uncompressed module: the bytes policy verifies are then exactly the
  * bytes finit_module() reads, whatever happens to the file on disk meanwhile. */
 int module_file_open_sealed(const char *path, int *ret_fd);
+
+/* Decompresses what in holds (xz, zstd or gzip, by its magic) into a sealed memfd. Errors:
+ * -EMEDIUMTYPE when it is not compressed in a way we know, -EBADMSG, -EFBIG, -ENOMEM. */
+int module_file_decompress_fd(int in, int *ret_fd);

@@ -20,7 +20,8 @@ typedef struct PlanStep {
         char *name;          /* module name, normalized to underscores */
         char *path;          /* INSERT: absolute path of the .ko (possibly compressed) */
         char *options;       /* INSERT: parameters: modprobe.d, then kernel command line, then caller */
-        char *command;       /* COMMAND: the shell command line, for MODPROBE_MODULE=name */
+        char *command;       /* COMMAND: the modprobe.d line as written; options reach it as $CMDLINE_OPTS in
+                              * its environment, never spliced into the line (command.c) */
         char *config_command; /* COMMAND: the install command as modprobe.d spells it (with
                               * $CMDLINE_OPTS unexpanded), for display only: modprobe -D shows
                               * it followed by the options. NULL: show command. */

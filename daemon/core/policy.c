@@ -138,7 +138,6 @@ typedef struct SignatureFacts {
 static int check_signature(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
                            size_t size, SignatureFacts *f, const char **ret_rule, char **ret_reason) {
         char who[256];
-        char **keys;
         int r;
 
         if (s->signature == POLICY_SIGNATURE_ANY)
@@ -173,15 +172,27 @@ static int check_signature(const PolicySettings *s, PolicyContext *ctx, const ch
                 return asprintf(ret_reason, "Module '%s' has a signature that cannot be verified: %s.", name,
                                 strerror(-r)) < 0 ? -ENOMEM : 1;
         case POLICY_SIGNATURE_KERNEL:
-                r = context_keys(ctx, &keys);
-                if (r < 0)
-                        return asprintf(ret_reason, "Module '%s' cannot be checked against the kernel's trusted keys: "
-                                        "listing them failed: %s.", name, strerror(-r)) < 0 ? -ENOMEM : 1;
-                if (signature_match_kernel_key(&f->signer, keys))
+                /* Verified against the kernel's own certificates, never by a name alone. */
+                if (trust_store_size(ctx->kernel_trust) == 0)
+                        return asprintf(ret_reason, "Module '%s' cannot be checked against the keys the kernel trusts: "
+                                        "%s. Put the kernel's certificates in TrustedCertificates=, or use "
+                                        "Signature=trusted.", name,
+                                        ctx->kernel_trust_error ?: "none of their certificates could be found") < 0
+                                       ? -ENOMEM : 1;
+                r = signature_verify(data, &f->t, ctx->kernel_trust);
+                if (r == 0)
                         return 0;
                 signer_name(&f->signer, who, sizeof(who));
-                return asprintf(ret_reason, "Module '%s' is signed by %s, a key the running kernel does not trust.",
-                                name, who) < 0 ? -ENOMEM : 1;
+                if (r == -ENOKEY)
+                        return asprintf(ret_reason, "Module '%s' is signed by %s, a key the running kernel does not trust.",
+                                        name, who) < 0 ? -ENOMEM : 1;
+                if (r == -EKEYREJECTED)
+                        return asprintf(ret_reason, "Module '%s' has a signature by %s that does not match its content: "
+                                        "the module was changed after it was signed.", name, who) < 0 ? -ENOMEM : 1;
+                if (r == -ENOMEM)
+                        return r;
+                return asprintf(ret_reason, "Module '%s' has a signature that cannot be verified: %s.", name,
+                                strerror(-r)) < 0 ? -ENOMEM : 1;
         default:
                 return 0;
         }
@@ -190,7 +201,8 @@ static int check_signature(const PolicySettings *s, PolicyContext *ctx, const ch
 /* The kernel's taints for a module: P (license), F (forced), C (staging), O (out of tree),
  * E (signature missing or by a key the kernel does not know; only predicted when the keys
  * could be listed). */
-static void predict_taint(PolicyContext *ctx, char **info, SignatureFacts *f, char taint[static POLICY_TAINT_MAX]) {
+static void predict_taint(PolicyContext *ctx, char **info, const uint8_t *data, SignatureFacts *f,
+                          char taint[static POLICY_TAINT_MAX]) {
         const char *intree = elf_modinfo_get(info, "intree"), *staging = elf_modinfo_get(info, "staging");
         size_t n = 0;
         char **keys;
@@ -205,7 +217,11 @@ static void predict_taint(PolicyContext *ctx, char **info, SignatureFacts *f, ch
                 taint[n++] = 'O';
         if (f->trailer < 0 || f->signer_error < 0)
                 taint[n++] = 'E';
-        else if (context_keys(ctx, &keys) >= 0 && !signature_match_kernel_key(&f->signer, keys))
+        else if (trust_store_size(ctx->kernel_trust) > 0) {
+                /* The kernel's own certificates are known: the prediction is a verification. */
+                if (signature_verify(data, &f->t, ctx->kernel_trust) != 0)
+                        taint[n++] = 'E';
+        } else if (context_keys(ctx, &keys) >= 0 && !signature_match_kernel_key(&f->signer, keys))
                 taint[n++] = 'E';
         taint[n] = '\0';
 }
@@ -238,7 +254,8 @@ static int check_content(const PolicySettings *s, PolicyContext *ctx, const char
                 *ret_rule = "Staging";
                 return asprintf(ret_reason, "Module '%s' is a staging driver, and Staging=no.", name) < 0 ? -ENOMEM : 1;
         }
-        if (s->vermagic == POLICY_VERMAGIC_CHECK && !ctx->forced && ctx->kernel_release) {
+        /* Also under force: forcing is what Vermagic=check exists to stop; Vermagic=ignore allows it. */
+        if (s->vermagic == POLICY_VERMAGIC_CHECK && ctx->kernel_release) {
                 size_t n = vermagic ? strcspn(vermagic, " ") : 0;
 
                 *ret_rule = "Vermagic";
@@ -299,7 +316,7 @@ static int check_module(const PolicySettings *s, PolicyContext *ctx, const char 
         }
 
         if (taint)
-                predict_taint(ctx, info, &f, v.taint);
+                predict_taint(ctx, info, data, &f, v.taint);
         r = check_name(s, name, &v.rule, &v.reason);
         if (r == 0)
                 r = check_content(s, ctx, v.module, info, data, size, &f, &v.rule, &v.reason);

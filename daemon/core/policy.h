@@ -47,9 +47,13 @@ typedef int (*policy_kernel_keys_t)(void *userdata, char ***ret);
 typedef struct PolicyContext {
         const char *kernel_release;     /* for Vermagic=check */
         const TrustStore *trust;        /* TrustedCertificates= for Signature=trusted */
-        policy_kernel_keys_t kernel_keys; /* for Signature=kernel and the E prediction; may be NULL */
+        /* The certificates the kernel trusts (see trust_store_add_kernel_keys()), for
+         * Signature=kernel and the E prediction; NULL or empty: kernel_trust_error says why. */
+        const TrustStore *kernel_trust;
+        const char *kernel_trust_error;
+        policy_kernel_keys_t kernel_keys; /* for the E prediction without kernel_trust; may be NULL */
         void *kernel_keys_userdata;
-        bool forced;                    /* the caller ignores vermagic/modversions: no Vermagic rule, F taint */
+        bool forced;                    /* the caller ignores vermagic/modversions: F taint (Vermagic= still applies) */
 
         /* Filled lazily from kernel_keys, owned by the context: call policy_context_done(). */
         char **keys;

@@ -474,30 +474,6 @@ static int module_options(Resolver *r, struct kmod_module *mod, const char *para
         return 0;
 }
 
-/* Substitute every $CMDLINE_OPTS, like modprobe. */
-static int expand_command(const char *command, const char *options, char **ret) {
-        static const char var[] = "$CMDLINE_OPTS";
-        _cleanup_free_ char *s = NULL;
-        const char *p = command, *q;
-        size_t len = 0;
-        FILE *f;
-
-        f = open_memstream(&s, &len);
-        if (!f)
-                return -ENOMEM;
-        while ((q = strstr(p, var))) {
-                fwrite(p, 1, (size_t) (q - p), f);
-                fputs(strempty(options), f);
-                p = q + strlen(var);
-        }
-        fputs(p, f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
 static bool step_required(char **required, const char *name) {
         return strv_contains(required, name);
 }
@@ -598,7 +574,7 @@ static bool plan_has(const Plan *plan, const char *name) {
 static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTable *posts, const ProbeStep *s,
                                bool is_target, const char *params, char **required, uint64_t flags,
                                const char *request, Failure *failure) {
-        _cleanup_free_ char *options = NULL, *command = NULL;
+        _cleanup_free_ char *options = NULL;
         const char *name = kmod_module_get_name(s->mod), *path = kmod_module_get_path(s->mod);
         const char *install = kmod_module_get_install_commands(s->mod);
         KernelModuleState state;
@@ -641,10 +617,9 @@ static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTabl
                 return k;
 
         if (s->install) {
-                k = expand_command(install, options, &command);
-                if (k < 0)
-                        return k;
-                k = plan_add_step(plan, PLAN_STEP_COMMAND, name, path, options, command, &step);
+                /* Run as written: the options reach it as $CMDLINE_OPTS in its environment
+                 * (command.c), never spliced into the shell line. */
+                k = plan_add_step(plan, PLAN_STEP_COMMAND, name, path, options, install, &step);
                 if (k < 0)
                         return k;
                 plan->steps[step].config_command = strdup(install);

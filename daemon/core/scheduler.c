@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -42,12 +43,13 @@ typedef struct Task {
         char **stayed;         /* unwinding: could not be removed, with the reason */
         sd_event_source *timer;
         struct Task *next;
+        bool abandoned;        /* its job gave up on it (timeout); it marks the module in flight */
+        struct Task *abandoned_next;
 } Task;
 
 #define TASK_UNWIND SIZE_MAX
 #define TASK_PREPARE (SIZE_MAX - 1)
 #define TASK_IS_STEP(step) ((step) < TASK_PREPARE)
-#define MAX_WORKERS 256u
 
 struct Job {
         Scheduler *scheduler;
@@ -84,7 +86,9 @@ struct Scheduler {
         TaskQueue completed;         /* guarded by lock */
         unsigned n_pending;          /* guarded by lock */
         unsigned n_idle;             /* guarded by lock: workers waiting for a task */
+        unsigned n_exited;           /* guarded by lock: workers that returned after quit */
         bool quit;                   /* guarded by lock */
+        pthread_cond_t exited;       /* signalled when a worker returns after quit */
 
         pthread_t *workers;          /* event loop only */
         unsigned n_workers;
@@ -92,6 +96,7 @@ struct Scheduler {
         int completed_fd;            /* eventfd: completed tasks are waiting for the event loop */
         sd_event_source *completed_source;
         Job *jobs;
+        Task *abandoned_list;        /* inserts whose request timed out, still in the module's init */
 };
 
 static void queue_push(TaskQueue *q, Task *t) {
@@ -203,7 +208,7 @@ static int run_command(Scheduler *s, Task *t) {
 
         (void) kernel_get_state(s->kernel, t->name, &before);
 
-        r = command_run(t->command, t->name, s->command_timeout_usec, &status);
+        r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, -FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",
@@ -315,6 +320,8 @@ static void *worker_main(void *userdata) {
                         pthread_cond_wait(&s->wakeup, &s->lock);
                 s->n_idle--;
                 if (s->quit) {
+                        s->n_exited++;
+                        pthread_cond_broadcast(&s->exited);
                         pthread_mutex_unlock(&s->lock);
                         return NULL;
                 }
@@ -336,7 +343,7 @@ static void *worker_main(void *userdata) {
 /* ---- event loop side: owns the jobs ---- */
 
 static int spawn_worker(Scheduler *s) {
-        if (s->n_workers >= MAX_WORKERS)
+        if (s->n_workers >= SCHEDULER_WORKERS_MAX)
                 return -EAGAIN;
         pthread_t *w = realloc(s->workers, sizeof(pthread_t) * (s->n_workers + 1));
         if (!w)
@@ -439,6 +446,13 @@ static bool step_ready(const Job *j, size_t i) {
         return true;
 }
 
+static bool abandoned_in_flight(Scheduler *s, const char *name) {
+        for (Task *t = s->abandoned_list; t; t = t->abandoned_next)
+                if (strcmp(t->name, name) == 0)
+                        return true;
+        return false;
+}
+
 /* Is another job inserting this module right now? Then this step waits for that result. */
 static bool inserted_elsewhere(Scheduler *s, const Job *self, const char *name) {
         for (Job *j = s->jobs; j; j = j->next_job) {
@@ -453,7 +467,7 @@ static bool inserted_elsewhere(Scheduler *s, const Job *self, const char *name) 
 }
 
 bool scheduler_module_in_flight(Scheduler *s, const char *name) {
-        return inserted_elsewhere(s, NULL, name);
+        return inserted_elsewhere(s, NULL, name) || abandoned_in_flight(s, name);
 }
 
 static void job_advance(Job *j);
@@ -496,6 +510,18 @@ static void job_advance(Job *j) {
                                 all_done = false;
                         if (j->states[i] != STEP_WAITING || !step_ready(j, i))
                                 continue;
+                        if (j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
+                            abandoned_in_flight(s, j->plan->steps[i].name)) {
+                                /* One marker per module whose init is stuck: another insert would
+                                 * only block another worker in the kernel behind it. */
+                                failure_set(&j->failure, -FAILURE_TIMEOUT,
+                                            "Module '%s' is still initializing from an earlier request that timed "
+                                            "out (LoadTimeoutSec=); not starting another insert until it finishes.",
+                                            j->plan->steps[i].name);
+                                j->states[i] = STEP_FAILED;
+                                j->failed = true;
+                                break;
+                        }
                         if (j->plan->steps[i].kind != PLAN_STEP_REMOVE &&
                             inserted_elsewhere(s, j, j->plan->steps[i].name)) {
                                 j->states[i] = STEP_SHARED;
@@ -587,6 +613,9 @@ static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdat
 
         t->timer = sd_event_source_disable_unref(t->timer);
         t->job = NULL;
+        t->abandoned = true;
+        t->abandoned_next = s->abandoned_list;
+        s->abandoned_list = t;
         j->tasks[t->step] = NULL;
         j->n_running--;
         j->states[t->step] = STEP_FAILED;
@@ -611,6 +640,11 @@ static void task_completed(Scheduler *s, Task *t) {
 
         if (!j) {
                 /* Abandoned after a timeout: the init finished after all. */
+                for (Task **p = &s->abandoned_list; *p; p = &(*p)->abandoned_next)
+                        if (*p == t) {
+                                *p = t->abandoned_next;
+                                break;
+                        }
                 if (t->result >= 0 && t->changed)
                         log_warning("Module %s finished initializing after its request timed out; it stays loaded.",
                                     t->name);
@@ -663,24 +697,32 @@ static void task_completed(Scheduler *s, Task *t) {
                 release_shared(s, name, inserted);
 }
 
-/* One result per dispatch: the eventfd is a semaphore, so it stays readable while results are
- * queued, and the event loop looks at its other sources in between. A uevent that arrived while
- * a result was being handled is therefore seen before the next result (see the priority). */
+/* Every result queued at wakeup is handled in one dispatch, so results never wait behind new
+ * work. Module events queued meanwhile are handled first: a module's event is queued before
+ * finit_module()/delete_module() return, so each result's event is seen before the result,
+ * and the event can be attributed to the job that caused it. */
 static int on_completed(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         Scheduler *s = userdata;
-        uint64_t one;
+        TaskQueue batch;
+        uint64_t n;
 
-        if (read(fd, &one, sizeof(one)) < 0)
-                return 0; /* EAGAIN: nothing queued after all */
+        /* Reset the counter before taking the queue: a result queued meanwhile wakes us again. */
+        (void) !read(fd, &n, sizeof(n));
 
         pthread_mutex_lock(&s->lock);
-        Task *t = queue_pop(&s->completed);
+        batch = s->completed;
+        s->completed = (TaskQueue) {};
         pthread_mutex_unlock(&s->lock);
-        if (!t)
+        if (!batch.head)
                 return 0;
-        t->timer = sd_event_source_disable_unref(t->timer);
-        task_completed(s, t);
-        task_free(t);
+
+        kernel_dispatch_events(s->kernel);
+
+        for (Task *t; (t = queue_pop(&batch)); ) {
+                t->timer = sd_event_source_disable_unref(t->timer);
+                task_completed(s, t);
+                task_free(t);
+        }
         return 0;
 }
 
@@ -763,16 +805,14 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
                                                                            : UINT64_C(60) * 1000000;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wakeup, NULL);
+        pthread_cond_init(&s->exited, NULL);
 
-        s->completed_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+        s->completed_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->completed_fd < 0)
                 return -errno;
         r = sd_event_add_io(event, &s->completed_source, s->completed_fd, EPOLLIN, on_completed, s);
         if (r < 0)
                 return r;
-        /* The kernel queues a module's uevent before finit_module()/delete_module() return, so
-         * with results ranked below uevents the event loop always sees "module added" before
-         * "step done", and can attribute the event to the job that caused it. */
         r = sd_event_source_set_priority(s->completed_source, SCHEDULER_COMPLETION_PRIORITY);
         if (r < 0)
                 return r;
@@ -792,29 +832,57 @@ Scheduler *scheduler_free(Scheduler *s) {
         if (!s)
                 return NULL;
 
+        /* Idle workers return at once; busy ones after their task. A worker stuck in a module
+         * init that never returns is abandoned after a grace period, with the shared state it
+         * would touch when it wakes: stopping must not hang, and what follows (restoring
+         * kernel.modprobe) must run. */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += (time_t) (SCHEDULER_STOP_GRACE_USEC / 1000000);
+
         pthread_mutex_lock(&s->lock);
         s->quit = true;
         pthread_cond_broadcast(&s->wakeup);
+        while (s->n_exited < s->n_workers)
+                if (pthread_cond_timedwait(&s->exited, &s->lock, &deadline) == ETIMEDOUT)
+                        break;
+        unsigned stuck = s->n_workers - s->n_exited;
         pthread_mutex_unlock(&s->lock);
-        for (unsigned i = 0; i < s->n_workers; i++)
-                pthread_join(s->workers[i], NULL);
-        free(s->workers);
 
+        if (stuck > 0) {
+                log_warning("Abandoning %u worker thread(s) still busy (a module init that does not return).", stuck);
+                for (unsigned i = 0; i < s->n_workers; i++)
+                        (void) pthread_detach(s->workers[i]);
+        } else
+                for (unsigned i = 0; i < s->n_workers; i++)
+                        pthread_join(s->workers[i], NULL);
+        free(s->workers);
+        s->workers = NULL;
+
+        /* Completed tasks and queued ones are ours in any case. */
+        pthread_mutex_lock(&s->lock);
         for (Task *t; (t = queue_pop(&s->pending)); )
                 task_free(t);
         for (Task *t; (t = queue_pop(&s->completed)); )
                 task_free(t);
+        pthread_mutex_unlock(&s->lock);
         while (s->jobs) {
                 Job *j = s->jobs;
                 s->jobs = j->next_job;
                 job_free(j);
         }
 
-        sd_event_source_disable_unref(s->completed_source);
-        safe_close(s->completed_fd);
+        s->completed_source = sd_event_source_disable_unref(s->completed_source);
         sd_event_unref(s->event);
+        if (stuck > 0)
+                /* The stuck workers still hold s (its lock, queues and eventfd): leave them be.
+                 * The process is exiting. */
+                return NULL;
+
+        safe_close(s->completed_fd);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->wakeup);
+        pthread_cond_destroy(&s->exited);
         free(s);
         return NULL;
 }

@@ -16,8 +16,16 @@
 #include "kernel.h"
 #include "plan.h"
 
-/* Results are dispatched after module uevents (default priority 0) that are pending too. */
-#define SCHEDULER_COMPLETION_PRIORITY 10
+/* Results are as urgent as new work (the bus and the kernel hook, priority 0): a flood of new
+ * requests must not starve the completions that answer earlier ones. Module events are handled
+ * before each batch of results (kernel_dispatch_events), so they still come first. */
+#define SCHEDULER_COMPLETION_PRIORITY SD_EVENT_PRIORITY_NORMAL
+
+/* The most worker threads, configured ones plus those added for the kernel's own requests. */
+#define SCHEDULER_WORKERS_MAX 256u
+/* On free, how long to wait for workers busy with a task before abandoning them (a module init
+ * that hangs never returns). */
+#define SCHEDULER_STOP_GRACE_USEC (2 * UINT64_C(1000000))
 
 typedef struct Scheduler Scheduler;
 typedef struct Job Job;
@@ -32,6 +40,8 @@ typedef struct SchedulerConfig {
 } SchedulerConfig;
 
 int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret);
+/* Workers still stuck in a task (a hanging module init) after SCHEDULER_STOP_GRACE_USEC are
+ * abandoned, not joined, with what they use: freeing never hangs. */
 Scheduler *scheduler_free(Scheduler *s);
 static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
@@ -52,9 +62,10 @@ typedef struct JobPrepare {
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
                      job_finished_t finished, void *userdata);
 
-/* True while one of our jobs is inserting name (its step is running). A module's init may ask
- * the kernel for itself or for a module that is being inserted right now; such requests must
- * be answered at once instead of waiting for a worker. */
+/* True while one of our jobs is inserting name (its step is running), or an insertion whose
+ * request timed out is still stuck in the module's init. A module's init may ask the kernel
+ * for itself or for a module that is being inserted right now; such requests must be answered
+ * at once instead of waiting for a worker. */
 bool scheduler_module_in_flight(Scheduler *s, const char *name);
 
 const Plan *job_plan(const Job *j);

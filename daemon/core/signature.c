@@ -353,3 +353,102 @@ const char *signature_match_kernel_key(const SignatureSigner *s, char * const *d
         }
         return NULL;
 }
+
+int trust_store_new(TrustStore **ret) {
+        TrustStore *s = calloc(1, sizeof(TrustStore));
+        if (!s)
+                return -ENOMEM;
+        s->n_ref = 1;
+        s->certs = sk_X509_new_null();
+        if (!s->certs) {
+                free(s);
+                return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+/* The kernel describes an X.509 key as "<name>: <subject key id hex>", where name is the
+ * subject's CN, or "O: CN" when the CN does not start with the organization. Both must match. */
+static bool certificate_is_kernel_key(X509 *x, char *const *descriptions) {
+        const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(x);
+        char cn[256], hex[2 * 64 + 1];
+        int n;
+
+        if (!skid || ASN1_STRING_length(skid) <= 0 || ASN1_STRING_length(skid) > 64)
+                return false;
+        n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
+        if (n <= 0)
+                return false;
+        for (int i = 0; i < ASN1_STRING_length(skid); i++)
+                snprintf(hex + 2 * i, 3, "%02x", ASN1_STRING_get0_data(skid)[i]);
+
+        for (size_t i = 0; descriptions && descriptions[i]; i++) {
+                const char *d = descriptions[i], *id;
+                size_t len, c = strlen(cn);
+
+                if (!split_description(d, &len, &id) || strcasecmp(id, hex) != 0)
+                        continue;
+                if ((len == c && strncmp(d, cn, c) == 0) ||
+                    (len > c + 2 && strncmp(d + len - c - 2, ": ", 2) == 0 && strncmp(d + len - c, cn, c) == 0))
+                        return true;
+        }
+        return false;
+}
+
+static int push_unique(TrustStore *s, X509 *x) {
+        for (int i = 0; i < sk_X509_num(s->certs); i++)
+                if (X509_cmp(sk_X509_value(s->certs, i), x) == 0)
+                        return 0;
+        if (!X509_up_ref(x))
+                return -ENOMEM;
+        if (!sk_X509_push(s->certs, x)) {
+                X509_free(x);
+                return -ENOMEM;
+        }
+        return 1;
+}
+
+int trust_store_add_kernel_keys(TrustStore *s, const TrustStore *from, char *const *descriptions) {
+        int added = 0;
+
+        for (int i = 0; from && i < sk_X509_num(from->certs); i++) {
+                X509 *x = sk_X509_value(from->certs, i);
+                if (!certificate_is_kernel_key(x, descriptions))
+                        continue;
+                int r = push_unique(s, x);
+                if (r < 0)
+                        return r;
+                added += r;
+        }
+        return added;
+}
+
+int trust_store_add_embedded(TrustStore *s, const uint8_t *data, size_t size, char *const *descriptions) {
+        int added = 0;
+
+        /* A DER certificate starts SEQUENCE (long form, 2 length bytes) { SEQUENCE (tbs) ... }. */
+        for (size_t i = 0; i + 8 <= size; i++) {
+                if (data[i] != 0x30 || data[i + 1] != 0x82 || data[i + 4] != 0x30 || data[i + 5] != 0x82)
+                        continue;
+                size_t len = ((size_t) data[i + 2] << 8 | data[i + 3]) + 4;
+                if (len > size - i || len < 64)
+                        continue;
+                const unsigned char *p = data + i;
+                X509 *x = d2i_X509(NULL, &p, (long) len);
+                if (!x)
+                        continue;
+                if (certificate_is_kernel_key(x, descriptions)) {
+                        int r = push_unique(s, x);
+                        if (r < 0) {
+                                X509_free(x);
+                                return r;
+                        }
+                        added += r;
+                        i += len - 1;
+                }
+                X509_free(x);
+        }
+        ERR_clear_error();
+        return added;
+}

@@ -60,3 +60,15 @@ int signature_verify(const uint8_t *data, const SignatureTrailer *trailer, const
  * otherwise the issuer's CN is compared with the key's name. A prediction, not a check: the
  * kernel keyrings cannot be read. Returns the matching description or NULL. */
 const char *signature_match_kernel_key(const SignatureSigner *s, char * const *descriptions);
+
+/* The certificates the kernel trusts, for Signature=kernel. The kernel's keyrings can be listed
+ * (key descriptions "<CN>: <subject key id>") but not read, so the certificates come from
+ * elsewhere and are kept only when the kernel lists a key with the same CN and subject key id:
+ * a certificate is then the kernel's key, and a module verified against it (signature_verify)
+ * is one the kernel accepts. A name alone never makes a certificate. */
+int trust_store_new(TrustStore **ret);
+/* Adds the certificates of from that the kernel lists. Returns how many were added. */
+int trust_store_add_kernel_keys(TrustStore *s, const TrustStore *from, char *const *descriptions);
+/* Adds the DER certificates found in data (a decompressed kernel image embeds its built-in
+ * trusted keys) that the kernel lists. Returns how many were added. */
+int trust_store_add_embedded(TrustStore *s, const uint8_t *data, size_t size, char *const *descriptions);

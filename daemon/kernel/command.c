@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,26 +34,38 @@ static int wait_exit(int pidfd, uint64_t deadline) {
         }
 }
 
-int command_run(const char *command, const char *module, uint64_t timeout_usec, int *ret_status) {
-        _cleanup_free_ char *module_env = NULL;
+int command_run(const char *command, const char *module, const char *options, uint64_t timeout_usec,
+                int *ret_status) {
+        _cleanup_free_ char *module_env = NULL, *options_env = NULL;
         _cleanup_(closep) int pidfd = -EBADF;
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
-        sigset_t none;
+        sigset_t none, all;
         pid_t pid;
         int r, status;
 
-        if (asprintf(&module_env, "MODPROBE_MODULE=%s", module) < 0)
+        assert(command);
+        assert(module);
+
+        /* The parameters reach the command as data: $CMDLINE_OPTS in the command line is a shell
+         * variable here, expanded after the line is parsed, so nothing in them is ever read as
+         * shell syntax (no ';', '$(...)', quotes or redirections). */
+        if (asprintf(&module_env, "MODPROBE_MODULE=%s", module) < 0 ||
+            asprintf(&options_env, "CMDLINE_OPTS=%s", strempty(options)) < 0)
                 return -ENOMEM;
 
         char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) command, NULL };
-        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "HOME=/", module_env, NULL };
+        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "HOME=/", module_env, options_env,
+                         NULL };
 
-        /* The daemon blocks signals for sd-event; the command must start with none blocked. */
+        /* The daemon blocks signals for sd-event and may ignore some (SIGPIPE): the command starts
+         * with none blocked and every disposition at its default. */
         sigemptyset(&none);
+        sigfillset(&all);
         posix_spawnattr_init(&attr);
         posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 

@@ -7,7 +7,11 @@
 
 #include <stdint.h>
 
-/* Returns 0 if the command ran and exited 0; -ETIMEDOUT if it was killed after timeout_usec;
+/* options are the module's parameters: the command sees them as $CMDLINE_OPTS, an environment
+ * variable, never spliced into its text (modprobe substitutes the text; a shell would then
+ * parse the caller's parameters as commands). Signal dispositions and mask start at default.
+ * Returns 0 if the command ran and exited 0; -ETIMEDOUT if it was killed after timeout_usec;
  * -ECHILD if it exited non-zero or died of a signal (*ret_status then holds the wait status);
  * other negative errnos if it could not be started. ret_status may be NULL. */
-int command_run(const char *command, const char *module, uint64_t timeout_usec, int *ret_status);
+int command_run(const char *command, const char *module, const char *options, uint64_t timeout_usec,
+                int *ret_status);

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libudev.h>
@@ -438,7 +439,7 @@ static int read_parameter(int dir_fd, const char *name, char **ret) {
         return 0;
 }
 
-static int real_get_parameters(Kernel *k, const char *name, char ***ret) {
+static int real_get_parameters(Kernel *k, const char *name, bool world_readable_only, char ***ret) {
         RealKernel *rk = real_kernel(k);
         _cleanup_(freep) char *dir = NULL;
         _cleanup_(strv_freep) char **names = NULL, **pairs = NULL;
@@ -492,7 +493,12 @@ static int real_get_parameters(Kernel *k, const char *name, char ***ret) {
         size_t n_pairs = 0;
         for (size_t i = 0; i < n_names; i++) {
                 char *value = NULL;
+                struct stat st;
 
+                /* We read as root: what a 0400/0600 parameter holds is not for everyone. */
+                if (world_readable_only &&
+                    (fstatat(dirfd(d), names[i], &st, 0) < 0 || !(st.st_mode & S_IROTH)))
+                        continue;
                 r = read_parameter(dirfd(d), names[i], &value);
                 if (IN_SET_ACCESS(r))
                         continue; /* write-only (0200) parameters have no value to show */
@@ -580,7 +586,16 @@ static int real_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler
                 return r;
         }
         (void) sd_event_source_set_description(rk->source, "kernel-uevent");
+        /* Ahead of everything else: who caused a module event is known from the job in flight. */
+        (void) sd_event_source_set_priority(rk->source, SD_EVENT_PRIORITY_IMPORTANT);
         return 0;
+}
+
+static void real_dispatch_events(Kernel *k) {
+        RealKernel *rk = real_kernel(k);
+
+        if (rk->source)
+                (void) on_uevent(rk->source, udev_monitor_get_fd(rk->monitor), EPOLLIN, rk);
 }
 
 /* The trusted keyrings can be listed and their keys described as root, but not searched or
@@ -731,6 +746,7 @@ static const KernelOps real_ops = {
         .get = real_get,
         .list = real_list,
         .get_parameters = real_get_parameters,
+        .dispatch_events = real_dispatch_events,
         .decompression = real_decompression,
         .trusted_keys = real_trusted_keys,
         .watch = real_watch,

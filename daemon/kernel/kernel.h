@@ -53,11 +53,17 @@ typedef struct KernelOps {
         int (*get)(Kernel *k, const char *name, KernelModule *ret);
         int (*list)(Kernel *k, KernelModule **ret, size_t *ret_n);
         /* A loaded module's readable parameters as name, value, name, value, ..., NULL, sorted by
-         * name; an empty list when it has none; -ENOENT if not loaded. */
-        int (*get_parameters)(Kernel *k, const char *name, char ***ret);
+         * name; an empty list when it has none; -ENOENT if not loaded. world_readable_only: only
+         * those any user may read (mode o+r), for callers that are not root. */
+        int (*get_parameters)(Kernel *k, const char *name, bool world_readable_only, char ***ret);
         /* The algorithm the kernel decompresses in finit_module() ("xz", "zstd", "gzip"), or NULL. */
         const char *(*decompression)(Kernel *k);
         int (*watch)(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata);
+        /* Hands every event queued right now to the watch's handler, on the event loop, without
+         * waiting for its turn (a no-op when not watching). The kernel queues a module's event
+         * before finit_module()/delete_module() return, so a caller that calls this after a
+         * worker's result arrived has seen that module's event first. */
+        void (*dispatch_events)(Kernel *k);
         /* Descriptions ("<CN>: <subject key id>") of the keys in the kernel's trusted keyrings
          * (.builtin_trusted_keys, .secondary_trusted_keys, .machine, .platform). */
         int (*trusted_keys)(Kernel *k, char ***ret);
@@ -113,8 +119,8 @@ static inline int kernel_get(Kernel *k, const char *name, KernelModule *ret) {
 static inline int kernel_list(Kernel *k, KernelModule **ret, size_t *ret_n) {
         return k->ops->list(k, ret, ret_n);
 }
-static inline int kernel_get_parameters(Kernel *k, const char *name, char ***ret) {
-        return k->ops->get_parameters(k, name, ret);
+static inline int kernel_get_parameters(Kernel *k, const char *name, bool world_readable_only, char ***ret) {
+        return k->ops->get_parameters(k, name, world_readable_only, ret);
 }
 static inline const char *kernel_decompression(Kernel *k) {
         return k->ops->decompression(k);
@@ -124,6 +130,10 @@ static inline int kernel_trusted_keys(Kernel *k, char ***ret) {
 }
 static inline int kernel_watch(Kernel *k, sd_event *e, kernel_event_handler_t h, void *userdata) {
         return k->ops->watch(k, e, h, userdata);
+}
+static inline void kernel_dispatch_events(Kernel *k) {
+        if (k->ops->dispatch_events)
+                k->ops->dispatch_events(k);
 }
 static inline int kernel_get_modprobe_path(Kernel *k, char **ret) {
         return k->ops->get_modprobe_path(k, ret);

@@ -16,12 +16,16 @@
 #include "manager.h"
 #include "modctl-hook.h"
 #include "negative-cache.h"
+#include "ratelimit.h"
 #include "strv.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC UINT64_C(1000000)
-#define STRINGIFY_(x) #x
-#define STRINGIFY(x) STRINGIFY_(x)
 #define NEGATIVE_CACHE_MAX 4096
+/* The kernel runs at most 50 helpers at once; anything beyond this many open connections is
+ * not the kernel, and waits in the listen backlog until some close. */
+#define HOOK_CONNECTIONS_MAX 256u
+/* Out of file descriptors: stop accepting for this long (or until a connection closes). */
+#define HOOK_PAUSE_USEC (250 * USEC_PER_MSEC)
 
 typedef struct Connection Connection;
 
@@ -34,6 +38,10 @@ struct Hook {
         sd_event_source *listen_source;
         NegativeCache *cache;
         Connection *connections;
+        unsigned n_connections;
+        bool paused;             /* not accepting: at the connection cap, or out of fds */
+        sd_event_source *resume_timer;
+        RateLimit log_limit;     /* warnings a peer can provoke */
         HookStatistics stats;
 };
 
@@ -49,6 +57,8 @@ struct Connection {
         Connection *prev, *next;
 };
 
+static void hook_resume(Hook *h);
+
 static Connection *connection_free(Connection *c) {
         if (!c)
                 return NULL;
@@ -59,6 +69,8 @@ static Connection *connection_free(Connection *c) {
                         c->hook->connections = c->next;
                 if (c->next)
                         c->next->prev = c->prev;
+                c->hook->n_connections--;
+                hook_resume(c->hook);
         }
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->timer);
@@ -134,9 +146,13 @@ static void handle_request(Connection *c) {
 }
 
 static void reject(Connection *c, int error, const char *why) {
+        unsigned suppressed = 0;
+
         c->hook->stats.malformed++;
-        log_warning("Rejected a kernel module request from pid %d on %s: %s (%s); closing the connection.",
-                    (int) c->pid, c->hook->socket_path, why, strerrorname_np(error) ?: "?");
+        if (ratelimit_below(&c->hook->log_limit, &suppressed))
+                log_warning("Rejected a kernel module request from pid %d on %s: %s (%s); closing the connection. "
+                            "(%u similar messages suppressed)",
+                            (int) c->pid, c->hook->socket_path, why, strerrorname_np(error) ?: "?", suppressed);
         connection_reply(c, MODCTL_HOOK_STATUS_BAD_REQUEST, error);
 }
 
@@ -160,9 +176,13 @@ static int connection_receive(Connection *c) {
         /* Answered only once the request is read: closing a socket with unread data makes the
          * peer see ECONNRESET instead of our reply. */
         if (c->uid != 0) {
+                unsigned suppressed = 0;
+
                 c->hook->stats.refused++;
-                log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask.",
-                            (unsigned) c->uid, (int) c->pid, c->hook->socket_path);
+                if (ratelimit_below(&c->hook->log_limit, &suppressed))
+                        log_warning("Refused a kernel module request from uid %u (pid %d) on %s: only root may ask. "
+                                    "(%u similar messages suppressed)",
+                                    (unsigned) c->uid, (int) c->pid, c->hook->socket_path, suppressed);
                 connection_reply(c, MODCTL_HOOK_STATUS_REFUSED, EACCES);
                 return 0;
         }
@@ -228,6 +248,7 @@ static void accept_one(Hook *h, int fd) {
         c->pid = cred.pid;
         c->uid = cred.uid;  /* checked when the request arrives */
         c->hook = h;
+        h->n_connections++;
         c->next = h->connections;
         if (c->next)
                 c->next->prev = c;
@@ -249,15 +270,62 @@ static void accept_one(Hook *h, int fd) {
         }
 }
 
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata) {
+        Hook *h = userdata;
+
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
+        hook_resume(h);
+        return 0;
+}
+
+/* Stop accepting: the listening socket stays readable while connections wait in its backlog,
+ * so an event loop that could not accept them would spin. retry_usec > 0: also try again
+ * after that long (out of fds: a close elsewhere may free one without us noticing). */
+static void hook_pause(Hook *h, uint64_t retry_usec) {
+        if (!h->paused) {
+                h->paused = true;
+                (void) sd_event_source_set_enabled(h->listen_source, SD_EVENT_OFF);
+        }
+        if (retry_usec > 0 && !h->resume_timer)
+                (void) sd_event_add_time_relative(manager_get_event(h->manager), &h->resume_timer, CLOCK_MONOTONIC, retry_usec,
+                                                  0, on_resume, h);
+}
+
+static void hook_resume(Hook *h) {
+        if (!h->paused || !h->listen_source || h->n_connections >= HOOK_CONNECTIONS_MAX)
+                return;
+        h->paused = false;
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
+        (void) sd_event_source_set_enabled(h->listen_source, SD_EVENT_ON);
+}
+
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Hook *h = userdata;
 
         /* Take everything that is queued: a storm of helpers arrives at once. */
         for (;;) {
+                if (h->n_connections >= HOOK_CONNECTIONS_MAX) {
+                        unsigned suppressed = 0;
+                        if (ratelimit_below(&h->log_limit, &suppressed))
+                                log_warning("%u kernel request connections open on %s; accepting more once some "
+                                            "close. (%u similar messages suppressed)",
+                                            h->n_connections, h->socket_path, suppressed);
+                        hook_pause(h, 0);
+                        return 0;
+                }
+
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                log_warning_errno(-errno, "Cannot accept a kernel request on %s: %m", h->socket_path);
+                        int r = -errno;
+                        unsigned suppressed = 0;
+
+                        if (r == -EAGAIN || r == -EINTR || r == -ECONNABORTED)
+                                return 0;
+                        if (ratelimit_below(&h->log_limit, &suppressed))
+                                log_warning_errno(r, "Cannot accept a kernel request on %s: %m; pausing the listener. "
+                                                  "(%u similar messages suppressed)", h->socket_path, suppressed);
+                        /* EMFILE, ENFILE, ENOBUFS, ENOMEM: wait for resources instead of spinning. */
+                        hook_pause(h, HOOK_PAUSE_USEC);
                         return 0;
                 }
                 accept_one(h, cfd);
@@ -317,8 +385,10 @@ static int socket_create(Hook *h, int *ret) {
                 return -errno;
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
-        /* Anyone may connect so that a refusal is explicit and logged; SO_PEERCRED decides. */
-        if (chmod(h->socket_path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
+        /* Only the kernel's helper (root) has any business here: others cannot even connect,
+         * so they cannot hold connections or file descriptors of the daemon. SO_PEERCRED is
+         * checked as well. */
+        if (chmod(h->socket_path, 0600) < 0 || listen(fd, SOMAXCONN) < 0) {
                 int r = -errno;
                 (void) unlink(h->socket_path);
                 return r;
@@ -344,6 +414,7 @@ int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
                 return -ENOMEM;
         h->manager = m;
         h->fd = -EBADF;
+        h->log_limit = RATELIMIT_INIT(10 * USEC_PER_SEC, 10);
         h->socket_path = strdup(path);
         if (!h->socket_path)
                 return -ENOMEM;
@@ -406,9 +477,10 @@ Hook *hook_free(Hook *h) {
 
         if (h->manager)
                 manager_remove_listener(h->manager, &hook_events, h);
+        h->listen_source = sd_event_source_disable_unref(h->listen_source);
+        h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
         while (h->connections)
                 connection_free(h->connections);
-        sd_event_source_disable_unref(h->listen_source);
         if (h->socket_created)
                 (void) unlink(h->socket_path);
         safe_close(h->fd);

@@ -516,7 +516,10 @@ oom:
         return -ENOMEM;
 }
 
-static int fake_get_parameters(Kernel *k, const char *name, char ***ret) {
+/* The fake has no file modes: a parameter named private_* stands for one of mode 0600. */
+#define FAKE_PRIVATE_PARAMETER_PREFIX "private_"
+
+static int fake_get_parameters(Kernel *k, const char *name, bool world_readable_only, char ***ret) {
         FakeKernel *fk = fake_kernel(k);
         _cleanup_(freep) char *params = NULL;
         char n[MODULE_NAME_LEN];
@@ -540,6 +543,20 @@ static int fake_get_parameters(Kernel *k, const char *name, char ***ret) {
         r = parse_params(params, ret);
         if (r < 0)
                 return r;
+        if (world_readable_only) {
+                size_t w = 0;
+                for (size_t i = 0; (*ret)[i] && (*ret)[i + 1]; i += 2) {
+                        if (strncmp((*ret)[i], FAKE_PRIVATE_PARAMETER_PREFIX,
+                                    strlen(FAKE_PRIVATE_PARAMETER_PREFIX)) == 0) {
+                                free((*ret)[i]);
+                                free((*ret)[i + 1]);
+                                continue;
+                        }
+                        (*ret)[w++] = (*ret)[i];
+                        (*ret)[w++] = (*ret)[i + 1];
+                }
+                (*ret)[w] = NULL;
+        }
         /* Sorted by name, like a directory listing of parameters/. */
         size_t count = strv_length(*ret) / 2;
         for (size_t i = 1; i < count; i++)
@@ -596,6 +613,13 @@ static int on_event_fd(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+static void fake_dispatch_events(Kernel *k) {
+        FakeKernel *fk = fake_kernel(k);
+
+        if (fk->source)
+                (void) on_event_fd(fk->source, fk->event_fd, EPOLLIN, fk);
+}
+
 static int fake_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler, void *userdata) {
         FakeKernel *fk = fake_kernel(k);
         int r;
@@ -613,6 +637,7 @@ static int fake_watch(Kernel *k, sd_event *event, kernel_event_handler_t handler
                 return r;
         }
         (void) sd_event_source_set_description(fk->source, "kernel-fake-events");
+        (void) sd_event_source_set_priority(fk->source, SD_EVENT_PRIORITY_IMPORTANT);
 
         pthread_mutex_lock(&fk->lock);
         fk->watching = true;
@@ -686,6 +711,7 @@ static const KernelOps fake_ops = {
         .get = fake_get,
         .list = fake_list,
         .get_parameters = fake_get_parameters,
+        .dispatch_events = fake_dispatch_events,
         .decompression = fake_decompression,
         .trusted_keys = fake_trusted_keys,
         .watch = fake_watch,

@@ -57,7 +57,8 @@ class Bus:
 class Daemon:
     """modctld-fake; readiness is READY=1 on a notify socket, sent once it owns the name."""
 
-    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True):
+    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True, modules_dir=None, modprobe_d=None,
+                 extra_args=()):
         self.notify_path = os.path.join(tmp, 'notify-%d.sock' % time.monotonic_ns())
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
@@ -79,13 +80,13 @@ class Daemon:
         # Coldplug reads this tree instead of the build host's /sys (and so watches no uevents).
         self.sysfs = os.path.join(tmp, 'sys')
         os.makedirs(os.path.join(self.sysfs, 'devices'), exist_ok=True)
-        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', MODULES_DIR,
+        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', modules_dir or MODULES_DIR,
                               '--config-root', self.config_root, '--hook-socket', self.hook_socket,
                               '--sysfs', self.sysfs,
                               '--modprobe-config', modprobe_dirs[0], '--modprobe-config', modprobe_dirs[1],
-                              '--modprobe-config', MODPROBE_D,
+                              '--modprobe-config', modprobe_d or MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
-                              '--log-level', 'debug']
+                              '--log-level', 'debug'] + list(extra_args)
         self.proc = subprocess.Popen(cmd, env=env, stderr=self.log, stdout=self.log)
         if expect_ready:
             self.wait_ready()
@@ -193,9 +194,10 @@ class ModctlTest(unittest.TestCase):
         return self.assert_ok(self.busctl('call', *POLKIT, 'org.freedesktop.DBus.Mock', method, signature,
                                           *[str(a) for a in args]))
 
-    def module_properties(self, name):
+    def module_properties(self, name, user=None):
         r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', MODULE_PATH + name.replace('_', '_5f'),
-                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module'))
+                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module',
+                                       user=user))
         import json
         return {k: v['data'] for k, v in json.loads(r.stdout)['data'][0].items()}
 
@@ -397,6 +399,68 @@ class ModctlTest(unittest.TestCase):
         self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:' + str(1 << 40)),
                           'org.modctl1.Error.InvalidArgument')
 
+    def test_parameters_private_to_root(self):
+        # The daemon reads sysfs as root; a 0600 parameter (private_* in the fake kernel) is
+        # shown to root only, through GetAll and GetManagedObjects alike.
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:value=3 private_key=42', 'uint64:0'))
+        self.assertEqual(self.module_properties('modctl_test_base')['Parameters'], {'value': '3', 'private_key': '42'})
+        self.assertEqual(self.module_properties('modctl_test_base', user=NOBODY)['Parameters'], {'value': '3'})
+        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', '/org/modctl1',
+                                       'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', user=NOBODY))
+        self.assertNotIn('private_key', r.stdout)
+
+    def test_no_index_watch_sees_changes(self):
+        # Without the inotify watch (as when root's inotify limit is reached), every request
+        # checks the index and modprobe.d files: a depmod run and a new modprobe.d alias are
+        # seen without a restart.
+        import shutil
+        self.assertEqual(self.daemon.stop(), 0)
+        kver = os.path.basename(MODULES_DIR)
+        root = os.path.join(self.tmp, 'mods')
+        shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR))), root, symlinks=True)
+        moddir = os.path.join(root, 'lib/modules', kver)
+        chain = os.path.join(moddir, 'extra/modctl_test_chain.ko')
+        os.rename(chain, chain + '.held')
+        subprocess.run(['depmod', '-b', root, kver], check=True)
+        confdir = os.path.join(self.tmp, 'modprobe.d')
+        shutil.copytree(MODPROBE_D, confdir)
+        self.daemon = Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir, modprobe_d=confdir,
+                             extra_args=['--no-index-watch'])
+        self.assertIn('Cannot watch the module index', self.daemon.output())
+
+        self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
+                          'org.modctl1.Error.NotFound')
+        os.rename(chain + '.held', chain)
+        subprocess.run(['depmod', '-b', root, kver], check=True)
+        # Found now (the fake kernel then fails its init on purpose, see fail_env).
+        r = self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
+                              'org.modctl1.Error.KernelRejected')
+        self.assertIn("'modctl_test_chain'", r.stderr)
+
+        self.assert_error(self.send('Load', 'string:modctl-nowatch-alias', 'string:', 'uint64:0'),
+                          'org.modctl1.Error.NotFound')
+        self.assertEqual(self.helper('modctl-nowatch-alias').returncode, 1)
+        with open(os.path.join(confdir, 'nowatch.conf'), 'w') as f:
+            f.write('alias modctl-nowatch-alias modctl_test_dep\n')
+        # Through the kernel hook, which caches nothing without the watch.
+        self.assertEqual(self.helper('modctl-nowatch-alias').returncode, 0)
+        self.assertIn('modctl_test_dep', self.loaded())
+
+    def test_invalid_parameters(self):
+        # Parameters reach install commands and the kernel: only key[=value] tokens, the
+        # kernel's quoting, no control characters. Every refusal names the module and the byte.
+        for params in ['x=1; id > /tmp/pwned', 'x=1 $(id)', 'x="open', 'x=1\ny=2', 'x=\x1b']:
+            for method in ['Load', 'CheckPolicy']:
+                r = self.send(method, "string:modctl_test_base", "string:" + params, "uint64:0")
+                self.assertNotEqual(r.returncode, 0, (method, params))
+                r = self.assert_error(r,
+                                      'org.modctl1.Error.InvalidArgument')
+                self.assertIn("module 'modctl_test_base' at byte", r.stderr)
+        self.assertEqual(self.loaded(), {})
+        # What the kernel accepts still works.
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:value=3 name="two words"', 'uint64:0'))
+        self.assertIn('modctl_test_base', self.loaded())
+
     def test_init_failure_leaves_nothing(self):
         r = self.assert_error(self.send('Load', 'string:modctl_test_fail', 'string:', 'uint64:0'), 'org.modctl1.Error.KernelRejected')
         self.assertIn('modctl_test_fail', r.stderr)
@@ -478,6 +542,26 @@ class ModctlTest(unittest.TestCase):
         r = self.assert_ok(self.cli('unload', '-r', 'modctl_test_dep', user=NOBODY))
         self.assertEqual(self.loaded(), {})
 
+    def test_polkit_force_needs_its_own_action(self):
+        # Allowed to load is not allowed to force: ignore-install and force flags ask for
+        # org.modctl1.load-force, and rules see the flags.
+        self.start_polkit()
+        self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
+        for flags in (2, 4, 8):
+            r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:%d' % flags,
+                                            user=NOBODY), 'org.freedesktop.DBus.Error.AccessDenied')
+            self.assertIn('force or ignore-install', r.stderr)
+        self.assertEqual(self.loaded(), {})
+        # A rule that allows exactly load-force with flags 0x2 (ignore install commands).
+        self.polkit('AddMethod', 'sssss', 'org.freedesktop.PolicyKit1.Authority', 'CheckAuthorization',
+                    '(sa{sv})sa{ss}us', '(bba{ss})',
+                    'ret = (args[1] == "org.modctl1.load-force" and args[2].get("flags") == "0x2"'
+                    ' and args[2].get("module") == "modctl_test_base", False, {})')
+        self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:2', user=NOBODY))
+        self.assertIn('modctl_test_base', self.loaded())
+        self.assert_error(self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:0', user=NOBODY),
+                          'org.freedesktop.DBus.Error.AccessDenied')
+
     def test_polkit_challenge(self):
         # polkit answers "authentication would help": the caller learns it can ask interactively.
         self.start_polkit()
@@ -508,6 +592,41 @@ class ModctlTest(unittest.TestCase):
                                    user=NOBODY))
         r = self.polkit('HaveHangingCalls')
         self.assertEqual(r.stdout.strip(), 'b false')
+
+    def test_polkit_pending_is_capped(self):
+        # A polkitd that never answers, and one unprivileged connection firing 40 Loads: at most
+        # 16 wait for polkit, the rest are refused at once with Busy; root is not held up.
+        self.start_polkit()
+        self.polkit('SimulateHang', 'b', 'true')
+        script = r"""
+import dbus, sys
+from gi.repository import GLib
+from dbus.mainloop.glib import DBusGMainLoop
+DBusGMainLoop(set_as_default=True)
+bus = dbus.bus.BusConnection(sys.argv[1])
+mgr = dbus.Interface(bus.get_object('org.modctl1', '/org/modctl1'), 'org.modctl1.Manager')
+busy = 0
+answered = 0
+loop = GLib.MainLoop()
+def err(e):
+    global busy, answered
+    answered += 1
+    if e.get_dbus_name() == 'org.modctl1.Error.Busy':
+        busy += 1
+    if answered == 24:
+        loop.quit()
+for i in range(40):
+    mgr.Load('modctl_test_base', '', dbus.UInt64(0), reply_handler=lambda *a: None, error_handler=err,
+             timeout=600)
+GLib.timeout_add_seconds(20, loop.quit)
+loop.run()
+print(busy, answered)
+"""
+        r = subprocess.run(NOBODY + ['/usr/bin/python3', '-c', script, self.bus.address], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        self.assertEqual(r.stdout.split(), ['24', '24'], r.stderr)
+        self.assert_ok(self.cli('load', 'modctl_test_dep'))  # root asks nobody, and is not capped
+        self.assertIn('modctl_test_dep', self.loaded())
 
     def test_caller_gone_while_polkit_pending(self):
         self.start_polkit()
@@ -583,13 +702,31 @@ class ModctlTest(unittest.TestCase):
         self.assertRegex(r.stdout, r'Kernel requests:\s+2')
 
     def test_hook_usage(self):
-        for argv in [[], ['modctl_test_base'], ['-q', 'modctl_test_base'], ['--', 'modctl_test_base'],
-                     ['-q', '--', 'a', 'b'], ['-v', '--', 'modctl_test_base'], ['-q', '--', ''],
-                     ['-q', '--', 'x' * 200]]:
+        # What real callers of kernel.modprobe use: the kernel's `-q -- NAME`, iptables-legacy's
+        # and ebtables' `NAME [-q]`, scripts' `-q NAME`, -v, -b.
+        accepted = [['modctl_test_base'], ['modctl_test_base', '-q'], ['-q', 'modctl_test_base'],
+                    ['-q', '--', 'modctl_test_base'], ['-v', 'modctl_test_base'], ['-b', 'modctl_test_base'],
+                    ['-qb', '--', 'modctl_test_base'], ['--', 'modctl_test_base']]
+        for argv in accepted:
             r = self.helper(None, argv=argv)
+            self.assertEqual(r.returncode, 0, (argv, r.stderr))
+        self.assertIn('loaded by modctld', self.helper(None, argv=['-v', 'modctl_test_base']).stderr)
+        refused = {
+            (): 'no module name',
+            ('-q', '--', 'a', 'b'): 'more than one module name',
+            ('-r', 'modctl_test_base'): "unsupported option '-r'",
+            ('-a', 'x', 'y'): "unsupported option '-a'",
+            ('--remove', 'modctl_test_base'): "unsupported option '--remove'",
+            ('-q', '--', ''): 'not a valid module name',
+            ('-q', '--', 'x' * 200): 'not a valid module name',
+            ('-',): 'not a module name',
+        }
+        for argv, why in refused.items():
+            r = self.helper(None, argv=list(argv))
             self.assertEqual(r.returncode, 2, argv)
+            self.assertIn(why, r.stderr, argv)
             self.assertIn('Usage', r.stderr)
-        self.assertEqual(self.loaded(), {})
+        self.assertEqual(set(self.loaded()), {'modctl_test_base'})
 
     def test_hook_like_modprobe(self):
         # The kernel's HDA driver sends its modalias with a trailing newline; modprobe matches it.
@@ -615,12 +752,15 @@ class ModctlTest(unittest.TestCase):
         self.assertEqual(set(self.loaded()), {'modctl_test_base'})
 
     def test_hook_refuses_non_root(self):
+        # The socket is root's alone: others cannot even connect, so they can hold no
+        # connection (and no fd) of the daemon. Nor does their failure fall back to modprobe.
+        self.assertEqual(os.stat(self.daemon.hook_socket).st_mode & 0o777, 0o600)
         r = self.helper('modctl_test_base', user=NOBODY)
         self.assertEqual(r.returncode, 1)
-        self.assertIn('refused', r.stderr)
+        self.assertIn('Permission denied', r.stderr)
+        self.assertNotIn('HookFallback', r.stderr)
         self.assertEqual(self.loaded(), {})
-        self.assertIn('Refused a kernel module request from uid 65534', self.daemon.output())
-        self.assertEqual(self.statistics()['refused'], 1)
+        self.assertEqual(self.statistics()['fallbacks'], 0)
 
     def test_hook_malformed_requests(self):
         import struct
@@ -672,7 +812,7 @@ class ModctlTest(unittest.TestCase):
         with open(fake_modprobe, 'w') as f:
             f.write('#!/bin/sh\necho "$@" >> %s\n' % marker)
         os.chmod(fake_modprobe, 0o755)
-        self.write_config('[Daemon]\nHookModprobe=%s\n' % fake_modprobe)
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\n' % fake_modprobe)
         socket_path = self.daemon.hook_socket
 
         # A clean stop removes the socket the daemon created.
@@ -691,17 +831,58 @@ class ModctlTest(unittest.TestCase):
         self.assertFalse(os.path.exists(marker))
         self.assertIn('HookFallback=deny', r.stderr)
 
-        # A socket left behind by a daemon that died: the same fallback.
+        # The default is deny: a policy is in force, the fallback must not bypass it.
+        self.write_config('[Daemon]\nHookModprobe=%s\n' % fake_modprobe)
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('HookFallback=deny', r.stderr)
+
+        # A configuration error fails closed, saying why, even where modprobe was chosen.
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\nNonsense=1\n' % fake_modprobe)
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('failing closed', r.stderr)
+        self.assertIn("unknown key 'Nonsense'", r.stderr)
+
+        # A socket left behind by a daemon that died (connection refused): absent, so the
+        # fallback applies (modprobe chosen here).
+        self.write_config('[Daemon]\nHookFallback=modprobe\nHookModprobe=%s\n' % fake_modprobe)
         stale = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         stale.bind(socket_path)
         stale.close()
         r = self.helper('modctl_test_base', socket_path=socket_path)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('Connection refused', r.stderr)
+        os.unlink(marker)
+        os.unlink(socket_path)
+
+        # A daemon that is there but resets the connection (say, while restarting) is not
+        # absent: no fallback, the request fails.
+        import threading
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        listener.bind(socket_path)
+        listener.listen(4)
+
+        def accept_and_drop():
+            c, _ = listener.accept()
+            c.recv(256)
+            c.close()
+        t = threading.Thread(target=accept_and_drop)
+        t.start()
+        r = self.helper('modctl_test_base', socket_path=socket_path)
+        t.join()
+        listener.close()
+        os.unlink(socket_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn('did not answer', r.stderr)
+        self.assertNotIn('HookFallback', r.stderr)
 
         # The next daemon replaces the stale socket and counts what happened while it was down.
         self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
-        self.assertEqual(self.statistics()['fallbacks'], 3)
+        self.assertEqual(self.statistics()['fallbacks'], 5)
         self.assertEqual(self.helper('modctl_test_base').returncode, 0)
         self.assertIn('modctl_test_base', self.loaded())
 

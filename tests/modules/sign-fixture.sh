@@ -14,6 +14,7 @@
 #   signed-a.ko                         signed by A (issuer and serial)
 #   signed-a-keyid.ko                   signed by A with sign-file -k (subject key id)
 #   signed-b.ko                         signed by B
+#   signed-forged.ko                    signed by key C, whose certificate also says "modctl test key A"
 #   tampered.ko                         signed-a.ko with one byte of its description changed
 #   truncated.ko                        signed-a.ko whose header claims more signature than there is
 #   garbage.ko                          a well-formed trailer around bytes that are not PKCS#7
@@ -41,6 +42,10 @@ for k in a b; do
                 -addext "extendedKeyUsage=codeSigning" \
                 -keyout key-$k.pem -out cert-$k.pem 2>/dev/null
 done
+# Same name as A, another key: a name match alone must never pass it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 -subj "/CN=modctl test key A" \
+        -addext "subjectKeyIdentifier=hash" -addext "keyUsage=digitalSignature" \
+        -addext "extendedKeyUsage=codeSigning" -keyout key-c.pem -out cert-c.pem 2>/dev/null
 openssl x509 -in cert-a.pem -outform DER -out cert-a.der
 cp cert-a.pem trusted/
 openssl x509 -in cert-a.pem -noout -ext subjectKeyIdentifier | sed -n '2p' | tr -d ' :' | tr A-F a-f > cert-a.skid
@@ -49,6 +54,7 @@ cp "$module" unsigned.ko
 "$signfile" sha256 key-a.pem cert-a.pem unsigned.ko signed-a.ko
 "$signfile" -k sha256 key-a.pem cert-a.pem unsigned.ko signed-a-keyid.ko
 "$signfile" sha256 key-b.pem cert-b.pem unsigned.ko signed-b.ko
+"$signfile" sha256 key-c.pem cert-c.pem unsigned.ko signed-forged.ko
 
 /usr/bin/python3 - <<'PY'
 import struct

@@ -2,27 +2,76 @@
 /* install/remove commands: environment, exit status, timeout. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "command.h"
 
 Test(command, runs_with_module_in_environment) {
         int status = -1;
-        cr_assert_eq(command_run("test \"$MODPROBE_MODULE\" = snd && test \"$HOME\" = /", "snd", 5000000, &status), 0);
+        cr_assert_eq(command_run("test \"$MODPROBE_MODULE\" = snd && test \"$HOME\" = /", "snd", NULL, 5000000, &status), 0);
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 Test(command, nonzero_exit_is_echild) {
         int status = -1;
-        cr_assert_eq(command_run("exit 7", "snd", 5000000, &status), -ECHILD);
+        cr_assert_eq(command_run("exit 7", "snd", NULL, 5000000, &status), -ECHILD);
         cr_assert_eq(WEXITSTATUS(status), 7);
 }
 
 Test(command, killed_after_timeout, .timeout = 10) {
-        cr_assert_eq(command_run("exec sleep 60", "snd", 200000, NULL), -ETIMEDOUT);
+        cr_assert_eq(command_run("exec sleep 60", "snd", NULL, 200000, NULL), -ETIMEDOUT);
 }
 
 Test(command, stdin_is_dev_null) {
         /* A command that reads stdin must not hang on the daemon's stdin. */
-        cr_assert_eq(command_run("read x; test -z \"$x\"", "snd", 5000000, NULL), 0);
+        cr_assert_eq(command_run("read x; test -z \"$x\"", "snd", NULL, 5000000, NULL), 0);
+}
+
+/* The parameters are data: a caller's "x=1; touch FILE" must not run touch, and the command
+ * still sees every token in $CMDLINE_OPTS. */
+Test(command, parameters_are_not_shell_syntax) {
+        char dir[] = "/tmp/modctl-cmd-XXXXXX", *params = NULL, *check = NULL;
+        cr_assert_not_null(mkdtemp(dir));
+        cr_assert(asprintf(&params, "x=1; touch %s/pwned $(touch %s/pwned2) `touch %s/pwned3`", dir, dir, dir) > 0);
+
+        cr_assert_eq(command_run("echo $CMDLINE_OPTS >/dev/null; echo \"$CMDLINE_OPTS\" >/dev/null", "snd", params,
+                                 5000000, NULL), 0);
+        cr_assert(asprintf(&check, "%s/pwned", dir) > 0);
+        cr_assert_neq(access(check, F_OK), 0, "a parameter was run as a command");
+        free(check);
+        cr_assert(asprintf(&check, "%s/pwned2", dir) > 0);
+        cr_assert_neq(access(check, F_OK), 0, "a parameter was run as a command substitution");
+        free(check);
+        cr_assert(asprintf(&check, "%s/pwned3", dir) > 0);
+        cr_assert_neq(access(check, F_OK), 0, "a parameter was run as a command substitution");
+        free(check);
+
+        /* Word-split like modprobe's substitution, each token one argument. */
+        cr_assert_eq(command_run("set -- $CMDLINE_OPTS; test $# = 3 && test \"$1\" = a=1 && test \"$3\" = c",
+                                 "snd", "a=1 b=2 c", 5000000, NULL), 0);
+        free(params);
+        rmdir(dir);
+}
+
+/* SIGPIPE ignored in the daemon must not be inherited: the command starts with every
+ * disposition at its default and no signal blocked. */
+Test(command, signal_dispositions_reset) {
+        sigset_t block;
+
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGUSR1, SIG_IGN);
+        sigemptyset(&block);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, NULL);
+
+        /* glibc keeps its two internal real-time signals (32, 33) ignored in the child; SIGPIPE is
+         * bit 12, SIGUSR1 bit 9 of SigIgn. */
+        cr_assert_eq(command_run("ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status); "
+                                 "test $(( 0x$ign & 0x1200 )) = 0 && "
+                                 "grep -Eq '^SigBlk:[[:space:]]*0+$' /proc/self/status", "snd", NULL, 5000000, NULL), 0,
+                     "the command inherited ignored or blocked signals");
 }

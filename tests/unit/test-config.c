@@ -40,7 +40,7 @@ Test(config, defaults) {
         cr_assert(c->policy.out_of_tree);
         cr_assert(c->policy.staging);
         cr_assert_eq(c->policy.vermagic, POLICY_VERMAGIC_CHECK);
-        cr_assert_eq(c->daemon.hook_fallback, HOOK_FALLBACK_MODPROBE);
+        cr_assert_eq(c->daemon.hook_fallback, HOOK_FALLBACK_DENY);  /* a policy is in force: fail closed */
         cr_assert_eq(c->daemon.load_timeout_usec, 120000000);
 }
 
@@ -151,6 +151,9 @@ Test(config, bad_lines_name_file_and_line) {
                 { "Mode=off\n", "test.conf:1: assignment 'Mode=off' outside of a section" },
                 { "[Policy]\nthis is not an assignment\n", "test.conf:2: syntax error" },
                 { "[Daemon]\nWorkers=-1\n", "test.conf:2: invalid value for Workers" },
+                /* Beyond what the pool supports: a clear range, not a failure at start. */
+                { "[Daemon]\nWorkers=300\n", "test.conf:2: Workers=300 is out of range: 0 (one per CPU) to 128" },
+                { "[Daemon]\nWorkers=129\n", "test.conf:2: Workers=129 is out of range" },
                 { "[Daemon]\nLoadTimeoutSec=soon\n", "test.conf:2: invalid value for LoadTimeoutSec" },
                 { "[Daemon]\nHookFallback=maybe\n", "test.conf:2: invalid value for HookFallback" },
                 { "[Daemon]\nHookInstall=perhaps\n", "test.conf:2: invalid value for HookInstall" },

@@ -301,7 +301,7 @@ Test(kernel_fake, parameters) {
         path = write_elf_module("p.ko", "p", NULL);
         fd = open_module(path);
         cr_assert_eq(kernel_insert(k, "p", fd, "index=1 model=\"a b\" enable  zeta=1 index=2", 0), 0);
-        cr_assert_eq(kernel_get_parameters(k, "p", &pairs), 0);
+        cr_assert_eq(kernel_get_parameters(k, "p", false, &pairs), 0);
         cr_assert_eq(strv_length(pairs), 8u, "four parameters, sorted, the last value wins");
         cr_assert_str_eq(pairs[0], "enable");
         cr_assert_str_eq(pairs[1], "Y");
@@ -311,7 +311,7 @@ Test(kernel_fake, parameters) {
         cr_assert_str_eq(pairs[5], "a b");
         cr_assert_str_eq(pairs[6], "zeta");
         cr_assert_str_eq(pairs[7], "1");
-        cr_assert_eq(kernel_get_parameters(k, "q", &none), -ENOENT);
+        cr_assert_eq(kernel_get_parameters(k, "q", false, &none), -ENOENT);
 }
 
 Test(kernel_fake, bad_files) {
@@ -676,16 +676,36 @@ Test(kernel_real, parameters) {
         mkdir_p("sys/module/soundcore");
         cr_assert_eq(kernel_new_real_at(tmpdir, &k), 0);
 
-        cr_assert_eq(kernel_get_parameters(k, "snd", &pairs), 0);
+        cr_assert_eq(kernel_get_parameters(k, "snd", false, &pairs), 0);
         cr_assert_eq(strv_length(pairs), 4u);
         cr_assert_str_eq(pairs[0], "major");
         cr_assert_str_eq(pairs[1], "116");
         cr_assert_str_eq(pairs[2], "slots");
         cr_assert_str_eq(pairs[3], "-1,-1,-1");
-        cr_assert_eq(kernel_get_parameters(k, "soundcore", &empty), 0, "no parameters/ directory");
+        cr_assert_eq(kernel_get_parameters(k, "soundcore", false, &empty), 0, "no parameters/ directory");
         cr_assert_eq(strv_length(empty), 0u);
-        cr_assert_eq(kernel_get_parameters(k, "nothere", &none), -ENOENT);
-        cr_assert_eq(kernel_get_parameters(k, "../x", &none), -EINVAL);
+        cr_assert_eq(kernel_get_parameters(k, "nothere", false, &none), -ENOENT);
+        cr_assert_eq(kernel_get_parameters(k, "../x", false, &none), -EINVAL);
+}
+
+/* Root reads a 0600 parameter; a caller that is not root must not see it through us. */
+Test(kernel_real, parameters_world_readable_only) {
+        _cleanup_(kernel_freep) Kernel *k = NULL;
+        _cleanup_(strv_freep) char **all = NULL, **world = NULL;
+        _cleanup_free_ char *secret = NULL;
+
+        mkdir_p("sys/module/snd/parameters");
+        put("sys/module/snd/parameters/major", "116\n");
+        put("sys/module/snd/parameters/key", "hunter2\n");
+        cr_assert(asprintf(&secret, "%s/sys/module/snd/parameters/key", tmpdir) > 0);
+        cr_assert_eq(chmod(secret, 0600), 0);
+        cr_assert_eq(kernel_new_real_at(tmpdir, &k), 0);
+
+        cr_assert_eq(kernel_get_parameters(k, "snd", false, &all), 0);
+        cr_assert_eq(strv_length(all), 4u);
+        cr_assert_eq(kernel_get_parameters(k, "snd", true, &world), 0);
+        cr_assert_eq(strv_length(world), 2u);
+        cr_assert_str_eq(world[0], "major");
 }
 
 Test(kernel_real, empty_tree) {

@@ -155,22 +155,57 @@ Test(policy, signature_trusted_without_certificates) {
         fx.ctx.trust = fx.trust;
 }
 
+static char *skid_a(void) {
+        char *skid = NULL;
+        size_t n = 0;
+        FILE *f = fopen(SIG "cert-a.skid", "re");
+        cr_assert_not_null(f);
+        cr_assert_gt(getline(&skid, &n, f), 0);
+        fclose(f);
+        skid[strcspn(skid, "\n")] = '\0';
+        return skid;
+}
+
 Test(policy, signature_kernel) {
+        _cleanup_(trust_store_unrefp) TrustStore *kernel = NULL, *by_name = NULL;
+        _cleanup_free_ char *skid = skid_a(), *desc = NULL;
+
         set("[Policy]\nSignature=kernel\n");
-        /* The kernel's key is Debian's build key: Debian's modules pass, ours do not. */
-        expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_ALLOW, NULL, NULL);
-        expect("modctl_test_base", SIG "signed-a.ko", POLICY_DENY, "Signature", "does not trust");
+        /* Without the kernel's certificates nothing passes, and the reason says why. */
+        fx.ctx.kernel_trust_error = "the kernel lists no trusted keys";
+        expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_DENY, "Signature", "the kernel lists no trusted keys");
+        expect("modctl_test_base", SIG "signed-a.ko", POLICY_DENY, "Signature", "cannot be checked against the keys");
+
+        /* A key the kernel lists by the same name but another id yields no certificate. */
+        char *named[] = { (char *) "modctl test key A: 0011", NULL };
+        cr_assert_eq(trust_store_new(&by_name), 0);
+        cr_assert_eq(trust_store_add_kernel_keys(by_name, fx.trust, named), 0);
+        fx.ctx.kernel_trust = by_name;
+        expect("modctl_test_base", SIG "signed-a.ko", POLICY_DENY, "Signature", "cannot be checked against the keys");
+
+        /* Certificate A, confirmed by the kernel's key (CN and subject key id): verified. */
+        cr_assert(asprintf(&desc, "modctl test key A: %s", skid) > 0);
+        char *listed[] = { desc, NULL };
+        cr_assert_eq(trust_store_new(&kernel), 0);
+        cr_assert_eq(trust_store_add_kernel_keys(kernel, fx.trust, listed), 1);
+        fx.ctx.kernel_trust = kernel;
+        fx.ctx.kernel_trust_error = NULL;
+        expect("modctl_test_base", SIG "signed-a.ko", POLICY_ALLOW, NULL, NULL);
+        expect("modctl_test_base", SIG "signed-a-keyid.ko", POLICY_ALLOW, NULL, NULL);
+        /* Tampered, another key, or another key under A's name: refused. */
+        expect("modctl_test_base", SIG "tampered.ko", POLICY_DENY, "Signature", "changed after it was signed");
+        expect("modctl_test_base", SIG "signed-b.ko", POLICY_DENY, "Signature", "'modctl test key B'");
+        expect("modctl_test_base", SIG "signed-forged.ko", POLICY_DENY, "Signature", "does not trust");
         expect("modctl_test_base", SIG "unsigned.ko", POLICY_DENY, "Signature", "not signed");
 
-        /* Once the kernel knows key A (by CN or by subject key id), they pass. */
-        fx.ctx.kernel_keys_userdata = (void *) "modctl test key A: 0011";
-        policy_context_done(&fx.ctx);
-        expect("modctl_test_base", SIG "signed-a.ko", POLICY_ALLOW, NULL, NULL);
-        expect("modctl_test_base", SIG "signed-b.ko", POLICY_DENY, "Signature", "'modctl test key B'");
-
-        fx.ctx.kernel_keys = failing_keys;
-        policy_context_done(&fx.ctx);
-        expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_DENY, "Signature", "listing them failed");
+        /* And the E prediction is a verification too: the forged one would taint E. */
+        PolicyVerdict v = check("modctl_test_base", SIG "signed-forged.ko");
+        cr_assert(strchr(v.taint, 'E'), "taint '%s'", v.taint);
+        policy_verdict_done(&v);
+        v = check("modctl_test_base", SIG "signed-a.ko");
+        cr_assert_null(strchr(v.taint, 'E'), "taint '%s'", v.taint);
+        policy_verdict_done(&v);
+        fx.ctx.kernel_trust = NULL;
 }
 
 Test(policy, out_of_tree) {
@@ -188,14 +223,16 @@ Test(policy, staging) {
 Test(policy, vermagic) {
         fx.ctx.kernel_release = "5.10.0-99-amd64";
         expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_DENY, "Vermagic", "built for kernel " MODCTL_TEST_KVER);
-        /* --force asks the kernel to ignore vermagic: no refusal, an F taint instead. */
+        /* Force does not get past Vermagic=check: that is what the rule is for. */
         fx.ctx.forced = true;
+        expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_DENY, "Vermagic", "built for kernel " MODCTL_TEST_KVER);
+        /* With Vermagic=ignore the policy allows it, and predicts the F taint. */
+        set("[Policy]\nVermagic=ignore\n");
         PolicyVerdict v = check("soundcore", DEBIAN "sound/soundcore.ko");
         cr_assert_eq(v.decision, POLICY_ALLOW);
         cr_assert_str_eq(v.taint, "F");
         policy_verdict_done(&v);
         fx.ctx.forced = false;
-        set("[Policy]\nVermagic=ignore\n");
         expect("soundcore", DEBIAN "sound/soundcore.ko", POLICY_ALLOW, NULL, NULL);
 }
 

@@ -463,9 +463,15 @@ Test(resolver, install_command) {
         cr_assert_eq(p->n_steps, 1);
         cr_assert_eq(p->steps[0].kind, PLAN_STEP_COMMAND);
         cr_assert_str_eq(p->steps[0].name, "modctl_test_hang");
+        /* Executed as written, the options in its environment; shown like modprobe -D: the
+         * command as modprobe.d spells it, then the options. */
         cr_assert_str_eq(p->steps[0].command,
-                         "echo hang delay_ms=7 delay_ms=1; /sbin/modprobe --ignore-install modctl_test_hang "
-                         "delay_ms=7 delay_ms=1");
+                         "echo hang $CMDLINE_OPTS; /sbin/modprobe --ignore-install modctl_test_hang $CMDLINE_OPTS");
+        cr_assert_str_eq(p->steps[0].options, "delay_ms=7 delay_ms=1");
+        _cleanup_(strv_freep) char **lines = NULL;
+        cr_assert_eq(plan_describe(p, &lines), 0);
+        cr_assert_str_eq(lines[0], "install echo hang $CMDLINE_OPTS; /sbin/modprobe --ignore-install "
+                         "modctl_test_hang $CMDLINE_OPTS delay_ms=7 delay_ms=1");
 }
 
 Test(resolver, install_command_ignored) {

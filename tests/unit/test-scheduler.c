@@ -10,6 +10,7 @@
 
 #include "kernel-fake.h"
 #include "scheduler.h"
+#include "time-util.h"
 #include "strv.h"
 
 #define KO(name) MODCTL_TEST_MODULES_DIR "/src/" name ".ko"
@@ -342,21 +343,55 @@ Test(scheduler, hanging_init_times_out_and_others_go_on) {
         cr_assert_eq(hung.failure.error, -FAILURE_TIMEOUT);
         cr_assert(strstr(hung.failure.message, "Module 'modctl_test_hang' did not finish initializing within"),
                   "%s", hung.failure.message);
-        cr_assert(!scheduler_module_in_flight(scheduler, "modctl_test_hang"));
+        /* The init is still running in the kernel: one in-flight marker stays. */
+        cr_assert(scheduler_module_in_flight(scheduler, "modctl_test_hang"));
 
-        /* The pool stays usable while the hung worker is stuck: the same module is refused... */
+        /* The pool stays usable while the hung worker is stuck... */
         Outcome after = run(plan_one("modctl_test_base"), 0);
         cr_assert_eq(after.failure.error, 0, "%s", after.failure.message);
         outcome_done(&after);
 
-        /* ...and when the init finally returns, the module is there. */
+        /* ...and a new request for the stuck module fails at once instead of blocking another
+         * worker behind the same init. */
+        for (int i = 0; i < 4; i++) {
+                Outcome dup = run(plan_one("modctl_test_hang"), 0);
+                cr_assert_eq(dup.failure.error, -FAILURE_TIMEOUT);
+                cr_assert(strstr(dup.failure.message, "still initializing from an earlier request"), "%s",
+                          dup.failure.message);
+                outcome_done(&dup);
+        }
+
+        /* When the init finally returns, the marker goes and the module is there. */
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_hang"), 0);
+        while (scheduler_module_in_flight(scheduler, "modctl_test_hang"))
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         Outcome again = run(plan_one("modctl_test_hang"), 0);
         cr_assert_eq(again.failure.error, 0, "%s", again.failure.message);
         cr_assert(loaded("modctl_test_hang"));
         outcome_done(&hung);
         outcome_done(&other);
         outcome_done(&again);
+}
+
+/* Stopping never waits for a module init that does not return: the stuck worker is left
+ * behind after the grace period. */
+Test(scheduler, free_abandons_a_stuck_worker) {
+        Outcome hung = {};
+
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
+        wait_finished(&hung);
+        cr_assert_eq(hung.failure.error, -FAILURE_TIMEOUT);
+        outcome_done(&hung);
+
+        usec_t start = now_usec(CLOCK_MONOTONIC);
+        scheduler = scheduler_free(scheduler);
+        usec_t took = now_usec(CLOCK_MONOTONIC) - start;
+        cr_assert_lt(took, SCHEDULER_STOP_GRACE_USEC + 2 * USEC_PER_SEC, "stopping took %llu us",
+                     (unsigned long long) took);
+        cr_assert_geq(took, SCHEDULER_STOP_GRACE_USEC - USEC_PER_SEC / 10);
+        /* The stuck worker still runs inside the fake kernel: leave both to the process exit. */
+        kernel = NULL;
 }
 
 Test(scheduler, urgent_job_gets_a_worker_when_all_are_busy) {

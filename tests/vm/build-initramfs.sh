@@ -186,6 +186,9 @@ chmod 755 "$root/init"
 
 # 6. Kernel modules with their dependency closure (softdeps included by modprobe -D).
 mkdir -p "$root$moddir"
+# The kernel image: Signature=kernel reads the certificates of the built-in trusted keys from it.
+mkdir -p "$root/boot"
+cp "/boot/vmlinuz-$kver" "$root/boot/"
 for f in modules.order modules.builtin modules.builtin.modinfo; do
         [[ -f $moddir/$f ]] && cp "$moddir/$f" "$root$moddir/"
 done

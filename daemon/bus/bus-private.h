@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The root-only private socket (default /run/modctl/private) on which modctld speaks
+ * org.modctl1.Manager peer to peer, as systemd does on /run/systemd/private: root's modctl
+ * skips dbus-daemon and its Hello. Every accepted connection is an sd-bus server connection
+ * with the same vtable; replies go back on it, while signals still go to the system bus only. */
+
+#include "bus-context.h"
+
+typedef struct BusPrivate BusPrivate;
+
+#define BUS_PRIVATE_SOCKET_DEFAULT "/run/modctl/private"
+
+/* Binds and listens on path (NULL: the default). */
+int bus_private_start(BusContext *b, const char *path);
+BusPrivate *bus_private_free(BusPrivate *p);

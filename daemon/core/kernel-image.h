@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The certificates a kernel image (/boot/vmlinuz-<release>) embeds for its built-in trusted
+ * keyring. An x86 bzImage carries the kernel compressed (xz, zstd or gzip) at the payload
+ * offset its setup header names; the decompressed kernel holds the DER certificates it loads
+ * into .builtin_trusted_keys at boot. Kept are only those the running kernel lists (same CN
+ * and subject key id), see trust_store_add_embedded(). Plain C, never logs. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "signature.h"
+
+/* Where the compressed kernel is inside a bzImage. Errors: -EMEDIUMTYPE (not a bzImage),
+ * -EBADMSG (a header pointing outside the file). */
+int kernel_image_payload(const uint8_t *data, size_t size, size_t *ret_offset, size_t *ret_size);
+
+/* Adds the certificates of the image at path that descriptions (the kernel's trusted keys)
+ * list to s. Returns how many were added. */
+int kernel_image_add_certificates(const char *path, char *const *descriptions, TrustStore *s);

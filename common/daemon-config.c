@@ -83,6 +83,8 @@ Config *config_unref(Config *c) {
         free(c->policy.trusted_certificates);
         strv_free(c->policy.deny);
         strv_free(c->policy.allow);
+        strv_free(c->policy.deny_files);
+        strv_free(c->policy.allow_files);
         strv_free(c->files);
         free(c);
         return NULL;
@@ -139,7 +141,8 @@ static bool glob_is_valid(const char *g) {
 
 /* Space-separated module-name globs; an empty value resets the list. '-' and '_' are the
  * same in module names, so globs are stored with '_'. */
-static int parse_globs(const char *v, char ***list) {
+/* files: kept parallel to list, the file each glob came from. */
+static int parse_globs(const char *v, char ***list, char ***files, const char *file) {
         _cleanup_free_ char *copy = strdup(v);
         char *save = NULL;
 
@@ -147,6 +150,7 @@ static int parse_globs(const char *v, char ***list) {
                 return -ENOMEM;
         if (!*v) {
                 *list = strv_free(*list);
+                *files = strv_free(*files);
                 return 0;
         }
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
@@ -155,7 +159,9 @@ static int parse_globs(const char *v, char ***list) {
                 for (char *p = w; *p; p++)
                         if (*p == '-')
                                 *p = '_';
-                if (!strv_contains(*list, w) && strv_extend(list, w) < 0)
+                if (strv_contains(*list, w))
+                        continue;
+                if (strv_extend(list, w) < 0 || strv_extend(files, strempty(file)) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -247,9 +253,9 @@ static int handle_policy(ParseState *s, const char *key, const char *value) {
         if (strcmp(key, "TrustedCertificates") == 0)
                 return set_string(&p->trusted_certificates, value, true);
         if (strcmp(key, "Deny") == 0)
-                return parse_globs(value, &p->deny);
+                return parse_globs(value, &p->deny, &p->deny_files, s->file);
         if (strcmp(key, "Allow") == 0)
-                return parse_globs(value, &p->allow);
+                return parse_globs(value, &p->allow, &p->allow_files, s->file);
         if (strcmp(key, "OutOfTree") == 0 || strcmp(key, "Staging") == 0) {
                 r = parse_boolean(value);
                 if (r >= 0)

@@ -26,6 +26,7 @@ static const struct {
         [FAILURE_POLICY_DENIED]    = { "PolicyDenied",    EKEYREJECTED },
         [FAILURE_INVALID_CONFIG]   = { "InvalidConfig",   EUCLEAN },
         [FAILURE_BUSY]             = { "Busy",            EAGAIN },
+        [FAILURE_MANAGED_ELSEWHERE] = { "ManagedElsewhere", EROFS },
 };
 
 static bool kind_is_valid(FailureKind kind) {

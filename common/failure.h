@@ -30,6 +30,7 @@ typedef enum FailureKind {
         FAILURE_POLICY_DENIED,          /* PolicyDenied */
         FAILURE_INVALID_CONFIG,         /* InvalidConfig */
         FAILURE_BUSY,                   /* Busy: too much unauthenticated work queued, try again later */
+        FAILURE_MANAGED_ELSEWHERE,      /* ManagedElsewhere */
         _FAILURE_KIND_MAX,
 } FailureKind;
 

@@ -148,6 +148,8 @@ int manager_reload_config(Manager *m, Failure *failure) {
         manager_ownership_reload(m);
         /* Autoload listens too: it coldplugs what the new configuration allows. */
         MANAGER_EMIT(m, config_reloaded, true, "");
+        /* Deny= and Allow= decide what the modules report as Disabled. */
+        MANAGER_EMIT0(m, settings_changed);
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "bus-context.h"
 #include "bus-error.h"
 #include "bus-manager.h"
+#include "bus-settings.h"
 #include "log.h"
 #include "module-name.h"
 #include "module-params.h"
@@ -466,6 +467,31 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
+                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
+                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
+                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetOptions",
+                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
+                                              "a(sssb)", sources),
+                                bus_method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Search",
+                                SD_BUS_ARGS("s", text),
+                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
+                                bus_method_search, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
@@ -474,6 +500,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", name, "s", origin, "s", error_name, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AutoloadFinished",
                                 SD_BUS_ARGS("s", batch, "u", requested, "u", inserted, "u", failed, "t", usec), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("SettingChanged",
+                                SD_BUS_ARGS("s", module, "s", setting, "s", value, "s", file), 0),
         SD_BUS_VTABLE_END
 };
 
@@ -533,6 +561,18 @@ void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsign
                                batch, requested, inserted, failed, usec);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
+}
+
+void bus_manager_emit_setting_changed(BusContext *b, const char *module, const char *setting, const char *value,
+                                      const char *file) {
+        int r;
+
+        if (!b->bus)
+                return;
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "SettingChanged", "ssss",
+                               module, setting, value, file);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
 }
 
 int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {

@@ -15,12 +15,6 @@ struct Ownership {
         bool pinned;
 };
 
-static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
-
-const char *ownership_action_to_string(OwnershipAction a) {
-        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
-}
-
 int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
         assert(ret);
         *ret = calloc(1, sizeof(Ownership));

@@ -35,12 +35,6 @@ struct Ownership {
         bool adopted;
 };
 
-static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
-
-const char *ownership_action_to_string(OwnershipAction a) {
-        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
-}
-
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
         /* libbpf's own messages would go to stderr; the failure we return says what matters. */
         if (getenv("MODCTL_BPF_DEBUG"))

@@ -418,6 +418,20 @@ static int validate_name(const char *name, Failure *failure) {
                            strempty(name), name && strlen(name) > 64 ? "..." : "", MODULE_ALIAS_MAX);
 }
 
+/* A load request's name and flags, as every load-shaped entry point checks them. */
+static int validate_load_request(const char *name, uint64_t flags, Failure *failure) {
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
+                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+        return 0;
+}
+
 static int append_option(char **opts, const char *more) {
         char *n;
 
@@ -674,13 +688,9 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = validate_load_request(name, flags, failure);
         if (e < 0)
                 return e;
-        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
-                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
-                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
         e = lookup(r, name, &list, failure);
         if (e < 0)
@@ -858,13 +868,9 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = validate_load_request(name, flags, failure);
         if (e < 0)
                 return e;
-        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
-                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
-                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
         e = kmod_module_new_from_lookup(r->ctx, name, &list);
         if (e < 0 || !list)

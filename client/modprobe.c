@@ -90,7 +90,7 @@ static void modprobe_help(void) {
                  "\t-h, --help                  show this help\n"
                  "\n"
                  "When modctld cannot be reached, [Daemon] HookFallback= in modctld.conf decides:\n"
-                 "modprobe (run HookModprobe=, default /sbin/modprobe) or deny.\n"));
+                 "deny (the default) or modprobe (run HookModprobe=, default /sbin/modprobe).\n"));
 }
 
 /* Returns 1 to go on, 0 to exit 0, negative for a usage error (printed). */

@@ -31,6 +31,14 @@ ours=$(timeit -n "$RUNS" -a "rmmod dummy" -- modctl modprobe dummy)
 theirs=$(timeit -n "$RUNS" -a "rmmod dummy" -- modprobe dummy)
 bench_report modprobe modprobe "$ours" "$theirs"
 
+for m in snd bridge nf_tables overlay fuse loop tun veth e1000; do
+        modprobe "$m"
+done
+echo "# listing $(wc -l < /proc/modules) modules"
+ours=$(timeit -n "$RUNS" -- modctl list)
+theirs=$(timeit -n "$RUNS" -- lsmod)
+bench_report list lsmod "$ours" "$theirs"
+
 ours=$(MODCTL_PRIVATE_SOCKET=/run/modctl/none timeit -n "$RUNS" -a "rmmod dummy" -- modctl load dummy)
 theirs=$(timeit -n "$RUNS" -a "rmmod dummy" -- modctl load dummy)
 bench_report load-over-bus load-private "$ours" "$theirs"
@@ -39,14 +47,6 @@ assert_not_loaded dummy "the load benchmarks cleaned up"
 ours=$(timeit -n "$RUNS" -- modctl --version)
 theirs=$(timeit -n "$RUNS" -- insmod --version)
 bench_report exec insmod-version "$ours" "$theirs"
-
-for m in snd bridge nf_tables overlay fuse loop tun veth e1000; do
-        modprobe "$m"
-done
-echo "# listing $(wc -l < /proc/modules) modules"
-ours=$(timeit -n "$RUNS" -- modctl list)
-theirs=$(timeit -n "$RUNS" -- lsmod)
-bench_report list lsmod "$ours" "$theirs"
 
 stop_modctld
 vm_finish

@@ -141,7 +141,7 @@ for b in "${binaries[@]}" "${extra_binaries[@]}"; do add_binary "$b"; done
 helpers=$(dirname "$out")/.vm-helpers
 mkdir -p "$helpers"
 for src in "$here/notify-start.c" "$srcroot/tests/bench/timeit.c" "$srcroot/tests/bench/kreq.c" \
-        "$srcroot/tests/bench/exit0.c"; do
+        "$srcroot/tests/bench/exit0.c" "$srcroot/tests/bench/modwait.c"; do
         exe=$helpers/$(basename "$src" .c)
         if [[ ! -x $exe || $src -nt $exe ]]; then
                 "${CC:-cc}" -O2 -Wall -static -o "$exe" "$src" || die "cannot compile $src"

@@ -114,7 +114,9 @@ assert_eq 1 "$RC" "load needs modctld"
 assert_stderr_contains "systemctl start modctld.service" "and says how to start it"
 run modctl modprobe -D snd
 assert_eq "$(modprobe -D snd)" "$OUT" "modprobe -D without modctld"
-# HookFallback=modprobe (the default): kmod's modprobe does the load.
+# HookFallback=modprobe (chosen; deny is the default): kmod's modprobe does the load.
+mkdir -p /etc/modctl
+printf '[Daemon]\nHookFallback=modprobe\n' > /etc/modctl/modctld.conf
 assert_ok modctl modprobe veth
 assert_loaded veth "the fallback ran kmod's modprobe"
 printf '[Daemon]\nHookFallback=deny\n' > /etc/modctl/modctld.conf

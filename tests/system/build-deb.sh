@@ -15,7 +15,7 @@ copy=$out/modctl-$version
 rm -rf "$copy" "$out"/modctl_*.deb "$out"/modctl_*.changes "$out"/modctl_*.buildinfo
 mkdir -p "$copy"
 # Everything but build trees and git metadata.
-tar -C "$src" --exclude='./build*' --exclude=./.git --exclude='./obj-*' -cf - . | tar -C "$copy" -xf -
+tar -C "$src" --exclude='./build*' --exclude=./.git --exclude='./obj-*' --exclude=node_modules -cf - . | tar -C "$copy" -xf -
 
 (cd "$copy" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -b -us -uc) >"$out/dpkg-buildpackage.log" 2>&1 || {
         tail -40 "$out/dpkg-buildpackage.log" >&2

@@ -89,9 +89,6 @@ void policy_run_report(void *userdata);                                  /* JobP
 int manager_ownership_start(Manager *m);
 void manager_ownership_reload(Manager *m);
 void manager_ownership_free(Manager *m);
-/* Who inserted the module file of this name, as the programs reported it (Ownership=audit):
- * "pid N COMM, uid U", or NULL if unknown. For the log line of an external load. */
-const char *manager_ownership_external_loader(Manager *m, const char *module);
 
 /* manager-settings.c */
 int manager_settings_init(Manager *m, const ManagerConfig *config);

@@ -85,6 +85,28 @@ static void record_drop(Manager *m, ModuleRecord *r) {
         record_free(r);
 }
 
+/* The modules loaded before we started watching, as live records without an origin: nobody
+ * knows who loaded them, and a replayed "add" for one of them must not read as a new load. */
+static int records_seed(Manager *m) {
+        KernelModule *l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = kernel_list(m->kernel, &l, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                ModuleRecord *rec = record_ensure(m, l[i].name, NULL);
+                if (!rec) {
+                        kernel_module_array_free(l, n);
+                        return -ENOMEM;
+                }
+                rec->live = true;
+        }
+        kernel_module_array_free(l, n);
+        return 0;
+}
+
 const char *manager_module_origin(Manager *m, const char *name) {
         assert(m);
         assert(name);
@@ -104,6 +126,15 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
         ModuleRecord *r = record_get(m, name);
 
         if (event == KERNEL_EVENT_ADD) {
+                /* An "add" replayed for a module that is there already (udevadm trigger at boot
+                 * writes "add" to every /sys/module/NAME/uevent, built-ins included) is no load. */
+                if (r && r->live)
+                        return;
+                if (!r) {
+                        KernelModuleState state;
+                        if (kernel_get_state(m->kernel, name, &state) >= 0 && state == KERNEL_MODULE_BUILTIN)
+                                return;
+                }
                 const char *origin = r && r->origin ? r->origin : ORIGIN_EXTERNAL;
                 if (!r)
                         r = record_ensure(m, name, ORIGIN_EXTERNAL);
@@ -111,11 +142,7 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                         r->live = true;
                         (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
                 }
-                const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(m, name) : NULL;
-                if (who)
-                        log_info("Module %s loaded (origin %s, by %s).", name, origin, who);
-                else
-                        log_info("Module %s loaded (origin %s).", name, origin);
+                /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
                 MANAGER_EMIT(m, module_loaded, name, origin);
         } else {
                 const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
@@ -523,6 +550,10 @@ int manager_start(Manager *m) {
         r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
+
+        r = records_seed(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list the loaded modules: %m");
 
         /* Before anything loads: the boot list already runs under the ownership in force. */
         r = manager_ownership_start(m);

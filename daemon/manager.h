@@ -113,6 +113,9 @@ bool manager_index_is_watched(Manager *m);
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *manager_module_origin(Manager *m, const char *name);
+/* Who inserted the module file of this name, as the BPF programs reported it (Ownership=audit):
+ * "pid N COMM, uid U", or NULL if unknown. For the log line of an external load. */
+const char *manager_ownership_external_loader(Manager *m, const char *module);
 /* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
 uint64_t manager_module_loaded_at(Manager *m, const char *name);
 

@@ -46,20 +46,30 @@ static void entry_add(Entry *e, const char *fmt, ...) {
 
 /* Sends the entry when the journal is where our output goes (JOURNAL_STREAM, set by systemd);
  * otherwise the manager's own log lines on stderr are all there is. */
+/* To the journal with the fields when our stderr goes there; otherwise the MESSAGE (the first
+ * field) as a plain log line, so a daemon started by hand or in a test logs the same events. */
 static void entry_send(Entry *e, int priority) {
-        if (!e->oom && e->n > 0 && getenv("JOURNAL_STREAM")) {
-                entry_add(e, "PRIORITY=%d", priority);
-                if (!e->oom && log_get_max_level() >= priority)
-                        (void) sd_journal_sendv(e->iov, (int) e->n);
+        if (!e->oom && e->n > 0 && log_get_max_level() >= priority) {
+                if (getenv("JOURNAL_STREAM")) {
+                        entry_add(e, "PRIORITY=%d", priority);
+                        if (!e->oom)
+                                (void) sd_journal_sendv(e->iov, (int) e->n);
+                } else
+                        log_internal(priority, 0, "%s", e->strings[0] + strlen("MESSAGE="));
         }
         for (size_t i = 0; i < e->n; i++)
                 free(e->strings[i]);
 }
 
 static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+        JournalLog *j = userdata;
+        const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(j->manager, name) : NULL;
         Entry e = {};
 
-        entry_add(&e, "MESSAGE=Module %s loaded (origin %s).", name, origin);
+        if (who)
+                entry_add(&e, "MESSAGE=Module %s loaded (origin %s, by %s).", name, origin, who);
+        else
+                entry_add(&e, "MESSAGE=Module %s loaded (origin %s).", name, origin);
         entry_add(&e, "MESSAGE_ID=" MODCTL_MESSAGE_MODULE_LOADED);
         entry_add(&e, "MODULE=%s", name);
         entry_add(&e, "ORIGIN=%s", origin);

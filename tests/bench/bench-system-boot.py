@@ -29,7 +29,7 @@ After=systemd-udevd.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'udevadm wait --timeout=900 %s && cut -d" " -f1 /proc/uptime >/run/bench-loaded'
+ExecStart=/bin/sh -c 'udevadm wait --initialized=no --timeout=900 %s && cut -d" " -f1 /proc/uptime >/run/bench-loaded'
 
 [Install]
 WantedBy=sysinit.target

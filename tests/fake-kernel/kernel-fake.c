@@ -816,6 +816,18 @@ int kernel_fake_insert_external(Kernel *k, const char *name) {
         return r;
 }
 
+int kernel_fake_replay_add(Kernel *k, const char *name) {
+        FakeKernel *fk = fake_kernel(k);
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        pthread_mutex_lock(&fk->lock);
+        r = queue_event(fk, KERNEL_EVENT_ADD, name);
+        pthread_mutex_unlock(&fk->lock);
+        return r;
+}
+
 int kernel_fake_set_refcount(Kernel *k, const char *name, int refcount) {
         FakeKernel *fk = fake_kernel(k);
         char n[MODULE_NAME_LEN];

@@ -19,6 +19,10 @@
 int kernel_new_fake(Kernel **ret);
 bool kernel_is_fake(Kernel *k);
 
+/* Emits ADD for name without changing anything, like `udevadm trigger` replaying "add" for
+ * /sys/module/NAME (a loaded module or a built-in one). */
+int kernel_fake_replay_add(Kernel *k, const char *name);
+
 /* Makes every later insert of name fail with error (negative or positive errno), as if the
  * module's init returned it. Checked after the "already loaded" and dependency checks, like a
  * real init. error 0 clears it. */

@@ -336,7 +336,7 @@ class Guest:
         if self.devices:
             # Real PCI devices whose drivers are modules: coldplug has work to do.
             cmd += ['-audiodev', 'none,id=snd0', '-device', 'intel-hda', '-device', 'hda-duplex,audiodev=snd0',
-                    '-device', 'virtio-rng-pci']
+                    '-device', 'virtio-rng-pci', '-device', 'virtio-balloon-pci']
         cmd += self.qemu_args
         log(f'booting {self.name}: {" ".join(cmd)}')
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(os.path.join(self.dir, 'qemu.log'), 'w'),

@@ -21,7 +21,8 @@ MSG = {   # include/modctl-messages.h
     'kernel': '32eae9a0eb8f41aeaa1d65600ae9dbcc',
 }
 # modules-load.d of the test: br_netfilter for the sysctl check, and a few without devices.
-BOOT_LIST = ['br_netfilter', 'loop', 'tun', 'overlay']
+# Not loop: systemd's modprobe@loop.service loads it early on every Debian boot.
+BOOT_LIST = ['br_netfilter', 'sch_netem', 'tun', 'overlay']
 
 # A unit that makes the kernel request a module early in boot, before sysinit.target.
 EARLY_UNIT = """[Unit]
@@ -106,7 +107,7 @@ def main():
         c.check('boot: modctld ready before systemd-sysctl started', 0 < ready < sysctl, f'{ready} {sysctl}')
         c.check('boot: systemd-modules-load skipped (loaded once)',
                 g.out('systemctl show -p ConditionResult --value systemd-modules-load.service') == 'no')
-        for m in ('e1000', 'snd_hda_intel', 'virtio_rng'):
+        for m in ('e1000', 'snd_hda_intel', 'virtio_balloon'):
             c.check(f'coldplug: {m} origin device', origin(g, m) == 'device', origin(g, m))
         c.check('early kernel request: unit succeeded',
                 g.out('systemctl is-active modctl-early-request.service') == 'active')
@@ -118,11 +119,14 @@ def main():
         c.check('iptables: iptable_nat not loaded yet', not loaded(g, 'iptable_nat'))
         g.run('iptables-legacy -t nat -L -n')
         c.check('iptables: iptable_nat origin kernel', origin(g, 'iptable_nat') == 'kernel', origin(g, 'iptable_nat'))
-        c.check('iptables: ip_tables origin kernel', origin(g, 'ip_tables') == 'kernel', origin(g, 'ip_tables'))
+        # ip_tables itself is loaded by iptables running /sbin/modprobe (xtables' own insmod), not
+        # by a kernel request, so modctld sees another tool's load.
+        c.check('iptables: ip_tables loaded by iptables itself (external)', origin(g, 'ip_tables') == 'external',
+                origin(g, 'ip_tables'))
 
         # ---- udev handoff ----
         g.qmp('device_add', driver='i6300esb', id='wd0')
-        g.run('udevadm wait --timeout=120 /sys/module/i6300esb')
+        g.run('udevadm wait --initialized=no --timeout=120 /sys/module/i6300esb')
         c.check('hotplug: i6300esb origin device', origin(g, 'i6300esb') == 'device', origin(g, 'i6300esb'))
         bdf = g.out('basename $(readlink -f /sys/module/i6300esb/drivers/pci:i6300esb/0000:*)')
         # Stopped daemon: ExecStopPost hands loading back and replays "add" for a driverless device.
@@ -130,17 +134,17 @@ def main():
         g.run('systemctl stop modctld-request.socket modctld.service')
         c.check('stop: override removed', g.run('test -e /run/udev/rules.d/80-drivers.rules', check=False).rc != 0)
         c.check('stop: kernel.modprobe restored', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
-        g.run('udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+        g.run('udevadm settle --timeout=120; udevadm wait --initialized=no --timeout=60 /sys/module/i6300esb')
         c.check('stop: driverless device got its driver from udevd', loaded(g, 'i6300esb'))
         g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
-              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+              'udevadm settle --timeout=120; udevadm wait --initialized=no --timeout=60 /sys/module/i6300esb')
         c.check('stop: hotplug loads through udevd', loaded(g, 'i6300esb'))
         c.check('stop: modctld still stopped', g.out('systemctl is-active modctld.service || true') == 'inactive')
         g.run('systemctl start modctld.service')
         c.check('start: override back',
                 g.out('readlink /run/udev/rules.d/80-drivers.rules') == '/usr/lib/modctl/udev/80-drivers.rules')
         g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
-              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+              'udevadm settle --timeout=120; udevadm wait --initialized=no --timeout=60 /sys/module/i6300esb')
         c.check('start: hotplug through modctld again', origin(g, 'i6300esb') == 'device', origin(g, 'i6300esb'))
 
         # ---- polkit: a group rule, and an outsider refused without a hanging prompt ----
@@ -190,7 +194,7 @@ def main():
         c.check('purge: modules-load drop-in gone',
                 g.run('test -e /lib/systemd/system/systemd-modules-load.service.d/50-modctl.conf', check=False).rc != 0)
         g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
-              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+              'udevadm settle --timeout=120; udevadm wait --initialized=no --timeout=60 /sys/module/i6300esb')
         c.check('purge: hotplug loads through udevd', loaded(g, 'i6300esb'))
         g.run('ip link add p0 type geneve id 1 remote 192.0.2.1')
         c.check('purge: kernel request through modprobe', loaded(g, 'geneve'))

@@ -456,3 +456,42 @@ Test(manager, installs_the_hook_helper_in_kernel_modprobe) {
         cr_assert_eq(kernel_get_modprobe_path(kernel, &path), 0);
         cr_assert_str_eq(path, "/bin/true");
 }
+
+Test(manager, replayed_add_events_are_not_loads) {
+        /* Loaded before the daemon started: a later replayed "add" (udevadm trigger) is no load. */
+        start(true);
+        cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_soft"), 0);
+        run_until_heard("loaded modctl_test_soft external");
+        cr_assert_eq(load("modctl_test_dep", ORIGIN_USER).error, 0);
+        drain();
+        cr_assert_eq(kernel_fake_set_builtin(kernel, "modctl_test_builtin_x"), 0);
+        events = strv_free(events);
+
+        cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_soft"), 0);
+        cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_dep"), 0);
+        cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_builtin_x"), 0);
+        /* A real load after the replays: once it is heard, the replays have been dispatched. */
+        cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
+        run_until_heard("loaded modctl_test_ext_last external");
+        cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
+        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_USER);
+}
+
+Test(manager, modules_loaded_before_the_start_are_known) {
+        /* The kernel has modctl_test_soft before the manager starts: nobody is said to have
+         * loaded it, and its replayed "add" is quiet. */
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
+        start(true);
+        cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
+        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+
+        cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_soft"), 0);
+        cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
+        run_until_heard("loaded modctl_test_ext_last external");
+        cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
+        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+
+        /* Its removal by another tool is still reported. */
+        cr_assert_eq(kernel_remove(kernel, "modctl_test_soft"), 0);
+        run_until_heard("unloaded modctl_test_soft external");
+}

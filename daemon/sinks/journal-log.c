@@ -87,7 +87,7 @@ static void on_module_unloaded(const char *name, const char *origin, void *userd
 }
 
 static void on_load_failed(const char *name, const char *origin, const Failure *failure, void *userdata) {
-        bool denied = failure->error == -FAILURE_POLICY_DENIED;
+        bool denied = failure->kind == FAILURE_POLICY_DENIED;
         Entry e = {};
 
         /* The failure's message names the module, and for a denial the rule and why. */

@@ -82,7 +82,8 @@ struct Scheduler {
 
         pthread_mutex_t lock;
         pthread_cond_t wakeup;       /* workers wait here for pending tasks */
-        TaskQueue pending;           /* guarded by lock */
+        TaskQueue pending;           /* guarded by lock: steps and unwinding */
+        TaskQueue preparing;         /* guarded by lock: TASK_PREPARE, taken when pending is empty */
         TaskQueue completed;         /* guarded by lock */
         unsigned n_pending;          /* guarded by lock */
         unsigned n_idle;             /* guarded by lock: workers waiting for a task */
@@ -316,7 +317,7 @@ static void *worker_main(void *userdata) {
         for (;;) {
                 pthread_mutex_lock(&s->lock);
                 s->n_idle++;
-                while (!s->quit && !s->pending.head)
+                while (!s->quit && !s->pending.head && !s->preparing.head)
                         pthread_cond_wait(&s->wakeup, &s->lock);
                 s->n_idle--;
                 if (s->quit) {
@@ -325,7 +326,7 @@ static void *worker_main(void *userdata) {
                         pthread_mutex_unlock(&s->lock);
                         return NULL;
                 }
-                Task *t = queue_pop(&s->pending);
+                Task *t = queue_pop(&s->pending) ?: queue_pop(&s->preparing);
                 s->n_pending--;
                 pthread_mutex_unlock(&s->lock);
 
@@ -360,8 +361,13 @@ static void dispatch(Scheduler *s, Task *t, bool urgent) {
         bool need_worker;
 
         pthread_mutex_lock(&s->lock);
+        /* Steps of jobs that are under way go before the preparation of jobs that have not
+         * started: a batch (the boot list) then inserts from its first prepared job on while
+         * the other worker prepares the next, instead of preparing every job first. */
         if (urgent)
                 queue_push_front(&s->pending, t);
+        else if (t->step == TASK_PREPARE)
+                queue_push(&s->preparing, t);
         else
                 queue_push(&s->pending, t);
         s->n_pending++;
@@ -862,6 +868,8 @@ Scheduler *scheduler_free(Scheduler *s) {
         /* Completed tasks and queued ones are ours in any case. */
         pthread_mutex_lock(&s->lock);
         for (Task *t; (t = queue_pop(&s->pending)); )
+                task_free(t);
+        for (Task *t; (t = queue_pop(&s->preparing)); )
                 task_free(t);
         for (Task *t; (t = queue_pop(&s->completed)); )
                 task_free(t);

@@ -32,6 +32,10 @@ enum {
         OPT_IGNORE_REMOVE  = 1 << 4,
         OPT_FIRST_TIME     = 1 << 5,
         OPT_FIELD          = 1 << 6,
+        OPT_RUNTIME        = 1 << 7,
+        OPT_NOW            = 1 << 8,
+        OPT_BOOT           = 1 << 9,
+        OPT_CLEAR          = 1 << 10,
 };
 
 /* What a verb needs around it. */
@@ -83,6 +87,20 @@ static const Verb verbs[] = {
           "", N_("Reload the daemon's configuration") },
         { "monitor", 0, 0, 0, VERB_SIGNALS, verb_monitor,
           "", N_("Print module loads, unloads and failures as they happen, with their origin") },
+        { "enable", 1, 1, OPT_RUNTIME | OPT_NOW | OPT_BOOT, 0, verb_enable,
+          N_("NAME"), N_("Load a module at boot (and lift a disable)") },
+        { "disable", 1, 1, OPT_RUNTIME | OPT_NOW | OPT_BOOT, 0, verb_disable,
+          N_("NAME"), N_("Never load a module (and drop it from boot)") },
+        { "blacklist", 1, 1, OPT_RUNTIME, 0, verb_blacklist,
+          N_("NAME"), N_("Do not load a module for its aliases (devices)") },
+        { "unblacklist", 1, 1, OPT_RUNTIME, 0, verb_unblacklist,
+          N_("NAME"), N_("Undo blacklist") },
+        { "options", 1, SIZE_MAX, OPT_RUNTIME | OPT_CLEAR, 0, verb_options,
+          N_("NAME [PARAM=VALUE...]"), N_("Show, or set, a module's persistent options") },
+        { "settings", 1, 1, 0, 0, verb_settings,
+          N_("NAME"), N_("Show a module's persistent settings and the file each comes from") },
+        { "search", 0, 1, 0, VERB_PAGER, verb_search,
+          N_("[TEXT]"), N_("Search the available modules by name and description") },
         { "modprobe", 0, SIZE_MAX, 0, VERB_NO_BUS, NULL,
           N_("[MODPROBE OPTIONS...] NAME..."), N_("Act like kmod's modprobe, through modctld (see modctl modprobe --help)") },
         { "help", 0, 1, 0, VERB_NO_BUS, verb_help,
@@ -102,6 +120,10 @@ static const struct {
         { "   --ignore-remove",  N_("Skip remove commands from modprobe.d") },
         { "   --first-time",     N_("Fail if the module is already loaded (load) or not loaded (unload)") },
         { "-F --field=FIELD",    N_("Print only this field's values, one a line, like modinfo -F") },
+        { "   --runtime",        N_("Change the files under /run, lost at reboot") },
+        { "   --now",            N_("Also load (enable) or unload (disable) it now") },
+        { "   --boot",           N_("Change the boot list only") },
+        { "   --clear",          N_("Remove the options modctl set") },
 };
 
 static void print_try_help(void) {
@@ -209,6 +231,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_JSON,
                 ARG_IGNORE_REMOVE,
                 ARG_FIRST_TIME,
+                ARG_RUNTIME,
+                ARG_NOW,
+                ARG_BOOT,
+                ARG_CLEAR,
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
         };
@@ -228,6 +254,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "remove-unused",   no_argument,       NULL, 'r'                 },
                 { "ignore-remove",   no_argument,       NULL, ARG_IGNORE_REMOVE   },
                 { "first-time",      no_argument,       NULL, ARG_FIRST_TIME      },
+                { "runtime",         no_argument,       NULL, ARG_RUNTIME         },
+                { "now",             no_argument,       NULL, ARG_NOW             },
+                { "boot",            no_argument,       NULL, ARG_BOOT            },
+                { "clear",           no_argument,       NULL, ARG_CLEAR           },
                 { "field",           required_argument, NULL, 'F'                 },
                 {}
         };
@@ -304,6 +334,22 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 case 'F':
                         arg.field = optarg;
                         arg_seen |= OPT_FIELD;
+                        break;
+                case ARG_RUNTIME:
+                        arg.runtime = true;
+                        arg_seen |= OPT_RUNTIME;
+                        break;
+                case ARG_NOW:
+                        arg.now = true;
+                        arg_seen |= OPT_NOW;
+                        break;
+                case ARG_BOOT:
+                        arg.boot_only = true;
+                        arg_seen |= OPT_BOOT;
+                        break;
+                case ARG_CLEAR:
+                        arg.clear = true;
+                        arg_seen |= OPT_CLEAR;
                         break;
                 case ':':
                         if (optopt >= 0x100 || optopt == 0)

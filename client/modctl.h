@@ -21,6 +21,10 @@ typedef struct Options {
         bool first_time;
         JsonMode json;
         bool ask_password;
+        bool runtime;           /* settings: the files under /run, lost at reboot */
+        bool now;               /* enable/disable: also load/unload now */
+        bool boot_only;         /* enable/disable: the boot list only */
+        bool clear;             /* options: remove modctld's options line */
         bool quiet;
         bool verbose;
         bool legend;            /* header rows and footers; --no-legend clears it */
@@ -41,6 +45,13 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_status(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_policy(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_reload(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_enable(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_disable(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_blacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_settings(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args);
 
 /* The modprobe-compatible mode: argv as modprobe would get it (argv[0] is the name). Returns
  * the exit status. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <ini.h>
 #include <stdio.h>
@@ -8,7 +9,6 @@
 #include "daemon-config.h"
 #include "time-util.h"
 #include "strv.h"
-
 
 static const char *const hook_fallback_table[] = { "modprobe", "deny" };
 static const char *const policy_mode_table[] = { "enforce", "warn", "off" };
@@ -42,6 +42,9 @@ static int lookup(const char *const *table, size_t n, const char *value) {
 
 int config_new_default(Config **ret) {
         Config *c = calloc(1, sizeof(Config));
+
+        assert(ret);
+
         if (!c)
                 return -ENOMEM;
 
@@ -80,6 +83,8 @@ Config *config_unref(Config *c) {
         free(c->policy.trusted_certificates);
         strv_free(c->policy.deny);
         strv_free(c->policy.allow);
+        strv_free(c->policy.deny_files);
+        strv_free(c->policy.allow_files);
         strv_free(c->files);
         free(c);
         return NULL;
@@ -136,7 +141,8 @@ static bool glob_is_valid(const char *g) {
 
 /* Space-separated module-name globs; an empty value resets the list. '-' and '_' are the
  * same in module names, so globs are stored with '_'. */
-static int parse_globs(const char *v, char ***list) {
+/* files: kept parallel to list, the file each glob came from. */
+static int parse_globs(const char *v, char ***list, char ***files, const char *file) {
         _cleanup_free_ char *copy = strdup(v);
         char *save = NULL;
 
@@ -144,6 +150,7 @@ static int parse_globs(const char *v, char ***list) {
                 return -ENOMEM;
         if (!*v) {
                 *list = strv_free(*list);
+                *files = strv_free(*files);
                 return 0;
         }
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
@@ -152,7 +159,9 @@ static int parse_globs(const char *v, char ***list) {
                 for (char *p = w; *p; p++)
                         if (*p == '-')
                                 *p = '_';
-                if (!strv_contains(*list, w) && strv_extend(list, w) < 0)
+                if (strv_contains(*list, w))
+                        continue;
+                if (strv_extend(list, w) < 0 || strv_extend(files, strempty(file)) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -244,9 +253,9 @@ static int handle_policy(ParseState *s, const char *key, const char *value) {
         if (strcmp(key, "TrustedCertificates") == 0)
                 return set_string(&p->trusted_certificates, value, true);
         if (strcmp(key, "Deny") == 0)
-                return parse_globs(value, &p->deny);
+                return parse_globs(value, &p->deny, &p->deny_files, s->file);
         if (strcmp(key, "Allow") == 0)
-                return parse_globs(value, &p->allow);
+                return parse_globs(value, &p->allow, &p->allow_files, s->file);
         if (strcmp(key, "OutOfTree") == 0 || strcmp(key, "Staging") == 0) {
                 r = parse_boolean(value);
                 if (r >= 0)
@@ -289,8 +298,8 @@ static int finish_parse(ParseState *s, int line, Failure *failure) {
         if (line == 0)
                 return strv_extend(&s->config->files, s->file) < 0 ? -ENOMEM : 0;
         if (line < 0)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: cannot read the file.", s->file);
-        return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s:%d: %s.", s->file, line,
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: cannot read the file.", s->file);
+        return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s:%d: %s.", s->file, line,
                            error ?: "syntax error (expected [Section] or Key=Value)");
 }
 
@@ -305,7 +314,7 @@ static int check_line_lengths(const char *name, const char *text, Failure *failu
         for (const char *p = text; *p; line++) {
                 size_t n = strcspn(p, "\n");
                 if (n > LINE_MAX_BYTES)
-                        return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                        return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                            "%s:%u: line too long (%zu bytes, at most %d); split a list over several "
                                            "assignments of the same key.", name, line, n, LINE_MAX_BYTES);
                 p += n;
@@ -319,6 +328,8 @@ int config_parse_string(Config *c, const char *name, const char *text, Failure *
         ParseState s = { .config = c, .file = name };
         int r;
 
+        assert(c);
+
         r = check_line_lengths(name, text, failure);
         if (r < 0)
                 return r;
@@ -330,18 +341,20 @@ int config_parse_file(Config *c, const char *path, Failure *failure) {
         _cleanup_free_ char *text = NULL;
         size_t n;
 
+        assert(c);
+
         if (!f)
-                return failure_set(failure, -errno, "%s: %s.", path, strerror(errno));
+                return failure_set_errno(failure, FAILURE_INTERNAL, -errno, "%s: %s.", path, strerror(errno));
         text = malloc(FILE_MAX_BYTES + 1);
         if (!text)
-                return failure_set(failure, -ENOMEM, "%s: out of memory.", path);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "%s: out of memory.", path);
         n = fread(text, 1, FILE_MAX_BYTES + 1, f);
         if (ferror(f))
-                return failure_set(failure, -EIO, "%s: cannot read the file.", path);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EIO, "%s: cannot read the file.", path);
         if (n > FILE_MAX_BYTES)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: larger than %d bytes.", path, FILE_MAX_BYTES);
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: larger than %d bytes.", path, FILE_MAX_BYTES);
         if (memchr(text, '\0', n))
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT, "%s: contains a NUL byte.", path);
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "%s: contains a NUL byte.", path);
         text[n] = '\0';
         return config_parse_string(c, path, text, failure);
 }
@@ -372,9 +385,11 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         _cleanup_(strv_freep) char **names = NULL, **paths = NULL;
         int r;
 
+        assert(ret);
+
         r = config_new_default(&c);
         if (r < 0)
-                return failure_set(failure, r, "Out of memory while reading the configuration.");
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Out of memory while reading the configuration.");
 
         /* The main file: the first one found wins. */
         for (size_t i = 0; i < ELEMENTSOF(config_dirs); i++) {
@@ -382,7 +397,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                         continue;
                 _cleanup_free_ char *p = path_join(root, config_dirs[i], "modctld.conf");
                 if (!p)
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 if (access(p, F_OK) < 0)
                         continue;
                 if (!is_masked(p)) {
@@ -399,7 +414,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                 DIR *d;
 
                 if (!dir)
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 d = opendir(dir);
                 if (!d)
                         continue;
@@ -411,7 +426,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                         _cleanup_free_ char *p = path_join(NULL, dir, de->d_name);
                         if (!p || strv_extend(&names, de->d_name) < 0 || strv_extend(&paths, p) < 0) {
                                 closedir(d);
-                                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                         }
                 }
                 closedir(d);
@@ -421,12 +436,12 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         size_t n = strv_length(names);
         char **order = calloc(n + 1, sizeof(char *));
         if (!order)
-                return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *key = NULL;
                 if (asprintf(&key, "%s\n%s", names[i], paths[i]) < 0) {
                         strv_free(order);
-                        return failure_set(failure, -ENOMEM, "Out of memory while reading the configuration.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
                 }
                 order[i] = TAKE_PTR(key);
         }
@@ -458,6 +473,10 @@ static void format_globs(FILE *f, const char *key, char **globs) {
 int config_format(const Config *c, char **ret) {
         char *buf = NULL;
         size_t size = 0;
+
+        assert(c);
+        assert(ret);
+
         FILE *f = open_memstream(&buf, &size);
 
         if (!f)

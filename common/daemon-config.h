@@ -94,6 +94,8 @@ typedef struct PolicySettings {
         char *trusted_certificates;     /* TrustedCertificates=, default /etc/modctl/keys/ */
         char **deny;                    /* Deny=, module-name globs */
         char **allow;                   /* Allow=, when non-empty the only modules allowed */
+        char **deny_files;              /* parallel to deny: the file each glob was read from */
+        char **allow_files;             /* parallel to allow */
         bool out_of_tree;               /* OutOfTree=yes|no, default yes (allowed) */
         bool staging;                   /* Staging=yes|no, default yes (allowed) */
         PolicyVermagic vermagic;        /* Vermagic=check|ignore, default check */

@@ -1,41 +1,61 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Why an operation failed, for the caller: a negative errno that bus-error.c maps to an
- * org.modctl1.Error.* name, and a sentence that names the module. Filled only on failure. */
+/* Why an operation failed, for the caller: the kind (which org.modctl1.Error.* the bus reports,
+ * see daemon/bus/bus-error.c), the errno behind it, and a sentence that names the module. Filled
+ * only on failure.
+ *
+ * The kind is always chosen explicitly by the code that knows what went wrong. An errno from a
+ * helper never becomes a kind by itself: failure_set_errno() without a kind of its own reports
+ * FAILURE_INTERNAL, so a stray -ENOENT or -EINVAL cannot turn into NotFound or InvalidName. */
 
 #include <stdarg.h>
 
 #include "macro.h"
 
+typedef enum FailureKind {
+        _FAILURE_KIND_NONE = 0,         /* no failure (FAILURE_NULL) */
+        FAILURE_INVALID_NAME,           /* org.modctl1.Error.InvalidName */
+        FAILURE_INVALID_ARGUMENT,       /* InvalidArgument */
+        FAILURE_NOT_FOUND,              /* NotFound */
+        FAILURE_NOT_LOADED,             /* NotLoaded */
+        FAILURE_BUILT_IN,               /* BuiltIn */
+        FAILURE_IN_USE,                 /* InUse */
+        FAILURE_KERNEL_REJECTED,        /* KernelRejected: the errno is the kernel's */
+        FAILURE_COMMAND_FAILED,         /* CommandFailed */
+        FAILURE_DEPENDENCY_CYCLE,       /* DependencyCycle */
+        FAILURE_TIMEOUT,                /* Timeout */
+        FAILURE_BAD_MODULE,             /* BadModule */
+        FAILURE_INTERNAL,               /* Internal: anything we did not expect */
+        FAILURE_POLICY_DENIED,          /* PolicyDenied */
+        FAILURE_INVALID_CONFIG,         /* InvalidConfig */
+        FAILURE_BUSY,                   /* Busy: too much unauthenticated work queued, try again later */
+        FAILURE_MANAGED_ELSEWHERE,      /* ManagedElsewhere */
+        _FAILURE_KIND_MAX,
+} FailureKind;
+
 typedef struct Failure {
-        int error;      /* negative errno, see bus-error.c for the mapping */
+        FailureKind kind;
+        int error;      /* negative errno: the kind's own (failure_kind_to_errno), or the one behind it */
         char *message;
 } Failure;
 
-#define FAILURE_NULL ((Failure) { .error = 0, .message = NULL })
+#define FAILURE_NULL ((Failure) { .kind = _FAILURE_KIND_NONE, .error = 0, .message = NULL })
 
-/* Sets the failure (replacing an earlier one) and returns error, so callers can
- * 'return failure_set(f, -ENOENT, "Module '%s' not found.", name);'. f may be NULL. */
-int failure_set(Failure *f, int error, const char *fmt, ...) _printf_(3, 4);
+/* The errno a kind stands for when there is no more specific one; also what sd-bus clients get
+ * from sd_bus_error_get_errno() (the error map in bus-error.c uses the same table). Positive. */
+int failure_kind_to_errno(FailureKind kind);
+/* "InvalidName", ..., the tail of the org.modctl1.Error.* name; NULL for an invalid kind. */
+const char *failure_kind_to_string(FailureKind kind);
+
+/* Sets the failure (replacing an earlier one) with kind and its errno, and returns that negative
+ * errno, so callers can 'return failure_set(f, FAILURE_NOT_FOUND, "Module '%s' not found.", name);'.
+ * f may be NULL. */
+int failure_set(Failure *f, FailureKind kind, const char *fmt, ...) _printf_(3, 4);
+/* The same with the errno behind it (negative), e.g. the kernel's for FAILURE_KERNEL_REJECTED.
+ * Returns error. */
+int failure_set_errno(Failure *f, FailureKind kind, int error, const char *fmt, ...) _printf_(4, 5);
 void failure_done(Failure *f);
 static inline void failure_donep(Failure *f) { failure_done(f); }
 /* Moves src into dst. */
 void failure_move(Failure *dst, Failure *src);
-
-/* The errnos that carry meaning across the bus (see bus-error.c). */
-#define FAILURE_INVALID_NAME     EINVAL
-#define FAILURE_INVALID_ARGUMENT EDOM
-#define FAILURE_NOT_FOUND        ENOENT
-#define FAILURE_NOT_LOADED       ESRCH
-#define FAILURE_BUILT_IN         ENOTSUP
-#define FAILURE_IN_USE           EBUSY
-#define FAILURE_KERNEL_REJECTED  ENOEXEC
-#define FAILURE_COMMAND_FAILED   ECHILD
-#define FAILURE_DEPENDENCY_CYCLE ELOOP
-#define FAILURE_TIMEOUT          ETIMEDOUT
-#define FAILURE_BAD_MODULE       EBADMSG
-#define FAILURE_INTERNAL         EIO
-#define FAILURE_POLICY_DENIED    EKEYREJECTED
-#define FAILURE_INVALID_CONFIG   EUCLEAN
-#define FAILURE_BUSY             EAGAIN  /* too much unauthenticated work queued: try again later */

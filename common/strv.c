@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <string.h>
 
 #include "strv.h"
@@ -15,6 +16,8 @@ int strv_push(char ***l, char *value) {
 }
 
 int strv_extend(char ***l, const char *value) {
+        assert(value);
+
         char *v = strdup(value);
         if (!v)
                 return -ENOMEM;
@@ -32,6 +35,8 @@ bool strv_contains(char * const *l, const char *value) {
 }
 
 char *strv_join(char * const *l, const char *separator) {
+        assert(separator);
+
         size_t n = 0, k = strlen(separator);
         for (size_t i = 0; l && l[i]; i++)
                 n += strlen(l[i]) + k;

@@ -40,4 +40,11 @@ typedef struct ManagerEvents {
         void (*external_load)(const OwnershipReport *report, void *userdata);
         /* They saw a request_module() (report->name), allowed or refused by KernelRequests=. */
         void (*kernel_request)(const OwnershipReport *report, void *userdata);
+        /* A persistent setting changed through the API: setting is "boot", "blacklist",
+         * "disable" or "options", value "yes", "no" or the options, file the file written. */
+        void (*setting_changed)(const char *module, const char *setting, const char *value, const char *file,
+                                void *userdata);
+        /* Some module's effective settings may have changed (a settings file or the policy
+         * changed): what a module reports as BootLoad, Blacklisted, Disabled, Options. */
+        void (*settings_changed)(void *userdata);
 } ManagerEvents;

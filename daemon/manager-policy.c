@@ -35,10 +35,10 @@ static int load_trust(const Config *c, TrustStore **ret, Failure *failure) {
 
         r = trust_store_load(c->policy.trusted_certificates, ret, &bad);
         if (r == -EBADMSG)
-                return failure_set(failure, -FAILURE_INVALID_CONFIG, "%s: not a PEM or DER X.509 certificate "
+                return failure_set(failure, FAILURE_INVALID_CONFIG, "%s: not a PEM or DER X.509 certificate "
                                    "(TrustedCertificates=%s).", bad, c->policy.trusted_certificates);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INVALID_CONFIG, "TrustedCertificates=%s: %s.",
+                return failure_set(failure, FAILURE_INVALID_CONFIG, "TrustedCertificates=%s: %s.",
                                    c->policy.trusted_certificates, strerror(-r));
         return 0;
 }
@@ -95,10 +95,14 @@ static int load_kernel_trust(Manager *m, const Config *c, const TrustStore *trus
 }
 
 int manager_policy_init(Manager *m, Failure *failure) {
+        assert(m);
+
         return load_trust(m->config, &m->trust, failure);
 }
 
 int manager_policy_start(Manager *m) {
+        assert(m);
+
         return load_kernel_trust(m, m->config, m->trust, &m->kernel_trust, &m->kernel_trust_error);
 }
 
@@ -107,24 +111,28 @@ int manager_reload_config(Manager *m, Failure *failure) {
         _cleanup_(trust_store_unrefp) TrustStore *t = NULL;
         int r;
 
+        assert(m);
+
         r = config_load(m->config_root, &c, failure);
         if (r >= 0)
                 r = load_trust(c, &t, failure);
         if (r < 0) {
                 /* Every bad line is a configuration error, whatever errno the parser used. */
-                if (failure)
-                        failure->error = -FAILURE_INVALID_CONFIG;
+                if (failure) {
+                        failure->kind = FAILURE_INVALID_CONFIG;
+                        failure->error = -failure_kind_to_errno(FAILURE_INVALID_CONFIG);
+                }
                 log_error("Not reloading the configuration, the previous one stays in force: %s",
                           failure ? strempty(failure->message) : "");
                 MANAGER_EMIT(m, config_reloaded, false, failure ? strempty(failure->message) : "");
-                return -FAILURE_INVALID_CONFIG;
+                return -failure_kind_to_errno(FAILURE_INVALID_CONFIG);
         }
 
         _cleanup_(trust_store_unrefp) TrustStore *kt = NULL;
         _cleanup_free_ char *kt_error = NULL;
         r = load_kernel_trust(m, c, t, &kt, &kt_error);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INTERNAL, "Cannot load the kernel's certificates: %s.", strerror(-r));
+                return failure_set(failure, FAILURE_INTERNAL, "Cannot load the kernel's certificates: %s.", strerror(-r));
 
         config_unref(m->config);
         m->config = TAKE_PTR(c);
@@ -140,6 +148,8 @@ int manager_reload_config(Manager *m, Failure *failure) {
         manager_ownership_reload(m);
         /* Autoload listens too: it coldplugs what the new configuration allows. */
         MANAGER_EMIT(m, config_reloaded, true, "");
+        /* Deny= and Allow= decide what the modules report as Disabled. */
+        MANAGER_EMIT0(m, settings_changed);
         return 0;
 }
 
@@ -175,6 +185,9 @@ PolicyRun *policy_run_free(PolicyRun *p) {
 int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, PolicyRun **ret) {
         PolicyRun *p;
 
+        assert(m);
+        assert(ret);
+
         if (m->config->policy.mode == POLICY_MODE_OFF) {
                 *ret = NULL;
                 return 0;
@@ -204,6 +217,9 @@ int manager_policy_run_new(Manager *m, uint64_t flags, const char *origin, Polic
 
 int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         PolicyRun *p = userdata;
+
+        assert(plan);
+
         PolicyContext ctx = context(p->kernel, p->kernel_release, p->trust, p->kernel_trust, p->kernel_trust_error, p->flags);
         const PolicyVerdict *v;
         int r;
@@ -215,7 +231,7 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
 
         v = policy_report_first_objection(p->report);
         if (v && v->decision == POLICY_DENY)
-                return failure_set(failure, -FAILURE_POLICY_DENIED,
+                return failure_set(failure, FAILURE_POLICY_DENIED,
                                    "Policy denies loading '%s' (rule %s): %s Nothing was inserted.",
                                    plan->request, v->rule, v->reason);
         return 0;
@@ -305,22 +321,22 @@ static int inspect_dry_run(Inspection *x, char ***ret_lines, Failure *failure) {
                 return r;
         v = policy_report_first_objection(report);
         if (v && v->decision == POLICY_DENY)
-                return failure_set(failure, -FAILURE_POLICY_DENIED, "Policy denies loading '%s' (rule %s): %s",
+                return failure_set(failure, FAILURE_POLICY_DENIED, "Policy denies loading '%s' (rule %s): %s",
                                    plan->request, v->rule, v->reason);
 
         r = plan_describe(plan, &lines);
         if (r < 0)
-                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
         for (size_t i = 0; i < report->n; i++) {
                 char *line;
 
                 if (!report->verdicts[i].taint[0])
                         continue;
                 if (asprintf(&line, "taint %s %s", report->verdicts[i].module, report->verdicts[i].taint) < 0)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
                 if (strv_push(&lines, line) < 0) {
                         free(line);
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
                 }
         }
         *ret_lines = TAKE_PTR(lines);
@@ -362,7 +378,7 @@ static int inspect_info(Inspection *x, char ***ret_pairs, Failure *failure) {
                 if (r < 0)
                         log_debug_errno(r, "Cannot predict the taint of %s (%s): %m", x->name, pairs[1]);
                 else if (strv_extend(&pairs, "taint_prediction") < 0 || strv_extend(&pairs, taint) < 0)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory reading '%s'.", x->name);
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory reading '%s'.", x->name);
         }
         *ret_pairs = TAKE_PTR(pairs);
         return 0;
@@ -385,17 +401,17 @@ static int inspection_run(void *userdata) {
         case INSPECT_INFO:
                 return inspect_info(x, &res->pairs, &res->failure);
         }
-        return failure_set(&res->failure, -FAILURE_INTERNAL, "Unknown inspection of '%s'.", x->name);
+        return failure_set(&res->failure, FAILURE_INTERNAL, "Unknown inspection of '%s'.", x->name);
 }
 
 static void inspection_done(int result, void *userdata) {
         Inspection *x = userdata;
 
         if (result == -ECANCELED && !x->result.failure.message)
-                failure_set(&x->result.failure, -FAILURE_INTERNAL, "modctld is stopping; '%s' was not inspected.",
+                failure_set(&x->result.failure, FAILURE_INTERNAL, "modctld is stopping; '%s' was not inspected.",
                             x->name);
         else if (result < 0 && !x->result.failure.message)
-                failure_set(&x->result.failure, -FAILURE_INTERNAL, "Cannot inspect '%s': %s.", x->name,
+                failure_set(&x->result.failure, FAILURE_INTERNAL, "Cannot inspect '%s': %s.", x->name,
                             strerror(-result));
         x->done(&x->result, x->userdata);
         inspection_free(x);

@@ -11,6 +11,7 @@
 typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct ManagerOwnership ManagerOwnership;
+typedef struct CatalogBuild CatalogBuild;
 
 typedef struct ManagerListener {
         const ManagerEvents *events;
@@ -42,6 +43,12 @@ struct Manager {
         size_t n_listeners;
         char *modprobe_installed;  /* what we wrote to kernel.modprobe */
         char *modprobe_previous;   /* what it said before */
+        SettingsPaths *settings_paths; /* manager-settings.c: the files settings are read from and written to */
+        SettingsState *settings;       /* those files parsed; NULL until needed or after a change */
+        Catalog *catalog;              /* the available modules; NULL until needed */
+        CatalogBuild *catalog_build;   /* a build running on its own thread, or NULL */
+        char *modules_dir;             /* where modules.dep is */
+        char *catalog_cache;           /* the catalog's cache file */
         bool name_acquired;
         bool ready_sent;
 };
@@ -84,6 +91,15 @@ void manager_ownership_free(Manager *m);
 /* Who inserted the module file of this name, as the programs reported it (Ownership=audit):
  * "pid N COMM, uid U", or NULL if unknown. For the log line of an external load. */
 const char *manager_ownership_external_loader(Manager *m, const char *module);
+
+/* manager-settings.c */
+int manager_settings_init(Manager *m, const ManagerConfig *config);
+void manager_settings_free(Manager *m);
+/* The parsed settings files, read again after any change; NULL (logged) if they cannot be read. */
+const SettingsState *manager_settings(Manager *m);
+/* A modprobe.d, modules-load.d or modctld.conf file may have changed: drop the parsed state
+ * and tell the listeners (settings_changed). */
+void manager_settings_invalidate(Manager *m);
 
 /* manager-modprobe.c: kernel.modprobe names the hook helper while we run. */
 void manager_install_modprobe(Manager *m);

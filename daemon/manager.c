@@ -225,7 +225,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         q = calloc(1, sizeof(Request));
         if (!q || !(q->key = strdup(key)) || request_add_waiter(q, done, userdata) < 0) {
                 request_free(q);
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", plan->request);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", plan->request);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -243,7 +243,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
                 records_end(m, plan, NULL);
                 HASH_DEL(m->requests, q);
                 request_free(q);
-                failure_set(&failure, -FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
+                failure_set(&failure, FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -310,7 +310,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (load_key(name, params, flags, &key) < 0) {
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -327,7 +327,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         PolicyRun *policy = NULL;
         if (manager_policy_run_new(m, flags, origin, &policy) < 0) {
                 plan_free(plan);
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 request_failed(m, name, origin, true, LOG_ERR, &failure, done, userdata);
                 return;
         }
@@ -348,7 +348,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         assert(done);
         m->counters[MANAGER_COUNTER_REQUESTS]++;
         if (asprintf(&key, "unload %" PRIx64 " %s", flags, name) < 0) {
-                failure_set(&failure, -FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while unloading '%s'.", name);
                 done(&failure, nothing, userdata);
                 return;
         }
@@ -368,6 +368,7 @@ static void on_index_changed(void *userdata) {
         Manager *m = userdata;
         int r;
 
+        manager_settings_invalidate(m);
         __atomic_store_n(&m->inspect_resolver_stale, true, __ATOMIC_RELEASE);
         r = resolver_reload(m->resolver);
         if (r < 0)
@@ -393,6 +394,11 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
                 "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
                 "/usr/lib/modprobe.d", NULL,
         };
+        /* The boot list's files too: they are settings that module objects report. */
+        static const char *const modules_load_dirs[] = {
+                "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
+                NULL,
+        };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
 
@@ -410,6 +416,11 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
                 r = strv_extend(&paths, *p);
                 if (r < 0)
                         return r;
+        }
+        for (const char *const *p = modules_load_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
         }
 
         return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
@@ -480,6 +491,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
+
+        r = manager_settings_init(m, config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the settings: %m");
 
         r = config->no_index_watch ? -ECANCELED : manager_watch_index(m, config);
         if (r < 0)
@@ -670,6 +685,7 @@ Manager *manager_free(Manager *m) {
         manager_ownership_free(m);
 
         resolver_free(m->resolver);
+        manager_settings_free(m);
         resolver_free(m->inspect_resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);

@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "resolver.h"
 #include "scheduler.h"
+#include "settings.h"
 
 /* Who asked: reported in ModuleLoaded/ModuleUnloaded and kept per module. */
 #define ORIGIN_USER     "user"
@@ -159,3 +160,26 @@ typedef struct Inspection Inspection;
  * privileged (root) requests go first and are not capped. */
 int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind kind, const char *name,
                     const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata);
+
+/* ---- persistent settings and the catalog (manager-settings.c) ---- */
+
+/* A module's effective settings (all false and "" when the files cannot be read). */
+int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret);
+/* The same, and every source with its file (GetModuleSettings). */
+int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
+                              size_t *ret_n, Failure *failure);
+/* Changes a setting (see settings_change()), makes it effective (resolver reload for modprobe.d,
+ * configuration reload for Deny=; the files are put back if that reload fails) and tells the
+ * listeners (setting_changed, settings_changed). */
+int manager_change_setting(Manager *m, SettingKind kind, const char *name, bool on, const char *options,
+                           bool runtime, Failure *failure);
+/* A module's description: from the catalog when it is built, else from its file. */
+int manager_module_description(Manager *m, const char *name, char **ret);
+/* The catalog, built or refreshed (after depmod) as needed, on a thread of its own: done is
+ * called once it is there (at once when it is current), with NULL and a negative errno if it
+ * cannot be built. The catalog stays valid until the event loop runs again. Returns < 0 (and
+ * never calls done) when the build cannot start. */
+typedef struct Catalog Catalog;
+typedef void (*manager_catalog_done_t)(Manager *m, const Catalog *c, int error, void *userdata);
+int manager_catalog(Manager *m, manager_catalog_done_t done, void *userdata);
+

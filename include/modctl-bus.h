@@ -28,10 +28,15 @@
 #define MODCTL_UNLOAD_IGNORE_COMMANDS  (UINT64_C(1) << 1) /* skip modprobe.d remove commands */
 #define MODCTL_UNLOAD_FLAGS_ALL        (UINT64_C(0x3))
 
+/* Flags of Manager.SetBootLoad(), SetBlacklisted(), SetDisabled() and SetOptions(). */
+#define MODCTL_SETTING_RUNTIME         (UINT64_C(1) << 0) /* write the file under /run: lost at reboot */
+#define MODCTL_SETTING_FLAGS_ALL       (UINT64_C(0x1))
+
 /* In a dry-run reply every entry is one step of the plan, prefixed like modprobe -D:
  * "insmod PATH [PARAMS]", "install COMMAND", "builtin NAME" or "loaded NAME". */
 
-/* Error names. Each one maps to exactly one errno in daemon/bus/bus-error.c, so a client using
+/* Error names, as listed in dbus/org.modctl1.xml. Each is one failure kind (common/failure.h)
+ * and maps to exactly one errno in daemon/bus/bus-error.c, so a client using
  * sd_bus_error_get_errno() gets a meaningful value too. */
 #define MODCTL_ERROR_PREFIX            "org.modctl1.Error."
 #define MODCTL_ERROR_INVALID_NAME      "org.modctl1.Error.InvalidName"
@@ -48,6 +53,9 @@
 #define MODCTL_ERROR_INTERNAL          "org.modctl1.Error.Internal"
 #define MODCTL_ERROR_POLICY_DENIED     "org.modctl1.Error.PolicyDenied"
 #define MODCTL_ERROR_INVALID_CONFIG    "org.modctl1.Error.InvalidConfig"
+/* A setting comes from a file modctld does not manage (an admin's modprobe.d, modules-load.d or
+ * modctld.conf.d file), or a file at modctld's own path was not written by modctld. */
+#define MODCTL_ERROR_MANAGED_ELSEWHERE "org.modctl1.Error.ManagedElsewhere"
 /* Too many inspections (CheckPolicy, dry runs, Info) or authorizations queued, by this caller or
  * by everyone: nothing was done; try again later. */
 #define MODCTL_ERROR_BUSY              "org.modctl1.Error.Busy"

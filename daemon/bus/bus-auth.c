@@ -264,7 +264,7 @@ int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *act
                 n_sender += streq_ptr(sd_bus_message_get_sender(i->call), sender);
         }
         if (n_sender >= POLKIT_QUERIES_PER_SENDER_MAX || n_all >= POLKIT_QUERIES_MAX)
-                return bus_error_setf(error, -FAILURE_BUSY,
+                return bus_error_setf(error, FAILURE_BUSY,
                                       "Too many authorization checks are pending (%u for this caller, %u in all); "
                                       "not asking polkit whether you may %s. Try again later.", n_sender, n_all, what);
 

@@ -24,6 +24,7 @@
 #define POLKIT_ACTION_LOAD_FORCE    "org.modctl1.load-force"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
 #define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
+#define POLKIT_ACTION_CONFIGURE     "org.modctl1.configure"
 
 /* details: key, value, key, value, ..., NULL; passed to polkit (rules see them as
  * action.lookup(key)), may be NULL. what: the operation as the tail of a sentence, e.g.

@@ -54,6 +54,15 @@ static void on_kernel_request(const OwnershipReport *report, void *userdata) {
         bus_ownership_emit_kernel_request(userdata, report);
 }
 
+static void on_setting_changed(const char *module, const char *setting, const char *value, const char *file,
+                               void *userdata) {
+        bus_manager_emit_setting_changed(userdata, module, setting, value, file);
+}
+
+static void on_settings_changed(void *userdata) {
+        bus_modules_settings_changed(userdata);
+}
+
 static const ManagerEvents bus_events = {
         .module_loaded = on_module_loaded,
         .module_unloaded = on_module_unloaded,
@@ -63,6 +72,8 @@ static const ManagerEvents bus_events = {
         .autoload_finished = on_autoload_finished,
         .external_load = on_external_load,
         .kernel_request = on_kernel_request,
+        .setting_changed = on_setting_changed,
+        .settings_changed = on_settings_changed,
 };
 
 int bus_context_new(Manager *m, const char *address, BusContext **ret) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,54 +7,77 @@
 #include "bus-error.h"
 #include "modctl-bus.h"
 
+/* The bus name of each failure kind. */
+static const char *const kind_to_name[_FAILURE_KIND_MAX] = {
+        [FAILURE_INVALID_NAME]     = MODCTL_ERROR_INVALID_NAME,
+        [FAILURE_INVALID_ARGUMENT] = MODCTL_ERROR_INVALID_ARGUMENT,
+        [FAILURE_NOT_FOUND]        = MODCTL_ERROR_NOT_FOUND,
+        [FAILURE_NOT_LOADED]       = MODCTL_ERROR_NOT_LOADED,
+        [FAILURE_BUILT_IN]         = MODCTL_ERROR_BUILT_IN,
+        [FAILURE_IN_USE]           = MODCTL_ERROR_IN_USE,
+        [FAILURE_KERNEL_REJECTED]  = MODCTL_ERROR_KERNEL_REJECTED,
+        [FAILURE_COMMAND_FAILED]   = MODCTL_ERROR_COMMAND_FAILED,
+        [FAILURE_DEPENDENCY_CYCLE] = MODCTL_ERROR_DEPENDENCY_CYCLE,
+        [FAILURE_TIMEOUT]          = MODCTL_ERROR_TIMEOUT,
+        [FAILURE_BAD_MODULE]       = MODCTL_ERROR_BAD_MODULE,
+        [FAILURE_INTERNAL]         = MODCTL_ERROR_INTERNAL,
+        [FAILURE_POLICY_DENIED]    = MODCTL_ERROR_POLICY_DENIED,
+        [FAILURE_INVALID_CONFIG]   = MODCTL_ERROR_INVALID_CONFIG,
+        [FAILURE_BUSY]             = MODCTL_ERROR_BUSY,
+        [FAILURE_MANAGED_ELSEWHERE] = MODCTL_ERROR_MANAGED_ELSEWHERE,
+};
+
+/* For sd_bus_error_get_errno() and friends: each name to its kind's errno (failure.c's table;
+ * test-bus-error checks that the two agree). */
 const sd_bus_error_map modctl_bus_error_map[] = {
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_NAME,     FAILURE_INVALID_NAME),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_ARGUMENT, FAILURE_INVALID_ARGUMENT),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_NOT_FOUND,        FAILURE_NOT_FOUND),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_NOT_LOADED,       FAILURE_NOT_LOADED),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_BUILT_IN,         FAILURE_BUILT_IN),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_IN_USE,           FAILURE_IN_USE),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_KERNEL_REJECTED,  FAILURE_KERNEL_REJECTED),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_COMMAND_FAILED,   FAILURE_COMMAND_FAILED),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_DEPENDENCY_CYCLE, FAILURE_DEPENDENCY_CYCLE),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_TIMEOUT,          FAILURE_TIMEOUT),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_BAD_MODULE,       FAILURE_BAD_MODULE),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_INTERNAL,         FAILURE_INTERNAL),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_POLICY_DENIED,    FAILURE_POLICY_DENIED),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_CONFIG,   FAILURE_INVALID_CONFIG),
-        SD_BUS_ERROR_MAP(MODCTL_ERROR_BUSY,             FAILURE_BUSY),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_NAME,     EINVAL),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_ARGUMENT, EDOM),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_NOT_FOUND,        ENOENT),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_NOT_LOADED,       ESRCH),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_BUILT_IN,         ENOTSUP),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_IN_USE,           EBUSY),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_KERNEL_REJECTED,  ENOEXEC),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_COMMAND_FAILED,   ECHILD),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_DEPENDENCY_CYCLE, ELOOP),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_TIMEOUT,          ETIMEDOUT),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_BAD_MODULE,       EBADMSG),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_INTERNAL,         EIO),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_POLICY_DENIED,    EKEYREJECTED),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_CONFIG,   EUCLEAN),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_BUSY,             EAGAIN),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_MANAGED_ELSEWHERE, EROFS),
         SD_BUS_ERROR_MAP_END
 };
 
-static const char *error_name(int error) {
-        for (const sd_bus_error_map *m = modctl_bus_error_map; m->name; m++)
-                if (m->code == error)
-                        return m->name;
-        return NULL;
+const char *bus_error_name_from_kind(FailureKind kind) {
+        /* No kind (a Failure nobody filled in) is a bug of ours: Internal, never something else. */
+        if (kind <= 0 || kind >= _FAILURE_KIND_MAX)
+                return MODCTL_ERROR_INTERNAL;
+        return kind_to_name[kind];
 }
 
-static int set_message(sd_bus_error *e, int error, const char *message) {
-        const char *name = error_name(error < 0 ? -error : error);
-        if (name)
-                sd_bus_error_set(e, name, message);
-        else
-                sd_bus_error_set_errnof(e, error, "%s", message);
-        return error < 0 ? error : -error;
-}
-
-int bus_error_setf(sd_bus_error *e, int error, const char *fmt, ...) {
+int bus_error_setf(sd_bus_error *e, FailureKind kind, const char *fmt, ...) {
         _cleanup_free_ char *message = NULL;
+        int error = failure_kind_to_errno(kind);
         va_list ap;
+
+        assert(fmt);
 
         va_start(ap, fmt);
         if (vasprintf(&message, fmt, ap) < 0)
                 message = NULL;
         va_end(ap);
 
-        return set_message(e, error, message ?: strerror(error < 0 ? -error : error));
+        sd_bus_error_set(e, bus_error_name_from_kind(kind), message ?: strerror(error));
+        return -error;
 }
 
 int bus_error_from_failure(sd_bus_error *e, const Failure *f) {
-        int error = f->error < 0 ? f->error : -FAILURE_INTERNAL;
-        return set_message(e, error, f->message ?: strerror(-error));
+        int error;
+
+        assert(f);
+
+        error = f->error < 0 ? f->error : -failure_kind_to_errno(f->kind);
+        sd_bus_error_set(e, bus_error_name_from_kind(f->kind), f->message ?: strerror(-error));
+        return error;
 }

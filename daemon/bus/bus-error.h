@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The one place where D-Bus errors are made: Failure errnos map to org.modctl1.Error.* names
- * through modctl_bus_error_map; other errnos get sd-bus's standard names (EACCES is
- * org.freedesktop.DBus.Error.AccessDenied). */
+/* The one place where D-Bus errors are made: a Failure's kind names the org.modctl1.Error.*
+ * (its errno does not: a stray errno cannot pick the name). modctl_bus_error_map gives sd-bus
+ * each name's errno, for clients that use sd_bus_error_get_errno(). */
 
 #include <systemd/sd-bus.h>
 
@@ -11,6 +11,9 @@
 
 extern const sd_bus_error_map modctl_bus_error_map[];
 
+/* The org.modctl1.Error.* name of kind; Internal for anything that is not a kind. */
+const char *bus_error_name_from_kind(FailureKind kind);
+
 /* Both return a negative errno, as sd-bus method handlers expect. */
-int bus_error_setf(sd_bus_error *e, int error, const char *fmt, ...) _printf_(3, 4);
+int bus_error_setf(sd_bus_error *e, FailureKind kind, const char *fmt, ...) _printf_(3, 4);
 int bus_error_from_failure(sd_bus_error *e, const Failure *f);

@@ -7,6 +7,7 @@
 #include "bus-context.h"
 #include "bus-error.h"
 #include "bus-manager.h"
+#include "bus-settings.h"
 #include "log.h"
 #include "module-name.h"
 #include "module-params.h"
@@ -19,16 +20,16 @@ static int validate_name(const char *name, sd_bus_error *error) {
         if (module_request_is_valid(name))
                 return 0;
         if (!*name)
-                return bus_error_setf(error, -FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
+                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
         if (strlen(name) > MODULE_ALIAS_MAX)
-                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                return bus_error_setf(error, FAILURE_INVALID_NAME,
                                       "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
                                       name, strlen(name), MODULE_ALIAS_MAX);
         if (module_alias_is_valid(name))
-                return bus_error_setf(error, -FAILURE_INVALID_NAME,
+                return bus_error_setf(error, FAILURE_INVALID_NAME,
                                       "Invalid module name '%s': a file path is not a module name or alias "
                                       "(it may not start with '/' or '.', or contain a '..' part).", name);
-        return bus_error_setf(error, -FAILURE_INVALID_NAME,
+        return bus_error_setf(error, FAILURE_INVALID_NAME,
                               "Invalid module name '%s': a name may not contain spaces or control characters, "
                               "or start with '-'.", name);
 }
@@ -41,7 +42,7 @@ static int validate_params(const char *name, const char *params, sd_bus_error *e
 
         if (module_params_validate(params, &offset, &reason) >= 0)
                 return 0;
-        return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+        return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                               "Invalid parameters for module '%s' at byte %zu: %s. Parameters are "
                               "space-separated key=value tokens; a value with spaces goes in double quotes.",
                               name, offset, reason);
@@ -86,7 +87,7 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         if (r < 0)
                 return r;
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
                                       flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
         r = validate_name(name, error);
@@ -160,7 +161,7 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                 free(c);
         }
         if (r == -EBUSY)
-                return bus_error_setf(error, -FAILURE_BUSY,
+                return bus_error_setf(error, FAILURE_BUSY,
                                       "Too many policy checks, dry runs and Info calls are queued (for this caller, "
                                       "or for everyone); '%s' was not looked at. Try again later.", name);
         if (r < 0)
@@ -211,7 +212,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return r;
 
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
-                return bus_error_setf(error, -FAILURE_INVALID_ARGUMENT,
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                       flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
         r = validate_name(name, error);
@@ -239,7 +240,7 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
 
         r = kernel_list(manager_get_kernel(m), &modules, &n);
         if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
@@ -466,6 +467,31 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
+                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
+                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
+                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetOptions",
+                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
+                                              "a(sssb)", sources),
+                                bus_method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Search",
+                                SD_BUS_ARGS("s", text),
+                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
+                                bus_method_search, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
@@ -474,6 +500,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_ARGS("s", name, "s", origin, "s", error_name, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AutoloadFinished",
                                 SD_BUS_ARGS("s", batch, "u", requested, "u", inserted, "u", failed, "t", usec), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("SettingChanged",
+                                SD_BUS_ARGS("s", module, "s", setting, "s", value, "s", file), 0),
         SD_BUS_VTABLE_END
 };
 
@@ -533,6 +561,18 @@ void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsign
                                batch, requested, inserted, failed, usec);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
+}
+
+void bus_manager_emit_setting_changed(BusContext *b, const char *module, const char *setting, const char *value,
+                                      const char *file) {
+        int r;
+
+        if (!b->bus)
+                return;
+        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "SettingChanged", "ssss",
+                               module, setting, value, file);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
 }
 
 int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {

@@ -25,3 +25,6 @@ void bus_manager_emit_load_failed(BusContext *b, const char *name, const char *o
 /* AutoloadFinished(batch, requested, inserted, failed, usec): "boot" or "coldplug" is done. */
 void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsigned requested, unsigned inserted,
                                         unsigned failed, uint64_t usec);
+/* SettingChanged(module, setting, value, file): a persistent setting changed through the API. */
+void bus_manager_emit_setting_changed(BusContext *b, const char *module, const char *setting, const char *value,
+                                      const char *file);

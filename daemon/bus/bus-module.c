@@ -18,6 +18,8 @@ typedef struct Announced {
         int refcount;
         char *holders;          /* joined, for comparison */
         char *taint;
+        bool boot, blacklisted, disabled;
+        char *options;
         unsigned generation;    /* the pass that last saw it loaded */
         UT_hash_handle hh;
 } Announced;
@@ -47,6 +49,7 @@ static Announced *announced_free(BusModules *b, Announced *a) {
         free(a->name);
         free(a->holders);
         free(a->taint);
+        free(a->options);
         free(a);
         return NULL;
 }
@@ -203,7 +206,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
-                return bus_error_setf(error, -FAILURE_INTERNAL, "Cannot read the parameters of module '%s': %s.",
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the parameters of module '%s': %s.",
                                       b->current.name, strerror(-r));
 
         r = sd_bus_message_open_container(reply, 'a', "{ss}");
@@ -215,6 +218,36 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+static int property_description(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusModules *b = userdata;
+        _cleanup_free_ char *d = NULL;
+
+        (void) manager_module_description(b->context->manager, b->current.name, &d);
+        return sd_bus_message_append(reply, "s", strempty(d));
+}
+
+static int property_setting(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusModules *b = userdata;
+        ModuleSettings ms = {};
+        int r;
+
+        r = manager_module_settings(b->context->manager, b->current.name, &ms);
+        if (r < 0)
+                return r;
+        if (strcmp(property, "BootLoad") == 0)
+                r = sd_bus_message_append(reply, "b", ms.boot);
+        else if (strcmp(property, "Blacklisted") == 0)
+                r = sd_bus_message_append(reply, "b", ms.blacklisted);
+        else if (strcmp(property, "Disabled") == 0)
+                r = sd_bus_message_append(reply, "b", ms.disabled);
+        else
+                r = sd_bus_message_append(reply, "s", ms.options);
+        module_settings_done(&ms);
+        return r;
 }
 
 static const sd_bus_vtable module_vtable[] = {
@@ -229,18 +262,43 @@ static const sd_bus_vtable module_vtable[] = {
         SD_BUS_PROPERTY("LoadedAt", "t", property_loaded_at, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         /* Writable through sysfs behind our back: no change signal, read it when needed. */
         SD_BUS_PROPERTY("Parameters", "a{ss}", property_parameters, 0, 0),
+        SD_BUS_PROPERTY("Description", "s", property_description, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("BootLoad", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Blacklisted", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Disabled", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Options", "s", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
 };
 
 /* ---- keeping clients' mirrors current ---- */
 
-static int announced_set(Announced *a, const KernelModule *km, char **ret_changed) {
+#define ANNOUNCED_MAX 9
+
+static int announced_set(BusModules *b, Announced *a, const KernelModule *km, char **ret_changed) {
         _cleanup_free_ char *holders = strv_join(km->holders, ",");
         _cleanup_free_ char *taint = strdup(strempty(km->taint));
+        ModuleSettings ms = {};
         size_t n = 0;
+        int r;
 
         if (!holders || !taint)
                 return -ENOMEM;
+        r = manager_module_settings(b->context->manager, km->name, &ms);
+        if (r < 0)
+                return r;
+        if (a->boot != ms.boot)
+                ret_changed[n++] = (char *) "BootLoad";
+        if (a->blacklisted != ms.blacklisted)
+                ret_changed[n++] = (char *) "Blacklisted";
+        if (a->disabled != ms.disabled)
+                ret_changed[n++] = (char *) "Disabled";
+        if (!a->options || strcmp(a->options, ms.options) != 0)
+                ret_changed[n++] = (char *) "Options";
+        a->boot = ms.boot;
+        a->blacklisted = ms.blacklisted;
+        a->disabled = ms.disabled;
+        free(a->options);
+        a->options = TAKE_PTR(ms.options);
         if (a->state != km->state)
                 ret_changed[n++] = (char *) "State";
         if (a->refcount != km->refcount)
@@ -263,7 +321,7 @@ static int announced_set(Announced *a, const KernelModule *km, char **ret_change
 static void sync_one(BusModules *b, const KernelModule *km) {
         sd_bus *bus = b->context->bus;
         _cleanup_free_ char *path = NULL;
-        char *changed[5];
+        char *changed[ANNOUNCED_MAX];
         Announced *a = NULL;
         int r;
 
@@ -276,11 +334,12 @@ static void sync_one(BusModules *b, const KernelModule *km) {
         HASH_FIND_STR(b->announced, km->name, a);
         if (!a) {
                 a = calloc(1, sizeof(Announced));
-                if (!a || !(a->name = strdup(km->name)) || announced_set(a, km, changed) < 0) {
+                if (!a || !(a->name = strdup(km->name)) || announced_set(b, a, km, changed) < 0) {
                         if (a) {
                                 free(a->name);
                                 free(a->holders);
                                 free(a->taint);
+                                free(a->options);
                                 free(a);
                         }
                         log_oom();
@@ -291,7 +350,7 @@ static void sync_one(BusModules *b, const KernelModule *km) {
                         log_debug_errno(r, "Failed to announce module %s: %m", km->name);
                 HASH_ADD_KEYPTR(hh, b->announced, a->name, strlen(a->name), a);
         } else {
-                if (announced_set(a, km, changed) < 0) {
+                if (announced_set(b, a, km, changed) < 0) {
                         log_oom();
                         return;
                 }
@@ -338,10 +397,15 @@ static int modules_sync(BusModules *b, bool emit) {
                 if (emit)
                         sync_one(b, &modules[i]);
                 else {
-                        char *changed[5];
+                        char *changed[ANNOUNCED_MAX];
                         a = calloc(1, sizeof(Announced));
-                        if (!a || !(a->name = strdup(modules[i].name)) || announced_set(a, &modules[i], changed) < 0) {
-                                free(a ? a->name : NULL);
+                        if (!a || !(a->name = strdup(modules[i].name)) || announced_set(b, a, &modules[i], changed) < 0) {
+                                if (a) {
+                                        free(a->name);
+                                        free(a->holders);
+                                        free(a->taint);
+                                        free(a->options);
+                                }
                                 free(a);
                                 r = log_oom();
                                 break;
@@ -386,6 +450,17 @@ static void module_event(BusContext *c, const char *name, bool removed) {
         if (e)
                 e->removed = removed;
 
+        r = sd_event_source_set_enabled(b->sync_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Failed to schedule the update of the module objects: %m");
+}
+
+void bus_modules_settings_changed(BusContext *c) {
+        BusModules *b = c->modules;
+        int r;
+
+        if (!b || !b->sync_source)
+                return;
         r = sd_event_source_set_enabled(b->sync_source, SD_EVENT_ONESHOT);
         if (r < 0)
                 log_warning_errno(r, "Failed to schedule the update of the module objects: %m");

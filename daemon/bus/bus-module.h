@@ -21,3 +21,6 @@ BusModules *bus_modules_free(BusModules *b);
 /* From the kernel's module uevents. No-ops before bus_modules_start(). */
 void bus_module_added(BusContext *b, const char *name);
 void bus_module_removed(BusContext *b, const char *name);
+/* The settings files changed: announce the modules whose BootLoad, Blacklisted, Disabled or
+ * Options changed. */
+void bus_modules_settings_changed(BusContext *b);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -111,6 +112,9 @@ int module_map_fd(int fd, const uint8_t **ret_data, size_t *ret_size) {
         struct stat st;
         void *p;
 
+        assert(ret_data);
+        assert(ret_size);
+
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
@@ -129,6 +133,8 @@ int elf_modinfo_parse_fd(int fd, char ***ret_pairs) {
         const uint8_t *data;
         size_t size;
         int r;
+
+        assert(ret_pairs);
 
         r = module_map_fd(fd, &data, &size);
         if (r < 0)

@@ -106,6 +106,9 @@ int policy_check_name(const PolicySettings *s, const char *name, PolicyVerdict *
         PolicyVerdict v;
         int r;
 
+        assert(s);
+        assert(ret);
+
         r = verdict_init(&v, name);
         if (r < 0)
                 return r;
@@ -337,6 +340,9 @@ fail:
 
 int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
                         size_t size, PolicyVerdict *ret) {
+        assert(s);
+        assert(ret);
+
         return check_module(s, ctx, name, data, size, true, ret);
 }
 
@@ -355,6 +361,9 @@ static int check_fd(const PolicySettings *s, PolicyContext *ctx, const char *nam
 }
 
 int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *name, int fd, PolicyVerdict *ret) {
+        assert(s);
+        assert(ret);
+
         return check_fd(s, ctx, name, fd, true, ret);
 }
 
@@ -413,7 +422,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
 
         report = calloc(1, sizeof(PolicyReport));
         if (!report || !(report->verdicts = calloc(plan->n_steps + 1, sizeof(PolicyVerdict))))
-                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                    plan->request);
 
         for (size_t i = 0; i < plan->n_steps; i++) {
@@ -429,7 +438,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 if (step->kind == PLAN_STEP_COMMAND || !content) {
                         r = policy_check_name(s, step->name, v);
                         if (r < 0)
-                                return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                                    step->name);
                         report->n++;
                         continue;
@@ -438,15 +447,15 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 /* A content rule is in force: the bytes checked are the bytes the scheduler inserts. */
                 r = open_step(step, keep, &fd);
                 if (r < 0)
-                        return failure_set(failure, r == -ENOENT ? -FAILURE_NOT_FOUND : -FAILURE_BAD_MODULE,
+                        return failure_set(failure, r == -ENOENT ? FAILURE_NOT_FOUND : FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),
                                            strerror(-r));
                 r = check_fd(s, ctx, step->name, fd, taint, v);
                 if (r == -ENOMEM)
-                        return failure_set(failure, -FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                            step->name);
                 if (r < 0)
-                        return failure_set(failure, -FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
+                        return failure_set(failure, FAILURE_BAD_MODULE, "Module '%s' (%s) is not a valid kernel module: %s.",
                                            step->name, strempty(step->path), r == -ENOEXEC ? "no ELF .modinfo section" : strerror(-r));
                 report->n++;
                 if (keep && step->fd < 0) {

@@ -186,6 +186,8 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
         _cleanup_(resolver_freep) Resolver *r = NULL;
         int k;
 
+        assert(ret);
+
         r = calloc(1, sizeof(Resolver));
         if (!r)
                 return -ENOMEM;
@@ -241,6 +243,8 @@ Resolver *resolver_free(Resolver *r) {
 }
 
 int resolver_refresh(Resolver *r) {
+        assert(r);
+
         if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK)
                 return 0;
         return resolver_reload(r);
@@ -249,6 +253,8 @@ int resolver_refresh(Resolver *r) {
 int resolver_reload(Resolver *r) {
         struct kmod_ctx *ctx;
         int k;
+
+        assert(r);
 
         /* Indexes or configuration changed. A new context covers both cases (MUST_RELOAD and
          * MUST_RECREATE), and the old one stays in use if this fails. */
@@ -304,14 +310,14 @@ static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure
 
         k = kmod_module_new_from_lookup(r->ctx, name, &list);
         if (k == -EINVAL)
-                return failure_set(failure, -FAILURE_INVALID_NAME,
+                return failure_set(failure, FAILURE_INVALID_NAME,
                                    "Invalid module name '%s': it is not a valid alias pattern.", name);
         if (k < 0)
-                return failure_set(failure, k == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                return failure_set_errno(failure, FAILURE_INTERNAL, k,
                                    "Failed to look up module '%s' in %s: %s.", name,
                                    kmod_get_dirname(r->ctx), strerror(-k));
         if (!list)
-                return failure_set(failure, -FAILURE_NOT_FOUND,
+                return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: no module or alias of that name in %s.", name,
                                    kmod_get_dirname(r->ctx));
 
@@ -404,12 +410,26 @@ static int validate_name(const char *name, Failure *failure) {
         if (module_request_is_valid(name))
                 return 0;
         if (module_alias_is_valid(name))
-                return failure_set(failure, -FAILURE_INVALID_NAME,
+                return failure_set(failure, FAILURE_INVALID_NAME,
                                    "Invalid module name '%s': a file path is not a module name or alias.", name);
-        return failure_set(failure, -FAILURE_INVALID_NAME,
+        return failure_set(failure, FAILURE_INVALID_NAME,
                            "Invalid module name '%.64s%s': a module name or alias is 1 to %d printable characters, "
                            "without whitespace or a leading '-'.",
                            strempty(name), name && strlen(name) > 64 ? "..." : "", MODULE_ALIAS_MAX);
+}
+
+/* A load request's name and flags, as every load-shaped entry point checks them. */
+static int validate_load_request(const char *name, uint64_t flags, Failure *failure) {
+        int e;
+
+        e = validate_name(name, failure);
+        if (e < 0)
+                return e;
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
+                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
+        return 0;
 }
 
 static int append_option(char **opts, const char *more) {
@@ -517,7 +537,7 @@ static int plan_edges(Plan *plan, PostTable *posts, struct kmod_module *mod, siz
                 if (step_index(plan, kmod_module_get_name(m), &i) < 0)
                         continue;
                 if (i >= step)
-                        return failure_set(failure, -FAILURE_DEPENDENCY_CYCLE,
+                        return failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
                                            "Module '%s' cannot be loaded: modules.dep has it depend on '%s', which "
                                            "depends on it (a cycle; run depmod).", name, kmod_module_get_name(m));
                 k = plan_step_add_dep(plan, step, i);
@@ -527,7 +547,7 @@ static int plan_edges(Plan *plan, PostTable *posts, struct kmod_module *mod, siz
 
         k = kmod_module_get_softdeps(mod, &pre, &post);
         if (k < 0)
-                return failure_set(failure, -FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
+                return failure_set(failure, FAILURE_INTERNAL, "Failed to read the soft dependencies of '%s': %s.",
                                    name, strerror(-k));
         kmod_list_foreach(l, pre) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
@@ -599,15 +619,15 @@ static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTabl
                 if ((flags & MODCTL_LOAD_DRY_RUN) || !step_required(required, name))
                         return 0;
                 if (install && kmod_module_get_softdeps(s->mod, &pre, &post) >= 0 && (pre || post))
-                        return failure_set(failure, -FAILURE_NOT_FOUND,
+                        return failure_set(failure, FAILURE_NOT_FOUND,
                                            "Module '%s' not found in %s: its modprobe.d install command is ignored "
                                            "because it also has soft dependencies, as modprobe does.",
                                            name, kmod_get_dirname(r->ctx));
                 if (is_target || strcmp(name, request) == 0)
-                        return failure_set(failure, -FAILURE_NOT_FOUND,
+                        return failure_set(failure, FAILURE_NOT_FOUND,
                                            "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
                                            name, request, kmod_get_dirname(r->ctx));
-                return failure_set(failure, -FAILURE_BAD_MODULE,
+                return failure_set(failure, FAILURE_BAD_MODULE,
                                    "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
                                    request, name, kmod_get_dirname(r->ctx));
         }
@@ -668,13 +688,9 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = validate_load_request(name, flags, failure);
         if (e < 0)
                 return e;
-        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
-                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
-                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
         e = lookup(r, name, &list, failure);
         if (e < 0)
@@ -714,7 +730,7 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
 
                 e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
                 if (e < 0)
-                        return failure_set(failure, e == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                        return failure_set_errno(failure, FAILURE_INTERNAL, e,
                                            "Failed to resolve the dependencies of '%s': %s.",
                                            kmod_module_get_name(m), strerror(-e));
                 if (e > 0) {
@@ -752,7 +768,9 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
 /* Every error comes back with a sentence, also the ones (like ENOMEM) deep helpers return bare. */
 static int failure_finish(Failure *failure, Failure *local, int error, const char *what, const char *name) {
         if (local->error == 0)
-                failure_set(local, error, "Failed to %s module '%s': %s.", what, strempty(name), strerror(-error));
+                /* A bare errno says nothing about the request itself: not the caller's mistake. */
+                failure_set_errno(local, FAILURE_INTERNAL, error, "Failed to %s module '%s': %s.", what,
+                                  strempty(name), strerror(-error));
         if (failure)
                 failure_move(failure, local);
         else
@@ -764,6 +782,9 @@ int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *par
                        Plan **ret, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
+
+        assert(r);
+        assert(ret);
 
         e = plan_load(r, k, name, params, flags, ret, &local);
         if (e < 0)
@@ -814,7 +835,7 @@ static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Fail
                 joined = strv_join(blacklisted, ", ");
                 if (!joined)
                         return -ENOMEM;
-                return failure_set(failure, -FAILURE_NOT_FOUND,
+                return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: it is an alias of %s, which modprobe.d blacklists.",
                                    name, joined);
         }
@@ -826,6 +847,9 @@ static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Fail
 int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
+
+        assert(r);
+        assert(ret_names);
 
         e = validate_name(name, &local);
         if (e >= 0)
@@ -844,18 +868,14 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = validate_load_request(name, flags, failure);
         if (e < 0)
                 return e;
-        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
-                                   "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
-                                   flags & ~MODCTL_LOAD_FLAGS_ALL, name);
 
         e = kmod_module_new_from_lookup(r->ctx, name, &list);
         if (e < 0 || !list)
                 /* modprobe's own words (it says so for an invalid pattern too). */
-                return failure_set(failure, -FAILURE_NOT_FOUND, "Module %s not found in directory %s", name,
+                return failure_set(failure, FAILURE_NOT_FOUND, "Module %s not found in directory %s", name,
                                    kmod_get_dirname(r->ctx));
 
         lines = calloc(1, sizeof(char *));
@@ -868,7 +888,7 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
 
                 e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
                 if (e < 0)
-                        return failure_set(failure, e == -ENOMEM ? -ENOMEM : -FAILURE_INTERNAL,
+                        return failure_set_errno(failure, FAILURE_INTERNAL, e,
                                            "Failed to resolve the dependencies of '%s': %s.",
                                            kmod_module_get_name(m), strerror(-e));
 
@@ -997,10 +1017,10 @@ static int check_in_use(Kernel *k, const char *name, Failure *failure) {
 
         if (km.holders && km.holders[0]) {
                 holders = strv_join(km.holders, ", ");
-                e = holders ? failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
+                e = holders ? failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
                             : -ENOMEM;
         } else if (km.refcount > 0)
-                e = failure_set(failure, -FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
+                e = failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
                                 name, km.refcount);
         else
                 e = 0;
@@ -1024,7 +1044,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         if (e < 0)
                 return e;
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
-                return failure_set(failure, -FAILURE_INVALID_ARGUMENT,
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                    "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                    flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
 
@@ -1040,7 +1060,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                 if (e < 0)
                         return e;
         } else if (state == KERNEL_MODULE_BUILTIN)
-                return failure_set(failure, -FAILURE_BUILT_IN,
+                return failure_set(failure, FAILURE_BUILT_IN,
                                    "Module '%s' is built into the kernel and cannot be unloaded.", name);
         else {
                 bool builtin = false;
@@ -1063,10 +1083,10 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
 
                 if (!targets) {
                         if (builtin)
-                                return failure_set(failure, -FAILURE_BUILT_IN,
+                                return failure_set(failure, FAILURE_BUILT_IN,
                                                    "Module '%s' is built into the kernel and cannot be unloaded.",
                                                    name);
-                        return failure_set(failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", name);
+                        return failure_set(failure, FAILURE_NOT_LOADED, "Module '%s' is not loaded.", name);
                 }
         }
 
@@ -1144,7 +1164,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                         pick = i;
                         }
                         if (pick == SIZE_MAX) {
-                                e = failure_set(failure, -FAILURE_DEPENDENCY_CYCLE,
+                                e = failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
                                                 "Module '%s' cannot be unloaded with its dependencies: modules.dep "
                                                 "has a cycle.", name);
                                 goto finish;
@@ -1177,6 +1197,9 @@ int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flag
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
 
+        assert(r);
+        assert(ret);
+
         e = plan_unload(r, k, name, flags, ret, &local);
         if (e < 0)
                 return failure_finish(failure, &local, e, "plan the unloading of", name);
@@ -1205,13 +1228,13 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
         m = kmod_module_get_module(list);
         path = kmod_module_get_path(m);
         if (!path && !module_is_builtin(r, m))
-                return failure_set(failure, -FAILURE_NOT_FOUND,
+                return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
                                    kmod_module_get_name(m), name, kmod_get_dirname(r->ctx));
 
         e = kmod_module_get_info(m, &info);
         if (e < 0)
-                return failure_set(failure, -FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
+                return failure_set(failure, FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
                                    kmod_module_get_name(m), path ?: "modules.builtin.modinfo", strerror(-e));
 
         pairs = calloc(1, sizeof(char *));
@@ -1240,6 +1263,9 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
 int resolver_module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
         int e;
+
+        assert(r);
+        assert(ret_pairs);
 
         e = module_info(r, name, ret_pairs, &local);
         if (e < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -187,7 +188,7 @@ static int run_insert(Scheduler *s, Task *t) {
                 unsigned file_flags = 0;
                 r = module_file_open(t->path, kernel_decompression(s->kernel), &fd, &file_flags);
                 if (r < 0)
-                        return failure_set(&t->failure, -FAILURE_BAD_MODULE,
+                        return failure_set(&t->failure, FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from '%s': %s.", t->name, t->path, strerror(-r));
                 flags |= file_flags;
         }
@@ -196,7 +197,7 @@ static int run_insert(Scheduler *s, Task *t) {
         if (r == -EEXIST)
                 return 0;  /* someone else loaded it meanwhile: fine, but not ours to unwind */
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
+                return failure_set_errno(&t->failure, FAILURE_KERNEL_REJECTED, r,
                                    "The kernel rejected module '%s': %s (%s): %s.",
                                    t->name, strerror(-r), strerrorname_np(-r) ?: "?", kernel_insert_error_hint(r));
         t->changed = true;
@@ -211,16 +212,16 @@ static int run_command(Scheduler *s, Task *t) {
 
         r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
-                return failure_set(&t->failure, -FAILURE_TIMEOUT,
+                return failure_set(&t->failure, FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",
                                    t->name, (unsigned long long) (s->command_timeout_usec / 1000000), t->command);
         if (r == -ECHILD)
-                return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
+                return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "The modprobe.d command for module '%s' failed (%s %d): %s",
                                    t->name, WIFEXITED(status) ? "exit status" : "signal",
                                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->command);
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_COMMAND_FAILED,
+                return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "Cannot run the modprobe.d command for module '%s': %s.", t->name, strerror(-r));
 
         /* The command may or may not have loaded (or removed) the module it stands for. */
@@ -237,7 +238,7 @@ static int run_remove(Scheduler *s, Task *t) {
         if (r == -ENOENT && t->only_if_unused)
                 return 0;
         if (r < 0 && r != -ENOENT)
-                return failure_set(&t->failure, -FAILURE_INTERNAL,
+                return failure_set(&t->failure, FAILURE_INTERNAL,
                                    "Cannot read the state of module '%s': %s.", t->name, strerror(-r));
         if (r >= 0 && t->only_if_unused && (m.refcount > 0 || strv_length(m.holders) > 0))
                 return 0;
@@ -246,20 +247,20 @@ static int run_remove(Scheduler *s, Task *t) {
         if (r == -ENOENT && t->only_if_unused)
                 return 0;
         if (r == -ENOENT)
-                return failure_set(&t->failure, -FAILURE_NOT_LOADED, "Module '%s' is not loaded.", t->name);
+                return failure_set(&t->failure, FAILURE_NOT_LOADED, "Module '%s' is not loaded.", t->name);
         if (r == -EBUSY || r == -EWOULDBLOCK) {
                 /* Read again: the holders are what stands in the way now. */
                 kernel_module_done(&m);
                 if (kernel_get(s->kernel, t->name, &m) >= 0 && strv_length(m.holders) > 0) {
                         _cleanup_free_ char *holders = strv_join(m.holders, ", ");
-                        return failure_set(&t->failure, -FAILURE_IN_USE,
+                        return failure_set(&t->failure, FAILURE_IN_USE,
                                            "Module '%s' is in use by: %s.", t->name, strempty(holders));
                 }
-                return failure_set(&t->failure, -FAILURE_IN_USE,
+                return failure_set(&t->failure, FAILURE_IN_USE,
                                    "Module '%s' is in use (reference count %d).", t->name, MAX(m.refcount, 1));
         }
         if (r < 0)
-                return failure_set(&t->failure, -FAILURE_KERNEL_REJECTED,
+                return failure_set_errno(&t->failure, FAILURE_KERNEL_REJECTED, r,
                                    "The kernel refused to remove module '%s': %s.", t->name, strerror(-r));
         t->changed = true;
         return 0;
@@ -291,7 +292,7 @@ static void run_task(Scheduler *s, Task *t) {
         if (t->step == TASK_PREPARE) {
                 t->result = t->prepare.run(t->plan, t->prepare.userdata, &t->failure);
                 if (t->result < 0 && !t->failure.message)
-                        failure_set(&t->failure, -FAILURE_INTERNAL, "Cannot prepare loading '%s': %s.",
+                        failure_set(&t->failure, FAILURE_INTERNAL, "Cannot prepare loading '%s': %s.",
                                     t->plan->request, strerror(-t->result));
                 return;
         }
@@ -307,7 +308,7 @@ static void run_task(Scheduler *s, Task *t) {
                 t->result = run_remove(s, t);
                 break;
         default:
-                t->result = failure_set(&t->failure, -FAILURE_INTERNAL, "Unknown plan step for '%s'.", t->name);
+                t->result = failure_set(&t->failure, FAILURE_INTERNAL, "Unknown plan step for '%s'.", t->name);
         }
 }
 
@@ -473,6 +474,8 @@ static bool inserted_elsewhere(Scheduler *s, const Job *self, const char *name) 
 }
 
 bool scheduler_module_in_flight(Scheduler *s, const char *name) {
+        assert(s);
+
         return inserted_elsewhere(s, NULL, name) || abandoned_in_flight(s, name);
 }
 
@@ -520,7 +523,7 @@ static void job_advance(Job *j) {
                             abandoned_in_flight(s, j->plan->steps[i].name)) {
                                 /* One marker per module whose init is stuck: another insert would
                                  * only block another worker in the kernel behind it. */
-                                failure_set(&j->failure, -FAILURE_TIMEOUT,
+                                failure_set(&j->failure, FAILURE_TIMEOUT,
                                             "Module '%s' is still initializing from an earlier request that timed "
                                             "out (LoadTimeoutSec=); not starting another insert until it finishes.",
                                             j->plan->steps[i].name);
@@ -536,7 +539,7 @@ static void job_advance(Job *j) {
                         }
                         r = enqueue(s, j, i, NULL);
                         if (r < 0) {
-                                failure_set(&j->failure, -FAILURE_INTERNAL, "Cannot queue module '%s': %s.",
+                                failure_set(&j->failure, FAILURE_INTERNAL, "Cannot queue module '%s': %s.",
                                             j->plan->steps[i].name, strerror(-r));
                                 j->failed = true;
                                 break;
@@ -551,7 +554,7 @@ static void job_advance(Job *j) {
                 if (!all_done) {
                         /* Nothing runs and nothing can start: the plan is not a DAG. The resolver
                          * prevents this; be safe. */
-                        failure_set(&j->failure, -FAILURE_DEPENDENCY_CYCLE,
+                        failure_set(&j->failure, FAILURE_DEPENDENCY_CYCLE,
                                     "The plan for '%s' cannot make progress.", j->plan->request);
                         j->failed = true;
                 } else {
@@ -626,7 +629,7 @@ static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdat
         j->n_running--;
         j->states[t->step] = STEP_FAILED;
         if (!j->failed)
-                failure_set(&j->failure, -FAILURE_TIMEOUT,
+                failure_set(&j->failure, FAILURE_TIMEOUT,
                             "Module '%s' did not finish initializing within %llu s (LoadTimeoutSec=); "
                             "the request gave up on it, the kernel may still complete it.",
                             t->name, (unsigned long long) (s->step_timeout_usec / 1000000));
@@ -774,19 +777,27 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
 }
 
 const Plan *job_plan(const Job *j) {
+        assert(j);
+
         return j->plan;
 }
 
 char **job_changed(const Job *j) {
+        assert(j);
+
         static char *empty[] = { NULL };
         return j->changed ?: empty;
 }
 
 const Failure *job_failure(const Job *j) {
+        assert(j);
+
         return &j->failure;
 }
 
 char **job_warnings(const Job *j) {
+        assert(j);
+
         static char *empty[] = { NULL };
         return j->warnings ?: empty;
 }
@@ -799,6 +810,8 @@ static unsigned default_workers(void) {
 int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret) {
         _cleanup_(scheduler_freep) Scheduler *s = NULL;
         int r;
+
+        assert(ret);
 
         s = calloc(1, sizeof(Scheduler));
         if (!s)

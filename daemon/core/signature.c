@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,8 @@ int signature_signer_parse(const uint8_t *pkcs7, size_t size, SignatureSigner *r
         CMS_SignerInfo *si;
         int r = -EBADMSG;
 
+        assert(ret);
+
         cms = cms_parse(pkcs7, size);
         if (!cms)
                 goto finish;
@@ -214,6 +217,8 @@ int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file) {
         _cleanup_(strv_freep) char **paths = NULL;
         DIR *d;
         int r;
+
+        assert(ret);
 
         s = calloc(1, sizeof(TrustStore));
         if (!s)

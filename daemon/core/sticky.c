@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -91,6 +92,8 @@ int sticky_new(const char *path, Sticky **ret) {
         _cleanup_(sticky_freep) Sticky *s = calloc(1, sizeof(Sticky));
         int r;
 
+        assert(ret);
+
         if (!s)
                 return -ENOMEM;
         if (path) {
@@ -107,12 +110,17 @@ int sticky_new(const char *path, Sticky **ret) {
 
 bool sticky_contains(Sticky *s, const char *name) {
         _cleanup_free_ char *n = module_request_normalize(name);
+
+        assert(s);
+
         return n && strv_contains(s->names, n);
 }
 
 int sticky_unloaded(Sticky *s, const char *name) {
         _cleanup_free_ char *n = module_request_normalize(name);
         int r;
+
+        assert(s);
 
         if (!n)
                 return -ENOMEM;
@@ -128,6 +136,8 @@ int sticky_loaded(Sticky *s, const char *name) {
         _cleanup_free_ char *n = module_request_normalize(name);
         size_t k = 0;
         bool found = false;
+
+        assert(s);
 
         if (!n)
                 return -ENOMEM;
@@ -145,6 +155,8 @@ int sticky_loaded(Sticky *s, const char *name) {
 }
 
 bool sticky_allows(Sticky *s, const char *name, DeviceTrigger trigger) {
+        assert(s);
+
         if (!sticky_contains(s, name))
                 return true;
         if (trigger == DEVICE_TRIGGER_COLDPLUG)

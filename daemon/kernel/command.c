@@ -38,6 +38,7 @@ int command_run(const char *command, const char *module, const char *options, ui
                 int *ret_status) {
         _cleanup_free_ char *module_env = NULL, *options_env = NULL;
         _cleanup_(closep) int pidfd = -EBADF;
+
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
         sigset_t none, all;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include "kernel-default.h"
 
 int kernel_new_default(Kernel **ret) {
+        assert(ret);
+
         return kernel_new_real(ret);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 /* The real kernel backend: the only code in modctl that inserts, removes or inspects modules
  * of the running kernel. Also the helpers shared by both backends. */
 
@@ -23,7 +24,6 @@
 #include "strv.h"
 
 #define IN_SET_ACCESS(r) ((r) == -EACCES || (r) == -EPERM)
-
 
 void kernel_module_done(KernelModule *m) {
         if (!m)
@@ -760,6 +760,8 @@ int kernel_new_real_at(const char *root, Kernel **ret) {
         RealKernel *rk;
         char *algo = NULL;
 
+        assert(ret);
+
         rk = calloc(1, sizeof(RealKernel));
         if (!rk)
                 return -ENOMEM;
@@ -788,5 +790,7 @@ int kernel_new_real_at(const char *root, Kernel **ret) {
 }
 
 int kernel_new_real(Kernel **ret) {
+        assert(ret);
+
         return kernel_new_real_at(NULL, ret);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@ static int compare_basenames(const void *a, const void *b) {
 int boot_list_files(const char *root, char ***ret) {
         _cleanup_(strv_freep) char **names = NULL, **paths = NULL;
         int r;
+
+        assert(ret);
 
         for (size_t i = 0; i < ELEMENTSOF(boot_list_dirs); i++) {
                 _cleanup_free_ char *dir = NULL;
@@ -81,6 +84,8 @@ int boot_list_parse_string(const char *text, char ***names) {
         _cleanup_free_ char *copy = strdup(text);
         char *p, *line;
         int r;
+
+        assert(text);
 
         if (!copy)
                 return -ENOMEM;
@@ -184,6 +189,8 @@ int boot_list_load(const char *root, const char *cmdline, char ***ret) {
         _cleanup_(strv_freep) char **files = NULL, **names = NULL;
         _cleanup_free_ char *proc = NULL;
         int r;
+
+        assert(ret);
 
         r = boot_list_files(root, &files);
         if (r < 0)

@@ -100,7 +100,7 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
-        if (failure->error == -FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
+        if (failure->kind == FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
                 (void) negative_cache_add(h->cache, c->name);
         log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -109,6 +110,8 @@ int index_watch_new(sd_event *event, char * const *paths, index_watch_handler_t 
                     IndexWatch **ret) {
         _cleanup_(index_watch_freep) IndexWatch *w = NULL;
         int r;
+
+        assert(ret);
 
         w = calloc(1, sizeof(IndexWatch));
         if (!w)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ struct NegativeCache {
 
 int negative_cache_new(size_t max_entries, NegativeCache **ret) {
         NegativeCache *c = calloc(1, sizeof(NegativeCache));
+
+        assert(ret);
+
         if (!c)
                 return -ENOMEM;
         c->max = max_entries > 0 ? max_entries : 1;
@@ -45,11 +49,17 @@ NegativeCache *negative_cache_free(NegativeCache *c) {
 
 bool negative_cache_contains(NegativeCache *c, const char *name) {
         Entry *e = NULL;
+
+        assert(c);
+
         HASH_FIND_STR(c->entries, name, e);
         return e;
 }
 
 int negative_cache_add(NegativeCache *c, const char *name) {
+        assert(c);
+        assert(name);
+
         size_t len = strlen(name);
         Entry *e;
 

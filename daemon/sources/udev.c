@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,8 @@ DeviceMonitor *device_monitor_free(DeviceMonitor *d) {
 }
 
 const char *device_monitor_source(DeviceMonitor *d) {
+        assert(d);
+
         return d->source_name;
 }
 
@@ -55,6 +58,8 @@ int device_monitor_new(sd_event *event, const char *udev_control, device_added_t
                        DeviceMonitor **ret) {
         _cleanup_(device_monitor_freep) DeviceMonitor *d = NULL;
         int r;
+
+        assert(ret);
 
         d = calloc(1, sizeof(DeviceMonitor));
         if (!d)
@@ -157,6 +162,8 @@ int devices_enumerate_modaliases(const char *sysfs, char ***ret) {
         _cleanup_free_ char *path = NULL;
         _cleanup_(closep) int fd = -EBADF;
         int r;
+
+        assert(ret);
 
         if (asprintf(&path, "%s/devices", sysfs) < 0)
                 return -ENOMEM;

@@ -1,7 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic-file.h"
 #include "kernel-default.h"
 #include "kernel-fake.h"
 
+/* MODCTL_FAKE_CRASH_BEFORE_RENAME=SUFFIX: die like a crash (SIGKILL, no cleanup) when a
+ * settings file ending in SUFFIX has been written and synced but not yet renamed into place,
+ * so the tests can show that the old file survives. */
+static void crash_before_rename(const char *path) {
+        const char *suffix = getenv("MODCTL_FAKE_CRASH_BEFORE_RENAME");
+        size_t n = strlen(path), k = suffix ? strlen(suffix) : 0;
+
+        if (suffix && *suffix && n >= k && strcmp(path + n - k, suffix) == 0)
+                raise(SIGKILL);
+}
+
 int kernel_new_default(Kernel **ret) {
+        if (getenv("MODCTL_FAKE_CRASH_BEFORE_RENAME"))
+                atomic_file_before_rename = crash_before_rename;
         return kernel_new_fake(ret);
 }

@@ -15,12 +15,6 @@ struct Ownership {
         bool pinned;
 };
 
-static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
-
-const char *ownership_action_to_string(OwnershipAction a) {
-        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
-}
-
 int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
         assert(ret);
         *ret = calloc(1, sizeof(Ownership));
@@ -41,7 +35,7 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
             on_exit == OWNERSHIP_ON_EXIT_RELEASE)
                 return 0;
         if (unavailable && !o->active)
-                return failure_set(failure, -EOPNOTSUPP, "%s", unavailable);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "%s", unavailable);
         o->active = true;
         o->pinned = on_exit == OWNERSHIP_ON_EXIT_KEEP;
         return 0;

@@ -68,6 +68,10 @@ class Daemon:
         self.log = open(self.log_path, 'w')
         self.config_root = os.path.join(tmp, 'root')
         os.makedirs(os.path.join(self.config_root, 'etc/modctl/modctld.conf.d'), exist_ok=True)
+        # modprobe.d below the root (where the settings API writes) comes before the fixture's.
+        modprobe_dirs = [os.path.join(self.config_root, d) for d in ('etc/modprobe.d', 'run/modprobe.d')]
+        for d in modprobe_dirs:
+            os.makedirs(d, exist_ok=True)
         # The kernel hook's socket, in a directory any test user may create it in.
         self.hook_dir = os.path.join(tmp, 'run-modctl')
         os.makedirs(self.hook_dir, exist_ok=True)
@@ -79,6 +83,7 @@ class Daemon:
         cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', modules_dir or MODULES_DIR,
                               '--config-root', self.config_root, '--hook-socket', self.hook_socket,
                               '--sysfs', self.sysfs,
+                              '--modprobe-config', modprobe_dirs[0], '--modprobe-config', modprobe_dirs[1],
                               '--modprobe-config', modprobe_d or MODPROBE_D,
                               '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
                               '--log-level', 'debug'] + list(extra_args)

@@ -22,7 +22,7 @@ static char *parse_error(const char *text) {
         Failure f = FAILURE_NULL;
 
         cr_assert_eq(config_new_default(&c), 0);
-        cr_assert_eq(config_parse_string(c, "test.conf", text, &f), -FAILURE_INVALID_ARGUMENT);
+        cr_assert_eq(config_parse_string(c, "test.conf", text, &f), -failure_kind_to_errno(FAILURE_INVALID_ARGUMENT));
         cr_assert_not_null(f.message);
         return f.message;
 }
@@ -293,7 +293,7 @@ Test(config, bad_dropin_fails_the_whole_load) {
 
         write_file(root, "/etc/modctl/modctld.conf", "[Policy]\nMode=warn\n");
         write_file(root, "/etc/modctl/modctld.conf.d/90-bad.conf", "[Policy]\n# fine\nLicense=gpl\n");
-        cr_assert_eq(config_load(root, &c, &f), -FAILURE_INVALID_ARGUMENT);
+        cr_assert_eq(config_load(root, &c, &f), -failure_kind_to_errno(FAILURE_INVALID_ARGUMENT));
         cr_assert_null(c);
         cr_assert_not_null(strstr(f.message, "/etc/modctl/modctld.conf.d/90-bad.conf:3: invalid value for License"),
                            "%s", f.message);

@@ -447,7 +447,7 @@ Test(policy, plan_with_unreadable_module_fails) {
         PolicyReport *r = NULL;
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
-        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), -FAILURE_NOT_FOUND);
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), -failure_kind_to_errno(FAILURE_NOT_FOUND));
         cr_assert_null(r);
         cr_assert_not_null(strstr(f.message, "ghost"));
 }

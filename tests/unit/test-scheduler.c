@@ -48,6 +48,7 @@ static void on_finished(Job *job, void *userdata) {
 
         o->finished = true;
         o->failure.error = f->error;
+        o->failure.kind = f->kind;
         o->failure.message = f->message ? strdup(f->message) : NULL;
         STRV_FOREACH(n, job_changed(job))
                 cr_assert_eq(strv_extend(&o->changed, *n), 0);
@@ -123,7 +124,7 @@ Test(scheduler, failure_partway_unwinds_what_was_inserted) {
 
         Outcome o = run(plan_base_then_dep(), 0);
 
-        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert_eq(o.failure.kind, FAILURE_KERNEL_REJECTED);
         cr_assert(strstr(o.failure.message, "modctl_test_dep"), "%s", o.failure.message);
         cr_assert(strstr(o.failure.message, "ENODEV"), "%s", o.failure.message);
         cr_assert(strstr(o.failure.message, "Removed again what this request had inserted: modctl_test_base"),
@@ -139,7 +140,7 @@ Test(scheduler, failure_first_step_says_nothing_left) {
 
         Outcome o = run(plan_base_then_dep(), 0);
 
-        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert_eq(o.failure.kind, FAILURE_KERNEL_REJECTED);
         cr_assert(strstr(o.failure.message, "Nothing was left loaded."), "%s", o.failure.message);
         cr_assert(strstr(o.failure.message, "unknown symbol or parameter"), "%s", o.failure.message);
         /* The dependent step never ran. */
@@ -167,7 +168,7 @@ Test(scheduler, unwinding_reports_what_stayed) {
         while (!o.finished)
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
 
-        cr_assert_eq(o.failure.error, -FAILURE_KERNEL_REJECTED);
+        cr_assert_eq(o.failure.kind, FAILURE_KERNEL_REJECTED);
         cr_assert(strstr(o.failure.message, "Still loaded, could not be removed: modctl_test_base"),
                   "%s", o.failure.message);
         cr_assert_eq(strv_length(o.changed), 1);
@@ -225,14 +226,14 @@ Test(scheduler, command_failure_and_timeout) {
         cr_assert_eq(plan_new("cmd", &p), 0);
         add(p, PLAN_STEP_COMMAND, "modctl_test_base", NULL, NULL, "exit 3");
         Outcome o = run(p, 0);
-        cr_assert_eq(o.failure.error, -FAILURE_COMMAND_FAILED);
+        cr_assert_eq(o.failure.kind, FAILURE_COMMAND_FAILED);
         cr_assert(strstr(o.failure.message, "exit status 3"), "%s", o.failure.message);
         outcome_done(&o);
 
         cr_assert_eq(plan_new("cmd", &p), 0);
         add(p, PLAN_STEP_COMMAND, "modctl_test_base", NULL, NULL, "exec sleep 30");
         o = run(p, 0);
-        cr_assert_eq(o.failure.error, -FAILURE_TIMEOUT);
+        cr_assert_eq(o.failure.kind, FAILURE_TIMEOUT);
         cr_assert(strstr(o.failure.message, "did not finish"), "%s", o.failure.message);
         outcome_done(&o);
 }
@@ -257,7 +258,7 @@ Test(scheduler, removal_rules) {
         cr_assert_eq(plan_new("modctl_test_base", &p), 0);
         add(p, PLAN_STEP_REMOVE, "modctl_test_base", NULL, NULL, NULL);
         o = run(p, 0);
-        cr_assert_eq(o.failure.error, -FAILURE_IN_USE);
+        cr_assert_eq(o.failure.kind, FAILURE_IN_USE);
         cr_assert(strstr(o.failure.message, "in use by: modctl_test_dep"), "%s", o.failure.message);
         outcome_done(&o);
 
@@ -278,7 +279,7 @@ Test(scheduler, removal_rules) {
         cr_assert_eq(plan_new("modctl_test_dep", &p), 0);
         add(p, PLAN_STEP_REMOVE, "modctl_test_dep", NULL, NULL, NULL);
         o = run(p, 0);
-        cr_assert_eq(o.failure.error, -FAILURE_NOT_LOADED);
+        cr_assert_eq(o.failure.kind, FAILURE_NOT_LOADED);
         outcome_done(&o);
 }
 
@@ -287,7 +288,7 @@ Test(scheduler, unreadable_module_file) {
         cr_assert_eq(plan_new("ghost", &p), 0);
         add(p, PLAN_STEP_INSERT, "ghost", "/nonexistent/ghost.ko", NULL, NULL);
         Outcome o = run(p, 0);
-        cr_assert_eq(o.failure.error, -FAILURE_BAD_MODULE);
+        cr_assert_eq(o.failure.kind, FAILURE_BAD_MODULE);
         cr_assert(strstr(o.failure.message, "/nonexistent/ghost.ko"), "%s", o.failure.message);
         outcome_done(&o);
 }
@@ -340,7 +341,7 @@ Test(scheduler, hanging_init_times_out_and_others_go_on) {
         cr_assert_eq(other.failure.error, 0, "%s", other.failure.message);
 
         wait_finished(&hung);
-        cr_assert_eq(hung.failure.error, -FAILURE_TIMEOUT);
+        cr_assert_eq(hung.failure.kind, FAILURE_TIMEOUT);
         cr_assert(strstr(hung.failure.message, "Module 'modctl_test_hang' did not finish initializing within"),
                   "%s", hung.failure.message);
         /* The init is still running in the kernel: one in-flight marker stays. */
@@ -355,7 +356,7 @@ Test(scheduler, hanging_init_times_out_and_others_go_on) {
          * worker behind the same init. */
         for (int i = 0; i < 4; i++) {
                 Outcome dup = run(plan_one("modctl_test_hang"), 0);
-                cr_assert_eq(dup.failure.error, -FAILURE_TIMEOUT);
+                cr_assert_eq(dup.failure.kind, FAILURE_TIMEOUT);
                 cr_assert(strstr(dup.failure.message, "still initializing from an earlier request"), "%s",
                           dup.failure.message);
                 outcome_done(&dup);
@@ -381,7 +382,7 @@ Test(scheduler, free_abandons_a_stuck_worker) {
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
         cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
         wait_finished(&hung);
-        cr_assert_eq(hung.failure.error, -FAILURE_TIMEOUT);
+        cr_assert_eq(hung.failure.kind, FAILURE_TIMEOUT);
         outcome_done(&hung);
 
         usec_t start = now_usec(CLOCK_MONOTONIC);
@@ -419,7 +420,7 @@ Test(scheduler, urgent_job_gets_a_worker_when_all_are_busy) {
 
 typedef struct PrepareProbe {
         int wait_fd;            /* the prepare step blocks on this until the test writes to it */
-        int error;              /* what the prepare step fails with, 0 to succeed */
+        FailureKind kind;       /* what the prepare step fails with, 0 to succeed */
         bool done_called;
 } PrepareProbe;
 
@@ -428,9 +429,9 @@ static int probe_run(Plan *plan, void *userdata, Failure *failure) {
         char c;
 
         if (read(p->wait_fd, &c, 1) != 1)
-                return failure_set(failure, -FAILURE_INTERNAL, "probe: no byte");
-        if (p->error)
-                return failure_set(failure, p->error, "Policy denies loading '%s'.", plan->request);
+                return failure_set(failure, FAILURE_INTERNAL, "probe: no byte");
+        if (p->kind)
+                return failure_set(failure, p->kind, "Policy denies loading '%s'.", plan->request);
         /* Hand the scheduler an already opened file, as the policy does. */
         plan->steps[0].fd = open(KO("modctl_test_base"), O_RDONLY | O_CLOEXEC);
         return plan->steps[0].fd < 0 ? -errno : 0;
@@ -473,10 +474,10 @@ Test(scheduler, prepare_runs_on_a_worker_and_hands_over_fds) {
 }
 
 Test(scheduler, prepare_failure_inserts_nothing) {
-        PrepareProbe probe = { .error = -FAILURE_INVALID_ARGUMENT };
+        PrepareProbe probe = { .kind = FAILURE_INVALID_ARGUMENT };
         Outcome o = run_prepared(&probe);
 
-        cr_assert_eq(o.failure.error, -FAILURE_INVALID_ARGUMENT);
+        cr_assert_eq(o.failure.kind, FAILURE_INVALID_ARGUMENT);
         cr_assert_str_eq(o.failure.message, "Policy denies loading 'modctl_test_base'.");
         cr_assert(!probe.done_called);
         cr_assert_eq(kernel_fake_insert_calls(kernel), 0u);

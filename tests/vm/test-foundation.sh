@@ -112,15 +112,20 @@ assert_not_loaded snd "a dry run inserts nothing"
 assert_not_loaded soundcore "a dry run inserts no dependency"
 
 # ---- bad input: fails, says why, loads nothing, and the daemon stays up
+# A path, whitespace, nothing, or more than an alias may hold (4095 bytes) is not a request at
+# all; an alias may contain '/' (dmi:, devname:) and be long, so those are merely not found.
 long=$(printf 'a%.0s' $(seq 200))
-for name in "a/b" "../snd" "snd x" "$long" ""; do
+overlong=$(printf 'a%.0s' $(seq 4096))
+for case in "InvalidName:../snd" "InvalidName:snd x" "InvalidName:$overlong" "InvalidName:" \
+            "NotFound:a/b" "NotFound:$long"; do
+        kind=${case%%:*} name=${case#*:}
         short=$(printf '%.20s' "$name")
         before=$(loaded_modules)
         assert_fails modctl load "$name"
         if [ -n "$ERR" ]; then pass "'$short' gets an error message"; else fail "'$short' gets an error message"; fi
         case $name in "a/b"|"../snd"|"snd x") assert_stderr_contains "$name" "the message quotes '$name'" ;; esac
         assert_eq "$before" "$(loaded_modules)" "'$short' loads nothing"
-        assert_bus_error org.modctl1.Error.InvalidName Load "string:$name" string: uint64:0
+        assert_bus_error "org.modctl1.Error.$kind" Load "string:$name" string: uint64:0
         assert_ok modctl status
 done
 

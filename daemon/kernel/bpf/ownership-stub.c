@@ -11,12 +11,6 @@ struct Ownership {
         int unused;
 };
 
-static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
-
-const char *ownership_action_to_string(OwnershipAction a) {
-        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
-}
-
 int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
         assert(ret);
         *ret = calloc(1, sizeof(Ownership));
@@ -32,7 +26,7 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
                     Failure *failure) {
         if (mode == OWNERSHIP_SHARED && requests == KERNEL_REQUESTS_ANY && on_exit == OWNERSHIP_ON_EXIT_RELEASE)
                 return 0;
-        return failure_set(failure, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
+        return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
 }
 
 void ownership_get_state(Ownership *o, OwnershipState *ret) {

@@ -35,12 +35,6 @@ struct Ownership {
         bool adopted;
 };
 
-static const char *const action_table[] = { "finit_module", "init_module", "request_module" };
-
-const char *ownership_action_to_string(OwnershipAction a) {
-        return (size_t) a < ELEMENTSOF(action_table) ? action_table[a] : NULL;
-}
-
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
         /* libbpf's own messages would go to stderr; the failure we return says what matters. */
         if (getenv("MODCTL_BPF_DEBUG"))
@@ -97,18 +91,18 @@ static int check_lsm_active(Failure *failure) {
         int fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
 
         if (fd < 0)
-                return failure_set(failure, -EOPNOTSUPP,
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP,
                                    "Cannot tell whether the BPF LSM is active: /sys/kernel/security/lsm: %s "
                                    "(is securityfs mounted?).", strerror(errno));
         n = read(fd, buf, sizeof(buf) - 1);
         close(fd);
         if (n < 0)
-                return failure_set(failure, -EOPNOTSUPP, "Cannot read /sys/kernel/security/lsm: %s.", strerror(errno));
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "Cannot read /sys/kernel/security/lsm: %s.", strerror(errno));
         buf[n] = '\0';
         for (char *save = NULL, *w = strtok_r(buf, ",\n", &save); w; w = strtok_r(NULL, ",\n", &save))
                 if (streq(w, "bpf"))
                         return 0;
-        return failure_set(failure, -EOPNOTSUPP,
+        return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP,
                            "The BPF LSM is not active in this kernel (active LSMs: %s); boot with 'bpf' in lsm= "
                            "to enable it.", buf);
 }
@@ -117,7 +111,7 @@ static int check_bpffs(Failure *failure) {
         struct statfs st;
 
         if (statfs("/sys/fs/bpf", &st) < 0 || (unsigned long) st.f_type != BPF_FS_MAGIC)
-                return failure_set(failure, -EOPNOTSUPP,
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP,
                                    "OwnershipOnExit=keep needs bpffs mounted on /sys/fs/bpf.");
         return 0;
 }
@@ -300,7 +294,7 @@ static int load(Ownership *o, OwnershipMode mode, KernelRequests requests, bool 
 
         skel = ownership_bpf__open();
         if (!skel)
-                return failure_set(failure, -EOPNOTSUPP, "Cannot open the BPF programs: %s.", strerror(errno));
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "Cannot open the BPF programs: %s.", strerror(errno));
         if (adopt || keep) {
                 /* Share the maps with pinned programs of an earlier modctld, so that they see
                  * the new owner before anything else changes. */
@@ -309,41 +303,41 @@ static int load(Ownership *o, OwnershipMode mode, KernelRequests requests, bool 
                         _cleanup_free_ char *p = pin_path(map_names[i]);
                         if (!p || bpf_map__set_pin_path(maps[i], p) < 0) {
                                 ownership_bpf__destroy(skel);
-                                return failure_set(failure, -ENOMEM, "Out of memory.");
+                                return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory.");
                         }
                 }
                 if (keep && mkdir(OWNERSHIP_PIN_DIR, 0700) < 0 && errno != EEXIST) {
                         r = -errno;
                         ownership_bpf__destroy(skel);
-                        return failure_set(failure, r, "Cannot create %s: %s.", OWNERSHIP_PIN_DIR, strerror(-r));
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot create %s: %s.", OWNERSHIP_PIN_DIR, strerror(-r));
                 }
         }
         r = ownership_bpf__load(skel);
         if (r < 0) {
                 ownership_bpf__destroy(skel);
-                return failure_set(failure, -EOPNOTSUPP,
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP,
                                    "Cannot load the BPF LSM programs: %s (the kernel needs BTF at "
                                    "/sys/kernel/btf/vmlinux and CONFIG_BPF_LSM).", strerror(-r));
         }
         r = write_settings(bpf_map__fd(skel->maps.settings), mode, requests);
         if (r < 0) {
                 ownership_bpf__destroy(skel);
-                return failure_set(failure, r, "Cannot configure the BPF programs: %s.", strerror(-r));
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot configure the BPF programs: %s.", strerror(-r));
         }
         r = ownership_bpf__attach(skel);
         if (r < 0) {
                 ownership_bpf__destroy(skel);
-                return failure_set(failure, -EOPNOTSUPP, "Cannot attach the BPF LSM programs: %s.", strerror(-r));
+                return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "Cannot attach the BPF LSM programs: %s.", strerror(-r));
         }
         o->skel = skel;
         o->adopted = adopt;
 
         o->ring = ring_buffer__new(bpf_map__fd(skel->maps.events), on_ring_record, o, NULL);
         if (!o->ring)
-                return failure_set(failure, -errno, "Cannot read the BPF ring buffer: %m.");
+                return failure_set_errno(failure, FAILURE_INTERNAL, -errno, "Cannot read the BPF ring buffer: %m.");
         r = sd_event_add_io(o->event, &o->ring_source, ring_buffer__epoll_fd(o->ring), EPOLLIN, on_ring_ready, o);
         if (r < 0)
-                return failure_set(failure, r, "Cannot watch the BPF ring buffer: %s.", strerror(-r));
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot watch the BPF ring buffer: %s.", strerror(-r));
         /* Before the module uevent that follows an insert, so its record can name the loader. */
         (void) sd_event_source_set_priority(o->ring_source, SD_EVENT_PRIORITY_IMPORTANT);
         /* Reports from while no modctld was reading (kept programs) are there already. */
@@ -360,21 +354,21 @@ static int pin(Ownership *o, Failure *failure) {
         if (r < 0)
                 return r;
         if (mkdir(OWNERSHIP_PIN_DIR, 0700) < 0 && errno != EEXIST)
-                return failure_set(failure, -errno, "Cannot create %s: %m.", OWNERSHIP_PIN_DIR);
+                return failure_set_errno(failure, FAILURE_INTERNAL, -errno, "Cannot create %s: %m.", OWNERSHIP_PIN_DIR);
         for (size_t i = 0; i < ELEMENTSOF(maps); i++) {
                 _cleanup_free_ char *p = pin_path(map_names[i]);
                 if (!p)
-                        return failure_set(failure, -ENOMEM, "Out of memory.");
+                        return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory.");
                 if (bpf_map__is_pinned(maps[i]) && access(p, F_OK) == 0)
                         continue;
                 (void) unlink(p);
                 r = bpf_map__pin(maps[i], p);
                 if (r < 0)
-                        return failure_set(failure, r, "Cannot pin %s: %s.", p, strerror(-r));
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot pin %s: %s.", p, strerror(-r));
         }
         r = pin_links(o);
         if (r < 0)
-                return failure_set(failure, r, "Cannot pin the BPF links in %s: %s.", OWNERSHIP_PIN_DIR, strerror(-r));
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot pin the BPF links in %s: %s.", OWNERSHIP_PIN_DIR, strerror(-r));
         o->pinned = true;
         return 0;
 }
@@ -401,7 +395,7 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
         } else {
                 r = write_settings(bpf_map__fd(o->skel->maps.settings), mode, requests);
                 if (r < 0)
-                        return failure_set(failure, r, "Cannot update the BPF programs' settings: %s.", strerror(-r));
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot update the BPF programs' settings: %s.", strerror(-r));
         }
         if (keep)
                 return o->pinned ? 0 : pin(o, failure);

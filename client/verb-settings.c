@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The persistent settings and the catalog: enable, disable, blacklist, unblacklist, options,
+ * settings and search. Each setter is one call (two with --now); the daemon writes its own
+ * files and says why when an admin's file decides instead. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "bus-call.h"
+#include "i18n.h"
+#include "macro.h"
+#include "modctl-bus.h"
+#include "modctl.h"
+#include "output.h"
+#include "polkit-agent.h"
+#include "strv.h"
+#include "table.h"
+
+/* Calls Set*(name, on, flags) or SetOptions(name, options, flags). */
+static int set_setting(sd_bus *bus, const Options *o, const char *method, const char *name, int on,
+                       const char *options) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        uint64_t flags = o->runtime ? MODCTL_SETTING_RUNTIME : 0;
+        int r;
+
+        r = modctl_new_method_call(bus, method, o->ask_password, &m);
+        if (r >= 0)
+                r = options ? sd_bus_message_append(m, "sst", name, options, flags)
+                            : sd_bus_message_append(m, "sbt", name, on, flags);
+        if (r < 0)
+                return log_oom();
+
+        pid_t agent = polkit_agent_open(o->ask_password);
+        r = modctl_call(bus, m, MODCTL_DEFAULT_TIMEOUT_USEC, &reply);
+        polkit_agent_close(agent);
+        return r;
+}
+
+static int load_or_unload(sd_bus *bus, const Options *o, const char *name, bool load) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = modctl_new_method_call(bus, load ? "Load" : "Unload", o->ask_password, &m);
+        if (r >= 0)
+                r = load ? sd_bus_message_append(m, "sst", name, "", UINT64_C(0))
+                         : sd_bus_message_append(m, "st", name, UINT64_C(0));
+        if (r < 0)
+                return log_oom();
+        pid_t agent = polkit_agent_open(o->ask_password);
+        r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
+        polkit_agent_close(agent);
+        if (r < 0)
+                return r;
+        /* The modules inserted or removed, one a line. */
+        char **l = NULL;
+        r = sd_bus_message_read_strv(reply, &l);
+        if (r < 0)
+                return log_parse_error(r);
+        STRV_FOREACH(x, l)
+                printf("%s\n", *x);
+        strv_free(l);
+        return 0;
+}
+
+/* enable: loaded at boot, and no longer disabled by modctld's Deny=. --boot: the boot list only. */
+int verb_enable(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        int r;
+
+        if (!o->boot_only) {
+                r = set_setting(bus, o, "SetDisabled", args[0], false, NULL);
+                if (r < 0)
+                        return r;
+        }
+        r = set_setting(bus, o, "SetBootLoad", args[0], true, NULL);
+        if (r < 0)
+                return r;
+        return o->now ? load_or_unload(bus, o, args[0], true) : 0;
+}
+
+/* disable: never loaded (Deny=) and out of modctld's boot list. --boot: the boot list only. */
+int verb_disable(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        int r;
+
+        r = set_setting(bus, o, "SetBootLoad", args[0], false, NULL);
+        if (r < 0)
+                return r;
+        if (!o->boot_only) {
+                r = set_setting(bus, o, "SetDisabled", args[0], true, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return o->now ? load_or_unload(bus, o, args[0], false) : 0;
+}
+
+int verb_blacklist(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        return set_setting(bus, o, "SetBlacklisted", args[0], true, NULL);
+}
+
+int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        return set_setting(bus, o, "SetBlacklisted", args[0], false, NULL);
+}
+
+/* Prints the effective settings and where each comes from. */
+static int show_settings(sd_bus *bus, const Options *o, const char *name, bool options_only) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *js = NULL, *sources = NULL;
+        const char *options, *setting, *value, *file;
+        int boot, blacklisted, disabled, owned;
+        int r;
+
+        r = modctl_new_method_call(bus, "GetModuleSettings", false, &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return log_oom();
+        r = modctl_call(bus, m, MODCTL_DEFAULT_TIMEOUT_USEC, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "bbbs", &boot, &blacklisted, &disabled, &options);
+        if (r < 0)
+                return log_parse_error(r);
+
+        if (options_only && o->json == JSON_OFF) {
+                if (*options)
+                        printf("%s\n", options);
+        } else if (o->json == JSON_OFF) {
+                printf(_("boot:        %s\n"), boot ? _("yes") : _("no"));
+                printf(_("blacklisted: %s\n"), blacklisted ? _("yes") : _("no"));
+                printf(_("disabled:    %s\n"), disabled ? _("yes") : _("no"));
+                printf(_("options:     %s\n"), options);
+        }
+        t = table_new(4);
+        js = json_object_new_object();
+        sources = json_object_new_array();
+        if (!t || !js || !sources)
+                return log_oom();
+        if (table_add_cell(t, _("SETTING")) < 0 || table_add_cell(t, _("VALUE")) < 0 ||
+            table_add_cell(t, _("MANAGED BY")) < 0 || table_add_cell(t, _("FILE")) < 0)
+                return log_oom();
+
+        r = sd_bus_message_enter_container(reply, 'a', "(sssb)");
+        if (r < 0)
+                return log_parse_error(r);
+        while ((r = sd_bus_message_read(reply, "(sssb)", &setting, &value, &file, &owned)) > 0) {
+                if (options_only && strcmp(setting, "options") != 0)
+                        continue;
+                json_object *s = json_object_new_object();
+                if (!s || json_object_array_add(sources, s) < 0)
+                        return log_oom();
+                json_object_object_add(s, "setting", json_object_new_string(setting));
+                json_object_object_add(s, "value", json_object_new_string(value));
+                json_object_object_add(s, "file", json_object_new_string(file));
+                json_object_object_add(s, "managed", json_object_new_boolean(owned));
+                if (table_add_cell(t, setting) < 0 || table_add_cell(t, value) < 0 ||
+                    table_add_cell(t, owned ? "modctl" : _("admin")) < 0 || table_add_cell(t, file) < 0)
+                        return log_oom();
+        }
+        if (r < 0)
+                return log_parse_error(r);
+
+        if (o->json != JSON_OFF) {
+                json_object_object_add(js, "module", json_object_new_string(name));
+                json_object_object_add(js, "boot", json_object_new_boolean(boot));
+                json_object_object_add(js, "blacklisted", json_object_new_boolean(blacklisted));
+                json_object_object_add(js, "disabled", json_object_new_boolean(disabled));
+                json_object_object_add(js, "options", json_object_new_string(options));
+                json_object_object_add(js, "sources", TAKE_PTR(sources));
+                return print_json(js, o->json);
+        }
+        if (table_get_rows(t) > 1) {
+                if (!options_only)
+                        putchar('\n');
+                r = table_print(t, stdout);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int verb_settings(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        return show_settings(bus, o, args[0], false);
+}
+
+/* options NAME: show; options NAME P=V...: set modctld's line; --clear: remove it. */
+int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(freep) char *joined = NULL;
+        size_t len = 0;
+
+        if (n_args == 1 && !o->clear)
+                return show_settings(bus, o, args[0], true);
+        if (n_args > 1 && o->clear) {
+                fprintf(stderr, _("%s: --clear takes no PARAM=VALUE arguments\n"), program_invocation_short_name);
+                return -EINVAL;
+        }
+        for (size_t i = 1; i < n_args; i++)
+                len += strlen(args[i]) + 1;
+        joined = calloc(1, len + 1);
+        if (!joined)
+                return log_oom();
+        for (size_t i = 1; i < n_args; i++) {
+                if (i > 1)
+                        strcat(joined, " ");
+                strcat(joined, args[i]);
+        }
+        return set_setting(bus, o, "SetOptions", args[0], 0, joined);
+}
+
+int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *array = NULL;
+        const char *name, *description, *license, *signer, *options;
+        int loaded, boot, blacklisted, disabled;
+        int r;
+
+        r = modctl_new_method_call(bus, "Search", false, &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", n_args > 0 ? args[0] : "");
+        if (r < 0)
+                return log_oom();
+        r = modctl_call(bus, m, MODCTL_DEFAULT_TIMEOUT_USEC, &reply);
+        if (r < 0)
+                return r;
+
+        t = table_new(3);
+        array = json_object_new_array();
+        if (!t || !array)
+                return log_oom();
+        if (table_add_cell(t, _("NAME")) < 0 || table_add_cell(t, _("STATE")) < 0 ||
+            table_add_cell(t, _("DESCRIPTION")) < 0)
+                return log_oom();
+
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssbbbbsas)");
+        if (r < 0)
+                return log_parse_error(r);
+        while ((r = sd_bus_message_enter_container(reply, 'r', "ssssbbbbsas")) > 0) {
+                _cleanup_(strv_freep) char **aliases = NULL;
+                char state[64] = "";
+
+                r = sd_bus_message_read(reply, "ssssbbbbs", &name, &description, &license, &signer, &loaded, &boot,
+                                        &blacklisted, &disabled, &options);
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(reply, &aliases);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return log_parse_error(r);
+
+                if (o->json != JSON_OFF) {
+                        json_object *e = json_object_new_object(), *a = json_object_new_array();
+                        if (!e || !a || json_object_array_add(array, e) < 0)
+                                return log_oom();
+                        json_object_object_add(e, "name", json_object_new_string(name));
+                        json_object_object_add(e, "description", json_object_new_string(description));
+                        json_object_object_add(e, "license", json_object_new_string(license));
+                        json_object_object_add(e, "signer", json_object_new_string(signer));
+                        json_object_object_add(e, "loaded", json_object_new_boolean(loaded));
+                        json_object_object_add(e, "boot", json_object_new_boolean(boot));
+                        json_object_object_add(e, "blacklisted", json_object_new_boolean(blacklisted));
+                        json_object_object_add(e, "disabled", json_object_new_boolean(disabled));
+                        json_object_object_add(e, "options", json_object_new_string(options));
+                        STRV_FOREACH(x, aliases)
+                                json_object_array_add(a, json_object_new_string(*x));
+                        json_object_object_add(e, "aliases", a);
+                        continue;
+                }
+                /* The same words as the JSON keys, for scripts that read the table. */
+                if (loaded)
+                        strcat(state, "loaded,");
+                if (boot)
+                        strcat(state, "boot,");
+                if (blacklisted)
+                        strcat(state, "blacklisted,");
+                if (disabled)
+                        strcat(state, "disabled,");
+                if (*state)
+                        state[strlen(state) - 1] = '\0';
+                else
+                        strcpy(state, "-");
+                if (table_add_cell(t, name) < 0 || table_add_cell(t, state) < 0 || table_add_cell(t, description) < 0)
+                        return log_oom();
+        }
+        if (r < 0)
+                return log_parse_error(r);
+
+        if (o->json != JSON_OFF)
+                return print_json(array, o->json);
+        if (table_get_rows(t) == 1) {
+                fprintf(stderr, _("No module matches '%s'.\n"), n_args > 0 ? args[0] : "");
+                return -ENOENT;
+        }
+        return table_print(t, stdout);
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "bus-auth.h"
+#include "bus-context.h"
+#include "bus-error.h"
+#include "bus-settings.h"
+#include "catalog.h"
+#include "log.h"
+#include "manager.h"
+#include "modctl-bus.h"
+#include "strv.h"
+#include "time-util.h"
+
+static const char *const setting_verbs[_SETTING_MAX] = {
+        [SETTING_BOOT]      = "change whether module '%s' loads at boot",
+        [SETTING_BLACKLIST] = "change whether module '%s' is blacklisted",
+        [SETTING_DISABLE]   = "change whether module '%s' is disabled",
+        [SETTING_OPTIONS]   = "change the options of module '%s'",
+};
+
+/* Parse, validate, authorize, act, reply: the same for the four setters. */
+static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind, sd_bus_error *error) {
+        Manager *m = b->manager;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_free_ char *what = NULL;
+        const char *name, *options = NULL;
+        int on = 0;
+        uint64_t flags;
+        int r;
+
+        if (kind == SETTING_OPTIONS)
+                r = sd_bus_message_read(message, "sst", &name, &options, &flags);
+        else
+                r = sd_bus_message_read(message, "sbt", &name, &on, &flags);
+        if (r < 0)
+                return r;
+
+        if (!settings_name_is_valid(name))
+                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
+                                      "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
+        if (flags & ~MODCTL_SETTING_FLAGS_ALL)
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
+                                      "Unknown flags 0x%" PRIx64 " for the settings of module '%s'.",
+                                      flags & ~MODCTL_SETTING_FLAGS_ALL, name);
+        if (options && !settings_options_are_valid(options))
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Invalid options for module '%s': '%.200s'; "
+                                      "expected PARAM=VALUE words, values without blanks, quotes, '#' or '\\'.",
+                                      name, options);
+
+        if (asprintf(&what, setting_verbs[kind], name) < 0)
+                return -ENOMEM;
+        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_CONFIGURE,
+                                    STRV_MAKE("module", name, "setting", setting_kind_to_string(kind),
+                                              "value", options ?: (on ? "yes" : "no")),
+                                    what, error);
+        if (r <= 0)
+                return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
+
+        r = manager_change_setting(m, kind, name, on, options, flags & MODCTL_SETTING_RUNTIME, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+int bus_method_set_boot_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return set_setting(message, userdata, SETTING_BOOT, error);
+}
+
+int bus_method_set_blacklisted(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return set_setting(message, userdata, SETTING_BLACKLIST, error);
+}
+
+int bus_method_set_disabled(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return set_setting(message, userdata, SETTING_DISABLE, error);
+}
+
+int bus_method_set_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return set_setting(message, userdata, SETTING_OPTIONS, error);
+}
+
+int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        BusContext *b = userdata;
+        ModuleSettings ms = {};
+        SettingSource *sources = NULL;
+        size_t n = 0;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        if (!settings_name_is_valid(name))
+                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
+                                      "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
+        r = manager_describe_settings(b->manager, name, &ms, &sources, &n, &failure);
+        if (r < 0)
+                return bus_error_from_failure(error, &failure);
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "bbbs", ms.boot, ms.blacklisted, ms.disabled, ms.options);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssb)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sssb)", setting_kind_to_string(sources[i].kind), sources[i].value,
+                                          sources[i].file, sources[i].owned);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        module_settings_done(&ms);
+        setting_sources_free(sources, n);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct Loaded {
+        char *name;
+        UT_hash_handle hh;
+} Loaded;
+
+/* Replies to a Search call kept as userdata, once the catalog is there. */
+static void search_reply(Manager *m, const Catalog *c, int error, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ size_t *hits = NULL;
+        KernelModule *modules = NULL;
+        Loaded *loaded = NULL, *slots = NULL, *l;
+        size_t n_hits = 0, n_modules = 0;
+        usec_t start = now_usec(CLOCK_MONOTONIC);
+        const char *text;
+        int r;
+
+        r = sd_bus_message_rewind(message, true);
+        if (r >= 0)
+                r = sd_bus_message_read(message, "s", &text);
+        if (r < 0)
+                goto fail;
+        if (!c) {
+                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
+                goto fail;
+        }
+        r = catalog_search(c, text, &hits, &n_hits);
+        if (r < 0)
+                goto fail;
+
+        /* Which are loaded: one read of the kernel's list, looked up per hit. */
+        r = kernel_list(manager_get_kernel(m), &modules, &n_modules);
+        if (r < 0) {
+                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
+                goto fail;
+        }
+        slots = calloc(n_modules ?: 1, sizeof(Loaded));
+        if (!slots) {
+                kernel_module_array_free(modules, n_modules);
+                r = -ENOMEM;
+                goto fail;
+        }
+        for (size_t i = 0; i < n_modules; i++) {
+                slots[i].name = modules[i].name;
+                HASH_ADD_KEYPTR(hh, loaded, slots[i].name, strlen(slots[i].name), &slots[i]);
+        }
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssbbbbsas)");
+        for (size_t i = 0; r >= 0 && i < n_hits; i++) {
+                const CatalogEntry *en = catalog_entry(c, hits[i]);
+                ModuleSettings ms = {};
+
+                HASH_FIND_STR(loaded, en->name, l);
+                r = manager_module_settings(m, en->name, &ms);
+                if (r < 0)
+                        break;
+                r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ssssbbbbs", en->name, en->description, en->license,
+                                                  en->signer, l != NULL, ms.boot, ms.blacklisted, ms.disabled,
+                                                  strempty(ms.options));
+                module_settings_done(&ms);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "s");
+                for (const char *a = en->aliases; r >= 0 && *a; ) {
+                        size_t k = strcspn(a, " ");
+                        _cleanup_free_ char *alias = strndup(a, k);
+                        r = alias ? sd_bus_message_append(reply, "s", alias) : -ENOMEM;
+                        a += k;
+                        while (*a == ' ')
+                                a++;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        HASH_CLEAR(hh, loaded);
+        free(slots);
+        kernel_module_array_free(modules, n_modules);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send the search reply: %m");
+        log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
+                  (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
+        return;
+fail:
+        if (!sd_bus_error_is_set(&e))
+                sd_bus_error_set_errno(&e, r);
+        r = sd_bus_reply_method_error(message, &e);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send the search error: %m");
+}
+
+int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        BusContext *b = userdata;
+        Manager *m = b->manager;
+        const char *text;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &text);
+        if (r < 0)
+                return r;
+        if (strlen(text) > 256)
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
+                                      strlen(text));
+
+        r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
+        if (r < 0) {
+                sd_bus_message_unref(message);
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
+        }
+        return 1;
+}

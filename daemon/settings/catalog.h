@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The catalog of the modules available for this kernel: every module in modules.dep with the
+ * description, license, signer and aliases from its .modinfo and signature. Building it means
+ * reading every module file once; the result is kept in memory and in a cache file, each entry
+ * keyed by its file's path, size and mtime, so a rebuild after depmod (or a daemon start with a
+ * current cache file) only stat()s the files and reads the changed ones. Plain C, never logs. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct CatalogEntry {
+        char *name;             /* as the kernel spells it */
+        char *path;             /* absolute */
+        char *description;      /* "" when none */
+        char *license;
+        char *signer;           /* the signing key's name ("" when unsigned) */
+        char *aliases;          /* space-separated */
+        uint64_t mtime_ns;
+        uint64_t size;
+} CatalogEntry;
+
+typedef struct Catalog Catalog;
+
+typedef struct CatalogStats {
+        size_t parsed;          /* module files read */
+        size_t reused;          /* entries kept from memory or the cache file */
+        bool cache_written;
+} CatalogStats;
+
+/* Builds the catalog of modules_dir (where modules.dep lives), reusing the entries of old (may
+ * be NULL) and of cache_path (may be NULL; a missing, stale or corrupt cache file is ignored)
+ * whose files did not change, and rewrites cache_path when anything changed. Errors: -errno
+ * when modules.dep cannot be read, -ENOMEM. A module file that cannot be read gets an entry
+ * with empty fields. */
+int catalog_build(const char *modules_dir, const char *cache_path, const Catalog *old, Catalog **ret,
+                  CatalogStats *ret_stats);
+Catalog *catalog_free(Catalog *c);
+static inline void catalog_freep(Catalog **c) { catalog_free(*c); }
+
+/* Whether modules.dep changed since c was built (one stat). */
+bool catalog_is_stale(const Catalog *c);
+
+size_t catalog_size(const Catalog *c);
+const CatalogEntry *catalog_entry(const Catalog *c, size_t i);
+const CatalogEntry *catalog_find(const Catalog *c, const char *name);
+
+/* The entries whose name or description contains text, case-insensitively, '-' and '_' alike
+ * in names; every entry for "". Sorted by name. *ret: indexes (free()). */
+int catalog_search(const Catalog *c, const char *text, size_t **ret, size_t *ret_n);

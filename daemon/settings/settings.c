@@ -1,0 +1,902 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uthash.h>
+
+#include "atomic-file.h"
+#include "boot-list.h"
+#include "module-name.h"
+#include "settings.h"
+#include "strv.h"
+
+#define SETTINGS_FILE_MAX (1024 * 1024)
+
+static const char *const kind_table[_SETTING_MAX] = {
+        [SETTING_BOOT]      = "boot",
+        [SETTING_BLACKLIST] = "blacklist",
+        [SETTING_DISABLE]   = "disable",
+        [SETTING_OPTIONS]   = "options",
+};
+
+const char *setting_kind_to_string(SettingKind k) {
+        return k < _SETTING_MAX ? kind_table[k] : NULL;
+}
+
+/* libkmod's default configuration directories, in precedence order. */
+static const char *const modprobe_dirs[] = {
+        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d", NULL,
+};
+
+static const char *const owned_paths[_SETTINGS_FILE_MAX][2] = {
+        [SETTINGS_FILE_MODULES_LOAD] = { "/etc/modules-load.d/modctl.conf", "/run/modules-load.d/modctl-runtime.conf" },
+        [SETTINGS_FILE_MODPROBE]     = { "/etc/modprobe.d/modctl.conf", "/run/modprobe.d/modctl-runtime.conf" },
+        [SETTINGS_FILE_POLICY]       = { "/etc/modctl/modctld.conf.d/50-modctl-disabled.conf",
+                                         "/run/modctl/modctld.conf.d/50-modctl-disabled-runtime.conf" },
+};
+
+static SettingsFile file_of_kind(SettingKind k) {
+        return k == SETTING_BOOT ? SETTINGS_FILE_MODULES_LOAD :
+               k == SETTING_DISABLE ? SETTINGS_FILE_POLICY : SETTINGS_FILE_MODPROBE;
+}
+
+SettingsPaths *settings_paths_free(SettingsPaths *p) {
+        if (!p)
+                return NULL;
+        free(p->root);
+        strv_free(p->modprobe_paths);
+        free(p->cmdline);
+        for (size_t i = 0; i < _SETTINGS_FILE_MAX; i++)
+                for (size_t j = 0; j < 2; j++)
+                        free(p->owned[i][j]);
+        free(p);
+        return NULL;
+}
+
+int settings_paths_new(const char *root, char * const *modprobe_paths, const char *cmdline, SettingsPaths **ret) {
+        _cleanup_(settings_paths_freep) SettingsPaths *p = NULL;
+
+        assert(ret);
+
+        p = calloc(1, sizeof(SettingsPaths));
+        if (!p)
+                return -ENOMEM;
+        p->root = strdup(root && strcmp(root, "/") != 0 ? root : "");
+        if (!p->root)
+                return -ENOMEM;
+        if (cmdline && !(p->cmdline = strdup(cmdline)))
+                return -ENOMEM;
+        if (modprobe_paths) {
+                p->modprobe_paths = strv_copy(modprobe_paths);
+                if (!p->modprobe_paths)
+                        return -ENOMEM;
+        } else
+                for (const char *const *d = modprobe_dirs; *d; d++) {
+                        char *s;
+                        if (asprintf(&s, "%s%s", p->root, *d) < 0 || strv_push(&p->modprobe_paths, s) < 0)
+                                return -ENOMEM;
+                }
+        for (size_t i = 0; i < _SETTINGS_FILE_MAX; i++)
+                for (size_t j = 0; j < 2; j++)
+                        if (asprintf(&p->owned[i][j], "%s%s", p->root, owned_paths[i][j]) < 0)
+                                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+bool settings_path_is_owned(const SettingsPaths *p, const char *path) {
+        for (size_t i = 0; i < _SETTINGS_FILE_MAX; i++)
+                for (size_t j = 0; j < 2; j++)
+                        if (strcmp(p->owned[i][j], path) == 0)
+                                return true;
+        return false;
+}
+
+bool settings_name_is_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 55 || name[0] == '-')
+                return false;
+        return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+bool settings_options_are_valid(const char *options) {
+        if (strlen(options) > 1024)
+                return false;
+        for (const char *p = options; *p; ) {
+                size_t n;
+
+                if (*p == ' ') {
+                        p++;
+                        continue;
+                }
+                n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+                if (n == 0)
+                        return false;
+                p += n;
+                if (*p == '=')
+                        for (p++; *p && *p != ' '; p++)
+                                if (*p < 0x21 || *p > 0x7e || strchr("\"'#\\", *p))
+                                        return false;
+                if (*p && *p != ' ')
+                        return false;
+        }
+        return true;
+}
+
+/* ---- reading every file ---- */
+
+typedef struct Entry {
+        SettingKind kind;
+        char *value;            /* options; NULL for the boolean kinds */
+        const char *file;       /* points into SettingsState.files */
+} Entry;
+
+typedef struct NameEntries {
+        char *name;             /* as the kernel spells it */
+        Entry *entries;
+        size_t n;
+        UT_hash_handle hh;
+} NameEntries;
+
+struct SettingsState {
+        NameEntries *names;
+        char **files;           /* every file read, and "kernel command line" */
+};
+
+SettingsState *settings_state_free(SettingsState *s) {
+        NameEntries *e, *t;
+
+        if (!s)
+                return NULL;
+        HASH_ITER(hh, s->names, e, t) {
+                HASH_DEL(s->names, e);
+                for (size_t i = 0; i < e->n; i++)
+                        free(e->entries[i].value);
+                free(e->entries);
+                free(e->name);
+                free(e);
+        }
+        strv_free(s->files);
+        free(s);
+        return NULL;
+}
+
+static const NameEntries *state_find(const SettingsState *s, const char *name) {
+        char n[MODULE_NAME_LEN];
+        NameEntries *e = NULL;
+
+        if (module_name_normalize(name, n) < 0)
+                return NULL;
+        HASH_FIND_STR(s->names, n, e);
+        return e;
+}
+
+static int state_add(SettingsState *s, SettingKind kind, const char *name, const char *value, const char *file) {
+        char n[MODULE_NAME_LEN];
+        NameEntries *e = NULL;
+        Entry *l;
+
+        if (module_name_normalize(name, n) < 0)
+                return 0; /* not a module name: nothing we can report it for */
+        HASH_FIND_STR(s->names, n, e);
+        if (!e) {
+                e = calloc(1, sizeof(NameEntries));
+                if (!e || !(e->name = strdup(n))) {
+                        free(e);
+                        return -ENOMEM;
+                }
+                HASH_ADD_KEYPTR(hh, s->names, e->name, strlen(e->name), e);
+        }
+        l = realloc(e->entries, (e->n + 1) * sizeof(Entry));
+        if (!l)
+                return -ENOMEM;
+        e->entries = l;
+        e->entries[e->n] = (Entry) { .kind = kind, .file = file };
+        if (value && !(e->entries[e->n].value = strdup(value)))
+                return -ENOMEM;
+        e->n++;
+        return 0;
+}
+
+/* The last file added, as stored in s->files. */
+static const char *state_add_file(SettingsState *s, const char *path) {
+        if (strv_extend(&s->files, path) < 0)
+                return NULL;
+        return s->files[strv_length(s->files) - 1];
+}
+
+static int compare_basenames(const void *a, const void *b) {
+        const char *x = *(char *const *) a, *y = *(char *const *) b;
+        const char *bx = strrchr(x, '/'), *by = strrchr(y, '/');
+        return strcmp(bx ? bx + 1 : x, by ? by + 1 : y);
+}
+
+static bool is_masked(const char *path) {
+        struct stat st;
+        return stat(path, &st) < 0 || S_ISCHR(st.st_mode) || !S_ISREG(st.st_mode);
+}
+
+/* libkmod's rules: *.conf in each directory, a name in an earlier directory hides it in the
+ * later ones, and all of them are read in file-name order. A path that is a file is read as
+ * it is. */
+static int modprobe_files(char * const *paths, char ***ret) {
+        _cleanup_(strv_freep) char **names = NULL, **files = NULL;
+        int r;
+
+        for (char * const *path = paths; path && *path; path++) {
+                struct stat st;
+                DIR *d;
+
+                if (stat(*path, &st) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode)) {
+                        r = strv_extend(&files, *path);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                d = opendir(*path);
+                if (!d)
+                        continue;
+                for (struct dirent *de; (de = readdir(d)); ) {
+                        size_t l = strlen(de->d_name);
+                        _cleanup_free_ char *p = NULL;
+
+                        if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") != 0 ||
+                            strv_contains(names, de->d_name))
+                                continue;
+                        r = strv_extend(&names, de->d_name);
+                        if (r >= 0 && asprintf(&p, "%s/%s", *path, de->d_name) < 0)
+                                r = -ENOMEM;
+                        if (r >= 0 && !is_masked(p))
+                                r = strv_push(&files, TAKE_PTR(p));
+                        if (r < 0) {
+                                closedir(d);
+                                return r;
+                        }
+                }
+                closedir(d);
+        }
+        if (!files && !(files = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        qsort(files, strv_length(files), sizeof(char *), compare_basenames);
+        *ret = TAKE_PTR(files);
+        return 0;
+}
+
+/* Calls f for each logical line of a modprobe.d text: comments dropped, "\\\n" joins lines,
+ * runs of blanks become one space, leading and trailing blanks stripped. */
+static int for_each_line(char *text, int (*f)(char *line, void *userdata), void *userdata) {
+        char *line = text;
+        int r;
+
+        for (char *p = text; ; p++) {
+                if (*p == '\\' && p[1] == '\n') {
+                        p[0] = p[1] = ' ';
+                        continue;
+                }
+                if (*p != '\n' && *p != '\0')
+                        continue;
+                bool end = *p == '\0';
+                *p = '\0';
+
+                /* Normalize in place. */
+                char *w = line;
+                bool blank = true;
+                for (char *q = line; *q; q++) {
+                        bool is_blank = *q == ' ' || *q == '\t' || *q == '\r';
+                        if (is_blank && blank)
+                                continue;
+                        *w++ = is_blank ? ' ' : *q;
+                        blank = is_blank;
+                }
+                if (w > line && w[-1] == ' ')
+                        w--;
+                *w = '\0';
+                if (line[0] && line[0] != '#') {
+                        r = f(line, userdata);
+                        if (r < 0)
+                                return r;
+                }
+                if (end)
+                        return 0;
+                line = p + 1;
+        }
+}
+
+typedef struct ModprobeParse {
+        SettingsState *state;
+        const char *file;
+} ModprobeParse;
+
+static int modprobe_line(char *line, void *userdata) {
+        ModprobeParse *mp = userdata;
+        char *cmd = line, *name, *rest;
+
+        name = strchr(cmd, ' ');
+        if (!name)
+                return 0;
+        *name++ = '\0';
+        rest = strchr(name, ' ');
+        if (rest)
+                *rest++ = '\0';
+        if (strcmp(cmd, "blacklist") == 0)
+                return state_add(mp->state, SETTING_BLACKLIST, name, NULL, mp->file);
+        if (strcmp(cmd, "options") == 0 && rest)
+                return state_add(mp->state, SETTING_OPTIONS, name, rest, mp->file);
+        return 0;
+}
+
+static int load_modprobe(SettingsState *s, const SettingsPaths *p) {
+        _cleanup_(strv_freep) char **files = NULL;
+        int r;
+
+        r = modprobe_files(p->modprobe_paths, &files);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, files) {
+                _cleanup_free_ char *text = NULL;
+                ModprobeParse mp = { .state = s };
+
+                r = read_file_text(*f, SETTINGS_FILE_MAX, &text);
+                if (r < 0)
+                        continue; /* unreadable: libkmod skips it too */
+                mp.file = state_add_file(s, *f);
+                if (!mp.file)
+                        return -ENOMEM;
+                r = for_each_line(text, modprobe_line, &mp);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int load_boot(SettingsState *s, const SettingsPaths *p) {
+        _cleanup_(strv_freep) char **files = NULL, **names = NULL;
+        int r;
+
+        r = boot_list_files(p->root, &files);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, files) {
+                _cleanup_(strv_freep) char **l = NULL;
+                const char *file;
+
+                if (boot_list_parse_file(*f, &l) < 0)
+                        continue;
+                file = state_add_file(s, *f);
+                if (!file)
+                        return -ENOMEM;
+                STRV_FOREACH(n, l) {
+                        r = state_add(s, SETTING_BOOT, *n, NULL, file);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (p->cmdline)
+                r = boot_list_parse_cmdline(p->cmdline, &names);
+        else {
+                _cleanup_free_ char *text = NULL;
+                r = read_file_text("/proc/cmdline", 64 * 1024, &text);
+                r = r < 0 ? 0 : boot_list_parse_cmdline(text, &names);
+        }
+        if (r < 0)
+                return r;
+        if (names) {
+                const char *file = state_add_file(s, "kernel command line");
+                if (!file)
+                        return -ENOMEM;
+                STRV_FOREACH(n, names) {
+                        r = state_add(s, SETTING_BOOT, *n, NULL, file);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int settings_state_load(const SettingsPaths *p, SettingsState **ret) {
+        _cleanup_(settings_state_freep) SettingsState *s = NULL;
+        int r;
+
+        assert(p);
+        assert(ret);
+
+        s = calloc(1, sizeof(SettingsState));
+        if (!s)
+                return -ENOMEM;
+        r = load_boot(s, p);
+        if (r < 0)
+                return r;
+        r = load_modprobe(s, p);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* ---- queries ---- */
+
+/* The Deny= glob (and its file) that disables name, or the Allow= list that leaves it out. */
+static bool policy_disables(const Config *c, const char *name, const char **ret_glob, const char **ret_file,
+                            bool *ret_allow) {
+        char n[MODULE_NAME_LEN];
+        size_t n_deny_files = strv_length(c->policy.deny_files);
+
+        if (module_name_normalize(name, n) < 0)
+                return false;
+        for (size_t i = 0; c->policy.deny && c->policy.deny[i]; i++)
+                if (fnmatch(c->policy.deny[i], n, 0) == 0) {
+                        *ret_glob = c->policy.deny[i];
+                        *ret_file = i < n_deny_files ? c->policy.deny_files[i] : "";
+                        *ret_allow = false;
+                        return true;
+                }
+        if (strv_length(c->policy.allow) == 0)
+                return false;
+        STRV_FOREACH(g, c->policy.allow)
+                if (fnmatch(*g, n, 0) == 0)
+                        return false;
+        *ret_glob = NULL;
+        *ret_file = c->policy.allow_files && c->policy.allow_files[0] ? c->policy.allow_files[0] : "";
+        *ret_allow = true;
+        return true;
+}
+
+int settings_query(const SettingsState *s, const Config *config, const char *name, ModuleSettings *ret) {
+        const NameEntries *e = state_find(s, name);
+        ModuleSettings m = {};
+        const char *glob, *file;
+        bool allow;
+        size_t len = 0;
+
+        assert(ret);
+
+        for (size_t i = 0; e && i < e->n; i++) {
+                if (e->entries[i].kind == SETTING_BOOT)
+                        m.boot = true;
+                else if (e->entries[i].kind == SETTING_BLACKLIST)
+                        m.blacklisted = true;
+                else if (e->entries[i].kind == SETTING_OPTIONS)
+                        len += strlen(e->entries[i].value) + 1;
+        }
+        m.disabled = config && policy_disables(config, name, &glob, &file, &allow);
+        m.options = calloc(1, len + 1);
+        if (!m.options)
+                return -ENOMEM;
+        for (size_t i = 0; e && i < e->n; i++)
+                if (e->entries[i].kind == SETTING_OPTIONS) {
+                        if (m.options[0])
+                                strcat(m.options, " ");
+                        strcat(m.options, e->entries[i].value);
+                }
+        *ret = m;
+        return 0;
+}
+
+void module_settings_done(ModuleSettings *m) {
+        if (!m)
+                return;
+        free(m->options);
+        m->options = NULL;
+}
+
+void setting_sources_free(SettingSource *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(l[i].value);
+                free(l[i].file);
+        }
+        free(l);
+}
+
+static int sources_add(SettingSource **l, size_t *n, const SettingsPaths *p, SettingKind kind, const char *value,
+                       const char *file) {
+        SettingSource *x = realloc(*l, (*n + 1) * sizeof(SettingSource));
+
+        if (!x)
+                return -ENOMEM;
+        *l = x;
+        x[*n] = (SettingSource) { .kind = kind, .owned = settings_path_is_owned(p, file) };
+        x[*n].value = strdup(value);
+        x[*n].file = strdup(file);
+        (*n)++;
+        return x[*n - 1].value && x[*n - 1].file ? 0 : -ENOMEM;
+}
+
+int settings_describe(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
+                      SettingSource **ret, size_t *ret_n) {
+        const NameEntries *e = state_find(s, name);
+        SettingSource *l = NULL;
+        const char *glob, *file;
+        bool allow;
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; e && i < e->n && r >= 0; i++)
+                r = sources_add(&l, &n, p, e->entries[i].kind, e->entries[i].value ?: "yes", e->entries[i].file);
+        if (r >= 0 && config && policy_disables(config, name, &glob, &file, &allow)) {
+                /* Every Deny= glob that matches, each with its file. */
+                char nn[MODULE_NAME_LEN];
+                size_t n_files = strv_length(config->policy.deny_files);
+                (void) module_name_normalize(name, nn);
+                for (size_t i = 0; !allow && config->policy.deny[i] && r >= 0; i++) {
+                        _cleanup_free_ char *v = NULL;
+                        if (fnmatch(config->policy.deny[i], nn, 0) != 0)
+                                continue;
+                        if (asprintf(&v, "Deny=%s", config->policy.deny[i]) < 0)
+                                r = -ENOMEM;
+                        else
+                                r = sources_add(&l, &n, p, SETTING_DISABLE, v,
+                                                i < n_files ? config->policy.deny_files[i] : "");
+                }
+                if (allow && r >= 0) {
+                        _cleanup_free_ char *globs = strv_join(config->policy.allow, " "), *v = NULL;
+                        if (!globs || asprintf(&v, "Allow=%s", globs) < 0)
+                                r = -ENOMEM;
+                        else
+                                r = sources_add(&l, &n, p, SETTING_DISABLE, v, file);
+                }
+        }
+        if (r < 0) {
+                setting_sources_free(l, n);
+                return r;
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- changing modctld's own files ---- */
+
+/* The model of one of our files: module names (boot, blacklist, disable) and options lines. */
+typedef struct OwnedFile {
+        char **boot;
+        char **blacklist;
+        char **deny;
+        char **options;         /* name, value, name, value, ... */
+} OwnedFile;
+
+static void owned_file_done(OwnedFile *o) {
+        strv_free(o->boot);
+        strv_free(o->blacklist);
+        strv_free(o->deny);
+        strv_free(o->options);
+}
+
+static void owned_files_done(OwnedFile (*f)[2]) {
+        owned_file_done(&(*f)[0]);
+        owned_file_done(&(*f)[1]);
+}
+
+typedef struct OwnedParse {
+        SettingsFile file;
+        OwnedFile *model;
+} OwnedParse;
+
+static int owned_line(char *line, void *userdata) {
+        OwnedParse *op = userdata;
+        OwnedFile *o = op->model;
+        char *arg;
+
+        switch (op->file) {
+        case SETTINGS_FILE_MODULES_LOAD:
+                return line[0] == ';' ? 0 : strv_extend(&o->boot, line);
+        case SETTINGS_FILE_POLICY:
+                if (strncmp(line, "Deny=", 5) != 0 || !line[5])
+                        return 0;
+                return strv_extend(&o->deny, line + 5);
+        case SETTINGS_FILE_MODPROBE:
+                arg = strchr(line, ' ');
+                if (!arg)
+                        return 0;
+                *arg++ = '\0';
+                if (strcmp(line, "blacklist") == 0)
+                        return strv_extend(&o->blacklist, arg);
+                if (strcmp(line, "options") == 0) {
+                        char *value = strchr(arg, ' ');
+                        if (!value)
+                                return 0;
+                        *value++ = '\0';
+                        if (strv_extend(&o->options, arg) < 0 || strv_extend(&o->options, value) < 0)
+                                return -ENOMEM;
+                }
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+static int owned_file_read(const char *path, SettingsFile file, OwnedFile *ret, const char *name, Failure *failure) {
+        _cleanup_free_ char *text = NULL;
+        OwnedParse op = { .file = file, .model = ret };
+        int r;
+
+        *ret = (OwnedFile) {};
+        r = read_file_text(path, SETTINGS_FILE_MAX, &text);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Cannot change the settings of module '%s': "
+                                   "cannot read %s: %s.", name, path, strerror(-r));
+        if (strncmp(text, SETTINGS_FILE_HEADER "\n", strlen(SETTINGS_FILE_HEADER) + 1) != 0)
+                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                   "Cannot change the settings of module '%s': %s was not written by modctld "
+                                   "(its first line is not \"%s\"), and modctld does not rewrite files it does "
+                                   "not manage. Move it away, or edit it by hand.", name, path, SETTINGS_FILE_HEADER);
+        r = for_each_line(text, owned_line, &op);
+        if (r < 0) {
+                owned_file_done(ret);
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while reading %s.", path);
+        }
+        return 0;
+}
+
+static int owned_file_format(const OwnedFile *o, SettingsFile file, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        fputs(SETTINGS_FILE_HEADER "\n", f);
+        switch (file) {
+        case SETTINGS_FILE_MODULES_LOAD:
+                fputs("# Modules loaded at boot (modctl enable NAME; modctl disable --boot NAME).\n", f);
+                STRV_FOREACH(n, o->boot)
+                        fprintf(f, "%s\n", *n);
+                break;
+        case SETTINGS_FILE_MODPROBE:
+                fputs("# Blacklisted modules and module options (modctl blacklist, modctl options).\n", f);
+                STRV_FOREACH(n, o->blacklist)
+                        fprintf(f, "blacklist %s\n", *n);
+                for (char **p = o->options; p && p[0] && p[1]; p += 2)
+                        fprintf(f, "options %s %s\n", p[0], p[1]);
+                break;
+        case SETTINGS_FILE_POLICY:
+                fputs("# Modules that are never loaded (modctl disable NAME).\n[Policy]\n", f);
+                STRV_FOREACH(n, o->deny)
+                        fprintf(f, "Deny=%s\n", *n);
+                break;
+        default:
+                break;
+        }
+        r = ferror(f) ? -ENOMEM : 0;
+        if (fclose(f) != 0 || r < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static char **owned_list(OwnedFile *o, SettingKind kind) {
+        return kind == SETTING_BOOT ? o->boot : kind == SETTING_BLACKLIST ? o->blacklist : o->deny;
+}
+
+static char ***owned_list_ptr(OwnedFile *o, SettingKind kind) {
+        return kind == SETTING_BOOT ? &o->boot : kind == SETTING_BLACKLIST ? &o->blacklist : &o->deny;
+}
+
+/* Removes every spelling of name ('-' or '_') from l. Returns true if one was there. */
+static bool list_remove_name(char **l, const char *name) {
+        bool found = false;
+        for (size_t i = 0; l && l[i]; ) {
+                if (module_name_equal(l[i], name)) {
+                        free(l[i]);
+                        memmove(l + i, l + i + 1, (strv_length(l + i + 1) + 1) * sizeof(char *));
+                        found = true;
+                } else
+                        i++;
+        }
+        return found;
+}
+
+static bool options_remove_name(char **l, const char *name) {
+        bool found = false;
+        for (size_t i = 0; l && l[i] && l[i + 1]; ) {
+                if (module_name_equal(l[i], name)) {
+                        free(l[i]);
+                        free(l[i + 1]);
+                        memmove(l + i, l + i + 2, (strv_length(l + i + 2) + 1) * sizeof(char *));
+                        found = true;
+                } else
+                        i += 2;
+        }
+        return found;
+}
+
+static const char *options_get(char **l, const char *name) {
+        for (size_t i = 0; l && l[i] && l[i + 1]; i += 2)
+                if (module_name_equal(l[i], name))
+                        return l[i + 1];
+        return NULL;
+}
+
+/* Whether the parameter names of a and b overlap; *ret_param gets the first shared one. */
+static bool options_share_param(const char *a, const char *b, char **ret_param) {
+        _cleanup_free_ char *ca = strdup(a);
+        char *save = NULL;
+
+        if (!ca)
+                return false;
+        for (char *w = strtok_r(ca, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                size_t k = strcspn(w, "=");
+                for (const char *q = b; *q; ) {
+                        size_t l = strcspn(q, " ");
+                        size_t kq = strcspn(q, "= ");
+                        if (kq == k && strncmp(q, w, k) == 0) {
+                                *ret_param = strndup(w, k);
+                                return true;
+                        }
+                        q += l;
+                        while (*q == ' ')
+                                q++;
+                }
+        }
+        return false;
+}
+
+int settings_snapshot(const char *path, char **ret) {
+        int r = read_file_text(path, SETTINGS_FILE_MAX, ret);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        return r;
+}
+
+int settings_restore(const char *path, const char *old_contents) {
+        if (!old_contents)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        return write_file_atomic(path, old_contents, 0644);
+}
+
+/* Is the setting made by a file that is not ours? Fails naming it. */
+static int check_not_elsewhere(const SettingsState *s, const SettingsPaths *p, const Config *config, SettingKind kind,
+                               const char *name, Failure *failure) {
+        const NameEntries *e = state_find(s, name);
+        static const char *const what[_SETTING_MAX] = {
+                [SETTING_BOOT] = "in the boot list",
+                [SETTING_BLACKLIST] = "blacklisted",
+                [SETTING_DISABLE] = "disabled",
+        };
+
+        if (kind == SETTING_DISABLE) {
+                const char *glob, *file;
+                bool allow;
+                char nn[MODULE_NAME_LEN];
+                size_t n_files = strv_length(config->policy.deny_files);
+
+                if (!policy_disables(config, name, &glob, &file, &allow))
+                        return 0;
+                if (allow)
+                        return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                           "Module '%s' is disabled because it is not in Allow= (%s), which modctld "
+                                           "does not manage; change Allow= there.", name, *file ? file : "built-in");
+                (void) module_name_normalize(name, nn);
+                for (size_t i = 0; config->policy.deny[i]; i++)
+                        if (fnmatch(config->policy.deny[i], nn, 0) == 0 &&
+                            !(i < n_files && settings_path_is_owned(p, config->policy.deny_files[i])))
+                                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                                   "Module '%s' is disabled by Deny=%s in %s, a file modctld does "
+                                                   "not manage; remove it there.", name, config->policy.deny[i],
+                                                   i < n_files ? config->policy.deny_files[i] : "?");
+                return 0;
+        }
+
+        for (size_t i = 0; e && i < e->n; i++)
+                if (e->entries[i].kind == kind && !settings_path_is_owned(p, e->entries[i].file))
+                        return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                           "Module '%s' is %s by %s, which modctld does not manage; change it there.",
+                                           name, what[kind], e->entries[i].file);
+        return 0;
+}
+
+static int write_owned(const char *path, OwnedFile *o, SettingsFile file, const char *name, Failure *failure) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = owned_file_format(o, file, &text);
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while writing %s.", path);
+        r = write_file_atomic(path, text, 0644);
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Cannot change the settings of module '%s': "
+                                   "cannot write %s: %s.", name, path, strerror(-r));
+        return 0;
+}
+
+int settings_change(const SettingsState *s, const SettingsPaths *p, const Config *config, SettingKind kind,
+                    const char *name, bool on, const char *options, bool runtime, bool *ret_changed,
+                    char **ret_file, Failure *failure) {
+        _cleanup_(owned_files_done) OwnedFile files[2] = {};
+        SettingsFile file = file_of_kind(kind);
+        char n[MODULE_NAME_LEN];
+        bool dirty[2] = {};
+        int r;
+
+        assert(s);
+        assert(p);
+        assert(config);
+        assert(kind < _SETTING_MAX);
+        assert(ret_changed);
+
+        if (!settings_name_is_valid(name))
+                return failure_set(failure, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
+                                   "module name of letters, digits, '_' and '-' (at most 55).", name);
+        (void) module_name_normalize(name, n);
+        if (kind == SETTING_OPTIONS && !settings_options_are_valid(options ?: ""))
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "Invalid options for module '%s': '%.200s'; "
+                                   "expected PARAM=VALUE words, values without blanks, quotes, '#' or '\\'.",
+                                   n, options);
+
+        for (size_t i = 0; i < 2; i++) {
+                r = owned_file_read(p->owned[file][i], file, &files[i], n, failure);
+                if (r < 0)
+                        return r;
+        }
+
+        if (kind == SETTING_OPTIONS) {
+                const NameEntries *e = state_find(s, n);
+                const char *cur = options_get(files[runtime].options, n);
+
+                /* A parameter an admin's file sets cannot be overridden from here. */
+                for (size_t i = 0; e && i < e->n; i++) {
+                        _cleanup_free_ char *param = NULL;
+                        if (e->entries[i].kind != SETTING_OPTIONS || settings_path_is_owned(p, e->entries[i].file))
+                                continue;
+                        if (options_share_param(options, e->entries[i].value, &param))
+                                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                                   "Parameter '%s' of module '%s' is set by %s (options %s), which "
+                                                   "modctld does not manage; change it there.", param, n,
+                                                   e->entries[i].file, e->entries[i].value);
+                }
+                /* The options go to one of our files; the other one drops its line. */
+                dirty[!runtime] = options_remove_name(files[!runtime].options, n);
+                if (!cur || strcmp(cur, options) != 0) {
+                        options_remove_name(files[runtime].options, n);
+                        if (*options && (strv_extend(&files[runtime].options, n) < 0 ||
+                                         strv_extend(&files[runtime].options, options) < 0))
+                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
+                        dirty[runtime] = true;
+                }
+        } else if (on) {
+                ModuleSettings cur = {};
+                r = settings_query(s, config, n, &cur);
+                if (r < 0)
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
+                bool already = kind == SETTING_BOOT ? cur.boot : kind == SETTING_BLACKLIST ? cur.blacklisted : cur.disabled;
+                module_settings_done(&cur);
+                if (!already && !strv_contains(owned_list(&files[runtime], kind), n)) {
+                        if (strv_extend(owned_list_ptr(&files[runtime], kind), n) < 0)
+                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
+                        dirty[runtime] = true;
+                }
+        } else {
+                r = check_not_elsewhere(s, p, config, kind, n, failure);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < 2; i++)
+                        dirty[i] = list_remove_name(owned_list(&files[i], kind), n);
+        }
+
+        for (size_t i = 0; i < 2; i++)
+                if (dirty[i]) {
+                        r = write_owned(p->owned[file][i], &files[i], file, n, failure);
+                        if (r < 0)
+                                return r;
+                }
+        *ret_changed = dirty[0] || dirty[1];
+        if (ret_file) {
+                *ret_file = strdup(p->owned[file][dirty[1] && !dirty[0] ? 1 : runtime]);
+                if (!*ret_file)
+                        return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
+        }
+        return 0;
+}

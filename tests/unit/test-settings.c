@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The settings files and the catalog as plain C: input rules, reading every file with its
+ * source, changing only modctld's own files, refusing admins' entries, and catalog search. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic-file.h"
+#include "catalog.h"
+#include "settings.h"
+#include "strv.h"
+
+static char root[] = "/tmp/modctl-settings.XXXXXX";
+
+static void write_file(const char *rel, const char *text) {
+        char path[512], cmd[600];
+        snprintf(path, sizeof(path), "%s%s", root, rel);
+        snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+        cr_assert_eq(system(cmd), 0);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+static char *read_rel(const char *rel) {
+        char path[512];
+        char *text = NULL;
+        snprintf(path, sizeof(path), "%s%s", root, rel);
+        if (read_file_text(path, 65536, &text) < 0)
+                return NULL;
+        return text;
+}
+
+static void setup(void) {
+        strcpy(root, "/tmp/modctl-settings.XXXXXX");
+        cr_assert_not_null(mkdtemp(root));
+}
+
+static void teardown(void) {
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(settings, .init = setup, .fini = teardown);
+
+Test(settings, input_rules) {
+        cr_assert(settings_name_is_valid("snd-hda_intel"));
+        cr_assert(!settings_name_is_valid(""));
+        cr_assert(!settings_name_is_valid("snd*"));
+        cr_assert(!settings_name_is_valid("-x"));
+        cr_assert(!settings_name_is_valid("a b"));
+        cr_assert(!settings_name_is_valid("a\nblacklist b"));
+        cr_assert(settings_options_are_valid(""));
+        cr_assert(settings_options_are_valid("index=-2 model=auto,foo x.y=1 flag"));
+        cr_assert(!settings_options_are_valid("a=1\ninstall x /bin/sh"));
+        cr_assert(!settings_options_are_valid("a=\"x y\""));
+        cr_assert(!settings_options_are_valid("a=1#c"));
+        cr_assert(!settings_options_are_valid("=1"));
+        cr_assert(!settings_options_are_valid("a=\\"));
+}
+
+static SettingsPaths *paths(void) {
+        char etc[600], admin[600];
+        SettingsPaths *p = NULL;
+        snprintf(etc, sizeof(etc), "%s/etc/modprobe.d", root);
+        snprintf(admin, sizeof(admin), "%s/lib/modprobe.d", root);
+        cr_assert_eq(settings_paths_new(root, STRV_MAKE(etc, admin), "quiet modules_load=vfat,loop", &p), 0);
+        return p;
+}
+
+Test(settings, sources_and_precedence) {
+        _cleanup_(settings_paths_freep) SettingsPaths *p = paths();
+        _cleanup_(settings_state_freep) SettingsState *s = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
+        ModuleSettings ms = {};
+        SettingSource *src = NULL;
+        size_t n = 0;
+
+        write_file("/lib/modprobe.d/a.conf", "blacklist pcspkr\noptions snd-hda-intel \\\n  model=auto   index=1\n");
+        /* Same name in an earlier directory hides it. */
+        write_file("/lib/modprobe.d/hidden.conf", "blacklist hidden_one\n");
+        write_file("/etc/modprobe.d/hidden.conf", "# nothing\n");
+        write_file("/etc/modules-load.d/x.conf", "tun\n; comment\n");
+        cr_assert_eq(config_new_default(&c), 0);
+        cr_assert_eq(config_parse_string(c, "/x/modctld.conf", "[Policy]\nDeny=nouveau snd_pcsp*\n", NULL), 0);
+        cr_assert_eq(settings_state_load(p, &s), 0);
+
+        cr_assert_eq(settings_query(s, c, "pcspkr", &ms), 0);
+        cr_assert(ms.blacklisted && !ms.boot && !ms.disabled);
+        module_settings_done(&ms);
+        cr_assert_eq(settings_query(s, c, "hidden_one", &ms), 0);
+        cr_assert(!ms.blacklisted);
+        module_settings_done(&ms);
+        cr_assert_eq(settings_query(s, c, "snd_hda_intel", &ms), 0);
+        cr_assert_str_eq(ms.options, "model=auto index=1");
+        module_settings_done(&ms);
+        cr_assert_eq(settings_query(s, c, "loop", &ms), 0);
+        cr_assert(ms.boot);
+        module_settings_done(&ms);
+        cr_assert_eq(settings_query(s, c, "snd-pcsp", &ms), 0);
+        cr_assert(ms.disabled);
+        module_settings_done(&ms);
+
+        cr_assert_eq(settings_describe(s, p, c, "snd_pcsp", &src, &n), 0);
+        cr_assert_eq(n, 1);
+        cr_assert_str_eq(src[0].value, "Deny=snd_pcsp*");
+        cr_assert_str_eq(src[0].file, "/x/modctld.conf");
+        cr_assert(!src[0].owned);
+        setting_sources_free(src, n);
+        cr_assert_eq(settings_describe(s, p, c, "vfat", &src, &n), 0);
+        cr_assert_eq(n, 1);
+        cr_assert_str_eq(src[0].file, "kernel command line");
+        setting_sources_free(src, n);
+}
+
+Test(settings, change_writes_only_our_file) {
+        _cleanup_(settings_paths_freep) SettingsPaths *p = paths();
+        _cleanup_(settings_state_freep) SettingsState *s = NULL;
+        _cleanup_(config_unrefp) Config *c = NULL;
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+        _cleanup_free_ char *text = NULL, *file = NULL;
+        bool changed;
+
+        write_file("/lib/modprobe.d/a.conf", "blacklist pcspkr\noptions snd value=1\n");
+        cr_assert_eq(config_new_default(&c), 0);
+        cr_assert_eq(settings_state_load(p, &s), 0);
+
+        cr_assert_eq(settings_change(s, p, c, SETTING_BLACKLIST, "nouveau", true, NULL, false, &changed, &file, &f), 0);
+        cr_assert(changed);
+        text = read_rel("/etc/modprobe.d/modctl.conf");
+        cr_assert_not_null(text);
+        cr_assert(strncmp(text, SETTINGS_FILE_HEADER "\n", strlen(SETTINGS_FILE_HEADER) + 1) == 0);
+        cr_assert_not_null(strstr(text, "\nblacklist nouveau\n"));
+
+        /* An admin's blacklist: reported, not undone, the error names the file. */
+        cr_assert_eq(settings_change(s, p, c, SETTING_BLACKLIST, "pcspkr", false, NULL, false, &changed, NULL, &f),
+                     -failure_kind_to_errno(FAILURE_MANAGED_ELSEWHERE));
+        cr_assert_not_null(strstr(f.message, "/lib/modprobe.d/a.conf"));
+        failure_done(&f);
+        /* Asking for what is in effect already writes nothing. */
+        cr_assert_eq(settings_change(s, p, c, SETTING_BLACKLIST, "pcspkr", true, NULL, false, &changed, NULL, &f), 0);
+        cr_assert(!changed);
+        /* A parameter an admin's file sets. */
+        cr_assert_eq(settings_change(s, p, c, SETTING_OPTIONS, "snd", false, "value=2", false, &changed, NULL, &f),
+                     -failure_kind_to_errno(FAILURE_MANAGED_ELSEWHERE));
+        failure_done(&f);
+        cr_assert_eq(settings_change(s, p, c, SETTING_OPTIONS, "snd", false, "other=2", true, &changed, NULL, &f), 0);
+        free(text);
+        text = read_rel("/run/modprobe.d/modctl-runtime.conf");
+        cr_assert_not_null(strstr(text, "\noptions snd other=2\n"));
+
+        /* A file at our path that we did not write is left alone. */
+        write_file("/etc/modules-load.d/modctl.conf", "mine\n");
+        cr_assert_eq(settings_change(s, p, c, SETTING_BOOT, "tun", true, NULL, false, &changed, NULL, &f),
+                     -failure_kind_to_errno(FAILURE_MANAGED_ELSEWHERE));
+        free(text);
+        text = read_rel("/etc/modules-load.d/modctl.conf");
+        cr_assert_str_eq(text, "mine\n");
+}
+
+Test(settings, catalog_search_and_cache) {
+        _cleanup_(catalog_freep) Catalog *c = NULL, *c2 = NULL;
+        CatalogStats st;
+        char cache[600];
+        size_t *hits = NULL, n = 0;
+
+        snprintf(cache, sizeof(cache), "%s/cache/catalog", root);
+        cr_assert_eq(catalog_build(MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER, cache, NULL, &c, &st), 0);
+        cr_assert_gt(catalog_size(c), 5);
+        cr_assert_eq(st.parsed, catalog_size(c));
+        cr_assert(st.cache_written);
+        cr_assert_str_eq(catalog_find(c, "modctl-test-dep")->description,
+                         "modctl test module: hard dependency on modctl_test_base");
+        cr_assert_not_null(strstr(catalog_find(c, "modctl_test_dep")->aliases, "modctl-test-alias"));
+        cr_assert_str_eq(catalog_find(c, "modctl_test_proprietary")->license, "Proprietary");
+
+        cr_assert_eq(catalog_search(c, "HARD DEP", &hits, &n), 0);
+        cr_assert_eq(n, 1);
+        cr_assert_str_eq(catalog_entry(c, hits[0])->name, "modctl_test_dep");
+        free(hits);
+        cr_assert_eq(catalog_search(c, "modctl-test-ch", &hits, &n), 0);
+        cr_assert_eq(n, 1);
+        free(hits);
+        cr_assert_eq(catalog_search(c, "", &hits, &n), 0);
+        cr_assert_eq(n, catalog_size(c));
+        free(hits);
+        cr_assert(!catalog_is_stale(c));
+
+        /* From the cache file: nothing is read again. */
+        cr_assert_eq(catalog_build(MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER, cache, NULL, &c2, &st), 0);
+        cr_assert_eq(st.parsed, 0);
+        cr_assert_eq(st.reused, catalog_size(c));
+        cr_assert(!st.cache_written);
+}

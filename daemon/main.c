@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-context.h"
+#include "journal-log.h"
 #include "kernel-default.h"
 #include "log.h"
 #include "manager.h"
@@ -162,6 +163,7 @@ static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         /* Declared after the manager, so freed before it: it listens to the manager. */
         _cleanup_(bus_context_freep) BusContext *bus = NULL;
+        _cleanup_(journal_log_freep) JournalLog *journal = NULL;
         _cleanup_(kernel_freep) Kernel *kernel = NULL;
         Arguments a = {};
         sigset_t mask;
@@ -186,6 +188,10 @@ static int run(int argc, char *argv[]) {
         }
 
         r = manager_new(&a.config, TAKE_PTR(kernel), &m);
+        if (r < 0)
+                goto finish;
+
+        r = journal_log_new(m, &journal);
         if (r < 0)
                 goto finish;
 

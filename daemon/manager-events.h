@@ -33,6 +33,9 @@ typedef struct ManagerEvents {
         /* A batch nobody asked for by name is done: "boot" or "coldplug". */
         void (*autoload_finished)(const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                                   uint64_t usec, void *userdata);
+        /* The kernel hook (modctl-request) answered a request_module() for name from helper
+         * pid; failure is NULL when the module is loaded. */
+        void (*hook_request)(const char *name, int pid, const Failure *failure, void *userdata);
         /* The module index or modprobe.d changed; the resolver has reloaded. */
         void (*index_changed)(void *userdata);
         /* Kernel-enforced ownership's programs saw a module insert by another process

@@ -50,6 +50,7 @@ struct Manager {
         char *modules_dir;             /* where modules.dep is */
         char *catalog_cache;           /* the catalog's cache file */
         bool name_acquired;
+        bool autoload_started;  /* boot list, coldplug and device events are running */
         bool ready_sent;
 };
 

@@ -119,7 +119,6 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                 MANAGER_EMIT(m, module_loaded, name, origin);
         } else {
                 const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
-                log_info("Module %s unloaded (origin %s).", name, origin);
                 MANAGER_EMIT(m, module_unloaded, name, origin);
                 if (r)
                         record_drop(m, r);
@@ -564,26 +563,42 @@ void manager_remove_listener(Manager *m, const ManagerEvents *events, void *user
                 }
 }
 
+void manager_start_autoload(Manager *m) {
+        assert(m);
+
+        if (m->autoload_started)
+                return;
+        m->autoload_started = true;
+        (void) autoload_start(m->autoload);
+        manager_check_ready(m);
+}
+
 void manager_name_acquired(Manager *m) {
         assert(m);
 
         if (m->name_acquired)
                 return;
         m->name_acquired = true;
-        /* Only now: clients match our signals by the name, so loads before it would go unseen. */
-        (void) autoload_start(m->autoload);
-        manager_check_ready(m);
+        log_info("Serving %s on the bus.", MODCTL_BUS_NAME);
+        manager_start_autoload(m);
 }
 
 void manager_check_ready(Manager *m) {
         assert(m);
 
-        if (m->ready_sent || !m->name_acquired || !autoload_boot_done(m->autoload))
+        if (m->ready_sent || !m->autoload_started || !autoload_boot_done(m->autoload))
                 return;
         m->ready_sent = true;
-        log_info("modctld %s ready on %s, kernel %s.", MODCTL_VERSION, MODCTL_BUS_NAME,
+        log_info("modctld %s ready, boot list loaded, kernel %s.", MODCTL_VERSION,
                  resolver_kernel_release(m->resolver));
-        (void) sd_notify(false, "READY=1\nSTATUS=Serving " MODCTL_BUS_NAME);
+        (void) sd_notify(false, "READY=1\nSTATUS=Boot list loaded; serving kernel requests, devices and " MODCTL_BUS_NAME);
+}
+
+void manager_hook_request_done(Manager *m, const char *name, int pid, const Failure *failure) {
+        assert(m);
+        assert(name);
+
+        MANAGER_EMIT(m, hook_request, name, pid, failure);
 }
 
 bool manager_is_ready(Manager *m) {

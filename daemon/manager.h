@@ -89,10 +89,16 @@ int manager_lookup_alias(Manager *m, const char *alias, char ***ret, Failure *fa
 /* modinfo of a module or alias, as Info returns it. */
 int manager_module_info(Manager *m, const char *name, char ***ret_pairs, Failure *failure);
 
-/* Clients can see our signals now (the bus name is ours): the boot list and coldplug start. */
+/* The boot list, coldplug and device events start: when the bus name is ours (clients can see
+ * our signals), or at once when there is no bus yet (early boot), or after a few seconds. */
+void manager_start_autoload(Manager *m);
+/* The kernel hook answered a request_module() for name (failure NULL: loaded); listeners
+ * hear of it. */
+void manager_hook_request_done(Manager *m, const char *name, int pid, const Failure *failure);
+/* The bus name is ours. */
 void manager_name_acquired(Manager *m);
-/* Sends READY=1 once the bus name is owned and the boot list is loaded: units ordered after
- * modctld.service find the boot modules loaded, as after systemd-modules-load.service. */
+/* Sends READY=1 once the boot list is loaded: units ordered after modctld.service find the
+ * boot modules loaded, as after systemd-modules-load.service. The bus name may come later. */
 void manager_check_ready(Manager *m);
 bool manager_is_ready(Manager *m);
 /* Autoload reports a finished batch: listeners hear of it, and readiness is checked again. */

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "bus-auth.h"
 #include "bus-context.h"
@@ -13,6 +16,7 @@
 #include "bus-ownership.h"
 #include "log.h"
 #include "modctl-bus.h"
+#include "time-util.h"
 
 static void on_module_loaded(const char *name, const char *origin, void *userdata) {
         BusContext *b = userdata;
@@ -129,26 +133,58 @@ static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_erro
         return 1;
 }
 
+#define SYSTEM_BUS_PATH "/run/dbus/system_bus_socket"
+
+static const char *system_bus_address(void) {
+        return secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: "unix:path=" SYSTEM_BUS_PATH;
+}
+
+/* False in early boot, before dbus.socket exists (modctld runs before sysinit.target). */
+static bool bus_exists(BusContext *b) {
+        if (b->address || secure_getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+                return true;
+        return access(SYSTEM_BUS_PATH, F_OK) >= 0;
+}
+
+/* The system bus is opened with watch-bind: while its socket does not exist, sd-bus waits for
+ * it (inotify) and connects when it appears, like networkd and resolved do. Calls and signals
+ * made meanwhile are queued. */
 static int bus_open(BusContext *b, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (!b->address)
-                return sd_bus_open_system_with_description(ret, "modctld");
-
         r = sd_bus_new(&bus);
         if (r < 0)
                 return r;
-        r = sd_bus_set_address(bus, b->address);
+        r = sd_bus_set_description(bus, "modctld");
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, b->address ?: system_bus_address());
         if (r < 0)
                 return r;
         r = sd_bus_set_bus_client(bus, true);
         if (r < 0)
                 return r;
+        if (!b->address) {
+                r = sd_bus_set_watch_bind(bus, true);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_start(bus);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* A bus that exists but does not answer (dbus.socket listening while dbus-daemon waits for
+ * units ordered after us) must not hold the boot list back for long. */
+#define NAME_WAIT_USEC (5 * USEC_PER_SEC)
+
+static int on_name_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusContext *b = userdata;
+
+        manager_start_autoload(b->manager);
         return 0;
 }
 
@@ -174,6 +210,7 @@ int bus_context_set_private_socket(BusContext *b, const char *path) {
 }
 
 int bus_context_start(BusContext *b) {
+        bool exists;
         int r;
 
         assert(b);
@@ -182,6 +219,7 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to register the D-Bus error map: %m");
 
+        exists = bus_exists(b);
         r = bus_open(b, &b->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", b->address ? "configured" : "system");
@@ -211,5 +249,23 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
+        /* Only under systemd (early boot, before sysinit.target and so before dbus): without
+         * it, whoever started us starts the bus too, and clients expect the boot batch's
+         * signals after the name. */
+        if (!exists && sd_booted() > 0) {
+                /* Early boot: nobody can listen to our signals yet, and the bus comes up only
+                 * after sysinit.target, which waits for our READY=1. Load the boot list now. */
+                log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");
+                manager_start_autoload(b->manager);
+        } else if (!exists || sd_booted() <= 0) {
+                /* Without systemd, whoever started us brings up the bus: wait for the name as
+                 * long as it takes, so clients see the boot batch's signals. */
+        } else {
+                /* Clients match our signals by the bus name: wait for it, a few seconds at most. */
+                r = sd_event_add_time_relative(manager_get_event(b->manager), NULL, CLOCK_MONOTONIC,
+                                               NAME_WAIT_USEC, 0, on_name_wait_timeout, b);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up a timer: %m");
+        }
         return 0;
 }

@@ -94,6 +94,7 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
         Connection *c = userdata;
         Hook *h = c->hook;
 
+        manager_hook_request_done(h->manager, c->name, (int) c->pid, failure);
         if (!failure) {
                 log_debug("Kernel request for '%s' (pid %d): loaded.", c->name, (int) c->pid);
                 connection_reply(c, MODCTL_HOOK_STATUS_LOADED, 0);

@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The Debian package on a full Debian 12 system (systemd, udevd, dbus, polkitd, journald):
+install with dpkg -i, reboot with modctld enabled, then boot order, coldplug, early kernel
+requests, iptables, the udev handoff, polkit, the journal, reload, restart under load, and
+purge. Run by meson (suite system) as: test-package.py BUILD_DIR SOURCE_DIR."""
+
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sysvm  # noqa: E402
+
+HELPER = '/usr/libexec/modctl/modctl-request'
+MSG = {   # include/modctl-messages.h
+    'loaded': '9843b42ecff74db8a24724a9ee51066b',
+    'unloaded': 'e50764409cc64822b8cd09022e8e244e',
+    'failed': '169ea059b4e04933ab0aa17ff3ca1b3c',
+    'denied': '6897438789d14f368912bd4d85a7bf63',
+    'kernel': '32eae9a0eb8f41aeaa1d65600ae9dbcc',
+}
+# modules-load.d of the test: br_netfilter for the sysctl check, and a few without devices.
+BOOT_LIST = ['br_netfilter', 'loop', 'tun', 'overlay']
+
+# A unit that makes the kernel request a module early in boot, before sysinit.target.
+EARLY_UNIT = """[Unit]
+Description=modctl test: a kernel request before sysinit.target
+DefaultDependencies=no
+After=modctld.service systemd-sysctl.service
+Before=sysinit.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/ip link add early0 type dummy
+
+[Install]
+WantedBy=sysinit.target
+"""
+
+POLKIT_RULES = """polkit.addRule(function(action, subject) {
+    if ((action.id == "org.modctl1.load" || action.id == "org.modctl1.unload") &&
+        subject.isInGroup("modadmin")) {
+        return polkit.Result.YES;
+    }
+});
+"""
+
+
+def origin(g, module):
+    path = '/org/modctl1/module/' + module.replace('_', '_5f')
+    r = g.run(f'busctl get-property org.modctl1 {path} org.modctl1.Module Origin', check=False, quiet=True)
+    return r.out.strip().removeprefix('s ').strip('"') if r.rc == 0 else f'<{r.out.strip()}>'
+
+
+def journal(g, match):
+    out = g.out(f'journalctl -b --no-pager -o json {match}')
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{')]
+
+
+def loaded(g, module):
+    return g.run(f'test -d /sys/module/{module}', check=False, quiet=True).rc == 0
+
+
+def main():
+    env = sysvm.Env.from_argv()
+    c = sysvm.Checks()
+    img = env.image('package')
+    with sysvm.Guest(env, img) as g:
+        # ---- first boot: a stock system; install the package ----
+        c.check('stock kernel.modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
+        g.run('dpkg -i /root/modctl.deb')
+        c.check('installed: modctld enabled', g.out('systemctl is-enabled modctld.service') == 'enabled')
+        c.check('installed: modctld active', g.out('systemctl is-active modctld.service') == 'active')
+        c.check('installed: request socket active',
+                g.out('systemctl is-active modctld-request.socket') == 'active')
+        c.check('installed: udev override in /run',
+                g.out('readlink /run/udev/rules.d/80-drivers.rules') == '/usr/lib/modctl/udev/80-drivers.rules')
+        c.check('installed: no rules in /etc', g.out('ls /etc/udev/rules.d') == '')
+        c.check('installed: kernel.modprobe is the helper', g.out('cat /proc/sys/kernel/modprobe') == HELPER)
+        c.check('installed: man page', 'modctld' in g.out('man -w modctld 2>&1 || ls /usr/share/man/man8'))
+        c.check('installed: bus API up', 'Version' in g.out('busctl introspect org.modctl1 /org/modctl1'))
+        # What the next boot checks.
+        g.run(f'printf "%s\\n" {" ".join(BOOT_LIST)} >/etc/modules-load.d/modctl-test.conf')
+        g.run('echo net.bridge.bridge-nf-call-iptables=0 >/etc/sysctl.d/90-modctl-test.conf')
+        g.run(f"cat >/etc/systemd/system/modctl-early-request.service <<'EOF'\n{EARLY_UNIT}EOF\n"
+              'systemctl enable modctl-early-request.service')
+        g.run(f"cat >/etc/polkit-1/rules.d/50-modctl-test.rules <<'EOF'\n{POLKIT_RULES}EOF")
+        g.reboot()
+
+        # ---- second boot: modctld enabled from the start ----
+        c.check('boot: system running, no failed unit', g.state == 'running',
+                g.out('systemctl --failed --no-legend'))
+        c.check('boot: systemctl --failed is empty', g.out('systemctl --failed --no-legend --plain') == '')
+        cycles = g.out('journalctl -b --no-pager | grep -i "ordering cycle" || true')
+        c.check('boot: no ordering cycle', cycles == '', cycles)
+        after = g.out('systemctl show -p After --value modctld.service')
+        c.check('boot: modctld not ordered after dbus', 'dbus' not in after, after)
+        for m in BOOT_LIST:
+            c.check(f'boot: {m} loaded with origin boot', origin(g, m) == 'boot', origin(g, m))
+        c.check('boot: bridge-nf-call-iptables applied by systemd-sysctl',
+                g.out('cat /proc/sys/net/bridge/bridge-nf-call-iptables') == '0')
+        ready = int(g.out('systemctl show -p ActiveEnterTimestampMonotonic --value modctld.service'))
+        sysctl = int(g.out('systemctl show -p ExecMainStartTimestampMonotonic --value systemd-sysctl.service'))
+        c.check('boot: modctld ready before systemd-sysctl started', 0 < ready < sysctl, f'{ready} {sysctl}')
+        c.check('boot: systemd-modules-load skipped (loaded once)',
+                g.out('systemctl show -p ConditionResult --value systemd-modules-load.service') == 'no')
+        for m in ('e1000', 'snd_hda_intel', 'virtio_rng'):
+            c.check(f'coldplug: {m} origin device', origin(g, m) == 'device', origin(g, m))
+        c.check('early kernel request: unit succeeded',
+                g.out('systemctl is-active modctl-early-request.service') == 'active')
+        c.check('early kernel request: dummy origin kernel', origin(g, 'dummy') == 'kernel', origin(g, 'dummy'))
+        c.check('boot: bus name owned', 'org.modctl1' in g.out('busctl list --no-legend | cut -d" " -f1'))
+        c.check('user: modctl list as bob', 'br_netfilter' in g.run('modctl list', user='bob').out)
+
+        # ---- iptables-legacy on a fresh boot goes through the helper ----
+        c.check('iptables: iptable_nat not loaded yet', not loaded(g, 'iptable_nat'))
+        g.run('iptables-legacy -t nat -L -n')
+        c.check('iptables: iptable_nat origin kernel', origin(g, 'iptable_nat') == 'kernel', origin(g, 'iptable_nat'))
+        c.check('iptables: ip_tables origin kernel', origin(g, 'ip_tables') == 'kernel', origin(g, 'ip_tables'))
+
+        # ---- udev handoff ----
+        g.qmp('device_add', driver='i6300esb', id='wd0')
+        g.run('udevadm wait --timeout=120 /sys/module/i6300esb')
+        c.check('hotplug: i6300esb origin device', origin(g, 'i6300esb') == 'device', origin(g, 'i6300esb'))
+        bdf = g.out('basename $(readlink -f /sys/module/i6300esb/drivers/pci:i6300esb/0000:*)')
+        # Stopped daemon: ExecStopPost hands loading back and replays "add" for a driverless device.
+        g.run('rmmod i6300esb')
+        g.run('systemctl stop modctld-request.socket modctld.service')
+        c.check('stop: override removed', g.run('test -e /run/udev/rules.d/80-drivers.rules', check=False).rc != 0)
+        c.check('stop: kernel.modprobe restored', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
+        g.run('udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+        c.check('stop: driverless device got its driver from udevd', loaded(g, 'i6300esb'))
+        g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
+              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+        c.check('stop: hotplug loads through udevd', loaded(g, 'i6300esb'))
+        c.check('stop: modctld still stopped', g.out('systemctl is-active modctld.service || true') == 'inactive')
+        g.run('systemctl start modctld.service')
+        c.check('start: override back',
+                g.out('readlink /run/udev/rules.d/80-drivers.rules') == '/usr/lib/modctl/udev/80-drivers.rules')
+        g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
+              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+        c.check('start: hotplug through modctld again', origin(g, 'i6300esb') == 'device', origin(g, 'i6300esb'))
+
+        # ---- polkit: a group rule, and an outsider refused without a hanging prompt ----
+        r = g.run('timeout 120 modctl --no-ask-password load veth', user='alice', check=False)
+        c.check('polkit: alice (modadmin) loads veth', r.rc == 0 and loaded(g, 'veth'), r.out)
+        c.check('polkit: veth origin user', origin(g, 'veth') == 'user', origin(g, 'veth'))
+        r = g.run('timeout 120 modctl --no-ask-password load vxlan', user='bob', check=False)
+        c.check('polkit: bob refused at once', r.rc == 1 and not loaded(g, 'vxlan'), f'rc={r.rc} {r.out}')
+
+        # ---- journal ----
+        e = [x for x in journal(g, 'MODULE=veth') if x.get('MESSAGE_ID') == MSG['loaded']]
+        c.check('journal: load of veth', len(e) == 1 and e[0].get('ORIGIN') == 'user', e)
+        r = g.run('modctl load modctl_no_such_module', check=False)
+        e = [x for x in journal(g, 'MODULE=modctl_no_such_module') if x.get('MESSAGE_ID') == MSG['failed']]
+        c.check('journal: failure has ERRNO', r.rc == 1 and len(e) == 1 and e[0].get('ERRNO') == '2', e)
+        e = [x for x in journal(g, 'MODULE=iptable_nat') if x.get('MESSAGE_ID') == MSG['kernel']]
+        c.check('journal: kernel request for iptable_nat', len(e) >= 1, e)
+
+        # ---- reload applies a policy change; the denial is in the journal ----
+        c.check('reload: nbd allowed before', g.run('modctl policy check nbd', check=False).rc == 0)
+        g.run('mkdir -p /etc/modctl/modctld.conf.d; printf "[Policy]\\nDeny=nbd\\n" >/etc/modctl/modctld.conf.d/50-test.conf')
+        g.run('systemctl reload modctld.service')
+        r = g.run('modctl load nbd', check=False)
+        c.check('reload: nbd denied after', r.rc == 1 and 'Deny' in r.out and not loaded(g, 'nbd'), r.out)
+        e = [x for x in journal(g, 'MODULE=nbd') if x.get('MESSAGE_ID') == MSG['denied']]
+        c.check('journal: policy denial', len(e) == 1 and e[0].get('ORIGIN') == 'user', e)
+        c.check('journal: catalog explains the denial',
+                'modctl policy check' in g.out(f'journalctl -b -x --no-pager MESSAGE_ID={MSG["denied"]}'))
+
+        # ---- restart during a stream of kernel requests: none hangs ----
+        stream = ('n=0; bad=0; for i in $(seq 1 150); do '
+                  'timeout 60 ip link add s$i type modctlnope$i 2>/dev/null; rc=$?; '
+                  '[ $rc -eq 124 ] && bad=$((bad+1)); '
+                  'timeout 60 ip link add b$i type bond 2>/dev/null || { [ $? -eq 124 ] && bad=$((bad+1)); }; '
+                  'ip link del b$i 2>/dev/null; n=$((n+1)); done; echo "$n $bad"')
+        h = g.run_async(stream)
+        g.run('sleep 2; systemctl restart modctld.service; sleep 2; systemctl restart modctld.service')
+        n, bad = g.wait(h, timeout=900).out.split()
+        c.check('restart: every kernel request answered, none hung', n == '150' and bad == '0', f'{n} {bad}')
+        c.check('restart: bonding loaded', loaded(g, 'bonding'))
+        c.check('restart: modctld active again', g.out('systemctl is-active modctld.service') == 'active')
+
+        # ---- purge gives the stock system back, without a reboot ----
+        g.run('dpkg --purge modctl')
+        c.check('purge: kernel.modprobe is /sbin/modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
+        c.check('purge: no udev override', g.run('test -e /run/udev/rules.d/80-drivers.rules', check=False).rc != 0)
+        c.check('purge: modules-load drop-in gone',
+                g.run('test -e /lib/systemd/system/systemd-modules-load.service.d/50-modctl.conf', check=False).rc != 0)
+        g.run(f'echo 1 >/sys/bus/pci/devices/{bdf}/remove; rmmod i6300esb; echo 1 >/sys/bus/pci/rescan; '
+              'udevadm settle --timeout=120; udevadm wait --timeout=60 /sys/module/i6300esb')
+        c.check('purge: hotplug loads through udevd', loaded(g, 'i6300esb'))
+        g.run('ip link add p0 type geneve id 1 remote 192.0.2.1')
+        c.check('purge: kernel request through modprobe', loaded(g, 'geneve'))
+        g.run('systemctl restart systemd-modules-load.service')
+        c.check('purge: systemd-modules-load runs again',
+                g.out('systemctl show -p ConditionResult --value systemd-modules-load.service') == 'yes')
+        c.check('purge: no failed unit', g.out('systemctl --failed --no-legend --plain') == '')
+    c.finish()
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except sysvm.Failure as e:
+        sysvm.log(f'FAIL: {e}')
+        sys.exit(1)

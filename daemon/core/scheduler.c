@@ -15,6 +15,7 @@
 #include "module-file.h"
 #include "scheduler.h"
 #include "strv.h"
+#include "time-util.h"
 
 typedef enum StepState {
         STEP_WAITING,
@@ -44,6 +45,7 @@ typedef struct Task {
         char **unwound;        /* unwinding: to remove, then what was removed again */
         char **stayed;         /* unwinding: could not be removed, with the reason */
         sd_event_source *timer;
+        uint64_t started_usec;  /* guarded by the scheduler's lock: CLOCK_MONOTONIC when a worker took it, or 0 */
         struct Task *next;
         bool abandoned;        /* its job gave up on it (timeout); it marks the module in flight */
         struct Task *abandoned_next;
@@ -344,6 +346,7 @@ static void *worker_main(void *userdata) {
                 }
                 Task *t = queue_pop(&s->pending) ?: queue_pop(&s->preparing);
                 s->n_pending--;
+                t->started_usec = MAX(now_usec(CLOCK_MONOTONIC), (uint64_t) 1);
                 pthread_mutex_unlock(&s->lock);
 
                 run_task(s, t);
@@ -660,6 +663,22 @@ static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdat
         Task *t = userdata;
         Job *j = t->job;
         Scheduler *s = j->scheduler;
+        uint64_t started;
+
+        /* LoadTimeoutSec= is how long a module's init may run, not how long its step waited for
+         * a free worker (a busy boot queues dozens): count from when a worker took it. */
+        pthread_mutex_lock(&s->lock);
+        started = t->started_usec;
+        pthread_mutex_unlock(&s->lock);
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &usec) < 0)
+                usec = now_usec(CLOCK_MONOTONIC);
+        if (started == 0 || started + s->step_timeout_usec > usec) {
+                uint64_t next = started == 0 ? usec + s->step_timeout_usec : started + s->step_timeout_usec;
+                if (sd_event_source_set_time(source, next) >= 0 &&
+                    sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+                /* Cannot wait longer: time out now rather than never. */
+        }
 
         t->timer = sd_event_source_disable_unref(t->timer);
         t->job = NULL;

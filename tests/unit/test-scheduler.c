@@ -550,3 +550,41 @@ Test(scheduler, longest_chain_first) {
         unlink(log);
         rmdir(dir);
 }
+
+/* LoadTimeoutSec= bounds a module's init, not its wait for a worker: with the only worker busy
+ * longer than the step timeout (500 ms here), a queued insert still succeeds once it runs. */
+Test(scheduler, waiting_for_a_worker_is_not_init_time) {
+        Scheduler *one = NULL;
+        SchedulerConfig config = { .n_workers = 1, .command_timeout_usec = 10 * 1000 * 1000,
+                                   .step_timeout_usec = 500 * 1000 };
+        Outcome busy = {}, queued = {};
+        Plan *p;
+
+        cr_assert_eq(scheduler_new(event, kernel, &config, &one), 0);
+        cr_assert_eq(plan_new("busy", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "busy", NULL, NULL, "sleep 1.5");
+        cr_assert_eq(scheduler_submit(one, p, 0, false, NULL, on_finished, &busy), 0);
+        cr_assert_eq(scheduler_submit(one, plan_one("modctl_test_base"), 0, false, NULL, on_finished, &queued), 0);
+
+        while (!busy.finished || !queued.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(busy.failure.error, 0, "%s", busy.failure.message);
+        cr_assert_eq(queued.failure.error, 0, "%s", queued.failure.message);
+        cr_assert(loaded("modctl_test_base"));
+
+        /* An init that does run too long still times out, counted from its start. */
+        Outcome hung = {};
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
+        cr_assert_eq(scheduler_submit(one, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+        while (!hung.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(hung.failure.kind, FAILURE_TIMEOUT, "%s", strempty(hung.failure.message));
+        cr_assert_geq(now_usec(CLOCK_MONOTONIC) - t0, 500 * 1000);
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_hang"), 0);
+
+        outcome_done(&busy);
+        outcome_done(&queued);
+        outcome_done(&hung);
+        scheduler_free(one);
+}

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <lzma.h>
@@ -425,6 +426,74 @@ int module_file_open_sealed(const char *path, int *ret_fd) {
         if (r < 0)
                 return r;
         return seal_memfd(&memfd, ret_fd);
+}
+
+/* Filesystems whose content can change without this kernel checking the mode bits: a FUSE
+ * server, or another machine (NFS, SMB, 9p, Ceph, AFS). Magic numbers from linux/magic.h and
+ * the filesystems' sources. */
+static bool fs_is_remote(int fd) {
+        static const unsigned long remote[] = {
+                0x65735546, /* FUSE (also virtiofs) */
+                0x6969,     /* NFS */
+                0xFF534D42, /* CIFS */
+                0xFE534D42, /* SMB2 */
+                0x517B,     /* SMB */
+                0x01021997, /* 9P / V9FS */
+                0x00C36400, /* Ceph */
+                0x5346414F, /* AFS */
+                0x6B414653, /* kAFS */
+        };
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return true; /* unknown: take the safe way */
+        for (size_t i = 0; i < ELEMENTSOF(remote); i++)
+                if ((unsigned long) sf.f_type == remote[i])
+                        return true;
+        return false;
+}
+
+/* Whether only root can change what fd reads until it is closed: a plain file owned by root,
+ * not writable by group or others, on a local filesystem. A rename or unlink of the path does
+ * not matter: the fd keeps the inode it opened. */
+static bool fd_is_root_only(int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return false;
+        return !fs_is_remote(fd);
+}
+
+int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
+        _cleanup_(closep) int fd = -EBADF;
+        unsigned flags;
+        int r;
+
+        if (!ret_fd || !ret_copied)
+                return -EINVAL;
+        r = module_file_open(path, NULL, &fd, &flags);
+        if (r < 0)
+                return r;
+        /* Decompressed: a sealed memfd already. */
+        int seals = fcntl(fd, F_GET_SEALS);
+        if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+                *ret_fd = TAKE_FD(fd);
+                *ret_copied = true;
+                return 0;
+        }
+        if (fd_is_root_only(fd)) {
+                *ret_fd = TAKE_FD(fd);
+                *ret_copied = false;
+                return 0;
+        }
+        fd = safe_close(fd);
+        r = module_file_open_sealed(path, ret_fd);
+        if (r < 0)
+                return r;
+        *ret_copied = true;
+        return 0;
 }
 
 int module_file_decompress_fd(int in, int *ret_fd) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 /* Opening a module file for kernel_insert(). Compressed modules (.ko.xz, .ko.zst, .ko.gz,
  * recognized by their magic bytes) are handed to the kernel as they are when it can
  * decompress that algorithm itself, and are otherwise decompressed here into a sealed memfd.
@@ -18,6 +20,14 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
  * sealed memfd holding the uncompressed module: the bytes policy verifies are then exactly the
  * bytes finit_module() reads, whatever happens to the file on disk meanwhile. */
 int module_file_open_sealed(const char *path, int *ret_fd);
+
+/* For a policy check followed by the insert, without a copy where none is needed: the file
+ * itself when only root can change its bytes while the fd is open (an uncompressed module,
+ * a regular file owned by root that neither its group nor others may write, on a filesystem
+ * whose content this kernel alone controls), else what module_file_open_sealed() returns.
+ * Either way the bytes read through *ret_fd are the bytes finit_module() reads from it.
+ * *ret_copied says which it is. Errors as module_file_open_sealed(). */
+int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied);
 
 /* Decompresses what in holds (xz, zstd or gzip, by its magic) into a sealed memfd. Errors:
  * -EMEDIUMTYPE when it is not compressed in a way we know, -EBADMSG, -EFBIG, -ENOMEM. */

@@ -278,8 +278,9 @@ static bool signature_rule_in_force(const PolicySettings *s) {
         return s->signature != POLICY_SIGNATURE_ANY;
 }
 
+/* Also under force: forcing is what Vermagic=check exists to stop. */
 static bool vermagic_rule_in_force(const PolicySettings *s, const PolicyContext *ctx) {
-        return s->vermagic == POLICY_VERMAGIC_CHECK && !ctx->forced && ctx->kernel_release;
+        return s->vermagic == POLICY_VERMAGIC_CHECK && ctx->kernel_release;
 }
 
 static bool content_rule_in_force(const PolicySettings *s, const PolicyContext *ctx) {
@@ -384,19 +385,26 @@ const PolicyVerdict *policy_report_first_objection(const PolicyReport *r) {
         return NULL;
 }
 
-/* Opens the module of an INSERT step for the checks: a sealed memfd of its bytes when they
- * are kept for the insert, else the file itself (or its decompressed bytes), read in place. */
-static int open_step(const PlanStep *step, bool keep, int *ret_fd) {
+/* Opens the module of an INSERT step for the checks. When its bytes are kept for the insert:
+ * under a Signature= rule always a sealed memfd copy; else the file itself when only root can
+ * change it (module_file_open_stable()), which saves copying every module of a boot. Not kept:
+ * the file itself (or its decompressed bytes), read in place. */
+static int open_step(const PolicySettings *s, const PlanStep *step, bool keep, int *ret_fd) {
         _cleanup_(closep) int fd = -EBADF;
         unsigned flags;
+        bool copied;
         int r;
 
         if (step->fd >= 0) {
                 fd = fcntl(step->fd, F_DUPFD_CLOEXEC, 3);
                 if (fd < 0)
                         return -errno;
-        } else if (keep) {
+        } else if (keep && signature_rule_in_force(s)) {
                 r = module_file_open_sealed(step->path, &fd);
+                if (r < 0)
+                        return r;
+        } else if (keep) {
+                r = module_file_open_stable(step->path, &fd, &copied);
                 if (r < 0)
                         return r;
         } else {
@@ -445,7 +453,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 }
 
                 /* A content rule is in force: the bytes checked are the bytes the scheduler inserts. */
-                r = open_step(step, keep, &fd);
+                r = open_step(s, step, keep, &fd);
                 if (r < 0)
                         return failure_set(failure, r == -ENOENT ? FAILURE_NOT_FOUND : FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Policy: whether the modules of a plan may be inserted, decided for the whole plan before any
- * step runs, from the exact bytes that will be inserted (see module_file_open_sealed()). Also
+ * step runs, from the exact bytes that will be inserted (see module_file_open_stable()). Also
  * predicts the taint letters each module would set. Plain C, never logs.
  *
  * Rules, checked in this order; the first one a module breaks is its verdict's rule:
@@ -81,9 +81,11 @@ void policy_verdict_done(PolicyVerdict *v);
 bool policy_needs_content(const PolicySettings *s, const PolicyContext *ctx);
 
 typedef enum PolicyEvaluateFlags {
-        /* For a load: each module the policy reads is copied into a sealed memfd, and its fd is
-         * stored in the step for the scheduler to insert, so the bytes checked are the bytes
-         * loaded. Without it the files are read in place and nothing is kept. */
+        /* For a load: the fd of each module the policy reads is stored in the step for the
+         * scheduler to insert, so the bytes checked are the bytes loaded. It is the file itself
+         * when only root can change it (module_file_open_stable()), else a sealed memfd copy;
+         * always a sealed copy under a Signature= rule. Without the flag the files are read in
+         * place and nothing is kept. */
         POLICY_EVALUATE_KEEP_FDS = 1 << 0,
         /* Predict every module's taint letters (policy check, dry run): read every module, also
          * when no rule in force needs its content. */

@@ -15,6 +15,7 @@
 #include "module-file.h"
 #include "scheduler.h"
 #include "strv.h"
+#include "time-util.h"
 
 typedef enum StepState {
         STEP_WAITING,
@@ -33,6 +34,7 @@ typedef struct Task {
         Plan *plan;            /* TASK_PREPARE: the job's plan, not yet shared with anyone */
         JobPrepare prepare;    /* TASK_PREPARE */
         PlanStepKind kind;
+        unsigned rank;         /* steps: the longest chain of its job's steps that starts here */
         char *name, *path, *options, *command;
         bool only_if_unused;
         int fd;                /* INSERT: verified module, or -EBADF to open path */
@@ -43,6 +45,7 @@ typedef struct Task {
         char **unwound;        /* unwinding: to remove, then what was removed again */
         char **stayed;         /* unwinding: could not be removed, with the reason */
         sd_event_source *timer;
+        uint64_t started_usec;  /* guarded by the scheduler's lock: CLOCK_MONOTONIC when a worker took it, or 0 */
         struct Task *next;
         bool abandoned;        /* its job gave up on it (timeout); it marks the module in flight */
         struct Task *abandoned_next;
@@ -59,6 +62,7 @@ struct Job {
         bool urgent;
         JobPrepare prepare;
         StepState *states;
+        unsigned *ranks;      /* of each step, see Task.rank */
         Task **tasks;         /* the running task of each step */
         unsigned n_running;
         bool failed;
@@ -83,7 +87,8 @@ struct Scheduler {
 
         pthread_mutex_t lock;
         pthread_cond_t wakeup;       /* workers wait here for pending tasks */
-        TaskQueue pending;           /* guarded by lock */
+        TaskQueue pending;           /* guarded by lock: steps and unwinding */
+        TaskQueue preparing;         /* guarded by lock: TASK_PREPARE, taken when pending is empty */
         TaskQueue completed;         /* guarded by lock */
         unsigned n_pending;          /* guarded by lock */
         unsigned n_idle;             /* guarded by lock: workers waiting for a task */
@@ -113,6 +118,18 @@ static void queue_push_front(TaskQueue *q, Task *t) {
         t->next = q->head;
         q->head = t;
         if (!q->tail)
+                q->tail = t;
+}
+
+/* Behind the tasks of the same or a higher rank, ahead of the lower ones. */
+static void queue_insert_ranked(TaskQueue *q, Task *t) {
+        Task **p = &q->head;
+
+        while (*p && (*p)->rank >= t->rank)
+                p = &(*p)->next;
+        t->next = *p;
+        *p = t;
+        if (!t->next)
                 q->tail = t;
 }
 
@@ -160,6 +177,7 @@ static int task_new(Job *j, size_t step, Task **ret) {
         } else if (step != TASK_UNWIND) {
                 const PlanStep *p = &j->plan->steps[step];
                 t->kind = p->kind;
+                t->rank = j->ranks[step];
                 t->only_if_unused = p->only_if_unused;
                 t->insert_flags = p->insert_flags | j->insert_flags;
                 if (strdup_or_null(p->name, &t->name) < 0 || strdup_or_null(p->path, &t->path) < 0 ||
@@ -317,7 +335,7 @@ static void *worker_main(void *userdata) {
         for (;;) {
                 pthread_mutex_lock(&s->lock);
                 s->n_idle++;
-                while (!s->quit && !s->pending.head)
+                while (!s->quit && !s->pending.head && !s->preparing.head)
                         pthread_cond_wait(&s->wakeup, &s->lock);
                 s->n_idle--;
                 if (s->quit) {
@@ -326,8 +344,9 @@ static void *worker_main(void *userdata) {
                         pthread_mutex_unlock(&s->lock);
                         return NULL;
                 }
-                Task *t = queue_pop(&s->pending);
+                Task *t = queue_pop(&s->pending) ?: queue_pop(&s->preparing);
                 s->n_pending--;
+                t->started_usec = MAX(now_usec(CLOCK_MONOTONIC), (uint64_t) 1);
                 pthread_mutex_unlock(&s->lock);
 
                 run_task(s, t);
@@ -342,6 +361,28 @@ static void *worker_main(void *userdata) {
 }
 
 /* ---- event loop side: owns the jobs ---- */
+
+/* ranks[i]: the number of steps on the longest chain from step i to a step nothing depends on
+ * (1 for those). Plans are DAGs; n rounds of relaxing every edge settle any order of steps. */
+static void plan_rank_steps(const Plan *plan, unsigned *ranks) {
+        for (size_t i = 0; i < plan->n_steps; i++)
+                ranks[i] = 1;
+        for (size_t round = 0; round < plan->n_steps; round++) {
+                bool changed = false;
+
+                for (size_t k = 0; k < plan->n_steps; k++)
+                        for (size_t d = 0; d < plan->steps[k].n_deps; d++) {
+                                size_t dep = plan->steps[k].deps[d];
+
+                                if (dep < plan->n_steps && ranks[dep] < ranks[k] + 1) {
+                                        ranks[dep] = ranks[k] + 1;
+                                        changed = true;
+                                }
+                        }
+                if (!changed)
+                        break;
+        }
+}
 
 static int spawn_worker(Scheduler *s) {
         if (s->n_workers >= SCHEDULER_WORKERS_MAX)
@@ -361,10 +402,18 @@ static void dispatch(Scheduler *s, Task *t, bool urgent) {
         bool need_worker;
 
         pthread_mutex_lock(&s->lock);
+        /* Steps of jobs that are under way go before the preparation of jobs that have not
+         * started: a batch (the boot list) then inserts from its first prepared job on while
+         * the other worker prepares the next, instead of preparing every job first. */
         if (urgent)
                 queue_push_front(&s->pending, t);
+        else if (t->step == TASK_PREPARE)
+                queue_push(&s->preparing, t);
         else
-                queue_push(&s->pending, t);
+                /* The step that starts the longest chain first (critical path first): a job
+                 * with ten modules in a row (a sound card's driver and its stack) must not
+                 * wait behind every short job submitted before it, or it finishes last. */
+                queue_insert_ranked(&s->pending, t);
         s->n_pending++;
         need_worker = s->n_pending > s->n_idle;
         pthread_cond_signal(&s->wakeup);
@@ -409,6 +458,7 @@ static Job *job_free(Job *j) {
                 return NULL;
         plan_free(j->plan);
         free(j->states);
+        free(j->ranks);
         free(j->tasks);
         failure_done(&j->failure);
         strv_free(j->changed);
@@ -613,6 +663,22 @@ static int on_step_timeout(sd_event_source *source, uint64_t usec, void *userdat
         Task *t = userdata;
         Job *j = t->job;
         Scheduler *s = j->scheduler;
+        uint64_t started;
+
+        /* LoadTimeoutSec= is how long a module's init may run, not how long its step waited for
+         * a free worker (a busy boot queues dozens): count from when a worker took it. */
+        pthread_mutex_lock(&s->lock);
+        started = t->started_usec;
+        pthread_mutex_unlock(&s->lock);
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &usec) < 0)
+                usec = now_usec(CLOCK_MONOTONIC);
+        if (started == 0 || started + s->step_timeout_usec > usec) {
+                uint64_t next = started == 0 ? usec + s->step_timeout_usec : started + s->step_timeout_usec;
+                if (sd_event_source_set_time(source, next) >= 0 &&
+                    sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) >= 0)
+                        return 0;
+                /* Cannot wait longer: time out now rather than never. */
+        }
 
         t->timer = sd_event_source_disable_unref(t->timer);
         t->job = NULL;
@@ -735,13 +801,16 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
         if (!j)
                 return -ENOMEM;
         j->states = calloc(MAX(plan->n_steps, 1u), sizeof(StepState));
+        j->ranks = calloc(MAX(plan->n_steps, 1u), sizeof(unsigned));
         j->tasks = calloc(MAX(plan->n_steps, 1u), sizeof(Task *));
-        if (!j->states || !j->tasks) {
+        if (!j->states || !j->ranks || !j->tasks) {
                 free(j->states);
+                free(j->ranks);
                 free(j->tasks);
                 free(j);
                 return -ENOMEM;
         }
+        plan_rank_steps(plan, j->ranks);
 
         j->scheduler = s;
         j->plan = plan;
@@ -875,6 +944,8 @@ Scheduler *scheduler_free(Scheduler *s) {
         /* Completed tasks and queued ones are ours in any case. */
         pthread_mutex_lock(&s->lock);
         for (Task *t; (t = queue_pop(&s->pending)); )
+                task_free(t);
+        for (Task *t; (t = queue_pop(&s->preparing)); )
                 task_free(t);
         for (Task *t; (t = queue_pop(&s->completed)); )
                 task_free(t);

@@ -22,6 +22,8 @@ struct Autoload {
         char *sysfs;
         Sticky *sticky;
         DeviceMonitor *monitor;
+        DeviceEnumeration *enumeration; /* the coldplug walk, while it runs */
+        sd_event_source *feeder;        /* submits the queued loads of the batches, one a dispatch */
         Batch *boot;
         Batch *coldplug;
         bool boot_done;
@@ -37,6 +39,8 @@ struct Batch {
         uint64_t start_usec;
         unsigned n_items;
         unsigned n_sources;     /* files or devices it came from, for the log */
+        char **queue;           /* names not submitted yet; the batch holds itself until they are */
+        size_t next;
 };
 
 static Batch *batch_new(Autoload *a, const char *what) {
@@ -72,6 +76,7 @@ static void batch_finished(Batch *b) {
         manager_autoload_finished(a->manager, b->what, b->n_items, b->loaded, (unsigned) strv_length(b->failed),
                                   usec);
         strv_free(b->failed);
+        strv_free(b->queue);
         free(b);
 }
 
@@ -117,6 +122,54 @@ static void batch_load(Batch *b, const char *name, const char *origin) {
         }
         d->batch = b;
         manager_load(b->autoload->manager, name, NULL, 0, origin, on_named_item_done, d);
+}
+
+/* Planning a load takes a while (libkmod lookups), and the scheduler advances a job only on
+ * the event loop: planning a whole batch in one go left the workers without their next steps
+ * until it was done. So a batch's loads are submitted one per dispatch, below the priority of
+ * the scheduler's results, the bus and the hook: inserting starts with the first plan, and
+ * the results of earlier loads are handled between the plans of later ones. The boot list goes
+ * first, as systemd-modules-load does before udev's coldplug. */
+#define AUTOLOAD_FEED_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 1)
+
+static bool batch_feed_one(Batch *b) {
+        if (!b || !b->queue)
+                return false;
+        if (b->queue[b->next]) {
+                batch_load(b, b->queue[b->next++], streq(b->what, "boot") ? ORIGIN_BOOT : ORIGIN_DEVICE);
+                return true;
+        }
+        /* Everything is submitted: drop the hold (which may finish and free the batch). */
+        b->queue = strv_free(b->queue);
+        batch_release(b);
+        return true;
+}
+
+static int on_feed(sd_event_source *s, void *userdata) {
+        Autoload *a = userdata;
+
+        if (!batch_feed_one(a->boot) && !batch_feed_one(a->coldplug))
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+/* Queues names for b (taking them) and makes sure the feeder runs. */
+static int batch_queue(Batch *b, char **names) {
+        Autoload *a = b->autoload;
+        int r;
+
+        b->queue = names ?: calloc(1, sizeof(char *));
+        if (!b->queue)
+                return -ENOMEM;
+        b->next = 0;
+        if (!a->feeder) {
+                r = sd_event_add_defer(manager_get_event(a->manager), &a->feeder, on_feed, a);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_priority(a->feeder, AUTOLOAD_FEED_PRIORITY);
+                (void) sd_event_source_set_description(a->feeder, "autoload-feed");
+        }
+        return sd_event_source_set_enabled(a->feeder, SD_EVENT_ON);
 }
 
 /* ---- devices ---- */
@@ -166,8 +219,34 @@ static void on_device_added(const char *modalias, const char *syspath, void *use
                 manager_load(a->manager, *n, NULL, 0, ORIGIN_DEVICE, on_hotplug_done, NULL);
 }
 
+/* The walk over /sys is done: find the modules its aliases want and queue their loads. */
+static void on_devices_enumerated(int result, char **aliases_in, void *userdata) {
+        _cleanup_(strv_freep) char **aliases = aliases_in, **names = NULL;
+        Autoload *a = userdata;
+        Batch *b = a->coldplug;
+        int r;
+
+        a->enumeration = device_enumeration_free(a->enumeration);
+        if (result < 0)
+                log_warning_errno(result, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
+        manager_refresh_index(a->manager);
+        STRV_FOREACH(al, aliases) {
+                r = modules_for_alias(a, *al, DEVICE_TRIGGER_COLDPLUG, &names);
+                if (r < 0) {
+                        log_oom();
+                        break;
+                }
+        }
+        b->n_sources = strv_length(aliases);
+        log_debug("Coldplug: %u distinct device aliases want %zu modules.", b->n_sources, strv_length(names));
+        r = batch_queue(b, TAKE_PTR(names));
+        if (r < 0) {
+                log_error_errno(r, "Cannot queue the coldplug loads: %m");
+                batch_release(b);
+        }
+}
+
 int autoload_coldplug(Autoload *a) {
-        _cleanup_(strv_freep) char **aliases = NULL, **names = NULL;
         Batch *b;
         int r;
 
@@ -181,22 +260,17 @@ int autoload_coldplug(Autoload *a) {
                 return log_oom();
         a->coldplug = b;
 
-        r = devices_enumerate_modaliases(a->sysfs, &aliases);
-        if (r < 0)
-                log_warning_errno(r, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
-        manager_refresh_index(a->manager);
-        STRV_FOREACH(al, aliases) {
-                r = modules_for_alias(a, *al, DEVICE_TRIGGER_COLDPLUG, &names);
-                if (r < 0) {
-                        log_oom();
-                        break;
-                }
+        /* The walk runs on a thread while the boot list's loads go on; its aliases are looked
+         * up and queued when it is done. */
+        r = devices_enumerate_async(manager_get_event(a->manager), a->sysfs, on_devices_enumerated, a,
+                                    &a->enumeration);
+        if (r < 0) {
+                char **aliases = NULL;
+
+                log_warning_errno(r, "Cannot start walking %s/devices on a thread, walking it now: %m", a->sysfs);
+                r = devices_enumerate_modaliases(a->sysfs, &aliases);
+                on_devices_enumerated(r, aliases, a);
         }
-        b->n_sources = strv_length(aliases);
-        log_debug("Coldplug: %u distinct device aliases want %zu modules.", b->n_sources, strv_length(names));
-        STRV_FOREACH(n, names)
-                batch_load(b, *n, ORIGIN_DEVICE);
-        batch_release(b);
         return 0;
 }
 
@@ -216,9 +290,11 @@ static int autoload_boot(Autoload *a) {
         if (!b)
                 return log_oom();
         a->boot = b;
-        STRV_FOREACH(n, names)
-                batch_load(b, *n, ORIGIN_BOOT);
-        batch_release(b);
+        r = batch_queue(b, TAKE_PTR(names));
+        if (r < 0) {
+                log_error_errno(r, "Cannot queue the boot list: %m");
+                batch_release(b);
+        }
         return 0;
 }
 
@@ -326,13 +402,17 @@ Autoload *autoload_free(Autoload *a) {
         if (a->manager)
                 manager_remove_listener(a->manager, &autoload_events, a);
         device_monitor_free(a->monitor);
+        device_enumeration_free(a->enumeration);
+        sd_event_source_disable_unref(a->feeder);
         /* Pending batches belong to loads the manager drops on free; their callbacks never run. */
         if (a->boot) {
                 strv_free(a->boot->failed);
+                strv_free(a->boot->queue);
                 free(a->boot);
         }
         if (a->coldplug) {
                 strv_free(a->coldplug->failed);
+                strv_free(a->coldplug->queue);
                 free(a->coldplug);
         }
         sticky_free(a->sticky);

@@ -3,8 +3,10 @@
 
 /* Loads nobody asked for by name: the boot list (origin "boot": modules-load.d and
  * modules_load= on the kernel command line) and drivers for devices (origin "device": coldplug
- * of the devices present at start, then every "add" uevent with a MODALIAS). Each batch is
- * submitted at once, so the scheduler runs its independent plans in parallel. */
+ * of the devices present at start, then every "add" uevent with a MODALIAS). A batch's loads
+ * are planned and submitted one per event-loop dispatch (boot list first), so the scheduler
+ * inserts from the first plan on and runs independent plans in parallel; the walk over /sys
+ * for coldplug runs on a thread meanwhile. */
 
 #include <stdbool.h>
 

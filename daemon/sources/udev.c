@@ -3,8 +3,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <libudev.h>
@@ -179,5 +182,97 @@ int devices_enumerate_modaliases(const char *sysfs, char ***ret) {
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(aliases);
+        return 0;
+}
+
+/* ---- the walk on its own thread ---- */
+
+struct DeviceEnumeration {
+        char *sysfs;
+        pthread_t thread;
+        bool joined;
+        int result;             /* written by the thread before it signals */
+        char **aliases;         /* likewise */
+        int fd;                 /* eventfd: the thread is done */
+        sd_event_source *source;
+        devices_enumerated_t done;
+        void *userdata;
+};
+
+static void *enumeration_thread(void *userdata) {
+        DeviceEnumeration *e = userdata;
+        uint64_t one = 1;
+
+        e->result = devices_enumerate_modaliases(e->sysfs, &e->aliases);
+        (void) !write(e->fd, &one, sizeof(one));
+        return NULL;
+}
+
+static void enumeration_join(DeviceEnumeration *e) {
+        if (!e->joined) {
+                (void) pthread_join(e->thread, NULL);
+                e->joined = true;
+        }
+}
+
+static int on_enumerated(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        DeviceEnumeration *e = userdata;
+        char **aliases;
+        int result;
+
+        enumeration_join(e);
+        e->source = sd_event_source_disable_unref(e->source);
+        aliases = TAKE_PTR(e->aliases);
+        result = e->result;
+        /* The callback owns the list and may free e. */
+        e->done(result, aliases, e->userdata);
+        return 0;
+}
+
+DeviceEnumeration *device_enumeration_free(DeviceEnumeration *e) {
+        if (!e)
+                return NULL;
+        /* The walk has no way to stop early; it is short (a few hundred directories). */
+        enumeration_join(e);
+        sd_event_source_disable_unref(e->source);
+        safe_close(e->fd);
+        strv_free(e->aliases);
+        free(e->sysfs);
+        free(e);
+        return NULL;
+}
+
+int devices_enumerate_async(sd_event *event, const char *sysfs, devices_enumerated_t done, void *userdata,
+                            DeviceEnumeration **ret) {
+        _cleanup_(device_enumeration_freep) DeviceEnumeration *e = NULL;
+        int r;
+
+        assert(event);
+        assert(sysfs);
+        assert(done);
+        assert(ret);
+
+        e = calloc(1, sizeof(DeviceEnumeration));
+        if (!e)
+                return -ENOMEM;
+        e->joined = true; /* until the thread exists */
+        e->done = done;
+        e->userdata = userdata;
+        e->sysfs = strdup(sysfs);
+        if (!e->sysfs)
+                return -ENOMEM;
+        e->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (e->fd < 0)
+                return -errno;
+        r = sd_event_add_io(event, &e->source, e->fd, EPOLLIN, on_enumerated, e);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(e->source, "coldplug-walk");
+
+        r = -pthread_create(&e->thread, NULL, enumeration_thread, e);
+        if (r < 0)
+                return r;
+        e->joined = false;
+        *ret = TAKE_PTR(e);
         return 0;
 }

@@ -24,3 +24,14 @@ const char *device_monitor_source(DeviceMonitor *d);
 /* The distinct modaliases of the devices below sysfs/devices (sysfs: normally "/sys"), in the
  * order found. Never follows symlinks, so each device is seen once. */
 int devices_enumerate_modaliases(const char *sysfs, char ***ret);
+
+/* devices_enumerate_modaliases() on a thread of its own, so the event loop goes on dispatching
+ * (a walk over /sys takes a noticeable time at boot). done runs on the event loop with the
+ * walk's result and, on success, the list (which it then owns); it may free the enumeration.
+ * Freeing it before done waits for the walk to end and drops its result. */
+typedef struct DeviceEnumeration DeviceEnumeration;
+typedef void (*devices_enumerated_t)(int result, char **aliases, void *userdata);
+int devices_enumerate_async(sd_event *event, const char *sysfs, devices_enumerated_t done, void *userdata,
+                            DeviceEnumeration **ret);
+DeviceEnumeration *device_enumeration_free(DeviceEnumeration *e);
+static inline void device_enumeration_freep(DeviceEnumeration **e) { device_enumeration_free(*e); }

@@ -423,6 +423,37 @@ Test(manager, ready_only_after_the_boot_list) {
         cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_BOOT);
 }
 
+static bool heard_prefix(const char *prefix) {
+        STRV_FOREACH(e, events)
+                if (strncmp(*e, prefix, strlen(prefix)) == 0)
+                        return true;
+        return false;
+}
+
+Test(manager, boot_list_and_coldplug_are_planned_one_per_dispatch) {
+        write_file("etc/modules-load.d/test.conf", "modctl_test_base\nmodctl_test_soft\nmodctl_test_proprietary\n");
+        write_file("sys/devices/fake0/modalias", "modctl-test-alias\n");
+        start(true);
+
+        /* Planning a whole batch at once kept the loop from advancing the jobs already
+         * running: each dispatch plans one load, and results are handled in between. */
+        manager_name_acquired(manager);
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 0, "nothing is planned in the call");
+        uint64_t before = 0;
+        while (!heard_prefix("autoload coldplug ") || !manager_is_ready(manager)) {
+                cr_assert_geq(sd_event_run(manager_get_event(manager), UINT64_MAX), 0);
+                uint64_t now = manager_get_counter(manager, MANAGER_COUNTER_REQUESTS);
+                cr_assert_leq(now - before, 1, "%" PRIu64 " loads planned in one dispatch", now - before);
+                before = now;
+        }
+        drain();
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 4, "3 boot loads and 1 device load");
+        cr_assert(heard("autoload boot 3 3 0 ready=0"), "%s", joined(events));
+        cr_assert(heard_prefix("autoload coldplug 1 "), "%s", joined(events));
+        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_proprietary"), ORIGIN_BOOT);
+        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_DEVICE);
+}
+
 Test(manager, sticky_unloads_hold_for_coldplug) {
         write_file("sys/devices/fake0/modalias", "modctl-test-alias\n");
         start(true);

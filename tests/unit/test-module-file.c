@@ -234,6 +234,49 @@ Test(module_file, sealed_copy) {
         cr_assert_eq(module_file_open_sealed("/nonexistent/x.ko", &fd), -ENOENT);
 }
 
+Test(module_file, stable_is_the_file_when_only_root_can_write_it) {
+        const char *rootfile = "/usr/bin/true"; /* any ELF file owned by root, 0755 */
+        _cleanup_(freep) char *group_w = write_file("group-writable.ko", payload, PAYLOAD_SIZE);
+        _cleanup_(freep) char *others = write_file("not-roots.ko", payload, PAYLOAD_SIZE);
+        struct stat a, b;
+        bool copied = true;
+        int fd;
+
+        /* Owned by root, writable by nobody else, on a local filesystem: the fd is the file. */
+        cr_assert_eq(stat(rootfile, &b), 0);
+        cr_assert(b.st_uid == 0 && !(b.st_mode & 022), "%s: owned by root, not group/other-writable", rootfile);
+        cr_assert_eq(module_file_open_stable(rootfile, &fd, &copied), 0);
+        cr_assert_not(copied);
+        cr_assert_lt(fcntl(fd, F_GET_SEALS), 0, "the file itself, not a copy");
+        cr_assert_eq(fstat(fd, &a), 0);
+        cr_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+        cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+        close(fd);
+
+        /* Writable by the group: a sealed copy, which later writes to the file do not reach. */
+        cr_assert_eq(chmod(group_w, 0664), 0);
+        cr_assert_eq(module_file_open_stable(group_w, &fd, &copied), 0);
+        cr_assert(copied);
+        cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
+        FILE *f = fopen(group_w, "r+e");
+        cr_assert_not_null(f);
+        cr_assert_eq(fputs("changed", f) >= 0, true);
+        fclose(f);
+        assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        close(fd);
+
+        /* Owned by someone other than root (nobody; or us when the test does not run as root). */
+        if (geteuid() == 0)
+                cr_assert_eq(chown(others, 65534, 65534), 0);
+        cr_assert_eq(module_file_open_stable(others, &fd, &copied), 0);
+        cr_assert(copied);
+        cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
+        assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        close(fd);
+
+        cr_assert_eq(module_file_open_stable("/nonexistent/x.ko", &fd, &copied), -ENOENT);
+}
+
 Test(module_file, magic_wins_over_suffix) {
         _cleanup_(freep) uint8_t *packed = NULL;
         _cleanup_(freep) char *zst_as_ko = NULL, *elf_as_xz = NULL;

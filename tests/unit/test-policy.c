@@ -333,27 +333,112 @@ static void assert_same_bytes(int fd, const char *path) {
         cr_assert_eq(memcmp(a, b, na), 0, "%s: the kept fd holds the module's bytes", path);
 }
 
-Test(policy, plan_keeps_sealed_fds_of_the_checked_bytes) {
-        static const char *const names[] = { "modctl_test_base", "modctl_test_dep" };
-        static const char *const paths[] = { EXTRA "modctl_test_base.ko", EXTRA "modctl_test_dep.ko" };
+static void assert_sealed_copy(const Plan *p, size_t i, const char *path) {
+        int seals = fcntl(p->steps[i].fd, F_GET_SEALS);
+        cr_assert(seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SHRINK) && (seals & F_SEAL_GROW),
+                  "step %zu: seals %d", i, seals);
+        cr_assert_eq(fcntl(p->steps[i].fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+        cr_assert_eq(p->steps[i].insert_flags, 0u);
+        assert_same_bytes(p->steps[i].fd, path);
+}
+
+/* The kept fd is the file at path itself (its inode), read-only: no copy was made. */
+static void assert_the_file_itself(const Plan *p, size_t i, const char *path) {
+        struct stat a, b;
+
+        cr_assert_lt(fcntl(p->steps[i].fd, F_GET_SEALS), 0, "step %zu: not a memfd", i);
+        cr_assert_eq(fstat(p->steps[i].fd, &a), 0);
+        cr_assert_eq(stat(path, &b), 0);
+        cr_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino, "step %zu: the fd is %s", i, path);
+        cr_assert_eq(fcntl(p->steps[i].fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+        cr_assert_eq(p->steps[i].insert_flags, 0u);
+}
+
+Test(policy, plan_keeps_the_root_owned_files_it_checked) {
+        static const char *const names[] = { "soundcore", "dummy" };
+        static const char *const paths[] = { DEBIAN "sound/soundcore.ko", DEBIAN "drivers/net/dummy.ko" };
         _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 2);
         _cleanup_(policy_report_freep) PolicyReport *r = NULL;
         _cleanup_(failure_donep) Failure f = FAILURE_NULL;
 
-        /* The defaults check Vermagic, a rule on the bytes. */
+        /* The defaults check Vermagic, a rule on the bytes. Debian's modules are owned by root
+         * and writable by nobody else: the fd checked is the file, kept for the insert. */
         cr_assert(policy_needs_content(P(), &fx.ctx));
         cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
         cr_assert_null(policy_report_first_objection(r));
         for (size_t i = 0; i < 2; i++) {
-                int seals = fcntl(p->steps[i].fd, F_GET_SEALS);
-                cr_assert(seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SHRINK) && (seals & F_SEAL_GROW),
-                          "step %zu: seals %d", i, seals);
-                cr_assert_eq(fcntl(p->steps[i].fd, F_GETFL) & O_ACCMODE, O_RDONLY);
-                cr_assert_eq(p->steps[i].insert_flags, 0u);
-                assert_same_bytes(p->steps[i].fd, paths[i]);
+                assert_the_file_itself(p, i, paths[i]);
                 /* A load needs no taint prediction: nothing is predicted. */
                 cr_assert_str_eq(r->verdicts[i].taint, "");
         }
+
+        /* The Vermagic verdict is made from those bytes. */
+        fx.ctx.kernel_release = "5.10.0-99-amd64";
+        {
+                _cleanup_(plan_freep) Plan *q = plan_of(names, paths, 1);
+                _cleanup_(policy_report_freep) PolicyReport *w = NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, q, POLICY_EVALUATE_KEEP_FDS, &w, &f), 0);
+                cr_assert_str_eq(policy_report_first_objection(w)->rule, "Vermagic");
+        }
+}
+
+Test(policy, plan_copies_files_others_may_write) {
+        static const char *const names[] = { "modctl_test_base", "modctl_test_dep" };
+        static const char *const paths[] = { EXTRA "modctl_test_base.ko", EXTRA "modctl_test_dep.ko" };
+        char dir[] = "/tmp/test-policy-XXXXXX";
+        char *copies[2] = {};
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        /* Group- or world-writable, or not owned by root: someone else could change the bytes
+         * between the check and the insert, so the plan checks and keeps a sealed copy. */
+        cr_assert_not_null(mkdtemp(dir));
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t n;
+                int in = open(paths[i], O_RDONLY | O_CLOEXEC), out;
+
+                cr_assert(in >= 0, "%s: %m", paths[i]);
+                data = slurp_fd(in, &n);
+                close(in);
+                cr_assert(asprintf(&copies[i], "%s/%s.ko", dir, names[i]) > 0);
+                out = open(copies[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                cr_assert(out >= 0);
+                cr_assert_eq(write(out, data, n), (ssize_t) n);
+                if (i == 0)
+                        cr_assert_eq(fchmod(out, 0664), 0);  /* group-writable */
+                else if (geteuid() == 0)
+                        cr_assert_eq(fchown(out, 65534, 65534), 0); /* owned by nobody (else: by us, not root) */
+                close(out);
+        }
+        {
+                _cleanup_(plan_freep) Plan *p = plan_of(names, (const char *const *) copies, 2);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_null(policy_report_first_objection(r));
+                for (size_t i = 0; i < 2; i++)
+                        assert_sealed_copy(p, i, paths[i]);
+        }
+        for (size_t i = 0; i < 2; i++) {
+                unlink(copies[i]);
+                free(copies[i]);
+        }
+        rmdir(dir);
+}
+
+Test(policy, plan_copies_what_a_signature_rule_verifies) {
+        static const char *const names[] = { "soundcore", "dummy" };
+        static const char *const paths[] = { DEBIAN "sound/soundcore.ko", DEBIAN "drivers/net/dummy.ko" };
+        _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 2);
+        _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        /* A Signature= rule verifies a digest over every byte: it always gets a sealed copy,
+         * even of a file only root can write. */
+        set("[Policy]\nSignature=signed\n");
+        cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+        cr_assert_null(policy_report_first_objection(r));
+        for (size_t i = 0; i < 2; i++)
+                assert_sealed_copy(p, i, paths[i]);
 }
 
 Test(policy, plan_reads_nothing_when_only_names_are_checked) {
@@ -377,10 +462,22 @@ Test(policy, plan_reads_nothing_when_only_names_are_checked) {
                 cr_assert_eq(p->steps[1].fd, -EBADF);
         }
 
-        /* --force turns the Vermagic rule off as well. */
+        /* --force does not turn the Vermagic rule off: forcing is what it stops. A forced load
+         * of a module built for another kernel is denied from the module's bytes. */
         set("[Policy]\nVermagic=check\nDeny=\n");
         fx.ctx.forced = true;
-        cr_assert_not(policy_needs_content(P(), &fx.ctx));
+        cr_assert(policy_needs_content(P(), &fx.ctx));
+        fx.ctx.kernel_release = "5.10.0-99-amd64";
+        {
+                static const char *const sc_name[] = { "soundcore" };
+                static const char *const sc_path[] = { DEBIAN "sound/soundcore.ko" };
+                _cleanup_(plan_freep) Plan *p = plan_of(sc_name, sc_path, 1);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_eq(r->verdicts[0].decision, POLICY_DENY);
+                cr_assert_str_eq(r->verdicts[0].rule, "Vermagic");
+        }
+        fx.ctx.kernel_release = MODCTL_TEST_KVER;
         fx.ctx.forced = false;
 
         /* Mode=off allows everything: nothing to read whatever the rules say. */

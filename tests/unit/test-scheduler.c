@@ -484,3 +484,107 @@ Test(scheduler, prepare_failure_inserts_nothing) {
         cr_assert_eq(strv_length(o.changed), 0);
         outcome_done(&o);
 }
+
+/* With one worker busy, a job whose steps form a long chain goes before a short job submitted
+ * earlier: the ready step that starts the longest chain is taken first. */
+Test(scheduler, longest_chain_first) {
+        char dir[] = "/tmp/modctl-sched-XXXXXX", fifo[128], log[128];
+        Scheduler *one = NULL;
+        SchedulerConfig config = { .n_workers = 1, .command_timeout_usec = 10 * 1000 * 1000 };
+        Outcome blocker = {}, shortjob = {}, chain = {};
+        _cleanup_free_ char *wait_cmd = NULL, *cmd[4] = {};
+        const char *names[] = { "a1", "b1", "b2", "b3" };
+        Plan *p;
+
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(fifo, sizeof(fifo), "%s/go", dir);
+        snprintf(log, sizeof(log), "%s/log", dir);
+        cr_assert_eq(mkfifo(fifo, 0600), 0);
+        cr_assert_geq(asprintf(&wait_cmd, "read l < %s", fifo), 0);
+        for (size_t i = 0; i < 4; i++)
+                cr_assert_geq(asprintf(&cmd[i], "echo %s >> %s", names[i], log), 0);
+        cr_assert_eq(scheduler_new(event, kernel, &config, &one), 0);
+
+        /* The only worker waits on the fifo. */
+        cr_assert_eq(plan_new("blocker", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "blocker", NULL, NULL, wait_cmd);
+        cr_assert_eq(scheduler_submit(one, p, 0, false, NULL, on_finished, &blocker), 0);
+
+        /* Then a job of one step, then a chain of three. */
+        cr_assert_eq(plan_new("short", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "a1", NULL, NULL, cmd[0]);
+        cr_assert_eq(scheduler_submit(one, p, 0, false, NULL, on_finished, &shortjob), 0);
+        cr_assert_eq(plan_new("chain", &p), 0);
+        size_t b1 = add(p, PLAN_STEP_COMMAND, "b1", NULL, NULL, cmd[1]);
+        size_t b2 = add(p, PLAN_STEP_COMMAND, "b2", NULL, NULL, cmd[2]);
+        size_t b3 = add(p, PLAN_STEP_COMMAND, "b3", NULL, NULL, cmd[3]);
+        cr_assert_eq(plan_step_add_dep(p, b2, b1), 0);
+        cr_assert_eq(plan_step_add_dep(p, b3, b2), 0);
+        cr_assert_eq(scheduler_submit(one, p, 0, false, NULL, on_finished, &chain), 0);
+
+        int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, "go\n", 3), 3);
+        close(fd);
+        while (!blocker.finished || !shortjob.finished || !chain.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(shortjob.failure.error, 0, "%s", shortjob.failure.message);
+        cr_assert_eq(chain.failure.error, 0, "%s", chain.failure.message);
+
+        char buf[64] = {};
+        FILE *f = fopen(log, "re");
+        cr_assert_not_null(f);
+        cr_assert_gt(fread(buf, 1, sizeof(buf) - 1, f), 0);
+        fclose(f);
+        /* b1 starts the longest chain, so it goes first though a1 was queued before it; once b1
+         * is done, a1 and b2 race (the worker may take a1 before the loop queues b2). */
+        cr_assert(strncmp(buf, "b1\n", 3) == 0, "order: %s", buf);
+        cr_assert(strcmp(buf, "b1\na1\nb2\nb3\n") == 0 || strcmp(buf, "b1\nb2\na1\nb3\n") == 0 ||
+                  strcmp(buf, "b1\nb2\nb3\na1\n") == 0, "order: %s", buf);
+
+        outcome_done(&blocker);
+        outcome_done(&shortjob);
+        outcome_done(&chain);
+        scheduler_free(one);
+        unlink(fifo);
+        unlink(log);
+        rmdir(dir);
+}
+
+/* LoadTimeoutSec= bounds a module's init, not its wait for a worker: with the only worker busy
+ * longer than the step timeout (500 ms here), a queued insert still succeeds once it runs. */
+Test(scheduler, waiting_for_a_worker_is_not_init_time) {
+        Scheduler *one = NULL;
+        SchedulerConfig config = { .n_workers = 1, .command_timeout_usec = 10 * 1000 * 1000,
+                                   .step_timeout_usec = 500 * 1000 };
+        Outcome busy = {}, queued = {};
+        Plan *p;
+
+        cr_assert_eq(scheduler_new(event, kernel, &config, &one), 0);
+        cr_assert_eq(plan_new("busy", &p), 0);
+        add(p, PLAN_STEP_COMMAND, "busy", NULL, NULL, "sleep 1.5");
+        cr_assert_eq(scheduler_submit(one, p, 0, false, NULL, on_finished, &busy), 0);
+        cr_assert_eq(scheduler_submit(one, plan_one("modctl_test_base"), 0, false, NULL, on_finished, &queued), 0);
+
+        while (!busy.finished || !queued.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(busy.failure.error, 0, "%s", busy.failure.message);
+        cr_assert_eq(queued.failure.error, 0, "%s", queued.failure.message);
+        cr_assert(loaded("modctl_test_base"));
+
+        /* An init that does run too long still times out, counted from its start. */
+        Outcome hung = {};
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
+        cr_assert_eq(scheduler_submit(one, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
+        uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+        while (!hung.finished)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(hung.failure.kind, FAILURE_TIMEOUT, "%s", strempty(hung.failure.message));
+        cr_assert_geq(now_usec(CLOCK_MONOTONIC) - t0, 500 * 1000);
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_hang"), 0);
+
+        outcome_done(&busy);
+        outcome_done(&queued);
+        outcome_done(&hung);
+        scheduler_free(one);
+}

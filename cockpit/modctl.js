@@ -217,7 +217,10 @@
 
     /* ---- the dialog ---- */
 
+    let settingsOf = null;  /* the module whose settings the dialog shows, or null */
+
     function openDialog(title, body, buttons) {
+        settingsOf = null;
         $("dialog-title").textContent = title;
         $("dialog-body").replaceChildren(...body);
         $("dialog-footer").replaceChildren(...buttons);
@@ -225,7 +228,17 @@
     }
 
     function closeDialog() {
+        settingsOf = null;
         $("dialog").hidden = true;
+    }
+
+    /* A settings call in flight: the dialog says so (data-busy) until the call returns, and its
+     * new state is shown only if the user has not closed the dialog or opened another meanwhile. */
+    function settingCall(name, method, signature, args) {
+        $("dialog").setAttribute("data-busy", "1");
+        return call(method, signature, args)
+                .then(() => { if (settingsOf === name) return openSettings(name) })
+                .finally(() => $("dialog").removeAttribute("data-busy"));
     }
 
     function dialogError(ex) {
@@ -275,7 +288,7 @@
 
     /* Settings: each toggle is one call; a setting an admin's file decides is shown, not changeable. */
     function openSettings(name) {
-        call("GetModuleSettings", "s", [name]).then(([boot, blacklisted, disabled, options, sources]) => {
+        return call("GetModuleSettings", "s", [name]).then(([boot, blacklisted, disabled, options, sources]) => {
             const foreign = kind => sources.filter(s => s[0] === kind && !s[3]);
             const toggle = (kind, label, checked, method) => {
                 const id = "setting-" + kind;
@@ -283,8 +296,7 @@
                 const input = el("input", { class: "pf-c-switch__input", type: "checkbox", id, checked,
                                             disabled: checked && elsewhere.length > 0 });
                 input.addEventListener("change", () => {
-                    call(method, "sbt", [name, input.checked, 0])
-                            .then(() => openSettings(name))
+                    settingCall(name, method, "sbt", [name, input.checked, 0])
                             .catch(ex => { input.checked = !input.checked; dialogError(ex) });
                 });
                 return el("div", { class: "modctl-setting" },
@@ -307,14 +319,15 @@
                 el("label", { for: "options-input" }, _("Options")),
                 el("div", { class: "pf-c-input-group" }, input,
                    el("button", { class: "pf-c-button pf-m-control", id: "options-save",
-                                  onclick: () => call("SetOptions", "sst", [name, input.value.trim(), 0])
-                                          .then(() => openSettings(name)).catch(dialogError) }, _("Save"))),
+                                  onclick: () => settingCall(name, "SetOptions", "sst", [name, input.value.trim(), 0])
+                                          .catch(dialogError) }, _("Save"))),
                 theirs.length ? el("small", { "data-elsewhere": "options" },
                                    cockpit.format(_("also set in $0, not managed by modctl"),
                                                   theirs.map(s => s[2] + " (" + s[1] + ")").join(", "))) : null
             ], [
                 el("button", { class: "pf-c-button pf-m-primary", id: "settings-close", onclick: closeDialog }, _("Close"))
             ]);
+            settingsOf = name;
         }).catch(ex => showError(ex, cockpit.format(_("Settings of $0"), name)));
     }
 

@@ -120,7 +120,9 @@ const steps = {
         const before = await input.isChecked();
         await root().locator(`label[for="setting-${kind}"]`).click();
         const err = root().locator('#dialog-body .pf-c-alert');
-        // Either the dialog is rebuilt with the new state, or an error appears.
+        // The call has returned (the page drops data-busy), and then either the dialog shows the
+        // new state or an error.
+        await root().locator('#dialog:not([data-busy])').waitFor({ state: 'attached' });
         await Promise.race([
             err.first().waitFor(),
             root().locator(`#setting-${kind}${before ? ':not(:checked)' : ':checked'}`).waitFor(),

@@ -18,7 +18,9 @@ RUNS=${BENCH_RUNS:-15}
 ROUNDS=${BENCH_ROUNDS:-5}
 rel=$(uname -r)
 real=/lib/modules/$rel
-dir=/tmp/catalog-tree
+# On the root file system, next to the real tree: /tmp is a separate tmpfs in the guest, and
+# hard links cannot cross file systems.
+dir=/var/tmp/catalog-tree
 cache="/var/cache/modctl/catalog-*"
 want=${BENCH_CATALOG_SIZE:-4000}
 have=$(wc -l < "$real/modules.dep")
@@ -28,11 +30,14 @@ cp "$real"/modules.*.bin "$real"/modules.builtin* "$real"/modules.order "$dir"/ 
 : > "$dir/modules.dep"
 for c in $(seq "$copies"); do
         mkdir -p "$dir/c$c"
-        cp -al "$real/kernel" "$real/extra" "$dir/c$c/" 2>/dev/null || cp -al "$real/kernel" "$dir/c$c/"
+        for d in "$real"/*/; do cp -al "${d%/}" "$dir/c$c/" || fail "hard-link $d into $dir/c$c"; done
         sed -n "s|^\([^:]*\):.*|c$c/\1:|p" "$real/modules.dep" >> "$dir/modules.dep"
 done
 n=$(wc -l < "$dir/modules.dep")
 echo "# $n catalog entries: $copies hard-linked copies of the guest's $have modules"
+missing=$(sed -n 's|^\([^:]*\):.*|\1|p' "$dir/modules.dep" | while read -r f; do [ -f "$dir/$f" ] || echo "$f"; done | wc -l)
+[ "$missing" = 0 ]
+check "every catalog entry is a module file ($missing missing)"
 
 start_system_bus
 check "dbus-daemon --system is up"

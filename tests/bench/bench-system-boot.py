@@ -88,8 +88,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except sysvm.Failure as e:
-        sysvm.log(f'FAIL: {e}')
-        sys.exit(1)
+    sysvm.run_main(main)

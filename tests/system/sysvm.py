@@ -513,3 +513,13 @@ class Checks:
         log(f'{self.passed} checks passed, {len(self.failed)} failed' +
             (': ' + ', '.join(self.failed) if self.failed else ''))
         sys.exit(1 if self.failed else 0)
+
+
+def run_main(main):
+    """Runs a test script's main(): a Failure is logged and exits 1 (Checks.finish() exits for
+    the rest)."""
+    try:
+        main()
+    except Failure as e:
+        log(f'FAIL: {e}')
+        sys.exit(1)

@@ -7,7 +7,6 @@ purge. Run by meson (suite system) as: test-package.py BUILD_DIR SOURCE_DIR."""
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sysvm  # noqa: E402
@@ -207,8 +206,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except sysvm.Failure as e:
-        sysvm.log(f'FAIL: {e}')
-        sys.exit(1)
+    sysvm.run_main(main)

@@ -231,10 +231,17 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
 
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "unload module '%s'", name) < 0)
+        /* Skipping modprobe.d remove commands gets past what an admin pinned there (`remove X
+         * /bin/false`), as Load's ignore-install flag gets past install commands: the same force
+         * action (auth_admin), and rules see the flags here too. */
+        bool force = flags & MODCTL_UNLOAD_IGNORE_COMMANDS;
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        r = asprintf(&what, "unload module '%s'%s", name, force ? " ignoring its remove commands" : "");
+        if (r < 0 || asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_UNLOAD,
+                                    STRV_MAKE("module", name, "flags", flags_text, "operation", "unload"),
+                                    what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 

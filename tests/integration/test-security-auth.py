@@ -194,6 +194,46 @@ class AuthTest(td.ModctlTest):
         self.assertIn('at most 4 per user', messages['org.modctl1.Error.Busy'])
         self.assertEqual(self.loaded(), {})
 
+    def test_searches_of_one_uid_leave_the_event_loop_to_others(self):
+        # Search answers with up to the whole catalog, built on the event loop: uid 65534 sends
+        # 200 of them over 8 connections; beyond its budget they are refused at once, and
+        # uid 1000's search is answered in full.
+        errors, messages = self.flood(8, 25, 'Search', [''])
+        self.assertEqual(set(errors), {'org.modctl1.Error.Busy'}, errors)
+        self.assertGreaterEqual(errors['org.modctl1.Error.Busy'], 100, errors)
+        self.assertIn('uid 65534', messages['org.modctl1.Error.Busy'])
+        self.assertIn('per user', messages['org.modctl1.Error.Busy'])
+        r = self.assert_ok(self.call('Search', 's', 'modctl_test', user=OTHER))
+        self.assertIn('modctl_test_base', r.stdout)
+        self.assert_ok(self.call('Search', 's', 'modctl_test'))  # root is not counted
+
+    def test_description_is_read_once_not_per_call(self):
+        # Without a catalog, a module object's Description comes from its file. Once read, it is
+        # remembered until the index changes: the file is swapped for a FIFO that would hold the
+        # event loop if it were opened again, and uid 65534's repeated reads must not open it.
+        self.daemon.stop()
+        moddir = os.path.join(self.tmp, 'modroot', os.path.basename(td.MODULES_DIR))
+        shutil.copytree(td.MODULES_DIR, moddir)
+        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir)
+        self.assert_ok(self.cli('load', 'modctl_test_base'))
+        self.assertEqual(self.module_properties('modctl_test_base', user=td.NOBODY)['Description'],
+                         'modctl test module: exported symbol and parameter')
+        ko = os.path.join(moddir, 'extra', 'modctl_test_base.ko')
+        os.rename(ko, ko + '.held')
+        os.mkfifo(ko + '.fifo')
+        os.rename(ko + '.fifo', ko)
+        try:
+            for _ in range(20):
+                r = self.assert_ok(self.busctl('--timeout=10', 'get-property', 'org.modctl1',
+                                               td.MODULE_PATH + 'modctl_5ftest_5fbase', 'org.modctl1.Module',
+                                               'Description', user=td.NOBODY))
+                self.assertIn('exported symbol and parameter', r.stdout)
+        finally:
+            # The real file back first, then let go of a daemon stuck opening the FIFO.
+            fifo = os.open(ko, os.O_RDWR | os.O_NONBLOCK)
+            os.rename(ko + '.held', ko)
+            os.close(fifo)
+
     # --- finding 7: ignoring remove commands needs the force action ---
 
     def write_modprobe_conf(self, text):

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <systemd/sd-event.h>
 
@@ -165,9 +166,13 @@ typedef struct InspectResult {
 typedef void (*manager_inspect_done_t)(const InspectResult *result, void *userdata);
 typedef struct Inspection Inspection;
 
-/* -EBUSY when the inspector's caps for owner (a bus sender) or for everyone are reached;
+/* The inspector's pool: at most this many inspections in all, and per uid (inspector.h). */
+#define MANAGER_INSPECT_MAX         32u
+#define MANAGER_INSPECT_PER_UID_MAX 4u
+
+/* -EBUSY when owner (the caller's uid) has its share of the inspector's pool (inspector.h);
  * privileged (root) requests go first and are not capped. */
-int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind kind, const char *name,
+int manager_inspect(Manager *m, uid_t owner, bool privileged, InspectKind kind, const char *name,
                     const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata);
 
 /* ---- persistent settings and the catalog (manager-settings.c) ---- */

@@ -103,12 +103,14 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         return 0;
 }
 
-static bool caller_is_root(sd_bus_message *message) {
+static int caller_euid(sd_bus_message *message, uid_t *ret_euid) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
+        int r;
 
-        return sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds) >= 0 &&
-               sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        return sd_bus_creds_get_euid(creds, ret_euid);
 }
 
 static void reply_dry_run(const InspectResult *result, sd_bus_message *message) {
@@ -142,28 +144,38 @@ static void on_inspected(const InspectResult *result, void *userdata) {
         free(c);
 }
 
-/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. Over
- * the caps, the caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
+/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. It is
+ * counted against the caller's uid, however many connections that uid has; over its share, the
+ * caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
 static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
                    uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
         InspectCall *c;
+        uid_t euid;
         int r;
+
+        r = caller_euid(message, &euid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: cannot determine who asked about '%s': %s.",
+                                         name, strerror(-r));
 
         c = calloc(1, sizeof(InspectCall));
         if (!c)
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), kind, name, params, flags,
-                            on_inspected, c);
+        r = manager_inspect(m, euid, euid == 0, kind, name, params, flags, on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);
         }
         if (r == -EBUSY)
                 return bus_error_setf(error, FAILURE_BUSY,
-                                      "Too many policy checks, dry runs and Info calls are queued (for this caller, "
-                                      "or for everyone); '%s' was not looked at. Try again later.", name);
+                                      "Too many policy checks, dry runs and Info calls are queued for uid "
+                                      "%u (at most %u per user, and never more than are still free of %u "
+                                      "in all); '%s' was not looked at. Try again later.",
+                                      (unsigned) euid, MANAGER_INSPECT_PER_UID_MAX, MANAGER_INSPECT_MAX,
+                                      name);
         if (r < 0)
                 return r;
         return 1;
@@ -219,10 +231,17 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
 
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "unload module '%s'", name) < 0)
+        /* Skipping modprobe.d remove commands gets past what an admin pinned there (`remove X
+         * /bin/false`), as Load's ignore-install flag gets past install commands: the same force
+         * action (auth_admin), and rules see the flags here too. */
+        bool force = flags & MODCTL_UNLOAD_IGNORE_COMMANDS;
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        r = asprintf(&what, "unload module '%s'%s", name, force ? " ignoring its remove commands" : "");
+        if (r < 0 || asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_UNLOAD,
+                                    STRV_MAKE("module", name, "flags", flags_text, "operation", "unload"),
+                                    what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 

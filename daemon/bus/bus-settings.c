@@ -6,6 +6,7 @@
 #include "bus-auth.h"
 #include "bus-context.h"
 #include "bus-error.h"
+#include "bus-quota.h"
 #include "bus-settings.h"
 #include "catalog.h"
 #include "log.h"
@@ -219,10 +220,18 @@ fail:
                 log_debug_errno(r, "Failed to send the search error: %m");
 }
 
+/* Search is open to everyone and answers with up to the whole catalog, built on the event loop:
+ * each uid may start SEARCH_BURST at once, then SEARCH_PER_SEC a second (bus-quota.h). That is
+ * more than a person typing into a settings panel asks for; root is not counted. */
+#define SEARCH_BURST   16u
+#define SEARCH_PER_SEC 8u
+
 int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         const char *text;
+        uid_t euid;
         int r;
 
         r = sd_bus_message_read(message, "s", &text);
@@ -231,6 +240,20 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
         if (strlen(text) > 256)
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
                                       strlen(text));
+
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: cannot determine who asked to search the "
+                                         "modules: %s.", strerror(-r));
+        if (euid != 0 &&
+            !bus_quota_take(&b->search_quota, euid, SEARCH_BURST, SEARCH_PER_SEC, now_usec(CLOCK_MONOTONIC)))
+                return bus_error_setf(error, FAILURE_BUSY,
+                                      "Too many searches from uid %u (at most %u at once, then %u a "
+                                      "second per user); '%.40s' was not searched for. Try again later.",
+                                      (unsigned) euid, SEARCH_BURST, SEARCH_PER_SEC, text);
 
         r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
         if (r < 0) {

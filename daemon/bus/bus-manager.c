@@ -63,20 +63,32 @@ static int build_strv_reply(sd_bus_message *message, char **l, sd_bus_message **
         return 0;
 }
 
+/* "the Info reply for module 'snd'": what a failed reply names. Every call that gets here took the
+ * module name as its first argument. */
+static char *reply_what(sd_bus_message *message, const char *reply) {
+        const char *name = NULL;
+        char *what;
+
+        if (sd_bus_message_rewind(message, true) < 0 || sd_bus_message_read(message, "s", &name) < 0)
+                name = NULL;
+        if (asprintf(&what, "the %s reply for module '%s'", reply, strempty(name)) < 0)
+                return NULL;
+        return what;
+}
+
 /* Replies to the method call kept as userdata once the manager is done with it. */
 static void reply_when_done(const Failure *failure, char **changed, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *what = streq_ptr(sd_bus_message_get_member(message), "Unload") ? "the Unload reply" :
-                                                                                     "the Load reply";
+        _cleanup_free_ char *what = reply_what(message, strempty(sd_bus_message_get_member(message)));
 
         if (failure) {
                 bus_error_from_failure(&error, failure);
-                bus_reply_error_or_fail(message, &error, what);
+                bus_reply_error_or_fail(message, &error, what ?: "the reply");
         } else {
                 int r = build_strv_reply(message, changed, &reply);
-                bus_reply_or_fail(message, reply, r, what);
+                bus_reply_or_fail(message, reply, r, what ?: "the reply");
         }
 }
 
@@ -117,10 +129,11 @@ static bool caller_is_root(sd_bus_message *message) {
 
 static void reply_dry_run(const InspectResult *result, sd_bus_message *message) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *what = reply_what(message, "dry-run");
         int r;
 
         r = build_strv_reply(message, result->lines, &reply);
-        bus_reply_or_fail(message, reply, r, "the dry-run reply");
+        bus_reply_or_fail(message, reply, r, what ?: "the dry-run reply");
 }
 
 static void reply_info(const InspectResult *result, sd_bus_message *message);
@@ -138,8 +151,9 @@ static void on_inspected(const InspectResult *result, void *userdata) {
 
         if (result->failure.error < 0) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *what = reply_what(c->message, strempty(sd_bus_message_get_member(c->message)));
                 bus_error_from_failure(&error, &result->failure);
-                bus_reply_error_or_fail(c->message, &error, "the error reply");
+                bus_reply_error_or_fail(c->message, &error, what ?: "the error reply");
         } else
                 c->reply(result, c->message);
         sd_bus_message_unref(c->message);
@@ -310,7 +324,8 @@ static void reply_info(const InspectResult *result, sd_bus_message *message) {
                 r = bus_append(reply, "(ss)", p[0], p[1]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        bus_reply_or_fail(message, reply, r, "the Info reply");
+        _cleanup_free_ char *what = reply_what(message, "Info");
+        bus_reply_or_fail(message, reply, r, what ?: "the Info reply");
 }
 
 static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -347,7 +362,8 @@ static void reply_check_policy(const InspectResult *result, sd_bus_message *mess
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        bus_reply_or_fail(message, reply, r, "the CheckPolicy reply");
+        _cleanup_free_ char *what = reply_what(message, "CheckPolicy");
+        bus_reply_or_fail(message, reply, r, what ?: "the CheckPolicy reply");
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {

@@ -27,6 +27,9 @@ spec.loader.exec_module(td)
 REPLY_TIMEOUT_MS = 10000
 DESCRIPTION = b'modctl test module: exported symbol and parameter'
 LATIN1 = b'modctl test module: exported symbol and param\xe9ter'
+# And one with a terminal escape (clear the screen) where "hard" was.
+DEP_DESCRIPTION = b'modctl test module: hard dependency'
+DEP_ESCAPE = b'modctl test module: \x1b[2J dependency'
 # At most 15 bytes: ESC [ 3 1 m (a color), "pwn", an invalid byte, BEL, a C1 CSI byte.
 HOSTILE_COMM = b'\x1b[31mpwn\xff\x07\x9b'
 
@@ -57,12 +60,14 @@ class Utf8SecurityTest(td.ModctlTest):
         root = os.path.join(self.tmp, 'mods')
         shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(td.MODULES_DIR))), root, symlinks=True)
         moddir = os.path.join(root, 'lib/modules', kver)
-        ko = os.path.join(moddir, 'extra/modctl_test_base.ko')
-        with open(ko, 'rb') as f:
-            data = f.read()
-        self.assertEqual(data.count(DESCRIPTION), 1)
-        with open(ko, 'wb') as f:
-            f.write(data.replace(DESCRIPTION, LATIN1))
+        for module, old, new in (('modctl_test_base', DESCRIPTION, LATIN1), ('modctl_test_dep', DEP_DESCRIPTION, DEP_ESCAPE)):
+            ko = os.path.join(moddir, 'extra', module + '.ko')
+            with open(ko, 'rb') as f:
+                data = f.read()
+            self.assertEqual(data.count(old), 1)
+            self.assertEqual(len(old), len(new))
+            with open(ko, 'wb') as f:
+                f.write(data.replace(old, new))
         subprocess.run(['depmod', '-b', root, kver], check=True)
         self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir)
 
@@ -86,6 +91,12 @@ class Utf8SecurityTest(td.ModctlTest):
         self.assertIn('modctl_test_dep', entries)
         r = self.send_timed('Search', 'string:param', user=td.NOBODY)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+        # On the terminal, the escape in the other description is printed escaped.
+        for args in (('info', 'modctl_test_dep'), ('search', 'dependency')):
+            r = self.assert_ok(self.cli(*args, user=td.NOBODY))
+            self.assertNotIn('\x1b', r.stdout)
+            self.assertIn('modctl test module: \\x1b[2J dependency', r.stdout)
 
         # The loaded module's object and the dry run answer as well.
         self.assert_ok(self.cli('load', 'modctl_test_base'))

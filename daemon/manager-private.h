@@ -52,6 +52,8 @@ struct Manager {
                                          * until the index changes (manager-settings.c) */
         char *modules_dir;             /* where modules.dep is */
         char *catalog_cache;           /* the catalog's cache file */
+        char *denied_path;             /* manager-denied.c: MODPROBE_DENIED_CONF below config_root */
+        char **denied_refused;         /* the modules whose loads the policy refused by their content */
         bool name_acquired;
         bool autoload_started;  /* boot list, coldplug and device events are running */
         bool ready_sent;
@@ -101,6 +103,13 @@ const SettingsState *manager_settings(Manager *m);
 /* A modprobe.d, modules-load.d or modctld.conf file may have changed: drop the parsed state
  * and tell the listeners (settings_changed). */
 void manager_settings_invalidate(Manager *m);
+
+/* manager-denied.c: keeps MODPROBE_DENIED_CONF equal to what the policy keeps out (see the
+ * file). init reads what the last run found refused and listens; update writes the file now
+ * (only if it changed) and logs what fails. */
+int manager_denied_init(Manager *m);
+void manager_denied_update(Manager *m);
+void manager_denied_free(Manager *m);
 
 /* manager-modprobe.c: kernel.modprobe names the hook helper while we run. */
 void manager_install_modprobe(Manager *m);

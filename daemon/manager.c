@@ -491,7 +491,13 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
 
-        r = resolver_new(&config->resolver, &m->resolver);
+        r = manager_denied_init(m);
+        if (r < 0)
+                return log_oom();
+        /* The resolvers read modprobe.d without modctld's own file of denied modules. */
+        ResolverConfig rc = config->resolver;
+        rc.exclude_config = m->denied_path;
+        r = resolver_new(&rc, &m->resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
         r = manager_policy_start(m);
@@ -499,7 +505,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 return log_error_errno(r, "Failed to load the kernel's certificates: %m");
         /* Inspections (policy checks, dry runs, Info) run on their own thread, with their own
          * libkmod context: libkmod is not thread-safe. */
-        r = resolver_new(&config->resolver, &m->inspect_resolver);
+        r = resolver_new(&rc, &m->inspect_resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
         r = inspector_new(m->event,
@@ -562,6 +568,9 @@ int manager_start(Manager *m) {
         r = manager_ownership_start(m);
         if (r < 0)
                 return r;
+
+        /* Before anything loads, and before a crash could hand the devices back to udevd. */
+        manager_denied_update(m);
 
         r = hook_start(m->hook);
         if (r < 0)
@@ -733,6 +742,7 @@ Manager *manager_free(Manager *m) {
         /* Released (the default): the programs detach here; kept: they stay pinned. */
         manager_ownership_free(m);
 
+        manager_denied_free(m);
         resolver_free(m->resolver);
         manager_settings_free(m);
         resolver_free(m->inspect_resolver);

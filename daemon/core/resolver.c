@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "modctl-bus.h"
+#include "modprobe-files.h"
 #include "module-name.h"
 #include "proc-cmdline.h"
 #include "resolver.h"
@@ -19,6 +20,8 @@ struct Resolver {
         struct kmod_ctx *ctx;
         char *modules_dir;      /* as configured; NULL: libkmod's default */
         char **config_paths;    /* as configured; NULL: libkmod's defaults */
+        char *exclude_config;   /* a file in them libkmod must not read, or NULL */
+        char **config_files;    /* with exclude_config: the files libkmod was given */
         char *kernel_cmdline;   /* the override, or NULL */
         char *proc_cmdline;     /* with an override: what libkmod read, to take its options out again */
         char *kernel_release;
@@ -146,12 +149,36 @@ static void resolver_kmod_log(void *data, int priority, const char *file, int li
         log_internal(priority, 0, "libkmod: %s", msg);
 }
 
-static int resolver_open_ctx(Resolver *r, struct kmod_ctx **ret) {
-        struct kmod_ctx *ctx;
+/* libkmod's default configuration directories (kmod 30), in precedence order. */
+static char *const kmod_default_config_paths[] = {
+        (char *) "/etc/modprobe.d", (char *) "/run/modprobe.d", (char *) "/usr/local/lib/modprobe.d",
+        (char *) "/lib/modprobe.d", NULL,
+};
 
-        ctx = kmod_new(r->modules_dir, (const char *const *) r->config_paths);
+/* What libkmod is to read: the configured paths, or with an excluded file, the files those
+ * paths hold by libkmod's own rules minus that one. */
+static int resolver_config_files(Resolver *r, char ***ret) {
+        assert(r->exclude_config);
+        return modprobe_config_files(r->config_paths ?: kmod_default_config_paths, r->exclude_config, ret);
+}
+
+static int resolver_open_ctx(Resolver *r, struct kmod_ctx **ret) {
+        _cleanup_(strv_freep) char **files = NULL;
+        struct kmod_ctx *ctx;
+        int k;
+
+        if (r->exclude_config) {
+                k = resolver_config_files(r, &files);
+                if (k < 0)
+                        return k;
+        }
+        ctx = kmod_new(r->modules_dir, (const char *const *) (files ?: r->config_paths));
         if (!ctx)
                 return -ENOMEM;
+        if (files) {
+                strv_free(r->config_files);
+                r->config_files = TAKE_PTR(files);
+        }
 
         kmod_set_log_fn(ctx, resolver_kmod_log, r);
         /* libkmod's info messages are about its own contexts and files: noise unless debugging. */
@@ -202,6 +229,11 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
                 if (!r->config_paths)
                         return -ENOMEM;
         }
+        if (config && config->exclude_config) {
+                r->exclude_config = strdup(config->exclude_config);
+                if (!r->exclude_config)
+                        return -ENOMEM;
+        }
         if (config && config->kernel_cmdline) {
                 r->kernel_cmdline = strdup(config->kernel_cmdline);
                 if (!r->kernel_cmdline)
@@ -235,6 +267,8 @@ Resolver *resolver_free(Resolver *r) {
                 kmod_unref(r->ctx);
         free(r->modules_dir);
         strv_free(r->config_paths);
+        free(r->exclude_config);
+        strv_free(r->config_files);
         free(r->kernel_cmdline);
         free(r->proc_cmdline);
         free(r->kernel_release);
@@ -242,10 +276,29 @@ Resolver *resolver_free(Resolver *r) {
         return NULL;
 }
 
+static bool config_files_changed(Resolver *r) {
+        _cleanup_(strv_freep) char **files = NULL;
+        size_t n;
+
+        /* Given files rather than directories, libkmod does not notice a file added to them. */
+        if (!r->exclude_config)
+                return false;
+        if (resolver_config_files(r, &files) < 0)
+                return true;
+        n = strv_length(files);
+        if (n != strv_length(r->config_files))
+                return true;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(files[i], r->config_files[i]))
+                        return true;
+        return false;
+}
+
 int resolver_refresh(Resolver *r) {
         assert(r);
 
-        if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK)
+        if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK &&
+            !config_files_changed(r))
                 return 0;
         return resolver_reload(r);
 }

@@ -18,6 +18,10 @@ typedef struct ResolverConfig {
         const char *modules_dir;     /* NULL: /lib/modules/$(uname -r) */
         const char *const *config_paths; /* NULL: libkmod's defaults (/etc/modprobe.d, /run/..., /lib/...) */
         const char *kernel_cmdline;  /* NULL: read /proc/cmdline (libkmod does); used for mod.param= */
+        /* A modprobe.d file that libkmod must not read although it is in one of the directories
+         * (modctld's own MODPROBE_DENIED_CONF: the policy judges, not that copy of it); NULL:
+         * none. With it, libkmod gets the files themselves (modprobe_config_files()). */
+        const char *exclude_config;
 } ResolverConfig;
 
 int resolver_new(const ResolverConfig *config, Resolver **ret);

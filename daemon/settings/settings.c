@@ -11,6 +11,7 @@
 
 #include "atomic-file.h"
 #include "boot-list.h"
+#include "modprobe-files.h"
 #include "module-name.h"
 #include "settings.h"
 #include "strv.h"
@@ -50,6 +51,7 @@ SettingsPaths *settings_paths_free(SettingsPaths *p) {
                 return NULL;
         free(p->root);
         strv_free(p->modprobe_paths);
+        free(p->excluded);
         free(p->cmdline);
         for (size_t i = 0; i < _SETTINGS_FILE_MAX; i++)
                 for (size_t j = 0; j < 2; j++)
@@ -70,6 +72,8 @@ int settings_paths_new(const char *root, char * const *modprobe_paths, const cha
         if (!p->root)
                 return -ENOMEM;
         if (cmdline && !(p->cmdline = strdup(cmdline)))
+                return -ENOMEM;
+        if (asprintf(&p->excluded, "%s%s", p->root, MODPROBE_DENIED_CONF) < 0)
                 return -ENOMEM;
         if (modprobe_paths) {
                 p->modprobe_paths = strv_copy(modprobe_paths);
@@ -211,64 +215,6 @@ static const char *state_add_file(SettingsState *s, const char *path) {
         return s->files[strv_length(s->files) - 1];
 }
 
-static int compare_basenames(const void *a, const void *b) {
-        const char *x = *(char *const *) a, *y = *(char *const *) b;
-        const char *bx = strrchr(x, '/'), *by = strrchr(y, '/');
-        return strcmp(bx ? bx + 1 : x, by ? by + 1 : y);
-}
-
-static bool is_masked(const char *path) {
-        struct stat st;
-        return stat(path, &st) < 0 || S_ISCHR(st.st_mode) || !S_ISREG(st.st_mode);
-}
-
-/* libkmod's rules: *.conf in each directory, a name in an earlier directory hides it in the
- * later ones, and all of them are read in file-name order. A path that is a file is read as
- * it is. */
-static int modprobe_files(char * const *paths, char ***ret) {
-        _cleanup_(strv_freep) char **names = NULL, **files = NULL;
-        int r;
-
-        for (char * const *path = paths; path && *path; path++) {
-                struct stat st;
-                DIR *d;
-
-                if (stat(*path, &st) < 0)
-                        continue;
-                if (S_ISREG(st.st_mode)) {
-                        r = strv_extend(&files, *path);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                d = opendir(*path);
-                if (!d)
-                        continue;
-                for (struct dirent *de; (de = readdir(d)); ) {
-                        size_t l = strlen(de->d_name);
-                        _cleanup_free_ char *p = NULL;
-
-                        if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") != 0 ||
-                            strv_contains(names, de->d_name))
-                                continue;
-                        r = strv_extend(&names, de->d_name);
-                        if (r >= 0 && asprintf(&p, "%s/%s", *path, de->d_name) < 0)
-                                r = -ENOMEM;
-                        if (r >= 0 && !is_masked(p))
-                                r = strv_push(&files, TAKE_PTR(p));
-                        if (r < 0) {
-                                closedir(d);
-                                return r;
-                        }
-                }
-                closedir(d);
-        }
-        if (!files && !(files = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        qsort(files, strv_length(files), sizeof(char *), compare_basenames);
-        *ret = TAKE_PTR(files);
-        return 0;
-}
 
 /* Calls f for each logical line of a modprobe.d text: comments dropped, "\\\n" joins lines,
  * runs of blanks become one space, leading and trailing blanks stripped. */
@@ -337,7 +283,7 @@ static int load_modprobe(SettingsState *s, const SettingsPaths *p) {
         _cleanup_(strv_freep) char **files = NULL;
         int r;
 
-        r = modprobe_files(p->modprobe_paths, &files);
+        r = modprobe_config_files(p->modprobe_paths, p->excluded, &files);
         if (r < 0)
                 return r;
         STRV_FOREACH(f, files) {

@@ -40,6 +40,7 @@ typedef enum SettingsFile {
 typedef struct SettingsPaths {
         char *root;                     /* "" for / */
         char **modprobe_paths;          /* what the resolver reads (directories or files), in precedence order */
+        char *excluded;                 /* modctld's MODPROBE_DENIED_CONF below root: not a setting, never read */
         char *cmdline;                  /* the kernel command line; NULL: /proc/cmdline */
         char *owned[_SETTINGS_FILE_MAX][2]; /* [file][0]: persistent, under /etc; [1]: runtime, under /run */
 } SettingsPaths;

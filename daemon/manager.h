@@ -166,17 +166,21 @@ typedef void (*manager_inspect_done_t)(const InspectResult *result, void *userda
 typedef struct Inspection Inspection;
 
 /* -EBUSY when the inspector's caps for owner (a bus sender) or for everyone are reached;
- * privileged (root) requests go first and are not capped. */
-int manager_inspect(Manager *m, const char *owner, bool privileged, InspectKind kind, const char *name,
-                    const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata);
+ * privileged (root) requests go first and are not capped. caller (copied): who the plan is shown
+ * to; options and install commands from modprobe.d files it could not read show as
+ * MODCTL_NOT_READABLE with the file's name (see settings_line_hidden()). */
+int manager_inspect(Manager *m, const char *owner, bool privileged, const Caller *caller, InspectKind kind,
+                    const char *name, const char *params, uint64_t flags, manager_inspect_done_t done,
+                    void *userdata);
 
 /* ---- persistent settings and the catalog (manager-settings.c) ---- */
 
-/* A module's effective settings (all false and "" when the files cannot be read). */
-int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret);
+/* A module's effective settings (all false and "" when the files cannot be read), as caller sees
+ * them (NULL: root; see settings_query_as()). */
+int manager_module_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret);
 /* The same, and every source with its file (GetModuleSettings). */
-int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
-                              size_t *ret_n, Failure *failure);
+int manager_describe_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret,
+                              SettingSource **ret_sources, size_t *ret_n, Failure *failure);
 /* Changes a setting (see settings_change()), makes it effective (resolver reload for modprobe.d,
  * configuration reload for Deny=; the files are put back if that reload fails) and tells the
  * listeners (setting_changed, settings_changed). */

@@ -146,16 +146,18 @@ static void on_inspected(const InspectResult *result, void *userdata) {
  * the caps, the caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
 static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
                    uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         InspectCall *c;
         int r;
 
+        bus_caller_from_message(message, &caller);
         c = calloc(1, sizeof(InspectCall));
         if (!c)
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), kind, name, params, flags,
-                            on_inspected, c);
+        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), &caller.caller, kind, name,
+                            params, flags, on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);

@@ -530,16 +530,27 @@ PolicyMode manager_policy_mode(Manager *m) {
         return m->config->policy.mode;
 }
 
-int manager_describe_policy(Manager *m, char **ret) {
+int manager_describe_policy(Manager *m, const Caller *caller, char **ret) {
         _cleanup_free_ char *text = NULL, *files = NULL;
         int r;
 
         assert(m);
+        assert(caller);
         assert(ret);
 
-        r = config_format(m->config, &text);
-        if (r < 0)
-                return r;
+        /* The effective configuration merges every file: it is shown only to a caller that
+         * could read them all itself. */
+        STRV_FOREACH(f, m->config->files)
+                if (caller_may_read_path(caller, m->config_root, *f, NULL) <= 0) {
+                        if (asprintf(&text, "# " MODCTL_NOT_READABLE ": %s\n", *f) < 0)
+                                return -ENOMEM;
+                        break;
+                }
+        if (!text) {
+                r = config_format(m->config, &text);
+                if (r < 0)
+                        return r;
+        }
         files = strv_join(m->config->files, " ");
         if (!files)
                 return -ENOMEM;

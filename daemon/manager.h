@@ -140,8 +140,9 @@ KernelRequests manager_kernel_requests(Manager *m);
 
 PolicyMode manager_policy_mode(Manager *m);
 /* GetPolicy: the files read, the number of trusted certificates, then the effective
- * configuration as modctld.conf text. */
-int manager_describe_policy(Manager *m, char **ret);
+ * configuration as modctld.conf text; for a caller that could not read one of the files itself,
+ * MODCTL_NOT_READABLE and that file's name instead of the configuration. */
+int manager_describe_policy(Manager *m, const Caller *caller, char **ret);
 /* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force
  * stays, and failure (FAILURE_INVALID_CONFIG) says FILE:LINE. Logs either way. */
 int manager_reload_config(Manager *m, Failure *failure);

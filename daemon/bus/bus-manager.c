@@ -352,11 +352,13 @@ static void reply_check_policy(const InspectResult *result, sd_bus_message *mess
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         _cleanup_free_ char *text = NULL;
         BusContext *b = userdata;
         int r;
 
-        r = manager_describe_policy(b->manager, &text);
+        bus_caller_from_message(message, &caller);
+        r = manager_describe_policy(b->manager, &caller.caller, &text);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, "s", text);

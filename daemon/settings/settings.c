@@ -604,6 +604,13 @@ static int sources_add(SettingSource **l, size_t *n, const SettingsPaths *p, Set
         return x[*n - 1].value && x[*n - 1].file ? 0 : -ENOMEM;
 }
 
+/* A Deny= or Allow= line's file ("" for built in): policy files are read by the configuration,
+ * not here, so only their current state is judged. */
+static bool policy_file_visible(const SettingsPaths *p, const char *file, const Caller *caller) {
+        return !caller || caller_is_privileged(caller) || !*file ||
+               caller_may_read_path(caller, p->root, file, NULL) > 0;
+}
+
 int settings_describe(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
                       SettingSource **ret, size_t *ret_n) {
         return settings_describe_as(s, p, config, name, NULL, ret, ret_n);
@@ -631,18 +638,20 @@ int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const C
                         _cleanup_free_ char *v = NULL;
                         if (fnmatch(config->policy.deny[i], nn, 0) != 0)
                                 continue;
+                        const char *f = i < n_files ? config->policy.deny_files[i] : "";
                         if (asprintf(&v, "Deny=%s", config->policy.deny[i]) < 0)
                                 r = -ENOMEM;
                         else
-                                r = sources_add(&l, &n, p, SETTING_DISABLE, v,
-                                                i < n_files ? config->policy.deny_files[i] : "");
+                                r = sources_add(&l, &n, p, SETTING_DISABLE,
+                                                policy_file_visible(p, f, caller) ? v : MODCTL_NOT_READABLE, f);
                 }
                 if (allow && r >= 0) {
                         _cleanup_free_ char *globs = strv_join(config->policy.allow, " "), *v = NULL;
                         if (!globs || asprintf(&v, "Allow=%s", globs) < 0)
                                 r = -ENOMEM;
                         else
-                                r = sources_add(&l, &n, p, SETTING_DISABLE, v, file);
+                                r = sources_add(&l, &n, p, SETTING_DISABLE,
+                                                policy_file_visible(p, file, caller) ? v : MODCTL_NOT_READABLE, file);
                 }
         }
         if (r < 0) {

@@ -3,7 +3,8 @@
 """Finding 6 of issue 19: what a caller may read, it could read itself. A root-only (0600)
 modprobe.d file's options and install commands reach no caller other than root: not through
 GetModuleSettings, Search, the Options property (Get, GetAll, GetManagedObjects, and the
-signals every client sees), Load's dry run, CheckPolicy, nor a failed install command's error.
+signals every client sees), Load's dry run, CheckPolicy, nor a failed install command's error;
+nor do a root-only modctld.conf.d file's lines through GetModuleSettings and GetPolicy.
 Each says "managed elsewhere (not readable)" instead and may name the file. Root still sees
 them, and a 0644 file is still shown to everyone."""
 
@@ -149,6 +150,28 @@ class SettingsReadTest(td.ModctlTest):
         self.assertIn('key=hunter2', self.module_properties('modctl_test_base')['Options'])
         r = self.assert_ok(self.call('Search', 's', 'modctl_test_base'))
         self.assertIn('key=hunter2', r.stdout)
+
+    def test_root_only_policy_file_is_not_shown(self):
+        # The same for modctld.conf.d: Deny= lines in GetModuleSettings, and GetPolicy, which
+        # merges every file, as a whole.
+        path = os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf.d/60-secret.conf')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write('[Policy]\nDeny=modctl_test_hunter2*\n')
+        self.assert_ok(self.send('ReloadConfig'))
+        out = self.settings('modctl_test_hunter2x', user=td.NOBODY)
+        self.assert_hidden(out, 'GetModuleSettings Deny=')
+        data = json.loads(out)['data']
+        self.assertTrue(data[2])  # still disabled: that decides what a load does
+        self.assertIn(['disable', NOT_READABLE, path, False], data[4])
+        r = self.assert_ok(self.call('GetPolicy', '', user=td.NOBODY))
+        self.assert_hidden(r.stdout, 'GetPolicy')
+        self.assertIn(NOT_READABLE, r.stdout)
+        self.assertIn('60-secret.conf', r.stdout)
+        self.assertIn('Deny=modctl_test_hunter2*', self.assert_ok(self.call('GetPolicy', '')).stdout)
+        self.assertIn('Deny=modctl_test_hunter2*', self.settings('modctl_test_hunter2x'))
+        os.chmod(path, 0o644)
+        self.assertIn('Deny=modctl_test_hunter2*', self.assert_ok(self.call('GetPolicy', '', user=td.NOBODY)).stdout)
 
     def test_readable_file_is_shown_to_everyone(self):
         out = self.settings('modctl_test_chain', user=td.NOBODY)

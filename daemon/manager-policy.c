@@ -306,37 +306,37 @@ static int hide_unreadable(Inspection *x, Plan *plan, Failure *failure) {
                 return 0;
         r = settings_state_load(x->settings_paths, &s);
         if (r < 0)
-                return failure_set_errno(failure, FAILURE_INTERNAL, r,
-                                         "Cannot read modprobe.d to tell what the plan of '%s' may show: %s.",
-                                         x->name, strerror(-r));
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot read modprobe.d to tell what "
+                                         "the plan of '%s' may show: %s.", x->name, strerror(-r));
         for (size_t i = 0; i < plan->n_steps; i++) {
                 PlanStep *step = &plan->steps[i];
                 const char *file = NULL;
                 char *hidden;
 
                 if (step->kind == PLAN_STEP_COMMAND &&
-                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_COMMAND, step->name, plan->request, &file)) {
+                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_COMMAND, step->name, plan->request,
+                                         &file)) {
                         if (asprintf(&hidden, "<" MODCTL_NOT_READABLE ": %s>", file) < 0)
-                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.",
-                                                   x->name);
+                                goto oom;
                         free(step->command);
                         step->command = hidden;
                         free(step->config_command);
                         step->config_command = strdup(hidden);
                         if (!step->config_command)
-                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.",
-                                                   x->name);
+                                goto oom;
                 }
                 if (step->options && step->options[0] &&
-                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_OPTIONS, step->name, plan->request, &file)) {
+                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_OPTIONS, step->name, plan->request,
+                                         &file)) {
                         if (asprintf(&hidden, "<options " MODCTL_NOT_READABLE ": %s>", file) < 0)
-                                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.",
-                                                   x->name);
+                                goto oom;
                         free(step->options);
                         step->options = hidden;
                 }
         }
         return 0;
+oom:
+        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
 }
 
 static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **ret_report, Failure *failure) {

@@ -156,8 +156,8 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), &caller.caller, kind, name,
-                            params, flags, on_inspected, c);
+        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), &caller.caller,
+                            kind, name, params, flags, on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);

@@ -17,6 +17,7 @@
 
 void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
         const gid_t *gids = NULL;
+        uint64_t mask;
         uid_t uid;
         gid_t gid;
         int n;
@@ -27,9 +28,9 @@ void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
         if (!message || sd_bus_message_is_signal(message, NULL, NULL) > 0)
                 return;
         /* Augmenting from /proc/PID fills in the gids when the bus does not report them. */
-        if (sd_bus_query_sender_creds(message,
-                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
-                                      SD_BUS_CREDS_AUGMENT, &ret->creds) < 0)
+        mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
+        mask |= SD_BUS_CREDS_AUGMENT;
+        if (sd_bus_query_sender_creds(message, mask, &ret->creds) < 0)
                 return;
         if (sd_bus_creds_get_euid(ret->creds, &uid) < 0) {
                 ret->creds = sd_bus_creds_unref(ret->creds);

@@ -232,7 +232,8 @@ static int run_command(Scheduler *s, Task *t) {
         r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, FAILURE_TIMEOUT,
-                                   "The modprobe.d command for module '%s' did not finish within %llu s and was killed.",
+                                   "The modprobe.d command for module '%s' did not finish within %llu s and "
+                                   "was killed.",
                                    t->name, (unsigned long long) (s->command_timeout_usec / 1000000));
         if (r == -ECHILD)
                 return failure_set(&t->failure, FAILURE_COMMAND_FAILED,

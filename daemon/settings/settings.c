@@ -261,8 +261,9 @@ static bool state_file_visible(const SettingsState *s, const char *file, const C
                 return false;
         if (caller_may_read_path(caller, s->root, file, &st) <= 0)
                 return false;
-        return st.st_dev == info->st.st_dev && st.st_ino == info->st.st_ino && st.st_mode == info->st.st_mode &&
-               st.st_uid == info->st.st_uid && st.st_gid == info->st.st_gid;
+        return st.st_dev == info->st.st_dev && st.st_ino == info->st.st_ino &&
+               st.st_mode == info->st.st_mode && st.st_uid == info->st.st_uid &&
+               st.st_gid == info->st.st_gid;
 }
 
 /* libkmod's underscores(): '-' becomes '_', except inside a [...] class. */
@@ -616,8 +617,8 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
         return settings_describe_as(s, p, config, name, NULL, ret, ret_n);
 }
 
-int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
-                         const Caller *caller, SettingSource **ret, size_t *ret_n) {
+int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                         const char *name, const Caller *caller, SettingSource **ret, size_t *ret_n) {
         const NameEntries *e = state_find(s, name);
         SettingSource *l = NULL;
         const char *glob, *file;
@@ -627,8 +628,9 @@ int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const C
 
         for (size_t i = 0; e && i < e->n && r >= 0; i++)
                 r = sources_add(&l, &n, p, e->entries[i].kind,
-                                state_file_visible(s, e->entries[i].file, caller) ? e->entries[i].value ?: "yes" :
-                                MODCTL_NOT_READABLE, e->entries[i].file);
+                                state_file_visible(s, e->entries[i].file, caller) ?
+                                        e->entries[i].value ?: "yes" : MODCTL_NOT_READABLE,
+                                e->entries[i].file);
         if (r >= 0 && config && policy_disables(config, name, &glob, &file, &allow)) {
                 /* Every Deny= glob that matches, each with its file. */
                 char nn[MODULE_NAME_LEN];
@@ -643,7 +645,8 @@ int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const C
                                 r = -ENOMEM;
                         else
                                 r = sources_add(&l, &n, p, SETTING_DISABLE,
-                                                policy_file_visible(p, f, caller) ? v : MODCTL_NOT_READABLE, f);
+                                                policy_file_visible(p, f, caller) ? v : MODCTL_NOT_READABLE,
+                                                f);
                 }
                 if (allow && r >= 0) {
                         _cleanup_free_ char *globs = strv_join(config->policy.allow, " "), *v = NULL;
@@ -651,7 +654,8 @@ int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const C
                                 r = -ENOMEM;
                         else
                                 r = sources_add(&l, &n, p, SETTING_DISABLE,
-                                                policy_file_visible(p, file, caller) ? v : MODCTL_NOT_READABLE, file);
+                                                policy_file_visible(p, file, caller) ? v :
+                                                MODCTL_NOT_READABLE, file);
                 }
         }
         if (r < 0) {
@@ -683,7 +687,8 @@ bool settings_line_hidden(const SettingsState *s, const Caller *caller, Settings
         if (!n || (alias && !a))
                 return true; /* out of memory: hide rather than show */
         for (size_t i = 0; s->files && s->files[i]; i++) {
-                char **patterns = what == SETTINGS_LINE_OPTIONS ? s->info[i].option_names : s->info[i].command_names;
+                char **patterns = what == SETTINGS_LINE_OPTIONS ? s->info[i].option_names :
+                                                                  s->info[i].command_names;
 
                 if (!pattern_matches(patterns, n) && !(a && (pattern_matches(patterns, a) ||
                                                              pattern_matches(patterns, alias))))

@@ -91,8 +91,8 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
                       SettingSource **ret, size_t *ret_n);
 /* The same as caller sees it (NULL: root): the value of a source in a file caller could not
  * read is MODCTL_NOT_READABLE; its file is named. */
-int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
-                         const Caller *caller, SettingSource **ret, size_t *ret_n);
+int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                         const char *name, const Caller *caller, SettingSource **ret, size_t *ret_n);
 
 typedef enum SettingsLine {
         SETTINGS_LINE_OPTIONS,  /* modprobe.d "options" */

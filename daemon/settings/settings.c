@@ -223,8 +223,8 @@ static int state_add(SettingsState *s, SettingKind kind, const char *name, const
         return 0;
 }
 
-/* The last file added, as stored in s->files. */
-/* st: the file's stat, taken before it was read; NULL for the kernel command line. */
+/* The last file added, as stored in s->files. st: the file's stat, taken before it was read;
+ * NULL for the kernel command line. */
 static const char *state_add_file(SettingsState *s, const char *path, const struct stat *st) {
         size_t n = strv_length(s->files);
         FileInfo *info = realloc(s->info, (n + 1) * sizeof(FileInfo));
@@ -684,8 +684,12 @@ bool settings_line_hidden(const SettingsState *s, const Caller *caller, Settings
 
         n = name_pattern(name);
         a = alias ? name_pattern(alias) : NULL;
-        if (!n || (alias && !a))
-                return true; /* out of memory: hide rather than show */
+        if (!n || (alias && !a)) {
+                /* Out of memory: hide rather than show. */
+                if (ret_file)
+                        *ret_file = "modprobe.d";
+                return true;
+        }
         for (size_t i = 0; s->files && s->files[i]; i++) {
                 char **patterns = what == SETTINGS_LINE_OPTIONS ? s->info[i].option_names :
                                                                   s->info[i].command_names;

@@ -12,7 +12,11 @@
  * The kernel starts usermode helpers without open file descriptors, so 0-2 are opened on
  * /dev/null first, and messages go to the kernel log (/dev/kmsg), where journald finds them.
  *
- * Environment, for tests only (the kernel passes a fixed environment):
+ * The installed helper reads no environment variable: it runs as root for whoever made the
+ * kernel ask, and anyone who can run it with an environment of their own (or reach kernel.modprobe
+ * through another path) must not choose its socket, its configuration, and so its fallback
+ * command, or where it creates files. The test build (modctl-request-test, never installed,
+ * built with MODCTL_REQUEST_TEST_PATHS) takes them from
  *   MODCTL_REQUEST_SOCKET=PATH       the daemon's socket (default /run/modctl/request.sock)
  *   MODCTL_REQUEST_CONFIG_ROOT=DIR   read modctld.conf below DIR instead of / */
 
@@ -34,6 +38,22 @@
 #include "modctl-hook.h"
 
 #define EXIT_USAGE 2
+
+#ifdef MODCTL_REQUEST_TEST_PATHS
+static const char *socket_path_get(void) {
+        return getenv("MODCTL_REQUEST_SOCKET") ?: MODCTL_HOOK_SOCKET;
+}
+static const char *config_root_get(void) {
+        return getenv("MODCTL_REQUEST_CONFIG_ROOT");
+}
+#else
+static const char *socket_path_get(void) {
+        return MODCTL_HOOK_SOCKET;
+}
+static const char *config_root_get(void) {
+        return NULL;  /* modctld.conf below / */
+}
+#endif
 
 static void log_kmsg(const char *fmt, ...) _printf_(1, 2);
 static void log_kmsg(const char *fmt, ...) {
@@ -158,7 +178,7 @@ _noreturn_ static void fallback(const char *socket_path, const char *name, int r
         count_fallback(socket_path);
 
         /* Fail closed: a broken configuration must not open the door the policy keeps shut. */
-        r = config_load(getenv("MODCTL_REQUEST_CONFIG_ROOT"), &c, &failure);
+        r = config_load(config_root_get(), &c, &failure);
         if (r < 0)
                 log_kmsg("cannot read modctld.conf (%s); failing closed: not loading '%s'.",
                          failure.message ?: strerror(-r), name);
@@ -254,7 +274,7 @@ int main(int argc, char *argv[]) {
         open_std_fds();
 
         parse_args(argc, argv, &name, &verbose);
-        socket_path = getenv("MODCTL_REQUEST_SOCKET") ?: MODCTL_HOOK_SOCKET;
+        socket_path = socket_path_get();
 
         /* The kernel's HDA codec driver asks for its modalias with the newline it prints in sysfs
          * ("hdaudio:v1AF40022r00100101a01\n"). modprobe matches that anyway (a pattern's final

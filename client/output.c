@@ -8,6 +8,7 @@
 #include "color.h"
 #include "i18n.h"
 #include "output.h"
+#include "utf8.h"
 
 int json_mode_from_string(const char *s) {
         if (!s || streq(s, "pretty"))
@@ -19,14 +20,27 @@ int json_mode_from_string(const char *s) {
         return -EINVAL;
 }
 
-void log_error_line(const char *fmt, ...) {
-        va_list ap;
+const char *term_escape(const char *s) {
+        static char *ring[8];
+        static unsigned next;
+        char **slot = &ring[next++ % ELEMENTSOF(ring)];
 
-        fprintf(stderr, "%s%s: ", color_on(stderr, ANSI_RED), program_invocation_short_name);
+        free(*slot);
+        *slot = utf8_escape_terminal(strempty(s));
+        return *slot ?: "?";
+}
+
+/* Messages carry the daemon's errors, which name what modules and files say. */
+void log_error_line(const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
+        va_list ap;
+        int r;
+
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        r = vasprintf(&text, fmt, ap);
         va_end(ap);
-        fprintf(stderr, "%s\n", color_off(stderr));
+        fprintf(stderr, "%s%s: %s%s\n", color_on(stderr, ANSI_RED), program_invocation_short_name,
+                r < 0 ? strerror(ENOMEM) : term_escape(text), color_off(stderr));
 }
 
 int log_parse_error(int r) {

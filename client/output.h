@@ -23,7 +23,12 @@ int json_mode_from_string(const char *s);
 
 int log_oom(void);
 int log_parse_error(int r);
-/* "modctl: MESSAGE" on stderr, red on a terminal. */
+/* s as it may be printed on a terminal: control characters, invalid bytes and text-reordering
+ * characters escaped (utf8_escape_terminal). For what modules, files and requesters say, as a
+ * printf argument: the result stays valid until 8 more calls ("?" when out of memory). */
+const char *term_escape(const char *s);
+
+/* "modctl: MESSAGE" on stderr, escaped as term_escape() does, red on a terminal. */
 void log_error_line(const char *fmt, ...) _printf_(1, 2);
 int print_json(json_object *o, JsonMode mode);
 /* Reads an "as" reply into a JSON array of strings. */

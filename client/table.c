@@ -9,6 +9,7 @@
 
 #include "color.h"
 #include "table.h"
+#include "utf8.h"
 
 #define TABLE_SEPARATOR "  "
 
@@ -72,7 +73,14 @@ int table_set_min_width(Table *t, size_t column, size_t width) {
         return 0;
 }
 
+/* Cells show what modules, files and requesters say: control characters are escaped here, for
+ * every table, so none reaches the terminal (utf8_escape_terminal). */
 static int table_take_cell(Table *t, char *s, const char *color) {
+        char *e = utf8_escape_terminal(s);
+        free(s);
+        if (!e)
+                return -ENOMEM;
+        s = e;
         if (t->n_cells >= t->allocated) {
                 size_t n = MAX(t->allocated * 2, t->n_columns * 8);
                 char **c = reallocarray(t->cells, n, sizeof(char *));

@@ -124,7 +124,7 @@ static int add_module(const Options *o, char **pairs, Table *t, json_object *obj
                 if (streq(key, "parmtype") && !*pretty)
                         continue;
                 if (o->field)
-                        r = printf("%s\n", pretty) < 0 ? -EIO : 0;
+                        r = printf("%s\n", term_escape(pretty)) < 0 ? -EIO : 0;
                 else {
                         /* "parm" and "parmtype" are one line, as modinfo shows them. */
                         r = table_add_cellf(t, "%s:", streq(key, "parmtype") ? "parm" : key);

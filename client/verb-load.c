@@ -146,7 +146,7 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
         } else if (!o->quiet || o->dry_run)
                 /* Inserted modules one per line; in a dry run the plan's steps, like modprobe -D. */
                 for (size_t i = 0; i < n; i++)
-                        puts(json_object_get_string(json_object_array_get_idx(inserted, i)));
+                        puts(term_escape(json_object_get_string(json_object_array_get_idx(inserted, i))));
 
         if (o->dry_run || n > 0)
                 return 0;
@@ -240,7 +240,7 @@ static int unload_one(sd_bus *bus, const Options *o, const char *name, json_obje
                         return log_oom();
         } else if (!o->quiet)
                 for (size_t i = 0; i < json_object_array_length(removed); i++)
-                        puts(json_object_get_string(json_object_array_get_idx(removed, i)));
+                        puts(term_escape(json_object_get_string(json_object_array_get_idx(removed, i))));
         return 0;
 }
 

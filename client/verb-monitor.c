@@ -27,7 +27,7 @@
  * requests in flight at once, this names the latest. */
 typedef struct Requester {
         char name[64];
-        char comm[16];
+        char comm[64];          /* 15 bytes of comm, each invalid byte U+FFFD on the bus */
         uint32_t pid, uid;
         uint64_t at;            /* CLOCK_MONOTONIC usec, 0: none */
 } Requester;
@@ -105,8 +105,8 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         add_str(obj, "comm", comm);
                         emit_json(obj);
                 } else
-                        printf(_("refused   kernel request %s by pid %u %s, uid %u (KernelRequests=)\n"), name, pid,
-                               comm, uid);
+                        printf(_("refused   kernel request %s by pid %u %s, uid %u (KernelRequests=)\n"),
+                               term_escape(name), pid, term_escape(comm), uid);
         } else if (strcmp(member, "ExternalLoad") == 0) {
                 const char *syscall, *comm, *exe, *unit, *cgroup, *file;
                 uint32_t pid, uid;
@@ -130,7 +130,8 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 } else
                         printf(refused ? _("refused   %s of %s by pid %u %s, uid %u, exe %s, %s\n")
                                        : _("external  %s of %s by pid %u %s, uid %u, exe %s, %s\n"),
-                               syscall, *file ? file : "-", pid, comm, uid, *exe ? exe : "-", *unit ? unit : cgroup);
+                               term_escape(syscall), term_escape(*file ? file : "-"), pid, term_escape(comm), uid,
+                               term_escape(*exe ? exe : "-"), term_escape(*unit ? unit : cgroup));
         } else if (strcmp(member, "AutoloadFinished") == 0) {
                 uint32_t requested, inserted, failed;
                 uint64_t usec;
@@ -147,7 +148,7 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         add_int(obj, "usec", (int64_t) usec);
                         emit_json(obj);
                 } else
-                        printf(_("finished  %s: %u requested, %u inserted, %u failed, in %llu ms\n"), name, requested,
+                        printf(_("finished  %s: %u requested, %u inserted, %u failed, in %llu ms\n"), term_escape(name), requested,
                                inserted, failed, (unsigned long long) (usec / 1000));
         } else if (strcmp(member, "ModuleLoadFailed") == 0) {
                 r = sd_bus_message_read(m, "ssss", &name, &origin, &error_name, &message);
@@ -159,7 +160,8 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         add_str(obj, "message", message);
                         emit_json(obj);
                 } else
-                        printf(_("failed    %s (origin %s): %s\n"), name, origin, *message ? message : error_name);
+                        printf(_("failed    %s (origin %s): %s\n"), term_escape(name), term_escape(origin),
+                               term_escape(*message ? message : error_name));
         } else {
                 bool loaded = strcmp(member, "ModuleLoaded") == 0;
                 bool requested;
@@ -178,12 +180,12 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         }
                         emit_json(obj);
                 } else if (requested)
-                        printf(_("loaded    %s (origin kernel (requested by pid %u %s, uid %u))\n"), name,
-                               last->pid, last->comm, last->uid);
+                        printf(_("loaded    %s (origin kernel (requested by pid %u %s, uid %u))\n"), term_escape(name),
+                               last->pid, term_escape(last->comm), last->uid);
                 else if (loaded)
-                        printf(_("loaded    %s (origin %s)\n"), name, origin);
+                        printf(_("loaded    %s (origin %s)\n"), term_escape(name), term_escape(origin));
                 else
-                        printf(_("unloaded  %s (origin %s)\n"), name, origin);
+                        printf(_("unloaded  %s (origin %s)\n"), term_escape(name), term_escape(origin));
         }
         fflush(stdout);
         return 0;

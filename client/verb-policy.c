@@ -48,7 +48,7 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
                 if (json_object_array_add(plan, json_object_new_string(step)) < 0)
                         return log_oom();
                 if (o->json == JSON_OFF)
-                        printf("%s\n", step);
+                        printf("%s\n", term_escape(step));
         }
         if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
                 return log_parse_error(r);

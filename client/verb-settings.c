@@ -61,7 +61,7 @@ static int load_or_unload(sd_bus *bus, const Options *o, const char *name, bool 
         if (r < 0)
                 return log_parse_error(r);
         STRV_FOREACH(x, l)
-                printf("%s\n", *x);
+                printf("%s\n", term_escape(*x));
         strv_free(l);
         return 0;
 }
@@ -127,12 +127,12 @@ static int show_settings(sd_bus *bus, const Options *o, const char *name, bool o
 
         if (options_only && o->json == JSON_OFF) {
                 if (*options)
-                        printf("%s\n", options);
+                        printf("%s\n", term_escape(options));
         } else if (o->json == JSON_OFF) {
                 printf(_("boot:        %s\n"), boot ? _("yes") : _("no"));
                 printf(_("blacklisted: %s\n"), blacklisted ? _("yes") : _("no"));
                 printf(_("disabled:    %s\n"), disabled ? _("yes") : _("no"));
-                printf(_("options:     %s\n"), options);
+                printf(_("options:     %s\n"), term_escape(options));
         }
         t = table_new(4);
         js = json_object_new_object();

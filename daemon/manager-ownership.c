@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "manager-private.h"
 #include "ownership.h"
+#include "utf8.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
  * loaded it. */
@@ -45,9 +46,10 @@ static void module_name_of_file(const char *file, char *ret, size_t size) {
 
 static void remember_loader(ManagerOwnership *o, const OwnershipReport *r) {
         ExternalLoader *l = &o->loaders[o->next_loader++ % EXTERNAL_LOADERS];
+        _cleanup_free_ char *comm = utf8_escape_terminal(r->comm);
 
         module_name_of_file(r->file, l->module, sizeof(l->module));
-        snprintf(l->who, sizeof(l->who), "pid %d %s, uid %u", (int) r->tgid, r->comm, (unsigned) r->uid);
+        snprintf(l->who, sizeof(l->who), "pid %d %s, uid %u", (int) r->tgid, comm ?: "?", (unsigned) r->uid);
 }
 
 const char *manager_ownership_external_loader(Manager *m, const char *module) {
@@ -68,18 +70,28 @@ static bool journal_available(void) {
         return access("/run/systemd/journal/socket", F_OK) == 0;
 }
 
+/* The requester chose its comm, and often its exe, cgroup and file names: escaped in MESSAGE= and
+ * on stderr, which may be a terminal; the MODCTL_* journal fields keep the bytes as they were. */
 static void log_report(const OwnershipReport *r) {
         const char *what = ownership_action_to_string(r->action);
+        _cleanup_free_ char *name = utf8_escape_terminal(r->name), *comm = utf8_escape_terminal(r->comm),
+                           *exe = utf8_escape_terminal(r->exe[0] ? r->exe : "-"),
+                           *cgroup = utf8_escape_terminal(r->cgroup),
+                           *file = utf8_escape_terminal(r->file[0] ? r->file : "(from memory)");
         char text[1024];
 
+        if (!name || !comm || !exe || !cgroup || !file) {
+                log_oom();
+                return;
+        }
         if (r->action == OWNERSHIP_ACTION_REQUEST)
                 snprintf(text, sizeof(text), "%s kernel request for '%s' by pid %d (%s), uid %u, exe %s, cgroup %s",
-                         r->refused ? "Refused" : "Allowed", r->name, (int) r->tgid, r->comm, (unsigned) r->uid,
-                         r->exe[0] ? r->exe : "-", r->cgroup);
+                         r->refused ? "Refused" : "Allowed", name, (int) r->tgid, comm, (unsigned) r->uid, exe,
+                         cgroup);
         else
                 snprintf(text, sizeof(text), "%s %s() by pid %d (%s), uid %u, exe %s, cgroup %s, module file %s",
-                         r->refused ? "Refused" : "External", what, (int) r->tgid, r->comm, (unsigned) r->uid,
-                         r->exe[0] ? r->exe : "-", r->cgroup, r->file[0] ? r->file : "(from memory)");
+                         r->refused ? "Refused" : "External", what, (int) r->tgid, comm, (unsigned) r->uid, exe,
+                         cgroup, file);
 
         if (journal_available()) {
                 (void) sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", r->refused ? LOG_WARNING : LOG_NOTICE,
@@ -104,9 +116,11 @@ static void on_report(const OwnershipReport *r, void *userdata) {
                 if (r->refused) {
                         m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
                         log_report(r);
-                } else
-                        log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", r->name, (int) r->tgid, r->comm,
-                                  (unsigned) r->uid);
+                } else if (log_get_max_level() >= LOG_DEBUG) {
+                        _cleanup_free_ char *name = utf8_escape_terminal(r->name), *comm = utf8_escape_terminal(r->comm);
+                        log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", strempty(name), (int) r->tgid,
+                                  strempty(comm), (unsigned) r->uid);
+                }
                 MANAGER_EMIT(m, kernel_request, r);
                 return;
         }

@@ -471,7 +471,7 @@ static void inspection_done(int result, void *userdata) {
         inspection_free(x);
 }
 
-int manager_inspect(Manager *m, const char *owner, bool privileged, const Caller *caller, InspectKind kind,
+int manager_inspect(Manager *m, uid_t owner, bool privileged, const Caller *caller, InspectKind kind,
                     const char *name, const char *params, uint64_t flags, manager_inspect_done_t done,
                     void *userdata) {
         Inspection *x;

@@ -12,6 +12,7 @@ typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;
 typedef struct ManagerOwnership ManagerOwnership;
 typedef struct CatalogBuild CatalogBuild;
+typedef struct DescriptionEntry DescriptionEntry;
 
 typedef struct ManagerListener {
         const ManagerEvents *events;
@@ -47,6 +48,8 @@ struct Manager {
         SettingsState *settings;       /* those files parsed; NULL until needed or after a change */
         Catalog *catalog;              /* the available modules; NULL until needed */
         CatalogBuild *catalog_build;   /* a build running on its own thread, or NULL */
+        DescriptionEntry *descriptions; /* module descriptions read from their files, by name,
+                                         * until the index changes (manager-settings.c) */
         char *modules_dir;             /* where modules.dep is */
         char *catalog_cache;           /* the catalog's cache file */
         bool name_acquired;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <uthash.h>
 
 #include "catalog.h"
 #include "log.h"
@@ -36,7 +37,50 @@ int manager_settings_init(Manager *m, const ManagerConfig *config) {
         return 0;
 }
 
+/* Anyone may read a loaded module's Description, and without a current catalog that means
+ * reading (and decompressing) its file on the event loop: once per module until the index
+ * changes, not once per call, so no caller can make the daemon do it over and over. */
+#define DESCRIPTIONS_MAX 1024u
+
+struct DescriptionEntry {
+        char *name;
+        char *description;      /* NULL: the module has none */
+        UT_hash_handle hh;
+};
+
+static void descriptions_clear(Manager *m) {
+        DescriptionEntry *e, *t;
+
+        HASH_ITER(hh, m->descriptions, e, t) {
+                HASH_DEL(m->descriptions, e);
+                free(e->name);
+                free(e->description);
+                free(e);
+        }
+}
+
+/* Best effort: what is not remembered is read again next time. */
+static void descriptions_remember(Manager *m, const char *name, const char *description) {
+        DescriptionEntry *e;
+
+        if (HASH_COUNT(m->descriptions) >= DESCRIPTIONS_MAX)
+                descriptions_clear(m);
+        e = calloc(1, sizeof(DescriptionEntry));
+        if (!e)
+                return;
+        e->name = strdup(name);
+        e->description = description ? strdup(description) : NULL;
+        if (!e->name || (description && !e->description)) {
+                free(e->name);
+                free(e->description);
+                free(e);
+                return;
+        }
+        HASH_ADD_KEYPTR(hh, m->descriptions, e->name, strlen(e->name), e);
+}
+
 void manager_settings_free(Manager *m) {
+        descriptions_clear(m);
         catalog_build_stop(m);
         m->settings = settings_state_free(m->settings);
         m->settings_paths = settings_paths_free(m->settings_paths);
@@ -60,6 +104,7 @@ const SettingsState *manager_settings(Manager *m) {
 
 void manager_settings_invalidate(Manager *m) {
         m->settings = settings_state_free(m->settings);
+        descriptions_clear(m);
         /* Module objects announce what changed for them. */
         MANAGER_EMIT0(m, settings_changed);
 }
@@ -325,14 +370,26 @@ int manager_module_description(Manager *m, const char *name, char **ret) {
                 *ret = strdup(e->description);
                 return *ret ? 0 : -ENOMEM;
         }
+        /* Only the index watch tells when a remembered description goes stale. */
+        if (m->index_watch) {
+                DescriptionEntry *d;
+                HASH_FIND_STR(m->descriptions, name, d);
+                if (d) {
+                        *ret = d->description ? strdup(d->description) : NULL;
+                        return !d->description || *ret ? 0 : -ENOMEM;
+                }
+        }
         r = resolver_module_info(m->resolver, name, &pairs, &failure);
         if (r < 0)
                 return r;
+        const char *description = NULL;
         for (char **p = pairs; p && p[0] && p[1]; p += 2)
                 if (strcmp(p[0], "description") == 0) {
-                        *ret = strdup(p[1]);
-                        return *ret ? 0 : -ENOMEM;
+                        description = p[1];
+                        break;
                 }
-        *ret = NULL;
-        return 0;
+        if (m->index_watch)
+                descriptions_remember(m, name, description);
+        *ret = description ? strdup(description) : NULL;
+        return !description || *ret ? 0 : -ENOMEM;
 }

@@ -502,7 +502,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = resolver_new(&config->resolver, &m->inspect_resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
-        r = inspector_new(m->event, NULL, &m->inspector);
+        r = inspector_new(m->event,
+                          &(const InspectorConfig) { .max_queued = MANAGER_INSPECT_MAX,
+                                                     .max_per_owner = MANAGER_INSPECT_PER_UID_MAX },
+                          &m->inspector);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the inspection thread: %m");
 

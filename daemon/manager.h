@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <systemd/sd-event.h>
 
@@ -166,11 +167,15 @@ typedef struct InspectResult {
 typedef void (*manager_inspect_done_t)(const InspectResult *result, void *userdata);
 typedef struct Inspection Inspection;
 
-/* -EBUSY when the inspector's caps for owner (a bus sender) or for everyone are reached;
+/* The inspector's pool: at most this many inspections in all, and per uid (inspector.h). */
+#define MANAGER_INSPECT_MAX         32u
+#define MANAGER_INSPECT_PER_UID_MAX 4u
+
+/* -EBUSY when owner (the caller's uid) has its share of the inspector's pool (inspector.h);
  * privileged (root) requests go first and are not capped. caller (copied): who the plan is shown
  * to; options and install commands from modprobe.d files it could not read show as
  * MODCTL_NOT_READABLE with the file's name (see settings_line_hidden()). */
-int manager_inspect(Manager *m, const char *owner, bool privileged, const Caller *caller, InspectKind kind,
+int manager_inspect(Manager *m, uid_t owner, bool privileged, const Caller *caller, InspectKind kind,
                     const char *name, const char *params, uint64_t flags, manager_inspect_done_t done,
                     void *userdata);
 

@@ -8,6 +8,7 @@
 
 #include "bus-auth.h"
 #include "bus-error.h"
+#include "fair-share.h"
 #include "log.h"
 
 #define POLKIT_NAME      "org.freedesktop.PolicyKit1"
@@ -15,10 +16,16 @@
 #define POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
 #define POLKIT_ALLOW_USER_INTERACTION 1u
 
-/* Calls waiting for polkit hold a message each: bounded per caller and overall, so that no
- * unprivileged caller can make the daemon hold an unbounded number of them. */
-#define POLKIT_QUERIES_PER_SENDER_MAX 16u
-#define POLKIT_QUERIES_MAX            256u
+/* Calls waiting for polkit hold a message each, and each has one call of ours in flight
+ * (CheckAuthorization, then NameHasOwner). dbus-daemon lets one connection wait for at most
+ * max_replies_per_connection replies (128: the hard-coded default, which Debian's system.conf
+ * keeps) and refuses the next call with LimitsExceeded, for every caller alike. So the pool stays
+ * at half of that, leaving the rest for our other calls, and it is shared out per uid (not per
+ * connection: a uid may open 256 of them) by fair_share_may_take(): one uid holds at most 16, and
+ * never more than the slots still free, so no uid can make another uid's check fail. Root is
+ * never asked about and draws nothing from the pool. */
+#define POLKIT_QUERIES_PER_UID_MAX 16u
+#define POLKIT_QUERIES_MAX         64u
 
 /* A person may take a while to type a password; a non-interactive check is quick or broken. */
 #define POLKIT_INTERACTIVE_TIMEOUT_USEC (UINT64_C(5) * 60 * 1000 * 1000)
@@ -26,6 +33,7 @@
 /* One method call waiting for polkit, keyed by the message (we hold a reference). */
 struct PolkitQuery {
         sd_bus_message *call;
+        uid_t uid;                      /* the caller's euid: what the pool is counted by */
         BusContext *context;
         char *action;
         char *what;
@@ -120,7 +128,14 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
         q->slot = sd_bus_slot_unref(q->slot);
 
         if (e) {
-                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_LIMITS_EXCEEDED))
+                        /* The bus refused to pass our question on: a matter of load, not a verdict. */
+                        query_set_verdict(q, false, bus_error_name_from_kind(FAILURE_BUSY),
+                                          "The message bus refused to pass on the authorization check (%s); "
+                                          "not deciding whether you may %s. Try again later.",
+                                          e->message ?: e->name, q->what);
+                else if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                                SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                         query_set_verdict(q, false, SD_BUS_ERROR_ACCESS_DENIED,
                                           "Permission denied: only root may %s, because polkit "
                                           "(" POLKIT_NAME ") is not running to authorize other users.", q->what);
@@ -174,8 +189,8 @@ static int append_details(sd_bus_message *m, char **details) {
         return sd_bus_message_close_container(m);
 }
 
-static int query_start(BusContext *b, sd_bus_message *call, const char *action, char **details, const char *what,
-                       PolkitQuery **ret) {
+static int query_start(BusContext *b, sd_bus_message *call, uid_t uid, const char *action, char **details,
+                       const char *what, PolkitQuery **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *pk = NULL;
         sd_bus *bus = sd_bus_message_get_bus(call);
         bool interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
@@ -212,6 +227,7 @@ static int query_start(BusContext *b, sd_bus_message *call, const char *action, 
         }
 
         q->call = sd_bus_message_ref(call);
+        q->uid = uid;
         q->context = b;
         HASH_ADD_PTR(b->polkit_queries, call, q);
         *ret = q;
@@ -256,19 +272,21 @@ int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *act
         if (euid == 0)
                 return 1;
 
-        const char *sender = sd_bus_message_get_sender(call);
-        unsigned n_sender = 0, n_all = 0;
+        unsigned n_uid = 0, n_all = 0;
         PolkitQuery *i, *t;
         HASH_ITER(hh, b->polkit_queries, i, t) {
                 n_all++;
-                n_sender += streq_ptr(sd_bus_message_get_sender(i->call), sender);
+                n_uid += i->uid == euid;
         }
-        if (n_sender >= POLKIT_QUERIES_PER_SENDER_MAX || n_all >= POLKIT_QUERIES_MAX)
+        if (!fair_share_may_take(n_uid, n_all, POLKIT_QUERIES_PER_UID_MAX, POLKIT_QUERIES_MAX))
                 return bus_error_setf(error, FAILURE_BUSY,
-                                      "Too many authorization checks are pending (%u for this caller, %u in all); "
-                                      "not asking polkit whether you may %s. Try again later.", n_sender, n_all, what);
+                                      "Too many authorization checks are pending (%u for uid %u, of at most "
+                                      "%u per user, %u of at most %u in all); not asking polkit whether you "
+                                      "may %s. Try again later.",
+                                      n_uid, (unsigned) euid, POLKIT_QUERIES_PER_UID_MAX, n_all,
+                                      POLKIT_QUERIES_MAX, what);
 
-        r = query_start(b, call, action, details, what, &q);
+        r = query_start(b, call, euid, action, details, what, &q);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Permission denied: cannot ask polkit whether you may %s: %s.", what, strerror(-r));

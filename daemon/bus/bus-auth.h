@@ -19,8 +19,9 @@
 #include "bus-context.h"
 
 #define POLKIT_ACTION_LOAD          "org.modctl1.load"
-/* Loads with flags that get past checks polkit rules cannot see (ignore install commands, force
- * vermagic/modversions): admin authentication every time. */
+/* Loads and unloads with flags that get past checks polkit rules cannot see (ignore install or
+ * remove commands, force vermagic/modversions): admin authentication every time. Unload asks
+ * for it with the details "operation" = "unload" and its "flags". */
 #define POLKIT_ACTION_LOAD_FORCE    "org.modctl1.load-force"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
 #define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
@@ -30,7 +31,9 @@
  * action.lookup(key)), may be NULL. what: the operation as the tail of a sentence, e.g.
  * "load module 'snd'", used in the error messages.
  * Returns 1 when authorized, 0 when the answer is pending, or a negative errno with error set:
- * AccessDenied (not authorized, or no polkit to ask), InteractiveAuthorizationRequired. */
+ * AccessDenied (not authorized, or no polkit to ask), InteractiveAuthorizationRequired, or
+ * org.modctl1.Error.Busy (the caller's uid already has its share of the checks in flight, see
+ * bus-auth.c, or the bus refused to pass the check on). */
 int bus_verify_polkit_async(BusContext *b, sd_bus_message *call, const char *action, char **details,
                             const char *what, sd_bus_error *error);
 

@@ -10,6 +10,7 @@
 #include "bus-auth.h"
 #include "bus-context.h"
 #include "bus-private.h"
+#include "bus-quota.h"
 #include "bus-error.h"
 #include "bus-manager.h"
 #include "bus-module.h"
@@ -113,6 +114,7 @@ BusContext *bus_context_free(BusContext *b) {
         bus_auth_flush(b);
         b->modules = bus_modules_free(b->modules);
         b->private = bus_private_free(b->private);
+        bus_quota_free(&b->search_quota);
         sd_bus_flush_close_unref(b->bus);
         free(b->address);
         free(b->private_socket);

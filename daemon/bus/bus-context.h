@@ -13,6 +13,7 @@
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;
 typedef struct BusPrivate BusPrivate;
+typedef struct BusQuota BusQuota;
 
 typedef struct BusContext {
         Manager *manager;
@@ -23,6 +24,7 @@ typedef struct BusContext {
         char *private_socket;           /* root's peer-to-peer socket; NULL: the default, or none
                                          * when address is set (tests) */
         BusPrivate *private;            /* bus-private.c: that socket and its connections */
+        BusQuota *search_quota;         /* bus-quota.c: Search calls, per uid */
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */

@@ -6,6 +6,7 @@
 
 #include "bus-error.h"
 #include "modctl-bus.h"
+#include "utf8.h"
 
 /* The bus name of each failure kind. */
 static const char *const kind_to_name[_FAILURE_KIND_MAX] = {
@@ -56,6 +57,16 @@ const char *bus_error_name_from_kind(FailureKind kind) {
         return kind_to_name[kind];
 }
 
+/* A message names things from modules, files and callers: with an invalid byte, sd-bus could not
+ * send the error at all, and the caller would wait for its timeout. */
+static void set_valid(sd_bus_error *e, const char *name, const char *message) {
+        _cleanup_free_ char *valid = NULL;
+
+        if (!utf8_is_valid(message))
+                valid = utf8_escape_invalid(message);
+        sd_bus_error_set(e, name, valid ?: (utf8_is_valid(message) ? message : NULL));
+}
+
 int bus_error_setf(sd_bus_error *e, FailureKind kind, const char *fmt, ...) {
         _cleanup_free_ char *message = NULL;
         int error = failure_kind_to_errno(kind);
@@ -68,7 +79,7 @@ int bus_error_setf(sd_bus_error *e, FailureKind kind, const char *fmt, ...) {
                 message = NULL;
         va_end(ap);
 
-        sd_bus_error_set(e, bus_error_name_from_kind(kind), message ?: strerror(error));
+        set_valid(e, bus_error_name_from_kind(kind), message ?: strerror(error));
         return -error;
 }
 
@@ -78,6 +89,6 @@ int bus_error_from_failure(sd_bus_error *e, const Failure *f) {
         assert(f);
 
         error = f->error < 0 ? f->error : -failure_kind_to_errno(f->kind);
-        sd_bus_error_set(e, bus_error_name_from_kind(f->kind), f->message ?: strerror(-error));
+        set_valid(e, bus_error_name_from_kind(f->kind), f->message ?: strerror(-error));
         return error;
 }

@@ -8,6 +8,7 @@
 #include "bus-error.h"
 #include "bus-manager.h"
 #include "bus-settings.h"
+#include "bus-string.h"
 #include "log.h"
 #include "module-name.h"
 #include "module-params.h"
@@ -48,32 +49,47 @@ static int validate_params(const char *name, const char *params, sd_bus_error *e
                               name, offset, reason);
 }
 
-static int reply_strv(sd_bus_message *message, char **l) {
+static int build_strv_reply(sd_bus_message *message, char **l, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, l);
+        r = bus_append_strv(reply, l);
         if (r < 0)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
+/* "the Info reply for module 'snd'": what a failed reply names. Every call that gets here took the
+ * module name as its first argument. */
+static char *reply_what(sd_bus_message *message, const char *reply) {
+        const char *name = NULL;
+        char *what;
+
+        if (sd_bus_message_rewind(message, true) < 0 || sd_bus_message_read(message, "s", &name) < 0)
+                name = NULL;
+        if (asprintf(&what, "the %s reply for module '%s'", reply, strempty(name)) < 0)
+                return NULL;
+        return what;
 }
 
 /* Replies to the method call kept as userdata once the manager is done with it. */
 static void reply_when_done(const Failure *failure, char **changed, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r;
+        _cleanup_free_ char *what = reply_what(message, strempty(sd_bus_message_get_member(message)));
 
         if (failure) {
                 bus_error_from_failure(&error, failure);
-                r = sd_bus_reply_method_error(message, &error);
-        } else
-                r = reply_strv(message, changed);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send reply to %s: %m", strempty(sd_bus_message_get_sender(message)));
+                bus_reply_error_or_fail(message, &error, what ?: "the reply");
+        } else {
+                int r = build_strv_reply(message, changed, &reply);
+                bus_reply_or_fail(message, reply, r, what ?: "the reply");
+        }
 }
 
 /* Load and CheckPolicy take the same (name, parameters, flags); verb names the call in errors. */
@@ -103,16 +119,23 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
         return 0;
 }
 
-static bool caller_is_root(sd_bus_message *message) {
+static int caller_euid(sd_bus_message *message, uid_t *ret_euid) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t euid;
+        int r;
 
-        return sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds) >= 0 &&
-               sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        return sd_bus_creds_get_euid(creds, ret_euid);
 }
 
 static void reply_dry_run(const InspectResult *result, sd_bus_message *message) {
-        (void) reply_strv(message, result->lines);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *what = reply_what(message, "dry-run");
+        int r;
+
+        r = build_strv_reply(message, result->lines, &reply);
+        bus_reply_or_fail(message, reply, r, what ?: "the dry-run reply");
 }
 
 static void reply_info(const InspectResult *result, sd_bus_message *message);
@@ -127,45 +150,52 @@ typedef struct InspectCall {
 
 static void on_inspected(const InspectResult *result, void *userdata) {
         InspectCall *c = userdata;
-        int r;
 
         if (result->failure.error < 0) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *what = reply_what(c->message, strempty(sd_bus_message_get_member(c->message)));
                 bus_error_from_failure(&error, &result->failure);
-                r = sd_bus_reply_method_error(c->message, &error);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to send reply to %s: %m",
-                                        strempty(sd_bus_message_get_sender(c->message)));
+                bus_reply_error_or_fail(c->message, &error, what ?: "the error reply");
         } else
                 c->reply(result, c->message);
         sd_bus_message_unref(c->message);
         free(c);
 }
 
-/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. Over
- * the caps, the caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
+/* Heavy read-only work goes to the inspector thread; the reply is sent when it is done. It is
+ * counted against the caller's uid, however many connections that uid has; over its share, the
+ * caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
 static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
                    uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
         _cleanup_(bus_caller_done) BusCaller caller = {};
         InspectCall *c;
+        uid_t euid;
         int r;
 
+        r = caller_euid(message, &euid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: cannot determine who asked about '%s': %s.",
+                                         name, strerror(-r));
         bus_caller_from_message(message, &caller);
+
         c = calloc(1, sizeof(InspectCall));
         if (!c)
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, sd_bus_message_get_sender(message), caller_is_root(message), &caller.caller,
-                            kind, name, params, flags, on_inspected, c);
+        r = manager_inspect(m, euid, euid == 0, &caller.caller, kind, name, params, flags, on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);
         }
         if (r == -EBUSY)
                 return bus_error_setf(error, FAILURE_BUSY,
-                                      "Too many policy checks, dry runs and Info calls are queued (for this caller, "
-                                      "or for everyone); '%s' was not looked at. Try again later.", name);
+                                      "Too many policy checks, dry runs and Info calls are queued for uid "
+                                      "%u (at most %u per user, and never more than are still free of %u "
+                                      "in all); '%s' was not looked at. Try again later.",
+                                      (unsigned) euid, MANAGER_INSPECT_PER_UID_MAX, MANAGER_INSPECT_MAX,
+                                      name);
         if (r < 0)
                 return r;
         return 1;
@@ -221,10 +251,17 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
 
-        _cleanup_free_ char *what = NULL;
-        if (asprintf(&what, "unload module '%s'", name) < 0)
+        /* Skipping modprobe.d remove commands gets past what an admin pinned there (`remove X
+         * /bin/false`), as Load's ignore-install flag gets past install commands: the same force
+         * action (auth_admin), and rules see the flags here too. */
+        bool force = flags & MODCTL_UNLOAD_IGNORE_COMMANDS;
+        _cleanup_free_ char *what = NULL, *flags_text = NULL;
+        r = asprintf(&what, "unload module '%s'%s", name, force ? " ignoring its remove commands" : "");
+        if (r < 0 || asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
-        r = bus_verify_polkit_async(b, message, POLKIT_ACTION_UNLOAD, STRV_MAKE("module", name), what, error);
+        r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_UNLOAD,
+                                    STRV_MAKE("module", name, "flags", flags_text, "operation", "unload"),
+                                    what, error);
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
@@ -254,14 +291,14 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
                 r = sd_bus_message_open_container(reply, 'r', "stiasss");
                 if (r < 0)
                         goto finish;
-                r = sd_bus_message_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
+                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
                 if (r < 0)
                         goto finish;
-                r = sd_bus_message_append_strv(reply, modules[i].holders);
+                r = bus_append_strv(reply, modules[i].holders);
                 if (r < 0)
                         goto finish;
-                r = sd_bus_message_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
-                                          strempty(modules[i].taint));
+                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
+                               strempty(modules[i].taint));
                 if (r < 0)
                         goto finish;
                 r = sd_bus_message_close_container(reply);
@@ -274,6 +311,9 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = sd_bus_send(NULL, reply, NULL);
 finish:
         kernel_module_array_free(modules, n);
+        if (r < 0)
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the list of loaded modules: %s.",
+                                      strerror(-r));
         return r;
 }
 
@@ -302,13 +342,11 @@ static void reply_info(const InspectResult *result, sd_bus_message *message) {
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ss)");
         for (char **p = result->pairs; r >= 0 && p && p[0] && p[1]; p += 2)
-                r = sd_bus_message_append(reply, "(ss)", p[0], p[1]);
+                r = bus_append(reply, "(ss)", p[0], p[1]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send the Info reply: %m");
+        _cleanup_free_ char *what = reply_what(message, "Info");
+        bus_reply_or_fail(message, reply, r, what ?: "the Info reply");
 }
 
 static int method_check_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -335,20 +373,18 @@ static void reply_check_policy(const InspectResult *result, sd_bus_message *mess
         if (r >= 0)
                 r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, lines);
+                r = bus_append_strv(reply, lines);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssss)");
         for (size_t i = 0; r >= 0 && i < result->report->n; i++) {
                 const PolicyVerdict *v = &result->report->verdicts[i];
-                r = sd_bus_message_append(reply, "(sssss)", v->module, policy_decision_to_string(v->decision),
-                                          strempty(v->rule), strempty(v->reason), v->taint);
+                r = bus_append(reply, "(sssss)", v->module, policy_decision_to_string(v->decision),
+                               strempty(v->rule), strempty(v->reason), v->taint);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send the CheckPolicy reply: %m");
+        _cleanup_free_ char *what = reply_what(message, "CheckPolicy");
+        bus_reply_or_fail(message, reply, r, what ?: "the CheckPolicy reply");
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -357,11 +393,19 @@ static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_err
         BusContext *b = userdata;
         int r;
 
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
         bus_caller_from_message(message, &caller);
         r = manager_describe_policy(b->manager, &caller.caller, &text);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = bus_append(reply, "s", text);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(message, "s", text);
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot describe the policy: %s.", strerror(-r));
+        return r;
 }
 
 static int method_reload_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -390,7 +434,7 @@ static int property_kernel_release(sd_bus *bus, const char *path, const char *in
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
         Manager *m = b->manager;
-        return sd_bus_message_append(reply, "s", manager_kernel_release(m));
+        return bus_append(reply, "s", manager_kernel_release(m));
 }
 
 static int property_policy_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -514,8 +558,7 @@ void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name,
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
-                               loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
+        r = bus_emit(b->bus, loaded ? "ModuleLoaded" : "ModuleUnloaded", "ss", name, origin);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
 }
@@ -525,7 +568,7 @@ void bus_manager_emit_policy_warning(BusContext *b, const char *module, const ch
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "PolicyWarning", "sss",
+        r = bus_emit(b->bus, "PolicyWarning", "sss",
                                module, rule, reason);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PolicyWarning for module %s: %m", module);
@@ -536,7 +579,7 @@ void bus_manager_emit_config_reloaded(BusContext *b, bool applied, const char *m
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ConfigReloaded", "ss",
+        r = bus_emit(b->bus, "ConfigReloaded", "ss",
                                applied ? "applied" : "refused", message);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit ConfigReloaded: %m");
@@ -549,7 +592,7 @@ void bus_manager_emit_load_failed(BusContext *b, const char *name, const char *o
         if (!b->bus)
                 return;
         bus_error_from_failure(&error, failure);
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ModuleLoadFailed", "ssss",
+        r = bus_emit(b->bus, "ModuleLoadFailed", "ssss",
                                name, origin, strempty(error.name), strempty(error.message));
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal for module %s: %m", name);
@@ -561,7 +604,7 @@ void bus_manager_emit_autoload_finished(BusContext *b, const char *batch, unsign
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "AutoloadFinished", "suuut",
+        r = bus_emit(b->bus, "AutoloadFinished", "suuut",
                                batch, requested, inserted, failed, usec);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit AutoloadFinished for %s: %m", batch);
@@ -573,7 +616,7 @@ void bus_manager_emit_setting_changed(BusContext *b, const char *module, const c
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "SettingChanged", "ssss",
+        r = bus_emit(b->bus, "SettingChanged", "ssss",
                                module, setting, value, file);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);

@@ -8,6 +8,7 @@
 #include "bus-error.h"
 #include "bus-module.h"
 #include "bus-settings.h"
+#include "bus-string.h"
 #include "log.h"
 #include "modctl-bus.h"
 #include "strv.h"
@@ -140,7 +141,7 @@ static int module_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
 static int property_name(sd_bus *bus, const char *path, const char *interface, const char *property,
                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "s", b->current.name);
+        return bus_append(reply, "s", b->current.name);
 }
 
 static int property_state(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -164,19 +165,19 @@ static int property_refcount(sd_bus *bus, const char *path, const char *interfac
 static int property_holders(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append_strv(reply, b->current.holders);
+        return bus_append_strv(reply, b->current.holders);
 }
 
 static int property_taint(sd_bus *bus, const char *path, const char *interface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "s", strempty(b->current.taint));
+        return bus_append(reply, "s", strempty(b->current.taint));
 }
 
 static int property_origin(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "s", strempty(manager_module_origin(b->context->manager, b->current.name)));
+        return bus_append(reply, "s", strempty(manager_module_origin(b->context->manager, b->current.name)));
 }
 
 static int property_loaded_at(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -214,7 +215,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (r < 0)
                 return r;
         for (char **p = pairs; p && p[0] && p[1]; p += 2) {
-                r = sd_bus_message_append(reply, "{ss}", p[0], p[1]);
+                r = bus_append(reply, "{ss}", p[0], p[1]);
                 if (r < 0)
                         return r;
         }
@@ -227,7 +228,7 @@ static int property_description(sd_bus *bus, const char *path, const char *inter
         _cleanup_free_ char *d = NULL;
 
         (void) manager_module_description(b->context->manager, b->current.name, &d);
-        return sd_bus_message_append(reply, "s", strempty(d));
+        return bus_append(reply, "s", strempty(d));
 }
 
 static int property_setting(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -251,7 +252,7 @@ static int property_setting(sd_bus *bus, const char *path, const char *interface
         else if (strcmp(property, "Disabled") == 0)
                 r = sd_bus_message_append(reply, "b", ms.disabled);
         else
-                r = sd_bus_message_append(reply, "s", ms.options);
+                r = bus_append(reply, "s", ms.options);
         module_settings_done(&ms);
         return r;
 }

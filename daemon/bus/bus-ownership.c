@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "bus-ownership.h"
+#include "bus-string.h"
 #include "log.h"
 #include "modctl-bus.h"
 
@@ -21,7 +22,7 @@ static int property_enforcement(sd_bus *bus, const char *path, const char *inter
         _cleanup_free_ char *s = manager_ownership_describe(b->manager);
         if (!s)
                 return -ENOMEM;
-        return sd_bus_message_append(reply, "s", s);
+        return bus_append(reply, "s", s);
 }
 
 static const sd_bus_vtable ownership_vtable[] = {
@@ -56,7 +57,7 @@ void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *rep)
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "ExternalLoad", "suusssssb",
+        r = bus_emit(b->bus, "ExternalLoad", "suusssssb",
                                ownership_action_to_string(rep->action), (uint32_t) rep->tgid, (uint32_t) rep->uid,
                                rep->comm, rep->exe, rep->unit, rep->cgroup, rep->file, (int) rep->refused);
         if (r < 0)
@@ -68,7 +69,7 @@ void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *rep
 
         if (!b->bus)
                 return;
-        r = sd_bus_emit_signal(b->bus, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, "KernelRequest", "suusb",
+        r = bus_emit(b->bus, "KernelRequest", "suusb",
                                rep->name, (uint32_t) rep->tgid, (uint32_t) rep->uid, rep->comm, (int) rep->refused);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit KernelRequest: %m");

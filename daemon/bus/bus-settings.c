@@ -7,7 +7,9 @@
 #include "bus-auth.h"
 #include "bus-context.h"
 #include "bus-error.h"
+#include "bus-quota.h"
 #include "bus-settings.h"
+#include "bus-string.h"
 #include "catalog.h"
 #include "log.h"
 #include "manager.h"
@@ -144,19 +146,22 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "bbbs", ms.boot, ms.blacklisted, ms.disabled, ms.options);
+                r = bus_append(reply, "bbbs", ms.boot, ms.blacklisted, ms.disabled, ms.options);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssb)");
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(sssb)", setting_kind_to_string(sources[i].kind), sources[i].value,
-                                          sources[i].file, sources[i].owned);
+                r = bus_append(reply, "(sssb)", setting_kind_to_string(sources[i].kind), sources[i].value,
+                               sources[i].file, sources[i].owned);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         module_settings_done(&ms);
         setting_sources_free(sources, n);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the settings reply for module '%s': %s.",
+                                      name, strerror(-r));
+        return r;
 }
 
 typedef struct Loaded {
@@ -222,16 +227,15 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
                         break;
                 r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ssssbbbbs", en->name, en->description, en->license,
-                                                  en->signer, l != NULL, ms.boot, ms.blacklisted, ms.disabled,
-                                                  strempty(ms.options));
+                        r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer,
+                                       l != NULL, ms.boot, ms.blacklisted, ms.disabled, strempty(ms.options));
                 module_settings_done(&ms);
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'a', "s");
                 for (const char *a = en->aliases; r >= 0 && *a; ) {
                         size_t k = strcspn(a, " ");
                         _cleanup_free_ char *alias = strndup(a, k);
-                        r = alias ? sd_bus_message_append(reply, "s", alias) : -ENOMEM;
+                        r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
                         a += k;
                         while (*a == ' ')
                                 a++;
@@ -246,26 +250,33 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
         HASH_CLEAR(hh, loaded);
         free(slots);
         kernel_module_array_free(modules, n_modules);
-        if (r < 0)
+        if (r < 0) {
+                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot build the Search reply for '%s': %s.", text,
+                                   strerror(-r));
                 goto fail;
-        r = sd_bus_send(NULL, reply, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send the search reply: %m");
+        }
+        bus_reply_or_fail(message, reply, r, "the Search reply");
         log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
                   (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
         return;
 fail:
         if (!sd_bus_error_is_set(&e))
-                sd_bus_error_set_errno(&e, r);
-        r = sd_bus_reply_method_error(message, &e);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send the search error: %m");
+                (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot search the module catalog: %s.", strerror(-r));
+        bus_reply_error_or_fail(message, &e, "the Search error reply");
 }
 
+/* Search is open to everyone and answers with up to the whole catalog, built on the event loop:
+ * each uid may start SEARCH_BURST at once, then SEARCH_PER_SEC a second (bus-quota.h). That is
+ * more than a person typing into a settings panel asks for; root is not counted. */
+#define SEARCH_BURST   16u
+#define SEARCH_PER_SEC 8u
+
 int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         const char *text;
+        uid_t euid;
         int r;
 
         r = sd_bus_message_read(message, "s", &text);
@@ -274,6 +285,20 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
         if (strlen(text) > 256)
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
                                       strlen(text));
+
+        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Permission denied: cannot determine who asked to search the "
+                                         "modules: %s.", strerror(-r));
+        if (euid != 0 &&
+            !bus_quota_take(&b->search_quota, euid, SEARCH_BURST, SEARCH_PER_SEC, now_usec(CLOCK_MONOTONIC)))
+                return bus_error_setf(error, FAILURE_BUSY,
+                                      "Too many searches from uid %u (at most %u at once, then %u a "
+                                      "second per user); '%.40s' was not searched for. Try again later.",
+                                      (unsigned) euid, SEARCH_BURST, SEARCH_PER_SEC, text);
 
         r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
         if (r < 0) {

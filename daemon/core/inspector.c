@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fair-share.h"
 #include "inspector.h"
 #include "log.h"
 #include "macro.h"
@@ -17,7 +18,7 @@
 #define INSPECTOR_STOP_GRACE_SEC        2
 
 typedef struct Item {
-        char *owner;
+        uid_t owner;
         bool urgent;
         inspect_run_t run;
         inspect_done_t done;
@@ -46,7 +47,6 @@ struct Inspector {
 static Item *item_free(Item *it) {
         if (!it)
                 return NULL;
-        free(it->owner);
         free(it);
         return NULL;
 }
@@ -148,16 +148,20 @@ fail:
         return r;
 }
 
-static unsigned owner_count(Inspector *i, const char *owner) {
+/* What owner holds of the capped pool: queued, running, or completed and not yet answered, the
+ * same items that n_capped counts. */
+static unsigned owner_count(Inspector *i, uid_t owner) {
         unsigned n = 0;
         for (Item *l = i->pending; l; l = l->next)
-                n += !l->urgent && streq_ptr(l->owner, owner);
-        if (i->running && !i->running->urgent && streq_ptr(i->running->owner, owner))
+                n += !l->urgent && l->owner == owner;
+        if (i->running && !i->running->urgent && i->running->owner == owner)
                 n++;
+        for (Item *l = i->completed; l; l = l->next)
+                n += !l->urgent && l->owner == owner;
         return n;
 }
 
-int inspector_submit(Inspector *i, const char *owner, bool urgent, inspect_run_t run, inspect_done_t done,
+int inspector_submit(Inspector *i, uid_t owner, bool urgent, inspect_run_t run, inspect_done_t done,
                      void *userdata) {
         Item *it;
 
@@ -168,17 +172,15 @@ int inspector_submit(Inspector *i, const char *owner, bool urgent, inspect_run_t
         it = calloc(1, sizeof(Item));
         if (!it)
                 return -ENOMEM;
-        if (owner && !(it->owner = strdup(owner))) {
-                free(it);
-                return -ENOMEM;
-        }
+        it->owner = owner;
         it->urgent = urgent;
         it->run = run;
         it->done = done;
         it->userdata = userdata;
 
         pthread_mutex_lock(&i->lock);
-        if (!urgent && (i->n_capped >= i->max_queued || owner_count(i, owner) >= i->max_per_owner)) {
+        if (!urgent &&
+            !fair_share_may_take(owner_count(i, owner), i->n_capped, i->max_per_owner, i->max_queued)) {
                 pthread_mutex_unlock(&i->lock);
                 item_free(it);
                 return -EBUSY;

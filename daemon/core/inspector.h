@@ -4,12 +4,15 @@
 /* Runs read-only inspections (a policy check, a dry run, modinfo of a module file) on their own
  * thread, off the event loop and away from the scheduler's workers: anyone on the bus may ask
  * for them, and reading, decompressing and verifying a large module takes a while. So that
- * nobody can queue unbounded work, there is a global cap and a cap per owner (a bus sender);
- * over either, inspector_submit() fails with -EBUSY and nothing is queued. Urgent work (from
- * root) goes first and is not capped. Results come back to the event loop through an eventfd,
+ * nobody can queue unbounded work, or crowd out others, the pool is capped and shared out per
+ * owner (the caller's uid, never its connection) by fair_share_may_take() (fair-share.h): an
+ * owner holds at most max_per_owner, and never more than the slots still free. Over that,
+ * inspector_submit() fails with -EBUSY and nothing is queued. Urgent work (from root) goes first
+ * and is not capped. Results come back to the event loop through an eventfd,
  * all that are ready per wakeup. */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <systemd/sd-event.h>
 
@@ -20,8 +23,8 @@ typedef int (*inspect_run_t)(void *userdata);
 typedef void (*inspect_done_t)(int result, void *userdata);
 
 typedef struct InspectorConfig {
-        unsigned max_queued;     /* queued and running, all owners; 0: 32 */
-        unsigned max_per_owner;  /* queued and running, per owner; 0: 4 */
+        unsigned max_queued;     /* queued, running and unanswered, all owners; 0: 32 */
+        unsigned max_per_owner;  /* the same, per owner (uid); 0: 4 */
 } InspectorConfig;
 
 int inspector_new(sd_event *event, const InspectorConfig *config, Inspector **ret);
@@ -30,8 +33,8 @@ int inspector_new(sd_event *event, const InspectorConfig *config, Inspector **re
 Inspector *inspector_free(Inspector *i);
 static inline void inspector_freep(Inspector **i) { inspector_free(*i); }
 
-/* -EBUSY when the caps are reached. owner may be NULL (counted as one anonymous owner). */
-int inspector_submit(Inspector *i, const char *owner, bool urgent, inspect_run_t run, inspect_done_t done,
+/* -EBUSY when owner (a uid) may not take another slot; urgent work is never refused. */
+int inspector_submit(Inspector *i, uid_t owner, bool urgent, inspect_run_t run, inspect_done_t done,
                      void *userdata);
 /* Queued and running. */
 unsigned inspector_pending(Inspector *i);

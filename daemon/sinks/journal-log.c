@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager.h"
 #include "modctl-messages.h"
+#include "utf8.h"
 
 struct JournalLog {
         Manager *manager;
@@ -39,6 +40,18 @@ static void entry_add(Entry *e, const char *fmt, ...) {
                 return;
         }
         va_end(ap);
+        if (e->n == 0) {
+                /* MESSAGE= is read on terminals (journalctl, or our stderr): failure messages and
+                 * loaders name what modules, files and requesters chose. The other fields stay
+                 * as they are, binary-safe. */
+                char *escaped = utf8_escape_terminal(s);
+                free(s);
+                if (!escaped) {
+                        e->oom = true;
+                        return;
+                }
+                s = escaped;
+        }
         e->strings[e->n] = s;
         e->iov[e->n] = (struct iovec) { .iov_base = s, .iov_len = strlen(s) };
         e->n++;

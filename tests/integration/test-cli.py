@@ -14,6 +14,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -66,19 +67,28 @@ class CliTest(unittest.TestCase):
     def env(self, **extra):
         env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='',
                    MODCTL_MODULES_DIR=MODULES_DIR)
-        for k in ('SYSTEMD_COLORS', 'NO_COLOR', 'PAGER', 'SYSTEMD_PAGER', 'MODCTL_PRIVATE_SOCKET', 'LESS'):
+        for k in ('SYSTEMD_COLORS', 'NO_COLOR', 'PAGER', 'SYSTEMD_PAGER', 'MODCTL_PRIVATE_SOCKET', 'LESS',
+                  'SYSTEMD_PAGERSECURE', 'SUDO_UID', 'LESSSECURE'):
             env.pop(k, None)
+        # A terminal of a known kind unless a test says otherwise (CI may run without TERM).
+        env['TERM'] = 'xterm'
         env.update(extra)
+        for k, v in extra.items():
+            if v is None:
+                del env[k]
         return env
 
     def cli(self, *args, user=None, **extra):
         return subprocess.run((user or []) + [MODCTL] + list(args), env=self.env(**extra), capture_output=True,
                               text=True, timeout=TIMEOUT)
 
-    def cli_tty(self, *args, **extra):
-        """modctl with stdout on a pseudo-terminal; returns (exit status, what it wrote there)."""
+    def cli_tty(self, *args, ids=None, **extra):
+        """modctl with stdout on a pseudo-terminal; returns (exit status, what it wrote there).
+        ids=(ruid, euid) runs it with those real and effective uids (a set-uid start)."""
         pid, fd = pty.fork()
         if pid == 0:
+            if ids:
+                os.setresuid(ids[0], ids[1], 0)
             os.execve(MODCTL, [MODCTL] + list(args), self.env(**extra))
         out = b''
         while True:
@@ -207,23 +217,70 @@ class CliTest(unittest.TestCase):
         out = os.path.join(self.tmp, 'paged')
         less = os.path.join(self.tmp, 'less-env')
         pager = 'cat > %s; printf %%s "$LESS" > %s' % (out, less)
-        rc, text = self.cli_tty('list', SYSTEMD_PAGER=pager)
+        # Root without a login session counts as privileged (see test_pager_secure): say
+        # explicitly that this terminal's user is root, so that any pager may run.
+        rc, text = self.cli_tty('list', SYSTEMD_PAGER=pager, SYSTEMD_PAGERSECURE='0')
         self.assertEqual(rc, 0, text)
         with open(out) as f:
             self.assertTrue(f.read().startswith('Module'))
         with open(less) as f:
             self.assertEqual(f.read(), 'FRSXMK')
         os.unlink(out)
-        rc, text = self.cli_tty('list', PAGER=pager)
+        rc, text = self.cli_tty('list', PAGER=pager, SYSTEMD_PAGERSECURE='0')
         self.assertTrue(os.path.exists(out), 'PAGER is used when SYSTEMD_PAGER is unset')
         os.unlink(out)
-        rc, text = self.cli_tty('--no-pager', 'list', SYSTEMD_PAGER=pager)
+        rc, text = self.cli_tty('--no-pager', 'list', SYSTEMD_PAGER=pager, SYSTEMD_PAGERSECURE='0')
         self.assertEqual(rc, 0)
         self.assertFalse(os.path.exists(out))
         self.assertIn('Module', text)
         # Not a terminal: never a pager.
         self.assert_ok(self.cli('list', SYSTEMD_PAGER=pager))
         self.assertFalse(os.path.exists(out))
+
+    def test_pager_secure(self):
+        """sudo modctl list must not hand out a root shell through the pager's '!' command
+        (CVE-2023-26604 in systemctl): with privileges the user lacks, only less runs, with
+        LESSSECURE=1; SYSTEMD_PAGERSECURE decides when set; no pager on a dumb or unknown TERM."""
+        # Writable for the set-uid case: dash drops to the real uid when it differs.
+        fakebin = tempfile.mkdtemp(prefix='modctl-it-pager-')
+        self.addCleanup(shutil.rmtree, fakebin, True)
+        os.chmod(fakebin, 0o777)
+        seen = os.path.join(fakebin, 'pager-seen')
+        for name in ('less', 'more', 'mypager'):
+            path = os.path.join(fakebin, name)
+            with open(path, 'w') as f:
+                f.write('#!/bin/sh\nprintf "%s LESSSECURE=%%s\\n" "$LESSSECURE" >> %s\ncat >/dev/null\n'
+                        % (name, seen))
+            os.chmod(path, 0o755)
+        path = fakebin + ':' + os.environ.get('PATH', '/usr/bin:/bin')
+        mypager = os.path.join(fakebin, 'mypager')
+
+        def pager_run(*args, **extra):
+            if os.path.exists(seen):
+                os.unlink(seen)
+            rc, text = self.cli_tty(*args, PATH=path, **extra)
+            self.assertEqual(rc, 0, text)
+            if not os.path.exists(seen):
+                return None
+            with open(seen) as f:
+                return f.read().strip()
+
+        # sudo: the default pager is less in secure mode, and $PAGER is not run at all.
+        self.assertEqual(pager_run('list', SUDO_UID='1000'), 'less LESSSECURE=1')
+        self.assertEqual(pager_run('list', SUDO_UID='1000', PAGER=mypager), 'less LESSSECURE=1')
+        self.assertEqual(pager_run('list', SUDO_UID='1000', SYSTEMD_PAGER=mypager), 'less LESSSECURE=1')
+        # A set-uid start (real uid nobody, effective root) is privileged too.
+        self.assertEqual(pager_run('list', ids=(65534, 0), PAGER=mypager), 'less LESSSECURE=1')
+        # Asked for explicitly: any pager, told to be secure.
+        self.assertEqual(pager_run('list', SUDO_UID='1000', PAGER=mypager, SYSTEMD_PAGERSECURE='1'),
+                         'mypager LESSSECURE=1')
+        # Turned off explicitly: the user's own pager, not secure (and an inherited
+        # LESSSECURE does not leak into it either way).
+        self.assertEqual(pager_run('list', SUDO_UID='1000', PAGER=mypager, SYSTEMD_PAGERSECURE='0'),
+                         'mypager LESSSECURE=')
+        # No pager on a dumb terminal or without TERM; the output goes to the terminal.
+        self.assertIsNone(pager_run('list', SYSTEMD_PAGERSECURE='0', TERM='dumb'))
+        self.assertIsNone(pager_run('list', SYSTEMD_PAGERSECURE='0', TERM=None))
 
     def test_colors(self):
         self.assert_ok(self.cli('load', 'modctl_test_base'))

@@ -52,19 +52,19 @@ static void done(int result, void *userdata) {
 Test(inspector, caps_per_owner_and_global) {
         /* One running (held at the gate), then the caps count queued and running alike. */
         char c;
-        cr_assert_eq(inspector_submit(inspector, ":1.1", false, run_gated, done, (void *) 1), 0);
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_gated, done, (void *) 1), 0);
         cr_assert_eq(read(started[0], &c, 1), 1);
-        cr_assert_eq(inspector_submit(inspector, ":1.1", false, run_quick, done, (void *) 2), 0);
-        cr_assert_eq(inspector_submit(inspector, ":1.1", false, run_quick, done, (void *) 99), -EBUSY,
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_quick, done, (void *) 2), 0);
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_quick, done, (void *) 99), -EBUSY,
                      "a third from the same owner is refused");
-        cr_assert_eq(inspector_submit(inspector, ":1.2", false, run_quick, done, (void *) 3), 0);
-        cr_assert_eq(inspector_submit(inspector, ":1.2", false, run_quick, done, (void *) 4), 0);
-        cr_assert_eq(inspector_submit(inspector, ":1.3", false, run_quick, done, (void *) 5), 0);
-        cr_assert_eq(inspector_submit(inspector, ":1.4", false, run_quick, done, (void *) 6), 0);
-        cr_assert_eq(inspector_submit(inspector, ":1.5", false, run_quick, done, (void *) 98), -EBUSY,
+        cr_assert_eq(inspector_submit(inspector, 1002, false, run_quick, done, (void *) 3), 0);
+        cr_assert_eq(inspector_submit(inspector, 1002, false, run_quick, done, (void *) 4), 0);
+        cr_assert_eq(inspector_submit(inspector, 1003, false, run_quick, done, (void *) 5), 0);
+        cr_assert_eq(inspector_submit(inspector, 1004, false, run_quick, done, (void *) 6), 0);
+        cr_assert_eq(inspector_submit(inspector, 1005, false, run_quick, done, (void *) 98), -EBUSY,
                      "the global cap holds for a new owner");
         /* Root is not capped, and goes before everyone queued. */
-        cr_assert_eq(inspector_submit(inspector, ":1.9", true, run_quick, done, (void *) 7), 0);
+        cr_assert_eq(inspector_submit(inspector, 0, true, run_quick, done, (void *) 7), 0);
         cr_assert_eq(inspector_pending(inspector), 7u);
 
         cr_assert_eq(write(gate[1], "x", 1), 1);
@@ -76,7 +76,7 @@ Test(inspector, caps_per_owner_and_global) {
         cr_assert_eq(order[6], 6);
 
         /* Room again once they are answered. */
-        cr_assert_eq(inspector_submit(inspector, ":1.1", false, run_quick, done, (void *) 8), 0);
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_quick, done, (void *) 8), 0);
         while (n_order < 8)
                 cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
         cr_assert_eq(inspector_pending(inspector), 0u);
@@ -92,10 +92,32 @@ static void done_cancelled(int result, void *userdata) {
 Test(inspector, free_cancels_queued_and_abandons_a_stuck_task) {
         char c;
 
-        cr_assert_eq(inspector_submit(inspector, NULL, false, run_gated, done_cancelled, NULL), 0);
-        cr_assert_eq(inspector_submit(inspector, NULL, false, run_quick, done_cancelled, (void *) 2), 0);
+        cr_assert_eq(inspector_submit(inspector, 1000, false, run_gated, done_cancelled, NULL), 0);
+        cr_assert_eq(inspector_submit(inspector, 1000, false, run_quick, done_cancelled, (void *) 2), 0);
         cr_assert_eq(read(started[0], &c, 1), 1);
         /* The first never gets its byte: free gives up on it after the grace period. */
         inspector = inspector_free(inspector);
         cr_assert_eq(cancelled, 1, "the queued task was cancelled; the stuck one is abandoned");
+}
+
+Test(inspector, the_last_free_slot_goes_to_a_uid_that_holds_none) {
+        char c;
+
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_gated, done, (void *) 1), 0);
+        cr_assert_eq(read(started[0], &c, 1), 1);
+        cr_assert_eq(inspector_submit(inspector, 1001, false, run_quick, done, (void *) 2), 0);
+        cr_assert_eq(inspector_submit(inspector, 1002, false, run_quick, done, (void *) 3), 0);
+        cr_assert_eq(inspector_submit(inspector, 1002, false, run_quick, done, (void *) 4), 0);
+        cr_assert_eq(inspector_submit(inspector, 1003, false, run_quick, done, (void *) 5), 0);
+        /* One slot is left: a uid that already holds one may not take it... */
+        cr_assert_eq(inspector_submit(inspector, 1003, false, run_quick, done, (void *) 97), -EBUSY,
+                     "a uid with a slot may not take the last one");
+        /* ...a uid that holds none may. */
+        cr_assert_eq(inspector_submit(inspector, 1004, false, run_quick, done, (void *) 6), 0);
+        cr_assert_eq(inspector_submit(inspector, 1005, false, run_quick, done, (void *) 96), -EBUSY);
+
+        cr_assert_eq(write(gate[1], "x", 1), 1);
+        while (n_order < 6)
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        cr_assert_eq(inspector_pending(inspector), 0u);
 }

@@ -141,7 +141,8 @@
                                  return;
                              if (Object.keys(ifaces[MODULE]).length)
                                  moduleAdded(object, ifaces[MODULE]);
-                             else
+                             /* Options is per caller, so signals leave it out: ask for it. */
+                             if (!Object.keys(ifaces[MODULE]).length || !("Options" in ifaces[MODULE]))
                                  fetchModule(object);
                          });
         client.subscribe({ interface: "org.freedesktop.DBus.ObjectManager", member: "InterfacesRemoved" },
@@ -157,6 +158,8 @@
                                  return;
                              Object.assign(p, unwrap(changed));
                              renderLoaded();
+                             if (invalidated && invalidated.length)
+                                 fetchModule(path);
                          });
         const manager = (member, f) => client.subscribe({ interface: MANAGER, path: PATH, member },
                                                         (path, iface, signal, args) => f(...args));

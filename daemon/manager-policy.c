@@ -267,6 +267,9 @@ struct Inspection {
         InspectKind kind;
         char *name, *params;
         uint64_t flags;
+        Caller caller;               /* whom the plan is shown to; gids points to caller_gids */
+        gid_t *caller_gids;
+        SettingsPaths *settings_paths; /* a copy: where modprobe.d is, to judge what caller may read */
         InspectResult result;
         manager_inspect_done_t done;
         void *userdata;
@@ -281,6 +284,8 @@ static Inspection *inspection_free(Inspection *x) {
         free(x->kernel_trust_error);
         free(x->name);
         free(x->params);
+        free(x->caller_gids);
+        settings_paths_free(x->settings_paths);
         failure_done(&x->result.failure);
         plan_free(x->result.plan);
         policy_report_free(x->result.report);
@@ -288,6 +293,50 @@ static Inspection *inspection_free(Inspection *x) {
         strv_free(x->result.pairs);
         free(x);
         return NULL;
+}
+
+/* A plan is shown only as far as its caller could read the modprobe.d files it comes from: an
+ * install command, or the options, that a line of a file the caller cannot read may have made
+ * show as MODCTL_NOT_READABLE and that file's name. The plan of an inspection is never run. */
+static int hide_unreadable(Inspection *x, Plan *plan, Failure *failure) {
+        _cleanup_(settings_state_freep) SettingsState *s = NULL;
+        int r;
+
+        if (caller_is_privileged(&x->caller))
+                return 0;
+        r = settings_state_load(x->settings_paths, &s);
+        if (r < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot read modprobe.d to tell what "
+                                         "the plan of '%s' may show: %s.", x->name, strerror(-r));
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                PlanStep *step = &plan->steps[i];
+                const char *file = NULL;
+                char *hidden;
+
+                if (step->kind == PLAN_STEP_COMMAND &&
+                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_COMMAND, step->name, plan->request,
+                                         &file)) {
+                        if (asprintf(&hidden, "<" MODCTL_NOT_READABLE ": %s>", file) < 0)
+                                goto oom;
+                        free(step->command);
+                        step->command = hidden;
+                        free(step->config_command);
+                        step->config_command = strdup(hidden);
+                        if (!step->config_command)
+                                goto oom;
+                }
+                if (step->options && step->options[0] &&
+                    settings_line_hidden(s, &x->caller, SETTINGS_LINE_OPTIONS, step->name, plan->request,
+                                         &file)) {
+                        if (asprintf(&hidden, "<options " MODCTL_NOT_READABLE ": %s>", file) < 0)
+                                goto oom;
+                        free(step->options);
+                        step->options = hidden;
+                }
+        }
+        return 0;
+oom:
+        return failure_set(failure, FAILURE_INTERNAL, "Out of memory while planning '%s'.", x->name);
 }
 
 static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **ret_report, Failure *failure) {
@@ -303,6 +352,11 @@ static int inspect_check_policy(Inspection *x, Plan **ret_plan, PolicyReport **r
         policy_context_done(&ctx);
         if (r < 0)
                 return r;
+        r = hide_unreadable(x, plan, failure);
+        if (r < 0) {
+                *ret_report = policy_report_free(*ret_report);
+                return r;
+        }
         *ret_plan = TAKE_PTR(plan);
         return 0;
 }
@@ -417,12 +471,14 @@ static void inspection_done(int result, void *userdata) {
         inspection_free(x);
 }
 
-int manager_inspect(Manager *m, uid_t owner, bool privileged, InspectKind kind, const char *name,
-                    const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata) {
+int manager_inspect(Manager *m, uid_t owner, bool privileged, const Caller *caller, InspectKind kind,
+                    const char *name, const char *params, uint64_t flags, manager_inspect_done_t done,
+                    void *userdata) {
         Inspection *x;
         int r;
 
         assert(m);
+        assert(caller);
         assert(name);
         assert(done);
 
@@ -444,9 +500,21 @@ int manager_inspect(Manager *m, uid_t owner, bool privileged, InspectKind kind, 
         x->userdata = userdata;
         x->name = strdup(name);
         x->params = params ? strdup(params) : NULL;
-        if (!x->name || (params && !x->params) || (m->kernel_trust_error && !x->kernel_trust_error)) {
+        x->caller = *caller;
+        x->caller_gids = caller->n_gids ? malloc(caller->n_gids * sizeof(gid_t)) : NULL;
+        if (x->caller_gids)
+                memcpy(x->caller_gids, caller->gids, caller->n_gids * sizeof(gid_t));
+        x->caller.gids = x->caller_gids;
+        if (!x->name || (params && !x->params) || (m->kernel_trust_error && !x->kernel_trust_error) ||
+            (caller->n_gids && !x->caller_gids)) {
                 inspection_free(x);
                 return -ENOMEM;
+        }
+        r = settings_paths_new(m->settings_paths->root, m->settings_paths->modprobe_paths,
+                               m->settings_paths->cmdline, &x->settings_paths);
+        if (r < 0) {
+                inspection_free(x);
+                return r;
         }
 
         r = inspector_submit(m->inspector, owner, privileged, inspection_run, inspection_done, x);
@@ -462,16 +530,27 @@ PolicyMode manager_policy_mode(Manager *m) {
         return m->config->policy.mode;
 }
 
-int manager_describe_policy(Manager *m, char **ret) {
+int manager_describe_policy(Manager *m, const Caller *caller, char **ret) {
         _cleanup_free_ char *text = NULL, *files = NULL;
         int r;
 
         assert(m);
+        assert(caller);
         assert(ret);
 
-        r = config_format(m->config, &text);
-        if (r < 0)
-                return r;
+        /* The effective configuration merges every file: it is shown only to a caller that
+         * could read them all itself. */
+        STRV_FOREACH(f, m->config->files)
+                if (caller_may_read_path(caller, m->config_root, *f, NULL) <= 0) {
+                        if (asprintf(&text, "# " MODCTL_NOT_READABLE ": %s\n", *f) < 0)
+                                return -ENOMEM;
+                        break;
+                }
+        if (!text) {
+                r = config_format(m->config, &text);
+                if (r < 0)
+                        return r;
+        }
         files = strv_join(m->config->files, " ");
         if (!files)
                 return -ENOMEM;

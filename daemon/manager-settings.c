@@ -109,27 +109,27 @@ void manager_settings_invalidate(Manager *m) {
         MANAGER_EMIT0(m, settings_changed);
 }
 
-int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret) {
+int manager_module_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret) {
         const SettingsState *s = manager_settings(m);
 
         if (!s) {
                 *ret = (ModuleSettings) { .options = strdup("") };
                 return ret->options ? 0 : -ENOMEM;
         }
-        return settings_query(s, m->config, name, ret);
+        return settings_query_as(s, m->config, name, caller, ret);
 }
 
-int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
-                              size_t *ret_n, Failure *failure) {
+int manager_describe_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret,
+                              SettingSource **ret_sources, size_t *ret_n, Failure *failure) {
         const SettingsState *s = manager_settings(m);
         ModuleSettings ms = {};
         int r;
 
         if (!s)
                 return failure_set(failure, FAILURE_INTERNAL, "Cannot read the settings of module '%s'.", name);
-        r = settings_query(s, m->config, name, &ms);
+        r = settings_query_as(s, m->config, name, caller, &ms);
         if (r >= 0)
-                r = settings_describe(s, m->settings_paths, m->config, name, ret_sources, ret_n);
+                r = settings_describe_as(s, m->settings_paths, m->config, name, caller, ret_sources, ret_n);
         if (r < 0) {
                 module_settings_done(&ms);
                 return failure_set(failure, FAILURE_INTERNAL, "Out of memory reading the settings of module '%s'.", name);

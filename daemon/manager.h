@@ -141,8 +141,9 @@ KernelRequests manager_kernel_requests(Manager *m);
 
 PolicyMode manager_policy_mode(Manager *m);
 /* GetPolicy: the files read, the number of trusted certificates, then the effective
- * configuration as modctld.conf text. */
-int manager_describe_policy(Manager *m, char **ret);
+ * configuration as modctld.conf text; for a caller that could not read one of the files itself,
+ * MODCTL_NOT_READABLE and that file's name instead of the configuration. */
+int manager_describe_policy(Manager *m, const Caller *caller, char **ret);
 /* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force
  * stays, and failure (FAILURE_INVALID_CONFIG) says FILE:LINE. Logs either way. */
 int manager_reload_config(Manager *m, Failure *failure);
@@ -171,17 +172,21 @@ typedef struct Inspection Inspection;
 #define MANAGER_INSPECT_PER_UID_MAX 4u
 
 /* -EBUSY when owner (the caller's uid) has its share of the inspector's pool (inspector.h);
- * privileged (root) requests go first and are not capped. */
-int manager_inspect(Manager *m, uid_t owner, bool privileged, InspectKind kind, const char *name,
-                    const char *params, uint64_t flags, manager_inspect_done_t done, void *userdata);
+ * privileged (root) requests go first and are not capped. caller (copied): who the plan is shown
+ * to; options and install commands from modprobe.d files it could not read show as
+ * MODCTL_NOT_READABLE with the file's name (see settings_line_hidden()). */
+int manager_inspect(Manager *m, uid_t owner, bool privileged, const Caller *caller, InspectKind kind,
+                    const char *name, const char *params, uint64_t flags, manager_inspect_done_t done,
+                    void *userdata);
 
 /* ---- persistent settings and the catalog (manager-settings.c) ---- */
 
-/* A module's effective settings (all false and "" when the files cannot be read). */
-int manager_module_settings(Manager *m, const char *name, ModuleSettings *ret);
+/* A module's effective settings (all false and "" when the files cannot be read), as caller sees
+ * them (NULL: root; see settings_query_as()). */
+int manager_module_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret);
 /* The same, and every source with its file (GetModuleSettings). */
-int manager_describe_settings(Manager *m, const char *name, ModuleSettings *ret, SettingSource **ret_sources,
-                              size_t *ret_n, Failure *failure);
+int manager_describe_settings(Manager *m, const char *name, const Caller *caller, ModuleSettings *ret,
+                              SettingSource **ret_sources, size_t *ret_n, Failure *failure);
 /* Changes a setting (see settings_change()), makes it effective (resolver reload for modprobe.d,
  * configuration reload for Deny=; the files are put back if that reload fails) and tells the
  * listeners (setting_changed, settings_changed). */

@@ -32,6 +32,11 @@
 #define MODCTL_SETTING_RUNTIME         (UINT64_C(1) << 0) /* write the file under /run: lost at reboot */
 #define MODCTL_SETTING_FLAGS_ALL       (UINT64_C(0x1))
 
+/* What settings, Search, the Options property, dry runs and CheckPolicy show in place of a line
+ * of a modprobe.d or modules-load.d file the caller could not read itself (the file's name may
+ * be shown, its contents never are). Stable: clients may look for it. */
+#define MODCTL_NOT_READABLE            "managed elsewhere (not readable)"
+
 /* In a dry-run reply every entry is one step of the plan, prefixed like modprobe -D:
  * "insmod PATH [PARAMS]", "install COMMAND", "builtin NAME" or "loaded NAME". */
 

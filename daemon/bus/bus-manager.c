@@ -167,6 +167,7 @@ static void on_inspected(const InspectResult *result, void *userdata) {
  * caller learns it at once (org.modctl1.Error.Busy) and nothing is queued. */
 static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const char *name, const char *params,
                    uint64_t flags, inspect_reply_t reply, sd_bus_error *error) {
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         InspectCall *c;
         uid_t euid;
         int r;
@@ -176,13 +177,14 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Permission denied: cannot determine who asked about '%s': %s.",
                                          name, strerror(-r));
+        bus_caller_from_message(message, &caller);
 
         c = calloc(1, sizeof(InspectCall));
         if (!c)
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, euid, euid == 0, kind, name, params, flags, on_inspected, c);
+        r = manager_inspect(m, euid, euid == 0, &caller.caller, kind, name, params, flags, on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);
@@ -386,13 +388,15 @@ static void reply_check_policy(const InspectResult *result, sd_bus_message *mess
 }
 
 static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         _cleanup_free_ char *text = NULL;
         BusContext *b = userdata;
         int r;
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
-        r = manager_describe_policy(b->manager, &text);
+        bus_caller_from_message(message, &caller);
+        r = manager_describe_policy(b->manager, &caller.caller, &text);
         if (r >= 0)
                 r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)

@@ -7,6 +7,7 @@
 
 #include "bus-error.h"
 #include "bus-module.h"
+#include "bus-settings.h"
 #include "bus-string.h"
 #include "log.h"
 #include "modctl-bus.h"
@@ -232,11 +233,16 @@ static int property_description(sd_bus *bus, const char *path, const char *inter
 
 static int property_setting(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         BusModules *b = userdata;
         ModuleSettings ms = {};
         int r;
 
-        r = manager_module_settings(b->context->manager, b->current.name, &ms);
+        /* Options shows only what the caller of Get or GetAll could read itself: a signal (the
+         * InterfacesAdded that every mirror sees) is built for nobody in particular. */
+        bus_caller_from_message(sd_bus_message_is_signal(reply, NULL, NULL) > 0 ? NULL :
+                                sd_bus_get_current_message(bus), &caller);
+        r = manager_module_settings(b->context->manager, b->current.name, &caller.caller, &ms);
         if (r < 0)
                 return r;
         if (strcmp(property, "BootLoad") == 0)
@@ -267,7 +273,8 @@ static const sd_bus_vtable module_vtable[] = {
         SD_BUS_PROPERTY("BootLoad", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Blacklisted", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Disabled", "b", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Options", "s", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Each caller sees its own view of it: the change signal carries no value. */
+        SD_BUS_PROPERTY("Options", "s", property_setting, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_VTABLE_END
 };
 
@@ -284,7 +291,7 @@ static int announced_set(BusModules *b, Announced *a, const KernelModule *km, ch
 
         if (!holders || !taint)
                 return -ENOMEM;
-        r = manager_module_settings(b->context->manager, km->name, &ms);
+        r = manager_module_settings(b->context->manager, km->name, NULL, &ms);
         if (r < 0)
                 return r;
         if (a->boot != ms.boot)

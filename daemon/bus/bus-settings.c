@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 #include <uthash.h>
@@ -15,6 +16,44 @@
 #include "modctl-bus.h"
 #include "strv.h"
 #include "time-util.h"
+
+void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
+        const gid_t *gids = NULL;
+        uint64_t mask;
+        uid_t uid;
+        gid_t gid;
+        int n;
+
+        assert(ret);
+
+        *ret = (BusCaller) { .caller = CALLER_ANONYMOUS };
+        if (!message || sd_bus_message_is_signal(message, NULL, NULL) > 0)
+                return;
+        /* Augmenting from /proc/PID fills in the gids when the bus does not report them. */
+        mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
+        mask |= SD_BUS_CREDS_AUGMENT;
+        if (sd_bus_query_sender_creds(message, mask, &ret->creds) < 0)
+                return;
+        if (sd_bus_creds_get_euid(ret->creds, &uid) < 0) {
+                ret->creds = sd_bus_creds_unref(ret->creds);
+                return;
+        }
+        ret->caller.uid = uid;
+        if (sd_bus_creds_get_egid(ret->creds, &gid) >= 0)
+                ret->caller.gid = gid;
+        n = sd_bus_creds_get_supplementary_gids(ret->creds, &gids);
+        if (n > 0) {
+                ret->caller.gids = gids;
+                ret->caller.n_gids = n;
+        }
+}
+
+void bus_caller_done(BusCaller *c) {
+        if (!c)
+                return;
+        c->creds = sd_bus_creds_unref(c->creds);
+        c->caller = CALLER_ANONYMOUS;
+}
 
 static const char *const setting_verbs[_SETTING_MAX] = {
         [SETTING_BOOT]      = "change whether module '%s' loads at boot",
@@ -86,6 +125,7 @@ int bus_method_set_options(sd_bus_message *message, void *userdata, sd_bus_error
 int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         BusContext *b = userdata;
         ModuleSettings ms = {};
         SettingSource *sources = NULL;
@@ -99,7 +139,8 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
         if (!settings_name_is_valid(name))
                 return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
                                       "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
-        r = manager_describe_settings(b->manager, name, &ms, &sources, &n, &failure);
+        bus_caller_from_message(message, &caller);
+        r = manager_describe_settings(b->manager, name, &caller.caller, &ms, &sources, &n, &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
 
@@ -133,6 +174,7 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(bus_caller_done) BusCaller caller = {};
         _cleanup_free_ size_t *hits = NULL;
         KernelModule *modules = NULL;
         Loaded *loaded = NULL, *slots = NULL, *l;
@@ -150,6 +192,7 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
                 r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
                 goto fail;
         }
+        bus_caller_from_message(message, &caller);
         r = catalog_search(c, text, &hits, &n_hits);
         if (r < 0)
                 goto fail;
@@ -179,7 +222,7 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
                 ModuleSettings ms = {};
 
                 HASH_FIND_STR(loaded, en->name, l);
-                r = manager_module_settings(m, en->name, &ms);
+                r = manager_module_settings(m, en->name, &caller.caller, &ms);
                 if (r < 0)
                         break;
                 r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");

@@ -227,16 +227,19 @@ static int run_command(Scheduler *s, Task *t) {
 
         (void) kernel_get_state(s->kernel, t->name, &before);
 
+        /* The failure goes to the caller and to everyone in ModuleLoadFailed, so it names the
+         * module, never the command: the line may come from a file only root can read. */
         r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, FAILURE_TIMEOUT,
-                                   "The modprobe.d command for module '%s' did not finish within %llu s and was killed: %s",
-                                   t->name, (unsigned long long) (s->command_timeout_usec / 1000000), t->command);
+                                   "The modprobe.d command for module '%s' did not finish within %llu s and "
+                                   "was killed.",
+                                   t->name, (unsigned long long) (s->command_timeout_usec / 1000000));
         if (r == -ECHILD)
                 return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
-                                   "The modprobe.d command for module '%s' failed (%s %d): %s",
+                                   "The modprobe.d command for module '%s' failed (%s %d).",
                                    t->name, WIFEXITED(status) ? "exit status" : "signal",
-                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->command);
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         if (r < 0)
                 return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "Cannot run the modprobe.d command for module '%s': %s.", t->name, strerror(-r));

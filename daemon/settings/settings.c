@@ -11,6 +11,7 @@
 
 #include "atomic-file.h"
 #include "boot-list.h"
+#include "modctl-bus.h"
 #include "modprobe-files.h"
 #include "module-name.h"
 #include "settings.h"
@@ -148,9 +149,21 @@ typedef struct NameEntries {
         UT_hash_handle hh;
 } NameEntries;
 
+/* What was read from one file: who could read it then, and the names its lines that reach
+ * libkmod (options, install, remove) apply to, as patterns, for hiding what libkmod built
+ * from a file a caller could not read. */
+typedef struct FileInfo {
+        bool has_stat;          /* false for the kernel command line: anyone reads /proc/cmdline */
+        struct stat st;         /* as stat() said just before reading it */
+        char **option_names;    /* '-' as '_' */
+        char **command_names;
+} FileInfo;
+
 struct SettingsState {
         NameEntries *names;
         char **files;           /* every file read, and "kernel command line" */
+        FileInfo *info;         /* parallel to files */
+        char *root;             /* SettingsPaths.root: the prefix not judged for readability */
 };
 
 SettingsState *settings_state_free(SettingsState *s) {
@@ -166,7 +179,13 @@ SettingsState *settings_state_free(SettingsState *s) {
                 free(e->name);
                 free(e);
         }
+        for (size_t i = 0; s->info && s->files && s->files[i]; i++) {
+                strv_free(s->info[i].option_names);
+                strv_free(s->info[i].command_names);
+        }
+        free(s->info);
         strv_free(s->files);
+        free(s->root);
         free(s);
         return NULL;
 }
@@ -208,11 +227,63 @@ static int state_add(SettingsState *s, SettingKind kind, const char *name, const
         return 0;
 }
 
-/* The last file added, as stored in s->files. */
-static const char *state_add_file(SettingsState *s, const char *path) {
+/* The last file added, as stored in s->files. st: the file's stat, taken before it was read;
+ * NULL for the kernel command line. */
+static const char *state_add_file(SettingsState *s, const char *path, const struct stat *st) {
+        size_t n = strv_length(s->files);
+        FileInfo *info = realloc(s->info, (n + 1) * sizeof(FileInfo));
+
+        if (!info)
+                return NULL;
+        s->info = info;
+        info[n] = (FileInfo) { .has_stat = st != NULL };
+        if (st)
+                info[n].st = *st;
         if (strv_extend(&s->files, path) < 0)
                 return NULL;
-        return s->files[strv_length(s->files) - 1];
+        return s->files[n];
+}
+
+static FileInfo *state_file_info(const SettingsState *s, const char *file) {
+        for (size_t i = 0; s->files && s->files[i]; i++)
+                if (s->files[i] == file)
+                        return &s->info[i];
+        return NULL;
+}
+
+/* Whether caller could read file itself, and file is still what was read then. */
+static bool state_file_visible(const SettingsState *s, const char *file, const Caller *caller) {
+        const FileInfo *info;
+        struct stat st;
+
+        if (!caller || caller_is_privileged(caller))
+                return true;
+        info = state_file_info(s, file);
+        if (!info || !info->has_stat)
+                return info != NULL;
+        if (!caller_may_access(caller, &info->st, S_IROTH))
+                return false;
+        if (caller_may_read_path(caller, s->root, file, &st) <= 0)
+                return false;
+        return st.st_dev == info->st.st_dev && st.st_ino == info->st.st_ino &&
+               st.st_mode == info->st.st_mode && st.st_uid == info->st.st_uid &&
+               st.st_gid == info->st.st_gid;
+}
+
+/* libkmod's underscores(): '-' becomes '_', except inside a [...] class. */
+static char *name_pattern(const char *name) {
+        char *p = strdup(name);
+        bool in_class = false;
+
+        for (char *q = p; q && *q; q++) {
+                if (*q == '[')
+                        in_class = true;
+                else if (*q == ']')
+                        in_class = false;
+                else if (*q == '-' && !in_class)
+                        *q = '_';
+        }
+        return p;
 }
 
 
@@ -259,6 +330,7 @@ static int for_each_line(char *text, int (*f)(char *line, void *userdata), void 
 typedef struct ModprobeParse {
         SettingsState *state;
         const char *file;
+        FileInfo *info;
 } ModprobeParse;
 
 static int modprobe_line(char *line, void *userdata) {
@@ -272,6 +344,14 @@ static int modprobe_line(char *line, void *userdata) {
         rest = strchr(name, ' ');
         if (rest)
                 *rest++ = '\0';
+        if (strcmp(cmd, "options") == 0 || strcmp(cmd, "install") == 0 || strcmp(cmd, "remove") == 0) {
+                char *pattern = name_pattern(name);
+                if (!pattern || strv_push(cmd[0] == 'o' ? &mp->info->option_names : &mp->info->command_names,
+                                          pattern) < 0) {
+                        free(pattern);
+                        return -ENOMEM;
+                }
+        }
         if (strcmp(cmd, "blacklist") == 0)
                 return state_add(mp->state, SETTING_BLACKLIST, name, NULL, mp->file);
         if (strcmp(cmd, "options") == 0 && rest)
@@ -289,13 +369,18 @@ static int load_modprobe(SettingsState *s, const SettingsPaths *p) {
         STRV_FOREACH(f, files) {
                 _cleanup_free_ char *text = NULL;
                 ModprobeParse mp = { .state = s };
+                struct stat st;
 
+                /* Who may see its lines is judged by the stat taken before reading it. */
+                if (stat(*f, &st) < 0)
+                        continue;
                 r = read_file_text(*f, SETTINGS_FILE_MAX, &text);
                 if (r < 0)
                         continue; /* unreadable: libkmod skips it too */
-                mp.file = state_add_file(s, *f);
+                mp.file = state_add_file(s, *f, &st);
                 if (!mp.file)
                         return -ENOMEM;
+                mp.info = state_file_info(s, mp.file);
                 r = for_each_line(text, modprobe_line, &mp);
                 if (r < 0)
                         return r;
@@ -313,10 +398,11 @@ static int load_boot(SettingsState *s, const SettingsPaths *p) {
         STRV_FOREACH(f, files) {
                 _cleanup_(strv_freep) char **l = NULL;
                 const char *file;
+                struct stat st;
 
-                if (boot_list_parse_file(*f, &l) < 0)
+                if (stat(*f, &st) < 0 || boot_list_parse_file(*f, &l) < 0)
                         continue;
-                file = state_add_file(s, *f);
+                file = state_add_file(s, *f, &st);
                 if (!file)
                         return -ENOMEM;
                 STRV_FOREACH(n, l) {
@@ -336,7 +422,7 @@ static int load_boot(SettingsState *s, const SettingsPaths *p) {
         if (r < 0)
                 return r;
         if (names) {
-                const char *file = state_add_file(s, "kernel command line");
+                const char *file = state_add_file(s, "kernel command line", NULL);
                 if (!file)
                         return -ENOMEM;
                 STRV_FOREACH(n, names) {
@@ -356,7 +442,7 @@ int settings_state_load(const SettingsPaths *p, SettingsState **ret) {
         assert(ret);
 
         s = calloc(1, sizeof(SettingsState));
-        if (!s)
+        if (!s || !(s->root = strdup(p->root)))
                 return -ENOMEM;
         r = load_boot(s, p);
         if (r < 0)
@@ -396,7 +482,16 @@ static bool policy_disables(const Config *c, const char *name, const char **ret_
         return true;
 }
 
+static const char *entry_value(const SettingsState *s, const Entry *e, const Caller *caller) {
+        return state_file_visible(s, e->file, caller) ? e->value : MODCTL_NOT_READABLE;
+}
+
 int settings_query(const SettingsState *s, const Config *config, const char *name, ModuleSettings *ret) {
+        return settings_query_as(s, config, name, NULL, ret);
+}
+
+int settings_query_as(const SettingsState *s, const Config *config, const char *name, const Caller *caller,
+                      ModuleSettings *ret) {
         const NameEntries *e = state_find(s, name);
         ModuleSettings m = {};
         const char *glob, *file;
@@ -411,7 +506,7 @@ int settings_query(const SettingsState *s, const Config *config, const char *nam
                 else if (e->entries[i].kind == SETTING_BLACKLIST)
                         m.blacklisted = true;
                 else if (e->entries[i].kind == SETTING_OPTIONS)
-                        len += strlen(e->entries[i].value) + 1;
+                        len += strlen(entry_value(s, &e->entries[i], caller)) + 1;
         }
         m.disabled = config && policy_disables(config, name, &glob, &file, &allow);
         m.options = calloc(1, len + 1);
@@ -421,7 +516,7 @@ int settings_query(const SettingsState *s, const Config *config, const char *nam
                 if (e->entries[i].kind == SETTING_OPTIONS) {
                         if (m.options[0])
                                 strcat(m.options, " ");
-                        strcat(m.options, e->entries[i].value);
+                        strcat(m.options, entry_value(s, &e->entries[i], caller));
                 }
         *ret = m;
         return 0;
@@ -456,8 +551,20 @@ static int sources_add(SettingSource **l, size_t *n, const SettingsPaths *p, Set
         return x[*n - 1].value && x[*n - 1].file ? 0 : -ENOMEM;
 }
 
+/* A Deny= or Allow= line's file ("" for built in): policy files are read by the configuration,
+ * not here, so only their current state is judged. */
+static bool policy_file_visible(const SettingsPaths *p, const char *file, const Caller *caller) {
+        return !caller || caller_is_privileged(caller) || !*file ||
+               caller_may_read_path(caller, p->root, file, NULL) > 0;
+}
+
 int settings_describe(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
                       SettingSource **ret, size_t *ret_n) {
+        return settings_describe_as(s, p, config, name, NULL, ret, ret_n);
+}
+
+int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                         const char *name, const Caller *caller, SettingSource **ret, size_t *ret_n) {
         const NameEntries *e = state_find(s, name);
         SettingSource *l = NULL;
         const char *glob, *file;
@@ -466,7 +573,10 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
         int r = 0;
 
         for (size_t i = 0; e && i < e->n && r >= 0; i++)
-                r = sources_add(&l, &n, p, e->entries[i].kind, e->entries[i].value ?: "yes", e->entries[i].file);
+                r = sources_add(&l, &n, p, e->entries[i].kind,
+                                state_file_visible(s, e->entries[i].file, caller) ?
+                                        e->entries[i].value ?: "yes" : MODCTL_NOT_READABLE,
+                                e->entries[i].file);
         if (r >= 0 && config && policy_disables(config, name, &glob, &file, &allow)) {
                 /* Every Deny= glob that matches, each with its file. */
                 char nn[MODULE_NAME_LEN];
@@ -476,18 +586,22 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
                         _cleanup_free_ char *v = NULL;
                         if (fnmatch(config->policy.deny[i], nn, 0) != 0)
                                 continue;
+                        const char *f = i < n_files ? config->policy.deny_files[i] : "";
                         if (asprintf(&v, "Deny=%s", config->policy.deny[i]) < 0)
                                 r = -ENOMEM;
                         else
-                                r = sources_add(&l, &n, p, SETTING_DISABLE, v,
-                                                i < n_files ? config->policy.deny_files[i] : "");
+                                r = sources_add(&l, &n, p, SETTING_DISABLE,
+                                                policy_file_visible(p, f, caller) ? v : MODCTL_NOT_READABLE,
+                                                f);
                 }
                 if (allow && r >= 0) {
                         _cleanup_free_ char *globs = strv_join(config->policy.allow, " "), *v = NULL;
                         if (!globs || asprintf(&v, "Allow=%s", globs) < 0)
                                 r = -ENOMEM;
                         else
-                                r = sources_add(&l, &n, p, SETTING_DISABLE, v, file);
+                                r = sources_add(&l, &n, p, SETTING_DISABLE,
+                                                policy_file_visible(p, file, caller) ? v :
+                                                MODCTL_NOT_READABLE, file);
                 }
         }
         if (r < 0) {
@@ -497,6 +611,45 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
         *ret = l;
         *ret_n = n;
         return 0;
+}
+
+static bool pattern_matches(char **patterns, const char *name) {
+        STRV_FOREACH(q, patterns)
+                if (fnmatch(*q, name, 0) == 0 || strcmp(*q, name) == 0)
+                        return true;
+        return false;
+}
+
+bool settings_line_hidden(const SettingsState *s, const Caller *caller, SettingsLine what, const char *name,
+                          const char *alias, const char **ret_file) {
+        _cleanup_free_ char *n = NULL, *a = NULL;
+
+        assert(s);
+        assert(caller);
+        assert(name);
+
+        n = name_pattern(name);
+        a = alias ? name_pattern(alias) : NULL;
+        if (!n || (alias && !a)) {
+                /* Out of memory: hide rather than show. */
+                if (ret_file)
+                        *ret_file = "modprobe.d";
+                return true;
+        }
+        for (size_t i = 0; s->files && s->files[i]; i++) {
+                char **patterns = what == SETTINGS_LINE_OPTIONS ? s->info[i].option_names :
+                                                                  s->info[i].command_names;
+
+                if (!pattern_matches(patterns, n) && !(a && (pattern_matches(patterns, a) ||
+                                                             pattern_matches(patterns, alias))))
+                        continue;
+                if (state_file_visible(s, s->files[i], caller))
+                        continue;
+                if (ret_file)
+                        *ret_file = s->files[i];
+                return true;
+        }
+        return false;
 }
 
 /* ---- changing modctld's own files ---- */

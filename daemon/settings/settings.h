@@ -17,6 +17,7 @@
 
 #include "daemon-config.h"
 #include "failure.h"
+#include "file-access.h"
 
 #define SETTINGS_FILE_HEADER "# Managed by modctld: changes made here by hand are lost."
 
@@ -66,8 +67,15 @@ typedef struct ModuleSettings {
         char *options;
 } ModuleSettings;
 
-/* name: a module name ('-' and '_' alike). config: the policy in force (Deny=, Allow=). */
+/* name: a module name ('-' and '_' alike). config: the policy in force (Deny=, Allow=). As root
+ * sees it: every line of every file. */
 int settings_query(const SettingsState *s, const Config *config, const char *name, ModuleSettings *ret);
+/* As caller sees it (NULL: root): the options of a file caller could not read itself
+ * (caller_may_read_path(), and the file must still be the one that was read) are
+ * MODCTL_NOT_READABLE instead. Whether a module loads at boot or is blacklisted stays true: it
+ * decides what a load does, which anyone can watch. */
+int settings_query_as(const SettingsState *s, const Config *config, const char *name, const Caller *caller,
+                      ModuleSettings *ret);
 void module_settings_done(ModuleSettings *m);
 
 /* One source of a setting: the value ("yes", the options, or the Deny=/Allow= rule), the file
@@ -82,6 +90,22 @@ typedef struct SettingSource {
 
 int settings_describe(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
                       SettingSource **ret, size_t *ret_n);
+/* The same as caller sees it (NULL: root): the value of a source in a file caller could not
+ * read is MODCTL_NOT_READABLE; its file is named. */
+int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                         const char *name, const Caller *caller, SettingSource **ret, size_t *ret_n);
+
+typedef enum SettingsLine {
+        SETTINGS_LINE_OPTIONS,  /* modprobe.d "options" */
+        SETTINGS_LINE_COMMAND,  /* modprobe.d "install" and "remove" */
+} SettingsLine;
+
+/* Whether a line of that kind in a modprobe.d file caller (not NULL) could not read applies to
+ * module name or to alias (may be NULL), matched as libkmod matches them (fnmatch(3) on the
+ * name with '-' as '_'), so that what libkmod built from it can be hidden from caller. *ret_file
+ * (may be NULL): the first such file. */
+bool settings_line_hidden(const SettingsState *s, const Caller *caller, SettingsLine what, const char *name,
+                          const char *alias, const char **ret_file);
 void setting_sources_free(SettingSource *l, size_t n);
 
 /* The strict name rule for settings: letters, digits, '_' and '-', 1 to 55 bytes (the names

@@ -283,7 +283,9 @@ class SettingsTest(td.ModctlTest):
         self.assert_ok(self.call('SetDisabled', 'sbt', 'modctl_test_base', 'true', 0))
         read_until(r'string "Disabled"\s+variant\s+boolean true')
         self.assert_ok(self.call('SetOptions', 'sst', 'modctl_test_base', 'other=3', 0))
-        read_until(r'string "Options"\s+variant\s+string "value=5 other=3"')
+        # Options is per caller (finding 6 of issue 19): invalidated, and each client asks again.
+        read_until(r'array \[\s+string "Options"\s+\]')
+        self.assertEqual(self.module_properties('modctl_test_base')['Options'], 'value=5 other=3')
         # An admin's edit shows too (inotify on modprobe.d).
         self.write('etc/modprobe.d/admin.conf', 'blacklist modctl_test_base\n')
         read_until(r'string "Blacklisted"\s+variant\s+boolean true')

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "manager-private.h"
 #include "ownership.h"
+#include "ownership-cause.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
  * loaded it. */
@@ -68,14 +69,36 @@ static bool journal_available(void) {
         return access("/run/systemd/journal/socket", F_OK) == 0;
 }
 
+static const char *const cause_table[] = {
+        [OWNERSHIP_CAUSE_SELF] = "self",
+        [OWNERSHIP_CAUSE_RECORDED] = "recorded",
+        [OWNERSHIP_CAUSE_UNKNOWN] = "unknown",
+};
+
+/* A request: who asked, and, when a kernel thread asked for a task, that task first. */
+static void describe_request(const OwnershipReport *r, char *text, size_t size) {
+        const char *verdict = r->refused ? "Refused" : "Allowed";
+
+        if (r->cause == OWNERSHIP_CAUSE_RECORDED)
+                snprintf(text, size, "%s kernel request for '%s' caused by pid %d (%s), uid %u, cgroup %s; made for it "
+                         "by kernel thread pid %d (%s)", verdict, r->name, (int) r->cause_tgid, r->cause_comm,
+                         (unsigned) r->cause_uid, r->cause_cgroup[0] ? r->cause_cgroup : "-", (int) r->pid, r->comm);
+        else if (r->cause == OWNERSHIP_CAUSE_UNKNOWN)
+                snprintf(text, size, "%s kernel request for '%s' by kernel thread pid %d (%s), cause unknown: no task "
+                         "asked for a crypto algorithm that needs it in the last %u s", verdict, r->name, (int) r->pid,
+                         r->comm, (unsigned) (MODCTL_CAUSE_WINDOW_NSEC / 1000000000ULL));
+        else
+                snprintf(text, size, "%s kernel request for '%s' by pid %d (%s)%s, uid %u, exe %s, cgroup %s", verdict,
+                         r->name, (int) r->tgid, r->comm, r->kthread ? ", a kernel thread" : "", (unsigned) r->uid,
+                         r->exe[0] ? r->exe : "-", r->cgroup);
+}
+
 static void log_report(const OwnershipReport *r) {
         const char *what = ownership_action_to_string(r->action);
         char text[1024];
 
         if (r->action == OWNERSHIP_ACTION_REQUEST)
-                snprintf(text, sizeof(text), "%s kernel request for '%s' by pid %d (%s), uid %u, exe %s, cgroup %s",
-                         r->refused ? "Refused" : "Allowed", r->name, (int) r->tgid, r->comm, (unsigned) r->uid,
-                         r->exe[0] ? r->exe : "-", r->cgroup);
+                describe_request(r, text, sizeof(text));
         else
                 snprintf(text, sizeof(text), "%s %s() by pid %d (%s), uid %u, exe %s, cgroup %s, module file %s",
                          r->refused ? "Refused" : "External", what, (int) r->tgid, r->comm, (unsigned) r->uid,
@@ -88,7 +111,11 @@ static void log_report(const OwnershipReport *r) {
                                        "MODCTL_COMM=%s", r->comm, "MODCTL_EXE=%s", r->exe,
                                        "MODCTL_CGROUP=%s", r->cgroup, "MODCTL_UNIT=%s", r->unit,
                                        "MODCTL_MODULE_FILE=%s", r->file, "MODCTL_REQUEST=%s", r->name,
-                                       NULL);
+                                       "MODCTL_KTHREAD=%d", r->kthread, "MODCTL_CAUSE=%s", cause_table[r->cause],
+                                       "MODCTL_CAUSE_PID=%d", (int) r->cause_tgid,
+                                       "MODCTL_CAUSE_UID=%u", (unsigned) r->cause_uid,
+                                       "MODCTL_CAUSE_COMM=%s", r->cause_comm,
+                                       "MODCTL_CAUSE_CGROUP=%s", strempty(r->cause_cgroup), NULL);
                 return;
         }
         if (r->refused)
@@ -104,7 +131,9 @@ static void on_report(const OwnershipReport *r, void *userdata) {
                 if (r->refused) {
                         m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
                         log_report(r);
-                } else
+                } else if (r->cause != OWNERSHIP_CAUSE_SELF)
+                        log_report(r);  /* a kernel thread's request: the audit names its cause */
+                else
                         log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", r->name, (int) r->tgid, r->comm,
                                   (unsigned) r->uid);
                 MANAGER_EMIT(m, kernel_request, r);

@@ -2,26 +2,257 @@
 /* Kernel-enforced ownership for the fake kernel: no BPF, nothing reaches the kernel. The state
  * follows the settings as the real programs would (attached once anything is asked of them,
  * kept while OwnershipOnExit=keep), so the daemon's properties, status and reloads can be
- * tested without a kernel. MODCTL_FAKE_OWNERSHIP_UNAVAILABLE=REASON makes it unavailable. */
+ * tested without a kernel. MODCTL_FAKE_OWNERSHIP_UNAVAILABLE=REASON makes it unavailable.
+ * Kernel requests are judged as the kernel_module_request program judges them, with the same
+ * plain-C rule (ownership-cause.h); see ownership-fake.h for how tests make them. */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "ownership.h"
+#include "ownership-cause.h"
+#include "ownership-fake.h"
+
+#define FAKE_CAUSES 64
+
+typedef struct FakeCause {
+        char key[MODCTL_BPF_NAME_MAX];
+        struct modctl_bpf_cause cause;
+} FakeCause;
 
 struct Ownership {
         bool active;
         bool pinned;
+        __u32 requests;         /* MODCTL_BPF_REQUESTS_* */
+        ownership_report_t report;
+        void *userdata;
+        FakeCause causes[FAKE_CAUSES];  /* the program's "causes" map; the oldest goes first */
+        int listen_fd;
+        sd_event_source *listen_source;
 };
 
+static uint64_t now_nsec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static FakeCause *cause_find(Ownership *o, const char *key) {
+        for (size_t i = 0; i < FAKE_CAUSES; i++)
+                if (o->causes[i].key[0] && strncmp(o->causes[i].key, key, MODCTL_BPF_NAME_MAX) == 0)
+                        return &o->causes[i];
+        return NULL;
+}
+
+static FakeCause *cause_slot(Ownership *o, const char *key) {
+        FakeCause *c = cause_find(o, key), *oldest = &o->causes[0];
+
+        if (c)
+                return c;
+        for (size_t i = 0; i < FAKE_CAUSES; i++) {
+                if (!o->causes[i].key[0])
+                        return &o->causes[i];
+                if (o->causes[i].cause.at < oldest->cause.at)
+                        oldest = &o->causes[i];
+        }
+        return oldest;
+}
+
+/* The same steps as modctl_module_request() in ownership.bpf.c. */
+bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
+        char name[MODCTL_BPF_NAME_MAX] = {};
+        struct modctl_bpf_cause found, *cause = NULL;
+        uint64_t now;
+        int off, len = 0, refused;
+        bool crypto;
+
+        assert(o);
+        assert(req);
+
+        if (!o->active)
+                return false;
+        now = req->now_nsec ?: now_nsec();
+        snprintf(name, sizeof(name), "%s", req->name);
+        off = modctl_cause_crypto_offset(name);
+        crypto = off >= 0;
+        if (crypto) {
+                len = modctl_cause_crypto_len(name, off);
+                if (req->kthread) {
+                        char key[MODCTL_BPF_NAME_MAX] = {};
+                        FakeCause *c;
+
+                        memcpy(key, name + off, len & (MODCTL_BPF_NAME_MAX - 1));
+                        c = cause_find(o, key);
+                        if (c && modctl_cause_valid(&c->cause, now)) {
+                                found = c->cause;
+                                cause = &found;
+                        }
+                } else if (modctl_cause_has_paren(name)) {
+                        __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
+                        struct modctl_bpf_cause new_cause = {
+                                .at = now, .pid = req->pid, .tgid = req->pid, .uid = req->uid,
+                                .privileged = req->privileged,
+                        };
+                        int n = modctl_cause_components(name, off, len, start, clen);
+
+                        snprintf(new_cause.comm, sizeof(new_cause.comm), "%s", strempty(req->comm));
+                        for (int k = 0; k < n; k++) {
+                                char key[MODCTL_BPF_NAME_MAX] = {};
+                                FakeCause *c;
+                                struct modctl_bpf_cause stored;
+
+                                memcpy(key, name + start[k], clen[k] & (MODCTL_BPF_NAME_MAX - 1));
+                                c = cause_find(o, key);
+                                modctl_cause_merge(&stored, c ? &c->cause : NULL, &new_cause);
+                                c = cause_slot(o, key);
+                                memcpy(c->key, key, sizeof(key));
+                                c->cause = stored;
+                        }
+                }
+        }
+        refused = modctl_request_refused(o->requests, req->privileged, req->kthread, crypto, cause);
+
+        if (o->report) {
+                OwnershipReport r = {
+                        .action = OWNERSHIP_ACTION_REQUEST,
+                        .refused = refused,
+                        .pid = req->pid,
+                        .tgid = req->pid,
+                        .ppid = req->kthread ? 2 : 1,
+                        .uid = req->uid,
+                        .name = name,
+                        .file = "",
+                        .exe = req->kthread ? "" : "/usr/bin/fake",
+                        .cgroup = req->kthread ? "/" : "/user.slice/fake.scope",
+                        .unit = req->kthread ? "" : "fake.scope",
+                        .kthread = req->kthread,
+                        .cause = !(crypto && req->kthread) ? OWNERSHIP_CAUSE_SELF :
+                                 cause ? OWNERSHIP_CAUSE_RECORDED : OWNERSHIP_CAUSE_UNKNOWN,
+                        .cause_cgroup = "",
+                };
+                snprintf(r.comm, sizeof(r.comm), "%s", strempty(req->comm));
+                if (cause) {
+                        r.cause_pid = cause->pid;
+                        r.cause_tgid = cause->tgid;
+                        r.cause_uid = cause->uid;
+                        snprintf(r.cause_comm, sizeof(r.cause_comm), "%.*s", (int) sizeof(cause->comm), cause->comm);
+                        r.cause_cgroup = "/user.slice/fake.scope";
+                }
+                o->report(&r, o->userdata);
+        }
+        return refused;
+}
+
+/* "kthread=0 pid=7 uid=65534 cap=0 comm=python3 name=crypto-pcrypt(aes)" */
+static int parse_request(char *text, OwnershipFakeRequest *ret) {
+        OwnershipFakeRequest req = {};
+        char *name = strstr(text, "name=");
+
+        if (!name)
+                return -EINVAL;
+        *name = '\0';
+        req.name = name + 5;
+        for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                if (strncmp(w, "kthread=", 8) == 0)
+                        req.kthread = streq(w + 8, "1");
+                else if (strncmp(w, "pid=", 4) == 0)
+                        req.pid = (pid_t) strtol(w + 4, NULL, 10);
+                else if (strncmp(w, "uid=", 4) == 0)
+                        req.uid = (uid_t) strtoul(w + 4, NULL, 10);
+                else if (strncmp(w, "cap=", 4) == 0)
+                        req.privileged = streq(w + 4, "1");
+                else if (strncmp(w, "comm=", 5) == 0)
+                        req.comm = w + 5;
+                else
+                        return -EINVAL;
+        }
+        *ret = req;
+        return 0;
+}
+
+static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Ownership *o = userdata;
+        char buf[512];
+        OwnershipFakeRequest req;
+        ssize_t n;
+
+        n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0) {
+                /* The source is the event loop's (floating): turn it off, it goes with the loop. */
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                close(fd);
+                return 0;
+        }
+        buf[n] = '\0';
+        if (parse_request(buf, &req) < 0)
+                (void) send(fd, "malformed", 9, MSG_NOSIGNAL);
+        else if (ownership_fake_request(o, &req))
+                (void) send(fd, "refused", 7, MSG_NOSIGNAL);
+        else
+                (void) send(fd, "allowed", 7, MSG_NOSIGNAL);
+        return 0;
+}
+
+static int on_connect(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (c < 0)
+                return 0;
+        if (sd_event_add_io(sd_event_source_get_event(s), NULL, c, EPOLLIN, on_request, userdata) < 0)
+                close(c);
+        return 0;
+}
+
+static int listen_requests(Ownership *o, sd_event *event, const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        o->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (o->listen_fd < 0)
+                return -errno;
+        (void) unlink(path);
+        if (bind(o->listen_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(o->listen_fd, 8) < 0)
+                return -errno;
+        return sd_event_add_io(event, &o->listen_source, o->listen_fd, EPOLLIN, on_connect, o);
+}
+
 int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
+        const char *path = getenv("MODCTL_FAKE_OWNERSHIP_REQUESTS");
+        Ownership *o;
+
         assert(ret);
-        *ret = calloc(1, sizeof(Ownership));
-        return *ret ? 0 : -ENOMEM;
+        o = calloc(1, sizeof(Ownership));
+        if (!o)
+                return -ENOMEM;
+        o->report = report;
+        o->userdata = userdata;
+        o->listen_fd = -EBADF;
+        if (path && event) {
+                int r = listen_requests(o, event, path);
+                if (r < 0) {
+                        ownership_free(o);
+                        return r;
+                }
+        }
+        *ret = o;
+        return 0;
 }
 
 Ownership *ownership_free(Ownership *o) {
+        if (!o)
+                return NULL;
+        sd_event_source_disable_unref(o->listen_source);
+        if (o->listen_fd >= 0)
+                close(o->listen_fd);
         free(o);
         return NULL;
 }
@@ -38,6 +269,9 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
                 return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "%s", unavailable);
         o->active = true;
         o->pinned = on_exit == OWNERSHIP_ON_EXIT_KEEP;
+        o->requests = requests == KERNEL_REQUESTS_NONE ? MODCTL_BPF_REQUESTS_NONE :
+                      requests == KERNEL_REQUESTS_PRIVILEGED ? MODCTL_BPF_REQUESTS_PRIVILEGED :
+                      MODCTL_BPF_REQUESTS_ANY;
         return 0;
 }
 

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Who caused a request_module() that a kernel thread makes: the plain-C part of the BPF
+ * program's kernel_module_request decision, shared by the program (ownership.bpf.c), the fake
+ * backend of the integration tests and the unit tests. Only fixed-size types, no libc, no
+ * function pointers, bounded loops: it must pass the BPF verifier.
+ *
+ * The kernel facts it rests on (crypto/api.c and crypto/algboss.c of 6.1): an AF_ALG bind or
+ * any crypto_alloc_*() of "T(A)" that is not registered yet runs crypto_larval_lookup() in the
+ * caller's context, which asks for "crypto-T(A)" and "crypto-T(A)-all"; then it schedules a
+ * cryptomgr_probe kernel thread, which asks for "crypto-T" (the template), and which looks up
+ * the inner algorithm A (asking for "crypto-A", "crypto-A-all", and, when A is itself "U(B)",
+ * another cryptomgr_probe for "crypto-U", and so on). Those kernel threads run with init's
+ * credentials, so their own capabilities say nothing about who wanted the module.
+ *
+ * The rule: every "crypto-" request with a '(' made in a task's own context records, for each
+ * component of the name (each template, each algorithm, each parenthesized sub-instance), the
+ * requester as its cause, for MODCTL_CAUSE_WINDOW_NSEC. A kernel thread's "crypto-X" request is
+ * judged by the cause recorded for X. When several tasks caused the same component within the
+ * window, the least privileged one is kept, so that a privileged user's concurrent request
+ * never launders an unprivileged one. A kernel thread's "crypto-" request with no recorded
+ * cause is refused under KernelRequests=privileged (fail closed). Kernel-thread requests for
+ * anything else are not caused by an AF_ALG bind and are judged as before (the kernel thread's
+ * own capabilities), but reported as made by a kernel thread. */
+
+#include <linux/types.h>
+
+#include "ownership-event.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+
+#define MODCTL_CAUSE_WINDOW_NSEC (5ULL * 1000000000ULL)
+#define MODCTL_CAUSE_COMPONENTS 12
+#define MODCTL_CAUSE_DEPTH 4
+#define MODCTL_CAUSE_PREFIX "crypto-"
+#define MODCTL_CAUSE_PREFIX_LEN 7
+
+/* The value of the "causes" map, keyed by a component name (MODCTL_BPF_NAME_MAX bytes, NUL
+ * padded). */
+struct modctl_bpf_cause {
+        __u64 at;                       /* bpf_ktime_get_ns() when recorded */
+        __u64 cgroup_id;
+        __u32 pid;
+        __u32 tgid;
+        __u32 uid;
+        __u32 privileged;               /* CAP_SYS_MODULE in the initial user namespace */
+        char comm[16];
+};
+
+/* name is "crypto-..." (as request_module() passes it), NUL-terminated within
+ * MODCTL_BPF_NAME_MAX bytes. Returns the offset of what follows the prefix, or -1. */
+static __always_inline int modctl_cause_crypto_offset(const char *name) {
+        const char prefix[] = MODCTL_CAUSE_PREFIX;
+
+        for (int i = 0; i < MODCTL_CAUSE_PREFIX_LEN; i++)
+                if (name[i] != prefix[i])
+                        return -1;
+        return MODCTL_CAUSE_PREFIX_LEN;
+}
+
+/* The length of the crypto name that starts at name + off, without the "-all" that
+ * crypto_larval_lookup() appends for its second request. */
+static __always_inline int modctl_cause_crypto_len(const char *name, int off) {
+        int len = 0;
+
+        for (int i = 0; i < MODCTL_BPF_NAME_MAX; i++) {
+                if (i < off)
+                        continue;
+                if (!name[i])
+                        break;
+                len = i + 1 - off;
+        }
+        if (len > 4 && name[(off + len - 4) & (MODCTL_BPF_NAME_MAX - 1)] == '-' &&
+            name[(off + len - 3) & (MODCTL_BPF_NAME_MAX - 1)] == 'a' &&
+            name[(off + len - 2) & (MODCTL_BPF_NAME_MAX - 1)] == 'l' &&
+            name[(off + len - 1) & (MODCTL_BPF_NAME_MAX - 1)] == 'l')
+                len -= 4;
+        return len;
+}
+
+static __always_inline int modctl_cause_has_paren(const char *name) {
+        for (int i = 0; i < MODCTL_BPF_NAME_MAX; i++) {
+                if (!name[i])
+                        return 0;
+                if (name[i] == '(')
+                        return 1;
+        }
+        return 0;
+}
+
+/* The components of the crypto name name[off..off+len): for "crypto-pcrypt(gcm(aes))",
+ * "pcrypt", "gcm", "aes", "gcm(aes)", "pcrypt(gcm(aes))". Offsets into name and lengths;
+ * returns how many (at most MODCTL_CAUSE_COMPONENTS; a name with more, or nested deeper than
+ * MODCTL_CAUSE_DEPTH, records only the first ones, and the others then have no cause). */
+static __always_inline int modctl_cause_components(const char *name, int off, int len,
+                                                   __u8 start[MODCTL_CAUSE_COMPONENTS],
+                                                   __u8 clen[MODCTL_CAUSE_COMPONENTS]) {
+        __u8 open[MODCTL_CAUSE_DEPTH] = {};
+        int depth = 0, n = 0, tok = off;
+
+        for (int i = 0; i < MODCTL_BPF_NAME_MAX; i++) {
+                char c;
+
+                if (i < off)
+                        continue;
+                c = i < off + len ? name[i] : 0;
+                if (c != '(' && c != ',' && c != ')' && c != 0)
+                        continue;
+                if (i > tok && n < MODCTL_CAUSE_COMPONENTS) {
+                        start[n] = (__u8) tok;
+                        clen[n] = (__u8) (i - tok);
+                        n++;
+                }
+                if (c == '(') {
+                        if (depth >= MODCTL_CAUSE_DEPTH)
+                                return n;
+                        open[depth & (MODCTL_CAUSE_DEPTH - 1)] = (__u8) tok;
+                        depth++;
+                } else if (c == ')') {
+                        if (depth == 0)
+                                return n;
+                        depth--;
+                        if (n < MODCTL_CAUSE_COMPONENTS) {
+                                __u8 s0 = open[depth & (MODCTL_CAUSE_DEPTH - 1)];
+                                start[n] = s0;
+                                clen[n] = (__u8) (i + 1 - s0);
+                                n++;
+                        }
+                } else if (c == 0)
+                        return n;
+                tok = i + 1;
+        }
+        return n;
+}
+
+/* What to store for a component: the new cause, unless an unexpired one is less privileged
+ * (then that one stays, refreshed). */
+static __always_inline void modctl_cause_merge(struct modctl_bpf_cause *stored, const struct modctl_bpf_cause *old,
+                                               const struct modctl_bpf_cause *new_cause) {
+        if (old && new_cause->at - old->at <= MODCTL_CAUSE_WINDOW_NSEC && !old->privileged && new_cause->privileged) {
+                *stored = *old;
+                stored->at = new_cause->at;
+                return;
+        }
+        *stored = *new_cause;
+}
+
+/* A recorded cause that is still valid at now, or 0. */
+static __always_inline const struct modctl_bpf_cause *modctl_cause_valid(const struct modctl_bpf_cause *c, __u64 now) {
+        if (!c || now < c->at || now - c->at > MODCTL_CAUSE_WINDOW_NSEC)
+                return 0;
+        return c;
+}
+
+/* Whether KernelRequests= (MODCTL_BPF_REQUESTS_*) refuses a request, made by a task with
+ * (privileged) or without CAP_SYS_MODULE; kthread: the task is a kernel thread; crypto: the
+ * name starts with "crypto-"; cause: the valid recorded cause of a kernel thread's crypto
+ * request, or 0. modctld's own requests (and its descendants') are allowed before this. */
+static __always_inline int modctl_request_refused(__u32 requests, int privileged, int kthread, int crypto,
+                                                  const struct modctl_bpf_cause *cause) {
+        if (requests == MODCTL_BPF_REQUESTS_NONE)
+                return 1;
+        if (requests != MODCTL_BPF_REQUESTS_PRIVILEGED)
+                return 0;
+        if (kthread && crypto)
+                return !cause || !cause->privileged;
+        return !privileged;
+}

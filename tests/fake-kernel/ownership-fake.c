@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,10 +151,30 @@ bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
         return refused;
 }
 
-/* "kthread=0 pid=7 uid=65534 cap=0 comm=python3 name=crypto-pcrypt(aes)" */
-static int parse_request(char *text, OwnershipFakeRequest *ret) {
+/* "kthread=0 pid=7 uid=65534 cap=0 comm=python3 name=crypto-pcrypt(aes)"; what is left out is
+ * the peer's, as the kernel's current task: its pid, uid and comm, privileged if root. */
+static int parse_request(int fd, char *text, char *comm, size_t comm_size, OwnershipFakeRequest *ret) {
         OwnershipFakeRequest req = {};
         char *name = strstr(text, "name=");
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+        char path[64];
+        FILE *f;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        req.pid = cred.pid;
+        req.uid = cred.uid;
+        req.privileged = cred.uid == 0;
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int) cred.pid);
+        comm[0] = '\0';
+        f = fopen(path, "re");
+        if (f) {
+                if (fgets(comm, (int) comm_size, f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+        }
+        req.comm = comm;
 
         if (!name)
                 return -EINVAL;
@@ -179,7 +200,7 @@ static int parse_request(char *text, OwnershipFakeRequest *ret) {
 
 static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Ownership *o = userdata;
-        char buf[512];
+        char buf[512], comm[16];
         OwnershipFakeRequest req;
         ssize_t n;
 
@@ -191,7 +212,7 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userda
                 return 0;
         }
         buf[n] = '\0';
-        if (parse_request(buf, &req) < 0)
+        if (parse_request(fd, buf, comm, sizeof(comm), &req) < 0)
                 (void) send(fd, "malformed", 9, MSG_NOSIGNAL);
         else if (ownership_fake_request(o, &req))
                 (void) send(fd, "refused", 7, MSG_NOSIGNAL);
@@ -221,6 +242,9 @@ static int listen_requests(Ownership *o, sd_event *event, const char *path) {
                 return -errno;
         (void) unlink(path);
         if (bind(o->listen_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(o->listen_fd, 8) < 0)
+                return -errno;
+        /* Any test user is a task that may make the kernel ask. */
+        if (chmod(path, 0666) < 0)
                 return -errno;
         return sd_event_add_io(event, &o->listen_source, o->listen_fd, EPOLLIN, on_connect, o);
 }

@@ -9,7 +9,9 @@
  *
  * On PATH (a SOCK_SEQPACKET socket) each packet is one request, "key=value" words separated by
  * spaces, name last (the rest of the packet): "kthread=0 pid=7 uid=65534 cap=0 comm=python3
- * name=crypto-pcrypt(aes)". The answer is one packet: "refused" or "allowed". */
+ * name=crypto-pcrypt(aes)"; pid, uid, cap and comm default to the peer's (cap=1 for root), as
+ * if the peer were the kernel's current task. The answer is one packet: "refused" or
+ * "allowed". */
 
 #include <stdbool.h>
 #include <stdint.h>

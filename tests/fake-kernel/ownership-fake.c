@@ -35,6 +35,7 @@ struct Ownership {
         ownership_report_t report;
         void *userdata;
         FakeCause causes[FAKE_CAUSES];  /* the program's "causes" map; the oldest goes first */
+        FakeCause threads[FAKE_CAUSES]; /* its "thread_causes", keyed by the thread id as text */
         int listen_fd;
         sd_event_source *listen_source;
 };
@@ -45,31 +46,76 @@ static uint64_t now_nsec(void) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
-static FakeCause *cause_find(Ownership *o, const char *key) {
+static FakeCause *cause_find(FakeCause *table, const char *key) {
         for (size_t i = 0; i < FAKE_CAUSES; i++)
-                if (o->causes[i].key[0] && strncmp(o->causes[i].key, key, MODCTL_BPF_NAME_MAX) == 0)
-                        return &o->causes[i];
+                if (table[i].key[0] && strncmp(table[i].key, key, MODCTL_BPF_NAME_MAX) == 0)
+                        return &table[i];
         return NULL;
 }
 
-static FakeCause *cause_slot(Ownership *o, const char *key) {
-        FakeCause *c = cause_find(o, key), *oldest = &o->causes[0];
+static void cause_store(FakeCause *table, const char *key, const struct modctl_bpf_cause *c) {
+        FakeCause *slot = cause_find(table, key), *oldest = &table[0];
 
-        if (c)
-                return c;
-        for (size_t i = 0; i < FAKE_CAUSES; i++) {
-                if (!o->causes[i].key[0])
-                        return &o->causes[i];
-                if (o->causes[i].cause.at < oldest->cause.at)
-                        oldest = &o->causes[i];
+        for (size_t i = 0; !slot && i < FAKE_CAUSES; i++) {
+                if (!table[i].key[0])
+                        slot = &table[i];
+                else if (table[i].cause.at < oldest->cause.at)
+                        oldest = &table[i];
         }
-        return oldest;
+        slot = slot ?: oldest;
+        snprintf(slot->key, sizeof(slot->key), "%s", key);
+        slot->cause = *c;
+}
+
+static const struct modctl_bpf_cause *cause_lookup(FakeCause *table, const char *key) {
+        FakeCause *c = cause_find(table, key);
+        return c ? &c->cause : NULL;
+}
+
+/* record_components() of ownership.bpf.c */
+static void record_components(Ownership *o, const char *name, int off, int len, const struct modctl_bpf_cause *c) {
+        __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
+        int n = modctl_cause_components(name, off, len, start, clen);
+
+        for (int k = 0; k < n; k++) {
+                char key[MODCTL_BPF_NAME_MAX] = {};
+                struct modctl_bpf_cause stored;
+
+                memcpy(key, name + start[k], clen[k] & (MODCTL_BPF_NAME_MAX - 1));
+                modctl_cause_merge(&stored, cause_lookup(o->causes, key), c);
+                cause_store(o->causes, key, &stored);
+        }
+}
+
+/* kthread_cause() of ownership.bpf.c */
+static const struct modctl_bpf_cause *kthread_cause(Ownership *o, const char *name, int off, int len, pid_t tid,
+                                                    uint64_t now, struct modctl_bpf_cause *ret) {
+        char key[MODCTL_BPF_NAME_MAX] = {}, tkey[16];
+        const struct modctl_bpf_cause *c, *old;
+        struct modctl_bpf_cause stored;
+
+        memcpy(key, name + off, len & (MODCTL_BPF_NAME_MAX - 1));
+        snprintf(tkey, sizeof(tkey), "%d", (int) tid);
+        c = modctl_cause_valid(cause_lookup(o->causes, key), now);
+        old = modctl_cause_valid(cause_lookup(o->threads, tkey), now);
+        if (!c)
+                c = old;
+        if (!c)
+                return NULL;
+        stored = *c;
+        stored.at = now;
+        modctl_cause_merge(ret, old, &stored);
+        cause_store(o->threads, tkey, ret);
+        if (modctl_cause_has_paren(name))
+                record_components(o, name, off, len, ret);
+        return ret;
 }
 
 /* The same steps as modctl_module_request() in ownership.bpf.c. */
 bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
         char name[MODCTL_BPF_NAME_MAX] = {};
-        struct modctl_bpf_cause found, *cause = NULL;
+        struct modctl_bpf_cause found;
+        const struct modctl_bpf_cause *cause = NULL;
         uint64_t now;
         int off, len = 0, refused;
         bool crypto;
@@ -85,37 +131,15 @@ bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
         crypto = off >= 0;
         if (crypto) {
                 len = modctl_cause_crypto_len(name, off);
-                if (req->kthread) {
-                        char key[MODCTL_BPF_NAME_MAX] = {};
-                        FakeCause *c;
-
-                        memcpy(key, name + off, len & (MODCTL_BPF_NAME_MAX - 1));
-                        c = cause_find(o, key);
-                        if (c && modctl_cause_valid(&c->cause, now)) {
-                                found = c->cause;
-                                cause = &found;
-                        }
-                } else if (modctl_cause_has_paren(name)) {
-                        __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
-                        struct modctl_bpf_cause new_cause = {
+                if (req->kthread)
+                        cause = kthread_cause(o, name, off, len, req->pid, now, &found);
+                else if (modctl_cause_has_paren(name)) {
+                        found = (struct modctl_bpf_cause) {
                                 .at = now, .pid = req->pid, .tgid = req->pid, .uid = req->uid,
                                 .privileged = req->privileged,
                         };
-                        int n = modctl_cause_components(name, off, len, start, clen);
-
-                        snprintf(new_cause.comm, sizeof(new_cause.comm), "%s", strempty(req->comm));
-                        for (int k = 0; k < n; k++) {
-                                char key[MODCTL_BPF_NAME_MAX] = {};
-                                FakeCause *c;
-                                struct modctl_bpf_cause stored;
-
-                                memcpy(key, name + start[k], clen[k] & (MODCTL_BPF_NAME_MAX - 1));
-                                c = cause_find(o, key);
-                                modctl_cause_merge(&stored, c ? &c->cause : NULL, &new_cause);
-                                c = cause_slot(o, key);
-                                memcpy(c->key, key, sizeof(key));
-                                c->cause = stored;
-                        }
+                        snprintf(found.comm, sizeof(found.comm), "%s", strempty(req->comm));
+                        record_components(o, name, off, len, &found);
                 }
         }
         refused = modctl_request_refused(o->requests, req->privileged, req->kthread, crypto, cause);

@@ -83,7 +83,7 @@ Test(cause, least_privileged_cause_stays_within_the_window) {
 
         modctl_cause_merge(&out, &user, &root);
         cr_assert_eq(out.uid, 65534);
-        cr_assert_eq(out.at, 2000);
+        cr_assert_eq(out.at, 1000);
         root.at = 1000 + MODCTL_CAUSE_WINDOW_NSEC + 1;
         modctl_cause_merge(&out, &user, &root);
         cr_assert_eq(out.uid, 0);
@@ -107,9 +107,12 @@ static void on_report(const OwnershipReport *r, void *userdata) {
         reports++;
 }
 
+static pid_t kthread_pid = 400;
+
+/* kthread: the request comes from the cryptomgr_probe thread kthread_pid. */
 static bool request(Ownership *o, const char *name, uid_t uid, bool kthread, uint64_t now) {
         OwnershipFakeRequest req = {
-                .name = name, .pid = kthread ? 400 : 100 + (int) (uid % 100), .uid = kthread ? 0 : uid,
+                .name = name, .pid = kthread ? kthread_pid : 100 + (int) (uid % 100), .uid = kthread ? 0 : uid,
                 .privileged = kthread || uid == 0, .kthread = kthread,
                 .comm = kthread ? "cryptomgr_probe" : uid == 0 ? "cryptsetup" : "attacker", .now_nsec = now,
         };
@@ -140,24 +143,35 @@ Test(cause, af_alg_bind_through_cryptomgr) {
         cr_assert(request(o, "crypto-aes", 0, true, 10 * SEC + 2000));
 
         /* Root, within the window: the unprivileged cause stays (no laundering). */
+        kthread_pid = 401;
         cr_assert(!request(o, "crypto-pcrypt(aes)", 0, false, 11 * SEC));
         cr_assert(request(o, "crypto-pcrypt", 0, true, 11 * SEC + 1000));
         cr_assert_eq(last.cause_uid, 65534);
 
         /* Root's first use of xts(aes) (cryptsetup): its instantiation's requests pass. */
-        cr_assert(!request(o, "crypto-xts(aes)", 0, false, 20 * SEC));
-        cr_assert(!request(o, "crypto-xts(aes)-all", 0, false, 20 * SEC));
-        cr_assert(!request(o, "crypto-xts", 0, true, 20 * SEC + 1000));
+        kthread_pid = 402;
+        cr_assert(!request(o, "crypto-xts(aes)", 0, false, 25 * SEC));
+        cr_assert(!request(o, "crypto-xts(aes)-all", 0, false, 25 * SEC));
+        cr_assert(!request(o, "crypto-xts", 0, true, 25 * SEC + 1000));
         cr_assert_eq(last.cause, OWNERSHIP_CAUSE_RECORDED);
         cr_assert_eq(last.cause_uid, 0);
-        cr_assert(!request(o, "crypto-aes", 0, true, 20 * SEC + 2000));
-        cr_assert(!request(o, "crypto-aes-all", 0, true, 20 * SEC + 2000));
+        cr_assert(!request(o, "crypto-aes", 0, true, 25 * SEC + 2000));
+        cr_assert(!request(o, "crypto-aes-all", 0, true, 25 * SEC + 2000));
+        /* The name xts builds itself, in the same thread, and the thread that probes it. */
+        cr_assert(!request(o, "crypto-ecb(aes)", 0, true, 25 * SEC + 3000));
+        cr_assert_eq(last.cause, OWNERSHIP_CAUSE_RECORDED);
+        cr_assert_eq(last.cause_uid, 0);
+        kthread_pid = 403;
+        cr_assert(!request(o, "crypto-ecb", 0, true, 25 * SEC + 4000));
+        cr_assert_eq(last.cause_uid, 0);
         /* Later, root's pcrypt(aes) passes too: the attacker's cause has expired. */
-        cr_assert(!request(o, "crypto-pcrypt(aes)", 0, false, 30 * SEC));
-        cr_assert(!request(o, "crypto-pcrypt", 0, true, 30 * SEC + 1000));
+        kthread_pid = 404;
+        cr_assert(!request(o, "crypto-pcrypt(aes)", 0, false, 40 * SEC));
+        cr_assert(!request(o, "crypto-pcrypt", 0, true, 40 * SEC + 1000));
 
         /* A kernel thread's crypto request that no task caused fails closed; its other requests are
          * its own. */
+        kthread_pid = 405;
         cr_assert(request(o, "crypto-serpent", 0, true, 60 * SEC));
         cr_assert_eq(last.cause, OWNERSHIP_CAUSE_UNKNOWN);
         cr_assert(!request(o, "net-pf-10", 0, true, 60 * SEC));
@@ -167,5 +181,13 @@ Test(cause, af_alg_bind_through_cryptomgr) {
         /* The attacker's own plain request is its own. */
         cr_assert(request(o, "crypto-serpent", 65534, false, 61 * SEC));
         cr_assert_eq(last.cause, OWNERSHIP_CAUSE_SELF);
+
+        /* A thread that works for uid 65534 stays refused, even for a name root caused. */
+        cr_assert(request(o, "crypto-lrw(serpent)", 65534, false, 70 * SEC));
+        kthread_pid = 406;
+        cr_assert(request(o, "crypto-lrw", 0, true, 70 * SEC + 1000));
+        cr_assert(!request(o, "crypto-xts(twofish)", 0, false, 70 * SEC + 2000));
+        cr_assert(request(o, "crypto-twofish", 0, true, 70 * SEC + 3000));
+        cr_assert_eq(last.cause_uid, 65534);
         ownership_free(o);
 }

@@ -14,15 +14,22 @@
  * another cryptomgr_probe for "crypto-U", and so on). Those kernel threads run with init's
  * credentials, so their own capabilities say nothing about who wanted the module.
  *
+ * Templates also build names of their own inside the kernel thread: xts and lrw ask for
+ * "ecb(A)" when A is a plain cipher, and that instance is probed by one more kernel thread.
+ *
  * The rule: every "crypto-" request with a '(' made in a task's own context records, for each
  * component of the name (each template, each algorithm, each parenthesized sub-instance), the
  * requester as its cause, for MODCTL_CAUSE_WINDOW_NSEC. A kernel thread's "crypto-X" request is
- * judged by the cause recorded for X. When several tasks caused the same component within the
- * window, the least privileged one is kept, so that a privileged user's concurrent request
- * never launders an unprivileged one. A kernel thread's "crypto-" request with no recorded
- * cause is refused under KernelRequests=privileged (fail closed). Kernel-thread requests for
- * anything else are not caused by an AF_ALG bind and are judged as before (the kernel thread's
- * own capabilities), but reported as made by a kernel thread. */
+ * judged by the cause recorded for X, or else by the cause that this same kernel thread was
+ * found to work for by an earlier request (the names a template builds). A kernel thread that
+ * has a cause passes it on: to its own later requests, and, for a name with a '(', to that
+ * name's components (the next kernel thread's template), each time for a new window. When
+ * several tasks caused the same component or thread within the window, the least privileged
+ * one is kept, so that a privileged user's concurrent request never launders an unprivileged
+ * one. A kernel thread's "crypto-" request with no cause is refused under
+ * KernelRequests=privileged (fail closed). Kernel-thread requests for anything else are not
+ * caused by an AF_ALG bind and are judged as before (the kernel thread's own capabilities), but
+ * reported as made by a kernel thread. */
 
 #include <linux/types.h>
 
@@ -32,7 +39,7 @@
 #define __always_inline inline __attribute__((__always_inline__))
 #endif
 
-#define MODCTL_CAUSE_WINDOW_NSEC (5ULL * 1000000000ULL)
+#define MODCTL_CAUSE_WINDOW_NSEC (10ULL * 1000000000ULL)
 #define MODCTL_CAUSE_COMPONENTS 12
 #define MODCTL_CAUSE_DEPTH 4
 #define MODCTL_CAUSE_PREFIX "crypto-"
@@ -136,13 +143,12 @@ static __always_inline int modctl_cause_components(const char *name, int off, in
         return n;
 }
 
-/* What to store for a component: the new cause, unless an unexpired one is less privileged
- * (then that one stays, refreshed). */
+/* What to store for a component or a thread: the new cause, unless an unexpired one is less
+ * privileged (then that one stays as it is, and expires when it would have). */
 static __always_inline void modctl_cause_merge(struct modctl_bpf_cause *stored, const struct modctl_bpf_cause *old,
                                                const struct modctl_bpf_cause *new_cause) {
         if (old && new_cause->at - old->at <= MODCTL_CAUSE_WINDOW_NSEC && !old->privileged && new_cause->privileged) {
                 *stored = *old;
-                stored->at = new_cause->at;
                 return;
         }
         *stored = *new_cause;

@@ -48,6 +48,14 @@ struct {
         __type(value, struct modctl_bpf_cause);
 } causes SEC(".maps");
 
+/* The cause each kernel thread was found to work for, by thread id. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 256);
+        __type(key, __u32);
+        __type(value, struct modctl_bpf_cause);
+} thread_causes SEC(".maps");
+
 static __always_inline const struct modctl_bpf_settings *get_settings(void) {
         __u32 zero = 0;
         return bpf_map_lookup_elem(&settings, &zero);
@@ -173,21 +181,12 @@ int BPF_PROG(modctl_load_data, enum kernel_load_data_id id, _Bool contents, int 
         return judge_insert(MODCTL_BPF_EVENT_LOAD_DATA, 0);
 }
 
-/* A task's own request for "crypto-T(A)": it is the cause of what kernel threads ask for next. */
-static __always_inline void record_causes(const char *name, int off, int len, int privileged) {
+/* Records cause for each component of the crypto name name[off..off+len). */
+static __always_inline void record_components(const char *name, int off, int len, const struct modctl_bpf_cause *c) {
         __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
-        struct modctl_bpf_cause c = {}, stored;
-        __u64 id = bpf_get_current_pid_tgid();
-        int n;
+        struct modctl_bpf_cause stored;
+        int n = modctl_cause_components(name, off, len, start, clen);
 
-        c.at = bpf_ktime_get_ns();
-        c.cgroup_id = bpf_get_current_cgroup_id();
-        c.pid = (__u32) id;
-        c.tgid = id >> 32;
-        c.uid = (__u32) bpf_get_current_uid_gid();
-        c.privileged = privileged;
-        bpf_get_current_comm(c.comm, sizeof(c.comm));
-        n = modctl_cause_components(name, off, len, start, clen);
         for (int k = 0; k < MODCTL_CAUSE_COMPONENTS; k++) {
                 char key[MODCTL_BPF_NAME_MAX] = {};
                 const struct modctl_bpf_cause *old;
@@ -196,22 +195,48 @@ static __always_inline void record_causes(const char *name, int off, int len, in
                         break;
                 bpf_probe_read_kernel(key, clen[k] & (MODCTL_BPF_NAME_MAX - 1), name + (start[k] & (MODCTL_BPF_NAME_MAX - 1)));
                 old = bpf_map_lookup_elem(&causes, key);
-                modctl_cause_merge(&stored, old, &c);
+                modctl_cause_merge(&stored, old, c);
                 bpf_map_update_elem(&causes, key, &stored, BPF_ANY);
         }
 }
 
-/* A kernel thread's "crypto-X": the valid cause recorded for X, copied into ret, or 0. */
-static __always_inline const struct modctl_bpf_cause *lookup_cause(const char *name, int off, int len,
-                                                                   struct modctl_bpf_cause *ret) {
+/* The current task, as the cause of what kernel threads ask for next. */
+static __always_inline void current_cause(struct modctl_bpf_cause *c, int privileged) {
+        __u64 id = bpf_get_current_pid_tgid();
+
+        c->at = bpf_ktime_get_ns();
+        c->cgroup_id = bpf_get_current_cgroup_id();
+        c->pid = (__u32) id;
+        c->tgid = id >> 32;
+        c->uid = (__u32) bpf_get_current_uid_gid();
+        c->privileged = privileged;
+        bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+/* A kernel thread's "crypto-X": the valid cause recorded for X, or for this thread; copied into
+ * ret, which then carries it on (ownership-cause.h), or 0. */
+static __always_inline const struct modctl_bpf_cause *kthread_cause(const char *name, int off, int len,
+                                                                    struct modctl_bpf_cause *ret) {
         char key[MODCTL_BPF_NAME_MAX] = {};
-        const struct modctl_bpf_cause *c;
+        __u32 tid = (__u32) bpf_get_current_pid_tgid();
+        __u64 now = bpf_ktime_get_ns();
+        const struct modctl_bpf_cause *c, *old;
+        struct modctl_bpf_cause stored;
 
         bpf_probe_read_kernel(key, len & (MODCTL_BPF_NAME_MAX - 1), name + (off & (MODCTL_BPF_NAME_MAX - 1)));
-        c = bpf_map_lookup_elem(&causes, key);
-        if (!modctl_cause_valid(c, bpf_ktime_get_ns()))
+        c = modctl_cause_valid(bpf_map_lookup_elem(&causes, key), now);
+        old = modctl_cause_valid(bpf_map_lookup_elem(&thread_causes, &tid), now);
+        if (!c)
+                c = old;
+        if (!c)
                 return 0;
-        *ret = *c;
+        stored = *c;
+        stored.at = now;
+        /* The least privileged of what the name and the thread were caused by. */
+        modctl_cause_merge(ret, old, &stored);
+        bpf_map_update_elem(&thread_causes, &tid, ret, BPF_ANY);
+        if (modctl_cause_has_paren(name))
+                record_components(name, off, len, ret);
         return ret;
 }
 
@@ -243,10 +268,12 @@ int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
         if (crypto) {
                 len = modctl_cause_crypto_len(name, off);
                 if (kthread) {
-                        cause = lookup_cause(name, off, len, &found);
+                        cause = kthread_cause(name, off, len, &found);
                         cause_kind = cause ? MODCTL_BPF_CAUSE_RECORDED : MODCTL_BPF_CAUSE_UNKNOWN;
-                } else if (modctl_cause_has_paren(name))
-                        record_causes(name, off, len, privileged);
+                } else if (modctl_cause_has_paren(name)) {
+                        current_cause(&found, privileged);
+                        record_components(name, off, len, &found);
+                }
         }
         refuse = modctl_request_refused(s->requests, privileged, kthread, crypto, cause);
         report(MODCTL_BPF_EVENT_REQUEST, refuse, 0, name, kthread, cause_kind, cause);

@@ -39,8 +39,19 @@
 #define __always_inline inline __attribute__((__always_inline__))
 #endif
 
+/* x & mask, where the BPF verifier sees the mask: clang drops a mask it can prove redundant
+ * from an earlier check, but that check may be on another copy of the register, whose bounds
+ * the verifier does not carry over. */
+static __always_inline __u32 modctl_bound(__u32 x, __u32 mask) {
+#ifdef __bpf__
+        asm volatile("" : "+r"(x));
+#endif
+        return x & mask;
+}
+
 #define MODCTL_CAUSE_WINDOW_NSEC (10ULL * 1000000000ULL)
 #define MODCTL_CAUSE_COMPONENTS 12
+#define MODCTL_CAUSE_SLOTS 16           /* MODCTL_CAUSE_COMPONENTS, rounded up to a power of 2 */
 #define MODCTL_CAUSE_DEPTH 4
 #define MODCTL_CAUSE_PREFIX "crypto-"
 #define MODCTL_CAUSE_PREFIX_LEN 7
@@ -80,10 +91,10 @@ static __always_inline int modctl_cause_crypto_len(const char *name, int off) {
                         break;
                 len = i + 1 - off;
         }
-        if (len > 4 && name[(off + len - 4) & (MODCTL_BPF_NAME_MAX - 1)] == '-' &&
-            name[(off + len - 3) & (MODCTL_BPF_NAME_MAX - 1)] == 'a' &&
-            name[(off + len - 2) & (MODCTL_BPF_NAME_MAX - 1)] == 'l' &&
-            name[(off + len - 1) & (MODCTL_BPF_NAME_MAX - 1)] == 'l')
+        if (len > 4 && name[modctl_bound(off + len - 4, MODCTL_BPF_NAME_MAX - 1)] == '-' &&
+            name[modctl_bound(off + len - 3, MODCTL_BPF_NAME_MAX - 1)] == 'a' &&
+            name[modctl_bound(off + len - 2, MODCTL_BPF_NAME_MAX - 1)] == 'l' &&
+            name[modctl_bound(off + len - 1, MODCTL_BPF_NAME_MAX - 1)] == 'l')
                 len -= 4;
         return len;
 }
@@ -99,49 +110,106 @@ static __always_inline int modctl_cause_has_paren(const char *name) {
 }
 
 /* The components of the crypto name name[off..off+len): for "crypto-pcrypt(gcm(aes))",
- * "pcrypt", "gcm", "aes", "gcm(aes)", "pcrypt(gcm(aes))". Offsets into name and lengths;
- * returns how many (at most MODCTL_CAUSE_COMPONENTS; a name with more, or nested deeper than
- * MODCTL_CAUSE_DEPTH, records only the first ones, and the others then have no cause). */
-static __always_inline int modctl_cause_components(const char *name, int off, int len,
-                                                   __u8 start[MODCTL_CAUSE_COMPONENTS],
-                                                   __u8 clen[MODCTL_CAUSE_COMPONENTS]) {
-        __u8 open[MODCTL_CAUSE_DEPTH] = {};
-        int depth = 0, n = 0, tok = off;
+ * "pcrypt", "gcm", "aes", "gcm(aes)", "pcrypt(gcm(aes))", as offsets into name and lengths;
+ * at most MODCTL_CAUSE_COMPONENTS (a name with more, or nested deeper than
+ * MODCTL_CAUSE_DEPTH, records only the first ones, and the others then have no cause).
+ *
+ * One step per byte of name, so that the BPF program runs it through bpf_loop(), whose
+ * callback the verifier checks once, instead of a loop it would walk through for every
+ * combination of the counters. */
+struct modctl_cause_scan {
+        char name[MODCTL_BPF_NAME_MAX];
+        __u32 off;
+        __u32 len;
+        __u32 tok;              /* where the current token starts */
+        __u32 depth;
+        __u32 n;                /* components found */
+        __u32 done;
+        __u64 open;             /* where each open level's instance starts, a byte per level */
+        __u8 start[MODCTL_CAUSE_SLOTS];
+        __u8 clen[MODCTL_CAUSE_SLOTS];
+};
 
-        for (int i = 0; i < MODCTL_BPF_NAME_MAX; i++) {
-                char c;
+static __always_inline void modctl_cause_scan_push(struct modctl_cause_scan *s, __u32 start, __u32 len) {
+        __u32 n = s->n;
 
-                if (i < off)
-                        continue;
-                c = i < off + len ? name[i] : 0;
-                if (c != '(' && c != ',' && c != ')' && c != 0)
-                        continue;
-                if (i > tok && n < MODCTL_CAUSE_COMPONENTS) {
-                        start[n] = (__u8) tok;
-                        clen[n] = (__u8) (i - tok);
-                        n++;
-                }
-                if (c == '(') {
-                        if (depth >= MODCTL_CAUSE_DEPTH)
-                                return n;
-                        open[depth & (MODCTL_CAUSE_DEPTH - 1)] = (__u8) tok;
-                        depth++;
-                } else if (c == ')') {
-                        if (depth == 0)
-                                return n;
-                        depth--;
-                        if (n < MODCTL_CAUSE_COMPONENTS) {
-                                __u8 s0 = open[depth & (MODCTL_CAUSE_DEPTH - 1)];
-                                start[n] = s0;
-                                clen[n] = (__u8) (i + 1 - s0);
-                                n++;
-                        }
-                } else if (c == 0)
-                        return n;
-                tok = i + 1;
-        }
-        return n;
+        if (n >= MODCTL_CAUSE_COMPONENTS)
+                return;
+        s->start[modctl_bound(n, MODCTL_CAUSE_SLOTS - 1)] = (__u8) start;
+        s->clen[modctl_bound(n, MODCTL_CAUSE_SLOTS - 1)] = (__u8) len;
+        s->n = n + 1;
 }
+
+/* Returns 1 when the scan is over. */
+static __always_inline int modctl_cause_scan_step(__u32 i, struct modctl_cause_scan *s) {
+        __u32 depth = s->depth & (MODCTL_CAUSE_DEPTH - 1);
+        char c;
+
+        if (s->done || i >= MODCTL_BPF_NAME_MAX)
+                return 1;
+        if (i < s->off)
+                return 0;
+        c = i < s->off + s->len ? s->name[modctl_bound(i, MODCTL_BPF_NAME_MAX - 1)] : 0;
+        if (c != '(' && c != ',' && c != ')' && c != 0)
+                return 0;
+        if (i > s->tok)
+                modctl_cause_scan_push(s, s->tok, i - s->tok);
+        if (c == '(') {
+                if (s->depth >= MODCTL_CAUSE_DEPTH) {
+                        s->done = 1;
+                        return 1;
+                }
+                s->open |= (__u64) (s->tok & 0xff) << (8 * depth);
+                s->depth++;
+        } else if (c == ')') {
+                __u32 s0;
+
+                if (s->depth == 0) {
+                        s->done = 1;
+                        return 1;
+                }
+                s->depth--;
+                depth = s->depth & (MODCTL_CAUSE_DEPTH - 1);
+                s0 = (__u32) (s->open >> (8 * depth)) & 0xff;
+                modctl_cause_scan_push(s, s0, i + 1 - s0);
+                s->open &= ~((__u64) 0xff << (8 * depth));
+        } else if (c == 0) {
+                s->done = 1;
+                return 1;
+        }
+        s->tok = i + 1;
+        return 0;
+}
+
+static __always_inline void modctl_cause_scan_init(struct modctl_cause_scan *s, int off, int len) {
+        s->off = (__u32) off;
+        s->len = (__u32) len;
+        s->tok = (__u32) off;
+        s->depth = 0;
+        s->n = 0;
+        s->done = 0;
+        s->open = 0;
+}
+
+#ifndef __bpf__
+/* The same without bpf_loop(), for the fake backend and the tests. */
+static inline int modctl_cause_components(const char *name, int off, int len, __u8 start[MODCTL_CAUSE_COMPONENTS],
+                                          __u8 clen[MODCTL_CAUSE_COMPONENTS]) {
+        struct modctl_cause_scan s = {};
+
+        for (int i = 0; i < MODCTL_BPF_NAME_MAX; i++)
+                s.name[i] = name[i];
+        modctl_cause_scan_init(&s, off, len);
+        for (__u32 i = 0; i < MODCTL_BPF_NAME_MAX; i++)
+                if (modctl_cause_scan_step(i, &s))
+                        break;
+        for (__u32 k = 0; k < s.n; k++) {
+                start[k] = s.start[k];
+                clen[k] = s.clen[k];
+        }
+        return (int) s.n;
+}
+#endif
 
 /* What to store for a component or a thread: the new cause, unless an unexpired one is less
  * privileged (then that one stays as it is, and expires when it would have). */

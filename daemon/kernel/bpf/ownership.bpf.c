@@ -181,19 +181,23 @@ int BPF_PROG(modctl_load_data, enum kernel_load_data_id id, _Bool contents, int 
         return judge_insert(MODCTL_BPF_EVENT_LOAD_DATA, 0);
 }
 
-/* Records cause for each component of the crypto name name[off..off+len). */
-static __always_inline void record_components(const char *name, int off, int len, const struct modctl_bpf_cause *c) {
-        __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
-        struct modctl_bpf_cause stored;
-        int n = modctl_cause_components(name, off, len, start, clen);
+static int scan_step(__u32 i, void *ctx) {
+        return modctl_cause_scan_step(i, ctx);
+}
 
+/* Records cause for each component of the crypto name in scan (ownership-cause.h). */
+static __always_inline void record_components(struct modctl_cause_scan *scan, const struct modctl_bpf_cause *c) {
+        struct modctl_bpf_cause stored;
+
+        bpf_loop(MODCTL_BPF_NAME_MAX, scan_step, scan, 0);
         for (int k = 0; k < MODCTL_CAUSE_COMPONENTS; k++) {
                 char key[MODCTL_BPF_NAME_MAX] = {};
                 const struct modctl_bpf_cause *old;
 
-                if (k >= n)
+                if (k >= scan->n)
                         break;
-                bpf_probe_read_kernel(key, clen[k] & (MODCTL_BPF_NAME_MAX - 1), name + (start[k] & (MODCTL_BPF_NAME_MAX - 1)));
+                bpf_probe_read_kernel(key, modctl_bound(scan->clen[k], MODCTL_BPF_NAME_MAX - 1),
+                                      scan->name + modctl_bound(scan->start[k], MODCTL_BPF_NAME_MAX - 1));
                 old = bpf_map_lookup_elem(&causes, key);
                 modctl_cause_merge(&stored, old, c);
                 bpf_map_update_elem(&causes, key, &stored, BPF_ANY);
@@ -215,15 +219,17 @@ static __always_inline void current_cause(struct modctl_bpf_cause *c, int privil
 
 /* A kernel thread's "crypto-X": the valid cause recorded for X, or for this thread; copied into
  * ret, which then carries it on (ownership-cause.h), or 0. */
-static __always_inline const struct modctl_bpf_cause *kthread_cause(const char *name, int off, int len,
+static __always_inline const struct modctl_bpf_cause *kthread_cause(struct modctl_cause_scan *scan, int off, int len,
                                                                     struct modctl_bpf_cause *ret) {
+        const char *name = scan->name;
         char key[MODCTL_BPF_NAME_MAX] = {};
         __u32 tid = (__u32) bpf_get_current_pid_tgid();
         __u64 now = bpf_ktime_get_ns();
         const struct modctl_bpf_cause *c, *old;
         struct modctl_bpf_cause stored;
 
-        bpf_probe_read_kernel(key, len & (MODCTL_BPF_NAME_MAX - 1), name + (off & (MODCTL_BPF_NAME_MAX - 1)));
+        bpf_probe_read_kernel(key, modctl_bound(len, MODCTL_BPF_NAME_MAX - 1),
+                              name + modctl_bound(off, MODCTL_BPF_NAME_MAX - 1));
         c = modctl_cause_valid(bpf_map_lookup_elem(&causes, key), now);
         old = modctl_cause_valid(bpf_map_lookup_elem(&thread_causes, &tid), now);
         if (!c)
@@ -235,8 +241,10 @@ static __always_inline const struct modctl_bpf_cause *kthread_cause(const char *
         /* The least privileged of what the name and the thread were caused by. */
         modctl_cause_merge(ret, old, &stored);
         bpf_map_update_elem(&thread_causes, &tid, ret, BPF_ANY);
-        if (modctl_cause_has_paren(name))
-                record_components(name, off, len, ret);
+        if (modctl_cause_has_paren(name)) {
+                modctl_cause_scan_init(scan, off, len);
+                record_components(scan, ret);
+        }
         return ret;
 }
 
@@ -248,7 +256,8 @@ SEC("lsm/kernel_module_request")
 int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
         const struct modctl_bpf_settings *s = get_settings();
         struct task_struct *t = (struct task_struct *) bpf_get_current_task();
-        char name[MODCTL_BPF_NAME_MAX] = {};
+        struct modctl_cause_scan scan = {};
+        char *name = scan.name;
         struct modctl_bpf_cause found;
         const struct modctl_bpf_cause *cause = 0;
         int privileged, kthread, crypto, off, len = 0, refuse;
@@ -260,7 +269,7 @@ int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
                 return 0;
         if (is_owner(s))
                 return 0;       /* a module's init asking for another while modctld loads it */
-        bpf_probe_read_kernel_str(name, sizeof(name), kmod_name);
+        bpf_probe_read_kernel_str(name, MODCTL_BPF_NAME_MAX, kmod_name);
         off = modctl_cause_crypto_offset(name);
         crypto = off >= 0;
         kthread = (BPF_CORE_READ(t, flags) & PF_KTHREAD) != 0;
@@ -268,11 +277,12 @@ int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
         if (crypto) {
                 len = modctl_cause_crypto_len(name, off);
                 if (kthread) {
-                        cause = kthread_cause(name, off, len, &found);
+                        cause = kthread_cause(&scan, off, len, &found);
                         cause_kind = cause ? MODCTL_BPF_CAUSE_RECORDED : MODCTL_BPF_CAUSE_UNKNOWN;
                 } else if (modctl_cause_has_paren(name)) {
                         current_cause(&found, privileged);
-                        record_components(name, off, len, &found);
+                        modctl_cause_scan_init(&scan, off, len);
+                        record_components(&scan, &found);
                 }
         }
         refuse = modctl_request_refused(s->requests, privileged, kthread, crypto, cause);

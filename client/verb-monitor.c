@@ -83,13 +83,20 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         int r;
 
         if (strcmp(member, "KernelRequest") == 0) {
-                const char *comm;
-                uint32_t pid, uid;
+                const char *comm, *kthread_comm = "";
+                uint32_t pid, uid, kthread_pid = 0;
+                char via[64] = "";
                 int refused;
 
                 r = sd_bus_message_read(m, "suusb", &name, &pid, &uid, &comm, &refused);
                 if (r < 0)
                         return 0;
+                /* A daemon older than the kernel-thread attribution sends only the first five. */
+                if (sd_bus_message_read(m, "us", &kthread_pid, &kthread_comm) < 0)
+                        kthread_pid = 0;
+                if (kthread_pid != 0 && pid != kthread_pid)
+                        snprintf(via, sizeof(via), _(", through kernel thread %u %s"), kthread_pid,
+                                 term_escape(kthread_comm));
                 if (!refused) {
                         snprintf(last->name, sizeof(last->name), "%s", name);
                         snprintf(last->comm, sizeof(last->comm), "%s", comm);
@@ -103,10 +110,17 @@ static int on_module_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         add_int(obj, "pid", pid);
                         add_int(obj, "uid", uid);
                         add_str(obj, "comm", comm);
+                        if (kthread_pid != 0) {
+                                add_int(obj, "kthread_pid", kthread_pid);
+                                add_str(obj, "kthread_comm", kthread_comm);
+                        }
                         emit_json(obj);
-                } else
-                        printf(_("refused   kernel request %s by pid %u %s, uid %u (KernelRequests=)\n"),
-                               term_escape(name), pid, term_escape(comm), uid);
+                } else if (pid == 0 && kthread_pid != 0)
+                        printf(_("refused   kernel request %s by kernel thread %u %s, cause unknown (KernelRequests=)\n"),
+                               term_escape(name), kthread_pid, term_escape(kthread_comm));
+                else
+                        printf(_("refused   kernel request %s by pid %u %s, uid %u%s (KernelRequests=)\n"),
+                               term_escape(name), pid, term_escape(comm), uid, via);
         } else if (strcmp(member, "ExternalLoad") == 0) {
                 const char *syscall, *comm, *exe, *unit, *cgroup, *file;
                 uint32_t pid, uid;

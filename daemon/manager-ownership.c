@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "manager-private.h"
 #include "ownership.h"
+#include "ownership-cause.h"
 #include "utf8.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
@@ -70,6 +71,33 @@ static bool journal_available(void) {
         return access("/run/systemd/journal/socket", F_OK) == 0;
 }
 
+static const char *const cause_table[] = {
+        [OWNERSHIP_CAUSE_SELF] = "self",
+        [OWNERSHIP_CAUSE_RECORDED] = "recorded",
+        [OWNERSHIP_CAUSE_UNKNOWN] = "unknown",
+};
+
+/* A request: who asked, and, when a kernel thread asked for a task, that task first. */
+/* The strings are escaped already (see log_report()). */
+static void describe_request(const OwnershipReport *r, const char *name, const char *comm, const char *exe,
+                             const char *cgroup, const char *cause_comm, const char *cause_cgroup, char *text,
+                             size_t size) {
+        const char *verdict = r->refused ? "Refused" : "Allowed";
+
+        if (r->cause == OWNERSHIP_CAUSE_RECORDED)
+                snprintf(text, size, "%s kernel request for '%s' caused by pid %d (%s), uid %u, cgroup %s; made for it "
+                         "by kernel thread pid %d (%s)", verdict, name, (int) r->cause_tgid, cause_comm,
+                         (unsigned) r->cause_uid, cause_cgroup[0] ? cause_cgroup : "-", (int) r->pid, comm);
+        else if (r->cause == OWNERSHIP_CAUSE_UNKNOWN)
+                snprintf(text, size, "%s kernel request for '%s' by kernel thread pid %d (%s), cause unknown: no task "
+                         "asked for a crypto algorithm that needs it in the last %u s", verdict, name, (int) r->pid,
+                         comm, (unsigned) (MODCTL_CAUSE_WINDOW_NSEC / 1000000000ULL));
+        else
+                snprintf(text, size, "%s kernel request for '%s' by pid %d (%s)%s, uid %u, exe %s, cgroup %s", verdict,
+                         name, (int) r->tgid, comm, r->kthread ? ", a kernel thread" : "", (unsigned) r->uid, exe,
+                         cgroup);
+}
+
 /* The requester chose its comm, and often its exe, cgroup and file names: escaped in MESSAGE= and
  * on stderr, which may be a terminal; the MODCTL_* journal fields keep the bytes as they were. */
 static void log_report(const OwnershipReport *r) {
@@ -77,17 +105,17 @@ static void log_report(const OwnershipReport *r) {
         _cleanup_free_ char *name = utf8_escape_terminal(r->name), *comm = utf8_escape_terminal(r->comm),
                            *exe = utf8_escape_terminal(r->exe[0] ? r->exe : "-"),
                            *cgroup = utf8_escape_terminal(r->cgroup),
-                           *file = utf8_escape_terminal(r->file[0] ? r->file : "(from memory)");
+                           *file = utf8_escape_terminal(r->file[0] ? r->file : "(from memory)"),
+                           *cause_comm = utf8_escape_terminal(r->cause_comm),
+                           *cause_cgroup = utf8_escape_terminal(strempty(r->cause_cgroup));
         char text[1024];
 
-        if (!name || !comm || !exe || !cgroup || !file) {
+        if (!name || !comm || !exe || !cgroup || !file || !cause_comm || !cause_cgroup) {
                 log_oom();
                 return;
         }
         if (r->action == OWNERSHIP_ACTION_REQUEST)
-                snprintf(text, sizeof(text), "%s kernel request for '%s' by pid %d (%s), uid %u, exe %s, cgroup %s",
-                         r->refused ? "Refused" : "Allowed", name, (int) r->tgid, comm, (unsigned) r->uid, exe,
-                         cgroup);
+                describe_request(r, name, comm, exe, cgroup, cause_comm, cause_cgroup, text, sizeof(text));
         else
                 snprintf(text, sizeof(text), "%s %s() by pid %d (%s), uid %u, exe %s, cgroup %s, module file %s",
                          r->refused ? "Refused" : "External", what, (int) r->tgid, comm, (unsigned) r->uid, exe,
@@ -100,7 +128,11 @@ static void log_report(const OwnershipReport *r) {
                                        "MODCTL_COMM=%s", r->comm, "MODCTL_EXE=%s", r->exe,
                                        "MODCTL_CGROUP=%s", r->cgroup, "MODCTL_UNIT=%s", r->unit,
                                        "MODCTL_MODULE_FILE=%s", r->file, "MODCTL_REQUEST=%s", r->name,
-                                       NULL);
+                                       "MODCTL_KTHREAD=%d", r->kthread, "MODCTL_CAUSE=%s", cause_table[r->cause],
+                                       "MODCTL_CAUSE_PID=%d", (int) r->cause_tgid,
+                                       "MODCTL_CAUSE_UID=%u", (unsigned) r->cause_uid,
+                                       "MODCTL_CAUSE_COMM=%s", r->cause_comm,
+                                       "MODCTL_CAUSE_CGROUP=%s", strempty(r->cause_cgroup), NULL);
                 return;
         }
         if (r->refused)
@@ -116,7 +148,9 @@ static void on_report(const OwnershipReport *r, void *userdata) {
                 if (r->refused) {
                         m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
                         log_report(r);
-                } else if (log_get_max_level() >= LOG_DEBUG) {
+                } else if (r->cause != OWNERSHIP_CAUSE_SELF)
+                        log_report(r);  /* a kernel thread's request: the audit names its cause */
+                else if (log_get_max_level() >= LOG_DEBUG) {
                         _cleanup_free_ char *name = utf8_escape_terminal(r->name), *comm = utf8_escape_terminal(r->comm);
                         log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", strempty(name), (int) r->tgid,
                                   strempty(comm), (unsigned) r->uid);

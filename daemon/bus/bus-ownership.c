@@ -36,7 +36,8 @@ static const sd_bus_vtable ownership_vtable[] = {
                                             "s", cgroup, "s", file, "b", refused),
                                 0),
         SD_BUS_SIGNAL_WITH_ARGS("KernelRequest",
-                                SD_BUS_ARGS("s", name, "u", pid, "u", uid, "s", comm, "b", refused),
+                                SD_BUS_ARGS("s", name, "u", pid, "u", uid, "s", comm, "b", refused, "u",
+                                            kthread_pid, "s", kthread_comm),
                                 0),
         SD_BUS_VTABLE_END,
 };
@@ -64,13 +65,19 @@ void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *rep)
                 log_warning_errno(r, "Failed to emit ExternalLoad: %m");
 }
 
+/* pid, uid and comm name the cause: the requesting task, or the task a kernel thread asked for
+ * (kthread_pid and kthread_comm name the thread), or nobody (0, UINT32_MAX, "") when unknown. */
 void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *rep) {
+        bool self = rep->cause == OWNERSHIP_CAUSE_SELF, known = rep->cause == OWNERSHIP_CAUSE_RECORDED;
         int r;
 
         if (!b->bus)
                 return;
-        r = bus_emit(b->bus, "KernelRequest", "suusb",
-                               rep->name, (uint32_t) rep->tgid, (uint32_t) rep->uid, rep->comm, (int) rep->refused);
+        r = bus_emit(b->bus, "KernelRequest", "suusbus", rep->name,
+                               (uint32_t) (self ? rep->tgid : known ? rep->cause_tgid : 0),
+                               (uint32_t) (self ? rep->uid : known ? rep->cause_uid : UINT32_MAX),
+                               self ? rep->comm : known ? rep->cause_comm : "", (int) rep->refused,
+                               (uint32_t) (rep->kthread ? rep->pid : 0), rep->kthread ? rep->comm : "");
         if (r < 0)
                 log_warning_errno(r, "Failed to emit KernelRequest: %m");
 }

@@ -22,6 +22,7 @@
 #include "kernel.h"
 #include "macro.h"
 #include "strv.h"
+#include "trusted-keys.h"
 
 #define IN_SET_ACCESS(r) ((r) == -EACCES || (r) == -EPERM)
 
@@ -600,99 +601,25 @@ static void real_dispatch_events(Kernel *k) {
 
 /* The trusted keyrings can be listed and their keys described as root, but not searched or
  * read (keyctl search/pkey_query give EACCES, read EOPNOTSUPP on Debian's kernel). /proc/keys
- * names the keyrings; KEYCTL_READ on each lists its keys; KEYCTL_DESCRIBE gives
- * "type;uid;gid;perm;description". */
-static const char *const trusted_keyrings[] = {
-        ".builtin_trusted_keys", ".secondary_trusted_keys", ".machine", ".platform",
-};
-
-static int keyring_ids(const char *root, int32_t ids[static 4]) {
-        _cleanup_free_ char *path = NULL, *line = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        size_t size = 0;
-
-        if (asprintf(&path, "%s/proc/keys", root) < 0)
-                return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(trusted_keyrings); i++)
-                ids[i] = 0;
-        while (getline(&line, &size, f) > 0) {
-                unsigned id;
-                char type[32];
-                int desc = 0;
-
-                /* ID FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION: SUMMARY */
-                if (sscanf(line, "%x %*s %*d %*s %*x %*d %*d %31s %n", &id, type, &desc) < 2 || desc == 0 ||
-                    strcmp(type, "keyring") != 0)
-                        continue;
-                for (size_t i = 0; i < ELEMENTSOF(trusted_keyrings); i++) {
-                        size_t n = strlen(trusted_keyrings[i]);
-                        if (strncmp(line + desc, trusted_keyrings[i], n) == 0 && line[desc + n] == ':')
-                                ids[i] = (int32_t) id;
-                }
-        }
-        return 0;
+ * names the keyrings; KEYCTL_READ on each lists its keys and linked keyrings; KEYCTL_DESCRIBE
+ * gives "type;uid;gid;perm;description". Which keyrings count: trusted-keys.h. */
+static long real_keyring_read(int32_t id, int32_t *ids, size_t size, void *userdata) {
+        long n = syscall(SYS_keyctl, KEYCTL_READ, id, ids, size);
+        return n < 0 ? -errno : n;
 }
 
-static int describe_key(int32_t id, char **ret) {
-        char buf[1024], *d;
-        long n;
-
-        n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, buf, sizeof(buf));
-        if (n < 0)
-                return -errno;
-        buf[MIN((size_t) n, sizeof(buf) - 1)] = '\0';
-        /* type;uid;gid;perm;description */
-        if (strncmp(buf, "asymmetric;", 11) != 0)
-                return 0;
-        d = buf;
-        for (int i = 0; i < 4 && d; i++) {
-                d = strchr(d, ';');
-                if (d)
-                        d++;
-        }
-        if (!d)
-                return 0;
-        *ret = strdup(d);
-        return *ret ? 1 : -ENOMEM;
+static long real_keyring_describe(int32_t id, char *buf, size_t size, void *userdata) {
+        long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, buf, size);
+        return n < 0 ? -errno : n;
 }
 
 static int real_trusted_keys(Kernel *k, char ***ret) {
-        RealKernel *rk = real_kernel(k);
-        _cleanup_(strv_freep) char **l = NULL;
-        int32_t rings[ELEMENTSOF(trusted_keyrings)];
-        int r;
+        static const KeyringOps ops = { .read = real_keyring_read, .describe = real_keyring_describe };
+        _cleanup_free_ char *path = NULL;
 
-        r = keyring_ids(rk->root, rings);
-        if (r < 0)
-                return r;
-        l = calloc(1, sizeof(char *));
-        if (!l)
+        if (asprintf(&path, "%s/proc/keys", real_kernel(k)->root) < 0)
                 return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(trusted_keyrings); i++) {
-                int32_t keys[256];
-                long n;
-
-                if (rings[i] == 0)
-                        continue;
-                n = syscall(SYS_keyctl, KEYCTL_READ, rings[i], keys, sizeof(keys));
-                if (n < 0)
-                        return -errno;
-                for (size_t j = 0; j < MIN((size_t) n, sizeof(keys)) / sizeof(int32_t); j++) {
-                        char *d = NULL;
-                        r = describe_key(keys[j], &d);
-                        if (r == -ENOMEM)
-                                return r;
-                        if (r > 0 && strv_push(&l, d) < 0) {
-                                free(d);
-                                return -ENOMEM;
-                        }
-                }
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
+        return trusted_keys_walk(path, &ops, NULL, ret);
 }
 
 /* The kernel keeps at most KMOD_PATH_LEN (256) bytes, including the NUL. */

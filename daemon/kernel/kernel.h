@@ -64,8 +64,10 @@ typedef struct KernelOps {
          * before finit_module()/delete_module() return, so a caller that calls this after a
          * worker's result arrived has seen that module's event first. */
         void (*dispatch_events)(Kernel *k);
-        /* Descriptions ("<CN>: <subject key id>") of the keys in the kernel's trusted keyrings
-         * (.builtin_trusted_keys, .secondary_trusted_keys, .machine, .platform). */
+        /* Descriptions ("<CN>: <subject key id>") of the keys the kernel trusts for module
+         * signatures: those reachable from .secondary_trusted_keys (or .builtin_trusted_keys),
+         * which include .machine only where the kernel links it, and never .platform
+         * (trusted-keys.h). */
         int (*trusted_keys)(Kernel *k, char ***ret);
         /* kernel.modprobe: what request_module() runs. */
         int (*get_modprobe_path)(Kernel *k, char **ret);

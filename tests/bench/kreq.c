@@ -11,6 +11,10 @@
  *                             the request came back and found nothing)
  *   kreq try FAMILY TYPE      one socket(FAMILY, TYPE, 0): prints "ok" and exits 0 if it was
  *                             created, else prints the error and exits 1.
+ *   kreq alg TYPE NAME        one AF_ALG socket bound to TYPE ("skcipher", "aead", "hash") and
+ *                             NAME ("pcrypt(gcm(aes))"): the kernel instantiates a template it
+ *                             lacks in a cryptomgr_probe kernel thread. Prints "ok" and exits 0
+ *                             if the bind worked, else prints the error and exits 1.
  * Exit status 1 on an unexpected result (the family exists, a mount succeeded, ...). */
 
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/if_alg.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,13 +126,41 @@ static int try_socket(int family, int type) {
         return 0;
 }
 
+static int alg_bind(const char *type, const char *name) {
+        struct sockaddr_alg sa = { .salg_family = AF_ALG };
+        int fd;
+
+        if (strlen(type) >= sizeof(sa.salg_type) || strlen(name) >= sizeof(sa.salg_name)) {
+                fprintf(stderr, "kreq: type or name too long\n");
+                return 2;
+        }
+        strcpy((char *) sa.salg_type, type);
+        strcpy((char *) sa.salg_name, name);
+        fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                printf("socket(AF_ALG): %s\n", strerror(errno));
+                return 1;
+        }
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                printf("bind(%s, %s): %s\n", type, name, strerror(errno));
+                close(fd);
+                return 1;
+        }
+        close(fd);
+        printf("ok\n");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
+        if (argc == 4 && strcmp(argv[1], "alg") == 0)
+                return alg_bind(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "try") == 0)
                 return try_socket(atoi(argv[2]), atoi(argv[3]));
         if (argc == 4 && strcmp(argv[1], "socket") == 0)
                 return bench_socket(atoi(argv[2]), atoi(argv[3]));
         if (argc == 4 && strcmp(argv[1], "storm") == 0)
                 return storm(atoi(argv[2]), argv[3]);
-        fprintf(stderr, "usage: kreq socket FAMILY RUNS | kreq storm COUNT PREFIX | kreq try FAMILY TYPE\n");
+        fprintf(stderr, "usage: kreq socket FAMILY RUNS | kreq storm COUNT PREFIX | kreq try FAMILY TYPE | "
+                "kreq alg TYPE NAME\n");
         return 2;
 }

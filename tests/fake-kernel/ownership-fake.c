@@ -3,6 +3,8 @@
  * follows the settings as the real programs would (attached once anything is asked of them,
  * kept while OwnershipOnExit=keep), so the daemon's properties, status and reloads can be
  * tested without a kernel. MODCTL_FAKE_OWNERSHIP_UNAVAILABLE=REASON makes it unavailable.
+ * Kernel requests are judged as the kernel_module_request program judges them, with the same
+ * plain-C rule (ownership-cause.h); see ownership-fake.h for how tests make them.
  *
  * MODCTL_FAKE_OWNERSHIP_REPORTS=PATH binds a datagram socket there: each datagram
  * "request NAME [refused]" or "finit_module FILE [refused]" becomes a report about its sender,
@@ -14,19 +16,268 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "ownership.h"
+#include "ownership-cause.h"
+#include "ownership-fake.h"
+
+#define FAKE_CAUSES 64
+
+typedef struct FakeCause {
+        char key[MODCTL_BPF_NAME_MAX];
+        struct modctl_bpf_cause cause;
+} FakeCause;
 
 struct Ownership {
         bool active;
         bool pinned;
+        __u32 requests;         /* MODCTL_BPF_REQUESTS_* */
         ownership_report_t report;
         void *userdata;
+        FakeCause causes[FAKE_CAUSES];  /* the program's "causes" map; the oldest goes first */
+        FakeCause threads[FAKE_CAUSES]; /* its "thread_causes", keyed by the thread id as text */
+        int listen_fd;
+        sd_event_source *listen_source;
         sd_event_source *reports;
 };
+
+static uint64_t now_nsec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static FakeCause *cause_find(FakeCause *table, const char *key) {
+        for (size_t i = 0; i < FAKE_CAUSES; i++)
+                if (table[i].key[0] && strncmp(table[i].key, key, MODCTL_BPF_NAME_MAX) == 0)
+                        return &table[i];
+        return NULL;
+}
+
+static void cause_store(FakeCause *table, const char *key, const struct modctl_bpf_cause *c) {
+        FakeCause *slot = cause_find(table, key), *oldest = &table[0];
+
+        for (size_t i = 0; !slot && i < FAKE_CAUSES; i++) {
+                if (!table[i].key[0])
+                        slot = &table[i];
+                else if (table[i].cause.at < oldest->cause.at)
+                        oldest = &table[i];
+        }
+        slot = slot ?: oldest;
+        snprintf(slot->key, sizeof(slot->key), "%s", key);
+        slot->cause = *c;
+}
+
+static const struct modctl_bpf_cause *cause_lookup(FakeCause *table, const char *key) {
+        FakeCause *c = cause_find(table, key);
+        return c ? &c->cause : NULL;
+}
+
+/* record_components() of ownership.bpf.c */
+static void record_components(Ownership *o, const char *name, int off, int len, const struct modctl_bpf_cause *c) {
+        __u8 start[MODCTL_CAUSE_COMPONENTS] = {}, clen[MODCTL_CAUSE_COMPONENTS] = {};
+        int n = modctl_cause_components(name, off, len, start, clen);
+
+        for (int k = 0; k < n; k++) {
+                char key[MODCTL_BPF_NAME_MAX] = {};
+                struct modctl_bpf_cause stored;
+
+                memcpy(key, name + start[k], clen[k] & (MODCTL_BPF_NAME_MAX - 1));
+                modctl_cause_merge(&stored, cause_lookup(o->causes, key), c);
+                cause_store(o->causes, key, &stored);
+        }
+}
+
+/* kthread_cause() of ownership.bpf.c */
+static const struct modctl_bpf_cause *kthread_cause(Ownership *o, const char *name, int off, int len, pid_t tid,
+                                                    uint64_t now, struct modctl_bpf_cause *ret) {
+        char key[MODCTL_BPF_NAME_MAX] = {}, tkey[16];
+        const struct modctl_bpf_cause *c, *old;
+        struct modctl_bpf_cause stored;
+
+        memcpy(key, name + off, len & (MODCTL_BPF_NAME_MAX - 1));
+        snprintf(tkey, sizeof(tkey), "%d", (int) tid);
+        c = modctl_cause_valid(cause_lookup(o->causes, key), now);
+        old = modctl_cause_valid(cause_lookup(o->threads, tkey), now);
+        if (!c)
+                c = old;
+        if (!c)
+                return NULL;
+        stored = *c;
+        stored.at = now;
+        modctl_cause_merge(ret, old, &stored);
+        cause_store(o->threads, tkey, ret);
+        if (modctl_cause_has_paren(name))
+                record_components(o, name, off, len, ret);
+        return ret;
+}
+
+/* The same steps as modctl_module_request() in ownership.bpf.c. */
+bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
+        char name[MODCTL_BPF_NAME_MAX] = {};
+        struct modctl_bpf_cause found;
+        const struct modctl_bpf_cause *cause = NULL;
+        uint64_t now;
+        int off, len = 0, refused;
+        bool crypto;
+
+        assert(o);
+        assert(req);
+
+        if (!o->active)
+                return false;
+        now = req->now_nsec ?: now_nsec();
+        snprintf(name, sizeof(name), "%s", req->name);
+        off = modctl_cause_crypto_offset(name);
+        crypto = off >= 0;
+        if (crypto) {
+                len = modctl_cause_crypto_len(name, off);
+                if (req->kthread)
+                        cause = kthread_cause(o, name, off, len, req->pid, now, &found);
+                else if (modctl_cause_has_paren(name)) {
+                        found = (struct modctl_bpf_cause) {
+                                .at = now, .pid = req->pid, .tgid = req->pid, .uid = req->uid,
+                                .privileged = req->privileged,
+                        };
+                        snprintf(found.comm, sizeof(found.comm), "%s", strempty(req->comm));
+                        record_components(o, name, off, len, &found);
+                }
+        }
+        refused = modctl_request_refused(o->requests, req->privileged, req->kthread, crypto, cause);
+
+        if (o->report) {
+                OwnershipReport r = {
+                        .action = OWNERSHIP_ACTION_REQUEST,
+                        .refused = refused,
+                        .pid = req->pid,
+                        .tgid = req->pid,
+                        .ppid = req->kthread ? 2 : 1,
+                        .uid = req->uid,
+                        .name = name,
+                        .file = "",
+                        .exe = req->kthread ? "" : "/usr/bin/fake",
+                        .cgroup = req->kthread ? "/" : "/user.slice/fake.scope",
+                        .unit = req->kthread ? "" : "fake.scope",
+                        .kthread = req->kthread,
+                        .cause = !(crypto && req->kthread) ? OWNERSHIP_CAUSE_SELF :
+                                 cause ? OWNERSHIP_CAUSE_RECORDED : OWNERSHIP_CAUSE_UNKNOWN,
+                        .cause_cgroup = "",
+                };
+                snprintf(r.comm, sizeof(r.comm), "%s", strempty(req->comm));
+                if (cause) {
+                        r.cause_pid = cause->pid;
+                        r.cause_tgid = cause->tgid;
+                        r.cause_uid = cause->uid;
+                        snprintf(r.cause_comm, sizeof(r.cause_comm), "%.*s", (int) sizeof(cause->comm), cause->comm);
+                        r.cause_cgroup = "/user.slice/fake.scope";
+                }
+                o->report(&r, o->userdata);
+        }
+        return refused;
+}
+
+/* "kthread=0 pid=7 uid=65534 cap=0 comm=python3 name=crypto-pcrypt(aes)"; what is left out is
+ * the peer's, as the kernel's current task: its pid, uid and comm, privileged if root. */
+static int parse_request(int fd, char *text, char *comm, size_t comm_size, OwnershipFakeRequest *ret) {
+        OwnershipFakeRequest req = {};
+        char *name = strstr(text, "name=");
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
+        char path[64];
+        FILE *f;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        req.pid = cred.pid;
+        req.uid = cred.uid;
+        req.privileged = cred.uid == 0;
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int) cred.pid);
+        comm[0] = '\0';
+        f = fopen(path, "re");
+        if (f) {
+                if (fgets(comm, (int) comm_size, f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+        }
+        req.comm = comm;
+
+        if (!name)
+                return -EINVAL;
+        *name = '\0';
+        req.name = name + 5;
+        for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                if (strncmp(w, "kthread=", 8) == 0)
+                        req.kthread = streq(w + 8, "1");
+                else if (strncmp(w, "pid=", 4) == 0)
+                        req.pid = (pid_t) strtol(w + 4, NULL, 10);
+                else if (strncmp(w, "uid=", 4) == 0)
+                        req.uid = (uid_t) strtoul(w + 4, NULL, 10);
+                else if (strncmp(w, "cap=", 4) == 0)
+                        req.privileged = streq(w + 4, "1");
+                else if (strncmp(w, "comm=", 5) == 0)
+                        req.comm = w + 5;
+                else
+                        return -EINVAL;
+        }
+        *ret = req;
+        return 0;
+}
+
+static int on_request(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Ownership *o = userdata;
+        char buf[512], comm[16];
+        OwnershipFakeRequest req;
+        ssize_t n;
+
+        n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0) {
+                /* The source is the event loop's (floating): turn it off, it goes with the loop. */
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                close(fd);
+                return 0;
+        }
+        buf[n] = '\0';
+        if (parse_request(fd, buf, comm, sizeof(comm), &req) < 0)
+                (void) send(fd, "malformed", 9, MSG_NOSIGNAL);
+        else if (ownership_fake_request(o, &req))
+                (void) send(fd, "refused", 7, MSG_NOSIGNAL);
+        else
+                (void) send(fd, "allowed", 7, MSG_NOSIGNAL);
+        return 0;
+}
+
+static int on_connect(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (c < 0)
+                return 0;
+        if (sd_event_add_io(sd_event_source_get_event(s), NULL, c, EPOLLIN, on_request, userdata) < 0)
+                close(c);
+        return 0;
+}
+
+static int listen_requests(Ownership *o, sd_event *event, const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        o->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (o->listen_fd < 0)
+                return -errno;
+        (void) unlink(path);
+        if (bind(o->listen_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(o->listen_fd, 8) < 0)
+                return -errno;
+        /* Any test user is a task that may make the kernel ask. */
+        if (chmod(path, 0666) < 0)
+                return -errno;
+        return sd_event_add_io(event, &o->listen_source, o->listen_fd, EPOLLIN, on_connect, o);
+}
 
 static int on_report_datagram(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Ownership *o = userdata;
@@ -73,6 +324,7 @@ static int on_report_datagram(sd_event_source *s, int fd, uint32_t revents, void
                 .file = request ? "" : arg,
                 .exe = "",
                 .cgroup = "",
+                .cause_cgroup = "",
                 .unit = "",
         };
         memcpy(r.comm, comm, sizeof(r.comm));
@@ -107,9 +359,9 @@ static int listen_reports(Ownership *o, sd_event *event, const char *path) {
 }
 
 int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ownership **ret) {
+        const char *path = getenv("MODCTL_FAKE_OWNERSHIP_REQUESTS");
         const char *reports = getenv("MODCTL_FAKE_OWNERSHIP_REPORTS");
         Ownership *o;
-        int r;
 
         assert(ret);
         o = calloc(1, sizeof(Ownership));
@@ -117,10 +369,18 @@ int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ow
                 return -ENOMEM;
         o->report = report;
         o->userdata = userdata;
-        if (reports && event) {
-                r = listen_reports(o, event, reports);
+        o->listen_fd = -EBADF;
+        if (path && event) {
+                int r = listen_requests(o, event, path);
                 if (r < 0) {
-                        free(o);
+                        ownership_free(o);
+                        return r;
+                }
+        }
+        if (reports && event) {
+                int r = listen_reports(o, event, reports);
+                if (r < 0) {
+                        ownership_free(o);
                         return r;
                 }
         }
@@ -131,7 +391,10 @@ int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ow
 Ownership *ownership_free(Ownership *o) {
         if (!o)
                 return NULL;
+        sd_event_source_disable_unref(o->listen_source);
         sd_event_source_disable_unref(o->reports);
+        if (o->listen_fd >= 0)
+                close(o->listen_fd);
         free(o);
         return NULL;
 }
@@ -148,6 +411,9 @@ int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, O
                 return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "%s", unavailable);
         o->active = true;
         o->pinned = on_exit == OWNERSHIP_ON_EXIT_KEEP;
+        o->requests = requests == KERNEL_REQUESTS_NONE ? MODCTL_BPF_REQUESTS_NONE :
+                      requests == KERNEL_REQUESTS_PRIVILEGED ? MODCTL_BPF_REQUESTS_PRIVILEGED :
+                      MODCTL_BPF_REQUESTS_ANY;
         return 0;
 }
 

@@ -4,8 +4,10 @@
 # Ownership=exclusive refuses insmod and modprobe by root in the kernel while modctl load, the
 # kernel hook and modprobe.d install commands run by modctld keep working; audit lets them
 # through and names who did it; KernelRequests=privileged refuses autoload triggered by an
-# unprivileged task; the default lifetime fails open when modctld is killed, keep holds the
-# lock until a new modctld takes over.
+# unprivileged task, also when a kernel thread asks for it (an AF_ALG bind to a template,
+# probed by cryptomgr_probe with init's credentials), while root's first use of a template
+# still loads; the default lifetime fails open when modctld is killed, keep holds the lock
+# until a new modctld takes over.
 . /vm/lib.sh
 
 CONF=/etc/modctl/modctld.conf
@@ -17,6 +19,27 @@ SOCK_DGRAM=2
 # One counter of the Statistics property, from `modctl status --json`.
 stat_value() {
         modctl status --json | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\([0-9][0-9]*\).*/\1/p"
+}
+
+# monitor_expect_request NAME TIMEOUT: read KernelRequest signals until the one for NAME; its
+# seven argument lines end up in $SIG.
+monitor_expect_request() {
+        local name=$1 timeout=${2:-30} line i
+        while read -t "$timeout" -r line <&7; do
+                echo "$line" >> /tmp/monitor.log
+                case $line in
+                signal*member=KernelRequest*)
+                        SIG=
+                        for i in 1 2 3 4 5 6 7; do
+                                read -t 5 -r line <&7 || return 1
+                                echo "$line" >> /tmp/monitor.log
+                                SIG="$SIG$line
+"
+                        done
+                        case $SIG in "string \"$name\""*) return 0 ;; esac ;;
+                esac
+        done
+        return 1
 }
 
 prop() {
@@ -186,6 +209,43 @@ assert_contains "$SIG" "uint32 0" "the passing request names root"
 assert_contains "$SIG" "boolean false" "and says it passed"
 monitor_stop
 unload_quietly appletalk psnap llc
+
+# ==== KernelRequests=privileged: what a kernel thread asks for a task (issue 19, finding 4)
+# Root loads the AF_ALG front ends; the templates and algorithms are left to autoload.
+for m in af_alg algif_aead algif_skcipher; do
+        assert_ok modctl load "$m"
+done
+unload_quietly pcrypt xts ecb serpent_generic
+monitor_start "type='signal',interface='org.modctl1.Manager',member='KernelRequest'" || fail "dbus-monitor attaches"
+# uid 65534 binds to pcrypt(...): the bind asks for crypto-pcrypt(gcm(aes)) in its context,
+# then the cryptomgr_probe kernel thread asks for crypto-pcrypt with init's credentials.
+run setpriv --reuid 65534 --regid 65534 --clear-groups kreq alg aead 'pcrypt(gcm(aes))'
+[ "$RC" -ne 0 ]
+check "AF_ALG bind to pcrypt(gcm(aes)) as uid 65534 fails ($OUT)"
+assert_not_loaded pcrypt "the kernel thread's request for crypto-pcrypt did not load pcrypt"
+monitor_expect_request crypto-pcrypt 30
+check "KernelRequest arrives for the kernel thread's crypto-pcrypt"
+assert_contains "$SIG" "uint32 65534" "it names uid 65534, the task that caused it"
+assert_contains "$SIG" 'string "kreq"' "it names the caller's comm"
+assert_contains "$SIG" "boolean true" "it says refused"
+assert_contains "$SIG" 'string "cryptomgr_probe"' "it names the kernel thread that asked"
+assert_contains "$(cat "$MODCTLD_LOG")" "Refused kernel request for 'crypto-pcrypt' caused by pid" \
+        "the daemon's log names the cause"
+# Root's first use of a template: xts(serpent), as cryptsetup would. The kernel thread asks for
+# crypto-xts and crypto-serpent, then, for the name xts builds, crypto-ecb(serpent) and, in one
+# more kernel thread, crypto-ecb: all caused by root.
+run kreq alg skcipher 'xts(serpent)'
+assert_eq 0 "$RC" "AF_ALG bind to xts(serpent) as root works ($OUT)"
+assert_loaded xts "root's bind loaded the xts template through modctld"
+assert_loaded ecb "and the ecb template that xts asked for"
+assert_loaded serpent_generic "and the serpent algorithm"
+monitor_expect_request crypto-xts 30
+check "KernelRequest arrives for crypto-xts"
+assert_contains "$SIG" "uint32 0" "it names root as the cause"
+assert_contains "$SIG" "boolean false" "and says it passed"
+assert_contains "$SIG" 'string "cryptomgr_probe"' "and that a kernel thread asked"
+monitor_stop
+unload_quietly pcrypt xts ecb serpent_generic algif_aead algif_skcipher af_alg
 
 # ==== lifetime: the default fails open when modctld dies
 configure "[Daemon]" "Ownership=exclusive"

@@ -36,6 +36,13 @@ enum {
         MODCTL_BPF_EVENT_REQUEST = 3,        /* request_module(): kernel_module_request */
 };
 
+/* Who caused a request (struct modctl_bpf_event's cause; see ownership-cause.h). */
+enum {
+        MODCTL_BPF_CAUSE_SELF = 0,           /* the requesting task itself */
+        MODCTL_BPF_CAUSE_RECORDED = 1,       /* a kernel thread, for the task in cause_* */
+        MODCTL_BPF_CAUSE_UNKNOWN = 2,        /* a kernel thread's crypto request, no cause recorded */
+};
+
 #define MODCTL_BPF_PATH_DEPTH 12             /* path components kept, leaf first */
 #define MODCTL_BPF_NAME_MAX 64               /* bytes per component or requested name */
 
@@ -52,4 +59,13 @@ struct modctl_bpf_event {
         /* Paths as dentry names from the leaf up (within their filesystem), "" past the root. */
         char file[MODCTL_BPF_PATH_DEPTH][MODCTL_BPF_NAME_MAX];
         char exe[MODCTL_BPF_PATH_DEPTH][MODCTL_BPF_NAME_MAX];
+        /* Requests only: whether the requesting task is a kernel thread, and who caused it. */
+        __u32 kthread;
+        __u32 cause;                    /* MODCTL_BPF_CAUSE_* */
+        __u64 cause_cgroup_id;
+        __u32 cause_pid;
+        __u32 cause_tgid;
+        __u32 cause_uid;
+        __u32 cause_privileged;
+        char cause_comm[16];
 };

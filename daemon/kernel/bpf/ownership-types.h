@@ -45,6 +45,7 @@ struct cred {
 struct task_struct {
         int pid;
         int tgid;
+        unsigned int flags;
         unsigned long long start_boottime;
         struct task_struct *real_parent;
         struct task_struct *group_leader;

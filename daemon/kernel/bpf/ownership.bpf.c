@@ -12,8 +12,10 @@
 
 #include "ownership-types.h"
 #include "ownership-event.h"
+#include "ownership-cause.h"
 
 #define CAP_SYS_MODULE 16
+#define PF_KTHREAD 0x00200000  /* include/linux/sched.h */
 #define ANCESTRY_MAX 16         /* how far up the process tree an install command may be */
 
 char LICENSE[] SEC("license") = "GPL";
@@ -37,6 +39,22 @@ struct {
         __type(key, __u32);
         __type(value, __u64);
 } dropped SEC(".maps");
+
+/* Who asked for each component of a crypto template instance lately (ownership-cause.h). */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 1024);
+        __type(key, char[MODCTL_BPF_NAME_MAX]);
+        __type(value, struct modctl_bpf_cause);
+} causes SEC(".maps");
+
+/* The cause each kernel thread was found to work for, by thread id. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 256);
+        __type(key, __u32);
+        __type(value, struct modctl_bpf_cause);
+} thread_causes SEC(".maps");
 
 static __always_inline const struct modctl_bpf_settings *get_settings(void) {
         __u32 zero = 0;
@@ -84,7 +102,8 @@ static __always_inline void read_path(char out[MODCTL_BPF_PATH_DEPTH][MODCTL_BPF
         }
 }
 
-static __always_inline void report(__u32 kind, int refused, struct file *file, const char *name) {
+static __always_inline void report(__u32 kind, int refused, struct file *file, const char *name, int kthread,
+                                   __u32 cause_kind, const struct modctl_bpf_cause *cause) {
         struct task_struct *t = (struct task_struct *) bpf_get_current_task();
         struct modctl_bpf_event *e;
         __u64 id = bpf_get_current_pid_tgid();
@@ -117,6 +136,16 @@ static __always_inline void report(__u32 kind, int refused, struct file *file, c
         if (file)
                 read_path(e->file, BPF_CORE_READ(file, f_path.dentry));
         read_path(e->exe, BPF_CORE_READ(t, mm, exe_file, f_path.dentry));
+        e->kthread = kthread;
+        e->cause = cause_kind;
+        e->cause_cgroup_id = cause ? cause->cgroup_id : 0;
+        e->cause_pid = cause ? cause->pid : 0;
+        e->cause_tgid = cause ? cause->tgid : 0;
+        e->cause_uid = cause ? cause->uid : 0;
+        e->cause_privileged = cause ? cause->privileged : 0;
+        e->cause_comm[0] = 0;
+        if (cause)
+                __builtin_memcpy(e->cause_comm, cause->comm, sizeof(e->cause_comm));
         bpf_ringbuf_submit(e, 0);
 }
 
@@ -127,10 +156,10 @@ static __always_inline int judge_insert(__u32 kind, struct file *file) {
         if (!s || s->ownership == MODCTL_BPF_OWNERSHIP_SHARED || is_owner(s))
                 return 0;
         if (s->ownership == MODCTL_BPF_OWNERSHIP_EXCLUSIVE) {
-                report(kind, 1, file, 0);
+                report(kind, 1, file, 0, 0, 0, 0);
                 return -EPERM;
         }
-        report(kind, 0, file, 0);
+        report(kind, 0, file, 0, 0, 0, 0);
         return 0;
 }
 
@@ -152,12 +181,87 @@ int BPF_PROG(modctl_load_data, enum kernel_load_data_id id, _Bool contents, int 
         return judge_insert(MODCTL_BPF_EVENT_LOAD_DATA, 0);
 }
 
+static int scan_step(__u32 i, void *ctx) {
+        return modctl_cause_scan_step(i, ctx);
+}
+
+/* Records cause for each component of the crypto name in scan (ownership-cause.h). */
+static __always_inline void record_components(struct modctl_cause_scan *scan, const struct modctl_bpf_cause *c) {
+        struct modctl_bpf_cause stored;
+
+        bpf_loop(MODCTL_BPF_NAME_MAX, scan_step, scan, 0);
+        for (int k = 0; k < MODCTL_CAUSE_COMPONENTS; k++) {
+                char key[MODCTL_BPF_NAME_MAX] = {};
+                const struct modctl_bpf_cause *old;
+
+                if (k >= scan->n)
+                        break;
+                bpf_probe_read_kernel(key, modctl_bound(scan->clen[k], MODCTL_BPF_NAME_MAX - 1),
+                                      scan->name + modctl_bound(scan->start[k], MODCTL_BPF_NAME_MAX - 1));
+                old = bpf_map_lookup_elem(&causes, key);
+                modctl_cause_merge(&stored, old, c);
+                bpf_map_update_elem(&causes, key, &stored, BPF_ANY);
+        }
+}
+
+/* The current task, as the cause of what kernel threads ask for next. */
+static __always_inline void current_cause(struct modctl_bpf_cause *c, int privileged) {
+        __u64 id = bpf_get_current_pid_tgid();
+
+        c->at = bpf_ktime_get_ns();
+        c->cgroup_id = bpf_get_current_cgroup_id();
+        c->pid = (__u32) id;
+        c->tgid = id >> 32;
+        c->uid = (__u32) bpf_get_current_uid_gid();
+        c->privileged = privileged;
+        bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+/* A kernel thread's "crypto-X": the valid cause recorded for X, or for this thread; copied into
+ * ret, which then carries it on (ownership-cause.h), or 0. */
+static __always_inline const struct modctl_bpf_cause *kthread_cause(struct modctl_cause_scan *scan, int off, int len,
+                                                                    struct modctl_bpf_cause *ret) {
+        const char *name = scan->name;
+        char key[MODCTL_BPF_NAME_MAX] = {};
+        __u32 tid = (__u32) bpf_get_current_pid_tgid();
+        __u64 now = bpf_ktime_get_ns();
+        const struct modctl_bpf_cause *c, *old;
+        struct modctl_bpf_cause stored;
+
+        bpf_probe_read_kernel(key, modctl_bound(len, MODCTL_BPF_NAME_MAX - 1),
+                              name + modctl_bound(off, MODCTL_BPF_NAME_MAX - 1));
+        c = modctl_cause_valid(bpf_map_lookup_elem(&causes, key), now);
+        old = modctl_cause_valid(bpf_map_lookup_elem(&thread_causes, &tid), now);
+        if (!c)
+                c = old;
+        if (!c)
+                return 0;
+        stored = *c;
+        stored.at = now;
+        /* The least privileged of what the name and the thread were caused by. */
+        modctl_cause_merge(ret, old, &stored);
+        bpf_map_update_elem(&thread_causes, &tid, ret, BPF_ANY);
+        if (modctl_cause_has_paren(name)) {
+                modctl_cause_scan_init(scan, off, len);
+                record_components(scan, ret);
+        }
+        return ret;
+}
+
 /* Runs in the context of the task whose action needs the module (a socket() of an unknown
- * family, ip link add ... type X), before the kernel starts kernel.modprobe. */
+ * family, ip link add ... type X), before the kernel starts kernel.modprobe; or in a kernel
+ * thread that works for a task (cryptomgr_probe for an AF_ALG bind): then the request is judged
+ * by the task that caused it, as ownership-cause.h says. */
 SEC("lsm/kernel_module_request")
 int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
         const struct modctl_bpf_settings *s = get_settings();
-        int refuse = 0;
+        struct task_struct *t = (struct task_struct *) bpf_get_current_task();
+        struct modctl_cause_scan scan = {};
+        char *name = scan.name;
+        struct modctl_bpf_cause found;
+        const struct modctl_bpf_cause *cause = 0;
+        int privileged, kthread, crypto, off, len = 0, refuse;
+        __u32 cause_kind = MODCTL_BPF_CAUSE_SELF;
 
         if (ret != 0)
                 return ret;
@@ -165,10 +269,23 @@ int BPF_PROG(modctl_module_request, char *kmod_name, int ret) {
                 return 0;
         if (is_owner(s))
                 return 0;       /* a module's init asking for another while modctld loads it */
-        if (s->requests == MODCTL_BPF_REQUESTS_NONE)
-                refuse = 1;
-        else if (s->requests == MODCTL_BPF_REQUESTS_PRIVILEGED)
-                refuse = !has_cap_sys_module();
-        report(MODCTL_BPF_EVENT_REQUEST, refuse, 0, kmod_name);
+        bpf_probe_read_kernel_str(name, MODCTL_BPF_NAME_MAX, kmod_name);
+        off = modctl_cause_crypto_offset(name);
+        crypto = off >= 0;
+        kthread = (BPF_CORE_READ(t, flags) & PF_KTHREAD) != 0;
+        privileged = has_cap_sys_module();
+        if (crypto) {
+                len = modctl_cause_crypto_len(name, off);
+                if (kthread) {
+                        cause = kthread_cause(&scan, off, len, &found);
+                        cause_kind = cause ? MODCTL_BPF_CAUSE_RECORDED : MODCTL_BPF_CAUSE_UNKNOWN;
+                } else if (modctl_cause_has_paren(name)) {
+                        current_cause(&found, privileged);
+                        modctl_cause_scan_init(&scan, off, len);
+                        record_components(&scan, &found);
+                }
+        }
+        refuse = modctl_request_refused(s->requests, privileged, kthread, crypto, cause);
+        report(MODCTL_BPF_EVENT_REQUEST, refuse, 0, name, kthread, cause_kind, cause);
         return refuse ? -EPERM : 0;
 }

@@ -218,6 +218,7 @@ static int on_ring_record(void *ctx, void *data, size_t size) {
         const struct modctl_bpf_event *e = data;
         char file[MODCTL_BPF_PATH_DEPTH * (MODCTL_BPF_NAME_MAX + 1) + 4];
         char exe[sizeof(file)], cgroup[512], unit[512], name[MODCTL_BPF_NAME_MAX + 1];
+        char cause_cgroup[512] = "", cause_unit[512];
         OwnershipReport r = {};
 
         if (size < sizeof(*e) || !o->report)
@@ -238,6 +239,18 @@ static int on_ring_record(void *ctx, void *data, size_t size) {
         join_path(file, sizeof(file), e->file);
         join_path(exe, sizeof(exe), e->exe);
         read_cgroup(e->tgid, e->cgroup_id, cgroup, sizeof(cgroup), unit, sizeof(unit));
+        r.kthread = e->kthread;
+        r.cause = e->cause == MODCTL_BPF_CAUSE_RECORDED ? OWNERSHIP_CAUSE_RECORDED :
+                  e->cause == MODCTL_BPF_CAUSE_UNKNOWN ? OWNERSHIP_CAUSE_UNKNOWN : OWNERSHIP_CAUSE_SELF;
+        if (r.cause == OWNERSHIP_CAUSE_RECORDED) {
+                r.cause_pid = e->cause_pid;
+                r.cause_tgid = e->cause_tgid;
+                r.cause_uid = e->cause_uid;
+                snprintf(r.cause_comm, sizeof(r.cause_comm), "%.*s", (int) sizeof(e->cause_comm), e->cause_comm);
+                read_cgroup(e->cause_tgid, e->cause_cgroup_id, cause_cgroup, sizeof(cause_cgroup), cause_unit,
+                            sizeof(cause_unit));
+        }
+        r.cause_cgroup = cause_cgroup;
         r.name = name;
         r.file = file;
         r.exe = exe;

@@ -33,6 +33,13 @@ typedef enum OwnershipAction {
         _OWNERSHIP_ACTION_MAX,
 } OwnershipAction;
 
+/* Who caused a request (see ownership-cause.h for the rule). */
+typedef enum OwnershipCause {
+        OWNERSHIP_CAUSE_SELF,           /* the requesting task itself */
+        OWNERSHIP_CAUSE_RECORDED,       /* a kernel thread, working for the task in cause_* */
+        OWNERSHIP_CAUSE_UNKNOWN,        /* a kernel thread's crypto request with no recorded cause */
+} OwnershipCause;
+
 typedef struct OwnershipReport {
         OwnershipAction action;
         bool refused;
@@ -46,6 +53,14 @@ typedef struct OwnershipReport {
         const char *exe;        /* the executable, within its filesystem */
         const char *cgroup;     /* from /proc/PID/cgroup while the process lives, else "cgroup id N" */
         const char *unit;       /* the cgroup's last component if a .service or .scope, else "" */
+        /* Requests only: whether the task above is a kernel thread, and who it worked for. */
+        bool kthread;
+        OwnershipCause cause;
+        pid_t cause_pid;        /* OWNERSHIP_CAUSE_RECORDED: the task whose action it was */
+        pid_t cause_tgid;
+        uid_t cause_uid;
+        char cause_comm[16];
+        const char *cause_cgroup; /* as cgroup, of the cause; "" unless recorded */
 } OwnershipReport;
 
 typedef void (*ownership_report_t)(const OwnershipReport *report, void *userdata);

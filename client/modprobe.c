@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-params.h"
 #include "output.h"
 
 /* Set in the environment of the modprobe we fall back to, so a diverted /sbin/modprobe that
@@ -481,6 +482,20 @@ int modprobe_main(int argc, char *argv[]) {
                 r = join_options(NULL, 0, &options);
         if (r < 0)
                 return log_oom(), EXIT_FAILURE;
+
+        /* The daemon's parameter grammar, before anything is asked or run (also before the
+         * fallback to kmod's modprobe, which would splice them into an install line as text). */
+        if (*options) {
+                _cleanup_(freep) char *invalid = NULL;
+
+                r = module_params_check(names[0], options, &invalid);
+                if (r == -ENOMEM)
+                        return log_oom(), EXIT_FAILURE;
+                if (r < 0) {
+                        mlog(&a, "ERROR: %s\n", invalid);
+                        return EXIT_FAILURE;
+                }
+        }
 
         if (a.resolve || a.show_depends || (a.dry_run && !a.remove))
                 r = run_local(&a, names, n_names, options);

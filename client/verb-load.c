@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-params.h"
 #include "output.h"
 #include "polkit-agent.h"
 
@@ -75,6 +76,19 @@ static int split_arguments(const Options *o, char **args, size_t n_args, char **
                 r = join_parameters(o->parameters, o->parameters ? strv_length(o->parameters) : 0, ret_parameters);
         if (r < 0)
                 return log_oom();
+
+        /* The daemon's grammar, checked before the call: the same sentence, and nothing sent. */
+        if (n_names == 1) {
+                _cleanup_(freep) char *invalid = NULL;
+
+                r = module_params_check(args[0], *ret_parameters, &invalid);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0) {
+                        log_error_line("%s", invalid);
+                        return -EINVAL;
+                }
+        }
         return (int) n_names;
 }
 

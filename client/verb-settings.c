@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-params.h"
 #include "output.h"
 #include "polkit-agent.h"
 #include "strv.h"
@@ -206,6 +207,16 @@ int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                 if (i > 1)
                         strcat(joined, " ");
                 strcat(joined, args[i]);
+        }
+
+        /* The daemon's grammar, checked before the call. */
+        _cleanup_(freep) char *invalid = NULL;
+        int r = module_params_check(args[0], joined, &invalid);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                log_error_line("%s", invalid);
+                return -EINVAL;
         }
         return set_setting(bus, o, "SetOptions", args[0], 0, joined);
 }

@@ -27,6 +27,7 @@ static const struct {
         [FAILURE_INVALID_CONFIG]   = { "InvalidConfig",   EUCLEAN },
         [FAILURE_BUSY]             = { "Busy",            EAGAIN },
         [FAILURE_MANAGED_ELSEWHERE] = { "ManagedElsewhere", EROFS },
+        [FAILURE_INVALID_PARAMETERS] = { "InvalidParameters", EILSEQ },
 };
 
 static bool kind_is_valid(FailureKind kind) {

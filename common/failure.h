@@ -31,6 +31,7 @@ typedef enum FailureKind {
         FAILURE_INVALID_CONFIG,         /* InvalidConfig */
         FAILURE_BUSY,                   /* Busy: too much unauthenticated work queued, try again later */
         FAILURE_MANAGED_ELSEWHERE,      /* ManagedElsewhere */
+        FAILURE_INVALID_PARAMETERS,     /* InvalidParameters: module parameters outside the grammar */
         _FAILURE_KIND_MAX,
 } FailureKind;
 

@@ -64,3 +64,7 @@
 /* Too many inspections (CheckPolicy, dry runs, Info) or authorizations queued, by this caller or
  * by everyone: nothing was done; try again later. */
 #define MODCTL_ERROR_BUSY              "org.modctl1.Error.Busy"
+/* Module parameters (Load, CheckPolicy) or options (SetOptions) outside the one grammar of
+ * common/module-params.h: the sentence names the module, the parameter and the byte. Also a
+ * load whose modprobe.d install command would get such options as $CMDLINE_OPTS. */
+#define MODCTL_ERROR_INVALID_PARAMETERS "org.modctl1.Error.InvalidParameters"

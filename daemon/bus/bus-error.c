@@ -26,6 +26,7 @@ static const char *const kind_to_name[_FAILURE_KIND_MAX] = {
         [FAILURE_INVALID_CONFIG]   = MODCTL_ERROR_INVALID_CONFIG,
         [FAILURE_BUSY]             = MODCTL_ERROR_BUSY,
         [FAILURE_MANAGED_ELSEWHERE] = MODCTL_ERROR_MANAGED_ELSEWHERE,
+        [FAILURE_INVALID_PARAMETERS] = MODCTL_ERROR_INVALID_PARAMETERS,
 };
 
 /* For sd_bus_error_get_errno() and friends: each name to its kind's errno (failure.c's table;
@@ -47,6 +48,7 @@ const sd_bus_error_map modctl_bus_error_map[] = {
         SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_CONFIG,   EUCLEAN),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_BUSY,             EAGAIN),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_MANAGED_ELSEWHERE, EROFS),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_PARAMETERS, EILSEQ),
         SD_BUS_ERROR_MAP_END
 };
 

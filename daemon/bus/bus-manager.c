@@ -38,15 +38,15 @@ static int validate_name(const char *name, sd_bus_error *error) {
 /* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
  * the kernel's own parser reads unambiguously gets through. */
 static int validate_params(const char *name, const char *params, sd_bus_error *error) {
-        const char *reason = NULL;
-        size_t offset = 0;
+        _cleanup_free_ char *message = NULL;
+        int r;
 
-        if (module_params_validate(params, &offset, &reason) >= 0)
+        r = module_params_check(name, params, &message);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0)
                 return 0;
-        return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
-                              "Invalid parameters for module '%s' at byte %zu: %s. Parameters are "
-                              "space-separated key=value tokens; a value with spaces goes in double quotes.",
-                              name, offset, reason);
+        return bus_error_setf(error, FAILURE_INVALID_PARAMETERS, "%s", message);
 }
 
 static int build_strv_reply(sd_bus_message *message, char **l, sd_bus_message **ret) {

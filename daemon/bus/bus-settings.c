@@ -14,6 +14,7 @@
 #include "log.h"
 #include "manager.h"
 #include "modctl-bus.h"
+#include "module-params.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -86,10 +87,15 @@ static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind,
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for the settings of module '%s'.",
                                       flags & ~MODCTL_SETTING_FLAGS_ALL, name);
-        if (options && !settings_options_are_valid(options))
-                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Invalid options for module '%s': '%.200s'; "
-                                      "expected PARAM=VALUE words, values without blanks, quotes, '#' or '\\'.",
-                                      name, options);
+        if (options) {
+                _cleanup_free_ char *invalid = NULL;
+
+                r = module_params_check(name, options, &invalid);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return bus_error_setf(error, FAILURE_INVALID_PARAMETERS, "%s", invalid);
+        }
 
         if (asprintf(&what, setting_verbs[kind], name) < 0)
                 return -ENOMEM;

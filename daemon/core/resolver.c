@@ -12,6 +12,7 @@
 #include "modctl-bus.h"
 #include "modprobe-files.h"
 #include "module-name.h"
+#include "module-params.h"
 #include "proc-cmdline.h"
 #include "resolver.h"
 #include "strv.h"
@@ -691,7 +692,17 @@ static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTabl
 
         if (s->install) {
                 /* Run as written: the options reach it as $CMDLINE_OPTS in its environment
-                 * (command.c), never spliced into the shell line. */
+                 * (command.c), never spliced into the shell line. The shell still splits and
+                 * globs them unquoted, so every option (modprobe.d's, the command line's, the
+                 * caller's) must pass the parameter grammar: no word starting with '-', no
+                 * glob or shell byte. The caller's passed it on the bus already; a file written
+                 * before, or by hand, is caught here. The sentence names no option: it may come
+                 * from a file only root can read. */
+                if (module_params_validate(options, NULL) < 0)
+                        return failure_set(failure, FAILURE_INVALID_PARAMETERS,
+                                           "Module '%s' is not loaded: its modprobe.d install command would get "
+                                           "options outside the parameter grammar (from modprobe.d or the kernel "
+                                           "command line) as $CMDLINE_OPTS; see modctl(1), PARAMETERS.", name);
                 k = plan_add_step(plan, PLAN_STEP_COMMAND, name, path, options, install, &step);
                 if (k < 0)
                         return k;

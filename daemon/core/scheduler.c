@@ -240,6 +240,11 @@ static int run_command(Scheduler *s, Task *t) {
                                    "The modprobe.d command for module '%s' failed (%s %d).",
                                    t->name, WIFEXITED(status) ? "exit status" : "signal",
                                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        if (r == -EINVAL)
+                return failure_set(&t->failure, FAILURE_INVALID_PARAMETERS,
+                                   "The modprobe.d command for module '%s' was not run: its parameters are outside "
+                                   "the parameter grammar (a word starting with '-', or a shell or glob byte), and "
+                                   "it would get them as $CMDLINE_OPTS.", t->name);
         if (r < 0)
                 return failure_set(&t->failure, FAILURE_COMMAND_FAILED,
                                    "Cannot run the modprobe.d command for module '%s': %s.", t->name, strerror(-r));

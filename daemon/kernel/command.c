@@ -13,6 +13,7 @@
 #include "command.h"
 #include "time-util.h"
 #include "macro.h"
+#include "module-params.h"
 
 static int pidfd_open_compat(pid_t pid) {
         return (int) syscall(SYS_pidfd_open, pid, 0);
@@ -50,7 +51,13 @@ int command_run(const char *command, const char *module, const char *options, ui
 
         /* The parameters reach the command as data: $CMDLINE_OPTS in the command line is a shell
          * variable here, expanded after the line is parsed, so nothing in them is ever read as
-         * shell syntax (no ';', '$(...)', quotes or redirections). */
+         * shell syntax (no ';', '$(...)', quotes or redirections). The shell still splits and globs
+         * the expansion when the line leaves it unquoted, as modprobe.d's own form does: options
+         * outside the parameter grammar (a word starting with '-', a glob byte) never get here.
+         * The resolver refuses them with a sentence; this is the last line. Globbing stays on for
+         * the line itself ("set -f" would change what an admin's own pattern means). */
+        if (module_params_validate(options, NULL) < 0)
+                return -EINVAL;
         if (asprintf(&module_env, "MODPROBE_MODULE=%s", module) < 0 ||
             asprintf(&options_env, "CMDLINE_OPTS=%s", strempty(options)) < 0)
                 return -ENOMEM;

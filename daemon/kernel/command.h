@@ -12,6 +12,7 @@
  * parse the caller's parameters as commands). Signal dispositions and mask start at default.
  * Returns 0 if the command ran and exited 0; -ETIMEDOUT if it was killed after timeout_usec;
  * -ECHILD if it exited non-zero or died of a signal (*ret_status then holds the wait status);
+ * -EINVAL if options are outside the parameter grammar (module-params.h), without running it;
  * other negative errnos if it could not be started. ret_status may be NULL. */
 int command_run(const char *command, const char *module, const char *options, uint64_t timeout_usec,
                 int *ret_status);

@@ -14,6 +14,7 @@
 #include "modctl-bus.h"
 #include "modprobe-files.h"
 #include "module-name.h"
+#include "module-params.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -108,30 +109,6 @@ bool settings_name_is_valid(const char *name) {
         if (n == 0 || n > 55 || name[0] == '-')
                 return false;
         return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
-bool settings_options_are_valid(const char *options) {
-        if (strlen(options) > 1024)
-                return false;
-        for (const char *p = options; *p; ) {
-                size_t n;
-
-                if (*p == ' ') {
-                        p++;
-                        continue;
-                }
-                n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
-                if (n == 0)
-                        return false;
-                p += n;
-                if (*p == '=')
-                        for (p++; *p && *p != ' '; p++)
-                                if (*p < 0x21 || *p > 0x7e || strchr("\"'#\\", *p))
-                                        return false;
-                if (*p && *p != ' ')
-                        return false;
-        }
-        return true;
 }
 
 /* ---- reading every file ---- */
@@ -819,16 +796,21 @@ static const char *options_get(char **l, const char *name) {
 
 /* Whether the parameter names of a and b overlap; *ret_param gets the first shared one. */
 static bool options_share_param(const char *a, const char *b, char **ret_param) {
-        _cleanup_free_ char *ca = strdup(a);
-        char *save = NULL;
+        _cleanup_(strv_freep) char **words = NULL;
 
-        if (!ca)
+        /* a passed the grammar; b is an admin's line, read leniently. */
+        if (module_params_split(a, &words) < 0)
                 return false;
-        for (char *w = strtok_r(ca, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-                size_t k = strcspn(w, "=");
+        STRV_FOREACH(wp, words) {
+                const char *w = *wp;
+                size_t k = module_params_name_len(w);
                 for (const char *q = b; *q; ) {
                         size_t l = strcspn(q, " ");
-                        size_t kq = strcspn(q, "= ");
+                        size_t kq;
+
+                        if (*q == '"')
+                                q++, l--;
+                        kq = strcspn(q, "= ");
                         if (kq == k && strncmp(q, w, k) == 0) {
                                 *ret_param = strndup(w, k);
                                 return true;
@@ -930,10 +912,15 @@ int settings_change(const SettingsState *s, const SettingsPaths *p, const Config
                 return failure_set(failure, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
                                    "module name of letters, digits, '_' and '-' (at most 55).", name);
         (void) module_name_normalize(name, n);
-        if (kind == SETTING_OPTIONS && !settings_options_are_valid(options ?: ""))
-                return failure_set(failure, FAILURE_INVALID_ARGUMENT, "Invalid options for module '%s': '%.200s'; "
-                                   "expected PARAM=VALUE words, values without blanks, quotes, '#' or '\\'.",
-                                   n, options);
+        if (kind == SETTING_OPTIONS) {
+                _cleanup_free_ char *message = NULL;
+
+                r = module_params_check(n, options, &message);
+                if (r == -ENOMEM)
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r, "Out of memory.");
+                if (r < 0)
+                        return failure_set(failure, FAILURE_INVALID_PARAMETERS, "%s", message);
+        }
 
         for (size_t i = 0; i < 2; i++) {
                 r = owned_file_read(p->owned[file][i], file, &files[i], n, failure);

@@ -112,9 +112,7 @@ void setting_sources_free(SettingSource *l, size_t n);
  * end up in modprobe.d, modules-load.d and Deny= globs, so nothing those syntaxes treat
  * specially may pass). */
 bool settings_name_is_valid(const char *name);
-/* "PARAM=VALUE PARAM2=VALUE2": parameter names of letters, digits, '_', '-' and '.', values of
- * printable ASCII without whitespace, quotes, '#' or '\'. Empty is valid (no options). */
-bool settings_options_are_valid(const char *options);
+/* Options are checked by the one parameter grammar, module_params_check() (module-params.h). */
 
 /* Changes one setting of one module. on: add (true) or remove (false) for the boolean kinds;
  * options: the new options for SETTING_OPTIONS ("" removes modctld's options line). runtime:

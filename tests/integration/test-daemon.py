@@ -447,15 +447,15 @@ class ModctlTest(unittest.TestCase):
         self.assertIn('modctl_test_dep', self.loaded())
 
     def test_invalid_parameters(self):
-        # Parameters reach install commands and the kernel: only key[=value] tokens, the
-        # kernel's quoting, no control characters. Every refusal names the module and the byte.
+        # Parameters reach install commands and the kernel: the one grammar of module-params.h.
+        # Every refusal names the module, the parameter and the byte.
         for params in ['x=1; id > /tmp/pwned', 'x=1 $(id)', 'x="open', 'x=1\ny=2', 'x=\x1b']:
             for method in ['Load', 'CheckPolicy']:
                 r = self.send(method, "string:modctl_test_base", "string:" + params, "uint64:0")
                 self.assertNotEqual(r.returncode, 0, (method, params))
                 r = self.assert_error(r,
-                                      'org.modctl1.Error.InvalidArgument')
-                self.assertIn("module 'modctl_test_base' at byte", r.stderr)
+                                      'org.modctl1.Error.InvalidParameters')
+                self.assertIn("module 'modctl_test_base': parameter '", r.stderr)
         self.assertEqual(self.loaded(), {})
         # What the kernel accepts still works.
         self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:value=3 name="two words"', 'uint64:0'))

@@ -10,6 +10,7 @@
 
 #include "atomic-file.h"
 #include "catalog.h"
+#include "module-params.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -55,13 +56,15 @@ Test(settings, input_rules) {
         cr_assert(!settings_name_is_valid("-x"));
         cr_assert(!settings_name_is_valid("a b"));
         cr_assert(!settings_name_is_valid("a\nblacklist b"));
-        cr_assert(settings_options_are_valid(""));
-        cr_assert(settings_options_are_valid("index=-2 model=auto,foo x.y=1 flag"));
-        cr_assert(!settings_options_are_valid("a=1\ninstall x /bin/sh"));
-        cr_assert(!settings_options_are_valid("a=\"x y\""));
-        cr_assert(!settings_options_are_valid("a=1#c"));
-        cr_assert(!settings_options_are_valid("=1"));
-        cr_assert(!settings_options_are_valid("a=\\"));
+        /* Options follow the one parameter grammar (module-params.h; test-module-params.c). */
+        cr_assert_eq(module_params_validate("", NULL), 0);
+        cr_assert_eq(module_params_validate("index=-2 model=auto,foo x.y=1 flag a=\"x y\"", NULL), 0);
+        cr_assert_lt(module_params_validate("a=1\ninstall x /bin/sh", NULL), 0);
+        cr_assert_lt(module_params_validate("a=1#c", NULL), 0);
+        cr_assert_lt(module_params_validate("=1", NULL), 0);
+        cr_assert_lt(module_params_validate("a=\\", NULL), 0);
+        cr_assert_lt(module_params_validate("--config=/tmp/x", NULL), 0);
+        cr_assert_lt(module_params_validate("a=$(id>/tmp/p)", NULL), 0);
 }
 
 static SettingsPaths *paths(void) {
@@ -149,6 +152,13 @@ Test(settings, change_writes_only_our_file) {
         cr_assert_eq(settings_change(s, p, c, SETTING_OPTIONS, "snd", false, "value=2", false, &changed, NULL, &f),
                      -failure_kind_to_errno(FAILURE_MANAGED_ELSEWHERE));
         failure_done(&f);
+        /* Options outside the grammar: InvalidParameters naming the parameter, nothing written. */
+        cr_assert_eq(settings_change(s, p, c, SETTING_OPTIONS, "snd", false, "--config=/tmp/evil.conf", true, &changed,
+                                     NULL, &f), -failure_kind_to_errno(FAILURE_INVALID_PARAMETERS));
+        cr_assert_eq(f.kind, FAILURE_INVALID_PARAMETERS);
+        cr_assert_not_null(strstr(f.message, "parameter '--config'"), "%s", f.message);
+        failure_done(&f);
+        cr_assert_null(read_rel("/run/modprobe.d/modctl-runtime.conf"));
         cr_assert_eq(settings_change(s, p, c, SETTING_OPTIONS, "snd", false, "other=2", true, &changed, NULL, &f), 0);
         free(text);
         text = read_rel("/run/modprobe.d/modctl-runtime.conf");

@@ -6,12 +6,13 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "bus-context.h"
-#include "journal-log.h"
-#include "kernel-default.h"
-#include "log.h"
-#include "manager.h"
-#include "strv.h"
+#include "bus/bus-context.h"
+#include "sinks/journal-log.h"
+#include "kernel/kernel-default.h"
+#include "common/log.h"
+#include "engine/manager.h"
+#include "common/strv.h"
+#include "kernel/kernel.h"
 
 typedef struct Arguments {
         ManagerConfig config;

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "bus-auth.h"
-#include "bus-error.h"
-#include "fair-share.h"
-#include "log.h"
+#include "bus/bus-auth.h"
+#include "bus/bus-error.h"
+#include "core/fair-share.h"
+#include "common/log.h"
 
 #define POLKIT_NAME      "org.freedesktop.PolicyKit1"
 #define POLKIT_PATH      "/org/freedesktop/PolicyKit1/Authority"

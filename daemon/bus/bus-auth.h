@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* Authorization of state-changing method calls: root is allowed outright; everyone else is
  * asked about with polkit's CheckAuthorization, asynchronously. While polkit thinks, the call
  * is kept; once the verdict is in (and the caller is still on the bus) the call is dispatched
@@ -16,7 +21,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "bus-context.h"
+#include "bus/bus-context.h"
 
 #define POLKIT_ACTION_LOAD          "org.modctl1.load"
 /* Loads and unloads with flags that get past checks polkit rules cannot see (ignore install or

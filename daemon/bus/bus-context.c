@@ -7,17 +7,17 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "bus-auth.h"
-#include "bus-context.h"
-#include "bus-private.h"
-#include "bus-quota.h"
-#include "bus-error.h"
-#include "bus-manager.h"
-#include "bus-module.h"
-#include "bus-ownership.h"
-#include "log.h"
+#include "bus/bus-auth.h"
+#include "bus/bus-context.h"
+#include "bus/bus-private.h"
+#include "bus/bus-quota.h"
+#include "bus/bus-error.h"
+#include "bus/bus-manager.h"
+#include "bus/bus-module.h"
+#include "bus/bus-ownership.h"
+#include "common/log.h"
 #include "modctl-bus.h"
-#include "time-util.h"
+#include "common/time-util.h"
 
 static void on_module_loaded(const char *name, const char *origin, void *userdata) {
         BusContext *b = userdata;

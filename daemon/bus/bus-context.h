@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* The bus layer's own state, next to (not inside) the Manager: the connection, the method
  * calls waiting for polkit, and the module objects as last announced. It listens to the
  * manager's events and turns them into signals. main.c creates it after the manager and frees
@@ -8,7 +13,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "manager.h"
+#include "engine/manager.h"
 
 typedef struct PolkitQuery PolkitQuery;
 typedef struct BusModules BusModules;

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bus-error.h"
+#include "bus/bus-error.h"
 #include "modctl-bus.h"
-#include "utf8.h"
+#include "common/utf8.h"
 
 /* The bus name of each failure kind. */
 static const char *const kind_to_name[_FAILURE_KIND_MAX] = {

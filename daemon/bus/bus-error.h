@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* The one place where D-Bus errors are made: a Failure's kind names the org.modctl1.Error.*
  * (its errno does not: a stray errno cannot pick the name). modctl_bus_error_map gives sd-bus
  * each name's errno, for clients that use sd_bus_error_get_errno(). */
 
 #include <systemd/sd-bus.h>
 
-#include "failure.h"
+#include "common/failure.h"
 
 extern const sd_bus_error_map modctl_bus_error_map[];
 

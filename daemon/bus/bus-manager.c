@@ -3,17 +3,17 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "bus-auth.h"
-#include "bus-context.h"
-#include "bus-error.h"
-#include "bus-manager.h"
-#include "bus-settings.h"
-#include "bus-string.h"
-#include "log.h"
-#include "module-name.h"
-#include "module-params.h"
+#include "bus/bus-auth.h"
+#include "bus/bus-context.h"
+#include "bus/bus-error.h"
+#include "bus/bus-manager.h"
+#include "bus/bus-settings.h"
+#include "bus/bus-string.h"
+#include "common/log.h"
+#include "common/module-name.h"
+#include "common/module-params.h"
 #include "modctl-bus.h"
-#include "strv.h"
+#include "common/strv.h"
 
 /* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
  * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
@@ -277,7 +277,7 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
         size_t n = 0;
         int r;
 
-        r = kernel_list(manager_get_kernel(m), &modules, &n);
+        r = manager_list_modules(m, &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* org.modctl1.Manager on /org/modctl1: the vtable, its handlers and the signals. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus-context.h"
+#include "bus/bus-context.h"
 
 /* Adds the object's vtable (userdata: the context). */
 int bus_manager_publish(BusContext *b);

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "bus-error.h"
-#include "bus-module.h"
-#include "bus-settings.h"
-#include "bus-string.h"
-#include "log.h"
+#include "bus/bus-error.h"
+#include "bus/bus-module.h"
+#include "bus/bus-settings.h"
+#include "bus/bus-string.h"
+#include "common/log.h"
 #include "modctl-bus.h"
-#include "strv.h"
+#include "common/strv.h"
 
 /* A module as last announced on the bus. */
 typedef struct Announced {
@@ -98,7 +98,7 @@ static int module_find(sd_bus *bus, const char *path, const char *interface, voi
         r = sd_bus_path_decode(path, MODCTL_MODULE_PATH_PREFIX, &name);
         if (r <= 0)
                 return r;
-        r = kernel_get(manager_get_kernel(b->context->manager), name, &km);
+        r = manager_get_module(b->context->manager, name, &km);
         if (r == -ENOENT || r == -EINVAL)
                 return 0;
         if (r < 0)
@@ -118,7 +118,7 @@ static int module_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0;
         int r;
 
-        r = kernel_list(manager_get_kernel(b->context->manager), &modules, &n);
+        r = manager_list_modules(b->context->manager, &modules, &n);
         if (r < 0)
                 return r;
         nodes = calloc(n + 1, sizeof(char *));
@@ -204,7 +204,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (call && sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) >= 0)
                 (void) sd_bus_creds_get_euid(creds, &euid);
 
-        r = kernel_get_parameters(manager_get_kernel(b->context->manager), b->current.name, euid != 0, &pairs);
+        r = manager_get_module_parameters(b->context->manager, b->current.name, euid != 0, &pairs);
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
@@ -391,7 +391,7 @@ static int modules_sync(BusModules *b, bool emit) {
         size_t n = 0;
         int r;
 
-        r = kernel_list(manager_get_kernel(b->context->manager), &modules, &n);
+        r = manager_list_modules(b->context->manager, &modules, &n);
         if (r < 0)
                 return log_warning_errno(r, "Failed to read the loaded modules: %m");
 

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* org.modctl1.Module: one object per loaded module at /org/modctl1/module/<escaped name>,
  * below the ObjectManager at /org/modctl1, and the signals that keep a mirror of them current.
  *
@@ -12,7 +17,7 @@
  * it comes or goes, which has its own uevent, so they are caught. A refcount taken by an open
  * device or socket has no uevent and shows only at the next pass, or when read. */
 
-#include "bus-context.h"
+#include "bus/bus-context.h"
 
 /* Publishes the object manager and the objects and takes the first snapshot. */
 int bus_modules_start(BusContext *b);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "bus-ownership.h"
-#include "bus-string.h"
-#include "log.h"
+#include "bus/bus-ownership.h"
+#include "bus/bus-string.h"
+#include "common/log.h"
 #include "modctl-bus.h"
 
 static int property_ownership(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* The ownership part of org.modctl1.Manager: properties Ownership, KernelRequests and
  * OwnershipEnforcement; signals ExternalLoad and KernelRequest. A second vtable on the same
  * object and interface as bus-manager.c's. */
 
-#include "bus-context.h"
-#include "ownership.h"
+#include "bus/bus-context.h"
+#include "kernel/bpf/ownership-report.h"
 
 int bus_ownership_publish(BusContext *b);
 /* The same vtable on another connection (a private socket's). */

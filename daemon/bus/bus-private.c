@@ -10,9 +10,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bus-private.h"
-#include "log.h"
-#include "macro.h"
+#include "bus/bus-private.h"
+#include "common/log.h"
+#include "common/macro.h"
 
 typedef struct PrivateConnection PrivateConnection;
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <uthash.h>
 
-#include "bus-quota.h"
+#include "bus/bus-quota.h"
 
 /* Buckets that are full again say nothing a new one would not: dropped when there are this many,
  * so a flood of distinct uids cannot grow the table without bound. */

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* A budget per uid for calls that anyone may make and that the daemon answers on its event loop
  * with real work (Search builds a reply of up to the whole module catalog). Such calls finish
  * before the next message is read, so there is nothing in flight to count: what one uid may
@@ -12,7 +17,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "time-util.h"
+#include "common/time-util.h"
 
 typedef struct BusQuota BusQuota;
 

@@ -4,19 +4,19 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "bus-auth.h"
-#include "bus-context.h"
-#include "bus-error.h"
-#include "bus-quota.h"
-#include "bus-settings.h"
-#include "bus-string.h"
-#include "catalog.h"
-#include "log.h"
-#include "manager.h"
+#include "bus/bus-auth.h"
+#include "bus/bus-context.h"
+#include "bus/bus-error.h"
+#include "bus/bus-quota.h"
+#include "bus/bus-settings.h"
+#include "bus/bus-string.h"
+#include "settings/catalog.h"
+#include "common/log.h"
+#include "engine/manager.h"
 #include "modctl-bus.h"
-#include "module-params.h"
-#include "strv.h"
-#include "time-util.h"
+#include "common/module-params.h"
+#include "common/strv.h"
+#include "common/time-util.h"
 
 void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
         const gid_t *gids = NULL;
@@ -204,7 +204,7 @@ static void search_reply(Manager *m, const Catalog *c, int error, void *userdata
                 goto fail;
 
         /* Which are loaded: one read of the kernel's list, looked up per hit. */
-        r = kernel_list(manager_get_kernel(m), &modules, &n_modules);
+        r = manager_list_modules(m, &modules, &n_modules);
         if (r < 0) {
                 r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
                 goto fail;

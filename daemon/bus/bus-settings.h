@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* The persistent settings and the catalog on org.modctl1.Manager: SetBootLoad, SetBlacklisted,
  * SetDisabled, SetOptions (polkit action org.modctl1.configure), GetModuleSettings and Search
  * (open to everyone). bus-manager.c puts them in its vtable. */
 
 #include <systemd/sd-bus.h>
 
-#include "file-access.h"
+#include "settings/file-access.h"
 
 /* Who sent a message, for judging which settings files it could read itself: the effective uid,
  * gid and supplementary groups from the bus (what the bus cannot tell is left out, so the caller

@@ -4,12 +4,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bus-error.h"
-#include "bus-string.h"
-#include "log.h"
-#include "macro.h"
+#include "bus/bus-error.h"
+#include "bus/bus-string.h"
+#include "common/log.h"
+#include "common/macro.h"
 #include "modctl-bus.h"
-#include "utf8.h"
+#include "common/utf8.h"
 
 static int append_string(sd_bus_message *m, const char *s) {
         _cleanup_free_ char *valid = NULL;

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_BUS) && !defined(MODCTL_LAYER_MAIN)
+#error "bus/ is the D-Bus layer: only bus/ and main.c may include it"
+#endif
+
 /* Every string that daemon/bus/ puts on the bus goes through here. Strings from modules, files
  * and requesters are bytes; sd-bus refuses to build a message with invalid UTF-8, which would
  * lose a signal (an audit record a requester could suppress) or a reply (a call that times

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "denied-list.h"
-#include "macro.h"
-#include "strv.h"
+#include "core/denied-list.h"
+#include "common/macro.h"
+#include "common/strv.h"
 
 static const char header[] =
         "# Managed by modctld: changes made here by hand are lost.\n"

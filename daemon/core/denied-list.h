@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* The text of MODPROBE_DENIED_CONF (modprobe-files.h): a "blacklist NAME" line for every
  * module that modctld's policy keeps out, so that udevd's kmod builtin (which applies the
  * blacklist to every module it looks up) and kmod's modprobe (which applies it to alias

@@ -7,8 +7,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "elf-modinfo.h"
-#include "strv.h"
+#include "core/elf-modinfo.h"
+#include "common/strv.h"
 
 /* Real .modinfo sections are a few KiB; this only bounds what a hostile file can make us copy. */
 #define MODINFO_MAX (1024 * 1024)

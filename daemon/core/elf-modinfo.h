@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* The .modinfo section of a kernel module (an ELF64 relocatable object), read from memory:
  * NUL-separated "key=value" strings, the same place modinfo(8) and the kernel read them.
  * Shared by the policy (license, intree, staging, vermagic, name) and the fake kernel (name,

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* One rule for every pool of work that anyone on the bus may fill (authorization checks waiting
  * for polkit, inspections waiting for the inspector thread): slots are counted per uid, never per
  * connection, because one uid may open as many connections as dbus-daemon lets it

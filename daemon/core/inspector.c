@@ -8,10 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fair-share.h"
-#include "inspector.h"
-#include "log.h"
-#include "macro.h"
+#include "core/fair-share.h"
+#include "core/inspector.h"
+#include "common/log.h"
+#include "common/macro.h"
 
 #define INSPECTOR_MAX_QUEUED_DEFAULT    32u
 #define INSPECTOR_MAX_PER_OWNER_DEFAULT 4u

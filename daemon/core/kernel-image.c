@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kernel-image.h"
-#include "macro.h"
-#include "module-file.h"
+#include "core/kernel-image.h"
+#include "common/macro.h"
+#include "core/module-file.h"
 
 /* Documentation/arch/x86/boot.rst: the real-mode header. */
 #define BZ_SETUP_SECTS   0x1f1

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* The certificates a kernel image (/boot/vmlinuz-<release>) embeds for its built-in trusted
  * keyring. An x86 bzImage carries the kernel compressed (xz, zstd or gzip) at the payload
  * offset its setup header names; the decompressed kernel holds the DER certificates it loads
@@ -10,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "signature.h"
+#include "core/signature.h"
 
 /* Where the compressed kernel is inside a bzImage. Errors: -EMEDIUMTYPE (not a bzImage),
  * -EBADMSG (a header pointing outside the file). */

@@ -17,9 +17,9 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "kernel.h"
-#include "macro.h"
-#include "module-file.h"
+#include "kernel/kernel.h"
+#include "common/macro.h"
+#include "core/module-file.h"
 
 #define CHUNK (128 * 1024)
 /* The kernel reads at most INT_MAX bytes; real modules are at most a few tens of MiB. */

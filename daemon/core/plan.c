@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan.h"
-#include "strv.h"
+#include "core/plan.h"
+#include "common/strv.h"
 
 int plan_new(const char *request, Plan **ret) {
         _cleanup_(plan_freep) Plan *p = NULL;

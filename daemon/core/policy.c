@@ -8,10 +8,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "elf-modinfo.h"
-#include "module-file.h"
-#include "policy.h"
-#include "strv.h"
+#include "core/elf-modinfo.h"
+#include "core/module-file.h"
+#include "core/policy.h"
+#include "common/strv.h"
 
 static const char *const decision_table[] = { "allow", "deny", "warn" };
 

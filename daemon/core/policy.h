@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* Policy: whether the modules of a plan may be inserted, decided for the whole plan before any
  * step runs, from the exact bytes that will be inserted (see module_file_open_stable()). Also
  * predicts the taint letters each module would set. Plain C, never logs.
@@ -13,10 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon-config.h"
-#include "failure.h"
-#include "plan.h"
-#include "signature.h"
+#include "common/daemon-config.h"
+#include "common/failure.h"
+#include "core/plan.h"
+#include "core/signature.h"
 
 typedef enum PolicyDecision {
         POLICY_ALLOW,

@@ -8,14 +8,15 @@
 
 #include <libkmod.h>
 
-#include "log.h"
-#include "modctl-bus.h"
-#include "modprobe-files.h"
-#include "module-name.h"
-#include "module-params.h"
-#include "proc-cmdline.h"
-#include "resolver.h"
-#include "strv.h"
+#include "common/log.h"
+#include "modctl-values.h"
+#include "common/modprobe-files.h"
+#include "common/module-name.h"
+#include "common/module-params.h"
+#include "common/proc-cmdline.h"
+#include "core/resolver.h"
+#include "common/strv.h"
+#include "kernel/kernel.h"
 
 struct Resolver {
         struct kmod_ctx *ctx;

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* Name or alias to plan. Uses libkmod for the indexes (modules.dep, modules.alias,
  * modules.builtin, modules.softdep) and the modprobe.d configuration. Runs on the event loop
  * with a kmod_ctx whose resources are loaded once; it never touches the kernel itself, it asks
@@ -8,9 +17,11 @@
 
 #include <stdint.h>
 
-#include "failure.h"
-#include "kernel.h"
-#include "plan.h"
+#include "common/failure.h"
+#include "kernel/kernel-module.h"
+
+typedef struct Kernel Kernel; /* the kernel port, kernel/kernel.h */
+#include "core/plan.h"
 
 typedef struct Resolver Resolver;
 

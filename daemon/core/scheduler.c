@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "command.h"
-#include "log.h"
-#include "module-file.h"
-#include "scheduler.h"
-#include "strv.h"
-#include "time-util.h"
+#include "common/log.h"
+#include "core/module-file.h"
+#include "core/scheduler.h"
+#include "common/strv.h"
+#include "common/time-util.h"
+#include "kernel/kernel.h"
 
 typedef enum StepState {
         STEP_WAITING,
@@ -229,7 +229,7 @@ static int run_command(Scheduler *s, Task *t) {
 
         /* The failure goes to the caller and to everyone in ModuleLoadFailed, so it names the
          * module, never the command: the line may come from a file only root can read. */
-        r = command_run(t->command, t->name, t->options, s->command_timeout_usec, &status);
+        r = kernel_run_command(s->kernel, t->command, t->name, t->options, s->command_timeout_usec, &status);
         if (r == -ETIMEDOUT)
                 return failure_set(&t->failure, FAILURE_TIMEOUT,
                                    "The modprobe.d command for module '%s' did not finish within %llu s and "

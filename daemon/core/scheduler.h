@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "core/ is the plain-C core: the kernel backend may not include it"
+#endif
+
 /* Runs plans. A job is one plan; each step starts as soon as the steps it depends on have
  * succeeded, on a pool of worker threads, so the event loop stays free while module inits
  * run. Results come back to the event loop through an eventfd. When a step fails, no new step
@@ -12,9 +21,11 @@
 
 #include <systemd/sd-event.h>
 
-#include "failure.h"
-#include "kernel.h"
-#include "plan.h"
+#include "common/failure.h"
+#include "kernel/kernel-module.h"
+
+typedef struct Kernel Kernel; /* the kernel port, kernel/kernel.h */
+#include "core/plan.h"
 
 /* Results are as urgent as new work (the bus and the kernel hook, priority 0): a flood of new
  * requests must not starve the completions that answer earlier ones. Module events are handled

@@ -14,8 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "signature.h"
-#include "strv.h"
+#include "core/signature.h"
+#include "common/strv.h"
 
 /* include/linux/module_signature.h */
 #define PKEY_ID_PKCS7 2

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "module-name.h"
-#include "resolver.h"
-#include "sticky.h"
-#include "strv.h"
+#include "common/module-name.h"
+#include "core/resolver.h"
+#include "core/sticky.h"
+#include "common/strv.h"
 
 struct Sticky {
         char *path;

@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "command.h"
-#include "time-util.h"
-#include "macro.h"
-#include "module-params.h"
+#include "kernel/command.h"
+#include "common/time-util.h"
+#include "common/macro.h"
+#include "common/module-params.h"
 
 static int pidfd_open_compat(pid_t pid) {
         return (int) syscall(SYS_pidfd_open, pid, 0);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_KERNEL)
+#error "kernel/ is the kernel backend: its insides are its own"
+#endif
+
 /* Runs a modprobe.d install or remove command. Never system(3): the command runs through
  * posix_spawn of /bin/sh -c with a clean environment and a timeout, and the caller's thread
  * waits on a pidfd, not a sleep loop. Safe to call from worker threads. Never logs. */

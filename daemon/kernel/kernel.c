@@ -18,11 +18,12 @@
 
 #include <libudev.h>
 
-#include "module-name.h"
-#include "kernel.h"
-#include "macro.h"
-#include "strv.h"
-#include "trusted-keys.h"
+#include "common/module-name.h"
+#include "kernel/kernel.h"
+#include "kernel/command.h"
+#include "common/macro.h"
+#include "common/strv.h"
+#include "kernel/trusted-keys.h"
 
 #define IN_SET_ACCESS(r) ((r) == -EACCES || (r) == -EPERM)
 
@@ -665,6 +666,11 @@ static void real_free(Kernel *k) {
         free(rk);
 }
 
+static int real_run_command(Kernel *k, const char *command, const char *module, const char *options,
+                            uint64_t timeout_usec, int *ret_status) {
+        return command_run(command, module, options, timeout_usec, ret_status);
+}
+
 static const KernelOps real_ops = {
         .backend = "real",
         .insert = real_insert,
@@ -679,6 +685,7 @@ static const KernelOps real_ops = {
         .watch = real_watch,
         .get_modprobe_path = real_get_modprobe_path,
         .set_modprobe_path = real_set_modprobe_path,
+        .run_command = real_run_command,
         .free = real_free,
 };
 

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_KERNEL) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "kernel/kernel.h is the kernel port: the bus layer reads kernel state through the manager"
+#endif
+
 /* The narrow interface between modctld and the kernel. Everything that inserts, removes or
  * observes modules goes through a Kernel. The real backend (kernel.c) uses finit_module(),
  * delete_module(), /proc/modules, /sys/module and module uevents; the fake backend
@@ -8,29 +17,14 @@
  * the daemon without a kernel. All functions return 0 or a negative errno and never log.
  * insert, remove, get_state and list may be called from worker threads concurrently. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
 
-typedef enum KernelModuleState {
-        KERNEL_MODULE_ABSENT,
-        KERNEL_MODULE_BUILTIN,
-        KERNEL_MODULE_LIVE,
-        KERNEL_MODULE_COMING,
-        KERNEL_MODULE_GOING,
-        _KERNEL_MODULE_STATE_MAX,
-} KernelModuleState;
-
-typedef struct KernelModule {
-        char *name;
-        uint64_t size;
-        int refcount;            /* -1 when the module cannot be unloaded */
-        char **holders;          /* NULL-terminated, may be NULL */
-        KernelModuleState state;
-        char *taint;             /* taint letters, "" when none */
-} KernelModule;
+#include "kernel/kernel-module.h"
 
 typedef enum KernelEvent {
         KERNEL_EVENT_ADD,
@@ -71,6 +65,11 @@ typedef struct KernelOps {
         int (*trusted_keys)(Kernel *k, char ***ret);
         /* kernel.modprobe: what request_module() runs. */
         int (*get_modprobe_path)(Kernel *k, char **ret);
+        /* Runs a modprobe.d install or remove command for module, with options as
+         * $CMDLINE_OPTS (kernel/command.h), bounded by timeout_usec; *ret_status is its wait
+         * status. The core reaches commands only through here, never by running them itself. */
+        int (*run_command)(Kernel *k, const char *command, const char *module, const char *options,
+                           uint64_t timeout_usec, int *ret_status);
         int (*set_modprobe_path)(Kernel *k, const char *path);
         void (*free)(Kernel *k);
 } KernelOps;
@@ -99,10 +98,6 @@ static inline void kernel_freep(Kernel **k) {
         kernel_free(*k);
 }
 
-void kernel_module_done(KernelModule *m);
-void kernel_module_array_free(KernelModule *m, size_t n);
-
-const char *kernel_module_state_to_string(KernelModuleState s);
 /* A sentence fragment explaining what an errno from finit_module() usually means. */
 const char *kernel_insert_error_hint(int error);
 
@@ -142,4 +137,10 @@ static inline int kernel_get_modprobe_path(Kernel *k, char **ret) {
 }
 static inline int kernel_set_modprobe_path(Kernel *k, const char *path) {
         return k->ops->set_modprobe_path(k, path);
+}
+static inline int kernel_run_command(Kernel *k, const char *command, const char *module, const char *options,
+                                     uint64_t timeout_usec, int *ret_status) {
+        if (!k->ops->run_command)
+                return -EOPNOTSUPP;
+        return k->ops->run_command(k, command, module, options, timeout_usec, ret_status);
 }

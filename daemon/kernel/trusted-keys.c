@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "strv.h"
-#include "trusted-keys.h"
+#include "common/macro.h"
+#include "common/strv.h"
+#include "kernel/trusted-keys.h"
 
 #define KEYRINGS_MAX 32         /* keyrings walked at most, the root included */
 #define KEYS_PER_RING 256

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_KERNEL)
+#error "kernel/ is the kernel backend: its insides are its own"
+#endif
+
 /* The keys the kernel itself trusts for module signatures, as Signature=kernel uses them.
  *
  * mod_verify_sig() (kernel/module/signing.c) verifies with VERIFY_USE_SECONDARY_KEYRING:

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic-file.h"
-#include "macro.h"
+#include "settings/atomic-file.h"
+#include "common/macro.h"
 
 void (*atomic_file_before_rename)(const char *path) = NULL;
 

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "settings/ is part of the plain-C core: the kernel backend may not include it"
+#endif
+
 /* Replacing a configuration file so that a reader (or a crash) sees either the old file or
  * the new one, never half of either: the new contents go to a temporary file in the same
  * directory, which is fsync()ed and then rename()d over the old name, and the directory is

@@ -11,13 +11,13 @@
 #include <unistd.h>
 #include <uthash.h>
 
-#include "atomic-file.h"
-#include "catalog.h"
-#include "elf-modinfo.h"
-#include "module-file.h"
-#include "module-name.h"
-#include "signature.h"
-#include "strv.h"
+#include "settings/atomic-file.h"
+#include "settings/catalog.h"
+#include "core/elf-modinfo.h"
+#include "core/module-file.h"
+#include "common/module-name.h"
+#include "core/signature.h"
+#include "common/strv.h"
 
 #define CATALOG_CACHE_MAGIC "modctl-catalog 1"
 

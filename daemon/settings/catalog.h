@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "settings/ is part of the plain-C core: the kernel backend may not include it"
+#endif
+
 /* The catalog of the modules available for this kernel: every module in modules.dep with the
  * description, license, signer and aliases from its .modinfo and signature. Building it means
  * reading every module file once; the result is kept in memory and in a cache file, each entry

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file-access.h"
-#include "macro.h"
+#include "settings/file-access.h"
+#include "common/macro.h"
 
 bool caller_is_privileged(const Caller *c) {
         assert(c);

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "settings/ is part of the plain-C core: the kernel backend may not include it"
+#endif
+
 /* Whether a caller could read a file itself: the owner, group and other bits of the file's
  * mode against the caller's effective uid, effective gid and supplementary groups, as the
  * kernel's own check does, and the search bit of every directory on its path. Root reads

@@ -9,14 +9,14 @@
 #include <sys/stat.h>
 #include <uthash.h>
 
-#include "atomic-file.h"
-#include "boot-list.h"
-#include "modctl-bus.h"
-#include "modprobe-files.h"
-#include "module-name.h"
-#include "module-params.h"
-#include "settings.h"
-#include "strv.h"
+#include "settings/atomic-file.h"
+#include "settings/boot-list.h"
+#include "modctl-values.h"
+#include "common/modprobe-files.h"
+#include "common/module-name.h"
+#include "common/module-params.h"
+#include "settings/settings.h"
+#include "common/strv.h"
 
 #define SETTINGS_FILE_MAX (1024 * 1024)
 

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "settings/ is part of the plain-C core: the kernel backend may not include it"
+#endif
+
 /* What lasts across reboots for a module: whether it loads at boot (modules-load.d), is
  * blacklisted (modprobe.d "blacklist": no loading by alias), is disabled (a Deny= rule of
  * modctld's policy: never loaded) and which options it gets (modprobe.d "options").
@@ -15,9 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon-config.h"
-#include "failure.h"
-#include "file-access.h"
+#include "common/daemon-config.h"
+#include "common/failure.h"
+#include "settings/file-access.h"
 
 #define SETTINGS_FILE_HEADER "# Managed by modctld: changes made here by hand are lost."
 

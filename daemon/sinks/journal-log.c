@@ -7,11 +7,11 @@
 
 #include <systemd/sd-journal.h>
 
-#include "journal-log.h"
-#include "log.h"
-#include "manager.h"
+#include "sinks/journal-log.h"
+#include "common/log.h"
+#include "engine/manager.h"
 #include "modctl-messages.h"
-#include "utf8.h"
+#include "common/utf8.h"
 
 struct JournalLog {
         Manager *manager;

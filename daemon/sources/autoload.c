@@ -5,14 +5,14 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "autoload.h"
-#include "time-util.h"
-#include "boot-list.h"
-#include "log.h"
-#include "manager.h"
-#include "sticky.h"
-#include "strv.h"
-#include "udev.h"
+#include "sources/autoload.h"
+#include "common/time-util.h"
+#include "settings/boot-list.h"
+#include "common/log.h"
+#include "engine/manager.h"
+#include "core/sticky.h"
+#include "common/strv.h"
+#include "sources/udev.h"
 
 typedef struct Batch Batch;
 

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_MAIN)
+#error "sources/ are request sources: main.c wires them to the manager"
+#endif
+
 /* Loads nobody asked for by name: the boot list (origin "boot": modules-load.d and
  * modules_load= on the kernel command line) and drivers for devices (origin "device": coldplug
  * of the devices present at start, then every "add" uevent with a MODALIAS). A batch's loads
@@ -10,13 +15,11 @@
 
 #include <stdbool.h>
 
+#include "engine/manager-sources.h"
+
 typedef struct Manager Manager;
 typedef struct Autoload Autoload;
 
-typedef struct AutoloadConfig {
-        bool disabled;          /* no boot list, no coldplug, no device monitor */
-        const char *sysfs;      /* coldplug from here; NULL: /sys. Another tree gets no uevent monitor */
-} AutoloadConfig;
 
 /* Listens to the manager: loads and user unloads keep the sticky set, an applied configuration
  * reload coldplugs again. */

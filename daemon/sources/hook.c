@@ -10,15 +10,15 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "hook.h"
-#include "log.h"
-#include "module-name.h"
-#include "manager.h"
+#include "sources/hook.h"
+#include "common/log.h"
+#include "common/module-name.h"
+#include "engine/manager.h"
 #include "modctl-hook.h"
-#include "negative-cache.h"
-#include "ratelimit.h"
-#include "strv.h"
-#include "time-util.h"
+#include "sources/negative-cache.h"
+#include "common/ratelimit.h"
+#include "common/strv.h"
+#include "common/time-util.h"
 
 #define NEGATIVE_CACHE_MAX 4096
 /* The kernel runs at most 50 helpers at once; anything beyond this many open connections is

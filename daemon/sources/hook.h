@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_MAIN)
+#error "sources/ are request sources: main.c wires them to the manager"
+#endif
+
 /* The kernel's side door: the private socket that modctl-request (kernel.modprobe) talks to,
  * with the wire format of include/modctl-hook.h. Every request becomes manager_load() with
  * origin "kernel". Also owns what makes that fast and safe: the negative cache (names that
@@ -10,23 +15,11 @@
 
 #include <stdint.h>
 
+#include "engine/manager-sources.h"
+
 typedef struct Hook Hook;
 typedef struct Manager Manager;
 
-typedef struct HookConfig {
-        const char *socket_path;   /* NULL: MODCTL_HOOK_SOCKET */
-} HookConfig;
-
-typedef struct HookStatistics {
-        uint64_t requests;      /* well-formed requests from root */
-        uint64_t cache_hits;    /* answered "no such module" from the negative cache */
-        uint64_t cache_misses;  /* handed to the manager (resolved and loaded) */
-        uint64_t coalesced;     /* of those, joined an identical request already in flight */
-        uint64_t in_flight;     /* answered at once: the module is being inserted right now */
-        uint64_t refused;       /* peers that are not root */
-        uint64_t malformed;     /* short, garbage, oversized, other version, or too slow */
-        uint64_t fallbacks;     /* the helper could not reach the daemon (counted by the helper) */
-} HookStatistics;
 
 int hook_new(Manager *m, const HookConfig *config, Hook **ret);
 /* Listens (socket activation or our own socket). */

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_MAIN)
+#error "sources/ are request sources: main.c wires them to the manager"
+#endif
+
 /* Tells the owner when the module index (depmod's files in /lib/modules/<release>) or the
  * modprobe configuration may have changed, with inotify: each path is watched itself (a
  * directory's entries), and through its parent directory for the path being created, removed

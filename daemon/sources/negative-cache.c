@@ -5,7 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "negative-cache.h"
+#include "sources/negative-cache.h"
 
 typedef struct Entry {
         UT_hash_handle hh;

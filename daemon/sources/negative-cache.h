@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_MAIN)
+#error "sources/ are request sources: main.c wires them to the manager"
+#endif
+
 /* Names that resolved to nothing, so that a kernel asking for the same missing module again
  * (socket() on an unknown family asks every time) is answered without a lookup. The owner
  * drops everything when the module index or the modprobe configuration changes. Bounded: when

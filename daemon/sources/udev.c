@@ -12,9 +12,9 @@
 
 #include <libudev.h>
 
-#include "strv.h"
-#include "module-name.h"
-#include "udev.h"
+#include "common/strv.h"
+#include "common/module-name.h"
+#include "sources/udev.h"
 
 struct DeviceMonitor {
         struct udev *udev;

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_MAIN)
+#error "sources/ are request sources: main.c wires them to the manager"
+#endif
+
 /* Devices that want drivers: the udev monitor for devices that appear, and the walk over
  * /sys/devices for the ones already there (coldplug). It only reports modaliases; what gets
  * loaded for them is the manager's business (autoload.c). */

@@ -5,6 +5,7 @@
 
 #include "kernel-contract.h"
 #include "kernel-fake.h"
+#include "kernel/kernel.h"
 
 int main(void) {
         _cleanup_(kernel_freep) Kernel *k = NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "kernel-contract.h"
+#include "kernel/kernel.h"
 
 int main(int argc, char *argv[]) {
         _cleanup_(kernel_freep) Kernel *k = NULL;

@@ -7,6 +7,7 @@
 
 #include "kernel-contract.h"
 #include "strv.h"
+#include "kernel/kernel.h"
 
 static unsigned n_checks, n_failed;
 

@@ -6,7 +6,7 @@
  * against Debian's kernel in the VM suite (vm-contract), so the fake cannot drift from the
  * kernel. Output is TAP; the result is the number of failed assertions. */
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "macro.h"
 
 typedef struct KernelContract {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic-file.h"
-#include "kernel-default.h"
+#include "settings/atomic-file.h"
+#include "kernel/kernel-default.h"
 #include "kernel-fake.h"
 
 /* MODCTL_FAKE_CRASH_BEFORE_RENAME=SUFFIX: die like a crash (SIGKILL, no cleanup) when a

@@ -14,10 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf-modinfo.h"
+#include "core/elf-modinfo.h"
 #include "kernel-fake.h"
 #include "module-name.h"
-#include "kernel.h"
+#include "kernel/kernel.h"
+#include "kernel/command.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -703,6 +704,12 @@ static void fake_free(Kernel *k) {
         free(fk);
 }
 
+/* Install commands run for real: they are shell lines of the test's own modprobe.d. */
+static int fake_run_command(Kernel *k, const char *command, const char *module, const char *options,
+                            uint64_t timeout_usec, int *ret_status) {
+        return command_run(command, module, options, timeout_usec, ret_status);
+}
+
 static const KernelOps fake_ops = {
         .backend = "fake",
         .insert = fake_insert,
@@ -717,6 +724,7 @@ static const KernelOps fake_ops = {
         .watch = fake_watch,
         .get_modprobe_path = fake_get_modprobe_path,
         .set_modprobe_path = fake_set_modprobe_path,
+        .run_command = fake_run_command,
         .free = fake_free,
 };
 

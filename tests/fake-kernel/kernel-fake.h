@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 /* The fake backend: modules live in memory, files are read from the module tree. */
 int kernel_new_fake(Kernel **ret);

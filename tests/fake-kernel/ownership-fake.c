@@ -22,8 +22,11 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "ownership.h"
-#include "ownership-cause.h"
+#include "kernel/bpf/ownership.h"
+#include "kernel/bpf/ownership-cause.h"
+
+_Static_assert(MODCTL_CAUSE_WINDOW_NSEC == OWNERSHIP_CAUSE_WINDOW_SEC * 1000000000ULL,
+               "the cause window differs between the BPF program and its reports");
 #include "ownership-fake.h"
 
 #define FAKE_CAUSES 64

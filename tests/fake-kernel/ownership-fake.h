@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "ownership.h"
+#include "kernel/bpf/ownership.h"
 
 typedef struct OwnershipFakeRequest {
         const char *name;

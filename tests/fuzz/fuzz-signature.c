@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "elf-modinfo.h"
-#include "signature.h"
+#include "core/elf-modinfo.h"
+#include "core/signature.h"
 #include "strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

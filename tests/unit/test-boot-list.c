@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot-list.h"
+#include "settings/boot-list.h"
 #include "strv.h"
 
 static char root[] = "/tmp/modctl-boot-list.XXXXXX";

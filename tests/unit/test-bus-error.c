@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bus-error.h"
+#include "bus/bus-error.h"
 #include "modctl-bus.h"
 #include "strv.h"
 

@@ -8,8 +8,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-id128.h>
 
-#include "bus-error.h"
-#include "bus-string.h"
+#include "bus/bus-error.h"
+#include "bus/bus-string.h"
 #include "macro.h"
 #include "modctl-bus.h"
 #include "utf8.h"

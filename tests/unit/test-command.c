@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "command.h"
+#include "kernel/command.h"
 
 Test(command, runs_with_module_in_environment) {
         int status = -1;

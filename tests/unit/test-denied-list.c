@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "denied-list.h"
+#include "core/denied-list.h"
 #include "modprobe-files.h"
 #include "strv.h"
 

@@ -3,8 +3,8 @@
  * free, and a rate budget per uid for work done on the event loop. */
 #include <criterion/criterion.h>
 
-#include "bus-quota.h"
-#include "fair-share.h"
+#include "bus/bus-quota.h"
+#include "core/fair-share.h"
 
 Test(fair_share, one_uid_never_takes_the_others_room) {
         /* A pool of 64, 16 per uid: one uid stops at 16. */

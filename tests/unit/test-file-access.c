@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file-access.h"
+#include "settings/file-access.h"
 #include "modctl-bus.h"
-#include "settings.h"
+#include "settings/settings.h"
 
 #define NOBODY 65534
 #define USER 1000

@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "index-watch.h"
+#include "sources/index-watch.h"
 #include "kernel-fake.h"
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "modctl-hook.h"
 #include "module-name.h"
-#include "negative-cache.h"
+#include "sources/negative-cache.h"
 
 static char name[MODCTL_HOOK_NAME_MAX + 1];
 

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "inspector.h"
+#include "core/inspector.h"
 
 static sd_event *event;
 static Inspector *inspector;

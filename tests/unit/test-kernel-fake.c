@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "kernel-fake.h"
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "macro.h"
 
 static char tmpdir[] = "/tmp/test-kernel-fake-XXXXXX";

@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #include "kernel-fake.h"
-#include "manager.h"
+#include "engine/manager.h"
 #include "modctl-bus.h"
 #include "strv.h"
+#include "kernel/kernel.h"
 
 static char kver[256];
 static char modules_dir[4096];

@@ -16,9 +16,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "macro.h"
-#include "module-file.h"
+#include "core/module-file.h"
 
 static char tmpdir[] = "/tmp/test-module-file-XXXXXX";
 

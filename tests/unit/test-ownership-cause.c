@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "daemon-config.h"
-#include "ownership-cause.h"
+#include "kernel/bpf/ownership-cause.h"
 #include "ownership-fake.h"
 
 static int components(const char *name, char out[MODCTL_CAUSE_COMPONENTS][MODCTL_BPF_NAME_MAX]) {

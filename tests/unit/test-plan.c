@@ -4,7 +4,7 @@
 
 #include <criterion/criterion.h>
 
-#include "plan.h"
+#include "core/plan.h"
 #include "strv.h"
 
 Test(plan, new_and_free) {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "core/policy.h"
 #include "strv.h"
 
 #define EXTRA MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER "/extra/"

@@ -11,8 +11,9 @@
 
 #include "modctl-bus.h"
 #include "module-name.h"
-#include "resolver.h"
+#include "core/resolver.h"
 #include "strv.h"
+#include "kernel/kernel.h"
 
 #ifndef MODCTL_TEST_MODULES_DIR
 #error "MODCTL_TEST_MODULES_DIR must point at build-fixture.sh's OUTDIR"

@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include "kernel-fake.h"
-#include "scheduler.h"
+#include "core/scheduler.h"
 #include "time-util.h"
 #include "strv.h"
+#include "kernel/kernel.h"
 
 #define KO(name) MODCTL_TEST_MODULES_DIR "/src/" name ".ko"
 

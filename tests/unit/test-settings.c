@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic-file.h"
-#include "catalog.h"
+#include "settings/atomic-file.h"
+#include "settings/catalog.h"
 #include "module-params.h"
-#include "settings.h"
+#include "settings/settings.h"
 #include "strv.h"
 
 static char root[] = "/tmp/modctl-settings.XXXXXX";

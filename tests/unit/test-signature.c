@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "kernel-image.h"
+#include "core/kernel-image.h"
 #include "macro.h"
-#include "signature.h"
+#include "core/signature.h"
 #include "strv.h"
 
 #define SIG MODCTL_TEST_SIGNATURES

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sticky.h"
+#include "core/sticky.h"
 #include "strv.h"
-#include "udev.h"
+#include "sources/udev.h"
 
 static char dir[] = "/tmp/modctl-sticky.XXXXXX";
 

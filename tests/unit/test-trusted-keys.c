@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "strv.h"
-#include "trusted-keys.h"
+#include "kernel/trusted-keys.h"
 
 enum { BUILTIN = 0x10, SECONDARY = 0x20, MACHINE = 0x30, PLATFORM = 0x40, K_DEBIAN = 0x101,
        K_SECONDARY = 0x102, K_MOK = 0x103, K_UEFI = 0x104 };

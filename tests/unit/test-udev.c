@@ -11,7 +11,7 @@
 
 #include "module-name.h"
 #include "strv.h"
-#include "udev.h"
+#include "sources/udev.h"
 
 static char root[] = "/tmp/modctl-sysfs-XXXXXX";
 

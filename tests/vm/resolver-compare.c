@@ -30,8 +30,8 @@
 #include <time.h>
 
 #include "modctl-bus.h"
-#include "plan.h"
-#include "resolver.h"
+#include "core/plan.h"
+#include "core/resolver.h"
 #include "strv.h"
 
 static const char separator[] = "install /bin/echo MODCTL-CMP-SEP ";

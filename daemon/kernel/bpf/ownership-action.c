@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The names of the actions an ownership report can describe; shared by every ownership
  * backend (BPF, the stub without BPF, and the test fake). */
-#include "macro.h"
-#include "ownership.h"
+#include "common/macro.h"
+#include "kernel/bpf/ownership.h"
 
 static const char *const action_table[] = {
         [OWNERSHIP_ACTION_FINIT_MODULE] = "finit_module",

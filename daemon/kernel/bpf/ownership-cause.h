@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE) && !defined(MODCTL_LAYER_KERNEL)
+#error "kernel/bpf/ownership-cause.h is the BPF program's rule: the kernel backend's, and the engine's for its window"
+#endif
+
 /* Who caused a request_module() that a kernel thread makes: the plain-C part of the BPF
  * program's kernel_module_request decision, shared by the program (ownership.bpf.c), the fake
  * backend of the integration tests and the unit tests. Only fixed-size types, no libc, no
@@ -33,7 +38,7 @@
 
 #include <linux/types.h>
 
-#include "ownership-event.h"
+#include "kernel/bpf/ownership-event.h"
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_KERNEL)
+#error "kernel/ is the kernel backend: its insides are its own"
+#endif
+
 /* What the BPF LSM programs (ownership.bpf.c) and modctld share: the settings map's value and
  * the ring buffer's records. Included by both sides, so only fixed-size kernel types. */
 

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "macro.h"
-#include "ownership.h"
+#include "common/macro.h"
+#include "kernel/bpf/ownership.h"
 
 struct Ownership {
         int unused;

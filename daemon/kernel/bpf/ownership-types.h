@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_KERNEL)
+#error "kernel/ is the kernel backend: its insides are its own"
+#endif
+
 /* The few kernel types the programs read, declared by hand instead of a generated vmlinux.h:
  * with preserve_access_index, clang records each field access by name, and libbpf relocates
  * it against the running kernel's BTF (/sys/kernel/btf/vmlinux) at load time. So the build

@@ -10,9 +10,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#include "ownership-types.h"
-#include "ownership-event.h"
-#include "ownership-cause.h"
+#include "kernel/bpf/ownership-types.h"
+#include "kernel/bpf/ownership-event.h"
+#include "kernel/bpf/ownership-cause.h"
 
 #define CAP_SYS_MODULE 16
 #define PF_KTHREAD 0x00200000  /* include/linux/sched.h */

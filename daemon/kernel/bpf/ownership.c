@@ -12,9 +12,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "macro.h"
-#include "ownership.h"
-#include "ownership-event.h"
+#include "common/macro.h"
+#include "kernel/bpf/ownership.h"
+#include "kernel/bpf/ownership-event.h"
 #include "ownership.skel.h"
 
 #ifndef BPF_FS_MAGIC

@@ -11,12 +11,11 @@
 
 #include <systemd/sd-journal.h>
 
-#include "log.h"
-#include "macro.h"
-#include "manager-private.h"
-#include "ownership.h"
-#include "ownership-cause.h"
-#include "utf8.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "engine/manager-private.h"
+#include "kernel/bpf/ownership.h"
+#include "common/utf8.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
  * loaded it. */
@@ -91,7 +90,7 @@ static void describe_request(const OwnershipReport *r, const char *name, const c
         else if (r->cause == OWNERSHIP_CAUSE_UNKNOWN)
                 snprintf(text, size, "%s kernel request for '%s' by kernel thread pid %d (%s), cause unknown: no task "
                          "asked for a crypto algorithm that needs it in the last %u s", verdict, name, (int) r->pid,
-                         comm, (unsigned) (MODCTL_CAUSE_WINDOW_NSEC / 1000000000ULL));
+                         comm, (unsigned) OWNERSHIP_CAUSE_WINDOW_SEC);
         else
                 snprintf(text, size, "%s kernel request for '%s' by pid %d (%s)%s, uid %u, exe %s, cgroup %s", verdict,
                          name, (int) r->tgid, comm, r->kthread ? ", a kernel thread" : "", (unsigned) r->uid, exe,

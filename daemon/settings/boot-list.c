@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "boot-list.h"
-#include "proc-cmdline.h"
-#include "strv.h"
+#include "settings/boot-list.h"
+#include "common/proc-cmdline.h"
+#include "common/strv.h"
 
 static const char *const boot_list_dirs[] = {
         "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",

@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "manager-private.h"
+#include "common/log.h"
+#include "engine/manager-private.h"
+#include "kernel/kernel.h"
 
 void manager_install_modprobe(Manager *m) {
         _cleanup_free_ char *previous = NULL;

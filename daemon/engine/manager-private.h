@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && !defined(MODCTL_LAYER_ENGINE)
+#error "engine/manager-private.h is the manager's struct: only engine/ may include it"
+#endif
+
 /* The Manager's fields: for manager*.c only. Everyone else goes through manager.h. */
 
-#include "index-watch.h"
-#include "inspector.h"
-#include "manager.h"
-#include "signature.h"
+#include "sources/index-watch.h"
+#include "core/inspector.h"
+#include "engine/manager.h"
+#include "sources/autoload.h"
+#include "sources/hook.h"
+#include "core/signature.h"
 
 typedef struct ModuleRecord ModuleRecord;
 typedef struct Request Request;

@@ -11,13 +11,13 @@
 #include <assert.h>
 #include <string.h>
 
-#include "atomic-file.h"
-#include "denied-list.h"
-#include "log.h"
-#include "manager-private.h"
-#include "modprobe-files.h"
-#include "module-name.h"
-#include "strv.h"
+#include "settings/atomic-file.h"
+#include "core/denied-list.h"
+#include "common/log.h"
+#include "engine/manager-private.h"
+#include "common/modprobe-files.h"
+#include "common/module-name.h"
+#include "common/strv.h"
 
 #define MODULES_DEP_MAX (64 * 1024 * 1024)
 

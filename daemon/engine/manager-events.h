@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "engine/ is the manager: the core and the kernel backend may not call up into it"
+#endif
+
 /* What the manager tells the rest of the daemon: the event sink. The bus layer turns these into
  * signals and module objects, the kernel hook and autoload keep their caches and sticky set
  * current, tests record them. The manager knows its listeners only through this table, so the
@@ -12,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "failure.h"
-#include "ownership.h"
+#include "common/failure.h"
+#include "kernel/bpf/ownership-report.h"
 
 typedef struct ManagerEvents {
         /* A module's "add" or "remove" uevent: any load or unload on the host. origin is who

@@ -9,11 +9,11 @@
 #include <unistd.h>
 #include <uthash.h>
 
-#include "catalog.h"
-#include "log.h"
-#include "manager-private.h"
-#include "strv.h"
-#include "time-util.h"
+#include "settings/catalog.h"
+#include "common/log.h"
+#include "engine/manager-private.h"
+#include "common/strv.h"
+#include "common/time-util.h"
 
 static void catalog_build_stop(Manager *m);
 

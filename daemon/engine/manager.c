@@ -6,10 +6,11 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "log.h"
-#include "manager-private.h"
+#include "common/log.h"
+#include "engine/manager-private.h"
 #include "modctl-bus.h"
-#include "strv.h"
+#include "common/strv.h"
+#include "kernel/kernel.h"
 
 /* What the daemon knows about a module beyond the kernel's own state: who asked for it. */
 struct ModuleRecord {
@@ -684,9 +685,26 @@ sd_event *manager_get_event(Manager *m) {
         return m->event;
 }
 
-Kernel *manager_get_kernel(Manager *m) {
+/* What the kernel has loaded, for the bus layer, which never reaches the kernel backend itself. */
+int manager_list_modules(Manager *m, KernelModule **ret, size_t *ret_n) {
         assert(m);
-        return m->kernel;
+        assert(ret);
+        assert(ret_n);
+        return kernel_list(m->kernel, ret, ret_n);
+}
+
+int manager_get_module(Manager *m, const char *name, KernelModule *ret) {
+        assert(m);
+        assert(name);
+        assert(ret);
+        return kernel_get(m->kernel, name, ret);
+}
+
+int manager_get_module_parameters(Manager *m, const char *name, bool world_readable_only, char ***ret) {
+        assert(m);
+        assert(name);
+        assert(ret);
+        return kernel_get_parameters(m->kernel, name, world_readable_only, ret);
 }
 
 const char *manager_kernel_release(Manager *m) {

@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_CORE) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "settings/ is part of the plain-C core: the kernel backend may not include it"
+#endif
+
 /* The boot list: what systemd-modules-load would load. The .conf files in modules-load.d from
  * /etc, /run, /usr/local/lib and /usr/lib (in that order of precedence: a file name in an
  * earlier directory hides the same name in a later one; a file linked to /dev/null masks it;

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* The layers that may include this header (daemon/meson.build, README "Source tree"). */
+#if defined(MODCTL_LAYER) && \
+    !defined(MODCTL_LAYER_ENGINE) && \
+    !defined(MODCTL_LAYER_BUS) && \
+    !defined(MODCTL_LAYER_MAIN)
+#error "engine/ is the manager: the core and the kernel backend may not call up into it"
+#endif
+
 /* The hub that owns everything: the event loop, the kernel backend, the resolver, the
  * scheduler, the policy in force, the kernel hook, autoload, and the record of which origin
  * loaded each module. It knows nothing about D-Bus: it reports what happens through the
@@ -13,17 +21,16 @@
 
 #include <systemd/sd-event.h>
 
-#include "autoload.h"
-#include "daemon-config.h"
-#include "failure.h"
-#include "hook.h"
-#include "kernel.h"
-#include "manager-events.h"
-#include "plan.h"
-#include "policy.h"
-#include "resolver.h"
-#include "scheduler.h"
-#include "settings.h"
+#include "common/daemon-config.h"
+#include "common/failure.h"
+#include "kernel/kernel-module.h"
+#include "engine/manager-sources.h"
+#include "engine/manager-events.h"
+#include "core/plan.h"
+#include "core/policy.h"
+#include "core/resolver.h"
+#include "core/scheduler.h"
+#include "settings/settings.h"
 
 /* Who asked: reported in ModuleLoaded/ModuleUnloaded and kept per module. */
 #define ORIGIN_USER     "user"
@@ -33,6 +40,7 @@
 #define ORIGIN_EXTERNAL "external"
 
 typedef struct Manager Manager;
+typedef struct Kernel Kernel;
 
 /* The Statistics property: one counter each, exposed by name. Append new ones before the end. */
 typedef enum ManagerCounter {
@@ -122,7 +130,11 @@ uint64_t manager_module_loaded_at(Manager *m, const char *name);
 
 /* Parts and settings the edges read. */
 sd_event *manager_get_event(Manager *m);
-Kernel *manager_get_kernel(Manager *m);
+/* The kernel's loaded modules and their readable parameters (see kernel.h's list, get and
+ * get_parameters): the bus layer's only view of kernel state. */
+int manager_list_modules(Manager *m, KernelModule **ret, size_t *ret_n);
+int manager_get_module(Manager *m, const char *name, KernelModule *ret);
+int manager_get_module_parameters(Manager *m, const char *name, bool world_readable_only, char ***ret);
 const char *manager_kernel_release(Manager *m);
 const char *manager_config_root(Manager *m);     /* NULL: / */
 const char *manager_kernel_cmdline(Manager *m);  /* NULL: /proc/cmdline */

@@ -5,12 +5,13 @@
 #include <assert.h>
 #include <string.h>
 
-#include "kernel-image.h"
-#include "log.h"
-#include "manager-private.h"
-#include "module-file.h"
+#include "core/kernel-image.h"
+#include "common/log.h"
+#include "engine/manager-private.h"
+#include "core/module-file.h"
 #include "modctl-bus.h"
-#include "strv.h"
+#include "common/strv.h"
+#include "kernel/kernel.h"
 
 static int kernel_keys(void *userdata, char ***ret) {
         return kernel_trusted_keys(userdata, ret);

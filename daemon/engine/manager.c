@@ -453,6 +453,50 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
         return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
 }
 
+/* The kernel hook's view of the manager (sources/hook.h): what it may ask, and nothing else. */
+static sd_event *hook_port_event(void *userdata) {
+        return manager_get_event(userdata);
+}
+
+static void hook_port_load(void *userdata, const char *name, hook_done_t done, void *done_userdata) {
+        manager_load(userdata, name, "", 0, ORIGIN_KERNEL, done, done_userdata);
+}
+
+static bool hook_port_load_pending(void *userdata, const char *name) {
+        return manager_load_pending(userdata, name, "", 0);
+}
+
+static bool hook_port_module_in_flight(void *userdata, const char *normalized) {
+        return manager_module_in_flight(userdata, normalized);
+}
+
+static bool hook_port_index_is_watched(void *userdata) {
+        return manager_index_is_watched(userdata);
+}
+
+static void hook_port_request_done(void *userdata, const char *name, int pid, const Failure *failure) {
+        manager_hook_request_done(userdata, name, pid, failure);
+}
+
+static int hook_port_add_listener(void *userdata, const ManagerEvents *events, void *listener) {
+        return manager_add_listener(userdata, events, listener);
+}
+
+static void hook_port_remove_listener(void *userdata, const ManagerEvents *events, void *listener) {
+        manager_remove_listener(userdata, events, listener);
+}
+
+static const HookPort manager_hook_port = {
+        .event = hook_port_event,
+        .load = hook_port_load,
+        .load_pending = hook_port_load_pending,
+        .module_in_flight = hook_port_module_in_flight,
+        .index_is_watched = hook_port_index_is_watched,
+        .request_done = hook_port_request_done,
+        .add_listener = hook_port_add_listener,
+        .remove_listener = hook_port_remove_listener,
+};
+
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
@@ -540,7 +584,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                                "Cannot watch the module index for changes: %m");
 
         HookConfig hc = { .socket_path = config->hook_socket };
-        r = hook_new(m, &hc, &m->hook);
+        r = hook_new(&manager_hook_port, m, &hc, &m->hook);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel hook: %m");
 

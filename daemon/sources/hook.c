@@ -13,7 +13,6 @@
 #include "sources/hook.h"
 #include "common/log.h"
 #include "common/module-name.h"
-#include "engine/manager.h"
 #include "modctl-hook.h"
 #include "sources/negative-cache.h"
 #include "common/ratelimit.h"
@@ -30,7 +29,8 @@
 typedef struct Connection Connection;
 
 struct Hook {
-        Manager *manager;
+        const HookPort *port;
+        void *userdata;          /* the port's */
         char *socket_path;
         char *fallback_path;     /* the helper's fallback counter, next to the socket */
         int fd;
@@ -43,6 +43,7 @@ struct Hook {
         sd_event_source *resume_timer;
         RateLimit log_limit;     /* warnings a peer can provoke */
         HookStatistics stats;
+        bool listening;          /* added to the port's listeners */
 };
 
 /* One helper's connection: waits for its request, then for the manager's answer. */
@@ -94,14 +95,14 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
         Connection *c = userdata;
         Hook *h = c->hook;
 
-        manager_hook_request_done(h->manager, c->name, (int) c->pid, failure);
+        h->port->request_done(h->userdata, c->name, (int) c->pid, failure);
         if (!failure) {
                 log_debug("Kernel request for '%s' (pid %d): loaded.", c->name, (int) c->pid);
                 connection_reply(c, MODCTL_HOOK_STATUS_LOADED, 0);
                 return;
         }
         /* Cached only while someone tells us when the index or configuration changes. */
-        if (failure->kind == FAILURE_NOT_FOUND && manager_index_is_watched(h->manager))
+        if (failure->kind == FAILURE_NOT_FOUND && h->port->index_is_watched(h->userdata))
                 (void) negative_cache_add(h->cache, c->name);
         log_debug("Kernel request for '%s' (pid %d) failed: %s", c->name, (int) c->pid, strempty(failure->message));
         connection_reply(c, MODCTL_HOOK_STATUS_FAILED, failure->error);
@@ -109,7 +110,6 @@ static void on_load_done(const Failure *failure, char **changed, void *userdata)
 
 static void handle_request(Connection *c) {
         Hook *h = c->hook;
-        Manager *m = h->manager;
         _cleanup_free_ char *normalized = NULL;
 
         h->stats.requests++;
@@ -124,7 +124,7 @@ static void handle_request(Connection *c) {
          * waiting would deadlock (that insert waits for this helper to exit), and the kernel
          * treats a module that is coming as there, as modprobe does. */
         normalized = module_request_normalize(c->name);
-        if (normalized && manager_module_in_flight(m, normalized)) {
+        if (normalized && h->port->module_in_flight(h->userdata, normalized)) {
                 h->stats.in_flight++;
                 log_debug("Kernel request for '%s' (pid %d): being inserted right now, answered at once.",
                           c->name, (int) c->pid);
@@ -139,11 +139,11 @@ static void handle_request(Connection *c) {
         }
 
         h->stats.cache_misses++;
-        if (manager_load_pending(m, c->name, "", 0))
+        if (h->port->load_pending(h->userdata, c->name))
                 h->stats.coalesced++;
         log_debug("Kernel request for '%s' (pid %d).", c->name, (int) c->pid);
-        /* The answer may come back before manager_load() returns; c is not touched after. */
-        manager_load(m, c->name, "", 0, ORIGIN_KERNEL, on_load_done, c);
+        /* The answer may come back before load() returns; c is not touched after. */
+        h->port->load(h->userdata, c->name, on_load_done, c);
 }
 
 static void reject(Connection *c, int error, const char *why) {
@@ -228,7 +228,7 @@ static int on_connection_timeout(sd_event_source *s, uint64_t usec, void *userda
 }
 
 static void accept_one(Hook *h, int fd) {
-        sd_event *e = manager_get_event(h->manager);
+        sd_event *e = h->port->event(h->userdata);
         struct ucred cred = {};
         socklen_t len = sizeof(cred);
         Connection *c;
@@ -288,7 +288,7 @@ static void hook_pause(Hook *h, uint64_t retry_usec) {
                 (void) sd_event_source_set_enabled(h->listen_source, SD_EVENT_OFF);
         }
         if (retry_usec > 0 && !h->resume_timer)
-                (void) sd_event_add_time_relative(manager_get_event(h->manager), &h->resume_timer, CLOCK_MONOTONIC, retry_usec,
+                (void) sd_event_add_time_relative(h->port->event(h->userdata), &h->resume_timer, CLOCK_MONOTONIC, retry_usec,
                                                   0, on_resume, h);
 }
 
@@ -402,18 +402,19 @@ static const ManagerEvents hook_events = {
         .index_changed = hook_forget_missing,
 };
 
-int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
+int hook_new(const HookPort *port, void *userdata, const HookConfig *config, Hook **ret) {
         _cleanup_(hook_freep) Hook *h = NULL;
         const char *path = config && config->socket_path ? config->socket_path : MODCTL_HOOK_SOCKET;
         int r;
 
-        assert(m);
+        assert(port);
         assert(ret);
 
         h = calloc(1, sizeof(Hook));
         if (!h)
                 return -ENOMEM;
-        h->manager = m;
+        h->port = port;
+        h->userdata = userdata;
         h->fd = -EBADF;
         h->log_limit = RATELIMIT_INIT(10 * USEC_PER_SEC, 10);
         h->socket_path = strdup(path);
@@ -426,9 +427,10 @@ int hook_new(Manager *m, const HookConfig *config, Hook **ret) {
         r = negative_cache_new(NEGATIVE_CACHE_MAX, &h->cache);
         if (r < 0)
                 return r;
-        r = manager_add_listener(m, &hook_events, h);
+        r = port->add_listener(userdata, &hook_events, h);
         if (r < 0)
                 return r;
+        h->listening = true;
 
         *ret = TAKE_PTR(h);
         return 0;
@@ -439,7 +441,7 @@ int hook_start(Hook *h) {
         int r;
 
         assert(h);
-        e = manager_get_event(h->manager);
+        e = h->port->event(h->userdata);
 
         h->fd = socket_from_systemd(h);
         if (h->fd < 0) {
@@ -476,8 +478,8 @@ Hook *hook_free(Hook *h) {
         if (!h)
                 return NULL;
 
-        if (h->manager)
-                manager_remove_listener(h->manager, &hook_events, h);
+        if (h->listening)
+                h->port->remove_listener(h->userdata, &hook_events, h);
         h->listen_source = sd_event_source_disable_unref(h->listen_source);
         h->resume_timer = sd_event_source_disable_unref(h->resume_timer);
         while (h->connections)

@@ -1,15 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Issue 19, findings 4 and 12, against modctld-fake.
-
-4: KernelRequests=privileged judges a kernel thread's request by the task that caused it. The
-fake ownership backend runs the BPF program's rule (daemon/kernel/bpf/ownership-cause.h) on
+"""Issue 19, finding 4, against modctld-fake: KernelRequests=privileged judges a kernel
+thread's request by the task that caused it. The fake ownership backend runs the BPF program's rule (daemon/kernel/bpf/ownership-cause.h) on
 requests made through MODCTL_FAKE_OWNERSHIP_REQUESTS, with the connecting process as the
 kernel's current task: uid 65534 makes the requests that an AF_ALG bind to "pcrypt(aes)" makes
 in its own context, then the test (root, as the cryptomgr_probe kernel thread with init's
 credentials) makes the kernel thread's. The real program is tested in tests/vm/test-ownership.sh.
+(Finding 12, Signature=kernel keyrings, is tested in tests/unit/test-trusted-keys.c.)
 
-12: Signature=kernel trusts only what the kernel trusts for modules; see test_platform_key_*."""
+Run one test with: test-security-kernel-threads.py KernelThreadTest.test_name."""
 
 import os
 import select

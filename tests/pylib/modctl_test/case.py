@@ -49,7 +49,11 @@ class ModctlTest(unittest.TestCase):
             return Daemon(self.tmp, self.bus, env, **kwargs)
         with BusMonitor(self.bus, "type='signal',interface='org.modctl1.Manager',member='AutoloadFinished'") as mon:
             daemon = Daemon(self.tmp, self.bus, env, **kwargs)
-            mon.read_until(r'member=AutoloadFinished\n\s+string "coldplug"')
+            try:
+                mon.read_until(r'member=AutoloadFinished\n\s+string "coldplug"')
+            except AssertionError as e:
+                daemon.stop()
+                raise AssertionError('%s\nmodctld said:\n%s' % (e, daemon.output())) from None
         return daemon
 
     # --- callers ---

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Integration tests of the CLI's conventions (issue 14): systemctl's options, several modules
 per verb, the modprobe mode, the read-only verbs without the daemon, and root's private
-socket. The same private bus and modctld-fake as test-daemon.py; no kernel needed.
+socket. The same private bus and modctld-fake as the daemon's tests (tests/pylib/modctl_test); no
+kernel needed.
 
 Run one test with: test-cli.py CliTest.test_name."""
 
-import importlib.util
 import json
 import os
 import pty
@@ -18,14 +18,8 @@ import tempfile
 import time
 import unittest
 
-spec = importlib.util.spec_from_file_location('itest', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-itest = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(itest)
+from modctl_test import MODCTL, MODPROBE_D, MODULES_DIR, NOBODY, TIMEOUT, Bus, ModctlTest
 
-MODCTL = itest.MODCTL
-TIMEOUT = itest.TIMEOUT
-MODULES_DIR = itest.MODULES_DIR
-MODPROBE_D = itest.MODPROBE_D
 # FIXTURE_MODULES_DIR is ROOT/lib/modules/KVER: modprobe's -d and -S.
 KVER = os.path.basename(MODULES_DIR)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR)))
@@ -35,34 +29,15 @@ snd 126976 0 - Loading 0x0000000000000000
 '''
 
 
-class CliTest(unittest.TestCase):
-    # The helpers of test-daemon.py's tests, without inheriting its tests.
-    loaded = itest.ModctlTest.loaded
-    assert_ok = itest.ModctlTest.assert_ok
-    assert_error = itest.ModctlTest.assert_error
-    module_properties = itest.ModctlTest.module_properties
-    monitor = itest.ModctlTest.monitor
-    busctl = itest.ModctlTest.busctl
+class CliTest(ModctlTest):
+    fail_env = {}
 
     def setUp(self):
-        self.tmp = __import__('tempfile').mkdtemp(prefix='modctl-cli-')
+        self.tmp = tempfile.mkdtemp(prefix='modctl-cli-')
         os.chmod(self.tmp, 0o755)
-        self.bus = itest.Bus(self.tmp)
+        self.bus = Bus(self.tmp)
         self.private = os.path.join(self.tmp, 'private')
-        self.daemon = self.start_daemon()
-
-    def start_daemon(self):
-        # Daemon() has no --private-socket argument; wrap its command through an env hook.
-        orig = itest.MODCTLD
-        wrapper = os.path.join(self.tmp, 'modctld-private')
-        with open(wrapper, 'w') as f:
-            f.write('#!/bin/sh\nexec %s --private-socket %s "$@"\n' % (orig, self.private))
-        os.chmod(wrapper, 0o755)
-        itest.MODCTLD = wrapper
-        try:
-            return itest.Daemon(self.tmp, self.bus)
-        finally:
-            itest.MODCTLD = orig
+        self.daemon = self.start_daemon(extra_args=['--private-socket', self.private])
 
     def env(self, **extra):
         env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='',
@@ -111,12 +86,6 @@ class CliTest(unittest.TestCase):
         rc = self.daemon.stop()
         self.assertEqual(rc, 0)
         self.daemon = None
-
-    def tearDown(self):
-        if self.daemon:
-            itest.ModctlTest.tearDown(self)
-        else:
-            self.bus.stop()
 
     # --- systemctl's conventions ---
 
@@ -330,7 +299,7 @@ class CliTest(unittest.TestCase):
         r = self.assert_ok(self.cli('-v', 'list', MODCTL_PRIVATE_SOCKET=os.path.join(self.tmp, 'none')))
         self.assertIn('over the system bus', r.stderr)
         # Nobody else gets in: the socket is root's, and the daemon checks the peer too.
-        r = subprocess.run(itest.NOBODY + ['/usr/bin/python3', '-c',
+        r = subprocess.run(NOBODY + ['/usr/bin/python3', '-c',
                            'import socket; s = socket.socket(socket.AF_UNIX); s.connect(%r)' % self.private],
                            capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Integration tests: a private system-type dbus-daemon with modctl's policy file, modctld on
-the fake kernel (modctld-fake) over the fixture module tree, and the real modctl CLI.
+"""The daemon's own behaviour with modctld-fake over the fixture module tree: the bus
+contract, loading and unloading, polkit, the module objects, the kernel hook (modctl-request
+and the request socket), and autoload (boot list, coldplug, sticky unloads). The harness
+(private bus, modctld-fake, helpers) is tests/pylib/modctl_test.
 
-Run one test with: test-daemon.py ModctlTest.test_name. Paths come from the environment that
-tests/integration/meson.build sets."""
+Run one test with: test-daemon.py DaemonTest.test_name, in the environment that
+tests/integration/meson.build sets (meson test -C build integration-<name>)."""
 
 import os
 import re
@@ -14,220 +16,11 @@ import subprocess
 import tempfile
 import time
 import unittest
-import xml.etree.ElementTree as ET
 
-MODCTLD = os.environ['MODCTLD']
-MODCTL = os.environ['MODCTL']
-MODCTL_REQUEST = os.environ['MODCTL_REQUEST']
-MODULES_DIR = os.environ['FIXTURE_MODULES_DIR']
-MODPROBE_D = os.environ['FIXTURE_MODPROBE_D']
-POLICY = os.environ['POLICY_CONF']
-BUS_CONF_IN = os.environ['BUS_CONF_IN']
-CONTRACT = os.environ['CONTRACT_XML']
-NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
-MODULE_PATH = '/org/modctl1/module/'
-POLKIT = ['org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority']
-TIMEOUT = 60
+from modctl_test import MODCTL, MODPROBE_D, MODULE_PATH, MODULES_DIR, NOBODY, TIMEOUT, Bus, Daemon, ModctlTest
 
 
-class Bus:
-    """A private bus; readiness is the address dbus-daemon prints once it listens."""
-
-    def __init__(self, tmp):
-        sock = os.path.join(tmp, 'bus.sock')
-        conf = os.path.join(tmp, 'bus.conf')
-        with open(BUS_CONF_IN) as f:
-            text = f.read().replace('@SOCKET@', sock).replace('@POLICY@', POLICY)
-        with open(conf, 'w') as f:
-            f.write(text)
-        self.proc = subprocess.Popen(['dbus-daemon', '--config-file', conf, '--nofork', '--print-address=1'],
-                                     stdout=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
-        if not ready:
-            raise RuntimeError('dbus-daemon did not start')
-        self.address = self.proc.stdout.readline().strip()
-        if not self.address:
-            raise RuntimeError('dbus-daemon printed no address')
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(TIMEOUT)
-
-
-class Daemon:
-    """modctld-fake; readiness is READY=1 on a notify socket, sent once it owns the name."""
-
-    def __init__(self, tmp, bus, extra_env=None, user=None, expect_ready=True, modules_dir=None, modprobe_d=None,
-                 extra_args=()):
-        self.notify_path = os.path.join(tmp, 'notify-%d.sock' % time.monotonic_ns())
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(self.notify_path)
-        os.chmod(self.notify_path, 0o777)
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(extra_env or {}))
-        self.log_path = os.path.join(tmp, 'modctld-%d.log' % time.monotonic_ns())
-        self.log = open(self.log_path, 'w')
-        self.config_root = os.path.join(tmp, 'root')
-        os.makedirs(os.path.join(self.config_root, 'etc/modctl/modctld.conf.d'), exist_ok=True)
-        # modprobe.d below the root (where the settings API writes) comes before the fixture's.
-        modprobe_dirs = [os.path.join(self.config_root, d) for d in ('etc/modprobe.d', 'run/modprobe.d')]
-        for d in modprobe_dirs:
-            os.makedirs(d, exist_ok=True)
-        # The kernel hook's socket, in a directory any test user may create it in.
-        self.hook_dir = os.path.join(tmp, 'run-modctl')
-        os.makedirs(self.hook_dir, exist_ok=True)
-        os.chmod(self.hook_dir, 0o777)
-        self.hook_socket = os.path.join(self.hook_dir, 'request.sock')
-        # Coldplug reads this tree instead of the build host's /sys (and so watches no uevents).
-        self.sysfs = os.path.join(tmp, 'sys')
-        os.makedirs(os.path.join(self.sysfs, 'devices'), exist_ok=True)
-        cmd = (user or []) + [MODCTLD, '--bus-address', bus.address, '--modules-dir', modules_dir or MODULES_DIR,
-                              '--config-root', self.config_root, '--hook-socket', self.hook_socket,
-                              '--sysfs', self.sysfs,
-                              '--modprobe-config', modprobe_dirs[0], '--modprobe-config', modprobe_dirs[1],
-                              '--modprobe-config', modprobe_d or MODPROBE_D,
-                              '--kernel-cmdline', 'quiet modctl_test_base.value=7 modctl-test-chain.count=3',
-                              '--log-level', 'debug'] + list(extra_args)
-        self.proc = subprocess.Popen(cmd, env=env, stderr=self.log, stdout=self.log)
-        if expect_ready:
-            self.wait_ready()
-
-    def wait_ready(self):
-        self.notify.settimeout(TIMEOUT)
-        while True:
-            data = self.notify.recv(4096).decode()
-            if 'READY=1' in data.split('\n'):
-                return
-
-    def stop(self):
-        self.proc.terminate()
-        rc = self.proc.wait(TIMEOUT)
-        self.notify.close()
-        self.log.close()
-        return rc
-
-    def output(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-
-class ModctlTest(unittest.TestCase):
-    fail_env = {'MODCTL_FAKE_KERNEL_FAIL': 'modctl_test_fail:19,modctl_test_chain:22'}
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix='modctl-it-')
-        os.chmod(self.tmp, 0o755)
-        self.bus = Bus(self.tmp)
-        self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
-
-    def tearDown(self):
-        rc = self.daemon.stop()
-        out = self.daemon.output()
-        self.bus.stop()
-        self.assertEqual(rc, 0, 'modctld did not exit cleanly:\n' + out)
-        self.assertNotIn('Sanitizer', out, out)
-
-    def cli(self, *args, user=None):
-        env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='')
-        return subprocess.run((user or []) + [MODCTL] + list(args), env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT)
-
-    def busctl(self, *args, user=None):
-        return subprocess.run((user or []) + ['busctl', '--address=' + self.bus.address] + list(args),
-                              capture_output=True, text=True, timeout=TIMEOUT)
-
-    def call(self, method, signature, *args, user=None):
-        """A raw method call with busctl; its output is busctl's reply format."""
-        return self.busctl('call', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', method, signature,
-                           *[str(a) for a in args], user=user)
-
-    def send(self, method, *args, user=None):
-        """A raw method call with dbus-send, which prints the D-Bus error name on failure.
-        args are dbus-send typed values such as 'string:snd' or 'uint64:0'."""
-        return subprocess.run((user or []) + ['dbus-send', '--bus=' + self.bus.address, '--print-reply',
-                                              '--dest=org.modctl1', '/org/modctl1',
-                                              'org.modctl1.Manager.' + method] + list(args),
-                              capture_output=True, text=True, timeout=TIMEOUT)
-
-    def monitor(self, *rules):
-        """dbus-monitor on the bus; returns (process, read_until(regex) -> text seen so far)."""
-        mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor'] + list(rules),
-                               stdout=subprocess.PIPE)
-        self.addCleanup(lambda: (mon.terminate(), mon.wait(), mon.stdout.close()))
-        seen = ''
-
-        def read_until(regex):
-            # Unbuffered reads: select() must see exactly what dbus-monitor has written.
-            nonlocal seen
-            import re
-            deadline = time.monotonic() + TIMEOUT
-            while not re.search(regex, seen, re.S):
-                left = deadline - time.monotonic()
-                self.assertGreater(left, 0, 'dbus-monitor never showed %r; it showed:\n%s' % (regex, seen))
-                ready, _, _ = select.select([mon.stdout], [], [], left)
-                if ready:
-                    chunk = os.read(mon.stdout.fileno(), 65536).decode()
-                    self.assertTrue(chunk, 'dbus-monitor exited; it showed:\n' + seen)
-                    seen += chunk
-            return seen
-
-        # It is a monitor once the bus told it that it lost its own unique name.
-        read_until('member=NameLost')
-        return mon, read_until
-
-    def start_polkit(self):
-        """python-dbusmock's polkitd on our bus; it denies everything until told otherwise."""
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.address)
-        log = open(os.path.join(self.tmp, 'polkitd.log'), 'w')
-        proc = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'polkitd'],
-                                env=env, stdout=log, stderr=log)
-
-        def stop():
-            proc.terminate()
-            proc.wait(TIMEOUT)
-            log.close()
-        self.addCleanup(stop)
-        # gdbus wait watches NameOwnerChanged: no polling.
-        subprocess.run(['gdbus', 'wait', '--address', self.bus.address, '--timeout', str(TIMEOUT), POLKIT[0]],
-                       check=True, timeout=TIMEOUT + 5)
-
-    def polkit(self, method, signature='', *args):
-        return self.assert_ok(self.busctl('call', *POLKIT, 'org.freedesktop.DBus.Mock', method, signature,
-                                          *[str(a) for a in args]))
-
-    def module_properties(self, name, user=None):
-        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', MODULE_PATH + name.replace('_', '_5f'),
-                                       'org.freedesktop.DBus.Properties', 'GetAll', 's', 'org.modctl1.Module',
-                                       user=user))
-        import json
-        return {k: v['data'] for k, v in json.loads(r.stdout)['data'][0].items()}
-
-    def managed_modules(self):
-        r = self.assert_ok(self.busctl('--json=short', 'call', 'org.modctl1', '/org/modctl1',
-                                       'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects'))
-        import json
-        return json.loads(r.stdout)['data'][0]
-
-    def statistics(self):
-        r = self.assert_ok(self.busctl('--json=short', 'get-property', 'org.modctl1', '/org/modctl1',
-                                       'org.modctl1.Manager', 'Statistics'))
-        import json
-        return json.loads(r.stdout)['data']
-
-    def loaded(self):
-        r = self.cli('list', '--json')
-        self.assertEqual(r.returncode, 0, r.stderr)
-        import json
-        return {m['name']: m for m in json.loads(r.stdout)}
-
-    def assert_ok(self, r):
-        self.assertEqual(r.returncode, 0, 'stdout: %s\nstderr: %s' % (r.stdout, r.stderr))
-        return r
-
-    def assert_error(self, r, name):
-        self.assertNotEqual(r.returncode, 0, r.stdout)
-        self.assertIn(name, r.stderr)
-        return r
-
+class DaemonTest(ModctlTest):
     # --- the contract ---
 
     def test_introspection_matches_contract(self):
@@ -235,27 +28,6 @@ class ModctlTest(unittest.TestCase):
         for iface, path in [('org.modctl1.Manager', '/org/modctl1'),
                             ('org.modctl1.Module', MODULE_PATH + 'modctl_5ftest_5fbase')]:
             self.check_contract(iface, path)
-
-    def check_contract(self, interface, path):
-        r = self.assert_ok(self.busctl('introspect', '--xml-interface', 'org.modctl1', path))
-
-        def members(root):
-            out = set()
-            for iface in root.iter('interface'):
-                if iface.get('name') != interface:
-                    continue
-                for m in iface:
-                    if m.tag == 'annotation':
-                        continue
-                    args = tuple((a.get('type'), a.get('direction', 'out' if m.tag == 'method' else None))
-                                 for a in m.iter('arg'))
-                    out.add((m.tag, m.get('name'), m.get('type'), m.get('access'), args))
-            return out
-
-        live = members(ET.fromstring(r.stdout))
-        contract = members(ET.parse(CONTRACT).getroot())
-        self.assertTrue(contract, interface)
-        self.assertEqual(live, contract, interface)
 
     def test_properties(self):
         r = self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager',
@@ -424,7 +196,7 @@ class ModctlTest(unittest.TestCase):
         subprocess.run(['depmod', '-b', root, kver], check=True)
         confdir = os.path.join(self.tmp, 'modprobe.d')
         shutil.copytree(MODPROBE_D, confdir)
-        self.daemon = Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir, modprobe_d=confdir,
+        self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir, modprobe_d=confdir,
                              extra_args=['--no-index-watch'])
         self.assertIn('Cannot watch the module index', self.daemon.output())
 
@@ -676,17 +448,6 @@ print(busy, answered)
 
     # --- the kernel hook (modctl-request and the daemon's request socket) ---
 
-    def helper(self, name, user=None, socket_path=None, argv=None):
-        env = dict(os.environ, MODCTL_REQUEST_SOCKET=socket_path or self.daemon.hook_socket,
-                   MODCTL_REQUEST_CONFIG_ROOT=self.daemon.config_root)
-        return subprocess.run((user or []) + [MODCTL_REQUEST] + (argv if argv is not None else ['-q', '--', name]), env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT)
-
-    def statistics(self):
-        import json
-        r = self.assert_ok(self.cli('status', '--json'))
-        return json.loads(r.stdout)['statistics']
-
     def test_hook_loads_with_origin_kernel(self):
         r = self.helper('modctl-test-alias')
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -802,10 +563,6 @@ print(busy, answered)
         self.assertEqual(self.helper('modctl_test_base').returncode, 0)
         self.assert_ok(self.cli('load', 'modctl_test_dep'))
 
-    def write_config(self, text):
-        with open(os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf'), 'w') as f:
-            f.write(text)
-
     def test_hook_fallback_when_daemon_is_down(self):
         marker = os.path.join(self.tmp, 'modprobe-ran')
         fake_modprobe = os.path.join(self.tmp, 'fake-modprobe')
@@ -881,52 +638,12 @@ print(busy, answered)
         self.assertNotIn('HookFallback', r.stderr)
 
         # The next daemon replaces the stale socket and counts what happened while it was down.
-        self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
+        self.daemon = self.start_daemon(self.fail_env)
         self.assertEqual(self.statistics()['fallbacks'], 5)
         self.assertEqual(self.helper('modctl_test_base').returncode, 0)
         self.assertIn('modctl_test_base', self.loaded())
 
     # --- autoload: boot list and coldplug (fake sysfs tree), sticky unloads ---
-
-    def restart_with_autoload(self, conf=None, aliases=(), wait_coldplug=False):
-        """Restarts the daemon; with wait_coldplug, returns once its AutoloadFinished(coldplug)
-        is seen (coldplug does not hold back READY=1)."""
-        self.assertEqual(self.daemon.stop(), 0)
-        if conf is not None:
-            d = os.path.join(self.daemon.config_root, 'etc/modules-load.d')
-            os.makedirs(d, exist_ok=True)
-            with open(os.path.join(d, 'test.conf'), 'w') as f:
-                f.write(conf)
-        for i, alias in enumerate(aliases):
-            dev = os.path.join(self.tmp, 'sys/devices/pci0000:00/0000:00:%02x.0' % (i + 3))
-            os.makedirs(dev, exist_ok=True)
-            with open(os.path.join(dev, 'modalias'), 'w') as f:
-                f.write(alias + '\n')
-        if not wait_coldplug:
-            self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
-            return
-        mon = subprocess.Popen(['dbus-monitor', '--address', self.bus.address, '--monitor',
-                                "type='signal',interface='org.modctl1.Manager',member='AutoloadFinished'"],
-                               stdout=subprocess.PIPE)
-        try:
-            seen = ''
-
-            def read_until(pattern):
-                nonlocal seen
-                deadline = time.monotonic() + TIMEOUT
-                while not re.search(pattern, seen) and time.monotonic() < deadline:
-                    ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
-                    if ready:
-                        seen += os.read(mon.stdout.fileno(), 65536).decode()
-                self.assertRegex(seen, pattern)
-
-            read_until('member=NameLost')
-            self.daemon = Daemon(self.tmp, self.bus, self.fail_env)
-            read_until(r'member=AutoloadFinished\n\s+string "coldplug"')
-        finally:
-            mon.terminate()
-            mon.wait()
-            mon.stdout.close()
 
     def test_boot_list_loads_before_ready(self):
         self.restart_with_autoload(conf='# boot\n; list\nmodctl_test_base\nno_such_module_xyz\nmodctl-test-soft\n')
@@ -938,15 +655,14 @@ print(busy, answered)
         self.assertRegex(out, r'Autoload boot: 3 modules requested, \d+ inserted, 1 failed')
 
     def test_coldplug_and_sticky_unload(self):
-        self.restart_with_autoload(aliases=['modctl-test-alias', 'pci:v0000FFFFd0000FFFFsv*', 'modctl-test-alias'],
-                                   wait_coldplug=True)
+        self.restart_with_autoload(aliases=['modctl-test-alias', 'pci:v0000FFFFd0000FFFFsv*', 'modctl-test-alias'])
         self.assertIn('modctl_test_dep', self.loaded(), 'coldplug loads what the alias matches')
         self.assert_ok(self.cli('unload', 'modctl_test_dep'))
         self.restart_with_autoload()
         self.assertNotIn('modctl_test_dep', self.loaded(), 'an unload by an admin sticks across a restart')
         self.assertIn('Not loading module modctl_test_dep', self.daemon.output())
         self.assert_ok(self.cli('load', 'modctl_test_dep'))
-        self.restart_with_autoload(wait_coldplug=True)
+        self.restart_with_autoload()
         self.assertIn('modctl_test_dep', self.loaded(), 'an explicit load ends the sticky unload')
 
 if __name__ == '__main__':

@@ -5,17 +5,14 @@ never reaches the kernel; the real BPF programs are tested in tests/vm/test-owne
 Ownership, KernelRequests and OwnershipEnforcement properties, their live change through
 ReloadConfig, modctl status, and an unavailable backend that the daemon reports but survives."""
 
-import importlib.util
 import os
 import sys
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import ModctlTest
 
 
-class OwnershipTest(td.ModctlTest):
+class OwnershipTest(ModctlTest):
     def prop(self, name):
         r = self.assert_ok(self.busctl('get-property', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', name))
         return r.stdout.strip()
@@ -64,7 +61,7 @@ class OwnershipTest(td.ModctlTest):
         self.daemon.stop()
         with open(os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf'), 'w') as f:
             f.write('[Daemon]\nOwnership=exclusive\n[Policy]\nKernelRequests=privileged\n')
-        self.daemon = td.Daemon(self.tmp, self.bus, dict(self.fail_env or {},
+        self.daemon = self.start_daemon(dict(self.fail_env or {},
                                 MODCTL_FAKE_OWNERSHIP_UNAVAILABLE='The BPF LSM is not active in this kernel.'))
         self.assertEqual(self.prop('Ownership'), 's "exclusive"')
         self.assertEqual(self.prop('OwnershipEnforcement'), 's "unavailable: The BPF LSM is not active in this kernel."')

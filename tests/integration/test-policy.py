@@ -4,7 +4,6 @@
 also for a dependency and an alias target; CheckPolicy, GetPolicy, ReloadConfig and SIGHUP keep
 the old policy when the new one is invalid; Mode=warn loads and signals PolicyWarning."""
 
-import importlib.util
 import os
 import select
 import signal
@@ -13,12 +12,10 @@ import sys
 import time
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import NOBODY, TIMEOUT, ModctlTest
 
 
-class PolicyTest(td.ModctlTest):
+class PolicyTest(ModctlTest):
     def write_conf(self, text, name='50-test.conf'):
         path = os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf.d', name)
         with open(path, 'w') as f:
@@ -66,7 +63,7 @@ class PolicyTest(td.ModctlTest):
         self.assertRegex(r.stdout, r'modctl_test_base\s+deny\s+OE\s+Deny\s+Module .modctl_test_base. is masked')
         self.assertRegex(r.stdout, r'modctl_test_dep\s+allow\s+OE\s+-\s+-')
         # Anyone may ask.
-        self.assertEqual(self.cli('policy', 'check', 'modctl_test_base', user=td.NOBODY).returncode, 1)
+        self.assertEqual(self.cli('policy', 'check', 'modctl_test_base', user=NOBODY).returncode, 1)
         self.assertEqual(self.loaded(), {})
 
     def test_show_and_reload(self):
@@ -89,7 +86,7 @@ class PolicyTest(td.ModctlTest):
 
         # Only root reloads.
         self.write_conf('[Policy]\nMode=off\n')
-        r = self.send('ReloadConfig', user=td.NOBODY)
+        r = self.send('ReloadConfig', user=NOBODY)
         self.assertIn('AccessDenied', r.stderr)
         self.assertIn('Mode=enforce', self.cli('policy', 'show').stdout)
         self.assert_ok(self.cli('reload'))
@@ -100,7 +97,7 @@ class PolicyTest(td.ModctlTest):
             # The log line is the event: the daemon writes it when it handled the signal.
             before = self.daemon.output().count(expect)
             self.daemon.proc.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + td.TIMEOUT
+            deadline = time.monotonic() + TIMEOUT
             while self.daemon.output().count(expect) == before:
                 self.assertLess(time.monotonic(), deadline, self.daemon.output())
                 self.daemon.notify.settimeout(max(0.01, deadline - time.monotonic()))
@@ -127,7 +124,7 @@ class PolicyTest(td.ModctlTest):
 
         def read_until(text):
             nonlocal seen
-            deadline = time.monotonic() + td.TIMEOUT
+            deadline = time.monotonic() + TIMEOUT
             while text not in seen and time.monotonic() < deadline:
                 ready, _, _ = select.select([mon.stdout], [], [], deadline - time.monotonic())
                 if ready:

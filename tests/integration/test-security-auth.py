@@ -6,16 +6,14 @@ Unload's ignore-remove flag needs the force action, as Load's ignore-install doe
 
 Run one test with: test-security-auth.py AuthTest.test_name."""
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODULES_DIR, MODULE_PATH, NOBODY, TIMEOUT, ModctlTest
+
 
 # Another unprivileged user: the one an attacker running as nobody must not starve.
 OTHER = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups']
@@ -90,16 +88,16 @@ loop.run()
 """
 
 
-class AuthTest(td.ModctlTest):
+class AuthTest(ModctlTest):
     def flood(self, conns, calls, method, args, first=None):
         """As nobody: conns connections with calls pending each; returns the errors refused at once."""
-        proc = subprocess.Popen(td.NOBODY + ['/usr/bin/python3', '-c', FLOOD, self.bus.address, str(conns),
+        proc = subprocess.Popen(NOBODY + ['/usr/bin/python3', '-c', FLOOD, self.bus.address, str(conns),
                                              str(calls), method, json.dumps(args), json.dumps(first)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
         def stop():
             proc.stdin.close()
-            proc.wait(td.TIMEOUT)
+            proc.wait(TIMEOUT)
             proc.stdout.close()
         self.addCleanup(stop)
         line = proc.stdout.readline()
@@ -116,7 +114,7 @@ class AuthTest(td.ModctlTest):
 
         def read_result():
             out = proc.stdout.readline().strip()
-            proc.wait(td.TIMEOUT)
+            proc.wait(TIMEOUT)
             return out
         return read_result
 
@@ -151,15 +149,15 @@ class AuthTest(td.ModctlTest):
         # A module tree whose modctl_test_proprietary.ko is a FIFO: an inspection of it holds the
         # inspector thread until the test writes the real file into it, so the queue stays full.
         self.daemon.stop()
-        moddir = os.path.join(self.tmp, 'modroot', os.path.basename(td.MODULES_DIR))  # the name is the release
-        shutil.copytree(td.MODULES_DIR, moddir)
+        moddir = os.path.join(self.tmp, 'modroot', os.path.basename(MODULES_DIR))  # the name is the release
+        shutil.copytree(MODULES_DIR, moddir)
         ko = os.path.join(moddir, 'extra', 'modctl_test_proprietary.ko')
         with open(ko, 'rb') as f:
             content = f.read()
         os.unlink(ko)
         os.mkfifo(ko)
         os.chmod(ko, 0o644)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir)
+        self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir)
 
         def unblock():
             try:
@@ -212,11 +210,11 @@ class AuthTest(td.ModctlTest):
         # remembered until the index changes: the file is swapped for a FIFO that would hold the
         # event loop if it were opened again, and uid 65534's repeated reads must not open it.
         self.daemon.stop()
-        moddir = os.path.join(self.tmp, 'modroot', os.path.basename(td.MODULES_DIR))
-        shutil.copytree(td.MODULES_DIR, moddir)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir)
+        moddir = os.path.join(self.tmp, 'modroot', os.path.basename(MODULES_DIR))
+        shutil.copytree(MODULES_DIR, moddir)
+        self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir)
         self.assert_ok(self.cli('load', 'modctl_test_base'))
-        self.assertEqual(self.module_properties('modctl_test_base', user=td.NOBODY)['Description'],
+        self.assertEqual(self.module_properties('modctl_test_base', user=NOBODY)['Description'],
                          'modctl test module: exported symbol and parameter')
         ko = os.path.join(moddir, 'extra', 'modctl_test_base.ko')
         os.rename(ko, ko + '.held')
@@ -225,8 +223,8 @@ class AuthTest(td.ModctlTest):
         try:
             for _ in range(20):
                 r = self.assert_ok(self.busctl('--timeout=10', 'get-property', 'org.modctl1',
-                                               td.MODULE_PATH + 'modctl_5ftest_5fbase', 'org.modctl1.Module',
-                                               'Description', user=td.NOBODY))
+                                               MODULE_PATH + 'modctl_5ftest_5fbase', 'org.modctl1.Module',
+                                               'Description', user=NOBODY))
                 self.assertIn('exported symbol and parameter', r.stdout)
         finally:
             # The real file back first, then let go of a daemon stuck opening the FIFO.
@@ -251,15 +249,15 @@ class AuthTest(td.ModctlTest):
         # Granted unload only: flag 2 (skip remove commands) asks for load-force, and is denied.
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.unload')
-        r = self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:2', user=td.NOBODY),
+        r = self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:2', user=NOBODY),
                               'org.freedesktop.DBus.Error.AccessDenied')
         self.assertIn('ignoring its remove commands', r.stderr)
         self.assertIn('modctl_test_base', self.loaded())
-        r = self.cli('unload', '--ignore-remove', 'modctl_test_base', user=td.NOBODY)
+        r = self.cli('unload', '--ignore-remove', 'modctl_test_base', user=NOBODY)
         self.assertNotEqual(r.returncode, 0, r.stdout)
         self.assertIn('modctl_test_base', self.loaded())
         # Without the flag the pin holds as before.
-        self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:0', user=td.NOBODY),
+        self.assert_error(self.send('Unload', 'string:modctl_test_base', 'uint64:0', user=NOBODY),
                           'org.modctl1.Error.CommandFailed')
         self.assertIn('modctl_test_base', self.loaded())
 
@@ -269,7 +267,7 @@ class AuthTest(td.ModctlTest):
                     'ret = (args[1] == "org.modctl1.load-force" and args[2].get("operation") == "unload"'
                     ' and args[2].get("flags") == "0x2" and args[2].get("module") == "modctl_test_base",'
                     ' False, {})')
-        self.assert_ok(self.send('Unload', 'string:modctl_test_base', 'uint64:2', user=td.NOBODY))
+        self.assert_ok(self.send('Unload', 'string:modctl_test_base', 'uint64:2', user=NOBODY))
         self.assertNotIn('modctl_test_base', self.loaded())
 
     def test_root_ignore_remove_still_works(self):

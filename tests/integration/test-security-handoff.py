@@ -10,23 +10,21 @@ make the denials as the review did (uid 65534 with only org.modctl1.configure fo
 Deny= and License= from the admin), kill -9 modctld, and ask kmod's own modprobe what udevd
 would load for each device."""
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODULES_DIR, NOBODY, TIMEOUT, ModctlTest
+
 
 # The fixture tree is ROOT/lib/modules/KVER.
-KVER = os.path.basename(td.MODULES_DIR)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(td.MODULES_DIR)))
+KVER = os.path.basename(MODULES_DIR)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR)))
 
 
-class HandoffTest(td.ModctlTest):
+class HandoffTest(ModctlTest):
     def denied_conf(self):
         return os.path.join(self.daemon.config_root, 'run/modprobe.d/modctl-denied.conf')
 
@@ -48,7 +46,7 @@ class HandoffTest(td.ModctlTest):
         fixture tree and the modprobe.d below the test's root (where modctld writes)."""
         conf = os.path.join(self.daemon.config_root, 'run/modprobe.d')
         r = subprocess.run(['modprobe', '-b', '-n', '-v', '-d', ROOT, '-S', KVER, '-C', conf, alias],
-                           capture_output=True, text=True, timeout=td.TIMEOUT)
+                           capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(r.returncode, 0, r.stderr)
         return [os.path.basename(w).removesuffix('.ko') for line in r.stdout.splitlines()
                 if line.startswith('insmod ') for w in line.split()[1:2]]
@@ -58,7 +56,7 @@ class HandoffTest(td.ModctlTest):
         (or HookFallback=modprobe): the blacklist applies to alias matches."""
         conf = os.path.join(self.daemon.config_root, 'run/modprobe.d')
         r = subprocess.run(['modprobe', '-n', '-v', '-d', ROOT, '-S', KVER, '-C', conf, alias],
-                           capture_output=True, text=True, timeout=td.TIMEOUT)
+                           capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(r.returncode, 0, r.stderr)
         return [os.path.basename(line.split()[1]).removesuffix('.ko') for line in r.stdout.splitlines()
                 if line.startswith('insmod ')]
@@ -66,7 +64,7 @@ class HandoffTest(td.ModctlTest):
     def kill9(self):
         """A crash: modctld gets no chance to write anything."""
         self.daemon.proc.send_signal(signal.SIGKILL)
-        self.daemon.proc.wait(td.TIMEOUT)
+        self.daemon.proc.wait(TIMEOUT)
         self.daemon.notify.close()
         self.daemon.log.close()
 
@@ -74,8 +72,7 @@ class HandoffTest(td.ModctlTest):
         self.write_policy('[Policy]\nDeny=modctl_test_nested\nLicense=gpl-compatible\n')
         # Devices whose drivers the name rules (Deny=, SetDisabled), the content rules
         # (License=) and nothing deny.
-        self.restart_with_autoload(aliases=['modctl_test_nested', 'modctl_test_proprietary', 'modctl_test_soft'],
-                                   wait_coldplug=True)
+        self.restart_with_autoload(aliases=['modctl_test_nested', 'modctl_test_proprietary', 'modctl_test_soft'])
         loaded = self.loaded()
         self.assertIn('modctl_test_soft', loaded)
         self.assertNotIn('modctl_test_nested', loaded)
@@ -83,7 +80,7 @@ class HandoffTest(td.ModctlTest):
         # A desktop user with only org.modctl1.configure disables the driver of another device.
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.configure')
-        self.assert_ok(self.call('SetDisabled', 'sbt', 'modctl_test_dep', 'true', 0, user=td.NOBODY))
+        self.assert_ok(self.call('SetDisabled', 'sbt', 'modctl_test_dep', 'true', 0, user=NOBODY))
 
         self.kill9()
         # What ExecStopPost=modctl-udev-handoff stop then hands to udevd, device by device.
@@ -98,17 +95,17 @@ class HandoffTest(td.ModctlTest):
 
         # Restarted (Restart=on-failure): the refused driver stays out from the first moment,
         # before coldplug has judged it again.
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.daemon = self.start_daemon(self.fail_env)
         self.assertIn('modctl_test_proprietary', self.blacklisted())
         self.assertIn('modctl_test_dep', self.blacklisted())
         self.assertEqual(self.daemon.stop(), 0)
         self.assertEqual(self.udevd_would_insert('modctl_test_proprietary'), [], 'and after a clean stop')
         self.assertEqual(self.udevd_would_insert('modctl-test-alias'), [])
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.daemon = self.start_daemon(self.fail_env)
 
     def test_allowed_again_is_not_kept_out(self):
         self.write_policy('[Policy]\nDeny=modctl_test_dep\nLicense=gpl-compatible\n')
-        self.restart_with_autoload(aliases=['modctl_test_proprietary'], wait_coldplug=True)
+        self.restart_with_autoload(aliases=['modctl_test_proprietary'])
         self.assertEqual(self.blacklisted(), {'modctl_test_dep', 'modctl_test_proprietary'})
         # modctld itself judges by its policy, not by that file: its settings do not call the
         # module blacklisted.
@@ -142,7 +139,7 @@ class HandoffTest(td.ModctlTest):
             f.write('# Managed by modctld: changes made here by hand are lost.\n'
                     '# Refused by the policy when loaded (License=, Signature=, OutOfTree=, Staging=, Vermagic=):\n'
                     'blacklist modctl_test_dep\nblacklist bad$(id)\n')
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.daemon = self.start_daemon(self.fail_env)
         self.assertEqual(self.blacklisted(), {'modctl_test_dep'}, 'only valid names are carried over')
         self.assert_ok(self.cli('load', 'modctl-test-alias'))
         self.assertIn('modctl_test_dep', self.loaded())

@@ -10,14 +10,12 @@ any other word starting with '-' as an option. After SetOptions, kmod's own modp
 splices $CMDLINE_OPTS into the install line as text before system()) loads the module from the
 files modctld wrote. Payloads write files as root; none may appear."""
 
-import importlib.util
 import os
 import subprocess
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODULES_DIR, NOBODY, TIMEOUT, Bus, ModctlTest
+
 
 FAKEPROBE = '''#!/bin/sh
 # modprobe's reading of its arguments, reduced to what the attacks use.
@@ -34,7 +32,7 @@ exit 0
 '''
 
 
-class SecurityParamsTest(td.ModctlTest):
+class SecurityParamsTest(ModctlTest):
     def setUp(self):
         import tempfile
         self.tmp = tempfile.mkdtemp(prefix='modctl-it-')
@@ -55,8 +53,8 @@ class SecurityParamsTest(td.ModctlTest):
             f.write('install modctl_test_base /bin/sh %s --ignore-install modctl_test_base $CMDLINE_OPTS\n'
                     % self.fakeprobe)
             f.write('install modctl_test_dep /bin/echo $CMDLINE_OPTS >> %s\n' % self.kmod_out)
-        self.bus = td.Bus(self.tmp)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.bus = Bus(self.tmp)
+        self.daemon = self.start_daemon(self.fail_env)
 
     def payloads(self):
         """Files that only a payload writes."""
@@ -93,17 +91,17 @@ class SecurityParamsTest(td.ModctlTest):
         for params, name in self.hostile_params():
             for method, flags in (('Load', 0), ('Load', 1), ('CheckPolicy', 0)):
                 r = self.assert_error(self.send(method, 'string:modctl_test_base', 'string:' + params,
-                                                'uint64:%d' % flags, user=td.NOBODY),
+                                                'uint64:%d' % flags, user=NOBODY),
                                       'org.modctl1.Error.InvalidParameters')
                 self.assertIn("Invalid parameters for module 'modctl_test_base': parameter '%s' has"
                               % name.replace('\\', '\\x5c').replace("'", '\\x27'), r.stderr, (method, params))
             self.assertEqual(self.payloads(), [], params)
             self.assertFalse(self.fakeprobe_ran(), params)
         # The CLI says the same before it calls the bus.
-        r = self.cli('load', 'modctl_test_base', '--', '--config=' + self.evil, user=td.NOBODY)
+        r = self.cli('load', 'modctl_test_base', '--', '--config=' + self.evil, user=NOBODY)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("parameter '--config' has '-' at byte 0", r.stderr)
-        r = self.cli('load', 'modctl_test_base', 'a=$(id)', user=td.NOBODY)
+        r = self.cli('load', 'modctl_test_base', 'a=$(id)', user=NOBODY)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("parameter 'a' has '$' at byte 2", r.stderr)
         self.assertEqual(self.payloads(), [])
@@ -112,7 +110,7 @@ class SecurityParamsTest(td.ModctlTest):
 
         # What the grammar allows reaches the command as plain words, none an option.
         self.assert_ok(self.send('Load', 'string:modctl_test_base', 'string:x=-1 id="My Card" f=/a/b,c:d',
-                                 'uint64:0', user=td.NOBODY))
+                                 'uint64:0', user=NOBODY))
         with open(os.path.join(self.tmp, 'fakeprobe.args')) as f:
             args = f.read()
         self.assertIn('x=-1 id="My Card" f=/a/b,c:d', args)
@@ -124,10 +122,10 @@ class SecurityParamsTest(td.ModctlTest):
         self.assertEqual(self.daemon.stop(), 0)
         with open(os.path.join(self.tmp, 'root/etc/modprobe.d/old.conf'), 'w') as f:
             f.write('options modctl_test_base --config=%s\n' % self.evil)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.daemon = self.start_daemon(self.fail_env)
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
-        r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:0', user=td.NOBODY),
+        r = self.assert_error(self.send('Load', 'string:modctl_test_base', 'string:', 'uint64:0', user=NOBODY),
                               'org.modctl1.Error.InvalidParameters')
         self.assertIn("Module 'modctl_test_base' is not loaded: its modprobe.d install command", r.stderr)
         # It names no option: the line may come from a file only root can read.
@@ -138,10 +136,10 @@ class SecurityParamsTest(td.ModctlTest):
     def kmod_modprobe(self, name):
         """kmod's own modprobe over the files modctld writes, as root (udevd, modules-load,
         HookFallback=modprobe or an admin would run it)."""
-        root = os.path.dirname(os.path.dirname(os.path.dirname(td.MODULES_DIR)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR)))
         return subprocess.run(['/sbin/modprobe', '-C', os.path.join(self.daemon.config_root, 'etc/modprobe.d'),
-                               '-d', root, '-S', os.path.basename(td.MODULES_DIR), name],
-                              capture_output=True, text=True, timeout=td.TIMEOUT)
+                               '-d', root, '-S', os.path.basename(MODULES_DIR), name],
+                              capture_output=True, text=True, timeout=TIMEOUT)
 
     def test_set_options_plants_nothing(self):
         self.start_polkit()
@@ -151,7 +149,7 @@ class SecurityParamsTest(td.ModctlTest):
         hostile += [('a=$(id>%s/pwned-id)' % self.tmp, 'a'), ('-x', '-x'), ('a=1 #', '#')]
         for options, name in hostile:
             r = self.assert_error(self.send('SetOptions', 'string:modctl_test_dep', 'string:' + options, 'uint64:0',
-                                            user=td.NOBODY),
+                                            user=NOBODY),
                                   'org.modctl1.Error.InvalidParameters')
             self.assertIn("Invalid parameters for module 'modctl_test_dep': parameter '%s' has"
                           % name.replace('\\', '\\x5c').replace("'", '\\x27'), r.stderr, options)
@@ -159,14 +157,14 @@ class SecurityParamsTest(td.ModctlTest):
             # Nothing planted for kmod's own tools either.
             self.assertEqual(self.kmod_modprobe('modctl_test_dep').returncode, 0)
             self.assertEqual(self.payloads(), [], options)
-        r = self.cli('options', 'modctl_test_dep', 'a=$(id)', user=td.NOBODY)
+        r = self.cli('options', 'modctl_test_dep', 'a=$(id)', user=NOBODY)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("parameter 'a' has '$' at byte 2", r.stderr)
         self.assertFalse(os.path.exists(modctl_conf))
 
         # A permitted value: written, and kmod's modprobe runs only the admin's command with it.
         self.assert_ok(self.send('SetOptions', 'string:modctl_test_dep', 'string:a=1 id="x y" b=-2', 'uint64:0',
-                                 user=td.NOBODY))
+                                 user=NOBODY))
         with open(modctl_conf) as f:
             self.assertIn('\noptions modctl_test_dep a=1 id="x y" b=-2\n', f.read())
         os.unlink(self.kmod_out)

@@ -9,7 +9,6 @@ KernelRequest and ExternalLoad signals on the bus (an invalid byte no longer mak
 its audit record), and `modctl monitor` and the daemon's log print the comm escaped."""
 
 import ctypes
-import importlib.util
 import json
 import os
 import select
@@ -19,9 +18,8 @@ import subprocess
 import time
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODCTL, MODULES_DIR, NOBODY, TIMEOUT, ModctlTest
+
 
 # Shorter than any caller's timeout: a reply that is not built must not be waited for.
 REPLY_TIMEOUT_MS = 10000
@@ -45,20 +43,20 @@ sys.stdin.read()
 '''
 
 
-class Utf8SecurityTest(td.ModctlTest):
+class Utf8SecurityTest(ModctlTest):
     def send_timed(self, method, *args, user=None):
         return subprocess.run((user or []) + ['dbus-send', '--bus=' + self.bus.address, '--print-reply',
                                               '--reply-timeout=%d' % REPLY_TIMEOUT_MS, '--dest=org.modctl1',
                                               '/org/modctl1', 'org.modctl1.Manager.' + method] + list(args),
-                              capture_output=True, timeout=td.TIMEOUT)
+                              capture_output=True, timeout=TIMEOUT)
 
     def restart_on_latin1_tree(self):
         """The fixture tree, copied, with one byte of modctl_test_base's description made Latin-1
         (same length, so the ELF stays as it was)."""
         self.assertEqual(self.daemon.stop(), 0)
-        kver = os.path.basename(td.MODULES_DIR)
+        kver = os.path.basename(MODULES_DIR)
         root = os.path.join(self.tmp, 'mods')
-        shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(td.MODULES_DIR))), root, symlinks=True)
+        shutil.copytree(os.path.dirname(os.path.dirname(os.path.dirname(MODULES_DIR))), root, symlinks=True)
         moddir = os.path.join(root, 'lib/modules', kver)
         for module, old, new in (('modctl_test_base', DESCRIPTION, LATIN1), ('modctl_test_dep', DEP_DESCRIPTION, DEP_ESCAPE)):
             ko = os.path.join(moddir, 'extra', module + '.ko')
@@ -69,39 +67,39 @@ class Utf8SecurityTest(td.ModctlTest):
             with open(ko, 'wb') as f:
                 f.write(data.replace(old, new))
         subprocess.run(['depmod', '-b', root, kver], check=True)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env, modules_dir=moddir)
+        self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir)
 
     def test_latin1_description_is_answered(self):
         self.restart_on_latin1_tree()
         expected = 'modctl test module: exported symbol and param\ufffdter'
 
         # Info: an answer (not a timeout), for anyone, with U+FFFD for the byte.
-        r = self.send_timed('Info', 'string:modctl_test_base', user=td.NOBODY)
+        r = self.send_timed('Info', 'string:modctl_test_base', user=NOBODY)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(expected, r.stdout.decode())
-        r = self.assert_ok(self.cli('info', 'modctl_test_base', user=td.NOBODY))
+        r = self.assert_ok(self.cli('info', 'modctl_test_base', user=NOBODY))
         self.assertIn(expected, r.stdout)
 
         # Search: the whole catalog still answers, the module with it.
         r = self.assert_ok(self.busctl('--json=short', '--timeout=%d' % (REPLY_TIMEOUT_MS // 1000), 'call',
                                        'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', 'Search', 's', '',
-                                       user=td.NOBODY))
+                                       user=NOBODY))
         entries = {e[0]: e for e in json.loads(r.stdout)['data'][0]}
         self.assertEqual(entries['modctl_test_base'][1], expected)
         self.assertIn('modctl_test_dep', entries)
-        r = self.send_timed('Search', 'string:param', user=td.NOBODY)
+        r = self.send_timed('Search', 'string:param', user=NOBODY)
         self.assertEqual(r.returncode, 0, r.stderr)
 
         # On the terminal, the escape in the other description is printed escaped.
         for args in (('info', 'modctl_test_dep'), ('search', 'dependency')):
-            r = self.assert_ok(self.cli(*args, user=td.NOBODY))
+            r = self.assert_ok(self.cli(*args, user=NOBODY))
             self.assertNotIn('\x1b', r.stdout)
             self.assertIn('modctl test module: \\x1b[2J dependency', r.stdout)
 
         # The loaded module's object and the dry run answer as well.
         self.assert_ok(self.cli('load', 'modctl_test_base'))
-        self.assertEqual(self.module_properties('modctl_test_base', user=td.NOBODY)['Description'], expected)
-        r = self.send_timed('CheckPolicy', 'string:modctl_test_dep', 'string:', 'uint64:0', user=td.NOBODY)
+        self.assertEqual(self.module_properties('modctl_test_base', user=NOBODY)['Description'], expected)
+        r = self.send_timed('CheckPolicy', 'string:modctl_test_dep', 'string:', 'uint64:0', user=NOBODY)
         self.assertEqual(r.returncode, 0, r.stderr)
 
     # --- requesters' comm ---
@@ -109,20 +107,20 @@ class Utf8SecurityTest(td.ModctlTest):
     def start_with_reports(self):
         self.assertEqual(self.daemon.stop(), 0)
         self.reports = os.path.join(self.tmp, 'ownership-reports.sock')
-        self.daemon = td.Daemon(self.tmp, self.bus, dict(self.fail_env, MODCTL_FAKE_OWNERSHIP_REPORTS=self.reports))
+        self.daemon = self.start_daemon(dict(self.fail_env, MODCTL_FAKE_OWNERSHIP_REPORTS=self.reports))
         os.chmod(self.reports, 0o777)
 
     def request_as_nobody(self, text):
         """A report from a process of uid 65534 named HOSTILE_COMM; it lives until cleanup."""
-        p = subprocess.Popen(td.NOBODY + ['/usr/bin/python3', '-c', REQUESTER, self.reports, HOSTILE_COMM.hex(), text],
+        p = subprocess.Popen(NOBODY + ['/usr/bin/python3', '-c', REQUESTER, self.reports, HOSTILE_COMM.hex(), text],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.addCleanup(lambda: (p.stdin.close(), p.wait(td.TIMEOUT), p.stdout.close()))
+        self.addCleanup(lambda: (p.stdin.close(), p.wait(TIMEOUT), p.stdout.close()))
         self.assertEqual(p.stdout.readline(), b'sent\n')
         return p
 
     def start_cli_monitor(self):
         env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='')
-        mon = subprocess.Popen([td.MODCTL, 'monitor'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        mon = subprocess.Popen([MODCTL, 'monitor'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: (mon.kill(), mon.wait(), mon.stdout.close(), mon.stderr.close()))
         self.assertIn(b'Monitoring', mon.stderr.readline())
         return mon

@@ -7,21 +7,19 @@ the call says why; a crash between writing and renaming leaves the old file; unp
 callers are refused without polkit and polkit is asked with the module in the details."""
 
 import glob
-import importlib.util
 import json
 import os
 import re
 import subprocess
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODPROBE_D, NOBODY, TIMEOUT, ModctlTest
+
 
 HEADER = '# Managed by modctld: changes made here by hand are lost.\n'
 
 
-class SettingsTest(td.ModctlTest):
+class SettingsTest(ModctlTest):
     fail_env = {}
 
     def path(self, rel):
@@ -57,7 +55,7 @@ class SettingsTest(td.ModctlTest):
 
     def restart(self, extra_env=None):
         self.assertEqual(self.daemon.stop(), 0, self.daemon.output())
-        self.daemon = td.Daemon(self.tmp, self.bus, extra_env)
+        self.daemon = self.start_daemon(extra_env)
 
     # --- boot list ---
 
@@ -172,7 +170,7 @@ class SettingsTest(td.ModctlTest):
 
         # The fixture's options line sets value=: that parameter is not ours to override.
         s = self.settings('modctl_test_base')
-        self.assertIn(('options', 'value=5', os.path.join(td.MODPROBE_D, 'fixture.conf'), False), s['sources'])
+        self.assertIn(('options', 'value=5', os.path.join(MODPROBE_D, 'fixture.conf'), False), s['sources'])
         r = self.assert_error(self.set('SetOptions', 'modctl_test_base', 'value=9', 0),
                               'org.modctl1.Error.ManagedElsewhere')
         self.assertIn("Parameter 'value'", r.stderr)
@@ -200,10 +198,10 @@ class SettingsTest(td.ModctlTest):
         old = HEADER + 'modctl_test_chain\n'
         self.write('etc/modules-load.d/modctl.conf', old)
         self.assertEqual(self.daemon.stop(), 0)
-        self.daemon = td.Daemon(self.tmp, self.bus, {'MODCTL_FAKE_CRASH_BEFORE_RENAME': 'modules-load.d/modctl.conf'})
+        self.daemon = self.start_daemon({'MODCTL_FAKE_CRASH_BEFORE_RENAME': 'modules-load.d/modctl.conf'})
         r = self.call('SetBootLoad', 'sbt', 'modctl_test_base', 'true', 0)
         self.assertNotEqual(r.returncode, 0)
-        self.daemon.proc.wait(td.TIMEOUT)
+        self.daemon.proc.wait(TIMEOUT)
         self.assertEqual(self.daemon.proc.returncode, -9)
         # The new contents were written and synced to a temporary file, never renamed.
         self.assertEqual(self.read('etc/modules-load.d/modctl.conf'), old)
@@ -213,7 +211,7 @@ class SettingsTest(td.ModctlTest):
             self.assertIn('modctl_test_base', f.read())
         self.daemon.notify.close()
         self.daemon.log.close()
-        self.daemon = td.Daemon(self.tmp, self.bus)
+        self.daemon = self.start_daemon({})
         self.assertTrue(self.settings('modctl_test_chain')['boot'])
         self.assertFalse(self.settings('modctl_test_base')['boot'])
 
@@ -225,16 +223,16 @@ class SettingsTest(td.ModctlTest):
                                   ('SetDisabled', 'sbt', ('modctl_test_base', 'true', 0)),
                                   ('SetOptions', 'sst', ('modctl_test_base', 'x=1', 0))):
             r = self.assert_error(self.set(method, args[0], args[1] == 'true' if sig == 'sbt' else args[1], args[2],
-                                           user=td.NOBODY), 'org.freedesktop.DBus.Error.AccessDenied')
+                                           user=NOBODY), 'org.freedesktop.DBus.Error.AccessDenied')
             self.assertIn("module 'modctl_test_base'", r.stderr)
         self.assertEqual(glob.glob(self.path('etc/*/*.conf')) + glob.glob(self.path('etc/modctl/*/*')), [])
         # Reading is open.
-        self.settings('modctl_test_base', user=td.NOBODY)
+        self.settings('modctl_test_base', user=NOBODY)
 
     def test_polkit_asked_with_module_in_details(self):
         self.start_polkit()
         _, read_until = self.monitor("type='method_call',member='CheckAuthorization'")
-        r = self.assert_error(self.set('SetBootLoad', 'modctl_test_dep', True, 0, user=td.NOBODY),
+        r = self.assert_error(self.set('SetBootLoad', 'modctl_test_dep', True, 0, user=NOBODY),
                               'org.freedesktop.DBus.Error.AccessDenied')
         self.assertIn("not authorized to change whether module 'modctl_test_dep' loads at boot", r.stderr)
         seen = read_until(r'member=CheckAuthorization.*?uint32 \d+')
@@ -244,7 +242,7 @@ class SettingsTest(td.ModctlTest):
         self.assertRegex(call, r'string "setting"\s+string "boot"')
         self.assertFalse(os.path.exists(self.path('etc/modules-load.d/modctl.conf')))
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.configure')
-        self.assert_ok(self.call('SetBootLoad', 'sbt', 'modctl_test_dep', 'true', 0, user=td.NOBODY))
+        self.assert_ok(self.call('SetBootLoad', 'sbt', 'modctl_test_dep', 'true', 0, user=NOBODY))
         self.assertTrue(self.settings('modctl_test_dep')['boot'])
 
     # --- catalog and module objects ---
@@ -341,7 +339,7 @@ class SettingsTest(td.ModctlTest):
         r = self.cli('blacklist', '--now', 'modctl_test_soft')
         self.assertEqual(r.returncode, 2)
         self.assertIn("option '--now' is not valid for 'blacklist'", r.stderr)
-        r = self.cli('enable', 'modctl_test_soft', user=td.NOBODY)
+        r = self.cli('enable', 'modctl_test_soft', user=NOBODY)
         self.assertEqual(r.returncode, 1)
 
 

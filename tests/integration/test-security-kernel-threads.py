@@ -1,26 +1,23 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Issue 19, findings 4 and 12, against modctld-fake.
-
-4: KernelRequests=privileged judges a kernel thread's request by the task that caused it. The
-fake ownership backend runs the BPF program's rule (daemon/kernel/bpf/ownership-cause.h) on
+"""Issue 19, finding 4, against modctld-fake: KernelRequests=privileged judges a kernel
+thread's request by the task that caused it. The fake ownership backend runs the BPF program's rule (daemon/kernel/bpf/ownership-cause.h) on
 requests made through MODCTL_FAKE_OWNERSHIP_REQUESTS, with the connecting process as the
 kernel's current task: uid 65534 makes the requests that an AF_ALG bind to "pcrypt(aes)" makes
 in its own context, then the test (root, as the cryptomgr_probe kernel thread with init's
 credentials) makes the kernel thread's. The real program is tested in tests/vm/test-ownership.sh.
+(Finding 12, Signature=kernel keyrings, is tested in tests/unit/test-trusted-keys.c.)
 
-12: Signature=kernel trusts only what the kernel trusts for modules; see test_platform_key_*."""
+Run one test with: test-security-kernel-threads.py KernelThreadTest.test_name."""
 
-import importlib.util
 import os
 import select
 import socket
 import subprocess
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODCTL, NOBODY, TIMEOUT, ModctlTest
+
 
 # What an unprivileged process does: ask the "kernel" for each name in its own context.
 ASK = r'''
@@ -33,14 +30,14 @@ for name in sys.argv[2:]:
 '''
 
 
-class KernelThreadTest(td.ModctlTest):
+class KernelThreadTest(ModctlTest):
     def setUp(self):
         super().setUp()
         self.daemon.stop()
         with open(os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf'), 'w') as f:
             f.write('[Policy]\nKernelRequests=privileged\n')
         self.requests = os.path.join(self.daemon.hook_dir, 'kernel-requests.sock')
-        self.daemon = td.Daemon(self.tmp, self.bus, dict(self.fail_env, MODCTL_FAKE_OWNERSHIP_REQUESTS=self.requests))
+        self.daemon = self.start_daemon(dict(self.fail_env, MODCTL_FAKE_OWNERSHIP_REQUESTS=self.requests))
         # The attacker of the review: a desktop user with org.modctl1.load granted, nothing else.
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
@@ -48,7 +45,7 @@ class KernelThreadTest(td.ModctlTest):
     def ask(self, *names, user=None):
         """Requests made in the caller's own context (user: as that user)."""
         r = subprocess.run((user or []) + ['/usr/bin/python3', '-c', ASK, self.requests] + list(names),
-                           capture_output=True, text=True, timeout=td.TIMEOUT)
+                           capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(r.returncode, 0, r.stderr)
         return dict(line.split(' ', 1) for line in r.stdout.splitlines())
 
@@ -61,7 +58,7 @@ class KernelThreadTest(td.ModctlTest):
 
     def start_cli_monitor(self):
         """modctl monitor, as root's terminal shows it; returns next_line()."""
-        mon = subprocess.Popen([td.MODCTL, 'monitor'], env=dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address,
+        mon = subprocess.Popen([MODCTL, 'monitor'], env=dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address,
                                                                 LANG='C.UTF-8', LANGUAGE=''),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(lambda: (mon.kill(), mon.wait(), mon.stdout.close(), mon.stderr.close()))
@@ -72,7 +69,7 @@ class KernelThreadTest(td.ModctlTest):
             # Unbuffered reads: select() must see exactly what modctl monitor has written.
             nonlocal pending
             while b'\n' not in pending:
-                ready, _, _ = select.select([mon.stdout], [], [], td.TIMEOUT)
+                ready, _, _ = select.select([mon.stdout], [], [], TIMEOUT)
                 self.assertTrue(ready, 'modctl monitor printed nothing more after %r' % pending)
                 chunk = os.read(mon.stdout.fileno(), 65536)
                 self.assertTrue(chunk, 'modctl monitor exited')
@@ -86,7 +83,7 @@ class KernelThreadTest(td.ModctlTest):
         monitor_line = self.start_cli_monitor()
         # uid 65534 binds an AF_ALG socket to "pcrypt(aes)": crypto_larval_lookup() asks in its
         # context, which KernelRequests=privileged refuses...
-        self.assertEqual(self.ask('crypto-pcrypt(aes)', 'crypto-pcrypt(aes)-all', user=td.NOBODY),
+        self.assertEqual(self.ask('crypto-pcrypt(aes)', 'crypto-pcrypt(aes)-all', user=NOBODY),
                          {'crypto-pcrypt(aes)': 'refused', 'crypto-pcrypt(aes)-all': 'refused'})
         self.assertIn("crypto-pcrypt(aes)", monitor_line())
         self.assertIn("crypto-pcrypt(aes)-all", monitor_line())
@@ -128,7 +125,7 @@ class KernelThreadTest(td.ModctlTest):
                                                r"\(python3\), uid 0,")
         # A privileged request right after an unprivileged one for the same template does not
         # launder it: the least privileged recent cause is the one that counts.
-        self.ask('crypto-pcrypt(sha256)', user=td.NOBODY)
+        self.ask('crypto-pcrypt(sha256)', user=NOBODY)
         self.ask('crypto-pcrypt(sha256)')
         self.assertEqual(self.kthread('crypto-pcrypt'), 'refused')
 

@@ -11,9 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-INSTALLED = os.environ['MODCTL_REQUEST_INSTALLED']
-TEST_BUILD = os.environ['MODCTL_REQUEST']
-TIMEOUT = 60
+from modctl_test import MODCTL_REQUEST as TEST_BUILD, MODCTL_REQUEST_INSTALLED as INSTALLED, TIMEOUT
 
 
 class HelperEnvironmentTest(unittest.TestCase):

@@ -8,15 +8,13 @@ nor do a root-only modctld.conf.d file's lines through GetModuleSettings and Get
 Each says "managed elsewhere (not readable)" instead and may name the file. Root still sees
 them, and a 0644 file is still shown to everyone."""
 
-import importlib.util
 import json
 import os
 import tempfile
 import unittest
 
-spec = importlib.util.spec_from_file_location('test_daemon', os.path.join(os.path.dirname(__file__), 'test-daemon.py'))
-td = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(td)
+from modctl_test import MODULE_PATH, NOBODY, Bus, ModctlTest
+
 
 SECRET = 'hunter2'
 NOT_READABLE = 'managed elsewhere (not readable)'
@@ -28,7 +26,7 @@ SECRET_CONF = ('options modctl_test_base private_key=hunter2\n'
 PUBLIC_CONF = 'options modctl_test_chain shown=yes\n'
 
 
-class SettingsReadTest(td.ModctlTest):
+class SettingsReadTest(ModctlTest):
     def setUp(self):
         # The files are there before modctld starts, as an admin's would be.
         self.tmp = tempfile.mkdtemp(prefix='modctl-it-')
@@ -45,8 +43,8 @@ class SettingsReadTest(td.ModctlTest):
         with open(self.public_path, 'w') as f:
             f.write(PUBLIC_CONF)
         os.chmod(self.public_path, 0o644)
-        self.bus = td.Bus(self.tmp)
-        self.daemon = td.Daemon(self.tmp, self.bus, self.fail_env)
+        self.bus = Bus(self.tmp)
+        self.daemon = self.start_daemon(self.fail_env)
 
     def assert_hidden(self, text, what):
         self.assertNotIn(SECRET, text, what)
@@ -59,7 +57,7 @@ class SettingsReadTest(td.ModctlTest):
         return r.stdout
 
     def get_options(self, name, user=None):
-        return self.assert_ok(self.busctl('get-property', 'org.modctl1', td.MODULE_PATH + name.replace('_', '_5f'),
+        return self.assert_ok(self.busctl('get-property', 'org.modctl1', MODULE_PATH + name.replace('_', '_5f'),
                                           'org.modctl1.Module', 'Options', user=user)).stdout
 
     def managed_objects(self, user=None):
@@ -76,7 +74,7 @@ class SettingsReadTest(td.ModctlTest):
         # Options differs per caller: the signal leaves it out, and mirrors ask for it.
         self.assertNotIn('"Options"', seen)
 
-        nobody = td.NOBODY
+        nobody = NOBODY
         out = self.settings('modctl_test_base', user=nobody)
         self.assert_hidden(out, 'GetModuleSettings')
         data = json.loads(out)['data']
@@ -126,7 +124,7 @@ class SettingsReadTest(td.ModctlTest):
         self.start_polkit()
         self.polkit('SetAllowed', 'as', 1, 'org.modctl1.load')
         mon, read_until = self.monitor("type='signal',sender='org.modctl1',member='ModuleLoadFailed'")
-        r = self.assert_error(self.send('Load', 'string:modctl_test_fail', 'string:', 'uint64:0', user=td.NOBODY),
+        r = self.assert_error(self.send('Load', 'string:modctl_test_fail', 'string:', 'uint64:0', user=NOBODY),
                               'org.modctl1.Error.CommandFailed')
         self.assertIn('modctl_test_fail', r.stderr)
         self.assert_hidden(r.stderr, 'Load error')
@@ -159,26 +157,26 @@ class SettingsReadTest(td.ModctlTest):
         with os.fdopen(fd, 'w') as f:
             f.write('[Policy]\nDeny=modctl_test_hunter2*\n')
         self.assert_ok(self.send('ReloadConfig'))
-        out = self.settings('modctl_test_hunter2x', user=td.NOBODY)
+        out = self.settings('modctl_test_hunter2x', user=NOBODY)
         self.assert_hidden(out, 'GetModuleSettings Deny=')
         data = json.loads(out)['data']
         self.assertTrue(data[2])  # still disabled: that decides what a load does
         self.assertIn(['disable', NOT_READABLE, path, False], data[4])
-        r = self.assert_ok(self.call('GetPolicy', '', user=td.NOBODY))
+        r = self.assert_ok(self.call('GetPolicy', '', user=NOBODY))
         self.assert_hidden(r.stdout, 'GetPolicy')
         self.assertIn(NOT_READABLE, r.stdout)
         self.assertIn('60-secret.conf', r.stdout)
         self.assertIn('Deny=modctl_test_hunter2*', self.assert_ok(self.call('GetPolicy', '')).stdout)
         self.assertIn('Deny=modctl_test_hunter2*', self.settings('modctl_test_hunter2x'))
         os.chmod(path, 0o644)
-        self.assertIn('Deny=modctl_test_hunter2*', self.assert_ok(self.call('GetPolicy', '', user=td.NOBODY)).stdout)
+        self.assertIn('Deny=modctl_test_hunter2*', self.assert_ok(self.call('GetPolicy', '', user=NOBODY)).stdout)
 
     def test_readable_file_is_shown_to_everyone(self):
-        out = self.settings('modctl_test_chain', user=td.NOBODY)
+        out = self.settings('modctl_test_chain', user=NOBODY)
         self.assertIn('shown=yes', out)
         self.assertIn(self.public_path, out)
         self.assertNotIn(NOT_READABLE, out)
-        r = self.assert_ok(self.call('Search', 's', 'modctl_test_chain', user=td.NOBODY))
+        r = self.assert_ok(self.call('Search', 's', 'modctl_test_chain', user=NOBODY))
         self.assertIn('shown=yes', r.stdout)
         # Readable by its group: shown to a member (a supplementary group, or the effective gid),
         # still not to others. A change through modctld makes it read the files again.
@@ -190,11 +188,11 @@ class SettingsReadTest(td.ModctlTest):
             out = self.settings('modctl_test_base', user=member)
             self.assertIn('key=hunter2', out, member)
             self.assertNotIn(NOT_READABLE, out, member)
-        self.assert_hidden(self.settings('modctl_test_base', user=td.NOBODY), 'not in the group')
+        self.assert_hidden(self.settings('modctl_test_base', user=NOBODY), 'not in the group')
         # The same file made readable (and read again) is shown.
         os.chmod(self.secret_path, 0o644)
         self.assert_ok(self.send('SetOptions', 'string:modctl_test_soft', 'string:x=1', 'uint64:0'))
-        out = self.settings('modctl_test_base', user=td.NOBODY)
+        out = self.settings('modctl_test_base', user=NOBODY)
         self.assertIn('key=hunter2', out)
         self.assertNotIn(NOT_READABLE, out)
 

@@ -63,27 +63,13 @@ static int denied_by_name(Manager *m, char ***ret) {
         return 0;
 }
 
-void manager_denied_update(Manager *m) {
-        _cleanup_(strv_freep) char **by_name = NULL;
+/* Writes the file from the two sections as they are now: the names the rules deny (cached in
+ * m->denied_by_name, recomputed only when the rules or the index change) and the refused ones. */
+static void denied_write(Manager *m) {
         _cleanup_free_ char *text = NULL, *current = NULL;
         int r;
 
-        assert(m);
-
-        if (!m->denied_path)
-                return;
-        /* Mode=warn and Mode=off refuse nothing, so nothing is kept out. */
-        if (m->config->policy.mode != POLICY_MODE_ENFORCE)
-                m->denied_refused = strv_free(m->denied_refused);
-        else {
-                r = denied_by_name(m, &by_name);
-                if (r < 0) {
-                        log_warning_errno(r, "Cannot list the modules the policy denies for %s, "
-                                          "it stays as it is: %m", m->denied_path);
-                        return;
-                }
-        }
-        r = denied_list_format(by_name, m->denied_refused, &text);
+        r = denied_list_format(m->denied_by_name, m->denied_refused, &text);
         if (r < 0) {
                 log_warning_errno(r, "Cannot write %s, it stays as it is: %m", m->denied_path);
                 return;
@@ -99,7 +85,33 @@ void manager_denied_update(Manager *m) {
                 return;
         }
         log_debug("Wrote %s: %zu module(s) denied by name, %zu refused when loaded.", m->denied_path,
-                  strv_length(by_name), strv_length(m->denied_refused));
+                  strv_length(m->denied_by_name), strv_length(m->denied_refused));
+}
+
+void manager_denied_update(Manager *m) {
+        _cleanup_(strv_freep) char **by_name = NULL;
+        int r;
+
+        assert(m);
+
+        if (!m->denied_path)
+                return;
+        /* Mode=warn and Mode=off refuse nothing, so nothing is kept out. */
+        if (m->config->policy.mode != POLICY_MODE_ENFORCE)
+                m->denied_refused = strv_free(m->denied_refused);
+        else {
+                /* The whole index against the rules: once per rules or index change, not per
+                 * refused load. */
+                r = denied_by_name(m, &by_name);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot list the modules the policy denies for %s, "
+                                          "it stays as it is: %m", m->denied_path);
+                        return;
+                }
+        }
+        strv_free(m->denied_by_name);
+        m->denied_by_name = TAKE_PTR(by_name);
+        denied_write(m);
 }
 
 /* A load the policy refused by the module's content (a name denial is in the other section,
@@ -122,7 +134,7 @@ static void on_load_failed(const char *name, const char *origin, const Failure *
                 log_oom();
                 return;
         }
-        manager_denied_update(m);
+        denied_write(m);
 }
 
 /* Loaded: the policy let it in (a later configuration, or a load by hand), so it is no longer
@@ -133,7 +145,7 @@ static void on_module_loaded(const char *name, const char *origin, void *userdat
         if (!strv_contains(m->denied_refused, name))
                 return;
         strv_remove(m->denied_refused, name);
-        manager_denied_update(m);
+        denied_write(m);
 }
 
 static void on_config_reloaded(bool applied, const char *message, void *userdata) {
@@ -174,6 +186,7 @@ int manager_denied_init(Manager *m) {
 void manager_denied_free(Manager *m) {
         manager_remove_listener(m, &denied_events, m);
         m->denied_refused = strv_free(m->denied_refused);
+        m->denied_by_name = strv_free(m->denied_by_name);
         free(m->denied_path);
         m->denied_path = NULL;
 }

@@ -61,6 +61,7 @@ struct Manager {
         char *catalog_cache;           /* the catalog's cache file */
         char *denied_path;             /* manager-denied.c: MODPROBE_DENIED_CONF below config_root */
         char **denied_refused;         /* the modules whose loads the policy refused by their content */
+        char **denied_by_name;         /* the modules the rules deny by name, as last computed */
         bool name_acquired;
         bool autoload_started;  /* boot list, coldplug and device events are running */
         bool ready_sent;

@@ -179,18 +179,7 @@ static int bus_open(BusContext *b, sd_bus **ret) {
         return 0;
 }
 
-/* A bus that exists but does not answer (dbus.socket listening while dbus-daemon waits for
- * units ordered after us) must not hold the boot list back for long. */
-#define NAME_WAIT_USEC (5 * USEC_PER_SEC)
-
-static int on_name_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        BusContext *b = userdata;
-
-        manager_start_autoload(b->manager);
-        return 0;
-}
-
-int bus_context_publish_on(BusContext *b, sd_bus *bus) {
+static int bus_context_publish_on(BusContext *b, sd_bus *bus) {
         int r;
 
         assert(b);
@@ -201,6 +190,10 @@ int bus_context_publish_on(BusContext *b, sd_bus *bus) {
         if (r >= 0)
                 r = bus_ownership_add_vtable(b, bus);
         return r;
+}
+
+static int publish_on_private(sd_bus *bus, void *userdata) {
+        return bus_context_publish_on(userdata, bus);
 }
 
 int bus_context_set_private_socket(BusContext *b, const char *path) {
@@ -241,7 +234,8 @@ int bus_context_start(BusContext *b) {
         /* Root's direct path. Without it root's modctl still works over the bus, so a failure
          * here is a warning. Tests on a private bus only get one when they name a path. */
         if (b->private_socket || !b->address)
-                (void) bus_private_start(b, b->private_socket);
+                (void) bus_private_start(manager_get_event(b->manager), b->private_socket, publish_on_private, b,
+                                         &b->private);
 
         r = sd_bus_request_name_async(b->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, b);
         if (r < 0)
@@ -251,23 +245,10 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
-        /* Only under systemd (early boot, before sysinit.target and so before dbus): without
-         * it, whoever started us starts the bus too, and clients expect the boot batch's
-         * signals after the name. */
-        if (!exists && sd_booted() > 0) {
-                /* Early boot: nobody can listen to our signals yet, and the bus comes up only
-                 * after sysinit.target, which waits for our READY=1. Load the boot list now. */
-                log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");
-                manager_start_autoload(b->manager);
-        } else if (!exists || sd_booted() <= 0) {
-                /* Without systemd, whoever started us brings up the bus: wait for the name as
-                 * long as it takes, so clients see the boot batch's signals. */
-        } else {
-                /* Clients match our signals by the bus name: wait for it, a few seconds at most. */
-                r = sd_event_add_time_relative(manager_get_event(b->manager), NULL, CLOCK_MONOTONIC,
-                                               NAME_WAIT_USEC, 0, on_name_wait_timeout, b);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to set up a timer: %m");
-        }
+        /* When the boot list starts is the manager's decision; it needs to know whether the bus
+         * was up. */
+        r = manager_bus_connecting(b->manager, exists);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up a timer: %m");
         return 0;
 }

@@ -38,8 +38,6 @@ BusContext *bus_context_free(BusContext *b);
 static inline void bus_context_freep(BusContext **b) { bus_context_free(*b); }
 
 /* org.modctl1.Manager, all of its vtables, on another connection (a private socket's). */
-int bus_context_publish_on(BusContext *b, sd_bus *bus);
-
 /* Serve root's peer-to-peer connections on path (before bus_context_start). */
 int bus_context_set_private_socket(BusContext *b, const char *path);
 

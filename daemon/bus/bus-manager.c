@@ -184,7 +184,8 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, euid, euid == 0, &caller.caller, kind, name, params, flags, on_inspected, c);
+        r = inspections_submit(manager_inspections(m), euid, euid == 0, &caller.caller, kind, name, params, flags,
+                               on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);
@@ -194,7 +195,7 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                                       "Too many policy checks, dry runs and Info calls are queued for uid "
                                       "%u (at most %u per user, and never more than are still free of %u "
                                       "in all); '%s' was not looked at. Try again later.",
-                                      (unsigned) euid, MANAGER_INSPECT_PER_UID_MAX, MANAGER_INSPECT_MAX,
+                                      (unsigned) euid, INSPECTIONS_PER_UID_MAX, INSPECTIONS_MAX,
                                       name);
         if (r < 0)
                 return r;
@@ -277,7 +278,7 @@ static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *er
         size_t n = 0;
         int r;
 
-        r = manager_list_modules(m, &modules, &n);
+        r = module_registry_list(manager_modules(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
@@ -396,7 +397,7 @@ static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_err
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
         bus_caller_from_message(message, &caller);
-        r = manager_describe_policy(b->manager, &caller.caller, &text);
+        r = policy_snapshot_describe(manager_policy(b->manager), &caller.caller, &text);
         if (r >= 0)
                 r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
@@ -441,7 +442,7 @@ static int property_policy_mode(sd_bus *bus, const char *path, const char *inter
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
         Manager *m = b->manager;
-        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy_mode(m)));
+        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy(m)->config->policy.mode));
 }
 
 /* One flat map: the manager's counters for every origin, then the kernel hook's. */

@@ -98,7 +98,7 @@ static int module_find(sd_bus *bus, const char *path, const char *interface, voi
         r = sd_bus_path_decode(path, MODCTL_MODULE_PATH_PREFIX, &name);
         if (r <= 0)
                 return r;
-        r = manager_get_module(b->context->manager, name, &km);
+        r = module_registry_get(manager_modules(b->context->manager), name, &km);
         if (r == -ENOENT || r == -EINVAL)
                 return 0;
         if (r < 0)
@@ -118,7 +118,7 @@ static int module_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0;
         int r;
 
-        r = manager_list_modules(b->context->manager, &modules, &n);
+        r = module_registry_list(manager_modules(b->context->manager), &modules, &n);
         if (r < 0)
                 return r;
         nodes = calloc(n + 1, sizeof(char *));
@@ -177,13 +177,13 @@ static int property_taint(sd_bus *bus, const char *path, const char *interface, 
 static int property_origin(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return bus_append(reply, "s", strempty(manager_module_origin(b->context->manager, b->current.name)));
+        return bus_append(reply, "s", strempty(module_registry_origin(manager_modules(b->context->manager), b->current.name)));
 }
 
 static int property_loaded_at(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "t", manager_module_loaded_at(b->context->manager, b->current.name));
+        return sd_bus_message_append(reply, "t", module_registry_loaded_at(manager_modules(b->context->manager), b->current.name));
 }
 
 #ifndef UID_INVALID
@@ -204,7 +204,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (call && sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) >= 0)
                 (void) sd_bus_creds_get_euid(creds, &euid);
 
-        r = manager_get_module_parameters(b->context->manager, b->current.name, euid != 0, &pairs);
+        r = module_registry_parameters(manager_modules(b->context->manager), b->current.name, euid != 0, &pairs);
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
@@ -227,7 +227,7 @@ static int property_description(sd_bus *bus, const char *path, const char *inter
         BusModules *b = userdata;
         _cleanup_free_ char *d = NULL;
 
-        (void) manager_module_description(b->context->manager, b->current.name, &d);
+        (void) catalog_service_description(manager_catalog(b->context->manager), b->current.name, &d);
         return bus_append(reply, "s", strempty(d));
 }
 
@@ -242,7 +242,7 @@ static int property_setting(sd_bus *bus, const char *path, const char *interface
          * InterfacesAdded that every mirror sees) is built for nobody in particular. */
         bus_caller_from_message(sd_bus_message_is_signal(reply, NULL, NULL) > 0 ? NULL :
                                 sd_bus_get_current_message(bus), &caller);
-        r = manager_module_settings(b->context->manager, b->current.name, &caller.caller, &ms);
+        r = settings_service_query(manager_settings(b->context->manager), b->current.name, &caller.caller, &ms);
         if (r < 0)
                 return r;
         if (strcmp(property, "BootLoad") == 0)
@@ -291,7 +291,7 @@ static int announced_set(BusModules *b, Announced *a, const KernelModule *km, ch
 
         if (!holders || !taint)
                 return -ENOMEM;
-        r = manager_module_settings(b->context->manager, km->name, NULL, &ms);
+        r = settings_service_query(manager_settings(b->context->manager), km->name, NULL, &ms);
         if (r < 0)
                 return r;
         if (a->boot != ms.boot)
@@ -391,7 +391,7 @@ static int modules_sync(BusModules *b, bool emit) {
         size_t n = 0;
         int r;
 
-        r = manager_list_modules(b->context->manager, &modules, &n);
+        r = module_registry_list(manager_modules(b->context->manager), &modules, &n);
         if (r < 0)
                 return log_warning_errno(r, "Failed to read the loaded modules: %m");
 

@@ -7,19 +7,19 @@
 static int property_ownership(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        return sd_bus_message_append(reply, "s", ownership_mode_to_string(manager_ownership_mode(b->manager)));
+        return sd_bus_message_append(reply, "s", ownership_mode_to_string(manager_policy(b->manager)->config->daemon.ownership));
 }
 
 static int property_kernel_requests(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        return sd_bus_message_append(reply, "s", kernel_requests_to_string(manager_kernel_requests(b->manager)));
+        return sd_bus_message_append(reply, "s", kernel_requests_to_string(manager_policy(b->manager)->config->policy.kernel_requests));
 }
 
 static int property_enforcement(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        _cleanup_free_ char *s = manager_ownership_describe(b->manager);
+        _cleanup_free_ char *s = ownership_service_describe(manager_ownership(b->manager));
         if (!s)
                 return -ENOMEM;
         return bus_append(reply, "s", s);

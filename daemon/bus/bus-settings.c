@@ -2,7 +2,6 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "bus/bus-auth.h"
 #include "bus/bus-context.h"
@@ -13,6 +12,7 @@
 #include "settings/catalog.h"
 #include "common/log.h"
 #include "engine/manager.h"
+#include "engine/search.h"
 #include "modctl-bus.h"
 #include "common/module-params.h"
 #include "common/strv.h"
@@ -106,7 +106,8 @@ static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind,
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
-        r = manager_change_setting(m, kind, name, on, options, flags & MODCTL_SETTING_RUNTIME, &failure);
+        r = settings_service_change(manager_settings(m), kind, name, on, options, flags & MODCTL_SETTING_RUNTIME,
+                                    &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
         return sd_bus_reply_method_return(message, NULL);
@@ -146,7 +147,8 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
                 return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
                                       "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
         bus_caller_from_message(message, &caller);
-        r = manager_describe_settings(b->manager, name, &caller.caller, &ms, &sources, &n, &failure);
+        r = settings_service_describe(manager_settings(b->manager), name, &caller.caller, &ms, &sources, &n,
+                                      &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
 
@@ -170,105 +172,90 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
         return r;
 }
 
-typedef struct Loaded {
-        char *name;
-        UT_hash_handle hh;
-} Loaded;
+/* One hit as Search returns it: (name, description, license, signer, loaded, boot, blacklisted,
+ * disabled, options, aliases). */
+static int append_hit(sd_bus_message *reply, const SearchHit *h) {
+        const CatalogEntry *en = h->entry;
+        int r;
 
-/* Replies to a Search call kept as userdata, once the catalog is there. */
-static void search_reply(Manager *m, const Catalog *c, int error, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
+        if (r >= 0)
+                r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer, h->loaded,
+                               h->settings.boot, h->settings.blacklisted, h->settings.disabled,
+                               strempty(h->settings.options));
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (const char *a = en->aliases; r >= 0 && *a; ) {
+                size_t k = strcspn(a, " ");
+                _cleanup_free_ char *alias = strndup(a, k);
+                r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
+                a += k;
+                while (*a == ' ')
+                        a++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+typedef struct SearchCall {
+        BusContext *context;
+        sd_bus_message *message;
+} SearchCall;
+
+/* Replies to a Search call once the catalog is there. */
+static void search_reply(const Catalog *c, int error, void *userdata) {
+        _cleanup_free_ SearchCall *call = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = call->message, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(bus_caller_done) BusCaller caller = {};
-        _cleanup_free_ size_t *hits = NULL;
-        KernelModule *modules = NULL;
-        Loaded *loaded = NULL, *slots = NULL, *l;
-        size_t n_hits = 0, n_modules = 0;
+        Manager *m = call->context->manager;
         usec_t start = now_usec(CLOCK_MONOTONIC);
-        const char *text;
+        SearchHit *hits = NULL;
+        size_t n_hits = 0;
+        const char *text = NULL;
         int r;
 
         r = sd_bus_message_rewind(message, true);
         if (r >= 0)
                 r = sd_bus_message_read(message, "s", &text);
-        if (r < 0)
-                goto fail;
-        if (!c) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
-                goto fail;
+        if (r >= 0 && !c)
+                r = failure_set(&failure, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
+        if (r >= 0) {
+                bus_caller_from_message(message, &caller);
+                r = search_modules(c, text, manager_modules(m), manager_settings(m), &caller.caller, &hits, &n_hits,
+                                   &failure);
         }
-        bus_caller_from_message(message, &caller);
-        r = catalog_search(c, text, &hits, &n_hits);
-        if (r < 0)
-                goto fail;
-
-        /* Which are loaded: one read of the kernel's list, looked up per hit. */
-        r = manager_list_modules(m, &modules, &n_modules);
         if (r < 0) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
-                goto fail;
-        }
-        slots = calloc(n_modules ?: 1, sizeof(Loaded));
-        if (!slots) {
-                kernel_module_array_free(modules, n_modules);
-                r = -ENOMEM;
-                goto fail;
-        }
-        for (size_t i = 0; i < n_modules; i++) {
-                slots[i].name = modules[i].name;
-                HASH_ADD_KEYPTR(hh, loaded, slots[i].name, strlen(slots[i].name), &slots[i]);
+                if (failure.message)
+                        bus_error_from_failure(&e, &failure);
+                else
+                        (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot search the module catalog: %s.",
+                                              strerror(-r));
+                bus_reply_error_or_fail(message, &e, "the Search error reply");
+                return;
         }
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssssbbbbsas)");
-        for (size_t i = 0; r >= 0 && i < n_hits; i++) {
-                const CatalogEntry *en = catalog_entry(c, hits[i]);
-                ModuleSettings ms = {};
-
-                HASH_FIND_STR(loaded, en->name, l);
-                r = manager_module_settings(m, en->name, &caller.caller, &ms);
-                if (r < 0)
-                        break;
-                r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
-                if (r >= 0)
-                        r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer,
-                                       l != NULL, ms.boot, ms.blacklisted, ms.disabled, strempty(ms.options));
-                module_settings_done(&ms);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'a', "s");
-                for (const char *a = en->aliases; r >= 0 && *a; ) {
-                        size_t k = strcspn(a, " ");
-                        _cleanup_free_ char *alias = strndup(a, k);
-                        r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
-                        a += k;
-                        while (*a == ' ')
-                                a++;
-                }
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
+        for (size_t i = 0; r >= 0 && i < n_hits; i++)
+                r = append_hit(reply, &hits[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        HASH_CLEAR(hh, loaded);
-        free(slots);
-        kernel_module_array_free(modules, n_modules);
+        search_hits_free(hits, n_hits);
         if (r < 0) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot build the Search reply for '%s': %s.", text,
-                                   strerror(-r));
-                goto fail;
+                (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot build the Search reply for '%s': %s.", text,
+                                      strerror(-r));
+                bus_reply_error_or_fail(message, &e, "the Search error reply");
+                return;
         }
         bus_reply_or_fail(message, reply, r, "the Search reply");
         log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
                   (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
-        return;
-fail:
-        if (!sd_bus_error_is_set(&e))
-                (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot search the module catalog: %s.", strerror(-r));
-        bus_reply_error_or_fail(message, &e, "the Search error reply");
 }
 
 /* Search is open to everyone and answers with up to the whole catalog, built on the event loop:
@@ -306,9 +293,14 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
                                       "second per user); '%.40s' was not searched for. Try again later.",
                                       (unsigned) euid, SEARCH_BURST, SEARCH_PER_SEC, text);
 
-        r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
+        SearchCall *call = calloc(1, sizeof(SearchCall));
+        if (!call)
+                return -ENOMEM;
+        *call = (SearchCall) { b, sd_bus_message_ref(message) };
+        r = catalog_service_get(manager_catalog(m), search_reply, call);
         if (r < 0) {
-                sd_bus_message_unref(message);
+                sd_bus_message_unref(call->message);
+                free(call);
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
         }
         return 1;

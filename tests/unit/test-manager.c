@@ -250,12 +250,9 @@ Test(manager, identical_requests_share_one_job) {
         start(true);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
         manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
-        cr_assert(manager_load_pending(manager, "modctl_test_base", "", 0));
         manager_load(manager, "modctl_test_base", "", 0, ORIGIN_KERNEL, on_done, &b);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 1);
-        /* Different parameters are a different request. */
-        cr_assert_not(manager_load_pending(manager, "modctl_test_base", "value=1", 0));
 
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
         run_until(&a.done);
@@ -266,11 +263,25 @@ Test(manager, identical_requests_share_one_job) {
         cr_assert_str_eq(a.changed, "modctl_test_base");
         cr_assert_str_eq(b.changed, "modctl_test_base");
         cr_assert_eq(kernel_fake_insert_calls(kernel), 1);
-        cr_assert_not(manager_load_pending(manager, "modctl_test_base", "", 0));
         /* The origin is the one that started the job. */
         drain();
         cr_assert(heard("loaded modctl_test_base user"));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_USER);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_USER);
+}
+
+Test(manager, different_parameters_are_a_different_request) {
+        Outcome a = {}, b = {};
+
+        start(true);
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
+        manager_load(manager, "modctl_test_base", "value=1", 0, ORIGIN_USER, on_done, &b);
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 0);
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
+        run_until(&a.done);
+        run_until(&b.done);
+        cr_assert_eq(a.error, 0);
 }
 
 Test(manager, a_failure_partway_unwinds_and_is_reported) {
@@ -291,7 +302,7 @@ Test(manager, a_failure_partway_unwinds_and_is_reported) {
         cr_assert(heard_failed("modctl_test_chain", "user", FAILURE_KERNEL_REJECTED));
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_FAILED), 1);
         /* No record survives a module that is gone. */
-        cr_assert_null(manager_module_origin(manager, "modctl_test_base"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_base"));
 }
 
 Test(manager, a_name_that_resolves_to_nothing_fails_before_any_job) {
@@ -307,19 +318,19 @@ Test(manager, origins_are_recorded_per_module) {
         start(true);
         cr_assert_eq(load("modctl_test_dep", ORIGIN_KERNEL).error, 0);
         drain();
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_KERNEL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_KERNEL);
         /* Its dependency was loaded for the same request. */
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_KERNEL);
-        cr_assert_gt(manager_module_loaded_at(manager, "modctl_test_dep"), 0);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_KERNEL);
+        cr_assert_gt(module_registry_loaded_at(manager_modules(manager), "modctl_test_dep"), 0);
 
         /* Another tool's load. */
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_soft"), 0);
         run_until_heard("loaded modctl_test_soft external");
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_soft"), ORIGIN_EXTERNAL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_soft"), ORIGIN_EXTERNAL);
 
         /* A later load of a module that is there does not change who loaded it. */
         cr_assert_eq(load("modctl_test_base", ORIGIN_USER).error, 0);
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_KERNEL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_KERNEL);
 
         /* An unload is reported with the unloader's origin, and the record goes. */
         Outcome u = unload("modctl_test_dep", MODCTL_UNLOAD_REMOVE_UNUSED, ORIGIN_USER);
@@ -329,8 +340,8 @@ Test(manager, origins_are_recorded_per_module) {
         cr_assert(heard("unloaded modctl_test_dep user"));
         cr_assert(heard("unloaded modctl_test_base user"));
         cr_assert(heard("unload-finished user [modctl_test_dep,modctl_test_base]"));
-        cr_assert_null(manager_module_origin(manager, "modctl_test_dep"));
-        cr_assert_eq(manager_module_loaded_at(manager, "modctl_test_dep"), 0);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_dep"));
+        cr_assert_eq(module_registry_loaded_at(manager_modules(manager), "modctl_test_dep"), 0);
 
         /* Removed behind our back. */
         cr_assert_eq(kernel_remove(kernel, "modctl_test_soft"), 0);
@@ -340,7 +351,7 @@ Test(manager, origins_are_recorded_per_module) {
 Test(manager, policy_warn_loads_and_reports) {
         write_file("etc/modctl/modctld.conf", "[Policy]\nMode=warn\nLicense=gpl-compatible\n");
         start(true);
-        cr_assert_eq(manager_policy_mode(manager), POLICY_MODE_WARN);
+        cr_assert_eq(manager_policy(manager)->config->policy.mode, POLICY_MODE_WARN);
 
         cr_assert_eq(load("modctl_test_proprietary", ORIGIN_BOOT).error, 0);
         cr_assert(loaded("modctl_test_proprietary"));
@@ -389,7 +400,6 @@ static void alias_appears(void) {
 
 Test(manager, index_refresh_with_the_watch) {
         start(true);
-        cr_assert(manager_index_is_watched(manager));
         alias_appears();
         run_until_heard("index-changed");
         cr_assert_eq(load("modctl-test-late", ORIGIN_KERNEL).error, 0);
@@ -398,7 +408,6 @@ Test(manager, index_refresh_with_the_watch) {
 
 Test(manager, index_refresh_without_the_watch) {
         start(false);
-        cr_assert_not(manager_index_is_watched(manager));
         alias_appears();
         /* No event will come: the request itself must notice. */
         cr_assert_eq(load("modctl-test-late", ORIGIN_KERNEL).error, 0);
@@ -421,7 +430,7 @@ Test(manager, ready_only_after_the_boot_list) {
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_dep"), 0);
         run_until_heard("autoload boot 2 2 1 ready=0");
         cr_assert(manager_is_ready(manager));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_BOOT);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_BOOT);
 }
 
 static bool heard_prefix(const char *prefix) {
@@ -451,8 +460,8 @@ Test(manager, boot_list_and_coldplug_are_planned_one_per_dispatch) {
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 4, "3 boot loads and 1 device load");
         cr_assert(heard("autoload boot 3 3 0 ready=0"), "%s", joined(events));
         cr_assert(heard_prefix("autoload coldplug 1 "), "%s", joined(events));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_proprietary"), ORIGIN_BOOT);
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_DEVICE);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_proprietary"), ORIGIN_BOOT);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_DEVICE);
 }
 
 Test(manager, sticky_unloads_hold_for_coldplug) {
@@ -462,7 +471,7 @@ Test(manager, sticky_unloads_hold_for_coldplug) {
         manager_name_acquired(manager);
         run_until_heard("autoload coldplug 1 2 0 ready=1");
         cr_assert(loaded("modctl_test_dep"));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_DEVICE);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_DEVICE);
 
         /* An admin unloads it: a new coldplug (a reload) leaves it out. */
         cr_assert_eq(unload("modctl_test_dep", 0, ORIGIN_USER).error, 0);
@@ -506,7 +515,7 @@ Test(manager, replayed_add_events_are_not_loads) {
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
         run_until_heard("loaded modctl_test_ext_last external");
         cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_USER);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_USER);
 }
 
 Test(manager, modules_loaded_before_the_start_are_known) {
@@ -515,13 +524,13 @@ Test(manager, modules_loaded_before_the_start_are_known) {
         cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
         start(true);
         cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
 
         cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_soft"), 0);
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
         run_until_heard("loaded modctl_test_ext_last external");
         cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
 
         /* Its removal by another tool is still reported. */
         cr_assert_eq(kernel_remove(kernel, "modctl_test_soft"), 0);

@@ -7,7 +7,7 @@
 #include "bus/bus-context.h"
 #include "bus/bus-error.h"
 #include "bus/bus-manager.h"
-#include "bus/bus-settings.h"
+#include "bus/bus-caller.h"
 #include "bus/bus-string.h"
 #include "common/log.h"
 #include "common/module-name.h"
@@ -516,31 +516,6 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
-                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
-                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
-                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetOptions",
-                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
-                                SD_BUS_ARGS("s", name),
-                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
-                                              "a(sssb)", sources),
-                                bus_method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Search",
-                                SD_BUS_ARGS("s", text),
-                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
-                                bus_method_search, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
@@ -623,17 +598,8 @@ void bus_manager_emit_setting_changed(BusContext *b, const char *module, const c
                 log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
 }
 
-int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {
-        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
-}
-
-int bus_manager_publish(BusContext *b) {
-        int r;
-
-        assert(b);
-
-        r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
-        return 0;
-}
+const BusObjectImplementation bus_manager_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = manager_vtable,
+};

@@ -7,7 +7,8 @@
 
 #include "bus/bus-error.h"
 #include "bus/bus-module.h"
-#include "bus/bus-settings.h"
+#include "bus/bus-caller.h"
+#include "bus/bus-object.h"
 #include "bus/bus-string.h"
 #include "common/log.h"
 #include "modctl-bus.h"
@@ -486,6 +487,15 @@ void bus_module_removed(BusContext *c, const char *name) {
         module_event(c, name, true);
 }
 
+static const BusObjectImplementation module_object = {
+        .path = MODCTL_MODULE_PATH_PREFIX,
+        .interface = MODCTL_MODULE_INTERFACE,
+        .vtable = module_vtable,
+        .find = module_find,
+        .enumerator = module_enumerate,
+        .object_manager = MODCTL_BUS_PATH,
+};
+
 int bus_modules_start(BusContext *c) {
         BusModules *b;
         int r;
@@ -498,14 +508,7 @@ int bus_modules_start(BusContext *c) {
         b->context = c;
         c->modules = b;
 
-        r = sd_bus_add_object_manager(c->bus, &b->slots[0], MODCTL_BUS_PATH);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the object manager at %s: %m", MODCTL_BUS_PATH);
-        r = sd_bus_add_fallback_vtable(c->bus, &b->slots[1], MODCTL_MODULE_PATH_PREFIX, MODCTL_MODULE_INTERFACE,
-                                       module_vtable, module_find, b);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish the module objects: %m");
-        r = sd_bus_add_node_enumerator(c->bus, &b->slots[2], MODCTL_MODULE_PATH_PREFIX, module_enumerate, b);
+        r = bus_add_implementation(c->bus, &module_object, b, b->slots);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the module objects: %m");
 

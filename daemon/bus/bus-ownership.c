@@ -42,16 +42,11 @@ static const sd_bus_vtable ownership_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_ownership_add_vtable(BusContext *b, sd_bus *bus) {
-        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, ownership_vtable, b);
-}
-
-int bus_ownership_publish(BusContext *b) {
-        int r = bus_ownership_add_vtable(b, b->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish the ownership properties on %s: %m", MODCTL_BUS_PATH);
-        return 0;
-}
+const BusObjectImplementation bus_ownership_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = ownership_vtable,
+};
 
 void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *rep) {
         int r;

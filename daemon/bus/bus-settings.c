@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bus/bus-auth.h"
+#include "bus/bus-caller.h"
 #include "bus/bus-context.h"
 #include "bus/bus-error.h"
 #include "bus/bus-quota.h"
@@ -17,44 +18,6 @@
 #include "common/module-params.h"
 #include "common/strv.h"
 #include "common/time-util.h"
-
-void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
-        const gid_t *gids = NULL;
-        uint64_t mask;
-        uid_t uid;
-        gid_t gid;
-        int n;
-
-        assert(ret);
-
-        *ret = (BusCaller) { .caller = CALLER_ANONYMOUS };
-        if (!message || sd_bus_message_is_signal(message, NULL, NULL) > 0)
-                return;
-        /* Augmenting from /proc/PID fills in the gids when the bus does not report them. */
-        mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
-        mask |= SD_BUS_CREDS_AUGMENT;
-        if (sd_bus_query_sender_creds(message, mask, &ret->creds) < 0)
-                return;
-        if (sd_bus_creds_get_euid(ret->creds, &uid) < 0) {
-                ret->creds = sd_bus_creds_unref(ret->creds);
-                return;
-        }
-        ret->caller.uid = uid;
-        if (sd_bus_creds_get_egid(ret->creds, &gid) >= 0)
-                ret->caller.gid = gid;
-        n = sd_bus_creds_get_supplementary_gids(ret->creds, &gids);
-        if (n > 0) {
-                ret->caller.gids = gids;
-                ret->caller.n_gids = n;
-        }
-}
-
-void bus_caller_done(BusCaller *c) {
-        if (!c)
-                return;
-        c->creds = sd_bus_creds_unref(c->creds);
-        c->caller = CALLER_ANONYMOUS;
-}
 
 static const char *const setting_verbs[_SETTING_MAX] = {
         [SETTING_BOOT]      = "change whether module '%s' loads at boot",
@@ -113,23 +76,23 @@ static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind,
         return sd_bus_reply_method_return(message, NULL);
 }
 
-int bus_method_set_boot_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_boot_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_BOOT, error);
 }
 
-int bus_method_set_blacklisted(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_blacklisted(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_BLACKLIST, error);
 }
 
-int bus_method_set_disabled(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_disabled(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_DISABLE, error);
 }
 
-int bus_method_set_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_OPTIONS, error);
 }
 
-int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(bus_caller_done) BusCaller caller = {};
@@ -264,7 +227,7 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
 #define SEARCH_BURST   16u
 #define SEARCH_PER_SEC 8u
 
-int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
@@ -305,3 +268,39 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
         }
         return 1;
 }
+
+static const sd_bus_vtable settings_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
+                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
+                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
+                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetOptions",
+                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
+                                              "a(sssb)", sources),
+                                method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Search",
+                                SD_BUS_ARGS("s", text),
+                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
+                                method_search, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+const BusObjectImplementation bus_settings_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = settings_vtable,
+};

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The orchestration layer without a bus: manager.c, manager-policy.c and autoload driven on the
+/* The orchestration layer without a bus: the manager, its services and autoload driven on the
  * fake kernel, with a listener that records every event the manager reports. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -157,13 +157,15 @@ static size_t heard_index(const char *line) {
 /* ---- driving the manager ---- */
 
 static void start(bool index_watch) {
-        static char root[4096], sysfs[4096], socket[4096], modprobe_d[4096];
-        static const char *config_paths[] = { modprobe_d, NULL };
+        static char root[4096], sysfs[4096], socket[4096], modprobe_d[4096], owned_d[4096];
+        /* The fixture's directory, and the one the settings service writes to. */
+        static const char *config_paths[] = { modprobe_d, owned_d, NULL };
 
         snprintf(root, sizeof(root), "%s", tmp);
         snprintf(sysfs, sizeof(sysfs), "%s", at("sys"));
         snprintf(socket, sizeof(socket), "%s", at("request.sock"));
         snprintf(modprobe_d, sizeof(modprobe_d), "%s", at("modprobe.d"));
+        snprintf(owned_d, sizeof(owned_d), "%s", at("etc/modprobe.d"));
         ManagerConfig config = {
                 .config_root = root,
                 .hook_socket = socket,
@@ -267,6 +269,47 @@ Test(manager, identical_requests_share_one_job) {
         drain();
         cr_assert(heard("loaded modctl_test_base user"));
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_USER);
+}
+
+typedef struct Inspected {
+        bool done;
+        int error;
+        char lines[2048];       /* result.lines joined with "," */
+} Inspected;
+
+static void on_inspected(const InspectResult *result, void *userdata) {
+        Inspected *i = userdata;
+
+        i->done = true;
+        i->error = result->failure.error;
+        snprintf(i->lines, sizeof(i->lines), "%s", result->lines ? joined(result->lines) : "");
+}
+
+static Inspected dry_run(const char *name) {
+        Inspected i = {};
+
+        cr_assert_eq(inspections_submit(manager_inspections(manager), 0, true, &CALLER_ANONYMOUS, INSPECT_DRY_RUN,
+                                        name, "", 0, on_inspected, &i), 0);
+        run_until(&i.done);
+        return i;
+}
+
+/* A settings change reaches every resolver through one path: the inspections' own resolver
+ * sees a new blacklist at once, not only once inotify reports the file (which has not been
+ * dispatched yet when the dry run starts). */
+Test(manager, a_settings_change_reaches_the_next_inspection) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        start(true);
+        Inspected before = dry_run("modctl-test-alias");
+        cr_assert_eq(before.error, 0);
+        cr_assert(strstr(before.lines, "modctl_test_dep"), "%s", before.lines);
+        cr_assert_null(strstr(before.lines, "blacklisted"), "%s", before.lines);
+        cr_assert_eq(settings_service_change(manager_settings(manager), SETTING_BLACKLIST, "modctl_test_dep", true,
+                                             NULL, false, &failure), 0, "%s", strempty(failure.message));
+        /* The blacklist hides the alias from the plan. */
+        Inspected after = dry_run("modctl-test-alias");
+        cr_assert(strstr(after.lines, "blacklisted modctl_test_dep"), "the dry run still plans: %s", after.lines);
 }
 
 Test(manager, different_parameters_are_a_different_request) {

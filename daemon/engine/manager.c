@@ -13,6 +13,7 @@
 #include "engine/manager.h"
 #include "engine/modprobe-handover.h"
 #include "engine/policy-run.h"
+#include "engine/timeline.h"
 #include "kernel/kernel.h"
 #include "modctl-bus.h"
 #include "modctl-values.h"
@@ -39,6 +40,7 @@ struct Manager {
         CatalogService *catalog;        /* the modules on disk, descriptions */
         OwnershipService *ownership;    /* the BPF LSM programs; NULL until manager_start() */
         DeniedFile *denied;             /* MODPROBE_DENIED_CONF, for when modctld does not run */
+        Timeline *timeline;             /* where each module's time went */
         ModprobeHandover modprobe;      /* kernel.modprobe while we run */
         Hook *hook;                     /* the kernel's request_module() requests */
         Autoload *autoload;             /* boot list, coldplug, device events */
@@ -109,6 +111,7 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                 return;
         /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
         if (event == KERNEL_EVENT_ADD) {
+                timeline_live(m->timeline, name, kernel_now(m->kernel));
                 denied_file_module_loaded(m->denied, name);
                 MANAGER_EMIT(m, module_loaded, name, origin);
         } else
@@ -218,6 +221,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
 
         module_registry_begin(m->modules, plan, origin);
+        timeline_queued(m->timeline, plan, origin, kernel_now(m->kernel));
         /* The policy decides on a worker, over the whole plan, before its first step. */
         JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
         r = scheduler_submit(m->scheduler, plan, insert_flags, streq(origin, ORIGIN_KERNEL),
@@ -463,10 +467,16 @@ static void autoload_port_refresh_index(void *userdata) {
 
 static void check_ready(Manager *m);
 
+static void autoload_port_started(void *userdata, const char *batch) {
+        Manager *m = userdata;
+        timeline_batch_started(m->timeline, batch, kernel_now(m->kernel));
+}
+
 static void autoload_port_finished(void *userdata, const char *batch, unsigned requested, unsigned inserted,
                                    unsigned failed, uint64_t usec) {
         Manager *m = userdata;
 
+        timeline_batch_finished(m->timeline, batch, kernel_now(m->kernel));
         MANAGER_EMIT(m, autoload_finished, batch, requested, inserted, failed, usec);
         check_ready(m);
 }
@@ -476,6 +486,7 @@ static const AutoloadPort autoload_port = {
         .load = autoload_port_load,
         .lookup_alias = autoload_port_lookup_alias,
         .refresh_index = autoload_port_refresh_index,
+        .started = autoload_port_started,
         .finished = autoload_port_finished,
         .add_listener = port_add_listener,
         .remove_listener = port_remove_listener,
@@ -507,6 +518,17 @@ static const SettingsServicePort settings_port = {
         .files_changed = settings_port_files_changed,
         .setting_changed = settings_port_setting_changed,
 };
+
+/* The scheduler's view (core/scheduler.h): what the timeline learns from it. */
+static void on_job_checked(const Plan *plan, uint64_t began, uint64_t ended, void *userdata) {
+        Manager *m = userdata;
+        timeline_checked(m->timeline, plan, ended);
+}
+
+static void on_step_inserted(const char *name, uint64_t began, uint64_t ended, int result, void *userdata) {
+        Manager *m = userdata;
+        timeline_inserted(m->timeline, name, began, ended, result);
+}
 
 /* Kernel-enforced ownership's reports: counted, then the listeners hear of them. */
 static void on_ownership_report(const OwnershipReport *r, void *userdata) {
@@ -598,6 +620,10 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 sc.command_timeout_usec = c->daemon.command_timeout_usec;
         if (sc.step_timeout_usec == 0)
                 sc.step_timeout_usec = c->daemon.load_timeout_usec;
+        sc.observer = (SchedulerObserver) { on_job_checked, on_step_inserted, m };
+        r = timeline_new(&m->timeline);
+        if (r < 0)
+                return log_oom();
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
@@ -815,6 +841,16 @@ CatalogService *manager_catalog(Manager *m) {
         return m->catalog;
 }
 
+Timeline *manager_timeline(Manager *m) {
+        assert(m);
+        return m->timeline;
+}
+
+uint64_t manager_now(Manager *m) {
+        assert(m);
+        return kernel_now(m->kernel);
+}
+
 OwnershipService *manager_ownership(Manager *m) {
         assert(m);
         return m->ownership;
@@ -850,6 +886,7 @@ Manager *manager_free(Manager *m) {
         catalog_service_free(m->catalog);
         settings_service_free(m->settings);
         denied_file_free(m->denied);
+        timeline_free(m->timeline);
         resolver_free(m->resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);

@@ -32,6 +32,7 @@
 #include "engine/ownership-service.h"
 #include "engine/policy-snapshot.h"
 #include "engine/settings-service.h"
+#include "engine/timeline.h"
 
 typedef struct Manager Manager;
 typedef struct Kernel Kernel;
@@ -109,3 +110,6 @@ Inspections *manager_inspections(Manager *m);
 SettingsService *manager_settings(Manager *m);
 CatalogService *manager_catalog(Manager *m);
 OwnershipService *manager_ownership(Manager *m);   /* NULL before manager_start() */
+Timeline *manager_timeline(Manager *m);
+/* Now, in the timeline's clock. */
+uint64_t manager_now(Manager *m);

@@ -50,3 +50,7 @@ int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);
 
+/* The timeline's clock becomes virtual: it starts at start_usec and moves only when a module is
+ * inserted, by kernel_fake_insert_usec() of its name, so every timeline of one run is exact. */
+int kernel_fake_use_virtual_clock(Kernel *k, uint64_t start_usec);
+uint64_t kernel_fake_insert_usec(const char *name);

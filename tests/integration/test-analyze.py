@@ -90,3 +90,8 @@ class AnalyzeTest(ModctlTest):
         from modctl_test import NOBODY
         r = self.assert_ok(self.call('GetTimeline', '', user=NOBODY))
         self.assertIn('"modctl_test_chain" "boot"', r.stdout)
+
+
+if __name__ == '__main__':
+    import unittest
+    unittest.main()

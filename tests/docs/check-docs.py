@@ -126,6 +126,9 @@ def parse_env():
 
 
 def man_sections(path):
+    if not os.path.exists(os.path.join(SRC, path)):
+        fail('%s does not exist' % path)
+        return {}
     text = read(path)
     sections = {}
     for m in re.finditer(r'^# ([^\n]+)\n(.*?)(?=^# |\Z)', text, re.M | re.S):

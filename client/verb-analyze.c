@@ -126,7 +126,10 @@ static int select_window(const Timeline *t, const char *batch, uint64_t *ret_fro
         uint64_t from = UINT64_MAX, to = 0;
 
         if (streq(batch, "all")) {
-                *ret_from = 0;
+                /* From the first request on, so that a plot does not start at the kernel's start. */
+                for (size_t i = 0; i < t->n_entries; i++)
+                        from = MIN(from, t->entries[i].queued);
+                *ret_from = from == UINT64_MAX ? 0 : from;
                 *ret_to = UINT64_MAX;
                 return 0;
         }
@@ -392,12 +395,18 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
         printf("<text x=\"10\" y=\"40\" fill=\"#555\">queued (light) . checked . waiting . inserting (solid, "
                "coloured by origin: boot blue, device green, kernel yellow, user purple, external grey) . "
                "until its uevent (thin)</text>\n");
-        /* Time axis: a line every 100 ms (every second beyond 5 s). */
-        uint64_t step = span > 5e6 ? 1000000 : 100000;
+        /* Time axis: about ten lines, at 10 ms, 50 ms, 100 ms, 500 ms or whole seconds. */
+        static const uint64_t steps[] = { 10000, 50000, 100000, 500000, 1000000, 5000000, 10000000 };
+        uint64_t step = steps[ELEMENTSOF(steps) - 1];
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+                if (span / (double) steps[i] <= 12) {
+                        step = steps[i];
+                        break;
+                }
         for (uint64_t x = 0; x <= end - from; x += step) {
                 printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>\n", X(from + x), PLOT_TOP - 5,
                        X(from + x), height - 40);
-                printf("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%.1fs</text>\n", X(from + x), height - 25,
+                printf("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%.2fs</text>\n", X(from + x), height - 25,
                        (from + x) / 1e6);
         }
         for (size_t i = 0; i < n; i++) {

@@ -77,6 +77,33 @@ class AnalyzeTest(ModctlTest):
         # dep after base; chain after dep and base (modules.dep lists both).
         self.assertEqual(len(dashed), 3, r.stdout)
 
+    def test_plot_renders_in_a_browser(self):
+        """Debian's headless chromium draws the SVG: a picture of the plot's own size, not a
+        blank page (a parse error would render the error text, or nothing)."""
+        import shutil
+        import struct
+        import subprocess
+        chromium = shutil.which('chromium')
+        self.assertIsNotNone(chromium, 'chromium is missing (scripts/install-deps)')
+        r = self.assert_ok(self.cli('analyze', 'plot'))
+        svg = os.path.join(self.tmp, 'plot.svg')
+        png = os.path.join(self.tmp, 'plot.png')
+        with open(svg, 'w') as f:
+            f.write(r.stdout)
+        root = ET.fromstring(r.stdout)
+        width, height = int(float(root.get('width'))), int(root.get('height'))
+        subprocess.run([chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                        '--user-data-dir=' + os.path.join(self.tmp, 'chromium'),
+                        '--window-size=%d,%d' % (width, height), '--screenshot=' + png, 'file://' + svg],
+                       check=True, capture_output=True, timeout=120)
+        with open(png, 'rb') as f:
+            data = f.read()
+        self.assertEqual(data[:8], b'\x89PNG\r\n\x1a\n')
+        self.assertEqual(struct.unpack('>II', data[16:24]), (width, height))
+        # Bars, labels and axis: a blank white page compresses to well under 5 KiB.
+        self.assertGreater(len(data), 8 * 1024)
+
     def test_bad_arguments_are_refused(self):
         r = self.cli('analyze', 'guess')
         self.assertEqual(r.returncode, 1)

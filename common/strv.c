@@ -2,7 +2,10 @@
 #include <assert.h>
 #include <string.h>
 
+#include "array-util.h"
 #include "strv.h"
+
+DEFINE_ARRAY_FREE_FUNC(strv_array_free, char **, strv_freep);
 
 int strv_push(char ***l, char *value) {
         size_t n = strv_length(*l);

@@ -8,6 +8,7 @@
 
 #include <libkmod.h>
 
+#include "common/array-util.h"
 #include "common/log.h"
 #include "modctl-values.h"
 #include "common/modprobe-files.h"
@@ -560,9 +561,7 @@ typedef struct PostTable {
 } PostTable;
 
 static void post_table_done(PostTable *t) {
-        for (size_t i = 0; i < t->n; i++)
-                strv_free(t->names[i]);
-        free(t->names);
+        strv_array_free(t->names, t->n);
 }
 
 static int step_index(const Plan *plan, const char *name, size_t *ret) {
@@ -1015,13 +1014,12 @@ typedef struct Removal {
         size_t step;
 } Removal;
 
-static void removals_free(Removal *l, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(l[i].name);
-                strv_free(l[i].deps);
-        }
-        free(l);
+static void removal_done(Removal *r) {
+        free(r->name);
+        strv_free(r->deps);
 }
+
+static DEFINE_ARRAY_FREE_FUNC(removal_array_free, Removal, removal_done);
 
 static int module_dep_names(Resolver *r, const char *name, char ***ret) {
         _cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
@@ -1101,6 +1099,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         _cleanup_free_ char *normalized = NULL;
         Removal *removals = NULL;
         size_t n_removals = 0, n_targets;
+        CLEANUP_ARRAY(removals, n_removals, removal_array_free);
         KernelModuleState state;
         struct kmod_list *l;
         int e;
@@ -1172,7 +1171,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         STRV_FOREACH(t, targets) {
                 e = removal_add(&removals, &n_removals, *t, r);
                 if (e < 0)
-                        goto finish;
+                        return e;
         }
         n_targets = n_removals;
 
@@ -1182,14 +1181,14 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
 
                 e = kmod_module_new_from_name(r->ctx, removals[i].name, &m);
                 if (e < 0)
-                        goto finish;
+                        return e;
                 if (!(flags & MODCTL_UNLOAD_IGNORE_COMMANDS))
                         command = kmod_module_get_remove_commands(m);
 
                 e = plan_add_step(plan, command ? PLAN_STEP_COMMAND : PLAN_STEP_REMOVE, removals[i].name, NULL,
                                   NULL, command, &removals[i].step);
                 if (e < 0)
-                        goto finish;
+                        return e;
                 removals[i].added = true;
         }
 
@@ -1209,7 +1208,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
 
                                 e = removal_add(&removals, &n_removals, *d, r);
                                 if (e < 0)
-                                        goto finish;
+                                        return e;
                         }
 
                 /* A module is removed after every module in the plan that depends on it. */
@@ -1229,16 +1228,15 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                         pick = i;
                         }
                         if (pick == SIZE_MAX) {
-                                e = failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
-                                                "Module '%s' cannot be unloaded with its dependencies: modules.dep "
-                                                "has a cycle.", name);
-                                goto finish;
+                                return failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
+                                                   "Module '%s' cannot be unloaded with its dependencies: "
+                                                   "modules.dep has a cycle.", name);
                         }
 
                         e = plan_add_step(plan, PLAN_STEP_REMOVE, removals[pick].name, NULL, NULL, NULL,
                                           &removals[pick].step);
                         if (e < 0)
-                                goto finish;
+                                return e;
                         plan->steps[removals[pick].step].only_if_unused = true;
                         removals[pick].added = true;
 
@@ -1246,16 +1244,13 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                 if (j != pick && strv_contains(removals[j].deps, removals[pick].name)) {
                                         e = plan_step_add_dep(plan, removals[pick].step, removals[j].step);
                                         if (e < 0)
-                                                goto finish;
+                                                return e;
                                 }
                 }
         }
 
         *ret = TAKE_PTR(plan);
-        e = 0;
-finish:
-        removals_free(removals, n_removals);
-        return e;
+        return 0;
 }
 
 int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure) {

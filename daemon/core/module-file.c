@@ -134,25 +134,25 @@ static int decompress_xz(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
         return r;
 }
 
+static void zstd_free_dstreamp(ZSTD_DStream **d) {
+        ZSTD_freeDStream(*d); /* takes NULL */
+}
+
 static int decompress_zstd(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
-        ZSTD_DStream *d;
+        _cleanup_(zstd_free_dstreamp) ZSTD_DStream *d = NULL;
         size_t last = 1; /* non-zero: no complete frame yet */
-        int r = 0;
+        int r;
 
         d = ZSTD_createDStream();
         if (!d)
                 return -ENOMEM;
-        if (ZSTD_isError(ZSTD_initDStream(d))) {
-                ZSTD_freeDStream(d);
+        if (ZSTD_isError(ZSTD_initDStream(d)))
                 return -EIO;
-        }
 
         for (;;) {
                 ssize_t n = read_chunk(in, ibuf, CHUNK);
-                if (n < 0) {
-                        r = (int) n;
-                        break;
-                }
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         break;
 
@@ -163,20 +163,14 @@ static int decompress_zstd(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
                         ZSTD_outBuffer ob = { obuf, CHUNK, 0 };
 
                         last = ZSTD_decompressStream(d, &ob, &ib);
-                        if (ZSTD_isError(last)) {
-                                r = ZSTD_getErrorCode(last) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
-                                goto finish;
-                        }
+                        if (ZSTD_isError(last))
+                                return ZSTD_getErrorCode(last) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
                         r = sink_write(out, obuf, ob.pos);
                         if (r < 0)
-                                goto finish;
+                                return r;
                 }
         }
-        if (r == 0 && last != 0)
-                r = -EBADMSG; /* truncated frame */
-finish:
-        ZSTD_freeDStream(d);
-        return r;
+        return last != 0 ? -EBADMSG : 0; /* truncated frame */
 }
 
 static int decompress_gzip(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {

@@ -9,6 +9,7 @@
 #include "bus/bus-manager.h"
 #include "bus/bus-caller.h"
 #include "bus/bus-string.h"
+#include "common/array-util.h"
 #include "common/log.h"
 #include "common/module-name.h"
 #include "common/module-params.h"
@@ -270,48 +271,57 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         return 1;
 }
 
+static int list_reply(sd_bus_message *message, const KernelModule *modules, size_t n, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'r', "stiasss");
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
+                if (r < 0)
+                        return r;
+                r = bus_append_strv(reply, modules[i].holders);
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
+                               strempty(modules[i].taint));
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
 static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         KernelModule *modules = NULL;
         size_t n = 0;
+        CLEANUP_ARRAY(modules, n, kernel_module_array_free);
         int r;
 
         r = module_registry_list(manager_modules(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
-        if (r < 0)
-                goto finish;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_open_container(reply, 'r', "stiasss");
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
-                if (r < 0)
-                        goto finish;
-                r = bus_append_strv(reply, modules[i].holders);
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
-                               strempty(modules[i].taint));
-                if (r < 0)
-                        goto finish;
-                r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        goto finish;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_send(NULL, reply, NULL);
-finish:
-        kernel_module_array_free(modules, n);
+        r = list_reply(message, modules, n, &reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the list of loaded modules: %s.",
                                       strerror(-r));

@@ -21,6 +21,7 @@
 #include "common/module-name.h"
 #include "kernel/kernel.h"
 #include "kernel/command.h"
+#include "common/array-util.h"
 #include "common/macro.h"
 #include "common/strv.h"
 #include "kernel/trusted-keys.h"
@@ -36,13 +37,7 @@ void kernel_module_done(KernelModule *m) {
         *m = (KernelModule) {};
 }
 
-void kernel_module_array_free(KernelModule *m, size_t n) {
-        if (!m)
-                return;
-        for (size_t i = 0; i < n; i++)
-                kernel_module_done(&m[i]);
-        free(m);
-}
+DEFINE_ARRAY_FREE_FUNC(kernel_module_array_free, KernelModule, kernel_module_done);
 
 static const char * const state_table[_KERNEL_MODULE_STATE_MAX] = {
         [KERNEL_MODULE_ABSENT] = "absent",

@@ -143,25 +143,10 @@ static void put_escaped(FILE *f, const char *s, size_t n) {
                 fputs("...", f);
 }
 
-int module_params_error_message(const char *module, const char *params, const ModuleParamsError *e,
-                                char **ret) {
-        _cleanup_(freep) char *buf = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        size_t size, n = strnlen(params, MODULE_PARAMS_MAX + 1);
+/* What is wrong with the parameter e points at, after "parameter '". */
+static void put_problem(FILE *f, const char *params, size_t n, const ModuleParamsError *e) {
         unsigned char c;
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-
-        fputs("Invalid parameters for module '", f);
-        put_escaped(f, module, strlen(module));
-        if (n > MODULE_PARAMS_MAX) {
-                fprintf(f, "': they are longer than %d bytes.", MODULE_PARAMS_MAX);
-                goto done;
-        }
-
-        fputs("': parameter '", f);
         if (e->name_len > 0)
                 put_escaped(f, params + e->token + e->name_quoted, e->name_len);
         else
@@ -177,7 +162,26 @@ int module_params_error_message(const char *module, const char *params, const Mo
         else
                 fprintf(f, "has byte 0x%02x at byte %zu", c, e->offset);
         fprintf(f, ": %s.", e->reason ?: "it is not valid");
-done:
+}
+
+int module_params_error_message(const char *module, const char *params, const ModuleParamsError *e,
+                                char **ret) {
+        _cleanup_(freep) char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size, n = strnlen(params, MODULE_PARAMS_MAX + 1);
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+
+        fputs("Invalid parameters for module '", f);
+        put_escaped(f, module, strlen(module));
+        if (n > MODULE_PARAMS_MAX)
+                fprintf(f, "': they are longer than %d bytes.", MODULE_PARAMS_MAX);
+        else {
+                fputs("': parameter '", f);
+                put_problem(f, params, n, e);
+        }
         if (fclose(TAKE_PTR(f)) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(buf);

@@ -16,24 +16,13 @@
 #include "modctl-bus.h"
 #include "common/strv.h"
 
-/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
- * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
-static int validate_name(const char *name, sd_bus_error *error) {
-        if (module_request_is_valid(name))
+/* module_request_validate()'s verdict as the caller's D-Bus error. */
+static int bus_validate_name(const char *name, sd_bus_error *error) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        if (module_request_validate(name, &failure) >= 0)
                 return 0;
-        if (!*name)
-                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > MODULE_ALIAS_MAX)
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
-                                      name, strlen(name), MODULE_ALIAS_MAX);
-        if (module_alias_is_valid(name))
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%s': a file path is not a module name or alias "
-                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
-        return bus_error_setf(error, FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not contain spaces or control characters, "
-                              "or start with '-'.", name);
+        return bus_error_from_failure(error, &failure);
 }
 
 /* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
@@ -107,7 +96,7 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
                                       flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
         r = validate_params(name, params, error);
@@ -249,7 +238,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                       flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 
@@ -337,7 +326,7 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 

@@ -462,23 +462,11 @@ static int probe_sequence(struct kmod_module *mod, const char *params, bool igno
 
 /* ---- load planning ---- */
 
-static int validate_name(const char *name, Failure *failure) {
-        if (module_request_is_valid(name))
-                return 0;
-        if (module_alias_is_valid(name))
-                return failure_set(failure, FAILURE_INVALID_NAME,
-                                   "Invalid module name '%s': a file path is not a module name or alias.", name);
-        return failure_set(failure, FAILURE_INVALID_NAME,
-                           "Invalid module name '%.64s%s': a module name or alias is 1 to %d printable characters, "
-                           "without whitespace or a leading '-'.",
-                           strempty(name), name && strlen(name) > 64 ? "..." : "", MODULE_ALIAS_MAX);
-}
-
 /* A load request's name and flags, as every load-shaped entry point checks them. */
 static int validate_load_request(const char *name, uint64_t flags, Failure *failure) {
         int e;
 
-        e = validate_name(name, failure);
+        e = module_request_validate(name, failure);
         if (e < 0)
                 return e;
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
@@ -915,7 +903,7 @@ int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *f
         assert(r);
         assert(ret_names);
 
-        e = validate_name(name, &local);
+        e = module_request_validate(name, &local);
         if (e >= 0)
                 e = lookup_allowed(r, name, ret_names, &local);
         if (e < 0)
@@ -1104,7 +1092,7 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = module_request_validate(name, failure);
         if (e < 0)
                 return e;
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
@@ -1277,7 +1265,7 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
         struct kmod_list *l;
         int e;
 
-        e = validate_name(name, failure);
+        e = module_request_validate(name, failure);
         if (e < 0)
                 return e;
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,11 @@ int module_params_error_message(const char *module, const char *params, const Mo
         _cleanup_(fclosep) FILE *f = NULL;
         size_t size, n = strnlen(params, MODULE_PARAMS_MAX + 1);
 
+        assert(module);
+        assert(params);
+        assert(e);
+        assert(ret);
+
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
@@ -192,6 +198,8 @@ int module_params_check(const char *module, const char *params, char **ret_messa
         ModuleParamsError e = {};
         int r, k;
 
+        assert(module);
+
         r = module_params_validate(params, &e);
         if (r >= 0)
                 return 0;
@@ -205,6 +213,8 @@ int module_params_split(const char *params, char ***ret) {
         _cleanup_(strv_freep) char **l = NULL;
         size_t n, i = 0;
         int r;
+
+        assert(ret);
 
         r = module_params_validate(params, NULL);
         if (r < 0)
@@ -249,5 +259,6 @@ int module_params_split(const char *params, char ***ret) {
 }
 
 size_t module_params_name_len(const char *token) {
+        assert(token);
         return strcspn(token, "=");
 }

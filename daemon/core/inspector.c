@@ -202,6 +202,8 @@ int inspector_submit(Inspector *i, uid_t owner, bool urgent, inspect_run_t run, 
 unsigned inspector_pending(Inspector *i) {
         unsigned n = 0;
 
+        assert(i);
+
         pthread_mutex_lock(&i->lock);
         for (Item *l = i->pending; l; l = l->next)
                 n++;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -23,6 +24,10 @@ static uint32_t le32(const uint8_t *p) {
 
 int kernel_image_payload(const uint8_t *data, size_t size, size_t *ret_offset, size_t *ret_size) {
         size_t setup, off, len;
+
+        assert(data);
+        assert(ret_offset);
+        assert(ret_size);
 
         if (size < 0x250 || memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) != 0 ||
             (data[BZ_VERSION] | data[BZ_VERSION + 1] << 8) < 0x208)
@@ -62,6 +67,9 @@ int kernel_image_add_certificates(const char *path, char *const *descriptions, T
         struct stat st, kst;
         size_t off, len;
         int r;
+
+        assert(path);
+        assert(s);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -301,8 +302,9 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
         ssize_t n;
         int r;
 
-        if (!path || !ret_fd || !ret_insert_flags)
-                return -EINVAL;
+        assert(path);
+        assert(ret_fd);
+        assert(ret_insert_flags);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -397,8 +399,7 @@ int module_file_open_sealed(const char *path, int *ret_fd) {
         struct stat st;
         int r;
 
-        if (!ret_fd)
-                return -EINVAL;
+        assert(ret_fd);
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
@@ -465,8 +466,8 @@ int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
         unsigned flags;
         int r;
 
-        if (!ret_fd || !ret_copied)
-                return -EINVAL;
+        assert(ret_fd);
+        assert(ret_copied);
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
@@ -494,6 +495,9 @@ int module_file_decompress_fd(int in, int *ret_fd) {
         uint8_t magic[6];
         Compression c;
         ssize_t n;
+
+        assert(in >= 0);
+        assert(ret_fd);
 
         n = pread(in, magic, sizeof(magic), 0);
         if (n < 0)

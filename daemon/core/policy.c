@@ -25,7 +25,10 @@ bool license_is_gpl_compatible(const char *license) {
         static const char *const gpl[] = {
                 "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
         };
-        for (size_t i = 0; license && i < ELEMENTSOF(gpl); i++)
+
+        if (!license)
+                return false; /* no MODULE_LICENSE() at all */
+        for (size_t i = 0; i < ELEMENTSOF(gpl); i++)
                 if (strcmp(license, gpl[i]) == 0)
                         return true;
         return false;

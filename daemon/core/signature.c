@@ -39,8 +39,8 @@ int signature_trailer_parse(const uint8_t *data, size_t size, SignatureTrailer *
         const uint8_t *h;
         uint32_t sig_len;
 
-        if (!data || !ret)
-                return -EINVAL;
+        assert(data || size == 0);
+        assert(ret);
         if (size < marker || memcmp(data + size - marker, MODULE_SIGNATURE_MARKER, marker) != 0)
                 return -ENODATA;
         if (size - marker < MODULE_SIG_HEADER)
@@ -310,8 +310,8 @@ static int verify(const uint8_t *data, const SignatureTrailer *trailer, const Tr
 int signature_verify(const uint8_t *data, const SignatureTrailer *trailer, const TrustStore *store) {
         int r;
 
-        if (!data || !trailer)
-                return -EINVAL;
+        assert(data);
+        assert(trailer);
 
         r = verify(data, trailer, store);
         ERR_clear_error();
@@ -355,7 +355,11 @@ const char *signature_match_kernel_key(const SignatureSigner *s, char * const *d
 }
 
 int trust_store_new(TrustStore **ret) {
-        TrustStore *s = calloc(1, sizeof(TrustStore));
+        TrustStore *s;
+
+        assert(ret);
+
+        s = calloc(1, sizeof(TrustStore));
         if (!s)
                 return -ENOMEM;
         s->n_ref = 1;
@@ -426,6 +430,9 @@ int trust_store_add_kernel_keys(TrustStore *s, const TrustStore *from, char *con
 
 int trust_store_add_embedded(TrustStore *s, const uint8_t *data, size_t size, char *const *descriptions) {
         int added = 0;
+
+        assert(s);
+        assert(data || size == 0);
 
         /* A DER certificate starts SEQUENCE (long form, 2 length bytes) { SEQUENCE (tbs) ... }. */
         for (size_t i = 0; i + 8 <= size; i++) {

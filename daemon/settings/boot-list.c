@@ -106,6 +106,9 @@ int boot_list_parse_file(const char *path, char ***names) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
 
+        assert(path);
+        assert(names);
+
         f = fopen(path, "re");
         if (!f)
                 return -errno;
@@ -153,6 +156,9 @@ static int next_word(const char **p, char **ret) {
 int boot_list_parse_cmdline(const char *cmdline, char ***names) {
         const char *p = cmdline;
         int r;
+
+        assert(cmdline);
+        assert(names);
 
         for (;;) {
                 _cleanup_free_ char *w = NULL;

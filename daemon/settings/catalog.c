@@ -68,6 +68,7 @@ size_t catalog_size(const Catalog *c) {
 }
 
 const CatalogEntry *catalog_entry(const Catalog *c, size_t i) {
+        assert(c);
         return i < c->n ? &c->entries[i] : NULL;
 }
 
@@ -83,6 +84,8 @@ const CatalogEntry *catalog_find(const Catalog *c, const char *name) {
 
 bool catalog_is_stale(const Catalog *c) {
         struct stat st;
+
+        assert(c);
 
         if (stat(c->dep_path, &st) < 0)
                 return true;

@@ -163,7 +163,7 @@ static void unref_list(struct kmod_list **l) {
                 kmod_dl()->kmod_module_unref_list(*l);
 }
 
-static void unref_ctx(struct kmod_ctx **c) {
+void local_kmod_unrefp(struct kmod_ctx **c) {
         if (*c)
                 kmod_dl()->kmod_unref(*c);
 }
@@ -174,7 +174,7 @@ static void unref_module(struct kmod_module **m) {
 }
 
 int local_info(const char *name_or_path, char ***ret_pairs) {
-        __attribute__((cleanup(unref_ctx))) struct kmod_ctx *ctx = NULL;
+        __attribute__((cleanup(local_kmod_unrefp))) struct kmod_ctx *ctx = NULL;
         __attribute__((cleanup(unref_list))) struct kmod_list *list = NULL, *info = NULL;
         __attribute__((cleanup(unref_module))) struct kmod_module *mod = NULL;
         _cleanup_(strv_freep) char **pairs = NULL;

@@ -65,8 +65,8 @@ int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs) {
         size_t n;
         int r;
 
-        if (!data || !ret_pairs)
-                return -EINVAL;
+        assert(data || size == 0);
+        assert(ret_pairs);
         r = find_modinfo(data, size, &info, &n);
         if (r < 0)
                 return r;

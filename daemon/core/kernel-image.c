@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -24,6 +25,10 @@ static uint32_t le32(const uint8_t *p) {
 int kernel_image_payload(const uint8_t *data, size_t size, size_t *ret_offset, size_t *ret_size) {
         size_t setup, off, len;
 
+        assert(data);
+        assert(ret_offset);
+        assert(ret_size);
+
         if (size < 0x250 || memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) != 0 ||
             (data[BZ_VERSION] | data[BZ_VERSION + 1] << 8) < 0x208)
                 return -EMEDIUMTYPE;
@@ -37,12 +42,34 @@ int kernel_image_payload(const uint8_t *data, size_t size, size_t *ret_offset, s
         return 0;
 }
 
+/* A read-only mapping of a whole file, unmapped at scope end. */
+typedef struct Mapping {
+        uint8_t *data;
+        size_t size;
+} Mapping;
+
+static void mapping_done(Mapping *m) {
+        if (m->data)
+                munmap(m->data, m->size);
+}
+
+static int mapping_map(int fd, size_t size, Mapping *ret) {
+        void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+        *ret = (Mapping) { .data = p, .size = size };
+        return 0;
+}
+
 int kernel_image_add_certificates(const char *path, char *const *descriptions, TrustStore *s) {
         _cleanup_(closep) int fd = -EBADF, payload_fd = -EBADF, kernel_fd = -EBADF;
-        uint8_t *image = MAP_FAILED, *kernel = MAP_FAILED;
+        _cleanup_(mapping_done) Mapping image = {}, kernel = {};
         struct stat st, kst;
         size_t off, len;
         int r;
+
+        assert(path);
+        assert(s);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -51,50 +78,35 @@ int kernel_image_add_certificates(const char *path, char *const *descriptions, T
                 return -errno;
         if (!S_ISREG(st.st_mode) || st.st_size < 0x250)
                 return -EMEDIUMTYPE;
-        image = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (image == MAP_FAILED)
-                return -errno;
-
-        r = kernel_image_payload(image, (size_t) st.st_size, &off, &len);
+        r = mapping_map(fd, (size_t) st.st_size, &image);
         if (r < 0)
-                goto finish;
+                return r;
+
+        r = kernel_image_payload(image.data, image.size, &off, &len);
+        if (r < 0)
+                return r;
 
         /* The build appends the decompressed size (4 bytes, little endian) to the compressed
          * stream for the boot decompressor; a stream decoder would take them for garbage. The
          * decompressor reads an fd: hand it the payload alone. */
-        if (len > 4 && memcmp(image + off, "\xfd" "7zXZ", 5) == 0)
+        if (len > 4 && memcmp(image.data + off, "\xfd" "7zXZ", 5) == 0)
                 len -= 4;
         payload_fd = memfd_create("modctl-kernel-payload", MFD_CLOEXEC);
-        if (payload_fd < 0) {
-                r = -errno;
-                goto finish;
-        }
+        if (payload_fd < 0)
+                return -errno;
         for (size_t done = 0; done < len; ) {
-                ssize_t n = write(payload_fd, image + off + done, len - done);
-                if (n < 0) {
-                        r = -errno;
-                        goto finish;
-                }
+                ssize_t n = write(payload_fd, image.data + off + done, len - done);
+                if (n < 0)
+                        return -errno;
                 done += (size_t) n;
         }
         r = module_file_decompress_fd(payload_fd, &kernel_fd);
         if (r < 0)
-                goto finish;
-        if (fstat(kernel_fd, &kst) < 0 || kst.st_size <= 0) {
-                r = -EBADMSG;
-                goto finish;
-        }
-        kernel = mmap(NULL, (size_t) kst.st_size, PROT_READ, MAP_PRIVATE, kernel_fd, 0);
-        if (kernel == MAP_FAILED) {
-                r = -errno;
-                goto finish;
-        }
-        r = trust_store_add_embedded(s, kernel, (size_t) kst.st_size, descriptions);
-
-finish:
-        if (kernel != MAP_FAILED)
-                munmap(kernel, (size_t) kst.st_size);
-        if (image != MAP_FAILED)
-                munmap(image, (size_t) st.st_size);
-        return r;
+                return r;
+        if (fstat(kernel_fd, &kst) < 0 || kst.st_size <= 0)
+                return -EBADMSG;
+        r = mapping_map(kernel_fd, (size_t) kst.st_size, &kernel);
+        if (r < 0)
+                return r;
+        return trust_store_add_embedded(s, kernel.data, kernel.size, descriptions);
 }

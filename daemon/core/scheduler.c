@@ -814,6 +814,10 @@ static int on_completed(sd_event_source *source, int fd, uint32_t revents, void 
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
                      job_finished_t finished, void *userdata) {
         Job *j = calloc(1, sizeof(Job));
+
+        assert(s);
+        assert(plan);
+
         if (!j)
                 return -ENOMEM;
         j->states = calloc(MAX(plan->n_steps, 1u), sizeof(StepState));

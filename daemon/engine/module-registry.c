@@ -4,6 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "common/array-util.h"
 #include "common/macro.h"
 #include "common/strv.h"
 #include "engine/module-registry.h"
@@ -87,6 +88,7 @@ ModuleRegistry *module_registry_free(ModuleRegistry *g) {
 int module_registry_seed(ModuleRegistry *g) {
         KernelModule *l = NULL;
         size_t n = 0;
+        CLEANUP_ARRAY(l, n, kernel_module_array_free);
         int r;
 
         assert(g);
@@ -94,15 +96,13 @@ int module_registry_seed(ModuleRegistry *g) {
         r = kernel_list(g->kernel, &l, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                ModuleRecord *rec = record_ensure(g, l[i].name, NULL);
-                if (rec)
-                        rec->live = true;
-                else
-                        r = -ENOMEM;
+        FOREACH_ARRAY(km, l, n) {
+                ModuleRecord *rec = record_ensure(g, km->name, NULL);
+                if (!rec)
+                        return -ENOMEM;
+                rec->live = true;
         }
-        kernel_module_array_free(l, n);
-        return MIN(r, 0);
+        return 0;
 }
 
 bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, uint64_t now,

@@ -1273,11 +1273,70 @@ int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flag
 
 /* ---- modinfo ---- */
 
+/* ---- weak dependencies ---- */
+
+/* Appends to *list the names after "weakdep MODULE" on the lines of path that are for module
+ * (a normalized name), each once. A file that is not there has none. */
+static int weakdeps_from_file(const char *path, const char *module, char ***list) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        int e;
+
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (getline(&line, &size, f) >= 0) {
+                char *save = NULL, *w, n[MODULE_NAME_LEN];
+
+                w = strtok_r(line, " \t\n", &save);
+                if (!w || strcmp(w, "weakdep") != 0)
+                        continue;
+                w = strtok_r(NULL, " \t\n", &save);
+                if (!w || module_name_normalize(w, n) < 0 || strcmp(n, module) != 0)
+                        continue;
+                while ((w = strtok_r(NULL, " \t\n", &save))) {
+                        if (strv_contains(*list, w))
+                                continue;
+                        e = strv_extend(list, w);
+                        if (e < 0)
+                                return e;
+                }
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+/* kmod 33's weak dependencies of module: "weakdep MODULE NAME..." lines in modprobe.d and in
+ * the module directory's modules.weakdep, which depmod 33 writes from MODULE_WEAKDEP(). Like
+ * modprobe, nothing ever loads them (libkmod 30 does not know the keyword, so no plan has
+ * them); `modctl info` shows them, as kmod 34's modinfo and modprobe -c do. */
+static int module_weakdeps(Resolver *r, const char *module, char ***ret) {
+        _cleanup_(strv_freep) char **files = NULL, **list = NULL;
+        _cleanup_free_ char *index = NULL;
+        int e;
+
+        e = modprobe_config_files(r->config_paths ?: kmod_default_config_paths, r->exclude_config, &files);
+        if (e < 0)
+                return e;
+        if (asprintf(&index, "%s/modules.weakdep", kmod_get_dirname(r->ctx)) < 0)
+                return -ENOMEM;
+        e = strv_extend(&files, index);
+        if (e < 0)
+                return e;
+        STRV_FOREACH(file, files) {
+                e = weakdeps_from_file(*file, module, &list);
+                if (e < 0)
+                        return e;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
 static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(kmod_module_info_free_listp) struct kmod_list *info = NULL;
         _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
-        _cleanup_(strv_freep) char **pairs = NULL;
+        _cleanup_(strv_freep) char **pairs = NULL, **weak = NULL, **weak_seen = NULL;
         const char *path;
         struct kmod_list *l;
         int e;
@@ -1317,6 +1376,27 @@ static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure
                 if (e < 0)
                         return e;
                 e = strv_extend(&pairs, strempty(kmod_module_info_get_value(l)));
+                if (e < 0)
+                        return e;
+                if (strcmp(kmod_module_info_get_key(l), "weakdep") == 0) {
+                        e = strv_extend(&weak_seen, strempty(kmod_module_info_get_value(l)));
+                        if (e < 0)
+                                return e;
+                }
+        }
+
+        /* Those of modprobe.d and modules.weakdep, after the module's own MODULE_WEAKDEP()s. */
+        e = module_weakdeps(r, kmod_module_get_name(m), &weak);
+        if (e < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, e, "Failed to read the weak dependencies of '%s': %s.",
+                                         kmod_module_get_name(m), strerror(-e));
+        STRV_FOREACH(w, weak) {
+                if (strv_contains(weak_seen, *w))
+                        continue;
+                e = strv_extend(&pairs, "weakdep");
+                if (e < 0)
+                        return e;
+                e = strv_extend(&pairs, *w);
                 if (e < 0)
                         return e;
         }

@@ -1262,11 +1262,70 @@ int resolver_plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64
 
 /* ---- modinfo ---- */
 
+/* ---- weak dependencies ---- */
+
+/* Appends to *list the names after "weakdep MODULE" on the lines of path that are for module
+ * (a normalized name), each once. A file that is not there has none. */
+static int weakdeps_from_file(const char *path, const char *module, char ***list) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        int r;
+
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (getline(&line, &size, f) >= 0) {
+                char *save = NULL, *w, n[MODULE_NAME_LEN];
+
+                w = strtok_r(line, " \t\n", &save);
+                if (!w || strcmp(w, "weakdep") != 0)
+                        continue;
+                w = strtok_r(NULL, " \t\n", &save);
+                if (!w || module_name_normalize(w, n) < 0 || strcmp(n, module) != 0)
+                        continue;
+                while ((w = strtok_r(NULL, " \t\n", &save))) {
+                        if (strv_contains(*list, w))
+                                continue;
+                        r = strv_extend(list, w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+/* kmod 33's weak dependencies of module: "weakdep MODULE NAME..." lines in modprobe.d and in
+ * the module directory's modules.weakdep, which depmod 33 writes from MODULE_WEAKDEP(). Like
+ * modprobe, nothing ever loads them (libkmod 30 does not know the keyword, so no plan has
+ * them); `modctl info` shows them, as kmod 34's modinfo and modprobe -c do. */
+static int module_weakdeps(Resolver *resolver, const char *module, char ***ret) {
+        _cleanup_(strv_freep) char **files = NULL, **list = NULL;
+        _cleanup_free_ char *index = NULL;
+        int r;
+
+        r = modprobe_config_files(resolver->config_paths ?: kmod_default_config_paths, resolver->exclude_config, &files);
+        if (r < 0)
+                return r;
+        if (asprintf(&index, "%s/modules.weakdep", kmod_get_dirname(resolver->ctx)) < 0)
+                return -ENOMEM;
+        r = strv_extend(&files, index);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(file, files) {
+                r = weakdeps_from_file(*file, module, &list);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
 static int module_info(Resolver *resolver, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(kmod_module_info_free_listp) struct kmod_list *info = NULL;
         _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
-        _cleanup_(strv_freep) char **pairs = NULL;
+        _cleanup_(strv_freep) char **pairs = NULL, **weak = NULL, **weak_seen = NULL;
         const char *path;
         struct kmod_list *l;
         int r;
@@ -1307,6 +1366,27 @@ static int module_info(Resolver *resolver, const char *name, char ***ret_pairs, 
                 if (r < 0)
                         return r;
                 r = strv_extend(&pairs, strempty(kmod_module_info_get_value(l)));
+                if (r < 0)
+                        return r;
+                if (strcmp(kmod_module_info_get_key(l), "weakdep") == 0) {
+                        r = strv_extend(&weak_seen, strempty(kmod_module_info_get_value(l)));
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* Those of modprobe.d and modules.weakdep, after the module's own MODULE_WEAKDEP()s. */
+        r = module_weakdeps(resolver, kmod_module_get_name(m), &weak);
+        if (r < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Failed to read the weak dependencies of '%s': %s.",
+                                         kmod_module_get_name(m), strerror(-r));
+        STRV_FOREACH(w, weak) {
+                if (strv_contains(weak_seen, *w))
+                        continue;
+                r = strv_extend(&pairs, "weakdep");
+                if (r < 0)
+                        return r;
+                r = strv_extend(&pairs, *w);
                 if (r < 0)
                         return r;
         }

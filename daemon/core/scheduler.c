@@ -213,6 +213,22 @@ static int run_insert(Scheduler *s, Task *t) {
         }
 
         r = kernel_insert(s->kernel, t->name, fd, strempty(t->options), flags);
+        if ((r == -EINVAL || r == -EOPNOTSUPP) && (flags & KERNEL_INSERT_COMPRESSED_FILE)) {
+                /* The kernel names this algorithm in /sys/module/compression, but its decoder
+                 * refuses some streams: 6.12's xz reads only CRC32 or no check, and xz(1) writes
+                 * CRC64 unless told otherwise. It then fails with EINVAL (EOPNOTSUPP without
+                 * CONFIG_MODULE_DECOMPRESS) before reading the module, so decompress it here and
+                 * insert once more. Should the EINVAL have come from the module's own init,
+                 * that init runs a second time and fails the same way. */
+                _cleanup_(closep) int plain = -EBADF;
+
+                if (module_file_decompress_fd(fd, &plain) >= 0) {
+                        log_debug("The kernel refused to decompress module '%s' (%s), inserting it "
+                                  "decompressed in user space.", t->name, strerrorname_np(-r) ?: "?");
+                        flags &= ~KERNEL_INSERT_COMPRESSED_FILE;
+                        r = kernel_insert(s->kernel, t->name, plain, strempty(t->options), flags);
+                }
+        }
         if (r == -EEXIST)
                 return 0;  /* someone else loaded it meanwhile: fine, but not ours to unwind */
         if (r < 0)

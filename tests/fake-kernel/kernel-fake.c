@@ -3,6 +3,7 @@
  * the daemon depends on (dependencies pin their users, O_NONBLOCK removal, events for every
  * load and unload). Used by unit tests and by the integration-test daemon. */
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/elf-modinfo.h"
+#include "core/module-file.h"
 #include "kernel-fake.h"
 #include "module-name.h"
 #include "kernel/kernel.h"
@@ -63,6 +65,7 @@ typedef struct FakeKernel {
         char *modprobe_path;      /* kernel.modprobe */
         bool virtual_clock;       /* now() is virtual_now, which only inserts advance */
         uint64_t virtual_now;
+        char *decompression;      /* what decompression() says: NULL, like 6.1, or "xz" */
 
         /* Only touched on the event loop (and at setup). */
         int event_fd;
@@ -281,8 +284,39 @@ static int remove_module_locked(FakeKernel *fk, const char *name) {
 
 /* ---- the ops ---- */
 
+/* Like 6.12 with MODULE_INIT_COMPRESSED_FILE and xz: the decoder reads a stream whose check is
+ * CRC32 or none, and fails with EINVAL on any other stream (CRC64, xz(1)'s default) or on
+ * something that is not xz at all. */
+static int fake_decompress(int fd, int *ret_fd) {
+        uint8_t header[8];
+        ssize_t n;
+
+        n = pread(fd, header, sizeof(header), 0);
+        if (n < 0)
+                return -errno;
+        if (n < (ssize_t) sizeof(header) || memcmp(header, "\xfd" "7zXZ\0", 6) != 0 || header[6] != 0 ||
+            header[7] > 1)
+                return -EINVAL;
+        return module_file_decompress_fd(fd, ret_fd) < 0 ? -EINVAL : 0;
+}
+
+int kernel_fake_set_decompression(Kernel *k, const char *algorithm) {
+        FakeKernel *fk = fake_kernel(k);
+
+        assert(kernel_is_fake(k));
+        if (algorithm && strcmp(algorithm, "xz") != 0)
+                return -EOPNOTSUPP;
+        char *a = NULL;
+        if (algorithm && !(a = strdup(algorithm)))
+                return -ENOMEM;
+        free(fk->decompression);
+        fk->decompression = a;
+        return 0;
+}
+
 static int fake_insert(Kernel *k, const char *name, int fd, const char *params, unsigned flags) {
         FakeKernel *fk = fake_kernel(k);
+        _cleanup_(closep) int plain = -EBADF;
         _cleanup_(freep) char *modname = NULL;
         _cleanup_(strv_freep) char **deps = NULL;
         uint64_t size = 0;
@@ -292,11 +326,18 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
         fk->insert_calls++;
         pthread_mutex_unlock(&fk->lock);
 
-        /* Like 6.1: the fake cannot decompress, and says so in its decompression(). */
-        if (flags & ~(KERNEL_INSERT_IGNORE_MODVERSIONS | KERNEL_INSERT_IGNORE_VERMAGIC))
+        /* Like 6.1 by default: the fake cannot decompress, and says so in its decompression(). */
+        if (flags & ~(KERNEL_INSERT_IGNORE_MODVERSIONS | KERNEL_INSERT_IGNORE_VERMAGIC |
+                      (fk->decompression ? KERNEL_INSERT_COMPRESSED_FILE : 0)))
                 return -EINVAL;
         if (fd < 0)
                 return -EBADF;
+        if (flags & KERNEL_INSERT_COMPRESSED_FILE) {
+                r = fake_decompress(fd, &plain);
+                if (r < 0)
+                        return r;
+                fd = plain;
+        }
 
         /* The file is read outside the lock: that is the slow part. */
         r = read_modinfo(fd, &modname, &deps, &size);
@@ -607,7 +648,7 @@ static int fake_get_parameters(Kernel *k, const char *name, bool world_readable_
 }
 
 static const char *fake_decompression(Kernel *k) {
-        return NULL;
+        return fake_kernel(k)->decompression;
 }
 
 static int fake_trusted_keys(Kernel *k, char ***ret) {
@@ -735,6 +776,7 @@ static void fake_free(Kernel *k) {
         pthread_cond_destroy(&fk->released);
         strv_free(fk->trusted_keys);
         free(fk->modprobe_path);
+        free(fk->decompression);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "bus-call.h"
+#include "error-text.h"
+#include "exit-status.h"
 #include "i18n.h"
 #include "macro.h"
 #include "modctl-bus.h"
@@ -64,6 +66,7 @@ int modctl_log_unreachable(void) {
         const char *address = bus_address();
         const char *reason = *unreachable_reason ? unreachable_reason : strerror(ENOTCONN);
 
+        exit_status_note(MODCTL_EXIT_UNREACHABLE);
         if (remote_host)
                 log_error_line(_("cannot reach modctld on %s: %s"), remote_host, reason);
         else if (address)
@@ -93,13 +96,21 @@ static void log_authorization_hint(const sd_bus_error *error) {
                         program_invocation_short_name);
 }
 
-/* The daemon's messages already name the module; print them as they are. */
+/* The daemon's messages name the module: print them as they are, or our translation of the kind. */
 int modctl_log_call_error(const sd_bus_error *error, int r) {
+        char text[512];
+
         if (modctl_error_is_unreachable(error)) {
                 snprintf(unreachable_reason, sizeof(unreachable_reason), "%s", error->message ?: error->name);
                 return modctl_log_unreachable();
         }
-        if (error->message && *error->message)
+        exit_status_note_error_name(error->name);
+        if (error_text_translate(error, text, sizeof(text))) {
+                /* The gist in the user's language, then the daemon's own sentence with its detail. */
+                log_error_line("%s", text);
+                if (error->message && *error->message)
+                        fprintf(stderr, "  %s\n", term_escape(error->message));
+        } else if (error->message && *error->message)
                 log_error_line("%s", error->message);
         else if (error->name)
                 log_error_line("%s", error->name);

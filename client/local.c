@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "exit-status.h"
 #include "i18n.h"
 #include "local.h"
 #include "macro.h"
@@ -197,6 +198,7 @@ int local_info(const char *name_or_path, char ***ret_pairs) {
                 r = k->kmod_module_new_from_lookup(ctx, name_or_path, &list);
                 if (r < 0 || !list) {
                         log_error_line(_("Module '%s' not found in %s."), name_or_path, local_kmod_dirname(ctx));
+                        exit_status_note(MODCTL_EXIT_NOT_FOUND);
                         return -ENOENT;
                 }
                 mod = k->kmod_module_get_module(list);

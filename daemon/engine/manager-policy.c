@@ -81,10 +81,17 @@ static int load_kernel_trust(Manager *m, const Config *c, const TrustStore *trus
                 return from_dir;
 
         if (trust_store_size(s) == 0) {
-                if (asprintf(ret_error, "none of the %zu keys it lists has a certificate here (%s: %s; %s: none "
-                             "matching)", strv_length(keys), image,
-                             from_image < 0 ? strerror(-from_image) : "none matching",
-                             c->policy.trusted_certificates) < 0)
+                if (from_image == -EMEDIUMTYPE) {
+                        /* armhf's zImage, s390x's image: no certificates to read there. */
+                        if (asprintf(ret_error, "none of the %zu keys it lists has a certificate here: the kernel "
+                                     "image %s is in a format modctld cannot read on this architecture, so "
+                                     "Signature=kernel needs the kernel's certificates in TrustedCertificates=%s",
+                                     strv_length(keys), image, c->policy.trusted_certificates) < 0)
+                                return -ENOMEM;
+                } else if (asprintf(ret_error, "none of the %zu keys it lists has a certificate here (%s: %s; %s: "
+                                    "none matching)", strv_length(keys), image,
+                                    from_image < 0 ? strerror(-from_image) : "none matching",
+                                    c->policy.trusted_certificates) < 0)
                         return -ENOMEM;
                 log_warning("Signature=kernel: %s; every signed module will be refused.", *ret_error);
                 return 0;

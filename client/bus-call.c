@@ -47,7 +47,13 @@ bool modctl_error_is_unreachable(const sd_bus_error *error) {
                                       SD_BUS_ERROR_NO_SERVER,
                                       SD_BUS_ERROR_DISCONNECTED) ||
                 (error->name && strncmp(error->name, "org.freedesktop.DBus.Error.Spawn.",
-                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0);
+                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0) ||
+                /* Activation through systemd of a disabled (no dbus-org.modctl1.service alias)
+                 * or masked modctld: systemd's reason, passed on by the bus. */
+                sd_bus_error_has_names(error,
+                                       "org.freedesktop.systemd1.NoSuchUnit",
+                                       "org.freedesktop.systemd1.UnitMasked",
+                                       "org.freedesktop.systemd1.LoadFailed");
 }
 
 static const char *bus_address(void) {

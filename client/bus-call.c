@@ -49,7 +49,13 @@ bool modctl_error_is_unreachable(const sd_bus_error *error) {
                                       SD_BUS_ERROR_NO_SERVER,
                                       SD_BUS_ERROR_DISCONNECTED) ||
                 (error->name && strncmp(error->name, "org.freedesktop.DBus.Error.Spawn.",
-                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0);
+                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0) ||
+                /* Activation through systemd of a disabled (no dbus-org.modctl1.service alias)
+                 * or masked modctld: systemd's reason, passed on by the bus. */
+                sd_bus_error_has_names(error,
+                                       "org.freedesktop.systemd1.NoSuchUnit",
+                                       "org.freedesktop.systemd1.UnitMasked",
+                                       "org.freedesktop.systemd1.LoadFailed");
 }
 
 static const char *bus_address(void) {
@@ -204,6 +210,25 @@ int modctl_new_method_call(sd_bus *bus, const char *member, bool ask_password, s
         return 0;
 }
 
+/* A call to a name nobody owns fails with whatever systemd said when the bus asked it to
+ * activate the service: a masked modctld whose enablement alias is still there gives
+ * "Unit dbus-org.modctl1.service failed to load properly ...: File exists", an errno's name.
+ * modctld's own errors are org.modctl1.Error.*; any other error while the name has no owner
+ * means that modctld is not running. */
+static bool activation_failed(sd_bus *bus, const sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int has_owner = 0;
+
+        if (transport != BUS_TRANSPORT_BUS || !sd_bus_error_is_set(error) ||
+            strncmp(error->name, "org.modctl1.", strlen("org.modctl1.")) == 0)
+                return false;
+        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", MODCTL_BUS_NAME) < 0 ||
+            sd_bus_message_read(reply, "b", &has_owner) < 0)
+                return false;
+        return !has_owner;
+}
+
 int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_error *ret_error,
                      sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -214,7 +239,8 @@ int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_b
                 return 0;
 
         /* No reply at all because the connection broke is unreachable too. */
-        if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN)
+        if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN ||
+            activation_failed(bus, &error))
                 return unreachable(error.message ?: strerror(-r));
 
         if (ret_error) {
@@ -236,7 +262,7 @@ int modctl_get_property_string(sd_bus *bus, const char *property, char **ret) {
         r = sd_bus_get_property_string(bus, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
                                        property, &error, ret);
         if (r < 0) {
-                if (modctl_error_is_unreachable(&error))
+                if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
                         return unreachable(error.message ?: error.name);
                 return modctl_log_call_error(&error, r);
         }
@@ -251,7 +277,7 @@ int modctl_get_property(sd_bus *bus, const char *property, const char *type, sd_
         r = sd_bus_get_property(bus, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, property, &error,
                                 ret_reply, type);
         if (r < 0) {
-                if (modctl_error_is_unreachable(&error))
+                if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
                         return unreachable(error.message ?: error.name);
                 return modctl_log_call_error(&error, r);
         }

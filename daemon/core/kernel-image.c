@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -59,6 +60,11 @@ int kernel_image_payload(const uint8_t *data, size_t size, KernelImageFormat *re
         size_t off = 0, len = size;
         int r;
 
+        assert(data);
+        assert(ret_format);
+        assert(ret_offset);
+        assert(ret_size);
+
         if (size >= 0x250 && memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0 &&
             (data[BZ_VERSION] | data[BZ_VERSION + 1] << 8) >= 0x208) {
                 r = bzimage_payload(data, size, &off, &len);
@@ -100,6 +106,9 @@ int kernel_image_add_certificates(const char *path, char *const *descriptions, T
         KernelImageFormat format;
         size_t off, len;
         int r;
+
+        assert(path);
+        assert(s);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

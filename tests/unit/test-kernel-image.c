@@ -20,10 +20,21 @@
 
 #define SIG MODCTL_TEST_SIGNATURES
 
-static char *keys[] = { (char *) "modctl test key A: f4665071505dc27b7dc7f132505f8ba58993c060", NULL };
+/* The kernel's description of cert-a: "CN: subject key id". The fixture's key is made at build
+ * time, so its id is read from the build (cert-a.skid), never written down here. */
+static char key_a[256];
+static char *keys[] = { key_a, NULL };
 static char tmpdir[] = "/tmp/modctl-kimage-XXXXXX";
 
 static void setup(void) {
+        char skid[128] = "";
+        FILE *f = fopen(SIG "/cert-a.skid", "re");
+
+        cr_assert_not_null(f, "No " SIG "/cert-a.skid: build tests/modules first.");
+        cr_assert_not_null(fgets(skid, sizeof(skid), f));
+        fclose(f);
+        skid[strcspn(skid, "\n")] = '\0';
+        snprintf(key_a, sizeof(key_a), "modctl test key A: %s", skid);
         cr_assert_not_null(mkdtemp(tmpdir));
 }
 

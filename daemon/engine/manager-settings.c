@@ -371,7 +371,7 @@ int manager_module_description(Manager *m, const char *name, char **ret) {
                 return *ret ? 0 : -ENOMEM;
         }
         /* Only the index watch tells when a remembered description goes stale. */
-        if (m->index_watch) {
+        if (manager_index_is_watched(m)) {
                 DescriptionEntry *d;
                 HASH_FIND_STR(m->descriptions, name, d);
                 if (d) {
@@ -388,7 +388,7 @@ int manager_module_description(Manager *m, const char *name, char **ret) {
                         description = p[1];
                         break;
                 }
-        if (m->index_watch)
+        if (manager_index_is_watched(m))
                 descriptions_remember(m, name, description);
         *ret = description ? strdup(description) : NULL;
         return !description || *ret ? 0 : -ENOMEM;

@@ -405,14 +405,17 @@ static void on_index_changed(void *userdata) {
 
 void manager_refresh_index(Manager *m) {
         assert(m);
-        /* With the watch, on_index_changed() already reloaded what changed. */
-        if (!m->index_watch)
+        /* With inotify, on_index_changed() already reloaded what changed; without it, the check
+         * compares the files' identity and calls it. */
+        if (m->index_watch)
+                (void) index_watch_check(m->index_watch);
+        else
                 (void) resolver_refresh(m->resolver);
 }
 
 bool manager_index_is_watched(Manager *m) {
         assert(m);
-        return m->index_watch;
+        return index_watch_is_active(m->index_watch);
 }
 
 /* Watch what the resolver reads: the module index and the modprobe.d directories. */
@@ -425,6 +428,10 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
         static const char *const modules_load_dirs[] = {
                 "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
                 NULL,
+        };
+        static const char *const modctld_conf_dirs[] = {
+                "/etc/modctl/modctld.conf.d", "/run/modctl/modctld.conf.d", "/usr/local/lib/modctl/modctld.conf.d",
+                "/usr/lib/modctl/modctld.conf.d", NULL,
         };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
@@ -449,8 +456,15 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
                 if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
                         return -ENOMEM;
         }
+        /* And modctld.conf.d, whose files hold the disabled modules that settings report. */
+        for (const char *const *p = modctld_conf_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
+        }
 
-        return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
+        IndexWatchOptions opts = { .no_inotify = config->no_index_watch };
+        return index_watch_new(m->event, paths, &opts, on_index_changed, m, &m->index_watch);
 }
 
 /* The kernel hook's view of the manager (sources/hook.h): what it may ask, and nothing else. */
@@ -576,12 +590,11 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the settings: %m");
 
-        r = config->no_index_watch ? -ECANCELED : manager_watch_index(m, config);
+        /* Without inotify (or with --no-index-watch), still correct, just slower: every request
+         * checks the files' identity, and the hook does not cache missing names. */
+        r = manager_watch_index(m, config);
         if (r < 0)
-                /* Still correct, just slower: every request checks the files, and the hook does
-                 * not cache missing names. */
-                log_full_errno(r == -ECANCELED ? LOG_INFO : LOG_WARNING, r,
-                               "Cannot watch the module index for changes: %m");
+                log_warning_errno(r, "Cannot watch the module index for changes: %m");
 
         HookConfig hc = { .socket_path = config->hook_socket };
         r = hook_new(&manager_hook_port, m, &hc, &m->hook);

@@ -154,12 +154,11 @@ static void on_change(void *userdata) {
         fired++;
 }
 
-/* Runs the loop until the watch fired (or 5 s pass, which fails the test). */
+/* Runs the loop until the watch fired (a watch that never fires fails by the test's timeout). */
 static void wait_fired(sd_event *e) {
         unsigned before = fired;
-        for (int i = 0; i < 50 && fired == before; i++)
-                cr_assert_geq(sd_event_run(e, 100 * 1000), 0);
-        cr_assert_gt(fired, before);
+        while (fired == before)
+                cr_assert_geq(sd_event_run(e, UINT64_MAX), 0);
 }
 
 static void write_file(const char *path, const char *text) {
@@ -180,7 +179,7 @@ Test(index_watch, files_dirs_and_late_dirs) {
         cr_assert_eq(mkdir(p, 0755), 0);
         char *paths[] = { p, late, NULL };
         cr_assert_eq(sd_event_new(&e), 0);
-        cr_assert_eq(index_watch_new(e, paths, on_change, NULL, &w), 0);
+        cr_assert_eq(index_watch_new(e, paths, NULL, on_change, NULL, &w), 0);
 
         /* depmod: write a temporary file and rename it over the index. */
         snprintf(q, sizeof(q), "%s/modules.dep.bin.tmp", p);

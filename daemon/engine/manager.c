@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/log.h"
+#include "core/first-start.h"
 #include "engine/manager-private.h"
 #include "modctl-bus.h"
 #include "common/strv.h"
@@ -96,8 +97,29 @@ static int records_seed(Manager *m) {
         r = kernel_list(m->kernel, &l, &n);
         if (r < 0)
                 return r;
+
+        /* Only what was loaded before the first start of this boot has no origin; what came
+         * since (an earlier modctld killed mid-plan, another tool while none ran) is external. */
+        _cleanup_(strv_freep) char **now = NULL, **before = NULL;
+        _cleanup_free_ char *path = NULL;
+        bool restart = false;
+        for (size_t i = 0; i < n; i++)
+                if (strv_extend(&now, l[i].name) < 0) {
+                        kernel_module_array_free(l, n);
+                        return -ENOMEM;
+                }
+        if (asprintf(&path, "%s%s", strempty(m->config_root), MANAGER_FIRST_START_FILE) < 0) {
+                kernel_module_array_free(l, n);
+                return -ENOMEM;
+        }
+        r = first_start_modules(path, now, &before, &restart);
+        if (r < 0)
+                log_warning_errno(r, "Cannot keep the modules loaded before the first start in %s, "
+                                  "all loaded modules count as loaded before this start: %m", path);
+
         for (size_t i = 0; i < n; i++) {
-                ModuleRecord *rec = record_ensure(m, l[i].name, NULL);
+                bool external = restart && !strv_contains(before, l[i].name);
+                ModuleRecord *rec = record_ensure(m, l[i].name, external ? ORIGIN_EXTERNAL : NULL);
                 if (!rec) {
                         kernel_module_array_free(l, n);
                         return -ENOMEM;

@@ -39,6 +39,9 @@
 #define ORIGIN_BOOT     "boot"
 #define ORIGIN_EXTERNAL "external"
 
+/* The modules loaded before modctld first started in this boot (core/first-start.h). */
+#define MANAGER_FIRST_START_FILE "/run/modctl/modules-before-first-start"
+
 typedef struct Manager Manager;
 typedef struct Kernel Kernel;
 

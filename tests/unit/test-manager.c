@@ -511,6 +511,23 @@ Test(manager, replayed_add_events_are_not_loads) {
         cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_USER);
 }
 
+/* A restart in the same boot (after a kill -9 in the middle of a plan): what was loaded before
+ * the first start still has no origin; what came since, and nobody can attribute, is
+ * "external", never "loaded before the start". */
+Test(manager, restart_attributes_later_modules_to_nobody) {
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
+        start(true);
+        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        manager = manager_free(manager);
+
+        /* The killed daemon's plan had inserted modctl_test_base. */
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft,modctl_test_base", 1), 0);
+        start(true);
+        cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
+        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_EXTERNAL);
+}
+
 Test(manager, modules_loaded_before_the_start_are_known) {
         /* The kernel has modctl_test_soft before the manager starts: nobody is said to have
          * loaded it, and its replayed "add" is quiet. */

@@ -489,6 +489,9 @@ int manager_inspect(Manager *m, uid_t owner, bool privileged, const Caller *call
         x->manager = m;
         x->resolver = m->inspect_resolver;
         x->resolver_stale = &m->inspect_resolver_stale;
+        /* Without inotify, the files' identity is checked here, on the loop: a change reloads
+         * the main resolver and marks this thread's one stale. */
+        manager_refresh_index(m);
         x->refresh = !m->index_watch;
         x->kernel = m->kernel;
         x->config = config_ref(m->config);

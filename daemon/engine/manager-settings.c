@@ -92,6 +92,9 @@ void manager_settings_free(Manager *m) {
 const SettingsState *manager_settings(Manager *m) {
         int r;
 
+        /* Without inotify, a settings read is a request too: the check drops a stale state. */
+        if (m->index_watch)
+                (void) index_watch_check(m->index_watch);
         if (m->settings)
                 return m->settings;
         r = settings_state_load(m->settings_paths, &m->settings);

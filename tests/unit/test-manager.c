@@ -408,6 +408,24 @@ Test(manager, index_refresh_without_the_watch) {
         cr_assert(heard("index-changed"));
 }
 
+/* Without the watch, a settings read notices a new boot-list file and a changed option. */
+Test(manager, settings_follow_the_files_without_the_watch) {
+        ModuleSettings ms = {};
+
+        start(false);
+        cr_assert_eq(manager_module_settings(manager, "modctl_test_dep", NULL, &ms), 0);
+        cr_assert_not(ms.boot);
+        cr_assert_str_eq(ms.options, "");
+        free(ms.options);
+
+        write_file("etc/modules-load.d/late.conf", "modctl_test_dep\n");
+        write_file("modprobe.d/late-opt.conf", "options modctl_test_dep value=7\n");
+        cr_assert_eq(manager_module_settings(manager, "modctl_test_dep", NULL, &ms), 0);
+        cr_assert(ms.boot);
+        cr_assert_str_eq(ms.options, "value=7");
+        free(ms.options);
+}
+
 Test(manager, ready_only_after_the_boot_list) {
         write_file("etc/modules-load.d/test.conf", "modctl_test_dep\nmodctl_test_missing\n");
         start(true);

@@ -131,11 +131,20 @@ static void load_failed(Manager *m, const char *name, const char *origin, const 
         MANAGER_EMIT(m, load_failed, name, origin, failure);
 }
 
-/* With the watch, on_index_changed() already reloaded what changed; without it, libkmod checks
- * the files' timestamps. */
+/* Before anything reads the index or the configuration files. With inotify, on_index_changed()
+ * already reloaded what changed; without it, the check compares the files' identity (inode,
+ * size, mtime, ctime) and calls it. Whoever caches "not found" or descriptions learns whether
+ * the watch is on right now: it goes off when inotify is lost, and on again when a retry works. */
 static void refresh_index(Manager *m) {
-        if (!m->index_watch)
+        bool watched;
+
+        if (m->index_watch)
+                (void) index_watch_check(m->index_watch);
+        else
                 (void) resolver_refresh(m->resolver);
+        watched = m->index_watch && index_watch_is_active(m->index_watch);
+        inspections_set_index_watched(m->inspections, watched);
+        catalog_service_set_index_watched(m->catalog, watched);
 }
 
 static Request *request_free(Request *q) {
@@ -375,6 +384,11 @@ static int watch_index(Manager *m, const ManagerConfig *config) {
                 "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
                 NULL,
         };
+        /* And modctld.conf.d, whose files hold the disabled modules that settings report. */
+        static const char *const modctld_conf_dirs[] = {
+                "/etc/modctl/modctld.conf.d", "/run/modctl/modctld.conf.d", "/usr/local/lib/modctl/modctld.conf.d",
+                "/usr/lib/modctl/modctld.conf.d", NULL,
+        };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
 
@@ -399,7 +413,14 @@ static int watch_index(Manager *m, const ManagerConfig *config) {
                         return -ENOMEM;
         }
 
-        return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
+        for (const char *const *p = modctld_conf_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
+        }
+
+        IndexWatchOptions opts = { .no_inotify = config->no_index_watch };
+        return index_watch_new(m->event, paths, &opts, on_index_changed, m, &m->index_watch);
 }
 
 /* The kernel hook's view of the manager (sources/hook.h): what it may ask, and nothing else. */
@@ -423,7 +444,7 @@ static bool hook_port_module_in_flight(void *userdata, const char *normalized) {
 
 static bool hook_port_index_is_watched(void *userdata) {
         Manager *m = userdata;
-        return m->index_watch;
+        return m->index_watch && index_watch_is_active(m->index_watch);
 }
 
 static void hook_port_request_done(void *userdata, const char *name, int pid, const Failure *failure) {
@@ -512,7 +533,12 @@ static void settings_port_setting_changed(void *userdata, const char *module, co
         MANAGER_EMIT(m, setting_changed, module, setting, value, file);
 }
 
+static void port_refresh_index(void *userdata) {
+        refresh_index(userdata);
+}
+
 static const SettingsServicePort settings_port = {
+        .refresh = port_refresh_index,
         .config = settings_port_config,
         .reload_policy = settings_port_reload_policy,
         .files_changed = settings_port_files_changed,
@@ -599,6 +625,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the inspection thread: %m");
         inspections_set_policy(m->inspections, m->policy);
+        inspections_set_refresh(m->inspections, port_refresh_index, m);
 
         if (config->resolver.modules_dir)
                 m->modules_dir = strdup(config->resolver.modules_dir);
@@ -628,14 +655,12 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
-        r = config->no_index_watch ? -ECANCELED : watch_index(m, config);
+        /* Without inotify (or with --no-index-watch), still correct, just slower: every request
+         * checks the files' identity, and the hook does not cache missing names. */
+        r = watch_index(m, config);
         if (r < 0)
-                /* Still correct, just slower: every request checks the files, and the hook does
-                 * not cache missing names. */
-                log_full_errno(r == -ECANCELED ? LOG_INFO : LOG_WARNING, r,
-                               "Cannot watch the module index for changes: %m");
-        inspections_set_index_watched(m->inspections, m->index_watch);
-        catalog_service_set_index_watched(m->catalog, m->index_watch);
+                log_warning_errno(r, "Cannot watch the module index for changes: %m");
+        refresh_index(m);
 
         HookConfig hc = { .socket_path = config->hook_socket };
         r = hook_new(&hook_port, m, &hc, &m->hook);
@@ -662,7 +687,10 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
 
-        r = module_registry_seed(m->modules);
+        _cleanup_free_ char *first_start = NULL;
+        if (asprintf(&first_start, "%s%s", strempty(m->config_root), MANAGER_FIRST_START_FILE) < 0)
+                return log_oom();
+        r = module_registry_seed(m->modules, first_start);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the loaded modules: %m");
 

@@ -34,6 +34,9 @@
 #include "engine/settings-service.h"
 #include "engine/timeline.h"
 
+/* The modules loaded before modctld first started in this boot (core/first-start.h). */
+#define MANAGER_FIRST_START_FILE "/run/modctl/modules-before-first-start"
+
 typedef struct Manager Manager;
 typedef struct Kernel Kernel;
 

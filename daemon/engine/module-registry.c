@@ -5,8 +5,10 @@
 #include <uthash.h>
 
 #include "common/array-util.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "common/strv.h"
+#include "core/first-start.h"
 #include "engine/module-registry.h"
 #include "kernel/kernel.h"
 
@@ -85,19 +87,32 @@ ModuleRegistry *module_registry_free(ModuleRegistry *g) {
         return NULL;
 }
 
-int module_registry_seed(ModuleRegistry *g) {
+int module_registry_seed(ModuleRegistry *g, const char *first_start_path) {
+        _cleanup_(strv_freep) char **now = NULL, **before = NULL;
         KernelModule *l = NULL;
+        bool restart = false;
         size_t n = 0;
         CLEANUP_ARRAY(l, n, kernel_module_array_free);
         int r;
 
         assert(g);
+        assert(first_start_path);
 
         r = kernel_list(g->kernel, &l, &n);
         if (r < 0)
                 return r;
         FOREACH_ARRAY(km, l, n) {
-                ModuleRecord *rec = record_ensure(g, km->name, NULL);
+                r = strv_extend(&now, km->name);
+                if (r < 0)
+                        return r;
+        }
+        r = first_start_modules(first_start_path, now, &before, &restart);
+        if (r < 0)
+                log_warning_errno(r, "Cannot keep the modules loaded before the first start in %s, all loaded "
+                                  "modules count as loaded before this start: %m", first_start_path);
+        FOREACH_ARRAY(km, l, n) {
+                bool external = restart && !strv_contains(before, km->name);
+                ModuleRecord *rec = record_ensure(g, km->name, external ? ORIGIN_EXTERNAL : NULL);
                 if (!rec)
                         return -ENOMEM;
                 rec->live = true;

@@ -198,7 +198,8 @@ class DaemonTest(ModctlTest):
         shutil.copytree(MODPROBE_D, confdir)
         self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir, modprobe_d=confdir,
                              extra_args=['--no-index-watch'])
-        self.assertIn('Cannot watch the module index', self.daemon.output())
+        self.assertIn('Not watching the module index and configuration: every request checks the files.',
+                      self.daemon.output())
 
         self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
                           'org.modctl1.Error.NotFound')

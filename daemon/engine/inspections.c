@@ -18,8 +18,8 @@ struct Inspections {
         Kernel *kernel;              /* not owned, thread-safe */
         PolicySnapshot *policy;
         SettingsPaths *settings_paths;
-        void (*refresh)(void *userdata);
-        void *refresh_userdata;
+        void (*check_files)(void *userdata);
+        void *check_files_userdata;
 };
 
 /* Everything one inspection uses, taken on the event loop when it is submitted: the thread sees
@@ -274,8 +274,8 @@ int inspections_submit(Inspections *x, uid_t owner, bool privileged, const Calle
         assert(name);
         assert(done);
 
-        if (x->refresh)
-                x->refresh(x->refresh_userdata);
+        if (x->check_files)
+                x->check_files(x->check_files_userdata);
         r = inspection_new(x, caller, kind, name, params, flags, &i);
         if (r < 0)
                 return r;
@@ -343,8 +343,8 @@ void inspections_set_policy(Inspections *x, PolicySnapshot *snapshot) {
 
 void inspections_set_refresh(Inspections *x, void (*refresh)(void *userdata), void *userdata) {
         assert(x);
-        x->refresh = refresh;
-        x->refresh_userdata = userdata;
+        x->check_files = refresh;
+        x->check_files_userdata = userdata;
 }
 
 void inspections_set_index_watched(Inspections *x, bool watched) {

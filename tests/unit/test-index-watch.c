@@ -274,13 +274,13 @@ static void write_path(const char *path, const char *text) {
 }
 
 Test(index_watch, files_dirs_and_late_dirs) {
-        char tmp[] = "/tmp/modctl-watch-XXXXXX", p[512], q[1024], late[512];
+        char dir[] = "/tmp/modctl-watch-XXXXXX", p[512], q[1024], late[512];
         sd_event *e = NULL;
         IndexWatch *w = NULL;
 
-        cr_assert(mkdtemp(tmp));
-        snprintf(p, sizeof(p), "%s/modules", tmp);
-        snprintf(late, sizeof(late), "%s/modprobe.d", tmp);
+        cr_assert(mkdtemp(dir));
+        snprintf(p, sizeof(p), "%s/modules", dir);
+        snprintf(late, sizeof(late), "%s/modprobe.d", dir);
         cr_assert_eq(mkdir(p, 0755), 0);
         char *paths[] = { p, late, NULL };
         cr_assert_eq(sd_event_new(&e), 0);
@@ -303,7 +303,7 @@ Test(index_watch, files_dirs_and_late_dirs) {
 
         /* Unrelated names next to a watched directory do not count. */
         unsigned before = late_fired;
-        snprintf(q, sizeof(q), "%s/unrelated", tmp);
+        snprintf(q, sizeof(q), "%s/unrelated", dir);
         write_path(q, "x");
         cr_assert_geq(sd_event_run(e, 200 * 1000), 0);
         cr_assert_eq(late_fired, before);
@@ -311,6 +311,6 @@ Test(index_watch, files_dirs_and_late_dirs) {
         index_watch_free(w);
         sd_event_unref(e);
         char cmd[300];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         cr_assert_eq(system(cmd), 0);
 }

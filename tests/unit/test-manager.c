@@ -465,14 +465,14 @@ Test(manager, settings_follow_the_files_without_the_watch) {
         ModuleSettings ms = {};
 
         start(false);
-        cr_assert_eq(manager_module_settings(manager, "modctl_test_dep", NULL, &ms), 0);
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
         cr_assert_not(ms.boot);
         cr_assert_str_eq(ms.options, "");
         free(ms.options);
 
         write_file("etc/modules-load.d/late.conf", "modctl_test_dep\n");
         write_file("modprobe.d/late-opt.conf", "options modctl_test_dep value=7\n");
-        cr_assert_eq(manager_module_settings(manager, "modctl_test_dep", NULL, &ms), 0);
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
         cr_assert(ms.boot);
         cr_assert_str_eq(ms.options, "value=7");
         free(ms.options);
@@ -587,15 +587,15 @@ Test(manager, replayed_add_events_are_not_loads) {
 Test(manager, restart_attributes_later_modules_to_nobody) {
         cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
         start(true);
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
         manager = manager_free(manager);
 
         /* The killed daemon's plan had inserted modctl_test_base. */
         cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft,modctl_test_base", 1), 0);
         start(true);
         cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_EXTERNAL);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_EXTERNAL);
 }
 
 Test(manager, modules_loaded_before_the_start_are_known) {

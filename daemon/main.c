@@ -21,6 +21,10 @@ typedef struct Arguments {
         char **config_paths;
 } Arguments;
 
+static void arguments_done(Arguments *a) {
+        a->config_paths = strv_free(a->config_paths);
+}
+
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
                "The modctl daemon: loads and unloads kernel modules for its D-Bus clients.\n\n"
@@ -161,18 +165,19 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 }
 
 static int run(int argc, char *argv[]) {
+        /* Declared first, so freed last: the manager's configuration points into it. */
+        _cleanup_(arguments_done) Arguments a = {};
         _cleanup_(manager_freep) Manager *m = NULL;
         /* Declared after the manager, so freed before it: it listens to the manager. */
         _cleanup_(bus_service_freep) BusContext *bus = NULL;
         _cleanup_(journal_log_freep) JournalLog *journal = NULL;
         _cleanup_(kernel_freep) Kernel *kernel = NULL;
-        Arguments a = {};
         sigset_t mask;
         int r;
 
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
-                goto finish;
+                return r;
 
         /* Signals are handled by sd-event; workers inherit the blocked mask, so they never see them. */
         sigemptyset(&mask);
@@ -183,24 +188,22 @@ static int run(int argc, char *argv[]) {
         signal(SIGPIPE, SIG_IGN);
 
         r = kernel_new_default(&kernel);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up the kernel interface: %m");
-                goto finish;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the kernel interface: %m");
 
         r = manager_new(&a.config, TAKE_PTR(kernel), &m);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = journal_log_new(m, &journal);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = bus_service_new(m, a.bus_address, &bus);
         if (r >= 0)
                 r = bus_service_set_private_socket(bus, a.private_socket);
         if (r < 0)
-                goto finish;
+                return r;
 
         (void) sd_event_add_signal(manager_get_event(m), NULL, SIGTERM, on_signal, NULL);
         (void) sd_event_add_signal(manager_get_event(m), NULL, SIGINT, on_signal, NULL);
@@ -208,17 +211,15 @@ static int run(int argc, char *argv[]) {
 
         r = manager_start(m);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = bus_service_start(bus);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = sd_event_loop(manager_get_event(m));
         if (r < 0)
-                log_error_errno(r, "Event loop failed: %m");
-finish:
-        strv_free(a.config_paths);
+                return log_error_errno(r, "Event loop failed: %m");
         return r;
 }
 

@@ -16,12 +16,16 @@
  * architecture Debian builds for are read alike, on any host. It bounds every section against
  * the size given and checks every name it returns; .modinfo is bytes, read where the section
  * header says, and nothing is written to data. */
+static void elf_endp(Elf **e) {
+        if (*e)
+                (void) elf_end(*e);
+}
+
 static int find_modinfo(const uint8_t *data, size_t size, const uint8_t **ret, size_t *ret_size) {
-        Elf *elf;
+        _cleanup_(elf_endp) Elf *elf = NULL;
         GElf_Ehdr eh;
         Elf_Scn *scn = NULL;
         size_t shstrndx;
-        int r = -ENOEXEC;
 
         if (size < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG) != 0)
                 return -ENOEXEC;
@@ -32,29 +36,26 @@ static int find_modinfo(const uint8_t *data, size_t size, const uint8_t **ret, s
                 return -ENOEXEC;
         if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) || eh.e_type != ET_REL ||
             elf_getshdrstrndx(elf, &shstrndx) < 0)
-                goto finish;
+                return -ENOEXEC;
 
         while ((scn = elf_nextscn(elf, scn))) {
                 GElf_Shdr sh;
                 const char *name;
 
                 if (!gelf_getshdr(scn, &sh))
-                        break;
+                        return -ENOEXEC;
                 name = elf_strptr(elf, shstrndx, sh.sh_name);
                 if (!name || strcmp(name, ".modinfo") != 0)
                         continue;
                 if (sh.sh_type == SHT_NOBITS || sh.sh_size > MODINFO_MAX || sh.sh_offset > size ||
                     sh.sh_size > size - sh.sh_offset)
-                        break;
+                        return -ENOEXEC;
                 /* Bytes, never translated: the file's own, which outlive elf. */
                 *ret = data + sh.sh_offset;
                 *ret_size = sh.sh_size;
-                r = 0;
-                break;
+                return 0;
         }
-finish:
-        elf_end(elf);
-        return r;
+        return -ENOEXEC;
 }
 
 int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/kernel-image.h"
+#include "common/file-mapping.h"
 #include "common/macro.h"
 #include "core/module-file.h"
 
@@ -101,9 +102,10 @@ int kernel_image_payload(const uint8_t *data, size_t size, KernelImageFormat *re
 
 int kernel_image_add_certificates(const char *path, char *const *descriptions, TrustStore *s) {
         _cleanup_(closep) int fd = -EBADF, payload_fd = -EBADF, kernel_fd = -EBADF;
-        uint8_t *image = MAP_FAILED, *kernel = MAP_FAILED;
+        _cleanup_(file_mapping_done) FileMapping image = FILE_MAPPING_NULL, kernel = FILE_MAPPING_NULL;
         struct stat st, kst;
         KernelImageFormat format;
+        const uint8_t *data;
         size_t off, len;
         int r;
 
@@ -117,56 +119,40 @@ int kernel_image_add_certificates(const char *path, char *const *descriptions, T
                 return -errno;
         if (!S_ISREG(st.st_mode) || st.st_size < 64)
                 return -EMEDIUMTYPE;
-        image = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (image == MAP_FAILED)
-                return -errno;
-
-        r = kernel_image_payload(image, (size_t) st.st_size, &format, &off, &len);
+        r = file_mapping_fd(fd, (size_t) st.st_size, &image);
         if (r < 0)
-                goto finish;
-        if (format == KERNEL_IMAGE_PLAIN) {
-                r = trust_store_add_embedded(s, image, (size_t) st.st_size, descriptions);
-                goto finish;
-        }
+                return r;
+        data = image.data;
+
+        r = kernel_image_payload(data, image.size, &format, &off, &len);
+        if (r < 0)
+                return r;
+        if (format == KERNEL_IMAGE_PLAIN)
+                return trust_store_add_embedded(s, data, image.size, descriptions);
 
         /* bzImage and zboot builds append the decompressed size (4 bytes, little endian) to the
          * compressed stream for the boot decompressor; an xz decoder would take them for
          * garbage after the stream's footer ("YZ"). The decompressor reads an fd: hand it the
          * stream alone. */
-        if (len > 6 && memcmp(image + off, "\xfd" "7zXZ", 5) == 0 &&
-            memcmp(image + off + len - 2, "YZ", 2) != 0 && memcmp(image + off + len - 6, "YZ", 2) == 0)
+        if (len > 6 && memcmp(data + off, "\xfd" "7zXZ", 5) == 0 &&
+            memcmp(data + off + len - 2, "YZ", 2) != 0 && memcmp(data + off + len - 6, "YZ", 2) == 0)
                 len -= 4;
         payload_fd = memfd_create("modctl-kernel-payload", MFD_CLOEXEC);
-        if (payload_fd < 0) {
-                r = -errno;
-                goto finish;
-        }
+        if (payload_fd < 0)
+                return -errno;
         for (size_t done = 0; done < len; ) {
-                ssize_t n = write(payload_fd, image + off + done, len - done);
-                if (n < 0) {
-                        r = -errno;
-                        goto finish;
-                }
+                ssize_t n = write(payload_fd, data + off + done, len - done);
+                if (n < 0)
+                        return -errno;
                 done += (size_t) n;
         }
         r = module_file_decompress_fd(payload_fd, &kernel_fd);
         if (r < 0)
-                goto finish;
-        if (fstat(kernel_fd, &kst) < 0 || kst.st_size <= 0) {
-                r = -EBADMSG;
-                goto finish;
-        }
-        kernel = mmap(NULL, (size_t) kst.st_size, PROT_READ, MAP_PRIVATE, kernel_fd, 0);
-        if (kernel == MAP_FAILED) {
-                r = -errno;
-                goto finish;
-        }
-        r = trust_store_add_embedded(s, kernel, (size_t) kst.st_size, descriptions);
-
-finish:
-        if (kernel != MAP_FAILED)
-                munmap(kernel, (size_t) kst.st_size);
-        if (image != MAP_FAILED)
-                munmap(image, (size_t) st.st_size);
-        return r;
+                return r;
+        if (fstat(kernel_fd, &kst) < 0 || kst.st_size <= 0)
+                return -EBADMSG;
+        r = file_mapping_fd(kernel_fd, (size_t) kst.st_size, &kernel);
+        if (r < 0)
+                return r;
+        return trust_store_add_embedded(s, kernel.data, kernel.size, descriptions);
 }

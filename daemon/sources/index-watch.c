@@ -194,7 +194,18 @@ static bool watched_component(const Watched *x, const char *name) {
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void arm_retry(IndexWatch *w);
 
+/* Undoes a half-done watch_on(); a no-op once watch_on() succeeded and took the fd. */
+static void watch_on_unwind(IndexWatch **wp) {
+        IndexWatch *w = *wp;
+
+        if (!w)
+                return;
+        w->source = sd_event_source_disable_unref(w->source);
+        w->fd = safe_close(w->fd);
+}
+
 static int watch_on(IndexWatch *w) {
+        _cleanup_(watch_on_unwind) IndexWatch *unwind = w;
         int r;
 
         assert(w->fd < 0);
@@ -205,24 +216,20 @@ static int watch_on(IndexWatch *w) {
         for (size_t i = 0; i < w->n_watched; i++) {
                 r = watch_setup(w, &w->watched[i]);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
         r = sd_event_add_io(w->event, &w->source, w->fd, EPOLLIN, on_inotify, w);
         if (r < 0)
-                goto fail;
+                return r;
         (void) sd_event_source_set_description(w->source, "index-watch");
         /* Ahead of the requests that are ready at the same time: a change made before a request
          * arrived must be seen by that request. */
         r = sd_event_source_set_priority(w->source, SD_EVENT_PRIORITY_IMPORTANT);
         if (r < 0)
-                goto fail;
+                return r;
         w->active = true;
+        TAKE_PTR(unwind);
         return 0;
-
-fail:
-        w->source = sd_event_source_disable_unref(w->source);
-        w->fd = safe_close(w->fd);
-        return r;
 }
 
 static void watch_off(IndexWatch *w, int error) {

@@ -18,6 +18,8 @@ static BusTransport transport = BUS_TRANSPORT_BUS;
 static const char *remote_host;
 static bool offline_ok;
 static char unreachable_reason[256];
+/* When there is no reason text: the errno, worded only if it is printed (i18n.h). */
+static int unreachable_error = ENOTCONN;
 
 void modctl_bus_set_offline_ok(bool b) {
         offline_ok = b;
@@ -70,7 +72,7 @@ static const char *private_socket(void) {
 
 int modctl_log_unreachable(void) {
         const char *address = bus_address();
-        const char *reason = *unreachable_reason ? unreachable_reason : strerror(ENOTCONN);
+        const char *reason = *unreachable_reason ? unreachable_reason : i18n_strerror(unreachable_error);
 
         exit_status_note(MODCTL_EXIT_UNREACHABLE);
         if (remote_host)
@@ -84,8 +86,10 @@ int modctl_log_unreachable(void) {
         return -ENOTCONN;
 }
 
-static int unreachable(const char *reason) {
-        snprintf(unreachable_reason, sizeof(unreachable_reason), "%s", reason);
+/* reason NULL: error (a negative errno) says why. */
+static int unreachable(const char *reason, int error) {
+        snprintf(unreachable_reason, sizeof(unreachable_reason), "%s", strempty(reason));
+        unreachable_error = error < 0 ? -error : ENOTCONN;
         if (!offline_ok)
                 modctl_log_unreachable();
         return -ENOTCONN;
@@ -121,7 +125,7 @@ int modctl_log_call_error(const sd_bus_error *error, int r) {
         else if (error->name)
                 log_error_line("%s", error->name);
         else
-                log_error_line("%s", strerror(-r));
+                log_error_line("%s", i18n_strerror(-r));
         log_authorization_hint(error);
         return r;
 }
@@ -174,7 +178,7 @@ int modctl_bus_connect(const char *host, bool allow_private, sd_bus **ret) {
         if (host) {
                 transport = BUS_TRANSPORT_REMOTE;
                 r = sd_bus_open_system_remote(ret, host);
-                return r < 0 ? unreachable(strerror(-r)) : 0;
+                return r < 0 ? unreachable(NULL, r) : 0;
         }
 
         if (allow_private && connect_private(ret) >= 0) {
@@ -188,7 +192,7 @@ int modctl_bus_connect(const char *host, bool allow_private, sd_bus **ret) {
         else
                 r = sd_bus_open_system(ret);
         if (r < 0)
-                return unreachable(strerror(-r));
+                return unreachable(NULL, r);
         return 0;
 }
 
@@ -241,7 +245,7 @@ int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_b
         /* No reply at all because the connection broke is unreachable too. */
         if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN ||
             activation_failed(bus, &error))
-                return unreachable(error.message ?: strerror(-r));
+                return unreachable(error.message, r);
 
         if (ret_error) {
                 *ret_error = error;
@@ -263,7 +267,7 @@ int modctl_get_property_string(sd_bus *bus, const char *property, char **ret) {
                                        property, &error, ret);
         if (r < 0) {
                 if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
-                        return unreachable(error.message ?: error.name);
+                        return unreachable(error.message ?: error.name, 0);
                 return modctl_log_call_error(&error, r);
         }
 
@@ -278,7 +282,7 @@ int modctl_get_property(sd_bus *bus, const char *property, const char *type, sd_
                                 ret_reply, type);
         if (r < 0) {
                 if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
-                        return unreachable(error.message ?: error.name);
+                        return unreachable(error.message ?: error.name, 0);
                 return modctl_log_call_error(&error, r);
         }
 

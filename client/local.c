@@ -131,7 +131,7 @@ int local_list(json_object **ret) {
         f = fopen(path, "re");
         if (!f) {
                 r = -errno;
-                log_error_line(_("cannot read %s: %s"), path, strerror(-r));
+                log_error_line(_("cannot read %s: %s"), path, i18n_strerror(-r));
                 return r;
         }
 
@@ -191,7 +191,7 @@ int local_info(const char *name_or_path, char ***ret_pairs) {
         if (strchr(name_or_path, '/')) {
                 r = k->kmod_module_new_from_path(ctx, name_or_path, &mod);
                 if (r < 0) {
-                        log_error_line(_("cannot read module file '%s': %s"), name_or_path, strerror(-r));
+                        log_error_line(_("cannot read module file '%s': %s"), name_or_path, i18n_strerror(-r));
                         return r;
                 }
         } else {
@@ -208,7 +208,7 @@ int local_info(const char *name_or_path, char ***ret_pairs) {
         r = k->kmod_module_get_info(mod, &info);
         if (r < 0) {
                 log_error_line(_("cannot read the module information of '%s': %s"),
-                               k->kmod_module_get_name(mod), strerror(-r));
+                               k->kmod_module_get_name(mod), i18n_strerror(-r));
                 return r;
         }
 

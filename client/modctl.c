@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +36,8 @@ enum {
         OPT_NOW            = 1 << 8,
         OPT_BOOT           = 1 << 9,
         OPT_CLEAR          = 1 << 10,
+        OPT_VERDICTS       = 1 << 11,
+        OPT_SET_VERSION    = 1 << 12,
 };
 
 /* What a verb needs around it. */
@@ -77,7 +78,8 @@ static const Verb verbs[] = {
           "", N_("List the loaded modules (from /proc/modules when modctld is not running)") },
         { "info", 1, SIZE_MAX, OPT_FIELD, VERB_OFFLINE | VERB_PAGER, verb_info,
           N_("NAME|PATH..."), N_("Show the fields of modules or module files, like modinfo") },
-        { "load", 1, SIZE_MAX, OPT_DRY_RUN | OPT_IGNORE_INSTALL | OPT_FORCE | OPT_FIRST_TIME, VERB_OFFLINE, verb_load,
+        { "load", 1, SIZE_MAX, OPT_DRY_RUN | OPT_VERDICTS | OPT_SET_VERSION | OPT_IGNORE_INSTALL | OPT_FORCE | OPT_FIRST_TIME,
+          VERB_OFFLINE, verb_load,
           N_("NAME... | NAME PARAM=VALUE... | NAME -- PARAM=VALUE..."),
           N_("Load modules or aliases with their dependencies") },
         { "unload", 1, SIZE_MAX, OPT_REMOVE_UNUSED | OPT_IGNORE_REMOVE | OPT_FIRST_TIME, 0, verb_unload,
@@ -128,6 +130,8 @@ static const struct {
         { "   --now",            N_("Also load (enable) or unload (disable) it now") },
         { "   --boot",           N_("Change the boot list only") },
         { "   --clear",          N_("Remove the options modctl set") },
+        { "   --verdicts",       N_("With --dry-run, also judge each module and predict its taints") },
+        { "-S --set-version=VER", N_("With --dry-run, plan from /lib/modules/VER, without modctld") },
 };
 
 static void print_try_help(void) {
@@ -248,6 +252,7 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_CLEAR,
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
+                ARG_VERDICTS,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -270,6 +275,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "boot",            no_argument,       NULL, ARG_BOOT            },
                 { "clear",           no_argument,       NULL, ARG_CLEAR           },
                 { "field",           required_argument, NULL, 'F'                 },
+                { "verdicts",        no_argument,       NULL, ARG_VERDICTS        },
+                { "set-version",     required_argument, NULL, 'S'                 },
                 {}
         };
         const Verb *verb;
@@ -286,7 +293,7 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
 
         /* Report bad options ourselves, in our words and our catalog. */
         opterr = 0;
-        while ((c = getopt_long(n_opts, argv, ":hqvH:nifrF:", options, NULL)) >= 0)
+        while ((c = getopt_long(n_opts, argv, ":hqvH:nifrF:S:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         arg_help = true;
@@ -362,6 +369,14 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                         arg.clear = true;
                         arg_seen |= OPT_CLEAR;
                         break;
+                case ARG_VERDICTS:
+                        arg.verdicts = true;
+                        arg_seen |= OPT_VERDICTS;
+                        break;
+                case 'S':
+                        arg.release = optarg;
+                        arg_seen |= OPT_SET_VERSION;
+                        break;
                 case ':':
                         if (optopt >= 0x100 || optopt == 0)
                                 return usage_error(_("option '%s' needs an argument"), argv[optind - 1]);
@@ -399,6 +414,16 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 return usage_error(_("option '%s' is not valid for '%s'"),
                                    option_help[__builtin_ctz(bad)].name + 3, verb->name);
         }
+        if (arg.verdicts && !arg.dry_run)
+                return usage_error(_("'--verdicts' is only valid with '--dry-run'"));
+        if (arg.release && !arg.dry_run)
+                return usage_error(_("'--set-version' is only valid with '--dry-run'"));
+        /* Another kernel's tree is not modctld's: nobody there to judge the plan. */
+        if (arg.release && arg.verdicts)
+                return usage_error(_("'--verdicts' needs modctld, which plans for the running kernel only: "
+                                     "not valid with '--set-version'"));
+        if (arg.release && (!*arg.release || strchr(arg.release, '/')))
+                return usage_error(_("invalid kernel version '%s'"), arg.release);
         if (arg.parameters && !streq(verb->name, "load"))
                 return usage_error(_("'--' and parameters are only valid for 'load'"));
 
@@ -418,7 +443,8 @@ static int run(const Verb *verb, char **args, size_t n_args) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (!(verb->flags & VERB_NO_BUS)) {
+        /* load -n -S VER: libkmod over that tree, like modprobe -D -S; no daemon to ask. */
+        if (!(verb->flags & VERB_NO_BUS) && !arg.release) {
                 /* With -H there is no local answer to fall back to. */
                 bool offline = (verb->flags & VERB_OFFLINE) && !arg.host;
 
@@ -442,7 +468,7 @@ int main(int argc, char *argv[]) {
         size_t n_args = 0;
         int r;
 
-        setlocale(LC_ALL, "");
+        /* The locale itself is set on first use (i18n.h). */
         /* MODCTL_LOCALEDIR: the build's catalogs, for the tests (never for a set-uid start). */
         const char *localedir = secure_getenv("MODCTL_LOCALEDIR");
         bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
@@ -469,7 +495,7 @@ int main(int argc, char *argv[]) {
 
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 if (r >= 0 && errno != EPIPE)
-                        log_error_line(_("cannot write the output: %s"), strerror(errno ?: EIO));
+                        log_error_line(_("cannot write the output: %s"), i18n_strerror(errno ?: EIO));
                 pager_close();
                 return EXIT_FAILURE;
         }

@@ -14,6 +14,7 @@
 
 typedef struct Options {
         bool dry_run;
+        bool verdicts;          /* load --dry-run --verdicts: the policy's verdicts and taint prediction too */
         bool ignore_install;
         bool force;
         bool remove_unused;
@@ -31,6 +32,7 @@ typedef struct Options {
         bool pager;             /* --no-pager clears it */
         const char *host;       /* -H [USER@]HOST: the system bus there, over ssh */
         const char *field;      /* info -F FIELD */
+        const char *release;    /* load -n -S VERSION: /lib/modules/VERSION, offline */
         char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
 

@@ -230,7 +230,7 @@ static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const 
                 else if (r == -EEXIST)
                         mlog(a, "ERROR: could not insert '%s': Module already in kernel\n", names[i]);
                 else if (r < 0)
-                        mlog(a, "ERROR: could not insert '%s': %s\n", names[i], strerror(-r));
+                        mlog(a, "ERROR: could not insert '%s': %s\n", names[i], i18n_strerror(-r));
                 if (r < 0)
                         return r;
         }
@@ -254,7 +254,7 @@ static int fallback(const ModprobeArgs *a) {
         r = config_load(root, &config, &failure);
         if (r < 0) {
                 mlog(a, "ERROR: modctld is not running and its configuration cannot be read: %s\n",
-                     failure.message ?: strerror(-r));
+                     failure.message ?: i18n_strerror(-r));
                 return r;
         }
         if (config->daemon.hook_fallback == HOOK_FALLBACK_DENY) {
@@ -276,7 +276,7 @@ static int fallback(const ModprobeArgs *a) {
         fflush(NULL);
         execv(modprobe, a->argv);
         r = -errno;
-        mlog(a, "ERROR: modctld is not running and %s cannot be run: %s\n", modprobe, strerror(-r));
+        mlog(a, "ERROR: modctld is not running and %s cannot be run: %s\n", modprobe, i18n_strerror(-r));
         return r;
 }
 
@@ -309,7 +309,7 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
                 if (sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_FOUND))
                         mlog(a, "FATAL: Module %s not found in directory %s\n", name, module_dir(a, dir, sizeof(dir)));
                 else
-                        mlog(a, "ERROR: could not insert '%s': %s\n", name, error.message ?: strerror(-r));
+                        mlog(a, "ERROR: could not insert '%s': %s\n", name, error.message ?: i18n_strerror(-r));
                 return r;
         }
 
@@ -375,7 +375,7 @@ static int unload_one(sd_bus *bus, const ModprobeArgs *a, const char *name) {
                 else if (sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_FOUND))
                         mlog(a, "FATAL: Module %s not found.\n", name);
                 else
-                        mlog(a, "FATAL: could not remove '%s': %s\n", name, error.message ?: strerror(-r));
+                        mlog(a, "FATAL: could not remove '%s': %s\n", name, error.message ?: i18n_strerror(-r));
                 return r;
         }
 

@@ -41,16 +41,16 @@ void log_error_line(const char *fmt, ...) {
         r = vasprintf(&text, fmt, ap);
         va_end(ap);
         fprintf(stderr, "%s%s: %s%s\n", color_on(stderr, ANSI_RED), program_invocation_short_name,
-                r < 0 ? strerror(ENOMEM) : term_escape(text), color_off(stderr));
+                r < 0 ? i18n_strerror(ENOMEM) : term_escape(text), color_off(stderr));
 }
 
 int log_parse_error(int r) {
-        log_error_line(_("cannot parse the reply of modctld: %s"), strerror(-r));
+        log_error_line(_("cannot parse the reply of modctld: %s"), i18n_strerror(-r));
         return r;
 }
 
 int log_oom(void) {
-        log_error_line("%s", strerror(ENOMEM));
+        log_error_line("%s", i18n_strerror(ENOMEM));
         return -ENOMEM;
 }
 

@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "color.h"
+#include "i18n.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -152,6 +153,7 @@ size_t display_width(const char *s) {
         mbstate_t state = {};
         size_t width = 0, left = strlen(s);
 
+        i18n_init(); /* the character set */
         while (left > 0) {
                 wchar_t wc;
                 size_t n = mbrtowc(&wc, s, left, &state);

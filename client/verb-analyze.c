@@ -234,7 +234,7 @@ static int blame(const Timeline *t, const Options *o, uint64_t from, uint64_t to
                 char span[32];
                 format_span(span, sizeof(span), l[i]->inserted - l[i]->started);
                 if (l[i]->error < 0)
-                        printf("%10s %s (%s: %s)\n", span, l[i]->name, _("failed"), strerror(-l[i]->error));
+                        printf("%10s %s (%s: %s)\n", span, l[i]->name, _("failed"), i18n_strerror(-l[i]->error));
                 else
                         printf("%10s %s\n", span, l[i]->name);
         }

@@ -123,6 +123,7 @@ static int add_offline_plan(json_object *results, const char *name, const char *
 /* load --dry-run without the daemon: libkmod's plan, as modprobe --dry-run would see it. */
 static int dry_run_offline(const Options *o, char **names, size_t n_names, const char *parameters) {
         _cleanup_(json_object_putp) json_object *results = NULL;
+        unsigned kmod_flags = o->ignore_install ? KMOD_PROBE_IGNORE_COMMAND : 0;
         struct kmod_ctx *ctx;
         int r = 0;
 
@@ -130,11 +131,15 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
         if (!results)
                 return log_oom();
 
-        if (!o->quiet)
+        /* A plain dry run shows what modprobe -D shows, daemon or not: nothing to say. */
+        if (o->verdicts && !o->quiet)
                 fprintf(stderr, _("%s: modctld is not reachable: showing libkmod's plan without policy verdicts "
                                   "or taint prediction\n"), program_invocation_short_name);
 
-        ctx = local_kmod_new(NULL);
+        /* Another kernel's tree: what the running one has loaded does not apply (modprobe -D). */
+        if (o->release)
+                kmod_flags |= KMOD_PROBE_IGNORE_LOADED;
+        ctx = local_kmod_new(o->release ? &(const LocalIndex) { .release = o->release } : NULL);
         if (!ctx)
                 return -EOPNOTSUPP;
 
@@ -152,8 +157,7 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
                                 return log_oom();
                         }
                 }
-                k = local_show_depends(ctx, names[i], parameters, o->ignore_install ? KMOD_PROBE_IGNORE_COMMAND : 0,
-                                       f ?: stdout);
+                k = local_show_depends(ctx, names[i], parameters, kmod_flags, f ?: stdout);
                 if (f) {
                         if (fclose(TAKE_PTR(f)) != 0)
                                 k = -ENOMEM;
@@ -164,7 +168,7 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
                         log_error_line(_("Module '%s' not found in %s."), names[i], local_kmod_dirname(ctx));
                         exit_status_note(MODCTL_EXIT_NOT_FOUND);
                 } else if (k < 0)
-                        log_error_line(_("cannot resolve '%s': %s"), names[i], strerror(-k));
+                        log_error_line(_("cannot resolve '%s': %s"), names[i], i18n_strerror(-k));
                 if (k < 0 && r == 0)
                         r = k;
         }
@@ -186,6 +190,8 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
 
         if (o->dry_run)
                 flags |= MODCTL_LOAD_DRY_RUN;
+        if (o->verdicts)
+                flags |= MODCTL_LOAD_VERDICTS;
         if (o->ignore_install)
                 flags |= MODCTL_LOAD_IGNORE_COMMANDS;
         if (o->force)
@@ -210,7 +216,7 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
                 _cleanup_(json_object_putp) json_object *steps = NULL;
 
                 if (o->dry_run) {
-                        r = plan_steps_to_json(inserted, true, &steps);
+                        r = plan_steps_to_json(inserted, o->verdicts, &steps);
                         if (r < 0)
                                 return r;
                 }

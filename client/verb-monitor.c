@@ -291,6 +291,6 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
         r = monitor(bus, o);
         if (r < 0)
-                log_error_line(_("cannot monitor module events: %s"), strerror(-r));
+                log_error_line(_("cannot monitor module events: %s"), i18n_strerror(-r));
         return r;
 }

@@ -12,7 +12,8 @@
 #define MODCTL_LOAD_IGNORE_COMMANDS    (UINT64_C(1) << 1) /* skip modprobe.d install commands, insert directly */
 #define MODCTL_LOAD_FORCE_VERMAGIC     (UINT64_C(1) << 2) /* finit_module flag MODULE_INIT_IGNORE_VERMAGIC */
 #define MODCTL_LOAD_FORCE_MODVERSION   (UINT64_C(1) << 3) /* finit_module flag MODULE_INIT_IGNORE_MODVERSIONS */
-#define MODCTL_LOAD_FLAGS_ALL          (UINT64_C(0xf))
+#define MODCTL_LOAD_VERDICTS           (UINT64_C(1) << 4) /* with DRY_RUN: also judge the plan and predict taints */
+#define MODCTL_LOAD_FLAGS_ALL          (UINT64_C(0x1f))
 
 /* Flags of Manager.CheckPolicy(): none yet. */
 #define MODCTL_CHECK_POLICY_FLAGS_ALL  (UINT64_C(0))

@@ -203,6 +203,10 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
+        if ((flags & MODCTL_LOAD_VERDICTS) && !(flags & MODCTL_LOAD_DRY_RUN))
+                return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
+                                      "The verdicts flag (0x%" PRIx64 ") is valid only in a dry run (0x%" PRIx64
+                                      "); '%s' was not loaded.", MODCTL_LOAD_VERDICTS, MODCTL_LOAD_DRY_RUN, name);
         if (flags & MODCTL_LOAD_DRY_RUN)
                 /* A dry run changes nothing, so anyone may ask what a load would do. */
                 return inspect(m, message, INSPECT_DRY_RUN, name, params, flags, reply_dry_run, error);

@@ -163,9 +163,17 @@ static int append_hit(sd_bus_message *reply, const SearchHit *h) {
         return r;
 }
 
+/* One row as SearchPage returns it: what a list view shows (name, description, loaded, boot,
+ * blacklisted, disabled). */
+static int append_page_row(sd_bus_message *reply, const SearchHit *h) {
+        return bus_append(reply, "(ssbbbb)", h->entry->name, h->entry->description, h->loaded, h->settings.boot,
+                          h->settings.blacklisted, h->settings.disabled);
+}
+
 typedef struct SearchCall {
         BusContext *context;
         sd_bus_message *message;
+        bool paged;             /* SearchPage(text, offset, limit), else Search(text) */
 } SearchCall;
 
 /* Replies to a Search call once the catalog is there. */
@@ -178,20 +186,25 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
         Manager *m = call->context->manager;
         usec_t start = now_usec(CLOCK_MONOTONIC);
         SearchHit *hits = NULL;
-        size_t n_hits = 0;
+        size_t n_hits = 0, total = 0;
         const char *text = NULL;
+        uint32_t offset = 0, limit = UINT32_MAX;
         int r;
 
         r = sd_bus_message_rewind(message, true);
         if (r >= 0)
-                r = sd_bus_message_read(message, "s", &text);
+                r = call->paged ? sd_bus_message_read(message, "suu", &text, &offset, &limit)
+                                : sd_bus_message_read(message, "s", &text);
         if (r >= 0 && !c)
                 r = failure_set(&failure, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
         if (r >= 0) {
                 bus_caller_from_message(message, &caller);
-                r = search_modules(c, text, manager_modules(m), manager_settings(m), &caller.caller, &hits, &n_hits,
-                                   &failure);
+                r = search_modules_page(c, text, offset, call->paged ? limit : SIZE_MAX, manager_modules(m),
+                                        manager_settings(m), &caller.caller, &hits, &n_hits, &total, &failure);
         }
+        if (r >= 0 && total > UINT32_MAX)
+                r = failure_set(&failure, FAILURE_INTERNAL, "Too many modules match '%s' to count (%zu).", text,
+                                total);
         if (r < 0) {
                 if (failure.message)
                         bus_error_from_failure(&e, &failure);
@@ -203,10 +216,12 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
         }
 
         r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0 && call->paged)
+                r = bus_append(reply, "u", (uint32_t) total);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ssssbbbbsas)");
+                r = sd_bus_message_open_container(reply, 'a', call->paged ? "(ssbbbb)" : "(ssssbbbbsas)");
         for (size_t i = 0; r >= 0 && i < n_hits; i++)
-                r = append_hit(reply, &hits[i]);
+                r = call->paged ? append_page_row(reply, &hits[i]) : append_hit(reply, &hits[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         search_hits_free(hits, n_hits);
@@ -217,8 +232,8 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
                 return;
         }
         bus_reply_or_fail(message, reply, r, "the Search reply");
-        log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
-                  (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
+        log_debug("%s '%s': %zu of %zu matches (%zu modules) in %llu us.", call->paged ? "SearchPage" : "Search",
+                  text, n_hits, total, catalog_size(c), (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
 }
 
 /* Search is open to everyone and answers with up to the whole catalog, built on the event loop:
@@ -227,15 +242,16 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
 #define SEARCH_BURST   16u
 #define SEARCH_PER_SEC 8u
 
-static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+/* Search and SearchPage: the same checks and quota; search_reply() reads the arguments again. */
+static int search_common(sd_bus_message *message, BusContext *b, bool paged, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        BusContext *b = userdata;
         Manager *m = b->manager;
         const char *text;
+        uint32_t offset, limit;
         uid_t euid;
         int r;
 
-        r = sd_bus_message_read(message, "s", &text);
+        r = paged ? sd_bus_message_read(message, "suu", &text, &offset, &limit) : sd_bus_message_read(message, "s", &text);
         if (r < 0)
                 return r;
         if (strlen(text) > 256)
@@ -259,7 +275,7 @@ static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *
         SearchCall *call = calloc(1, sizeof(SearchCall));
         if (!call)
                 return -ENOMEM;
-        *call = (SearchCall) { b, sd_bus_message_ref(message) };
+        *call = (SearchCall) { b, sd_bus_message_ref(message), paged };
         r = catalog_service_get(manager_catalog(m), search_reply, call);
         if (r < 0) {
                 sd_bus_message_unref(call->message);
@@ -267,6 +283,17 @@ static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
         }
         return 1;
+}
+
+static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return search_common(message, userdata, false, error);
+}
+
+/* A page of Search's matches in the same order, each row only what a list view shows; total
+ * counts all matches, so a view can size its pager. An offset past the end or a limit of 0 is
+ * an empty page, not an error. */
+static int method_search_page(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return search_common(message, userdata, true, error);
 }
 
 static const sd_bus_vtable settings_vtable[] = {
@@ -296,6 +323,10 @@ static const sd_bus_vtable settings_vtable[] = {
                                 SD_BUS_ARGS("s", text),
                                 SD_BUS_RESULT("a(ssssbbbbsas)", modules),
                                 method_search, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SearchPage",
+                                SD_BUS_ARGS("s", text, "u", offset, "u", limit),
+                                SD_BUS_RESULT("u", total, "a(ssbbbb)", modules),
+                                method_search_page, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

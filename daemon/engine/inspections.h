@@ -31,7 +31,7 @@ typedef struct Inspections Inspections;
 
 typedef enum InspectKind {
         INSPECT_CHECK_POLICY,   /* the plan and every module's verdict (result.plan, result.report) */
-        INSPECT_DRY_RUN,        /* Load --dry-run: modprobe -D lines and "taint NAME LETTERS" (result.lines) */
+        INSPECT_DRY_RUN,        /* Load --dry-run: modprobe -D lines; with MODCTL_LOAD_VERDICTS also "taint NAME LETTERS" (result.lines) */
         INSPECT_INFO,           /* modinfo pairs, then taint_prediction (result.pairs) */
 } InspectKind;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -55,12 +56,13 @@ static void search_hit_done(SearchHit *h) {
 
 DEFINE_ARRAY_FREE_FUNC(search_hits_free, SearchHit, search_hit_done);
 
-int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *modules, SettingsService *settings,
-                   const Caller *caller, SearchHit **ret, size_t *ret_n, Failure *failure) {
+int search_modules_page(const Catalog *catalog, const char *text, size_t offset, size_t limit,
+                        ModuleRegistry *modules, SettingsService *settings, const Caller *caller, SearchHit **ret,
+                        size_t *ret_n, size_t *ret_total, Failure *failure) {
         _cleanup_(loaded_set_done) LoadedSet loaded = {};
         _cleanup_free_ size_t *matches = NULL;
         SearchHit *hits = NULL;
-        size_t n = 0, n_hits = 0;
+        size_t n = 0, n_hits = 0, total = 0;
         CLEANUP_ARRAY(hits, n_hits, search_hits_free);
         int r;
 
@@ -70,8 +72,9 @@ int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *mod
         assert(settings);
         assert(ret);
         assert(ret_n);
+        assert(ret_total);
 
-        r = catalog_search(catalog, text, &matches, &n);
+        r = catalog_search_page(catalog, text, offset, limit, &matches, &n, &total);
         if (r < 0)
                 return failure_set(failure, FAILURE_INTERNAL, "Cannot search the module catalog for '%s': %s.",
                                    text, strerror(-r));
@@ -95,5 +98,16 @@ int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *mod
         }
         *ret = TAKE_PTR(hits);
         *ret_n = n_hits;
+        *ret_total = total;
         return 0;
+}
+
+int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *modules, SettingsService *settings,
+                   const Caller *caller, SearchHit **ret, size_t *ret_n, Failure *failure) {
+        size_t total;
+
+        assert(ret_n);
+
+        return search_modules_page(catalog, text, 0, SIZE_MAX, modules, settings, caller, ret, ret_n, &total,
+                                   failure);
 }

@@ -30,3 +30,10 @@ void search_hits_free(SearchHit *hits, size_t n);
 
 int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *modules, SettingsService *settings,
                    const Caller *caller, SearchHit **ret, size_t *ret_n, Failure *failure);
+
+/* One page of search_modules(): the hits [offset, offset + limit) (catalog_search_page()), and
+ * *ret_total the number of all matches. Only the page's hits are joined with their settings,
+ * so the cost follows limit, not the catalog's size. */
+int search_modules_page(const Catalog *catalog, const char *text, size_t offset, size_t limit,
+                        ModuleRegistry *modules, SettingsService *settings, const Caller *caller, SearchHit **ret,
+                        size_t *ret_n, size_t *ret_total, Failure *failure);

@@ -469,3 +469,27 @@ int catalog_search(const Catalog *c, const char *text, size_t **ret, size_t *ret
         *ret_n = n;
         return 0;
 }
+
+int catalog_search_page(const Catalog *c, const char *text, size_t offset, size_t limit, size_t **ret,
+                        size_t *ret_n, size_t *ret_total) {
+        _cleanup_free_ size_t *all = NULL;
+        size_t n = 0, count;
+        int r;
+
+        assert(c);
+        assert(text);
+        assert(ret);
+        assert(ret_n);
+        assert(ret_total);
+
+        r = catalog_search(c, text, &all, &n);
+        if (r < 0)
+                return r;
+        count = offset >= n ? 0 : MIN(limit, n - offset);
+        if (count > 0 && offset > 0)
+                memmove(all, all + offset, count * sizeof(size_t));
+        *ret = TAKE_PTR(all);
+        *ret_n = count;
+        *ret_total = n;
+        return 0;
+}

@@ -60,3 +60,7 @@ const CatalogEntry *catalog_find(const Catalog *c, const char *name);
 /* The entries whose name or description contains text, case-insensitively, '-' and '_' alike
  * in names; every entry for "". Sorted by name. *ret: indexes (free()). */
 int catalog_search(const Catalog *c, const char *text, size_t **ret, size_t *ret_n);
+/* One page of catalog_search(): the matches [offset, offset + limit) in the same order (none
+ * when offset is past the end, or limit is 0), and *ret_total the number of all matches. */
+int catalog_search_page(const Catalog *c, const char *text, size_t offset, size_t limit, size_t **ret,
+                        size_t *ret_n, size_t *ret_total);

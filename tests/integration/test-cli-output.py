@@ -50,10 +50,10 @@ class CliOutputTest(ModctlTest):
         # The fixture's modprobe.d gives value=5, the daemon's kernel command line value=7.
         want = [{'name': 'modctl_test_dep', 'plan': [insmod('modctl_test_base', 'value=5 value=7', 'OE'),
                                                       insmod('modctl_test_dep', taint='OE')]}]
-        r = self.assert_ok(self.run_cli('load', '-n', '--json=short', 'modctl_test_dep'))
+        r = self.assert_ok(self.run_cli('load', '-n', '--verdicts', '--json=short', 'modctl_test_dep'))
         self.assertEqual(json.loads(r.stdout), want)
         self.stop_daemon()
-        r = self.assert_ok(self.run_cli('load', '-n', '--json=short', 'modctl_test_dep'))
+        r = self.assert_ok(self.run_cli('load', '-n', '--verdicts', '--json=short', 'modctl_test_dep'))
         # Offline, libkmod reads neither the daemon's modprobe.d nor its kernel command line.
         # Nor does it predict taints.
         want[0]['plan'] = [insmod('modctl_test_base', taint=None), insmod('modctl_test_dep', taint=None)]
@@ -61,7 +61,7 @@ class CliOutputTest(ModctlTest):
         self.assertIn('not reachable', r.stderr)
 
     def test_dry_run_parameters(self):
-        r = self.assert_ok(self.run_cli('load', '-n', '--json=short', 'modctl_test_base', 'value=3'))
+        r = self.assert_ok(self.run_cli('load', '-n', '--verdicts', '--json=short', 'modctl_test_base', 'value=3'))
         self.assertEqual(json.loads(r.stdout), [{'name': 'modctl_test_base',
                                                  'plan': [insmod('modctl_test_base', 'value=5 value=7 value=3', 'OE')]}])
 

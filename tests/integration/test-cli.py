@@ -323,7 +323,7 @@ class CliTest(ModctlTest):
         r = self.assert_ok(self.cli('info', 'modctl_test_dep'))
         self.assertIn('modctld is not reachable: reading the module index', r.stderr)
         self.assertRegex(r.stdout, r'depends:\s+modctl_test_base')
-        r = self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_dep'))
+        r = self.assert_ok(self.cli('load', '--dry-run', '--verdicts', 'modctl_test_dep'))
         self.assertIn("modctld is not reachable: showing libkmod's plan", r.stderr)
         self.assertRegex(r.stdout, r'insmod \S+/modctl_test_base\.ko \ninsmod \S+/modctl_test_dep\.ko \n')
         # What needs the daemon says how to start it.

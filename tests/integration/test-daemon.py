@@ -56,7 +56,7 @@ class DaemonTest(ModctlTest):
         self.assertNotIn('modctl_test_base', self.loaded())
 
     def test_dry_run_inserts_nothing(self):
-        r = self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_dep'))
+        r = self.assert_ok(self.cli('load', '--dry-run', '--verdicts', 'modctl_test_dep'))
         lines = r.stdout.strip().split('\n')
         self.assertEqual(len(lines), 4, r.stdout)
         # The test modules are out of tree and unsigned: O and E, predicted after the steps.

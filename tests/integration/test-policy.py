@@ -48,9 +48,11 @@ class PolicyTest(ModctlTest):
             self.assertIn('modctl_test_base', r.stderr)
             self.assertIn('Deny', r.stderr)
         self.assertEqual(self.loaded(), {})
-        # The dry run says the same.
-        r = self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:1')
+        # The dry run with verdicts (1 | 16) says the same; without them it shows the plan, as
+        # modprobe -D would.
+        r = self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:17')
         self.assertIn('org.modctl1.Error.PolicyDenied', r.stderr)
+        self.assert_ok(self.send('Load', 'string:modctl_test_dep', 'string:', 'uint64:1'))
 
     def test_check_policy(self):
         self.set_policy('[Policy]\nDeny=modctl_test_base\n')
@@ -148,7 +150,7 @@ class PolicyTest(ModctlTest):
         self.assertRegex(r.stdout, r'taint_prediction:\s+POE')
 
     def test_dry_run_predicts_taint(self):
-        r = self.assert_ok(self.cli('load', '--dry-run', 'modctl_test_proprietary'))
+        r = self.assert_ok(self.cli('load', '--dry-run', '--verdicts', 'modctl_test_proprietary'))
         self.assertIn('taint modctl_test_proprietary POE', r.stdout)
 
 

@@ -2,6 +2,7 @@
 /* The settings files and the catalog as plain C: input rules, reading every file with its
  * source, changing only modctld's own files, refusing admins' entries, and catalog search. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "settings/atomic-file.h"
 #include "settings/catalog.h"
+#include "macro.h"
 #include "module-params.h"
 #include "settings/settings.h"
 #include "strv.h"
@@ -206,4 +208,50 @@ Test(settings, catalog_search_and_cache) {
         cr_assert_eq(st.parsed, 0);
         cr_assert_eq(st.reused, catalog_size(c));
         cr_assert(!st.cache_written);
+}
+
+/* SearchPage's slicing over the catalog's index: pages in catalog_search()'s order, the total
+ * always, and the edges (past the end, limit 0, a limit beyond the catalog) as empty or short
+ * pages. */
+Test(settings, catalog_search_page) {
+        _cleanup_(catalog_freep) Catalog *c = NULL;
+        _cleanup_free_ size_t *every = NULL;
+        size_t n_every = 0, *page = NULL, n = 0, total = 0, seen = 0;
+
+        cr_assert_eq(catalog_build(MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER, NULL, NULL, &c,
+                                   NULL), 0);
+        cr_assert_eq(catalog_search(c, "modctl", &every, &n_every), 0);
+        cr_assert_gt(n_every, 4);
+
+        for (size_t offset = 0; offset < n_every; offset += 2) {
+                cr_assert_eq(catalog_search_page(c, "modctl", offset, 2, &page, &n, &total), 0);
+                cr_assert_eq(total, n_every);
+                cr_assert_eq(n, MIN((size_t) 2, n_every - offset));
+                for (size_t i = 0; i < n; i++)
+                        cr_assert_eq(page[i], every[offset + i]);
+                seen += n;
+                free(page);
+        }
+        cr_assert_eq(seen, n_every);
+
+        cr_assert_eq(catalog_search_page(c, "modctl", n_every, 5, &page, &n, &total), 0);
+        cr_assert_eq(n, 0);
+        cr_assert_eq(total, n_every);
+        free(page);
+        cr_assert_eq(catalog_search_page(c, "modctl", SIZE_MAX, SIZE_MAX, &page, &n, &total), 0);
+        cr_assert_eq(n, 0);
+        free(page);
+        cr_assert_eq(catalog_search_page(c, "modctl", 0, 0, &page, &n, &total), 0);
+        cr_assert_eq(n, 0);
+        cr_assert_eq(total, n_every);
+        free(page);
+        cr_assert_eq(catalog_search_page(c, "modctl", 1, SIZE_MAX, &page, &n, &total), 0);
+        cr_assert_eq(n, n_every - 1);
+        cr_assert_eq(page[0], every[1]);
+        free(page);
+        cr_assert_eq(catalog_search_page(c, "HARD DEP", 0, 10, &page, &n, &total), 0);
+        cr_assert_eq(total, 1);
+        cr_assert_eq(n, 1);
+        cr_assert_str_eq(catalog_entry(c, page[0])->name, "modctl_test_dep");
+        free(page);
 }

@@ -68,6 +68,16 @@ parity "-R" -- -R rtnl-link-dummy
 parity "-c" -- -c
 parity "-n -v" -- -n -v bridge
 parity "kernel's form" -- -q -- dummy
+# kmod 30's habits (issue 24): holders, the rmmod lines of a dry run, reading a module file.
+parity "remove, in use, --remove-holders" bridge -- -r --remove-holders stp
+parity "remove, in use, --remove-dependencies" bridge -- -r --remove-dependencies stp
+parity "-r -n -v" bridge -- -r -n -v bridge
+parity "-r -n -v, in use" bridge -- -r -n -v stp
+parity "-r -n -v, not loaded, --first-time" -- -r -n -v --first-time dummy
+parity "--show-modversions" -- --show-modversions "$(modinfo -n bridge)"
+parity "--dump-modversions" -- --dump-modversions "$(modinfo -n stp)"
+parity "--show-exports" -- --show-exports "$(modinfo -n stp)"
+parity "--show-exports, no such file" -- --show-exports /no/such/file.ko
 
 # Loads went through modctld: they show up with origin user, not external.
 reset_mods

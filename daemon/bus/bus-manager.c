@@ -9,30 +9,20 @@
 #include "bus/bus-manager.h"
 #include "bus/bus-caller.h"
 #include "bus/bus-string.h"
+#include "common/array-util.h"
 #include "common/log.h"
 #include "common/module-name.h"
 #include "common/module-params.h"
 #include "modctl-bus.h"
 #include "common/strv.h"
 
-/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
- * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
-static int validate_name(const char *name, sd_bus_error *error) {
-        if (module_request_is_valid(name))
+/* module_request_validate()'s verdict as the caller's D-Bus error. */
+static int bus_validate_name(const char *name, sd_bus_error *error) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        if (module_request_validate(name, &failure) >= 0)
                 return 0;
-        if (!*name)
-                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > MODULE_ALIAS_MAX)
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
-                                      name, strlen(name), MODULE_ALIAS_MAX);
-        if (module_alias_is_valid(name))
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%s': a file path is not a module name or alias "
-                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
-        return bus_error_setf(error, FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not contain spaces or control characters, "
-                              "or start with '-'.", name);
+        return bus_error_from_failure(error, &failure);
 }
 
 /* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
@@ -106,7 +96,7 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
                                       flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
         r = validate_params(name, params, error);
@@ -248,7 +238,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                       flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 
@@ -272,48 +262,57 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         return 1;
 }
 
+static int list_reply(sd_bus_message *message, const KernelModule *modules, size_t n, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'r', "stiasss");
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
+                if (r < 0)
+                        return r;
+                r = bus_append_strv(reply, modules[i].holders);
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
+                               strempty(modules[i].taint));
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
 static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         KernelModule *modules = NULL;
         size_t n = 0;
+        CLEANUP_ARRAY(modules, n, kernel_module_array_free);
         int r;
 
         r = module_registry_list(manager_modules(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
-        if (r < 0)
-                goto finish;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_open_container(reply, 'r', "stiasss");
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
-                if (r < 0)
-                        goto finish;
-                r = bus_append_strv(reply, modules[i].holders);
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
-                               strempty(modules[i].taint));
-                if (r < 0)
-                        goto finish;
-                r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        goto finish;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_send(NULL, reply, NULL);
-finish:
-        kernel_module_array_free(modules, n);
+        r = list_reply(message, modules, n, &reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the list of loaded modules: %s.",
                                       strerror(-r));
@@ -329,7 +328,7 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 

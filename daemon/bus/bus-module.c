@@ -468,6 +468,8 @@ void bus_modules_settings_changed(BusContext *c) {
         BusModules *b = c->modules;
         int r;
 
+        assert(c);
+
         if (!b || !b->sync_source)
                 return;
         r = sd_event_source_set_enabled(b->sync_source, SD_EVENT_ONESHOT);

@@ -11,6 +11,7 @@
 #include "bus/bus-object.h"
 #include "bus/bus-service.h"
 #include "bus/bus-settings.h"
+#include "bus/bus-timeline.h"
 #include "bus/bus-private.h"
 #include "bus/bus-quota.h"
 #include "bus/bus-error.h"
@@ -187,6 +188,7 @@ static const BusObjectImplementation *const manager_objects[] = {
         &bus_manager_object,
         &bus_settings_object,
         &bus_ownership_object,
+        &bus_timeline_object,
 };
 
 static int publish_manager(sd_bus *bus, void *userdata) {

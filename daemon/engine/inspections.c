@@ -18,6 +18,8 @@ struct Inspections {
         Kernel *kernel;              /* not owned, thread-safe */
         PolicySnapshot *policy;
         SettingsPaths *settings_paths;
+        void (*check_files)(void *userdata);
+        void *check_files_userdata;
 };
 
 /* Everything one inspection uses, taken on the event loop when it is submitted: the thread sees
@@ -272,6 +274,8 @@ int inspections_submit(Inspections *x, uid_t owner, bool privileged, const Calle
         assert(name);
         assert(done);
 
+        if (x->check_files)
+                x->check_files(x->check_files_userdata);
         r = inspection_new(x, caller, kind, name, params, flags, &i);
         if (r < 0)
                 return r;
@@ -335,6 +339,12 @@ void inspections_set_policy(Inspections *x, PolicySnapshot *snapshot) {
 
         policy_snapshot_unref(x->policy);
         x->policy = policy_snapshot_ref(snapshot);
+}
+
+void inspections_set_refresh(Inspections *x, void (*refresh)(void *userdata), void *userdata) {
+        assert(x);
+        x->check_files = refresh;
+        x->check_files_userdata = userdata;
 }
 
 void inspections_set_index_watched(Inspections *x, bool watched) {

@@ -60,6 +60,9 @@ static inline void inspections_freep(Inspections **x) { inspections_free(*x); }
 void inspections_set_policy(Inspections *x, PolicySnapshot *snapshot);
 /* Without the index watch, each inspection checks the files' timestamps first. */
 void inspections_set_index_watched(Inspections *x, bool watched);
+/* Called on the loop before each submission: without inotify the owner compares the files'
+ * identity there, and a change comes back as inspections_invalidate(). */
+void inspections_set_refresh(Inspections *x, void (*refresh)(void *userdata), void *userdata);
 /* The module index or modprobe.d changed: the thread reloads its resolver before the next one. */
 void inspections_invalidate(Inspections *x);
 

@@ -13,6 +13,7 @@
 #include "engine/manager.h"
 #include "engine/modprobe-handover.h"
 #include "engine/policy-run.h"
+#include "engine/timeline.h"
 #include "kernel/kernel.h"
 #include "modctl-bus.h"
 #include "modctl-values.h"
@@ -39,6 +40,7 @@ struct Manager {
         CatalogService *catalog;        /* the modules on disk, descriptions */
         OwnershipService *ownership;    /* the BPF LSM programs; NULL until manager_start() */
         DeniedFile *denied;             /* MODPROBE_DENIED_CONF, for when modctld does not run */
+        Timeline *timeline;             /* where each module's time went */
         ModprobeHandover modprobe;      /* kernel.modprobe while we run */
         Hook *hook;                     /* the kernel's request_module() requests */
         Autoload *autoload;             /* boot list, coldplug, device events */
@@ -109,6 +111,7 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
                 return;
         /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
         if (event == KERNEL_EVENT_ADD) {
+                timeline_live(m->timeline, name, kernel_now(m->kernel));
                 denied_file_module_loaded(m->denied, name);
                 MANAGER_EMIT(m, module_loaded, name, origin);
         } else
@@ -128,11 +131,20 @@ static void load_failed(Manager *m, const char *name, const char *origin, const 
         MANAGER_EMIT(m, load_failed, name, origin, failure);
 }
 
-/* With the watch, on_index_changed() already reloaded what changed; without it, libkmod checks
- * the files' timestamps. */
+/* Before anything reads the index or the configuration files. With inotify, on_index_changed()
+ * already reloaded what changed; without it, the check compares the files' identity (inode,
+ * size, mtime, ctime) and calls it. Whoever caches "not found" or descriptions learns whether
+ * the watch is on right now: it goes off when inotify is lost, and on again when a retry works. */
 static void refresh_index(Manager *m) {
-        if (!m->index_watch)
+        bool watched;
+
+        if (m->index_watch)
+                (void) index_watch_check(m->index_watch);
+        else
                 (void) resolver_refresh(m->resolver);
+        watched = m->index_watch && index_watch_is_active(m->index_watch);
+        inspections_set_index_watched(m->inspections, watched);
+        catalog_service_set_index_watched(m->catalog, watched);
 }
 
 static Request *request_free(Request *q) {
@@ -218,6 +230,7 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
 
         module_registry_begin(m->modules, plan, origin);
+        timeline_queued(m->timeline, plan, origin, kernel_now(m->kernel));
         /* The policy decides on a worker, over the whole plan, before its first step. */
         JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
         r = scheduler_submit(m->scheduler, plan, insert_flags, streq(origin, ORIGIN_KERNEL),
@@ -371,6 +384,11 @@ static int watch_index(Manager *m, const ManagerConfig *config) {
                 "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
                 NULL,
         };
+        /* And modctld.conf.d, whose files hold the disabled modules that settings report. */
+        static const char *const modctld_conf_dirs[] = {
+                "/etc/modctl/modctld.conf.d", "/run/modctl/modctld.conf.d", "/usr/local/lib/modctl/modctld.conf.d",
+                "/usr/lib/modctl/modctld.conf.d", NULL,
+        };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
 
@@ -395,7 +413,14 @@ static int watch_index(Manager *m, const ManagerConfig *config) {
                         return -ENOMEM;
         }
 
-        return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
+        for (const char *const *p = modctld_conf_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
+        }
+
+        IndexWatchOptions opts = { .no_inotify = config->no_index_watch };
+        return index_watch_new(m->event, paths, &opts, on_index_changed, m, &m->index_watch);
 }
 
 /* The kernel hook's view of the manager (sources/hook.h): what it may ask, and nothing else. */
@@ -419,7 +444,7 @@ static bool hook_port_module_in_flight(void *userdata, const char *normalized) {
 
 static bool hook_port_index_is_watched(void *userdata) {
         Manager *m = userdata;
-        return m->index_watch;
+        return m->index_watch && index_watch_is_active(m->index_watch);
 }
 
 static void hook_port_request_done(void *userdata, const char *name, int pid, const Failure *failure) {
@@ -463,10 +488,16 @@ static void autoload_port_refresh_index(void *userdata) {
 
 static void check_ready(Manager *m);
 
+static void autoload_port_started(void *userdata, const char *batch) {
+        Manager *m = userdata;
+        timeline_batch_started(m->timeline, batch, kernel_now(m->kernel));
+}
+
 static void autoload_port_finished(void *userdata, const char *batch, unsigned requested, unsigned inserted,
                                    unsigned failed, uint64_t usec) {
         Manager *m = userdata;
 
+        timeline_batch_finished(m->timeline, batch, kernel_now(m->kernel));
         MANAGER_EMIT(m, autoload_finished, batch, requested, inserted, failed, usec);
         check_ready(m);
 }
@@ -476,6 +507,7 @@ static const AutoloadPort autoload_port = {
         .load = autoload_port_load,
         .lookup_alias = autoload_port_lookup_alias,
         .refresh_index = autoload_port_refresh_index,
+        .started = autoload_port_started,
         .finished = autoload_port_finished,
         .add_listener = port_add_listener,
         .remove_listener = port_remove_listener,
@@ -501,12 +533,28 @@ static void settings_port_setting_changed(void *userdata, const char *module, co
         MANAGER_EMIT(m, setting_changed, module, setting, value, file);
 }
 
+static void port_refresh_index(void *userdata) {
+        refresh_index(userdata);
+}
+
 static const SettingsServicePort settings_port = {
+        .refresh = port_refresh_index,
         .config = settings_port_config,
         .reload_policy = settings_port_reload_policy,
         .files_changed = settings_port_files_changed,
         .setting_changed = settings_port_setting_changed,
 };
+
+/* The scheduler's view (core/scheduler.h): what the timeline learns from it. */
+static void on_job_checked(const Plan *plan, uint64_t began, uint64_t ended, void *userdata) {
+        Manager *m = userdata;
+        timeline_checked(m->timeline, plan, ended);
+}
+
+static void on_step_inserted(const char *name, uint64_t began, uint64_t ended, int result, void *userdata) {
+        Manager *m = userdata;
+        timeline_inserted(m->timeline, name, began, ended, result);
+}
 
 /* Kernel-enforced ownership's reports: counted, then the listeners hear of them. */
 static void on_ownership_report(const OwnershipReport *r, void *userdata) {
@@ -577,6 +625,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the inspection thread: %m");
         inspections_set_policy(m->inspections, m->policy);
+        inspections_set_refresh(m->inspections, port_refresh_index, m);
 
         if (config->resolver.modules_dir)
                 m->modules_dir = strdup(config->resolver.modules_dir);
@@ -598,18 +647,20 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 sc.command_timeout_usec = c->daemon.command_timeout_usec;
         if (sc.step_timeout_usec == 0)
                 sc.step_timeout_usec = c->daemon.load_timeout_usec;
+        sc.observer = (SchedulerObserver) { on_job_checked, on_step_inserted, m };
+        r = timeline_new(&m->timeline);
+        if (r < 0)
+                return log_oom();
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
-        r = config->no_index_watch ? -ECANCELED : watch_index(m, config);
+        /* Without inotify (or with --no-index-watch), still correct, just slower: every request
+         * checks the files' identity, and the hook does not cache missing names. */
+        r = watch_index(m, config);
         if (r < 0)
-                /* Still correct, just slower: every request checks the files, and the hook does
-                 * not cache missing names. */
-                log_full_errno(r == -ECANCELED ? LOG_INFO : LOG_WARNING, r,
-                               "Cannot watch the module index for changes: %m");
-        inspections_set_index_watched(m->inspections, m->index_watch);
-        catalog_service_set_index_watched(m->catalog, m->index_watch);
+                log_warning_errno(r, "Cannot watch the module index for changes: %m");
+        refresh_index(m);
 
         HookConfig hc = { .socket_path = config->hook_socket };
         r = hook_new(&hook_port, m, &hc, &m->hook);
@@ -636,7 +687,10 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
 
-        r = module_registry_seed(m->modules);
+        _cleanup_free_ char *first_start = NULL;
+        if (asprintf(&first_start, "%s%s", strempty(m->config_root), MANAGER_FIRST_START_FILE) < 0)
+                return log_oom();
+        r = module_registry_seed(m->modules, first_start);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the loaded modules: %m");
 
@@ -815,6 +869,16 @@ CatalogService *manager_catalog(Manager *m) {
         return m->catalog;
 }
 
+Timeline *manager_timeline(Manager *m) {
+        assert(m);
+        return m->timeline;
+}
+
+uint64_t manager_now(Manager *m) {
+        assert(m);
+        return kernel_now(m->kernel);
+}
+
 OwnershipService *manager_ownership(Manager *m) {
         assert(m);
         return m->ownership;
@@ -850,6 +914,7 @@ Manager *manager_free(Manager *m) {
         catalog_service_free(m->catalog);
         settings_service_free(m->settings);
         denied_file_free(m->denied);
+        timeline_free(m->timeline);
         resolver_free(m->resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);

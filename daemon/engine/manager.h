@@ -32,6 +32,10 @@
 #include "engine/ownership-service.h"
 #include "engine/policy-snapshot.h"
 #include "engine/settings-service.h"
+#include "engine/timeline.h"
+
+/* The modules loaded before modctld first started in this boot (core/first-start.h). */
+#define MANAGER_FIRST_START_FILE "/run/modctl/modules-before-first-start"
 
 typedef struct Manager Manager;
 typedef struct Kernel Kernel;
@@ -109,3 +113,6 @@ Inspections *manager_inspections(Manager *m);
 SettingsService *manager_settings(Manager *m);
 CatalogService *manager_catalog(Manager *m);
 OwnershipService *manager_ownership(Manager *m);   /* NULL before manager_start() */
+Timeline *manager_timeline(Manager *m);
+/* Now, in the timeline's clock. */
+uint64_t manager_now(Manager *m);

@@ -4,8 +4,11 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "common/array-util.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "common/strv.h"
+#include "core/first-start.h"
 #include "engine/module-registry.h"
 #include "kernel/kernel.h"
 
@@ -84,25 +87,37 @@ ModuleRegistry *module_registry_free(ModuleRegistry *g) {
         return NULL;
 }
 
-int module_registry_seed(ModuleRegistry *g) {
+int module_registry_seed(ModuleRegistry *g, const char *first_start_path) {
+        _cleanup_(strv_freep) char **now = NULL, **before = NULL;
         KernelModule *l = NULL;
+        bool restart = false;
         size_t n = 0;
+        CLEANUP_ARRAY(l, n, kernel_module_array_free);
         int r;
 
         assert(g);
+        assert(first_start_path);
 
         r = kernel_list(g->kernel, &l, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                ModuleRecord *rec = record_ensure(g, l[i].name, NULL);
-                if (rec)
-                        rec->live = true;
-                else
-                        r = -ENOMEM;
+        FOREACH_ARRAY(km, l, n) {
+                r = strv_extend(&now, km->name);
+                if (r < 0)
+                        return r;
         }
-        kernel_module_array_free(l, n);
-        return MIN(r, 0);
+        r = first_start_modules(first_start_path, now, &before, &restart);
+        if (r < 0)
+                log_warning_errno(r, "Cannot keep the modules loaded before the first start in %s, all loaded "
+                                  "modules count as loaded before this start: %m", first_start_path);
+        FOREACH_ARRAY(km, l, n) {
+                bool external = restart && !strv_contains(before, km->name);
+                ModuleRecord *rec = record_ensure(g, km->name, external ? ORIGIN_EXTERNAL : NULL);
+                if (!rec)
+                        return -ENOMEM;
+                rec->live = true;
+        }
+        return 0;
 }
 
 bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, uint64_t now,

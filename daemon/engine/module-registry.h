@@ -34,9 +34,14 @@ int module_registry_new(Kernel *kernel, ModuleRegistry **ret);
 ModuleRegistry *module_registry_free(ModuleRegistry *g);
 static inline void module_registry_freep(ModuleRegistry **g) { module_registry_free(*g); }
 
-/* The modules loaded before we started watching, as live records without an origin: nobody
- * knows who loaded them, and a replayed "add" for one of them must not read as a new load. */
-int module_registry_seed(ModuleRegistry *g);
+/* The modules loaded before modctld first started in this boot (core/first-start.h). */
+#define MANAGER_FIRST_START_FILE "/run/modctl/modules-before-first-start"
+
+/* The modules loaded before we started watching, as live records: a replayed "add" for one of
+ * them must not read as a new load. Only those loaded before the first start of this boot
+ * (first_start_path keeps them) have no origin; what came since (an earlier modctld killed
+ * mid-plan, another tool while none ran) is external. */
+int module_registry_seed(ModuleRegistry *g, const char *first_start_path);
 
 /* A module's "add" (added) or "remove" uevent at now (CLOCK_REALTIME usec). Returns false when
  * it is no news (an "add" replayed for a module that is there, or a built-in); else *ret_origin

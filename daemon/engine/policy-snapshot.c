@@ -77,10 +77,18 @@ static int load_kernel_trust(PolicySnapshot *s, const char *config_root) {
                 return from_dir;
 
         if (trust_store_size(store) == 0) {
-                if (asprintf(&s->kernel_trust_error, "none of the %zu keys it lists has a certificate here "
-                             "(%s: %s; %s: none matching)", strv_length(keys), image,
-                             from_image < 0 ? strerror(-from_image) : "none matching",
-                             c->policy.trusted_certificates) < 0)
+                if (from_image == -EMEDIUMTYPE) {
+                        /* armhf's zImage, s390x's image: no certificates to read there. */
+                        if (asprintf(&s->kernel_trust_error, "none of the %zu keys it lists has a certificate "
+                                     "here: the kernel image %s is in a format modctld cannot read on this "
+                                     "architecture, so Signature=kernel needs the kernel's certificates in "
+                                     "TrustedCertificates=%s", strv_length(keys), image,
+                                     c->policy.trusted_certificates) < 0)
+                                return -ENOMEM;
+                } else if (asprintf(&s->kernel_trust_error, "none of the %zu keys it lists has a certificate "
+                                    "here (%s: %s; %s: none matching)", strv_length(keys), image,
+                                    from_image < 0 ? strerror(-from_image) : "none matching",
+                                    c->policy.trusted_certificates) < 0)
                         return -ENOMEM;
                 log_warning("Signature=kernel: %s; every signed module will be refused.", s->kernel_trust_error);
                 return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "common/array-util.h"
 #include "common/macro.h"
 #include "engine/search.h"
 
@@ -48,18 +49,19 @@ static bool loaded_set_contains(LoadedSet *s, const char *name) {
         return l;
 }
 
-void search_hits_free(SearchHit *hits, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                module_settings_done(&hits[i].settings);
-        free(hits);
+static void search_hit_done(SearchHit *h) {
+        module_settings_done(&h->settings);
 }
+
+DEFINE_ARRAY_FREE_FUNC(search_hits_free, SearchHit, search_hit_done);
 
 int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *modules, SettingsService *settings,
                    const Caller *caller, SearchHit **ret, size_t *ret_n, Failure *failure) {
         _cleanup_(loaded_set_done) LoadedSet loaded = {};
         _cleanup_free_ size_t *matches = NULL;
-        SearchHit *hits;
-        size_t n = 0;
+        SearchHit *hits = NULL;
+        size_t n = 0, n_hits = 0;
+        CLEANUP_ARRAY(hits, n_hits, search_hits_free);
         int r;
 
         assert(catalog);
@@ -81,18 +83,17 @@ int search_modules(const Catalog *catalog, const char *text, ModuleRegistry *mod
         hits = calloc(MAX(n, (size_t) 1), sizeof(SearchHit));
         if (!hits)
                 return failure_set(failure, FAILURE_INTERNAL, "Out of memory searching for '%s'.", text);
-        for (size_t i = 0; i < n; i++) {
-                hits[i].entry = catalog_entry(catalog, matches[i]);
-                hits[i].loaded = loaded_set_contains(&loaded, hits[i].entry->name);
-                r = settings_service_query(settings, hits[i].entry->name, caller, &hits[i].settings);
-                if (r < 0) {
-                        r = failure_set(failure, FAILURE_INTERNAL, "Cannot read the settings of module '%s': %s.",
-                                        hits[i].entry->name, strerror(-r));
-                        search_hits_free(hits, i);
-                        return r;
-                }
+        for (; n_hits < n; n_hits++) {
+                SearchHit *h = &hits[n_hits];
+
+                h->entry = catalog_entry(catalog, matches[n_hits]);
+                h->loaded = loaded_set_contains(&loaded, h->entry->name);
+                r = settings_service_query(settings, h->entry->name, caller, &h->settings);
+                if (r < 0)
+                        return failure_set(failure, FAILURE_INTERNAL, "Cannot read the settings of module '%s': %s.",
+                                           h->entry->name, strerror(-r));
         }
-        *ret = hits;
-        *ret_n = n;
+        *ret = TAKE_PTR(hits);
+        *ret_n = n_hits;
         return 0;
 }

@@ -53,6 +53,8 @@ const SettingsState *settings_service_state(SettingsService *s) {
 
         assert(s);
 
+        /* A settings read is a request too: without inotify the check drops a stale state. */
+        s->port->refresh(s->userdata);
         if (s->state)
                 return s->state;
         r = settings_state_load(s->paths, &s->state);

@@ -23,6 +23,9 @@
 typedef struct SettingsService SettingsService;
 
 typedef struct SettingsServicePort {
+        /* Before a read: make sure a change of the files is seen (without inotify, the manager
+         * compares their identity, and a change comes back as files_changed). */
+        void (*refresh)(void *userdata);
         /* The configuration in force (Deny=, Allow= decide Disabled). */
         const Config *(*config)(void *userdata);
         /* Deny= changed: reload the policy; on failure the service puts the files back. */

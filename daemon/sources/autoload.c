@@ -55,6 +55,7 @@ static Batch *batch_new(Autoload *a, const char *what) {
         b->what = what;
         b->pending = 1; /* held while submitting: loads may finish before submission ends */
         b->start_usec = now_usec(CLOCK_MONOTONIC);
+        a->port->started(a->userdata, what);
         return b;
 }
 

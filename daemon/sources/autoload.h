@@ -38,7 +38,8 @@ typedef struct AutoloadPort {
         int (*lookup_alias)(void *userdata, const char *alias, char ***ret, Failure *failure);
         /* Before looking up: make sure the index is current (free with the index watch). */
         void (*refresh_index)(void *userdata);
-        /* A batch ("boot", "coldplug") is done. */
+        /* A batch ("boot", "coldplug") begins, and is done. */
+        void (*started)(void *userdata, const char *batch);
         void (*finished)(void *userdata, const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                          uint64_t usec);
         int (*add_listener)(void *userdata, const ManagerEvents *events, void *listener);

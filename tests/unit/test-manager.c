@@ -452,10 +452,30 @@ Test(manager, index_refresh_with_the_watch) {
 Test(manager, index_refresh_without_the_watch) {
         start(false);
         alias_appears();
-        /* No event will come: the request itself must notice. */
+        /* No inotify event will come: the request itself must notice, and tells the listeners
+         * (the hook's negative cache, the module objects) as the watch would. */
+        cr_assert_not(heard("index-changed"));
         cr_assert_eq(load("modctl-test-late", ORIGIN_KERNEL).error, 0);
         cr_assert(loaded("modctl_test_base"));
-        cr_assert_not(heard("index-changed"));
+        cr_assert(heard("index-changed"));
+}
+
+/* Without the watch, a settings read notices a new boot-list file and a changed option. */
+Test(manager, settings_follow_the_files_without_the_watch) {
+        ModuleSettings ms = {};
+
+        start(false);
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
+        cr_assert_not(ms.boot);
+        cr_assert_str_eq(ms.options, "");
+        free(ms.options);
+
+        write_file("etc/modules-load.d/late.conf", "modctl_test_dep\n");
+        write_file("modprobe.d/late-opt.conf", "options modctl_test_dep value=7\n");
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
+        cr_assert(ms.boot);
+        cr_assert_str_eq(ms.options, "value=7");
+        free(ms.options);
 }
 
 Test(manager, ready_only_after_the_boot_list) {
@@ -559,6 +579,23 @@ Test(manager, replayed_add_events_are_not_loads) {
         run_until_heard("loaded modctl_test_ext_last external");
         cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_USER);
+}
+
+/* A restart in the same boot (after a kill -9 in the middle of a plan): what was loaded before
+ * the first start still has no origin; what came since, and nobody can attribute, is
+ * "external", never "loaded before the start". */
+Test(manager, restart_attributes_later_modules_to_nobody) {
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
+        start(true);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
+        manager = manager_free(manager);
+
+        /* The killed daemon's plan had inserted modctl_test_base. */
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft,modctl_test_base", 1), 0);
+        start(true);
+        cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_EXTERNAL);
 }
 
 Test(manager, modules_loaded_before_the_start_are_known) {

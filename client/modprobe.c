@@ -30,6 +30,7 @@
 #include "modctl.h"
 #include "module-params.h"
 #include "output.h"
+#include "time-util.h"
 
 /* The kmod release whose modprobe command line, messages and exit codes this mode follows, and
  * what modctld reads in a module file: -V prints them as kmod's modprobe does. */
@@ -45,6 +46,7 @@ typedef struct ModprobeArgs {
         bool ignore_commands, use_blacklist, remove_holders, syslog;
         bool show_modversions, show_exports;
         bool force_vermagic, force_modversion;
+        uint64_t wait_msec;     /* -w: with -r, how long a module in use may take to become unused */
         int verbose;
         LocalIndex index;
         char **argv;            /* the original command line, for the fallback */
@@ -87,6 +89,9 @@ static void modprobe_help(void) {
                  "\t-r, --remove                Remove modules instead of inserting\n"
                  "\t    --remove-dependencies   Deprecated: use --remove-holders\n"
                  "\t    --remove-holders        Also remove module holders (use together with -r)\n"
+                 "\t-w, --wait <MSEC>           When removing a module, wait up to MSEC for\n"
+                 "\t                            module's refcount to become 0 so it can be\n"
+                 "\t                            removed (use together with -r)\n"
                  "\t    --first-time            Fail if module already inserted or removed\n"
                  "\t-i, --ignore-install        Ignore install commands\n"
                  "\t-i, --ignore-remove         Ignore remove commands\n"
@@ -131,6 +136,7 @@ static int parse_modprobe_argv(int argc, char *argv[], ModprobeArgs *a) {
         static const struct option options[] = {
                 { "all",                 no_argument,       NULL, 'a' },
                 { "remove",              no_argument,       NULL, 'r' },
+                { "wait",                required_argument, NULL, 'w' },
                 { "resolve-alias",       no_argument,       NULL, 'R' },
                 { "first-time",          no_argument,       NULL, ARG_FIRST_TIME },
                 { "ignore-install",      no_argument,       NULL, 'i' },
@@ -163,10 +169,21 @@ static int parse_modprobe_argv(int argc, char *argv[], ModprobeArgs *a) {
 
         /* getopt's own messages are what modprobe prints too. */
         opterr = 1;
-        while ((c = getopt_long(argc, argv, "arRibfDcnC:d:S:sqvVh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "arw:RibfDcnC:d:S:sqvVh", options, NULL)) >= 0)
                 switch (c) {
                 case 'a': a->all = true; break;
                 case 'r': a->remove = true; break;
+                case 'w': {
+                        char *end = NULL;
+
+                        errno = 0;
+                        a->wait_msec = strtoull(optarg, &end, 0);
+                        if (!*optarg || *end || errno != 0 || a->wait_msec > UINT64_MAX / USEC_PER_MSEC) {
+                                mlog(a, "ERROR: unexpected wait value '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case 'R': a->resolve = true; break;
                 case ARG_FIRST_TIME: a->first_time = true; break;
                 case 'i': a->ignore_commands = true; break;
@@ -549,11 +566,59 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
         return 0;
 }
 
+static int on_module_unloaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        bool *seen = userdata;
+
+        *seen = true;
+        return 0;
+}
+
+/* -w: block until modctld announces the next unload (a holder going away is what frees a module
+ * that another module uses) or until deadline. Returns 1 for an unload, 0 at the deadline. No
+ * polling: the only wake-ups are the bus's messages and the deadline. */
+static int wait_for_unload(sd_bus *bus, bool *seen, usec_t deadline) {
+        int r;
+
+        for (;;) {
+                usec_t now;
+
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (*seen)
+                        return 1;
+                if (r > 0)
+                        continue;
+                now = now_usec(CLOCK_MONOTONIC);
+                if (now >= deadline)
+                        return 0;
+                r = sd_bus_wait(bus, deadline - now);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int unload_call(sd_bus *bus, const char *name, uint64_t flags, sd_bus_error *error,
+                       sd_bus_message **reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = modctl_new_method_call(bus, "Unload", false, &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "st", name, flags);
+        if (r < 0)
+                return -ENOMEM;
+        return modctl_call_full(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, error, reply);
+}
+
 static int unload_one(sd_bus *bus, const ModprobeArgs *a, const char *name) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_(strv_freep) char **removed = NULL;
         uint64_t flags = MODCTL_UNLOAD_REMOVE_UNUSED;
+        usec_t deadline = 0;
+        bool seen = false, last = !a->wait_msec;
         int r;
 
         if (a->ignore_commands)
@@ -561,21 +626,48 @@ static int unload_one(sd_bus *bus, const ModprobeArgs *a, const char *name) {
         if (a->remove_holders)
                 flags |= MODCTL_UNLOAD_REMOVE_HOLDERS;
 
-        r = modctl_new_method_call(bus, "Unload", false, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "st", name, flags);
-        if (r < 0)
-                return log_oom();
+        if (a->wait_msec) {
+                /* Subscribed before the first try (AddMatch is synchronous), so no unload between
+                 * a refusal and the wait goes unseen. */
+                r = sd_bus_match_signal(bus, &slot, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
+                                        "ModuleUnloaded", on_module_unloaded, &seen);
+                if (r < 0) {
+                        mlog(a, "ERROR: could not wait for '%s' to be unused: %s\n", name, strerror(-r));
+                        return r;
+                }
+                deadline = now_usec(CLOCK_MONOTONIC) + a->wait_msec * USEC_PER_MSEC;
+        }
 
-        r = modctl_call_full(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &error, &reply);
+        for (;;) {
+                seen = false;
+                r = unload_call(bus, name, flags, &error, &reply);
+                if (r >= 0 || last || !sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
+                        break;
+
+                /* In use: try again after each unload, and once more at the deadline (the kernel
+                 * announces no other change of a reference count, such as a device closed). */
+                sd_bus_error_free(&error);
+                r = wait_for_unload(bus, &seen, deadline);
+                if (r < 0) {
+                        mlog(a, "ERROR: could not wait for '%s' to be unused: %s\n", name, strerror(-r));
+                        return r;
+                }
+                last = r == 0;
+        }
+
         if (r == -ENOTCONN)
                 return r;
+        if (r == -ENOMEM && !sd_bus_error_is_set(&error))
+                return log_oom();
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_LOADED)) {
                         if (!a->first_time)
                                 return 0;
                         mlog(a, "FATAL: Module %s is not in kernel.\n", name);
-                } else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
+                } else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE) && a->wait_msec)
+                        /* kmod's words when -w runs out: the kernel's EAGAIN. */
+                        mlog(a, "ERROR: could not remove '%s': %s\n", name, strerror(EAGAIN));
+                else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
                         mlog(a, "FATAL: Module %s is in use.\n", name);
                 else if (sd_bus_error_has_name(&error, MODCTL_ERROR_BUILT_IN))
                         mlog(a, "FATAL: Module %s is builtin.\n", name);
@@ -624,7 +716,8 @@ static int run_daemon(const ModprobeArgs *a, char **names, size_t n_names, const
         }
 
         modctl_bus_set_offline_ok(true);
-        r = modctl_bus_connect(NULL, true, &bus);
+        /* -w listens to modctld's signals, which only the bus carries. */
+        r = modctl_bus_connect(NULL, !(a->remove && a->wait_msec), &bus);
         if (r == -ENOTCONN)
                 return fallback(a);
         if (r < 0)

@@ -39,7 +39,20 @@
         X(kmod_module_get_info)                 \
         X(kmod_module_info_get_key)             \
         X(kmod_module_info_get_value)           \
-        X(kmod_module_info_free_list)
+        X(kmod_module_info_free_list)           \
+        X(kmod_module_get_versions)             \
+        X(kmod_module_version_get_symbol)       \
+        X(kmod_module_version_get_crc)          \
+        X(kmod_module_versions_free_list)       \
+        X(kmod_module_get_symbols)              \
+        X(kmod_module_symbol_get_symbol)        \
+        X(kmod_module_symbol_get_crc)           \
+        X(kmod_module_symbols_free_list)        \
+        X(kmod_module_get_refcnt)               \
+        X(kmod_module_get_holders)              \
+        X(kmod_module_get_dependencies)         \
+        X(kmod_module_get_remove_commands)      \
+        X(kmod_module_get_softdeps)
 
 typedef struct KmodDl {
 #define KMOD_DL_FIELD(s) typeof(s) *s;

@@ -10,12 +10,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -28,6 +30,12 @@
 #include "modctl.h"
 #include "module-params.h"
 #include "output.h"
+#include "time-util.h"
+
+/* The kmod release whose modprobe command line, messages and exit codes this mode follows, and
+ * what modctld reads in a module file: -V prints them as kmod's modprobe does. */
+#define KMOD_COMPAT_VERSION "30"
+#define KMOD_COMPAT_FEATURES "+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL"
 
 /* Set in the environment of the modprobe we fall back to, so a diverted /sbin/modprobe that
  * leads back here cannot loop. */
@@ -35,21 +43,33 @@
 
 typedef struct ModprobeArgs {
         bool all, remove, resolve, show_depends, show_config, dry_run, quiet, first_time;
-        bool ignore_commands, use_blacklist;
+        bool ignore_commands, use_blacklist, remove_holders, syslog;
+        bool show_modversions, show_exports;
         bool force_vermagic, force_modversion;
+        uint64_t wait_msec;     /* -w: with -r, how long a module in use may take to become unused */
         int verbose;
         LocalIndex index;
         char **argv;            /* the original command line, for the fallback */
 } ModprobeArgs;
 
+/* Messages go to stderr as "modprobe: LEVEL: ...", or with -s to syslog (the journal) as
+ * "LEVEL: ..." under the identifier modprobe, facility daemon, as kmod's modprobe sends them. */
 _printf_(2, 3) static void mlog(const ModprobeArgs *a, const char *fmt, ...) {
         va_list ap;
 
         if (a->quiet)
                 return;
-        fputs("modprobe: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (a->syslog) {
+                int prio = strncmp(fmt, "FATAL:", 6) == 0   ? LOG_CRIT
+                           : strncmp(fmt, "ERROR:", 6) == 0 ? LOG_ERR
+                           : strncmp(fmt, "WARNING:", 8) == 0 ? LOG_WARNING
+                                                              : LOG_INFO;
+                vsyslog(prio, fmt, ap);
+        } else {
+                fputs("modprobe: ", stderr);
+                vfprintf(stderr, fmt, ap);
+        }
         va_end(ap);
 }
 
@@ -59,6 +79,7 @@ static void modprobe_help(void) {
                  "\tmodprobe [options] -a [-i] [-b] modulename [modulename...]\n"
                  "\tmodprobe [options] -r [-i] modulename [modulename...]\n"
                  "\tmodprobe [options] -c\n"
+                 "\tmodprobe [options] --dump-modversions filename\n"
                  "\n"
                  "modctl's modprobe: loads and unloads go through modctld, so its policy applies;\n"
                  "-D, -R, -c and -n read the module index here.\n"
@@ -66,6 +87,11 @@ static void modprobe_help(void) {
                  "Management Options:\n"
                  "\t-a, --all                   Consider every non-argument to be a module name\n"
                  "\t-r, --remove                Remove modules instead of inserting\n"
+                 "\t    --remove-dependencies   Deprecated: use --remove-holders\n"
+                 "\t    --remove-holders        Also remove module holders (use together with -r)\n"
+                 "\t-w, --wait <MSEC>           When removing a module, wait up to MSEC for\n"
+                 "\t                            module's refcount to become 0 so it can be\n"
+                 "\t                            removed (use together with -r)\n"
                  "\t    --first-time            Fail if module already inserted or removed\n"
                  "\t-i, --ignore-install        Ignore install commands\n"
                  "\t-i, --ignore-remove         Ignore remove commands\n"
@@ -78,13 +104,16 @@ static void modprobe_help(void) {
                  "\t-R, --resolve-alias         Only lookup and print alias and exit\n"
                  "\t-D, --show-depends          Only print module dependencies and exit\n"
                  "\t-c, --showconfig            Print out known configuration and exit\n"
+                 "\t    --show-modversions      Dump module symbol version and exit\n"
+                 "\t    --dump-modversions      Same as --show-modversions\n"
+                 "\t    --show-exports          Only print module exported symbol versions and exit\n"
                  "\n"
                  "General Options:\n"
                  "\t-n, --dry-run               Do not execute operations, just print out\n"
                  "\t-C, --config=FILE           Use FILE instead of default search paths\n"
                  "\t-d, --dirname=DIR           Use DIR as filesystem root for /lib/modules\n"
                  "\t-S, --set-version=VERSION   Use VERSION instead of `uname -r`\n"
-                 "\t-s, --syslog                Accepted for compatibility; messages go to stderr\n"
+                 "\t-s, --syslog                print to syslog, not stderr\n"
                  "\t-q, --quiet                 disable messages\n"
                  "\t-v, --verbose               enables more messages\n"
                  "\t-V, --version               show version\n"
@@ -100,11 +129,14 @@ static int parse_modprobe_argv(int argc, char *argv[], ModprobeArgs *a) {
                 ARG_FIRST_TIME = 0x100,
                 ARG_FORCE_VERMAGIC,
                 ARG_FORCE_MODVERSION,
-                ARG_UNSUPPORTED,
+                ARG_REMOVE_HOLDERS,
+                ARG_SHOW_MODVERSIONS,
+                ARG_SHOW_EXPORTS,
         };
         static const struct option options[] = {
                 { "all",                 no_argument,       NULL, 'a' },
                 { "remove",              no_argument,       NULL, 'r' },
+                { "wait",                required_argument, NULL, 'w' },
                 { "resolve-alias",       no_argument,       NULL, 'R' },
                 { "first-time",          no_argument,       NULL, ARG_FIRST_TIME },
                 { "ignore-install",      no_argument,       NULL, 'i' },
@@ -126,21 +158,32 @@ static int parse_modprobe_argv(int argc, char *argv[], ModprobeArgs *a) {
                 { "verbose",             no_argument,       NULL, 'v' },
                 { "version",             no_argument,       NULL, 'V' },
                 { "help",                no_argument,       NULL, 'h' },
-                { "remove-dependencies", no_argument,       NULL, ARG_UNSUPPORTED },
-                { "remove-holders",      no_argument,       NULL, ARG_UNSUPPORTED },
-                { "show-modversions",    no_argument,       NULL, ARG_UNSUPPORTED },
-                { "dump-modversions",    no_argument,       NULL, ARG_UNSUPPORTED },
-                { "show-exports",        no_argument,       NULL, ARG_UNSUPPORTED },
+                { "remove-dependencies", no_argument,       NULL, ARG_REMOVE_HOLDERS },
+                { "remove-holders",      no_argument,       NULL, ARG_REMOVE_HOLDERS },
+                { "show-modversions",    no_argument,       NULL, ARG_SHOW_MODVERSIONS },
+                { "dump-modversions",    no_argument,       NULL, ARG_SHOW_MODVERSIONS },
+                { "show-exports",        no_argument,       NULL, ARG_SHOW_EXPORTS },
                 {}
         };
         int c;
 
         /* getopt's own messages are what modprobe prints too. */
         opterr = 1;
-        while ((c = getopt_long(argc, argv, "arRibfDcnC:d:S:sqvVh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "arw:RibfDcnC:d:S:sqvVh", options, NULL)) >= 0)
                 switch (c) {
                 case 'a': a->all = true; break;
                 case 'r': a->remove = true; break;
+                case 'w': {
+                        char *end = NULL;
+
+                        errno = 0;
+                        a->wait_msec = strtoull(optarg, &end, 0);
+                        if (!*optarg || *end || errno != 0 || a->wait_msec > UINT64_MAX / USEC_PER_MSEC) {
+                                mlog(a, "ERROR: unexpected wait value '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case 'R': a->resolve = true; break;
                 case ARG_FIRST_TIME: a->first_time = true; break;
                 case 'i': a->ignore_commands = true; break;
@@ -154,19 +197,20 @@ static int parse_modprobe_argv(int argc, char *argv[], ModprobeArgs *a) {
                 case 'C': a->index.config = optarg; break;
                 case 'd': a->index.root = optarg; break;
                 case 'S': a->index.release = optarg; break;
-                case 's': break;
+                case 's': a->syslog = true; break;
+                case ARG_REMOVE_HOLDERS: a->remove_holders = true; break;
+                case ARG_SHOW_MODVERSIONS: a->show_modversions = true; break;
+                case ARG_SHOW_EXPORTS: a->show_exports = true; break;
                 case 'q': a->quiet = true; break;
                 case 'v': a->verbose++; break;
                 case 'V':
-                        printf("modctl %s (modprobe mode)\n", MODCTL_VERSION);
+                        /* kmod's two lines, which scripts parse; then who answers. */
+                        printf("kmod version %s\n%s\nmodctl %s (modprobe mode: loads and unloads go through modctld)\n",
+                               KMOD_COMPAT_VERSION, KMOD_COMPAT_FEATURES, MODCTL_VERSION);
                         return 0;
                 case 'h':
                         modprobe_help();
                         return 0;
-                case ARG_UNSUPPORTED:
-                        fprintf(stderr, _("modprobe: ERROR: option '%s' is not supported by modctl's modprobe\n"),
-                                argv[optind - 1]);
-                        return -EINVAL;
                 case '?':
                         return -EINVAL;
                 default:
@@ -235,6 +279,184 @@ static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const 
                         return r;
         }
         return 0;
+}
+
+/* --show-modversions and --show-exports: read the file here, as kmod does ("0x%08x\tSYMBOL"). */
+static int show_symbols(const ModprobeArgs *a, const char *filename, bool exports) {
+        const KmodDl *k = kmod_dl();
+        struct kmod_module *mod = NULL;
+        struct kmod_list *list = NULL;
+        struct kmod_ctx *ctx;
+        int r;
+
+        ctx = local_kmod_new(&a->index);
+        if (!ctx)
+                return -EOPNOTSUPP;
+
+        r = k->kmod_module_new_from_path(ctx, filename, &mod);
+        if (r < 0) {
+                mlog(a, "FATAL: Module %s not found.\n", filename);
+                goto finish;
+        }
+        r = exports ? k->kmod_module_get_symbols(mod, &list) : k->kmod_module_get_versions(mod, &list);
+        if (r < 0) {
+                mlog(a, "FATAL: could not get %s of %s: %s\n", exports ? "symbols" : "modversions", filename,
+                     strerror(-r));
+                goto finish;
+        }
+        KMOD_DL_FOREACH(k, l, list)
+                if (exports)
+                        printf("0x%08" PRIx64 "\t%s\n", k->kmod_module_symbol_get_crc(l),
+                               k->kmod_module_symbol_get_symbol(l));
+                else
+                        printf("0x%08" PRIx64 "\t%s\n", k->kmod_module_version_get_crc(l),
+                               k->kmod_module_version_get_symbol(l));
+        r = 0;
+finish:
+        if (list)
+                (exports ? k->kmod_module_symbols_free_list : k->kmod_module_versions_free_list)(list);
+        if (mod)
+                k->kmod_module_unref(mod);
+        k->kmod_unref(ctx);
+        return r;
+}
+
+/* -r -n: what kmod's modprobe would remove, from the kernel's state as libkmod reads it, with
+ * its lines ("rmmod NAME", "remove COMMAND") under -v and its messages. Nothing is removed. */
+static int rmmod_dry_run_module(const ModprobeArgs *a, struct kmod_module *mod, bool ignore_builtin);
+
+static void rmmod_dry_run_list(const ModprobeArgs *a, struct kmod_list *list, bool stop_on_errors, int *ret) {
+        const KmodDl *k = kmod_dl();
+        struct kmod_module *mods[256];
+        size_t n = 0;
+
+        *ret = 0;
+        KMOD_DL_FOREACH(k, l, list)
+                if (n < ELEMENTSOF(mods))
+                        mods[n++] = k->kmod_module_get_module(l);
+        /* kmod removes them in reverse order */
+        for (size_t i = n; i > 0; i--) {
+                int r = *ret < 0 && stop_on_errors ? *ret : rmmod_dry_run_module(a, mods[i - 1], true);
+                if (r < 0 && stop_on_errors)
+                        *ret = r;
+                k->kmod_module_unref(mods[i - 1]);
+        }
+}
+
+static int rmmod_dry_run_module(const ModprobeArgs *a, struct kmod_module *mod, bool ignore_builtin) {
+        const KmodDl *k = kmod_dl();
+        struct kmod_list *pre = NULL, *post = NULL;
+        const char *name = k->kmod_module_get_name(mod);
+        const char *cmd = NULL;
+        int r = 0, ignored;
+
+        if (!a->ignore_commands) {
+                r = k->kmod_module_get_softdeps(mod, &pre, &post);
+                if (r < 0) {
+                        mlog(a, "WARNING: could not get softdeps of '%s': %s\n", name, strerror(-r));
+                        return r;
+                }
+                cmd = k->kmod_module_get_remove_commands(mod);
+        }
+
+        if (!cmd) {
+                int state = k->kmod_module_get_initstate(mod);
+
+                if (state < 0) {
+                        if (a->first_time) {
+                                mlog(a, "FATAL: Module %s is not in kernel.\n", name);
+                                r = -ENOENT;
+                        } else
+                                r = 0;
+                        goto finish;
+                }
+                if (state == KMOD_MODULE_BUILTIN) {
+                        if (ignore_builtin)
+                                r = 0;
+                        else {
+                                mlog(a, "FATAL: Module %s is builtin.\n", name);
+                                r = -ENOENT;
+                        }
+                        goto finish;
+                }
+        }
+
+        rmmod_dry_run_list(a, post, false, &ignored);
+
+        if (a->remove_holders) {
+                struct kmod_list *holders = k->kmod_module_get_holders(mod);
+
+                rmmod_dry_run_list(a, holders, true, &r);
+                k->kmod_module_unref_list(holders);
+                if (r < 0)
+                        goto finish;
+        }
+
+        if (!cmd && k->kmod_module_get_refcnt(mod) > 0) {
+                mlog(a, "FATAL: Module %s is in use.\n", name);
+                r = -EBUSY;
+                goto finish;
+        }
+
+        if (a->verbose) {
+                if (cmd)
+                        printf("remove %s\n", cmd);
+                else
+                        printf("rmmod %s\n", name);
+        }
+
+        if (!cmd) {
+                struct kmod_list *deps = k->kmod_module_get_dependencies(mod);
+
+                KMOD_DL_FOREACH(k, l, deps) {
+                        struct kmod_module *dep = k->kmod_module_get_module(l);
+                        if (k->kmod_module_get_refcnt(dep) == 0 && a->verbose)
+                                printf("rmmod %s\n", k->kmod_module_get_name(dep));
+                        k->kmod_module_unref(dep);
+                }
+                k->kmod_module_unref_list(deps);
+        }
+
+        rmmod_dry_run_list(a, pre, false, &ignored);
+        r = 0;
+finish:
+        k->kmod_module_unref_list(pre);
+        k->kmod_module_unref_list(post);
+        return r;
+}
+
+static int rmmod_dry_run(const ModprobeArgs *a, char **names, size_t n_names) {
+        const KmodDl *k = kmod_dl();
+        struct kmod_ctx *ctx;
+        int ret = 0;
+
+        ctx = local_kmod_new(&a->index);
+        if (!ctx)
+                return -EOPNOTSUPP;
+
+        for (size_t i = 0; i < n_names; i++) {
+                struct kmod_list *list = NULL;
+                int r;
+
+                r = k->kmod_module_new_from_lookup(ctx, names[i], &list);
+                if (r >= 0 && !list) {
+                        mlog(a, "FATAL: Module %s not found.\n", names[i]);
+                        r = -ENOENT;
+                }
+                KMOD_DL_FOREACH(k, l, list) {
+                        struct kmod_module *mod = k->kmod_module_get_module(l);
+                        r = rmmod_dry_run_module(a, mod, false);
+                        k->kmod_module_unref(mod);
+                        if (r < 0)
+                                break;
+                }
+                k->kmod_module_unref_list(list);
+                if (r < 0)
+                        ret = r;
+        }
+
+        k->kmod_unref(ctx);
+        return ret;
 }
 
 /* Is path this very program? Then falling back to it would loop. */
@@ -344,31 +566,108 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
         return 0;
 }
 
-static int unload_one(sd_bus *bus, const ModprobeArgs *a, const char *name) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(strv_freep) char **removed = NULL;
-        uint64_t flags = MODCTL_UNLOAD_REMOVE_UNUSED;
+static int on_module_unloaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        bool *seen = userdata;
+
+        *seen = true;
+        return 0;
+}
+
+/* -w: block until modctld announces the next unload (a holder going away is what frees a module
+ * that another module uses) or until deadline. Returns 1 for an unload, 0 at the deadline. No
+ * polling: the only wake-ups are the bus's messages and the deadline. */
+static int wait_for_unload(sd_bus *bus, bool *seen, usec_t deadline) {
         int r;
 
-        if (a->ignore_commands)
-                flags |= MODCTL_UNLOAD_IGNORE_COMMANDS;
+        for (;;) {
+                usec_t now;
+
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (*seen)
+                        return 1;
+                if (r > 0)
+                        continue;
+                now = now_usec(CLOCK_MONOTONIC);
+                if (now >= deadline)
+                        return 0;
+                r = sd_bus_wait(bus, deadline - now);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int unload_call(sd_bus *bus, const char *name, uint64_t flags, sd_bus_error *error,
+                       sd_bus_message **reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
 
         r = modctl_new_method_call(bus, "Unload", false, &m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "st", name, flags);
         if (r < 0)
-                return log_oom();
+                return -ENOMEM;
+        return modctl_call_full(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, error, reply);
+}
 
-        r = modctl_call_full(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &error, &reply);
+static int unload_one(sd_bus *bus, const ModprobeArgs *a, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(strv_freep) char **removed = NULL;
+        uint64_t flags = MODCTL_UNLOAD_REMOVE_UNUSED;
+        usec_t deadline = 0;
+        bool seen = false, last = !a->wait_msec;
+        int r;
+
+        if (a->ignore_commands)
+                flags |= MODCTL_UNLOAD_IGNORE_COMMANDS;
+        if (a->remove_holders)
+                flags |= MODCTL_UNLOAD_REMOVE_HOLDERS;
+
+        if (a->wait_msec) {
+                /* Subscribed before the first try (AddMatch is synchronous), so no unload between
+                 * a refusal and the wait goes unseen. */
+                r = sd_bus_match_signal(bus, &slot, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
+                                        "ModuleUnloaded", on_module_unloaded, &seen);
+                if (r < 0) {
+                        mlog(a, "ERROR: could not wait for '%s' to be unused: %s\n", name, strerror(-r));
+                        return r;
+                }
+                deadline = now_usec(CLOCK_MONOTONIC) + a->wait_msec * USEC_PER_MSEC;
+        }
+
+        for (;;) {
+                seen = false;
+                r = unload_call(bus, name, flags, &error, &reply);
+                if (r >= 0 || last || !sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
+                        break;
+
+                /* In use: try again after each unload, and once more at the deadline (the kernel
+                 * announces no other change of a reference count, such as a device closed). */
+                sd_bus_error_free(&error);
+                r = wait_for_unload(bus, &seen, deadline);
+                if (r < 0) {
+                        mlog(a, "ERROR: could not wait for '%s' to be unused: %s\n", name, strerror(-r));
+                        return r;
+                }
+                last = r == 0;
+        }
+
         if (r == -ENOTCONN)
                 return r;
+        if (r == -ENOMEM && !sd_bus_error_is_set(&error))
+                return log_oom();
         if (r < 0) {
                 if (sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_LOADED)) {
                         if (!a->first_time)
                                 return 0;
                         mlog(a, "FATAL: Module %s is not in kernel.\n", name);
-                } else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
+                } else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE) && a->wait_msec)
+                        /* kmod's words when -w runs out: the kernel's EAGAIN. */
+                        mlog(a, "ERROR: could not remove '%s': %s\n", name, strerror(EAGAIN));
+                else if (sd_bus_error_has_name(&error, MODCTL_ERROR_IN_USE))
                         mlog(a, "FATAL: Module %s is in use.\n", name);
                 else if (sd_bus_error_has_name(&error, MODCTL_ERROR_BUILT_IN))
                         mlog(a, "FATAL: Module %s is builtin.\n", name);
@@ -417,7 +716,8 @@ static int run_daemon(const ModprobeArgs *a, char **names, size_t n_names, const
         }
 
         modctl_bus_set_offline_ok(true);
-        r = modctl_bus_connect(NULL, true, &bus);
+        /* -w listens to modctld's signals, which only the bus carries. */
+        r = modctl_bus_connect(NULL, !(a->remove && a->wait_msec), &bus);
         if (r == -ENOTCONN)
                 return fallback(a);
         if (r < 0)
@@ -457,6 +757,8 @@ int modprobe_main(int argc, char *argv[]) {
         r = parse_modprobe_argv(argc, argv, &a);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (a.syslog)
+                openlog("modprobe", LOG_CONS, LOG_DAEMON);
 
         names = argv + optind;
         n_names = (size_t) (argc - optind);
@@ -467,6 +769,11 @@ int modprobe_main(int argc, char *argv[]) {
         if (n_names == 0) {
                 mlog(&a, "ERROR: missing parameters. See -h.\n");
                 return EXIT_FAILURE;
+        }
+
+        if (a.show_modversions || a.show_exports) {
+                r = show_symbols(&a, names[0], a.show_exports);
+                return fflush(stdout) != 0 || r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
 
         /* Without -a and -r the first argument is the module, the rest its parameters. */
@@ -495,7 +802,7 @@ int modprobe_main(int argc, char *argv[]) {
         if (a.resolve || a.show_depends || (a.dry_run && !a.remove))
                 r = run_local(&a, names, n_names, options);
         else if (a.dry_run)
-                r = 0; /* -r -n: nothing to do, nothing to print */
+                r = rmmod_dry_run(&a, names, n_names);
         else
                 r = run_daemon(&a, names, n_names, options);
 

@@ -21,7 +21,9 @@
 /* Flags of Manager.Unload(). */
 #define MODCTL_UNLOAD_REMOVE_UNUSED    (UINT64_C(1) << 0) /* also remove dependencies left unused, like modprobe -r */
 #define MODCTL_UNLOAD_IGNORE_COMMANDS  (UINT64_C(1) << 1) /* skip modprobe.d remove commands */
-#define MODCTL_UNLOAD_FLAGS_ALL        (UINT64_C(0x3))
+#define MODCTL_UNLOAD_REMOVE_HOLDERS   (UINT64_C(1) << 2) /* first remove the modules holding it, like
+                                                           * modprobe -r --remove-holders (kmod 30) */
+#define MODCTL_UNLOAD_FLAGS_ALL        (UINT64_C(0x7))
 
 /* Flags of Manager.SetBootLoad(), SetBlacklisted(), SetDisabled() and SetOptions(). */
 #define MODCTL_SETTING_RUNTIME         (UINT64_C(1) << 0) /* write the file under /run: lost at reboot */

@@ -251,7 +251,9 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
          * action (auth_admin), and rules see the flags here too. */
         bool force = flags & MODCTL_UNLOAD_IGNORE_COMMANDS;
         _cleanup_free_ char *what = NULL, *flags_text = NULL;
-        r = asprintf(&what, "unload module '%s'%s", name, force ? " ignoring its remove commands" : "");
+        r = asprintf(&what, "unload module '%s'%s%s", name,
+                     flags & MODCTL_UNLOAD_REMOVE_HOLDERS ? " and the modules holding it" : "",
+                     force ? " ignoring its remove commands" : "");
         if (r < 0 || asprintf(&flags_text, "0x%" PRIx64, flags) < 0)
                 return -ENOMEM;
         r = bus_verify_polkit_async(b, message, force ? POLKIT_ACTION_LOAD_FORCE : POLKIT_ACTION_UNLOAD,

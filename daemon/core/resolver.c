@@ -1084,6 +1084,58 @@ static int check_in_use(Kernel *k, const char *name, Failure *failure) {
         return r;
 }
 
+/* --remove-holders: the loaded modules holding name, transitively, each after the modules that
+ * hold it (the order they can be removed in), appended to *holders. */
+static int collect_holders(Kernel *k, const char *name, char ***holders, unsigned depth, Failure *failure) {
+        KernelModule km = {};
+        int r = 0;
+
+        if (!k || kernel_get(k, name, &km) < 0)
+                return 0;
+        if (depth > 64) {
+                r = failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
+                                "Module '%s' cannot be unloaded with its holders: they hold each other in a cycle.",
+                                name);
+                goto finish;
+        }
+        STRV_FOREACH(h, km.holders) {
+                if (strv_contains(*holders, *h))
+                        continue;
+                r = collect_holders(k, *h, holders, depth + 1, failure);
+                if (r < 0)
+                        goto finish;
+                if (strv_contains(*holders, *h))
+                        continue;
+                r = strv_extend(holders, *h);
+                if (r < 0)
+                        goto finish;
+        }
+finish:
+        kernel_module_done(&km);
+        return r;
+}
+
+/* Like check_in_use(), for a module whose holders are all removed before it: only references
+ * beyond the ones its holders take keep it in use. */
+static int check_in_use_besides_holders(Kernel *k, const char *name, Failure *failure) {
+        KernelModule km = {};
+        int r = 0, others;
+
+        if (!k || kernel_get(k, name, &km) < 0)
+                return 0;
+        others = km.refcount;
+        STRV_FOREACH(h, km.holders)
+                others--;
+        if (km.refcount < 0)
+                r = failure_set(failure, FAILURE_IN_USE, "Module '%s' cannot be unloaded (it has no exit function).",
+                                name);
+        else if (others > 0)
+                r = failure_set(failure, FAILURE_IN_USE,
+                                "Module '%s' is in use (reference count %d besides its holders).", name, others);
+        kernel_module_done(&km);
+        return r;
+}
+
 static int plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64_t flags, Plan **ret,
                        Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
@@ -1147,18 +1199,38 @@ static int plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64_t
                 }
         }
 
-        STRV_FOREACH(t, targets) {
-                r = check_in_use(k, *t, failure);
-                if (r < 0)
-                        return r;
-        }
-
         r = plan_new(name, &plan);
         if (r < 0)
                 return r;
         plan->target = strdup(targets[0]);
         if (!plan->target)
                 return -ENOMEM;
+
+        if (flags & MODCTL_UNLOAD_REMOVE_HOLDERS) {
+                /* The holders go first, each after the modules holding it; then the targets. */
+                _cleanup_(strv_freep) char **ordered = NULL;
+
+                STRV_FOREACH(t, targets) {
+                        r = collect_holders(k, *t, &ordered, 0, failure);
+                        if (r < 0)
+                                return r;
+                }
+                STRV_FOREACH(t, targets)
+                        if (!strv_contains(ordered, *t)) {
+                                r = strv_extend(&ordered, *t);
+                                if (r < 0)
+                                        return r;
+                        }
+                strv_free(targets);
+                targets = TAKE_PTR(ordered);
+        }
+
+        STRV_FOREACH(t, targets) {
+                r = flags & MODCTL_UNLOAD_REMOVE_HOLDERS ? check_in_use_besides_holders(k, *t, failure)
+                                                         : check_in_use(k, *t, failure);
+                if (r < 0)
+                        return r;
+        }
 
         /* The requested modules first, then what they leave unused. */
         STRV_FOREACH(t, targets) {
@@ -1183,6 +1255,20 @@ static int plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64_t
                 if (r < 0)
                         return r;
                 removals[i].added = true;
+        }
+
+        /* --remove-holders: a module is removed after the modules that hold it. */
+        for (size_t i = 0; (flags & MODCTL_UNLOAD_REMOVE_HOLDERS) && i < n_targets; i++) {
+                KernelModule km = {};
+
+                if (!k || kernel_get(k, removals[i].name, &km) < 0)
+                        continue;
+                for (size_t j = 0; j < n_targets && r >= 0; j++)
+                        if (j != i && strv_contains(km.holders, removals[j].name))
+                                r = plan_step_add_dep(plan, removals[i].step, removals[j].step);
+                kernel_module_done(&km);
+                if (r < 0)
+                        return r;
         }
 
         if (flags & MODCTL_UNLOAD_REMOVE_UNUSED) {

@@ -68,6 +68,57 @@ parity "-R" -- -R rtnl-link-dummy
 parity "-c" -- -c
 parity "-n -v" -- -n -v bridge
 parity "kernel's form" -- -q -- dummy
+# kmod 30's habits (issue 24): holders, the rmmod lines of a dry run, reading a module file.
+# --remove-holders on a module that its holder also depends on (modctl-modprobe(8), DIFFERENCES
+# FROM KMOD): kmod 30 to 34.2 remove bridge, then stp as a dependency bridge left unused, then
+# try stp again and exit 1 ("could not remove 'stp': No such file or directory") with llc left
+# loaded. kmod fixed that after 34.2 (327c587, "modprobe: don't attempt to remove an already
+# removed module"): exit 0, and llc goes too. modctl behaves like the fixed kmod; with a fixed
+# kmod in the guest this is plain parity.
+holders_parity() {
+        local desc=$1 opt=$2
+        reset_mods
+        modprobe bridge
+        run modprobe -r -v "$opt" stp
+        local k_rc=$RC k_out=$OUT k_err=$ERR k_mods
+        k_mods=$(loaded_modules)
+
+        reset_mods
+        modprobe bridge
+        run modctl modprobe -r -v "$opt" stp
+        local o_mods
+        o_mods=$(loaded_modules)
+
+        if [ "$k_rc" = 0 ]; then
+                assert_eq "$k_rc" "$RC" "$desc: exit status 0 like kmod"
+                assert_eq "$k_out" "$OUT" "$desc: same stdout"
+                assert_eq "$k_mods" "$o_mods" "$desc: same modules loaded afterwards"
+                return
+        fi
+        assert_eq 1 "$k_rc" "$desc: kmod $(modprobe -V | sed -n 's/^kmod version //p') exits 1"
+        assert_contains "$k_err" "could not remove 'stp': No such file or directory" \
+                "$desc: kmod's failure is its second removal of stp"
+        assert_eq "rmmod bridge
+rmmod stp
+rmmod stp" "$k_out" "$desc: kmod removed stp twice"
+        assert_eq "llc" "$k_mods" "$desc: kmod leaves llc loaded"
+        assert_eq 0 "$RC" "$desc: modctl exits 0, like kmod after 327c587"
+        [ "$RC" = 0 ] || diag "ours: $ERR"
+        assert_eq "rmmod bridge
+rmmod stp
+rmmod llc" "$OUT" "$desc: modctl removes bridge, stp, then llc, each once"
+        assert_eq "" "$o_mods" "$desc: none of bridge, stp, llc stays loaded"
+}
+holders_parity "remove, in use, --remove-holders" --remove-holders
+holders_parity "remove, in use, --remove-dependencies" --remove-dependencies
+
+parity "-r -n -v" bridge -- -r -n -v bridge
+parity "-r -n -v, in use" bridge -- -r -n -v stp
+parity "-r -n -v, not loaded, --first-time" -- -r -n -v --first-time dummy
+parity "--show-modversions" -- --show-modversions "$(modinfo -n bridge)"
+parity "--dump-modversions" -- --dump-modversions "$(modinfo -n stp)"
+parity "--show-exports" -- --show-exports "$(modinfo -n stp)"
+parity "--show-exports, no such file" -- --show-exports /no/such/file.ko
 
 # Loads went through modctld: they show up with origin user, not external.
 reset_mods

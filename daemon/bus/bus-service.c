@@ -22,21 +22,22 @@
 #include "modctl-bus.h"
 #include "common/time-util.h"
 
-static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+static void on_module_loaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         BusContext *b = userdata;
 
         bus_manager_emit_module_event(b, true, name, origin);
         bus_module_added(b, name);
 }
 
-static void on_module_unloaded(const char *name, const char *origin, void *userdata) {
+static void on_module_unloaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         BusContext *b = userdata;
 
         bus_manager_emit_module_event(b, false, name, origin);
         bus_module_removed(b, name);
 }
 
-static void on_load_failed(const char *name, const char *origin, const Failure *failure, void *userdata) {
+static void on_load_failed(const char *name, const char *origin, const Requester *who, const Failure *failure,
+                           void *userdata) {
         bus_manager_emit_load_failed(userdata, name, origin, failure);
 }
 
@@ -63,7 +64,7 @@ static void on_kernel_request(const OwnershipReport *report, void *userdata) {
 }
 
 static void on_setting_changed(const char *module, const char *setting, const char *value, const char *file,
-                               void *userdata) {
+                               const Requester *who, void *userdata) {
         bus_manager_emit_setting_changed(userdata, module, setting, value, file);
 }
 

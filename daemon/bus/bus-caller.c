@@ -54,7 +54,8 @@ void bus_requester_from_message(sd_bus_message *message, Requester *ret) {
         *ret = REQUESTER_UNKNOWN;
         if (!message || sd_bus_message_is_signal(message, NULL, NULL) > 0)
                 return;
-        mask = SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM | SD_BUS_CREDS_UNIT | SD_BUS_CREDS_AUGMENT;
+        mask = SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM | SD_BUS_CREDS_UNIT;
+        mask |= SD_BUS_CREDS_AUGMENT;
         if (sd_bus_query_sender_creds(message, mask, &creds) < 0)
                 return;
         if (sd_bus_creds_get_euid(creds, &uid) < 0)

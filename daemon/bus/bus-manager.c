@@ -221,7 +221,8 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
 
         Requester who;
         bus_requester_from_message(message, &who);
-        manager_load(m, name, params, flags, ORIGIN_USER, &who, reply_when_done, sd_bus_message_ref(message));
+        manager_load(m, name, params, flags, ORIGIN_USER, &who, reply_when_done,
+                     sd_bus_message_ref(message));
         return 1;
 }
 

@@ -36,8 +36,8 @@ static void on_module_unloaded(const char *name, const char *origin, const Reque
         bus_module_removed(b, name);
 }
 
-static void on_load_failed(const char *name, const char *origin, const Requester *who, const Failure *failure,
-                           void *userdata) {
+static void on_load_failed(const char *name, const char *origin, const Requester *who,
+                           const Failure *failure, void *userdata) {
         bus_manager_emit_load_failed(userdata, name, origin, failure);
 }
 
@@ -239,8 +239,8 @@ static int bus_connect(BusContext *b, bool reconnecting) {
                 return r;
 
         /* dbus-daemon restarting or dying ends the connection; we carry on without it. */
-        r = sd_bus_match_signal(b->bus, NULL, NULL, "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-                                "Disconnected", on_bus_disconnected, b);
+        r = sd_bus_match_signal(b->bus, NULL, NULL, "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the bus connection: %m");
 
@@ -277,7 +277,8 @@ static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
                 MIN(b->reconnect_delay * 2, RECONNECT_DELAY_MAX_USEC);
         r = bus_connect(b, true);
         if (r >= 0) {
-                log_info("Reconnecting to the bus: %s is taken up again when the bus answers.", MODCTL_BUS_NAME);
+                log_info("Reconnecting to the bus: %s is taken up again when the bus answers.",
+                         MODCTL_BUS_NAME);
                 return 0;
         }
         bus_drop_connection(b);

@@ -32,8 +32,8 @@ typedef struct ManagerEvents {
         void (*module_unloaded)(const char *name, const char *origin, const Requester *who, void *userdata);
         /* A load request failed, before or while its job ran. name is what was asked for, who
          * asked it (NULL: unknown). */
-        void (*load_failed)(const char *name, const char *origin, const Requester *who, const Failure *failure,
-                            void *userdata);
+        void (*load_failed)(const char *name, const char *origin, const Requester *who,
+                            const Failure *failure, void *userdata);
         /* An unload request finished: removed lists the modules it removed, in order. */
         void (*unload_finished)(const char *origin, char **removed, void *userdata);
         /* Mode=warn let a module load that the policy would have denied. */

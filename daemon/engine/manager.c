@@ -281,8 +281,9 @@ static bool load_pending(Manager *m, const char *name, const char *params, uint6
 }
 
 /* A request that failed before any job ran: log, count, tell listeners (loads), answer. */
-static void request_failed(Manager *m, const char *name, const char *origin, const Requester *who, bool is_load,
-                           int level, const Failure *failure, manager_done_t done, void *userdata) {
+static void request_failed(Manager *m, const char *name, const char *origin, const Requester *who,
+                           bool is_load, int level, const Failure *failure, manager_done_t done,
+                           void *userdata) {
         static char *nothing[] = { NULL };
 
         log_full_errno(level, failure->error, "%s", strempty(failure->message));

@@ -116,8 +116,8 @@ static void on_module_unloaded(const char *name, const char *origin, const Reque
         entry_send(&e, LOG_INFO);
 }
 
-static void on_load_failed(const char *name, const char *origin, const Requester *who, const Failure *failure,
-                           void *userdata) {
+static void on_load_failed(const char *name, const char *origin, const Requester *who,
+                           const Failure *failure, void *userdata) {
         bool denied = failure->kind == FAILURE_POLICY_DENIED;
         Entry e = {};
 

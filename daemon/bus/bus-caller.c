@@ -64,5 +64,15 @@ void bus_requester_from_message(sd_bus_message *message, Requester *ret) {
                 pid = 0;
         (void) sd_bus_creds_get_comm(creds, &comm);
         (void) sd_bus_creds_get_unit(creds, &unit);
+        /* A peer-to-peer connection (root's private socket) tells only the peer's pid and uid:
+         * the rest from /proc/PID, as the bus's augmenting would. */
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *proc = NULL;
+        if (pid > 0 && (!comm || !unit) &&
+            sd_bus_creds_new_from_pid(&proc, pid, SD_BUS_CREDS_COMM | SD_BUS_CREDS_UNIT) >= 0) {
+                if (!comm)
+                        (void) sd_bus_creds_get_comm(proc, &comm);
+                if (!unit)
+                        (void) sd_bus_creds_get_unit(proc, &unit);
+        }
         requester_set(ret, uid, pid, comm, unit);
 }

@@ -61,7 +61,9 @@ class JournalCallerTest(ModctlTest):
         self.addCleanup(self.journal.close)
         self.entries = []
         env = dict(self.fail_env, JOURNAL_STREAM='0:0', JOURNAL_DIR=self.journal_dir)
-        self.daemon = self.start_daemon(env, user=['unshare', '--mount', '--', 'sh', '-c', NAMESPACE, 'sh'])
+        self.private = os.path.join(self.tmp, 'private')
+        self.daemon = self.start_daemon(env, user=['unshare', '--mount', '--', 'sh', '-c', NAMESPACE, 'sh'],
+                                        extra_args=['--private-socket', self.private])
 
     def wait_entry(self, message_id, module):
         """The first entry with MESSAGE_ID and MODULE, waiting for the daemon to send it."""
@@ -71,9 +73,10 @@ class JournalCallerTest(ModctlTest):
                     return e
             self.entries.append(parse_native(self.journal.recv(65536)))
 
-    def run_cli(self, *args, user=None):
+    def run_cli(self, *args, user=None, **extra):
         """modctl, returning (its pid, its result)."""
         env = dict(os.environ, MODCTL_BUS_ADDRESS=self.bus.address, LANG='C.UTF-8', LANGUAGE='')
+        env.update(extra)
         p = subprocess.Popen((user or []) + [MODCTL] + list(args), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         out, err = p.communicate(timeout=TIMEOUT)
@@ -116,6 +119,14 @@ class JournalCallerTest(ModctlTest):
         e = self.wait_entry(MSG['setting'], 'modctl_test_dep')
         self.assertEqual((e.get('SETTING'), e.get('VALUE')), ('blacklist', 'yes'), e)
         self.assert_caller(e, 0, p.pid, 'busctl')
+
+    def test_root_over_the_private_socket_is_named_too(self):
+        # The peer-to-peer connection tells only pid and uid; comm comes from /proc.
+        pid, rc, out = self.run_cli('-v', 'load', 'modctl_test_base', MODCTL_PRIVATE_SOCKET=self.private,
+                                    MODCTL_BUS_ADDRESS='unix:path=' + os.path.join(self.tmp, 'nothing'))
+        self.assertEqual(rc, 0, out)
+        self.assertIn('over the private socket', out)
+        self.assert_caller(self.wait_entry(MSG['loaded'], 'modctl_test_base'), 0, pid, 'modctl')
 
     def test_kernel_request_names_the_helper(self):
         r = self.helper('modctl_test_dep')

@@ -2,7 +2,8 @@
 #pragma once
 
 /* The journal's MESSAGE_ID= of each kind of event modctld logs, with the fields MODULE=,
- * ORIGIN=, CALLER_UID=, CALLER_UNIT= (where known) and ERRNO= (failures). A contract like the
+ * ORIGIN=, the caller's CALLER_UID=, CALLER_PID=, CALLER_COMM=, CALLER_UNIT= (each where
+ * known) and ERRNO= (failures); systemd/modctl.catalog says which each entry carries. A contract like the
  * bus names: `journalctl MESSAGE_ID=...` and the catalog (systemd/modctl.catalog) use them.
  * Never change one; add new ones. */
 
@@ -11,3 +12,4 @@
 #define MODCTL_MESSAGE_MODULE_FAILED     "169ea059b4e04933ab0aa17ff3ca1b3c"
 #define MODCTL_MESSAGE_POLICY_DENIED     "6897438789d14f368912bd4d85a7bf63"
 #define MODCTL_MESSAGE_KERNEL_REQUEST    "32eae9a0eb8f41aeaa1d65600ae9dbcc"
+#define MODCTL_MESSAGE_SETTING_CHANGED   "48b061aaee9b4aa2985f77da6ca0ca5a"

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "common/requester.h"
 #include "settings/file-access.h"
 
 typedef struct BusCaller {
@@ -21,3 +22,8 @@ typedef struct BusCaller {
 
 void bus_caller_from_message(sd_bus_message *message, BusCaller *ret);
 void bus_caller_done(BusCaller *c);
+
+/* Who sent a method call, for the journal: the effective uid, pid, comm and systemd unit, as
+ * far as the bus (or /proc, for what it does not say) tells. REQUESTER_UNKNOWN for a NULL
+ * message or a signal; each field the bus cannot tell stays unknown. */
+void bus_requester_from_message(sd_bus_message *message, Requester *ret);

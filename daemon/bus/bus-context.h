@@ -30,6 +30,9 @@ typedef struct BusContext {
                                          * when address is set (tests) */
         BusPrivate *private;            /* bus-private.c: that socket and its connections */
         BusQuota *search_quota;         /* bus-quota.c: Search calls, per uid */
+        sd_event_source *reconnect;     /* bus-service.c: the next connection after the bus went away */
+        uint64_t reconnect_delay;       /* its backoff, usec; 0 after a connection that worked */
+        bool lost;                      /* the bus went away, and the name is not ours again yet */
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */

@@ -223,7 +223,10 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
-        manager_load(m, name, params, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
+        Requester who;
+        bus_requester_from_message(message, &who);
+        manager_load(m, name, params, flags, ORIGIN_USER, &who, reply_when_done,
+                     sd_bus_message_ref(message));
         return 1;
 }
 
@@ -262,7 +265,9 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r <= 0)
                 return r == 0 ? 1 : r;
 
-        manager_unload(m, name, flags, ORIGIN_USER, reply_when_done, sd_bus_message_ref(message));
+        Requester who;
+        bus_requester_from_message(message, &who);
+        manager_unload(m, name, flags, ORIGIN_USER, &who, reply_when_done, sd_bus_message_ref(message));
         return 1;
 }
 

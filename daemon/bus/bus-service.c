@@ -22,21 +22,22 @@
 #include "modctl-bus.h"
 #include "common/time-util.h"
 
-static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+static void on_module_loaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         BusContext *b = userdata;
 
         bus_manager_emit_module_event(b, true, name, origin);
         bus_module_added(b, name);
 }
 
-static void on_module_unloaded(const char *name, const char *origin, void *userdata) {
+static void on_module_unloaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         BusContext *b = userdata;
 
         bus_manager_emit_module_event(b, false, name, origin);
         bus_module_removed(b, name);
 }
 
-static void on_load_failed(const char *name, const char *origin, const Failure *failure, void *userdata) {
+static void on_load_failed(const char *name, const char *origin, const Requester *who,
+                           const Failure *failure, void *userdata) {
         bus_manager_emit_load_failed(userdata, name, origin, failure);
 }
 
@@ -63,7 +64,7 @@ static void on_kernel_request(const OwnershipReport *report, void *userdata) {
 }
 
 static void on_setting_changed(const char *module, const char *setting, const char *value, const char *file,
-                               void *userdata) {
+                               const Requester *who, void *userdata) {
         bus_manager_emit_setting_changed(userdata, module, setting, value, file);
 }
 
@@ -113,6 +114,7 @@ BusContext *bus_service_free(BusContext *b) {
                 return NULL;
 
         manager_remove_listener(b->manager, &bus_events, b);
+        sd_event_source_disable_unref(b->reconnect);
         /* They hold messages and slots of the bus. */
         bus_auth_flush(b);
         b->modules = bus_modules_free(b->modules);
@@ -134,6 +136,12 @@ static int on_name_acquired(sd_bus_message *message, void *userdata, sd_bus_erro
                 return sd_event_exit(manager_get_event(b->manager), -EADDRINUSE);
         }
 
+        /* The connection works: a later loss reconnects at once again. */
+        b->reconnect_delay = 0;
+        if (b->lost) {
+                b->lost = false;
+                log_info("Back on the bus: serving %s again.", MODCTL_BUS_NAME);
+        }
         manager_name_acquired(b->manager);
         return 1;
 }
@@ -151,10 +159,11 @@ static bool bus_exists(BusContext *b) {
         return access(SYSTEM_BUS_PATH, F_OK) >= 0;
 }
 
-/* The system bus is opened with watch-bind: while its socket does not exist, sd-bus waits for
- * it (inotify) and connects when it appears, like networkd and resolved do. Calls and signals
- * made meanwhile are queued. */
-static int bus_open(BusContext *b, sd_bus **ret) {
+/* The system bus is opened with watch-bind: while its socket does not exist (or refuses, as a
+ * dead dbus-daemon's does), sd-bus waits for it (inotify) and connects when it appears, like
+ * networkd and resolved do. Calls and signals made meanwhile are queued. A configured address
+ * (tests) fails at once on the first connection, and waits the same way on a reconnection. */
+static int bus_open(BusContext *b, bool watch_bind, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
@@ -170,7 +179,7 @@ static int bus_open(BusContext *b, sd_bus **ret) {
         r = sd_bus_set_bus_client(bus, true);
         if (r < 0)
                 return r;
-        if (!b->address) {
+        if (!b->address || watch_bind) {
                 r = sd_bus_set_watch_bind(bus, true);
                 if (r < 0)
                         return r;
@@ -210,18 +219,14 @@ int bus_service_set_private_socket(BusContext *b, const char *path) {
         return !path || b->private_socket ? 0 : -ENOMEM;
 }
 
-int bus_service_start(BusContext *b) {
-        bool exists;
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error);
+
+/* Opens the connection, publishes the objects on it, asks for the name and attaches it to the
+ * event loop: at start, and again each time the bus came back. */
+static int bus_connect(BusContext *b, bool reconnecting) {
         int r;
 
-        assert(b);
-
-        r = sd_bus_error_add_map(modctl_bus_error_map);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the D-Bus error map: %m");
-
-        exists = bus_exists(b);
-        r = bus_open(b, &b->bus);
+        r = bus_open(b, reconnecting, &b->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", b->address ? "configured" : "system");
 
@@ -233,11 +238,11 @@ int bus_service_start(BusContext *b) {
         if (r < 0)
                 return r;
 
-        /* Root's direct path. Without it root's modctl still works over the bus, so a failure
-         * here is a warning. Tests on a private bus only get one when they name a path. */
-        if (b->private_socket || !b->address)
-                (void) bus_private_start(manager_get_event(b->manager), b->private_socket, publish_manager, b,
-                                         &b->private);
+        /* dbus-daemon restarting or dying ends the connection; we carry on without it. */
+        r = sd_bus_match_signal(b->bus, NULL, NULL, "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
 
         r = sd_bus_request_name_async(b->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, b);
         if (r < 0)
@@ -246,6 +251,91 @@ int bus_service_start(BusContext *b) {
         r = sd_bus_attach_event(b->bus, manager_get_event(b->manager), SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        return 0;
+}
+
+/* Everything the old connection held goes with it: the polkit queries (their callers are gone
+ * too), the module objects and their slots. */
+static void bus_drop_connection(BusContext *b) {
+        bus_auth_flush(b);
+        b->modules = bus_modules_free(b->modules);
+        b->bus = sd_bus_flush_close_unref(b->bus);
+}
+
+#define RECONNECT_DELAY_MIN_USEC (100 * USEC_PER_MSEC)
+#define RECONNECT_DELAY_MAX_USEC (30 * USEC_PER_SEC)
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusContext *b = userdata;
+        int r;
+
+        bus_drop_connection(b);
+        /* A connection that is lost again before the name is ours backs off: 0.1 s, doubling,
+         * up to 30 s. Waiting for the bus's socket to come back is sd-bus's watch-bind (an
+         * inotify event); the backoff is only for a bus that comes up and drops us at once. */
+        b->reconnect_delay = b->reconnect_delay == 0 ? RECONNECT_DELAY_MIN_USEC :
+                MIN(b->reconnect_delay * 2, RECONNECT_DELAY_MAX_USEC);
+        r = bus_connect(b, true);
+        if (r >= 0) {
+                log_info("Reconnecting to the bus: %s is taken up again when the bus answers.",
+                         MODCTL_BUS_NAME);
+                return 0;
+        }
+        bus_drop_connection(b);
+        r = sd_event_source_set_time_relative(s, b->reconnect_delay);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Cannot retry connecting to the bus, it stays off until modctld "
+                                       "restarts: %m");
+        return 0;
+}
+
+/* sd-bus closed the connection (dbus-daemon died or restarted). Kernel requests and devices
+ * never went through the bus and are served all along; the bus API comes back by itself. The
+ * connection is replaced from the event loop, not inside its own callback. */
+static int on_bus_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        BusContext *b = userdata;
+        int r;
+
+        log_warning("Lost the connection to the bus: %s is off the bus until it returns; kernel requests "
+                    "and device loads go on.", MODCTL_BUS_NAME);
+        b->lost = true;
+        if (!b->reconnect) {
+                r = sd_event_add_time_relative(manager_get_event(b->manager), &b->reconnect, CLOCK_MONOTONIC,
+                                               b->reconnect_delay, 0, on_reconnect, b);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(b->reconnect, "bus-reconnect");
+        } else {
+                r = sd_event_source_set_time_relative(b->reconnect, b->reconnect_delay);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(b->reconnect, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_error_errno(r, "Cannot reconnect to the bus, it stays off until modctld restarts: %m");
+        return 0;
+}
+
+int bus_service_start(BusContext *b) {
+        bool exists;
+        int r;
+
+        assert(b);
+
+        r = sd_bus_error_add_map(modctl_bus_error_map);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus error map: %m");
+
+        exists = bus_exists(b);
+        r = bus_connect(b, false);
+        if (r < 0)
+                return r;
+
+        /* Root's direct path. Without it root's modctl still works over the bus, so a failure
+         * here is a warning. Tests on a private bus only get one when they name a path. */
+        if (b->private_socket || !b->address)
+                (void) bus_private_start(manager_get_event(b->manager), b->private_socket, publish_manager, b,
+                                         &b->private);
 
         /* When the boot list starts is the manager's decision; it needs to know whether the bus
          * was up. */

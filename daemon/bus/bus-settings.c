@@ -69,8 +69,10 @@ static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind,
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
+        Requester who;
+        bus_requester_from_message(message, &who);
         r = settings_service_change(manager_settings(m), kind, name, on, options, flags & MODCTL_SETTING_RUNTIME,
-                                    &failure);
+                                    &who, &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
         return sd_bus_reply_method_return(message, NULL);

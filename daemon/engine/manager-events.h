@@ -21,15 +21,19 @@
 #include <stdint.h>
 
 #include "common/failure.h"
+#include "common/requester.h"
 #include "kernel/bpf/ownership-report.h"
 
 typedef struct ManagerEvents {
         /* A module's "add" or "remove" uevent: any load or unload on the host. origin is who
-         * asked for it (ORIGIN_*), "external" for tools other than modctld. */
-        void (*module_loaded)(const char *name, const char *origin, void *userdata);
-        void (*module_unloaded)(const char *name, const char *origin, void *userdata);
-        /* A load request failed, before or while its job ran. name is what was asked for. */
-        void (*load_failed)(const char *name, const char *origin, const Failure *failure, void *userdata);
+         * asked for it (ORIGIN_*), "external" for tools other than modctld; who is the caller
+         * of the load or unload (NULL: nobody we know of, as for boot, device or external). */
+        void (*module_loaded)(const char *name, const char *origin, const Requester *who, void *userdata);
+        void (*module_unloaded)(const char *name, const char *origin, const Requester *who, void *userdata);
+        /* A load request failed, before or while its job ran. name is what was asked for, who
+         * asked it (NULL: unknown). */
+        void (*load_failed)(const char *name, const char *origin, const Requester *who,
+                            const Failure *failure, void *userdata);
         /* An unload request finished: removed lists the modules it removed, in order. */
         void (*unload_finished)(const char *origin, char **removed, void *userdata);
         /* Mode=warn let a module load that the policy would have denied. */
@@ -52,9 +56,10 @@ typedef struct ManagerEvents {
         /* They saw a request_module() (report->name), allowed or refused by KernelRequests=. */
         void (*kernel_request)(const OwnershipReport *report, void *userdata);
         /* A persistent setting changed through the API: setting is "boot", "blacklist",
-         * "disable" or "options", value "yes", "no" or the options, file the file written. */
+         * "disable" or "options", value "yes", "no" or the options, file the file written, who
+         * the caller (NULL: unknown). */
         void (*setting_changed)(const char *module, const char *setting, const char *value, const char *file,
-                                void *userdata);
+                                const Requester *who, void *userdata);
         /* Some module's effective settings may have changed (a settings file or the policy
          * changed): what a module reports as BootLoad, Blacklisted, Disabled, Options. */
         void (*settings_changed)(void *userdata);

@@ -82,6 +82,7 @@ struct Request {
         char *key;
         Manager *manager;
         const char *origin;
+        Requester who;          /* who asked first */
         PolicyRun *policy;      /* the decision the job makes before its first step, or NULL */
         Waiter *waiters;
         size_t n_waiters;
@@ -104,18 +105,20 @@ const char *manager_counter_to_string(ManagerCounter c) {
 static void on_kernel_event(KernelEvent event, const char *name, void *userdata) {
         Manager *m = userdata;
         const char *origin = NULL;
+        Requester who;
         uint64_t now = 0;
 
         (void) sd_event_now(m->event, CLOCK_REALTIME, &now);
-        if (!module_registry_observe(m->modules, event == KERNEL_EVENT_ADD, name, now, &origin))
+        if (!module_registry_observe(m->modules, event == KERNEL_EVENT_ADD, name, now, &origin, &who))
                 return;
+        const Requester *w = requester_is_known(&who) ? &who : NULL;
         /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
         if (event == KERNEL_EVENT_ADD) {
                 timeline_live(m->timeline, name, kernel_now(m->kernel));
                 denied_file_module_loaded(m->denied, name);
-                MANAGER_EMIT(m, module_loaded, name, origin);
+                MANAGER_EMIT(m, module_loaded, name, origin, w);
         } else
-                MANAGER_EMIT(m, module_unloaded, name, origin);
+                MANAGER_EMIT(m, module_unloaded, name, origin, w);
 }
 
 static void on_policy_warning(const char *module, const char *rule, const char *reason, const char *origin,
@@ -126,9 +129,12 @@ static void on_policy_warning(const char *module, const char *rule, const char *
 
 /* Every failed load, before or while its job ran: the listeners hear of it, and a load the
  * policy refused by its content is kept out of udevd's reach too. */
-static void load_failed(Manager *m, const char *name, const char *origin, const Failure *failure) {
+static void load_failed(Manager *m, const char *name, const char *origin, const Requester *who,
+                        const Failure *failure) {
+        const Requester *w = requester_is_known(who) ? who : NULL;
+
         denied_file_load_failed(m->denied, m->policy->config, name, failure);
-        MANAGER_EMIT(m, load_failed, name, origin, failure);
+        MANAGER_EMIT(m, load_failed, name, origin, w, failure);
 }
 
 /* Before anything reads the index or the configuration files. With inotify, on_index_changed()
@@ -181,7 +187,7 @@ static void on_job_finished(Job *job, void *userdata) {
         if (f->error < 0)
                 log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
         if (f->error < 0 && !is_unload)
-                load_failed(m, plan->request, q->origin, f);
+                load_failed(m, plan->request, q->origin, &q->who, f);
         if (is_unload)
                 MANAGER_EMIT(m, unload_finished, q->origin, job_changed(job));
 
@@ -204,7 +210,7 @@ static unsigned insert_flags_from_load_flags(uint64_t flags) {
 
 /* Runs plan for the request identified by key, or joins the identical request in flight. */
 static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned insert_flags, const char *origin,
-                        PolicyRun *policy_in, manager_done_t done, void *userdata) {
+                        const Requester *who, PolicyRun *policy_in, manager_done_t done, void *userdata) {
         _cleanup_(plan_freep) Plan *plan = plan_in;
         _cleanup_(policy_run_freep) PolicyRun *policy = policy_in;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
@@ -226,10 +232,11 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         }
         q->manager = m;
         q->origin = origin;
+        q->who = who ? *who : REQUESTER_UNKNOWN;
         q->policy = TAKE_PTR(policy);
         HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
 
-        module_registry_begin(m->modules, plan, origin);
+        module_registry_begin(m->modules, plan, origin, &q->who);
         timeline_queued(m->timeline, plan, origin, kernel_now(m->kernel));
         /* The policy decides on a worker, over the whole plan, before its first step. */
         JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
@@ -274,19 +281,20 @@ static bool load_pending(Manager *m, const char *name, const char *params, uint6
 }
 
 /* A request that failed before any job ran: log, count, tell listeners (loads), answer. */
-static void request_failed(Manager *m, const char *name, const char *origin, bool is_load, int level,
-                           const Failure *failure, manager_done_t done, void *userdata) {
+static void request_failed(Manager *m, const char *name, const char *origin, const Requester *who,
+                           bool is_load, int level, const Failure *failure, manager_done_t done,
+                           void *userdata) {
         static char *nothing[] = { NULL };
 
         log_full_errno(level, failure->error, "%s", strempty(failure->message));
         m->counters[MANAGER_COUNTER_FAILED]++;
         if (is_load)
-                load_failed(m, name, origin, failure);
+                load_failed(m, name, origin, who, failure);
         done(failure, nothing, userdata);
 }
 
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
-                  manager_done_t done, void *userdata) {
+                  const Requester *who, manager_done_t done, void *userdata) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_free_ char *key = NULL;
         static char *nothing[] = { NULL };
@@ -307,7 +315,7 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
 
         refresh_index(m);
         if (resolver_plan_load(m->resolver, m->kernel, name, params, flags, &plan, &failure) < 0) {
-                request_failed(m, name, origin, true, LOG_NOTICE, &failure, done, userdata);
+                request_failed(m, name, origin, who, true, LOG_NOTICE, &failure, done, userdata);
                 return;
         }
 
@@ -316,14 +324,14 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         if (policy_run_new(m->policy, flags, origin, on_policy_warning, m, &policy) < 0) {
                 plan_free(plan);
                 failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
-                request_failed(m, name, origin, true, LOG_ERR, &failure, done, userdata);
+                request_failed(m, name, origin, who, true, LOG_ERR, &failure, done, userdata);
                 return;
         }
 
-        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, policy, done, userdata);
+        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, who, policy, done, userdata);
 }
 
-void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin,
+void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin, const Requester *who,
                     manager_done_t done, void *userdata) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_free_ char *key = NULL;
@@ -345,11 +353,11 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
 
         refresh_index(m);
         if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
-                request_failed(m, name, origin, false, LOG_NOTICE, &failure, done, userdata);
+                request_failed(m, name, origin, who, false, LOG_NOTICE, &failure, done, userdata);
                 return;
         }
 
-        manager_run(m, key, plan, 0, origin, NULL, done, userdata);
+        manager_run(m, key, plan, 0, origin, who, NULL, done, userdata);
 }
 
 /* The one path for "the module index or modprobe.d or modules-load.d changed", whether inotify
@@ -429,8 +437,9 @@ static sd_event *port_event(void *userdata) {
         return m->event;
 }
 
-static void hook_port_load(void *userdata, const char *name, hook_done_t done, void *done_userdata) {
-        manager_load(userdata, name, "", 0, ORIGIN_KERNEL, done, done_userdata);
+static void hook_port_load(void *userdata, const char *name, const Requester *who, hook_done_t done,
+                           void *done_userdata) {
+        manager_load(userdata, name, "", 0, ORIGIN_KERNEL, who, done, done_userdata);
 }
 
 static bool hook_port_load_pending(void *userdata, const char *name) {
@@ -474,7 +483,7 @@ static const HookPort hook_port = {
 /* Autoload's view (sources/autoload.h). */
 static void autoload_port_load(void *userdata, const char *name, const char *origin, autoload_done_t done,
                                void *done_userdata) {
-        manager_load(userdata, name, NULL, 0, origin, done, done_userdata);
+        manager_load(userdata, name, NULL, 0, origin, NULL, done, done_userdata);
 }
 
 static int autoload_port_lookup_alias(void *userdata, const char *alias, char ***ret, Failure *failure) {
@@ -528,9 +537,9 @@ static void settings_port_files_changed(void *userdata) {
 }
 
 static void settings_port_setting_changed(void *userdata, const char *module, const char *setting,
-                                          const char *value, const char *file) {
+                                          const char *value, const char *file, const Requester *who) {
         Manager *m = userdata;
-        MANAGER_EMIT(m, setting_changed, module, setting, value, file);
+        MANAGER_EMIT(m, setting_changed, module, setting, value, file, requester_is_known(who) ? who : NULL);
 }
 
 static void port_refresh_index(void *userdata) {

@@ -80,10 +80,12 @@ int manager_start(Manager *m);
 int manager_add_listener(Manager *m, const ManagerEvents *events, void *userdata);
 void manager_remove_listener(Manager *m, const ManagerEvents *events, void *userdata);
 
-/* flags are MODCTL_LOAD_* without DRY_RUN (dry runs are inspections). */
+/* flags are MODCTL_LOAD_* without DRY_RUN (dry runs are inspections). who is the caller, for
+ * the listeners (copied; NULL: unknown). A request that joins an identical one in flight is
+ * reported as the first caller's. */
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
-                  manager_done_t done, void *userdata);
-void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin,
+                  const Requester *who, manager_done_t done, void *userdata);
+void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin, const Requester *who,
                     manager_done_t done, void *userdata);
 
 /* Re-reads modctld.conf and the trusted certificates; on any error the configuration in force

@@ -17,6 +17,8 @@ typedef struct ModuleRecord {
         char *name;
         const char *origin;          /* who loaded it, or who is loading it */
         const char *removing_origin; /* set while one of our jobs may remove it */
+        Requester who;               /* who asked for it to be loaded (with origin) */
+        Requester removing_who;      /* who asked the job that may remove it */
         bool live;                   /* its "add" uevent has been seen */
         uint64_t loaded_at;          /* CLOCK_REALTIME usec of that uevent */
         UT_hash_handle hh;
@@ -53,6 +55,8 @@ static ModuleRecord *record_ensure(ModuleRegistry *g, const char *name, const ch
         if (!r->name)
                 return record_free(r);
         r->origin = origin;
+        r->who = REQUESTER_UNKNOWN;
+        r->removing_who = REQUESTER_UNKNOWN;
         HASH_ADD_KEYPTR(hh, g->records, r->name, strlen(r->name), r);
         return r;
 }
@@ -121,7 +125,7 @@ int module_registry_seed(ModuleRegistry *g, const char *first_start_path) {
 }
 
 bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, uint64_t now,
-                             const char **ret_origin) {
+                             const char **ret_origin, Requester *ret_who) {
         ModuleRecord *r;
 
         assert(g);
@@ -131,6 +135,8 @@ bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, ui
         r = record_get(g, name);
         if (!added) {
                 *ret_origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
+                if (ret_who)
+                        *ret_who = r && r->removing_origin ? r->removing_who : REQUESTER_UNKNOWN;
                 if (r)
                         record_drop(g, r);
                 return true;
@@ -146,6 +152,8 @@ bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, ui
                         return false;
         }
         *ret_origin = r && r->origin ? r->origin : ORIGIN_EXTERNAL;
+        if (ret_who)
+                *ret_who = r ? r->who : REQUESTER_UNKNOWN;
         if (!r)
                 r = record_ensure(g, name, ORIGIN_EXTERNAL);
         if (r) {
@@ -155,7 +163,7 @@ bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, ui
         return true;
 }
 
-void module_registry_begin(ModuleRegistry *g, const Plan *plan, const char *origin) {
+void module_registry_begin(ModuleRegistry *g, const Plan *plan, const char *origin, const Requester *who) {
         assert(g);
         assert(plan);
 
@@ -163,9 +171,12 @@ void module_registry_begin(ModuleRegistry *g, const Plan *plan, const char *orig
                 ModuleRecord *r = record_ensure(g, plan->steps[i].name, origin);
                 if (!r)
                         continue; /* without a record the event is reported as external; harmless */
-                if (plan->steps[i].kind != PLAN_STEP_REMOVE && !r->live)
+                if (plan->steps[i].kind != PLAN_STEP_REMOVE && !r->live) {
                         r->origin = origin;
+                        r->who = who ? *who : REQUESTER_UNKNOWN;
+                }
                 r->removing_origin = origin; /* a load job may unwind what it inserted */
+                r->removing_who = who ? *who : REQUESTER_UNKNOWN;
         }
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/requester.h"
 #include "core/plan.h"
 #include "kernel/kernel-module.h"
 
@@ -45,12 +46,13 @@ int module_registry_seed(ModuleRegistry *g, const char *first_start_path);
 
 /* A module's "add" (added) or "remove" uevent at now (CLOCK_REALTIME usec). Returns false when
  * it is no news (an "add" replayed for a module that is there, or a built-in); else *ret_origin
- * is who did it (ORIGIN_EXTERNAL when not one of our jobs). */
+ * is who did it (ORIGIN_EXTERNAL when not one of our jobs), and *ret_who (if not NULL) who
+ * asked that job (REQUESTER_UNKNOWN for external ones). */
 bool module_registry_observe(ModuleRegistry *g, bool added, const char *name, uint64_t now,
-                             const char **ret_origin);
+                             const char **ret_origin, Requester *ret_who);
 /* Before a job runs: remember who is loading or may remove each module of plan. origin must
- * outlive the records (an ORIGIN_* constant). */
-void module_registry_begin(ModuleRegistry *g, const Plan *plan, const char *origin);
+ * outlive the records (an ORIGIN_* constant); who is copied (NULL: unknown). */
+void module_registry_begin(ModuleRegistry *g, const Plan *plan, const char *origin, const Requester *who);
 /* After it: forget the modules it meant to insert but did not (changed: what it did). */
 void module_registry_end(ModuleRegistry *g, const Plan *plan, char **changed);
 

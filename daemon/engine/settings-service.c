@@ -144,7 +144,7 @@ static void policy_files_restore(SettingsService *s, const PolicyFilesBackup *b)
 }
 
 int settings_service_change(SettingsService *s, SettingKind kind, const char *name, bool on, const char *options,
-                            bool runtime, Failure *failure) {
+                            bool runtime, const Requester *who, Failure *failure) {
         _cleanup_(policy_files_backup_done) PolicyFilesBackup backup = {};
         _cleanup_free_ char *file = NULL;
         const SettingsState *state;
@@ -187,7 +187,6 @@ int settings_service_change(SettingsService *s, SettingKind kind, const char *na
         s->port->files_changed(s->userdata);
 
         const char *value = kind == SETTING_OPTIONS ? options : on ? "yes" : "no";
-        log_info("Module %s: %s set to '%s' in %s.", name, setting_kind_to_string(kind), value, file);
-        s->port->setting_changed(s->userdata, name, setting_kind_to_string(kind), value, file);
+        s->port->setting_changed(s->userdata, name, setting_kind_to_string(kind), value, file, who);
         return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "common/daemon-config.h"
 #include "common/failure.h"
+#include "common/requester.h"
 #include "settings/file-access.h"
 #include "settings/settings.h"
 
@@ -34,9 +35,9 @@ typedef struct SettingsServicePort {
          * (the service's own state included: it calls settings_service_invalidate() back). */
         void (*files_changed)(void *userdata);
         /* A setting changed through the API: setting is setting_kind_to_string(), value "yes",
-         * "no" or the options, file the file written. */
+         * "no" or the options, file the file written, who the caller (NULL: unknown). */
         void (*setting_changed)(void *userdata, const char *module, const char *setting, const char *value,
-                                const char *file);
+                                const char *file, const Requester *who);
 } SettingsServicePort;
 
 /* root: NULL or "" for /; modprobe_paths: NULL for libkmod's defaults; cmdline: NULL for
@@ -61,4 +62,4 @@ int settings_service_describe(SettingsService *s, const char *name, const Caller
 /* Changes a setting (see settings_change()) and makes it effective through the port; a Deny=
  * change whose policy does not reload puts the files back as they were. */
 int settings_service_change(SettingsService *s, SettingKind kind, const char *name, bool on, const char *options,
-                            bool runtime, Failure *failure);
+                            bool runtime, const Requester *who, Failure *failure);

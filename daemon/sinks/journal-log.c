@@ -18,7 +18,7 @@ struct JournalLog {
 };
 
 /* Up to this many fields per entry, MESSAGE= included. */
-#define FIELDS_MAX 8
+#define FIELDS_MAX 16
 
 typedef struct Entry {
         struct iovec iov[FIELDS_MAX];
@@ -74,32 +74,50 @@ static void entry_send(Entry *e, int priority) {
                 free(e->strings[i]);
 }
 
-static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+/* The caller's CALLER_UID=, CALLER_PID=, CALLER_COMM= and CALLER_UNIT=, each where known. */
+static void entry_add_requester(Entry *e, const Requester *who) {
+        if (!who)
+                return;
+        if (who->uid != (uid_t) -1)
+                entry_add(e, "CALLER_UID=%u", (unsigned) who->uid);
+        if (who->pid > 0)
+                entry_add(e, "CALLER_PID=%d", (int) who->pid);
+        if (who->comm[0])
+                entry_add(e, "CALLER_COMM=%s", who->comm);
+        if (who->unit[0])
+                entry_add(e, "CALLER_UNIT=%s", who->unit);
+}
+
+static void on_module_loaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         JournalLog *j = userdata;
-        const char *who = streq(origin, ORIGIN_EXTERNAL) ? ownership_service_external_loader(manager_ownership(j->manager), name) : NULL;
+        const char *loader = streq(origin, ORIGIN_EXTERNAL) ?
+                ownership_service_external_loader(manager_ownership(j->manager), name) : NULL;
         Entry e = {};
 
-        if (who)
-                entry_add(&e, "MESSAGE=Module %s loaded (origin %s, by %s).", name, origin, who);
+        if (loader)
+                entry_add(&e, "MESSAGE=Module %s loaded (origin %s, by %s).", name, origin, loader);
         else
                 entry_add(&e, "MESSAGE=Module %s loaded (origin %s).", name, origin);
         entry_add(&e, "MESSAGE_ID=" MODCTL_MESSAGE_MODULE_LOADED);
         entry_add(&e, "MODULE=%s", name);
         entry_add(&e, "ORIGIN=%s", origin);
+        entry_add_requester(&e, who);
         entry_send(&e, LOG_INFO);
 }
 
-static void on_module_unloaded(const char *name, const char *origin, void *userdata) {
+static void on_module_unloaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         Entry e = {};
 
         entry_add(&e, "MESSAGE=Module %s unloaded (origin %s).", name, origin);
         entry_add(&e, "MESSAGE_ID=" MODCTL_MESSAGE_MODULE_UNLOADED);
         entry_add(&e, "MODULE=%s", name);
         entry_add(&e, "ORIGIN=%s", origin);
+        entry_add_requester(&e, who);
         entry_send(&e, LOG_INFO);
 }
 
-static void on_load_failed(const char *name, const char *origin, const Failure *failure, void *userdata) {
+static void on_load_failed(const char *name, const char *origin, const Requester *who,
+                           const Failure *failure, void *userdata) {
         bool denied = failure->kind == FAILURE_POLICY_DENIED;
         Entry e = {};
 
@@ -110,6 +128,7 @@ static void on_load_failed(const char *name, const char *origin, const Failure *
         entry_add(&e, "MODULE=%s", name);
         entry_add(&e, "ORIGIN=%s", origin);
         entry_add(&e, "ERRNO=%d", -failure->error);
+        entry_add_requester(&e, who);
         entry_send(&e, denied ? LOG_NOTICE : LOG_WARNING);
 }
 
@@ -125,10 +144,25 @@ static void on_hook_request(const char *name, int pid, const Failure *failure, v
         entry_add(&e, "MODULE=%s", name);
         entry_add(&e, "ORIGIN=" ORIGIN_KERNEL);
         entry_add(&e, "CALLER_UID=0");
+        entry_add(&e, "CALLER_PID=%d", pid);
         if (failure)
                 entry_add(&e, "ERRNO=%d", -failure->error);
         /* A name that resolves to nothing is routine for the kernel (net-pf-*, fs-*). */
         entry_send(&e, failure ? LOG_DEBUG : LOG_INFO);
+}
+
+static void on_setting_changed(const char *module, const char *setting, const char *value, const char *file,
+                               const Requester *who, void *userdata) {
+        Entry e = {};
+
+        entry_add(&e, "MESSAGE=Module %s: %s set to '%s' in %s.", module, setting, value, file);
+        entry_add(&e, "MESSAGE_ID=" MODCTL_MESSAGE_SETTING_CHANGED);
+        entry_add(&e, "MODULE=%s", module);
+        entry_add(&e, "SETTING=%s", setting);
+        entry_add(&e, "VALUE=%s", value);
+        entry_add(&e, "FILE=%s", file);
+        entry_add_requester(&e, who);
+        entry_send(&e, LOG_INFO);
 }
 
 /* The manager reports reloads; saying what came of one is this sink's job. */
@@ -151,6 +185,7 @@ static const ManagerEvents journal_events = {
         .module_unloaded = on_module_unloaded,
         .load_failed = on_load_failed,
         .hook_request = on_hook_request,
+        .setting_changed = on_setting_changed,
 };
 
 int journal_log_new(Manager *m, JournalLog **ret) {

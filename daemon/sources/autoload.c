@@ -304,7 +304,7 @@ static int autoload_boot(Autoload *a) {
 
 /* ---- state ---- */
 
-static void on_module_loaded(const char *name, const char *origin, void *userdata) {
+static void on_module_loaded(const char *name, const char *origin, const Requester *who, void *userdata) {
         Autoload *a = userdata;
         int r;
 

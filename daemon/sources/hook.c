@@ -142,8 +142,11 @@ static void handle_request(Connection *c) {
         if (h->port->load_pending(h->userdata, c->name))
                 h->stats.coalesced++;
         log_debug("Kernel request for '%s' (pid %d).", c->name, (int) c->pid);
+        /* Who the hook saw: the helper the kernel started, by its peer credentials. */
+        Requester who;
+        requester_set(&who, c->uid, c->pid, NULL, NULL);
         /* The answer may come back before load() returns; c is not touched after. */
-        h->port->load(h->userdata, c->name, on_load_done, c);
+        h->port->load(h->userdata, c->name, &who, on_load_done, c);
 }
 
 static void reject(Connection *c, int error, const char *why) {

@@ -19,6 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "common/failure.h"
+#include "common/requester.h"
 #include "engine/manager-events.h"
 #include "engine/manager-sources.h"
 
@@ -32,8 +33,10 @@ typedef void (*hook_done_t)(const Failure *failure, char **changed, void *userda
  * the manager in modctld (engine/manager.c), a recording double in the unit tests. */
 typedef struct HookPort {
         sd_event *(*event)(void *userdata);
-        /* Loads name with origin "kernel", joining an identical load in flight. */
-        void (*load)(void *userdata, const char *name, hook_done_t done, void *done_userdata);
+        /* Loads name with origin "kernel", joining an identical load in flight; who is the
+         * helper that asked (its peer credentials). */
+        void (*load)(void *userdata, const char *name, const Requester *who, hook_done_t done,
+                     void *done_userdata);
         /* Whether load() of name would join one that is running now (for the statistics). */
         bool (*load_pending)(void *userdata, const char *name);
         /* Whether the module (normalized name) is being inserted right now: a module's init

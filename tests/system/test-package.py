@@ -164,6 +164,23 @@ def main():
         e = [x for x in journal(g, 'MODULE=iptable_nat') if x.get('MESSAGE_ID') == MSG['kernel']]
         c.check('journal: kernel request for iptable_nat', len(e) >= 1, e)
 
+        # ---- journal: who loaded it, a polkit-granted user and the unit she called from ----
+        # dummy came in by the early kernel request; free it, and alice loads it again.
+        g.run('ip link del early0; modctl unload dummy')
+        e = [x for x in journal(g, 'MODULE=dummy') if x.get('MESSAGE_ID') == MSG['unloaded']]
+        c.check('journal: unload names root', len(e) == 1 and e[0].get('CALLER_UID') == '0'
+                and e[0].get('CALLER_COMM') == 'modctl', e)
+        # The unit as sd-bus reports it: the first service or scope of the caller's cgroup.
+        r = g.run('timeout 120 modctl --no-ask-password load dummy && id -u && '
+                  'grep -o "[^/]*\\.\\(service\\|scope\\)" /proc/self/cgroup | head -1', user='alice', check=False)
+        lines = r.out.split()
+        uid, unit = (lines[-2], lines[-1]) if r.rc == 0 and len(lines) >= 2 else (None, None)
+        e = [x for x in journal(g, 'MODULE=dummy') if x.get('MESSAGE_ID') == MSG['loaded'] and x.get('ORIGIN') == 'user']
+        c.check('journal: alice\'s load of dummy has her uid and unit',
+                r.rc == 0 and len(e) == 1 and e[0].get('CALLER_UID') == uid and e[0].get('CALLER_UNIT') == unit
+                and e[0].get('CALLER_COMM') == 'modctl' and e[0].get('CALLER_PID', '').isdigit(),
+                f'rc={r.rc} out={r.out!r} entries={e}')
+
         # ---- reload applies a policy change; the denial is in the journal ----
         c.check('reload: nbd allowed before', g.run('modctl policy check nbd', check=False).rc == 0)
         g.run('mkdir -p /etc/modctl/modctld.conf.d; printf "[Policy]\\nDeny=nbd\\n" >/etc/modctl/modctld.conf.d/50-test.conf')

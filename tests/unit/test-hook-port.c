@@ -24,6 +24,7 @@ typedef struct Recorder {
                 char name[MODCTL_HOOK_NAME_MAX + 1];
                 hook_done_t done;
                 void *userdata;
+                Requester who;
         } loads[MAX_LOADS];
         unsigned n_loads;
         unsigned n_done;             /* request_done() calls */
@@ -36,9 +37,12 @@ static sd_event *rec_event(void *userdata) {
         return ((Recorder *) userdata)->event;
 }
 
-static void rec_load(void *userdata, const char *name, hook_done_t done, void *done_userdata) {
+static void rec_load(void *userdata, const char *name, const Requester *who, hook_done_t done,
+                     void *done_userdata) {
         Recorder *r = userdata;
         cr_assert_lt(r->n_loads, MAX_LOADS);
+        cr_assert_not_null(who);
+        r->loads[r->n_loads].who = *who;
         snprintf(r->loads[r->n_loads].name, sizeof(r->loads[0].name), "%s", name);
         r->loads[r->n_loads].done = done;
         r->loads[r->n_loads].userdata = done_userdata;
@@ -168,6 +172,9 @@ Test(hook_port, a_request_becomes_one_load_and_its_answer) {
         dispatch();
         cr_assert_eq(rec.n_loads, 1);
         cr_assert_str_eq(rec.loads[0].name, "rtnl-link-dummy");
+        /* The requester is the helper the hook saw: this process, by its peer credentials. */
+        cr_assert_eq(rec.loads[0].who.pid, getpid());
+        cr_assert_eq(rec.loads[0].who.uid, getuid());
         cr_assert_eq(helper_answer(fd, &error), -1, "no answer before the load is over");
         finish_load(0, NULL);
         cr_assert_eq(helper_answer(fd, &error), MODCTL_HOOK_STATUS_LOADED);

@@ -97,14 +97,25 @@ static void record(const char *fmt, ...) {
         cr_assert_eq(strv_push(&events, line), 0);
 }
 
-static void on_loaded(const char *name, const char *origin, void *userdata) {
-        record("loaded %s %s", name, origin);
+static void on_loaded(const char *name, const char *origin, const Requester *who, void *userdata) {
+        if (who)
+                record("loaded %s %s by %d/%s", name, origin, (int) who->pid, who->comm);
+        else
+                record("loaded %s %s", name, origin);
 }
-static void on_unloaded(const char *name, const char *origin, void *userdata) {
-        record("unloaded %s %s", name, origin);
+static void on_unloaded(const char *name, const char *origin, const Requester *who, void *userdata) {
+        if (who)
+                record("unloaded %s %s by %d/%s", name, origin, (int) who->pid, who->comm);
+        else
+                record("unloaded %s %s", name, origin);
 }
-static void on_load_failed(const char *name, const char *origin, const Failure *f, void *userdata) {
-        record("failed %s %s %s", name, origin, failure_kind_to_string(f->kind));
+static void on_load_failed(const char *name, const char *origin, const Requester *who, const Failure *f,
+                           void *userdata) {
+        if (who)
+                record("failed %s %s %s by %d/%s", name, origin, failure_kind_to_string(f->kind), (int) who->pid,
+                       who->comm);
+        else
+                record("failed %s %s %s", name, origin, failure_kind_to_string(f->kind));
 }
 static void on_unload_finished(const char *origin, char **removed, void *userdata) {
         record("unload-finished %s [%s]", origin, joined(removed));
@@ -124,6 +135,13 @@ static void on_autoload_finished(const char *batch, unsigned requested, unsigned
 static void on_index_changed(void *userdata) {
         record("index-changed");
 }
+static void on_setting_changed(const char *module, const char *setting, const char *value, const char *file,
+                               const Requester *who, void *userdata) {
+        if (who)
+                record("setting %s %s %s by %d/%s", module, setting, value, (int) who->pid, who->comm);
+        else
+                record("setting %s %s %s", module, setting, value);
+}
 
 static const ManagerEvents recorder = {
         .module_loaded = on_loaded,
@@ -134,6 +152,7 @@ static const ManagerEvents recorder = {
         .config_reloaded = on_config_reloaded,
         .autoload_finished = on_autoload_finished,
         .index_changed = on_index_changed,
+        .setting_changed = on_setting_changed,
 };
 
 static bool heard(const char *line) {
@@ -219,14 +238,14 @@ static void run_until_heard(const char *line) {
 
 static Outcome load(const char *name, const char *origin) {
         Outcome o = {};
-        manager_load(manager, name, "", 0, origin, on_done, &o);
+        manager_load(manager, name, "", 0, origin, NULL, on_done, &o);
         run_until(&o.done);
         return o;
 }
 
 static Outcome unload(const char *name, uint64_t flags, const char *origin) {
         Outcome o = {};
-        manager_unload(manager, name, flags, origin, on_done, &o);
+        manager_unload(manager, name, flags, origin, NULL, on_done, &o);
         run_until(&o.done);
         return o;
 }
@@ -251,8 +270,8 @@ Test(manager, identical_requests_share_one_job) {
 
         start(true);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
-        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
-        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_KERNEL, on_done, &b);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, NULL, on_done, &a);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_KERNEL, NULL, on_done, &b);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 1);
 
@@ -269,6 +288,44 @@ Test(manager, identical_requests_share_one_job) {
         drain();
         cr_assert(heard("loaded modctl_test_base user"));
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_USER);
+}
+
+/* Every load, unload, failure and setting change names who asked, as the caller handed it in:
+ * the journal sink writes it as CALLER_UID=, CALLER_PID=, CALLER_COMM=, CALLER_UNIT=. */
+Test(manager, events_name_the_caller) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        Requester alice, bob;
+        Outcome o = {};
+
+        requester_set(&alice, 1000, 4242, "modctl", "session-1.scope");
+        requester_set(&bob, 1001, 4343, "busctl", NULL);
+        start(true);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, &alice, on_done, &o);
+        run_until(&o.done);
+        cr_assert_eq(o.error, 0);
+        run_until_heard("loaded modctl_test_base user by 4242/modctl");
+
+        o = (Outcome) {};
+        manager_unload(manager, "modctl_test_base", 0, ORIGIN_USER, &bob, on_done, &o);
+        run_until(&o.done);
+        cr_assert_eq(o.error, 0);
+        run_until_heard("unloaded modctl_test_base user by 4343/busctl");
+
+        o = (Outcome) {};
+        manager_load(manager, "modctl_test_missing", "", 0, ORIGIN_USER, &alice, on_done, &o);
+        run_until(&o.done);
+        char line[512];
+        snprintf(line, sizeof(line), "failed modctl_test_missing user %s by 4242/modctl",
+                 failure_kind_to_string(FAILURE_NOT_FOUND));
+        cr_assert(heard(line), "not heard: %s", line);
+
+        cr_assert_eq(settings_service_change(manager_settings(manager), SETTING_BLACKLIST, "modctl_test_dep", true,
+                                             NULL, false, &bob, &failure), 0, "%s", strempty(failure.message));
+        cr_assert(heard("setting modctl_test_dep blacklist yes by 4343/busctl"));
+
+        /* Whom nobody asked for (external, boot, device) has no caller. */
+        cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_soft"), 0);
+        run_until_heard("loaded modctl_test_soft external");
 }
 
 typedef struct Inspected {
@@ -306,7 +363,7 @@ Test(manager, a_settings_change_reaches_the_next_inspection) {
         cr_assert(strstr(before.lines, "modctl_test_dep"), "%s", before.lines);
         cr_assert_null(strstr(before.lines, "blacklisted"), "%s", before.lines);
         cr_assert_eq(settings_service_change(manager_settings(manager), SETTING_BLACKLIST, "modctl_test_dep", true,
-                                             NULL, false, &failure), 0, "%s", strempty(failure.message));
+                                             NULL, false, NULL, &failure), 0, "%s", strempty(failure.message));
         /* The blacklist hides the alias from the plan. */
         Inspected after = dry_run("modctl-test-alias");
         cr_assert(strstr(after.lines, "blacklisted modctl_test_dep"), "the dry run still plans: %s", after.lines);
@@ -317,8 +374,8 @@ Test(manager, different_parameters_are_a_different_request) {
 
         start(true);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
-        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
-        manager_load(manager, "modctl_test_base", "value=1", 0, ORIGIN_USER, on_done, &b);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, NULL, on_done, &a);
+        manager_load(manager, "modctl_test_base", "value=1", 0, ORIGIN_USER, NULL, on_done, &b);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 0);
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);

@@ -30,6 +30,8 @@ typedef struct BusContext {
                                          * when address is set (tests) */
         BusPrivate *private;            /* bus-private.c: that socket and its connections */
         BusQuota *search_quota;         /* bus-quota.c: Search calls, per uid */
+        sd_bus_message **boot_waiters;  /* bus-timeline.c: WaitBootList calls not answered yet */
+        size_t n_boot_waiters;
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */

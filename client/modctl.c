@@ -107,6 +107,8 @@ static const Verb verbs[] = {
         { "analyze", 1, 2, 0, 0, verb_analyze,
           N_("blame|critical-chain|plot [boot|coldplug|all]"),
           N_("Where the boot's module time went: by module, the chain that decided it, or an SVG") },
+        { "wait", 1, 1, 0, 0, verb_wait,
+          N_("boot"), N_("Wait until modctld has loaded the boot list (modules-load.d)") },
         { "modprobe", 0, SIZE_MAX, 0, VERB_NO_BUS, NULL,
           N_("[MODPROBE OPTIONS...] NAME..."), N_("Act like kmod's modprobe, through modctld (see modctl modprobe --help)") },
         { "help", 0, 1, 0, VERB_NO_BUS, verb_help,

@@ -33,6 +33,8 @@ typedef struct BusContext {
         sd_event_source *reconnect;     /* bus-service.c: the next connection after the bus went away */
         uint64_t reconnect_delay;       /* its backoff, usec; 0 after a connection that worked */
         bool lost;                      /* the bus went away, and the name is not ours again yet */
+        sd_bus_message **boot_waiters;  /* bus-timeline.c: WaitBootList calls not answered yet */
+        size_t n_boot_waiters;
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */

@@ -55,6 +55,10 @@ static void on_autoload_finished(const char *batch, unsigned requested, unsigned
         bus_manager_emit_autoload_finished(userdata, batch, requested, inserted, failed, usec);
 }
 
+static void on_boot_list_loaded(void *userdata) {
+        bus_timeline_boot_list_loaded(userdata);
+}
+
 static void on_external_load(const OwnershipReport *report, void *userdata) {
         bus_ownership_emit_external_load(userdata, report);
 }
@@ -73,6 +77,7 @@ static void on_settings_changed(void *userdata) {
 }
 
 static const ManagerEvents bus_events = {
+        .boot_list_loaded = on_boot_list_loaded,
         .module_loaded = on_module_loaded,
         .module_unloaded = on_module_unloaded,
         .load_failed = on_load_failed,
@@ -118,6 +123,7 @@ BusContext *bus_service_free(BusContext *b) {
         /* They hold messages and slots of the bus. */
         bus_auth_flush(b);
         b->modules = bus_modules_free(b->modules);
+        bus_timeline_free_waiters(b);
         b->private = bus_private_free(b->private);
         bus_quota_free(&b->search_quota);
         sd_bus_flush_close_unref(b->bus);

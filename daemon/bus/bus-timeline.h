@@ -6,8 +6,16 @@
 #endif
 
 /* GetTimeline on org.modctl1.Manager (open to everyone, like List): the boot timeline of
- * engine/timeline.h, for `modctl analyze`. */
+ * engine/timeline.h, for `modctl analyze`. WaitBootList: returns once the boot list is loaded
+ * (`modctl wait boot`, modctld-boot-list.service), over the bus or root's private socket, which
+ * is all there is in early boot. */
 
+#include "bus/bus-context.h"
 #include "bus/bus-object.h"
 
 extern const BusObjectImplementation bus_timeline_object;
+
+/* The manager's boot_list_loaded event: answers the WaitBootList calls that wait. */
+void bus_timeline_boot_list_loaded(BusContext *b);
+/* Drops the calls still waiting (the daemon stops; their callers see the connection close). */
+void bus_timeline_free_waiters(BusContext *b);

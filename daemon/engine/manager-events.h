@@ -45,6 +45,9 @@ typedef struct ManagerEvents {
         /* A batch nobody asked for by name is done: "boot" or "coldplug". */
         void (*autoload_finished)(const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                                   uint64_t usec, void *userdata);
+        /* The boot list is loaded (every load of the "boot" batch has finished, successfully or
+         * not), or there is none to load (autoload off): once per daemon run, after READY=1. */
+        void (*boot_list_loaded)(void *userdata);
         /* The kernel hook (modctl-request) answered a request_module() for name from helper
          * pid; failure is NULL when the module is loaded. */
         void (*hook_request)(const char *name, int pid, const Failure *failure, void *userdata);

@@ -55,7 +55,9 @@ struct Manager {
         sd_event_source *name_wait;     /* how long the boot list waits for the bus name */
         bool name_acquired;
         bool autoload_started;          /* boot list, coldplug and device events are running */
+        bool serving;                   /* start_autoload() is through: hook, monitor, bus */
         bool ready_sent;
+        bool boot_list_loaded;
 };
 
 /* Calls the callback named field of every listener that has one, with the arguments given. */
@@ -751,6 +753,8 @@ static void start_autoload(Manager *m) {
         m->autoload_started = true;
         m->name_wait = sd_event_source_disable_unref(m->name_wait);
         (void) autoload_start(m->autoload);
+        /* The device monitor is subscribed now: udevd's coldplug may begin. */
+        m->serving = true;
         check_ready(m);
 }
 
@@ -792,20 +796,36 @@ void manager_name_acquired(Manager *m) {
         start_autoload(m);
 }
 
-/* Sends READY=1 once the boot list is loaded: units ordered after modctld.service find the
- * boot modules loaded, as after systemd-modules-load.service. The bus name may come later. */
+/* Sends READY=1 as soon as we serve (kernel hook, devices, bus or private socket), without
+ * waiting for the boot list: udevd's coldplug and everything else ordered after modctld.service
+ * run beside the boot list, as they run beside systemd-modules-load without modctl. The boot
+ * list's end is announced separately (boot_list_loaded); modctld-boot-list.service waits for it,
+ * and what needs the boot modules (systemd-sysctl, units After=systemd-modules-load.service)
+ * is ordered after that unit. */
 static void check_ready(Manager *m) {
-        if (m->ready_sent || !m->autoload_started || !autoload_boot_done(m->autoload))
+        if (!m->serving)
                 return;
-        m->ready_sent = true;
-        log_info("modctld %s ready, boot list loaded, kernel %s.", MODCTL_VERSION,
-                 resolver_kernel_release(m->resolver));
-        (void) sd_notify(false, "READY=1\nSTATUS=Boot list loaded; serving kernel requests, devices and " MODCTL_BUS_NAME);
+        if (!m->ready_sent) {
+                m->ready_sent = true;
+                log_info("modctld %s ready, kernel %s.", MODCTL_VERSION, resolver_kernel_release(m->resolver));
+                (void) sd_notify(false, "READY=1\nSTATUS=Loading the boot list; serving kernel requests, devices and "
+                                 MODCTL_BUS_NAME);
+        }
+        if (m->boot_list_loaded || !autoload_boot_done(m->autoload))
+                return;
+        m->boot_list_loaded = true;
+        (void) sd_notify(false, "STATUS=Boot list loaded; serving kernel requests, devices and " MODCTL_BUS_NAME);
+        MANAGER_EMIT0(m, boot_list_loaded);
 }
 
 bool manager_is_ready(Manager *m) {
         assert(m);
         return m->ready_sent;
+}
+
+bool manager_boot_list_loaded(Manager *m) {
+        assert(m);
+        return m->boot_list_loaded;
 }
 
 int manager_reload_config(Manager *m, Failure *failure) {

@@ -99,8 +99,12 @@ int manager_reload_config(Manager *m, Failure *failure);
 int manager_bus_connecting(Manager *m, bool bus_exists);
 /* The bus name is ours. */
 void manager_name_acquired(Manager *m);
-/* READY=1 is sent once the boot list is loaded. */
+/* READY=1 is sent as soon as modctld serves: the kernel hook listens, the device monitor is
+ * subscribed and the bus (or, in early boot, root's private socket) answers. The boot list goes
+ * on loading after it; its end is a separate point (manager_boot_list_loaded(), the
+ * boot_list_loaded event, WaitBootList on the bus, modctld-boot-list.service). */
 bool manager_is_ready(Manager *m);
+bool manager_boot_list_loaded(Manager *m);
 
 sd_event *manager_get_event(Manager *m);
 uint64_t manager_get_counter(Manager *m, ManagerCounter c);

@@ -13,7 +13,7 @@ function __modctl_loaded
     test -r $f; and string split -f1 ' ' <$f
 end
 
-set -l verbs status list info load unload policy reload monitor enable disable blacklist unblacklist options settings search analyze modprobe help
+set -l verbs status list info load unload policy reload monitor enable disable blacklist unblacklist options settings search analyze wait modprobe help
 # modctl's own options, anywhere but after "modprobe" (which has kmod's command line)
 set -l own "not __fish_seen_subcommand_from modprobe"
 set -l mp "__fish_seen_subcommand_from modprobe"
@@ -35,6 +35,8 @@ complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a settings -d "S
 complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a search -d 'Search the available modules'
 complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a analyze -d "Where the boot's module time went"
 complete -c modctl -n "__fish_seen_subcommand_from analyze; and not __fish_seen_subcommand_from blame critical-chain plot" -a 'blame critical-chain plot'
+complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a wait -d "Wait until the boot list is loaded"
+complete -c modctl -n "__fish_seen_subcommand_from wait; and not __fish_seen_subcommand_from boot" -a boot
 complete -c modctl -n "__fish_seen_subcommand_from blame critical-chain plot" -a 'boot coldplug all'
 complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a modprobe -d 'Act like modprobe'
 complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a help -d 'Show help'

@@ -129,8 +129,11 @@ static void on_config_reloaded(bool applied, const char *message, void *userdata
 }
 static void on_autoload_finished(const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                                  uint64_t usec, void *userdata) {
-        /* Readiness comes after the listeners heard of the boot batch. */
+        /* READY=1 does not wait for the boot batch: it is sent once the daemon serves. */
         record("autoload %s %u %u %u ready=%d", batch, requested, inserted, failed, manager_is_ready(manager));
+}
+static void on_boot_list_loaded(void *userdata) {
+        record("boot-list-loaded ready=%d", manager_is_ready(manager));
 }
 static void on_index_changed(void *userdata) {
         record("index-changed");
@@ -151,6 +154,7 @@ static const ManagerEvents recorder = {
         .policy_warning = on_policy_warning,
         .config_reloaded = on_config_reloaded,
         .autoload_finished = on_autoload_finished,
+        .boot_list_loaded = on_boot_list_loaded,
         .index_changed = on_index_changed,
         .setting_changed = on_setting_changed,
 };
@@ -535,22 +539,42 @@ Test(manager, settings_follow_the_files_without_the_watch) {
         free(ms.options);
 }
 
-Test(manager, ready_only_after_the_boot_list) {
+Test(manager, ready_at_once_and_the_boot_list_end_after) {
         write_file("etc/modules-load.d/test.conf", "modctl_test_dep\nmodctl_test_missing\n");
         start(true);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_dep"), 0);
+        cr_assert_not(manager_is_ready(manager), "ready before the device monitor and the boot list started");
 
+        /* READY=1 as soon as the daemon serves: udevd's coldplug must not wait for the boot
+         * list (issue 21). Its end is a separate event, which WaitBootList answers from. */
         manager_name_acquired(manager);
-        cr_assert_not(manager_is_ready(manager));
+        cr_assert(manager_is_ready(manager), "not ready although the daemon serves");
+        cr_assert_not(manager_boot_list_loaded(manager));
         while (!heard_failed("modctl_test_missing", "boot", FAILURE_NOT_FOUND))
                 cr_assert_geq(sd_event_run(manager_get_event(manager), UINT64_MAX), 0);
         drain();
-        cr_assert_not(manager_is_ready(manager), "ready while a boot module is still loading");
+        cr_assert_not(manager_boot_list_loaded(manager), "boot list loaded while a boot module is still loading");
+        cr_assert_not(heard("boot-list-loaded ready=1"), "%s", joined(events));
 
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_dep"), 0);
-        run_until_heard("autoload boot 2 2 1 ready=0");
-        cr_assert(manager_is_ready(manager));
+        run_until_heard("boot-list-loaded ready=1");
+        cr_assert(manager_boot_list_loaded(manager));
+        cr_assert_lt(heard_index("autoload boot 2 2 1 ready=1"), heard_index("boot-list-loaded ready=1"),
+                     "%s", joined(events));
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_BOOT);
+}
+
+Test(manager, an_empty_boot_list_ends_too) {
+        start(true);
+        manager_name_acquired(manager);
+        /* No modules-load.d file: the batch is empty, and its end still comes, once, so that
+         * modctld-boot-list.service does not wait forever. */
+        run_until_heard("boot-list-loaded ready=1");
+        drain();
+        size_t n = 0;
+        STRV_FOREACH(e, events)
+                n += streq(*e, "boot-list-loaded ready=1");
+        cr_assert_eq(n, 1, "%s", joined(events));
 }
 
 static bool heard_prefix(const char *prefix) {
@@ -570,7 +594,7 @@ Test(manager, boot_list_and_coldplug_are_planned_one_per_dispatch) {
         manager_name_acquired(manager);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 0, "nothing is planned in the call");
         uint64_t before = 0;
-        while (!heard_prefix("autoload coldplug ") || !manager_is_ready(manager)) {
+        while (!heard_prefix("autoload coldplug ") || !manager_boot_list_loaded(manager)) {
                 cr_assert_geq(sd_event_run(manager_get_event(manager), UINT64_MAX), 0);
                 uint64_t now = manager_get_counter(manager, MANAGER_COUNTER_REQUESTS);
                 cr_assert_leq(now - before, 1, "%" PRIu64 " loads planned in one dispatch", now - before);
@@ -578,7 +602,7 @@ Test(manager, boot_list_and_coldplug_are_planned_one_per_dispatch) {
         }
         drain();
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 4, "3 boot loads and 1 device load");
-        cr_assert(heard("autoload boot 3 3 0 ready=0"), "%s", joined(events));
+        cr_assert(heard("autoload boot 3 3 0 ready=1"), "%s", joined(events));
         cr_assert(heard_prefix("autoload coldplug 1 "), "%s", joined(events));
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_proprietary"), ORIGIN_BOOT);
         cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_DEVICE);

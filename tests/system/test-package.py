@@ -187,6 +187,30 @@ def main():
         c.check('restart: bonding loaded', loaded(g, 'bonding'))
         c.check('restart: modctld active again', g.out('systemctl is-active modctld.service') == 'active')
 
+        # ---- remove (not purge) with the README's modprobe diversion in place ----
+        # The settings modctl wrote for kmod stay and still work; Deny= (modctld's own policy,
+        # nbd since the reload above) stops applying. The diverted /sbin/modprobe links to the
+        # removed modprobe mode: postrm says so and points kernel.modprobe at kmod's binary.
+        g.run('modctl blacklist pcspkr')
+        g.run('dpkg-divert --local --rename --divert /sbin/modprobe.kmod --add /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --divert /usr/sbin/modprobe.kmod --add /usr/sbin/modprobe && '
+              'ln -s /usr/libexec/modctl/modprobe /sbin/modprobe')
+        r = g.run('dpkg --remove modctl 2>&1')
+        c.check('remove: postrm names the dangling modprobe link',
+                '/sbin/modprobe links to the removed /usr/libexec/modctl/modprobe' in r.out, r.out)
+        c.check('remove: kernel.modprobe is the diverted kmod binary',
+                g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe.kmod')
+        g.run('ip link add r0 type ifb')
+        c.check('remove: kernel request answered by kmod', loaded(g, 'ifb'))
+        c.check('remove: the blacklist stays for kmod',
+                'blacklist pcspkr' in g.out('/sbin/modprobe.kmod -c | grep -x "blacklist pcspkr"'))
+        g.run('/sbin/modprobe.kmod nbd')
+        c.check('remove: Deny= no longer applies', loaded(g, 'nbd'))
+        g.run('rmmod nbd; ip link del r0; rm /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --remove /usr/sbin/modprobe && '
+              'dpkg-divert --local --rename --remove /sbin/modprobe && test -x /sbin/modprobe')
+        g.run('echo /sbin/modprobe >/proc/sys/kernel/modprobe')
+
         # ---- purge gives the stock system back, without a reboot ----
         g.run('dpkg --purge modctl')
         c.check('purge: kernel.modprobe is /sbin/modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')

@@ -66,7 +66,9 @@ def loaded(g, module):
 def main():
     env = sysvm.Env.from_argv()
     c = sysvm.Checks()
-    img = env.image('package')
+    # The autopkgtest's check of the installed package (debian/tests/installed), run as-is.
+    installed_test = os.path.join(env.source_dir, 'debian', 'tests', 'installed')
+    img = env.image('package', files={'/root/autopkgtest-installed': installed_test})
     with sysvm.Guest(env, img) as g:
         # ---- first boot: a stock system; install the package ----
         c.check('stock kernel.modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
@@ -93,6 +95,8 @@ def main():
         c.check('boot: system running, no failed unit', g.state == 'running',
                 g.out('systemctl --failed --no-legend'))
         c.check('boot: systemctl --failed is empty', g.out('systemctl --failed --no-legend --plain') == '')
+        r = g.run('AUTOPKGTEST_TMP=$(mktemp -d) sh /root/autopkgtest-installed', check=False)
+        c.check('autopkgtest debian/tests/installed passes', r.rc == 0, r.out)
         cycles = g.out('journalctl -b --no-pager | grep -i "ordering cycle" || true')
         c.check('boot: no ordering cycle', cycles == '', cycles)
         after = g.out('systemctl show -p After --value modctld.service')

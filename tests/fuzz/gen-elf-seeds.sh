@@ -18,6 +18,7 @@ len=$(wc -c <"$pkcs7")
         cat "$unsigned" "$pkcs7"
         # algo, hash, id_type = 2 (PKCS#7), signer_len, key_id_len, pad[3], __be32 sig_len
         printf '\000\000\002\000\000\000\000\000'
+        # shellcheck disable=SC2059 # the format is the four octal escapes built here
         printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((len >> 24 & 255)) $((len >> 16 & 255)) $((len >> 8 & 255)) $((len & 255)))"
         printf '~Module signature appended~\n'
 } >"$signed"

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "bus-call.h"
+#include "error-text.h"
+#include "exit-status.h"
 #include "i18n.h"
 #include "macro.h"
 #include "modctl-bus.h"
@@ -47,7 +49,13 @@ bool modctl_error_is_unreachable(const sd_bus_error *error) {
                                       SD_BUS_ERROR_NO_SERVER,
                                       SD_BUS_ERROR_DISCONNECTED) ||
                 (error->name && strncmp(error->name, "org.freedesktop.DBus.Error.Spawn.",
-                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0);
+                                        strlen("org.freedesktop.DBus.Error.Spawn.")) == 0) ||
+                /* Activation through systemd of a disabled (no dbus-org.modctl1.service alias)
+                 * or masked modctld: systemd's reason, passed on by the bus. */
+                sd_bus_error_has_names(error,
+                                       "org.freedesktop.systemd1.NoSuchUnit",
+                                       "org.freedesktop.systemd1.UnitMasked",
+                                       "org.freedesktop.systemd1.LoadFailed");
 }
 
 static const char *bus_address(void) {
@@ -64,6 +72,7 @@ int modctl_log_unreachable(void) {
         const char *address = bus_address();
         const char *reason = *unreachable_reason ? unreachable_reason : strerror(ENOTCONN);
 
+        exit_status_note(MODCTL_EXIT_UNREACHABLE);
         if (remote_host)
                 log_error_line(_("cannot reach modctld on %s: %s"), remote_host, reason);
         else if (address)
@@ -93,13 +102,21 @@ static void log_authorization_hint(const sd_bus_error *error) {
                         program_invocation_short_name);
 }
 
-/* The daemon's messages already name the module; print them as they are. */
+/* The daemon's messages name the module: print them as they are, or our translation of the kind. */
 int modctl_log_call_error(const sd_bus_error *error, int r) {
+        char text[512];
+
         if (modctl_error_is_unreachable(error)) {
                 snprintf(unreachable_reason, sizeof(unreachable_reason), "%s", error->message ?: error->name);
                 return modctl_log_unreachable();
         }
-        if (error->message && *error->message)
+        exit_status_note_error_name(error->name);
+        if (error_text_translate(error, text, sizeof(text))) {
+                /* The gist in the user's language, then the daemon's own sentence with its detail. */
+                log_error_line("%s", text);
+                if (error->message && *error->message)
+                        fprintf(stderr, "  %s\n", term_escape(error->message));
+        } else if (error->message && *error->message)
                 log_error_line("%s", error->message);
         else if (error->name)
                 log_error_line("%s", error->name);
@@ -193,6 +210,25 @@ int modctl_new_method_call(sd_bus *bus, const char *member, bool ask_password, s
         return 0;
 }
 
+/* A call to a name nobody owns fails with whatever systemd said when the bus asked it to
+ * activate the service: a masked modctld whose enablement alias is still there gives
+ * "Unit dbus-org.modctl1.service failed to load properly ...: File exists", an errno's name.
+ * modctld's own errors are org.modctl1.Error.*; any other error while the name has no owner
+ * means that modctld is not running. */
+static bool activation_failed(sd_bus *bus, const sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int has_owner = 0;
+
+        if (transport != BUS_TRANSPORT_BUS || !sd_bus_error_is_set(error) ||
+            strncmp(error->name, "org.modctl1.", strlen("org.modctl1.")) == 0)
+                return false;
+        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", MODCTL_BUS_NAME) < 0 ||
+            sd_bus_message_read(reply, "b", &has_owner) < 0)
+                return false;
+        return !has_owner;
+}
+
 int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_error *ret_error,
                      sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -203,7 +239,8 @@ int modctl_call_full(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_b
                 return 0;
 
         /* No reply at all because the connection broke is unreachable too. */
-        if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN)
+        if (modctl_error_is_unreachable(&error) || r == -ECONNRESET || r == -ENOTCONN ||
+            activation_failed(bus, &error))
                 return unreachable(error.message ?: strerror(-r));
 
         if (ret_error) {
@@ -225,7 +262,7 @@ int modctl_get_property_string(sd_bus *bus, const char *property, char **ret) {
         r = sd_bus_get_property_string(bus, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
                                        property, &error, ret);
         if (r < 0) {
-                if (modctl_error_is_unreachable(&error))
+                if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
                         return unreachable(error.message ?: error.name);
                 return modctl_log_call_error(&error, r);
         }
@@ -240,7 +277,7 @@ int modctl_get_property(sd_bus *bus, const char *property, const char *type, sd_
         r = sd_bus_get_property(bus, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, property, &error,
                                 ret_reply, type);
         if (r < 0) {
-                if (modctl_error_is_unreachable(&error))
+                if (modctl_error_is_unreachable(&error) || activation_failed(bus, &error))
                         return unreachable(error.message ?: error.name);
                 return modctl_log_call_error(&error, r);
         }

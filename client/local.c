@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "exit-status.h"
 #include "i18n.h"
 #include "local.h"
 #include "macro.h"
@@ -163,7 +164,7 @@ static void unref_list(struct kmod_list **l) {
                 kmod_dl()->kmod_module_unref_list(*l);
 }
 
-static void unref_ctx(struct kmod_ctx **c) {
+void local_kmod_unrefp(struct kmod_ctx **c) {
         if (*c)
                 kmod_dl()->kmod_unref(*c);
 }
@@ -174,7 +175,7 @@ static void unref_module(struct kmod_module **m) {
 }
 
 int local_info(const char *name_or_path, char ***ret_pairs) {
-        __attribute__((cleanup(unref_ctx))) struct kmod_ctx *ctx = NULL;
+        __attribute__((cleanup(local_kmod_unrefp))) struct kmod_ctx *ctx = NULL;
         __attribute__((cleanup(unref_list))) struct kmod_list *list = NULL, *info = NULL;
         __attribute__((cleanup(unref_module))) struct kmod_module *mod = NULL;
         _cleanup_(strv_freep) char **pairs = NULL;
@@ -197,6 +198,7 @@ int local_info(const char *name_or_path, char ***ret_pairs) {
                 r = k->kmod_module_new_from_lookup(ctx, name_or_path, &list);
                 if (r < 0 || !list) {
                         log_error_line(_("Module '%s' not found in %s."), name_or_path, local_kmod_dirname(ctx));
+                        exit_status_note(MODCTL_EXIT_NOT_FOUND);
                         return -ENOENT;
                 }
                 mod = k->kmod_module_get_module(list);

@@ -22,6 +22,8 @@ typedef struct LocalIndex {
 
 /* A libkmod context for the index; NULL (printed) when libkmod is not available. */
 struct kmod_ctx *local_kmod_new(const LocalIndex *idx);
+/* For _cleanup_(local_kmod_unrefp): drops the context, if any. */
+void local_kmod_unrefp(struct kmod_ctx **c);
 /* The directory libkmod reads, for messages. */
 const char *local_kmod_dirname(struct kmod_ctx *ctx);
 

@@ -18,6 +18,7 @@
 
 #include "bus-call.h"
 #include "color.h"
+#include "exit-status.h"
 #include "i18n.h"
 #include "macro.h"
 #include "modctl.h"
@@ -101,6 +102,9 @@ static const Verb verbs[] = {
           N_("NAME"), N_("Show a module's persistent settings and the file each comes from") },
         { "search", 0, 1, 0, VERB_PAGER, verb_search,
           N_("[TEXT]"), N_("Search the available modules by name and description") },
+        { "analyze", 1, 2, 0, 0, verb_analyze,
+          N_("blame|critical-chain|plot [boot|coldplug|all]"),
+          N_("Where the boot's module time went: by module, the chain that decided it, or an SVG") },
         { "modprobe", 0, SIZE_MAX, 0, VERB_NO_BUS, NULL,
           N_("[MODPROBE OPTIONS...] NAME..."), N_("Act like kmod's modprobe, through modctld (see modctl modprobe --help)") },
         { "help", 0, 1, 0, VERB_NO_BUS, verb_help,
@@ -155,6 +159,11 @@ static void help_common_options(void) {
                 "     --no-ask-password     Do not ask for a password to authorize the operation\n"), stdout);
 }
 
+/* In the column of help_common_options()'s descriptions: 2 + 24 + 1. */
+static void print_option_help(size_t i) {
+        printf("  %-24s %s\n", option_help[i].name, _(option_help[i].help));
+}
+
 static void help(void) {
         printf(_("Usage: %s [OPTIONS...] [COMMAND] [ARGS...]\n"
                  "\n"
@@ -163,12 +172,13 @@ static void help(void) {
         fputs(_("\nCommands:\n"), stdout);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 const char *synopsis = *verbs[i].synopsis ? _(verbs[i].synopsis) : "";
-                printf("  %s %s\n      %s\n", verbs[i].name, synopsis, _(verbs[i].summary));
+                printf("  %s%s%s\n      %s\n", verbs[i].name, *synopsis ? " " : "", synopsis,
+                       _(verbs[i].summary));
         }
         fputs(_("\nOptions:\n"), stdout);
         help_common_options();
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
-                printf("  %-23s %s\n", option_help[i].name, _(option_help[i].help));
+                print_option_help(i);
         fputs(_("\n"
                 "Without a command, modctl runs 'status'. Each command has its own --help.\n"
                 "\n"
@@ -181,19 +191,20 @@ static void help(void) {
                 "                           (default /lib/modules/$(uname -r))\n"
                 "\n"
                 "As root, modctl talks to modctld over /run/modctl/private, without the bus.\n"
-                "Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"), stdout);
+                "Exit status: 0 on success, 1 on failure, 2 on a usage error, 3 to 8 for the\n"
+                "causes listed in modctl(1), EXIT STATUS (policy denial, not found, ...).\n"), stdout);
 }
 
 static void help_verb(const Verb *v) {
         const char *synopsis = *v->synopsis ? _(v->synopsis) : "";
 
-        printf(_("Usage: %s [OPTIONS...] %s %s\n\n%s\n"), program_invocation_short_name, v->name, synopsis,
-               _(v->summary));
+        printf(_("Usage: %s [OPTIONS...] %s%s%s\n\n%s\n"), program_invocation_short_name, v->name,
+               *synopsis ? " " : "", synopsis, _(v->summary));
         if (v->options) {
                 fputs(_("\nOptions for this command:\n"), stdout);
                 for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                         if (v->options & (1u << i))
-                                printf("  %-23s %s\n", option_help[i].name, _(option_help[i].help));
+                                print_option_help(i);
         }
         fputs(_("\nCommon options:\n"), stdout);
         help_common_options();
@@ -432,7 +443,9 @@ int main(int argc, char *argv[]) {
         int r;
 
         setlocale(LC_ALL, "");
-        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        /* MODCTL_LOCALEDIR: the build's catalogs, for the tests (never for a set-uid start). */
+        const char *localedir = secure_getenv("MODCTL_LOCALEDIR");
+        bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
         textdomain(GETTEXT_PACKAGE);
 
         /* Installed as .../modprobe, or called as "modctl modprobe ARGS": kmod's command line. */
@@ -464,5 +477,5 @@ int main(int argc, char *argv[]) {
 
         if (r == -EINVAL && verb && verb->run == verb_help)
                 return EXIT_USAGE;
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r < 0 ? (int) exit_status_get_failure() : EXIT_SUCCESS;
 }

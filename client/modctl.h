@@ -52,6 +52,7 @@ int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_settings(sd_bus *bus, const Options *o, char **args, size_t n_args);
 int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args);
+int verb_analyze(sd_bus *bus, const Options *o, char **args, size_t n_args);
 
 /* The modprobe-compatible mode: argv as modprobe would get it (argv[0] is the name). Returns
  * the exit status. */

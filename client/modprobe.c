@@ -186,18 +186,16 @@ static const char *module_dir(const ModprobeArgs *a, char *buf, size_t size) {
 }
 
 static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const char *options) {
-        struct kmod_ctx *ctx;
+        _cleanup_(local_kmod_unrefp) struct kmod_ctx *ctx = NULL;
         char dir[PATH_MAX];
-        int r = 0;
+        int r;
 
         ctx = local_kmod_new(&a->index);
         if (!ctx)
                 return -EOPNOTSUPP;
 
-        if (a->show_config) {
-                r = local_show_config(ctx, stdout);
-                goto finish;
-        }
+        if (a->show_config)
+                return local_show_config(ctx, stdout);
 
         for (size_t i = 0; i < n_names; i++) {
                 unsigned flags = KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY;
@@ -208,7 +206,7 @@ static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const 
                                 mlog(a, "FATAL: Module %s not found in directory %s\n", names[i],
                                      module_dir(a, dir, sizeof(dir)));
                         if (r < 0)
-                                goto finish;
+                                return r;
                         continue;
                 }
 
@@ -234,12 +232,9 @@ static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const 
                 else if (r < 0)
                         mlog(a, "ERROR: could not insert '%s': %s\n", names[i], strerror(-r));
                 if (r < 0)
-                        goto finish;
+                        return r;
         }
-
-finish:
-        kmod_dl()->kmod_unref(ctx);
-        return r;
+        return 0;
 }
 
 /* Is path this very program? Then falling back to it would loop. */

@@ -33,3 +33,11 @@ void log_error_line(const char *fmt, ...) _printf_(1, 2);
 int print_json(json_object *o, JsonMode mode);
 /* Reads an "as" reply into a JSON array of strings. */
 int read_strv_reply(sd_bus_message *reply, json_object **ret);
+/* A plan step as modprobe -D prints it ("insmod PATH PARAMS", "install COMMAND", "builtin NAME",
+ * "loaded NAME", "rmmod NAME") as an object: action, module, path, params or command, and the
+ * line itself. modctl(1)'s JSON OUTPUT section lists the fields. */
+int plan_step_to_json(const char *line, json_object **ret);
+/* An array of such lines (strings) into an array of step objects. The daemon's "taint NAME
+ * LETTERS" lines become the "taint" of NAME's step; with_taint=false (libkmod's plan, no
+ * prediction) makes every "taint" null instead of "". */
+int plan_steps_to_json(json_object *lines, bool with_taint, json_object **ret);

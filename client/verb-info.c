@@ -89,6 +89,35 @@ static char *pretty_field(char **pairs, const char *key, const char *value) {
         return strdup(value);
 }
 
+/* A field's value as JSON: "depends" is a list of names ([] for none, not [""]); the signature's
+ * hex, which modinfo wraps with "\n\t\t", is one string. */
+static int json_add_field_value(json_object *values, const char *key, const char *value) {
+        if (streq(key, "depends")) {
+                for (const char *p = value; *p;) {
+                        size_t n = strcspn(p, ",");
+                        if (n > 0 && json_object_array_add(values, json_object_new_string_len(p, (int) n)) < 0)
+                                return log_oom();
+                        p += n;
+                        p += *p == ',';
+                }
+                return 0;
+        }
+        if (streq(key, "signature") || streq(key, "sig_key")) {
+                _cleanup_(freep) char *joined = strdup(value);
+                char *w;
+
+                if (!joined)
+                        return log_oom();
+                w = joined;
+                for (const char *p = value; *p; p++)
+                        if (!strchr(" \t\n", *p))
+                                *w++ = *p;
+                *w = '\0';
+                return json_object_array_add(values, json_object_new_string(joined)) < 0 ? log_oom() : 0;
+        }
+        return json_object_array_add(values, json_object_new_string(value)) < 0 ? log_oom() : 0;
+}
+
 static int add_module(const Options *o, char **pairs, Table *t, json_object *objects) {
         _cleanup_(json_object_putp) json_object *fields = NULL;
         int r;
@@ -113,8 +142,9 @@ static int add_module(const Options *o, char **pairs, Table *t, json_object *obj
                                 return log_oom();
                         }
                 }
-                if (json_object_array_add(values, json_object_new_string(value)) < 0)
-                        return log_oom();
+                r = json_add_field_value(values, key, value);
+                if (r < 0)
+                        return r;
 
                 if (o->json != JSON_OFF)
                         continue;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus-call.h"
+#include "exit-status.h"
 #include "i18n.h"
 #include "local.h"
 #include "macro.h"
@@ -92,10 +93,42 @@ static int split_arguments(const Options *o, char **args, size_t n_args, char **
         return (int) n_names;
 }
 
+/* {"name": NAME, "plan": [steps]}, as load_one() makes it from the daemon's reply. */
+static int add_offline_plan(json_object *results, const char *name, const char *text) {
+        _cleanup_(json_object_putp) json_object *lines = NULL, *steps = NULL, *result = NULL;
+        int r;
+
+        lines = json_object_new_array();
+        if (!lines)
+                return log_oom();
+        for (const char *p = text ?: ""; *p;) {
+                size_t n = strcspn(p, "\n");
+                if (n > 0 && json_object_array_add(lines, json_object_new_string_len(p, (int) n)) < 0)
+                        return log_oom();
+                p += n;
+                p += *p == '\n';
+        }
+        r = plan_steps_to_json(lines, false, &steps);
+        if (r < 0)
+                return r;
+        result = json_object_new_object();
+        if (!result ||
+            json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
+            json_object_object_add(result, "plan", TAKE_PTR(steps)) < 0 ||
+            json_object_array_add(results, TAKE_PTR(result)) < 0)
+                return log_oom();
+        return 0;
+}
+
 /* load --dry-run without the daemon: libkmod's plan, as modprobe --dry-run would see it. */
 static int dry_run_offline(const Options *o, char **names, size_t n_names, const char *parameters) {
+        _cleanup_(json_object_putp) json_object *results = NULL;
         struct kmod_ctx *ctx;
         int r = 0;
+
+        results = json_object_new_array();
+        if (!results)
+                return log_oom();
 
         if (!o->quiet)
                 fprintf(stderr, _("%s: modctld is not reachable: showing libkmod's plan without policy verdicts "
@@ -106,16 +139,41 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
                 return -EOPNOTSUPP;
 
         for (size_t i = 0; i < n_names; i++) {
-                int k = local_show_depends(ctx, names[i], parameters,
-                                           o->ignore_install ? KMOD_PROBE_IGNORE_COMMAND : 0, stdout);
-                if (k == -ENOENT)
+                _cleanup_(freep) char *text = NULL;
+                _cleanup_(fclosep) FILE *f = NULL;
+                size_t size = 0;
+                int k;
+
+                /* For JSON the lines are collected and made the same objects as the daemon's. */
+                if (o->json != JSON_OFF) {
+                        f = open_memstream(&text, &size);
+                        if (!f) {
+                                kmod_dl()->kmod_unref(ctx);
+                                return log_oom();
+                        }
+                }
+                k = local_show_depends(ctx, names[i], parameters, o->ignore_install ? KMOD_PROBE_IGNORE_COMMAND : 0,
+                                       f ?: stdout);
+                if (f) {
+                        if (fclose(TAKE_PTR(f)) != 0)
+                                k = -ENOMEM;
+                        if (k >= 0)
+                                k = add_offline_plan(results, names[i], text);
+                }
+                if (k == -ENOENT) {
                         log_error_line(_("Module '%s' not found in %s."), names[i], local_kmod_dirname(ctx));
-                else if (k < 0)
+                        exit_status_note(MODCTL_EXIT_NOT_FOUND);
+                } else if (k < 0)
                         log_error_line(_("cannot resolve '%s': %s"), names[i], strerror(-k));
                 if (k < 0 && r == 0)
                         r = k;
         }
         kmod_dl()->kmod_unref(ctx);
+        if (o->json != JSON_OFF) {
+                int k = print_json(results, o->json);
+                if (r == 0)
+                        r = k;
+        }
         return r;
 }
 
@@ -149,10 +207,18 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
         n = json_object_array_length(inserted);
 
         if (o->json != JSON_OFF) {
+                _cleanup_(json_object_putp) json_object *steps = NULL;
+
+                if (o->dry_run) {
+                        r = plan_steps_to_json(inserted, true, &steps);
+                        if (r < 0)
+                                return r;
+                }
                 result = json_object_new_object();
                 if (!result ||
                     json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
-                    json_object_object_add(result, o->dry_run ? "plan" : "inserted", json_object_get(inserted)) < 0 ||
+                    json_object_object_add(result, o->dry_run ? "plan" : "inserted",
+                                           json_object_get(o->dry_run ? steps : inserted)) < 0 ||
                     (!o->dry_run &&
                      json_object_object_add(result, "already_loaded", json_object_new_boolean(n == 0)) < 0) ||
                     json_object_array_add(results, TAKE_PTR(result)) < 0)

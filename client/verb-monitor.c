@@ -225,7 +225,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+static int monitor(sd_bus *bus, const Options *o) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         static const char *const members[] = { "ModuleLoaded", "ModuleUnloaded", "ModuleLoadFailed",
                                                  "AutoloadFinished", "KernelRequest", "ExternalLoad" };
@@ -242,19 +242,19 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
         r = sd_event_default(&event);
         if (r < 0)
-                goto fail;
+                return r;
         r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
         if (r >= 0)
                 r = sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
         if (r < 0)
-                goto fail;
+                return r;
 
         /* Synchronous AddMatch: once it returns, no event can slip past us. */
         for (size_t i = 0; i < ELEMENTSOF(members); i++) {
                 r = sd_bus_match_signal(bus, NULL, MODCTL_BUS_NAME, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE,
                                         members[i], on_module_event, &mon);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
         r = sd_bus_add_match(bus, NULL,
                              "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
@@ -270,7 +270,7 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         }
         r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
-                goto fail;
+                return r;
 
         /* The first line on stderr is the promise that the matches are in place (scripts wait
          * for it); what is known about the daemon follows. */
@@ -282,10 +282,15 @@ int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         }
         r = sd_event_loop(event);
         if (r < 0)
-                goto fail;
+                return r;
         return 0;
+}
 
-fail:
-        log_error_line(_("cannot monitor module events: %s"), strerror(-r));
+int verb_monitor(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        int r;
+
+        r = monitor(bus, o);
+        if (r < 0)
+                log_error_line(_("cannot monitor module events: %s"), strerror(-r));
         return r;
 }

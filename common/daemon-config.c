@@ -411,7 +411,7 @@ int config_load(const char *root, Config **ret, Failure *failure) {
         /* Drop-ins: collect unique names, the first directory that has a name owns it. */
         for (size_t i = 0; i < ELEMENTSOF(config_dirs); i++) {
                 _cleanup_free_ char *dir = path_join(root, config_dirs[i], "modctld.conf.d");
-                DIR *d;
+                _cleanup_(closedirp) DIR *d = NULL;
 
                 if (!dir)
                         return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
@@ -424,12 +424,9 @@ int config_load(const char *root, Config **ret, Failure *failure) {
                             strv_contains(names, de->d_name))
                                 continue;
                         _cleanup_free_ char *p = path_join(NULL, dir, de->d_name);
-                        if (!p || strv_extend(&names, de->d_name) < 0 || strv_extend(&paths, p) < 0) {
-                                closedir(d);
+                        if (!p || strv_extend(&names, de->d_name) < 0 || strv_extend(&paths, p) < 0)
                                 return failure_set_errno(failure, FAILURE_INTERNAL, -ENOMEM, "Out of memory while reading the configuration.");
-                        }
                 }
-                closedir(d);
         }
 
         /* Applied in file-name order, whatever directory they live in. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@ static bool stderr_is_journal(void) {
 int log_internal(int level, int error, const char *fmt, ...) {
         int e = error < 0 ? -error : error;
         va_list ap;
+
+        assert(fmt);
 
         if (level > max_level)
                 return -e;

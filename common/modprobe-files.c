@@ -30,7 +30,7 @@ int modprobe_config_files(char * const *paths, const char *exclude, char ***ret)
 
         for (char * const *path = paths; path && *path; path++) {
                 struct stat st;
-                DIR *d;
+                _cleanup_(closedirp) DIR *d = NULL;
 
                 if (stat(*path, &st) < 0)
                         continue;
@@ -60,12 +60,9 @@ int modprobe_config_files(char * const *paths, const char *exclude, char ***ret)
                                 r = strv_extend(&names, de->d_name);
                         if (r >= 0 && !is_masked(p))
                                 r = strv_push(&files, TAKE_PTR(p));
-                        if (r < 0) {
-                                closedir(d);
+                        if (r < 0)
                                 return r;
-                        }
                 }
-                closedir(d);
         }
         if (!files && !(files = calloc(1, sizeof(char *))))
                 return -ENOMEM;

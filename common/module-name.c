@@ -100,3 +100,26 @@ char *module_request_normalize(const char *request) {
                         *p = '_';
         return s;
 }
+
+int module_request_validate(const char *request, Failure *failure) {
+        size_t n;
+
+        assert(request);
+
+        if (module_request_is_valid(request))
+                return 0;
+        n = strlen(request);
+        if (n == 0)
+                return failure_set(failure, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
+        if (n > MODULE_ALIAS_MAX)
+                return failure_set(failure, FAILURE_INVALID_NAME,
+                                   "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
+                                   request, n, MODULE_ALIAS_MAX);
+        if (module_alias_is_valid(request))
+                return failure_set(failure, FAILURE_INVALID_NAME,
+                                   "Invalid module name '%s': a file path is not a module name or alias "
+                                   "(it may not start with '/' or '.', or contain a '..' part).", request);
+        return failure_set(failure, FAILURE_INVALID_NAME,
+                           "Invalid module name '%s': a name may not contain spaces or control characters, "
+                           "or start with '-'.", request);
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "failure.h"
+
 /* The rules for the strings that name modules. A module name is what the kernel keys a loaded
  * module by (/sys/module/NAME, delete_module()); a request is what a caller or the kernel asks
  * for, which may also be an alias or a device modalias that the resolver looks up. */
@@ -47,6 +49,10 @@ bool module_alias_is_valid(const char *alias);
  * in the indexes, and /sys/module paths are built from module_name_normalize() only), but a
  * path is never a request either, so "../../etc/passwd" is refused with a clear message. */
 bool module_request_is_valid(const char *request);
+
+/* module_request_is_valid(), with the reason in failure when it is not: FAILURE_INVALID_NAME and
+ * a sentence that names the request and says what is wrong with it. Returns 0 or -EINVAL. */
+int module_request_validate(const char *request, Failure *failure);
 
 /* A copy of request with every '-' turned into '_', to compare it with module names as the
  * kernel spells them. No validation; NULL on OOM. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,25 +144,10 @@ static void put_escaped(FILE *f, const char *s, size_t n) {
                 fputs("...", f);
 }
 
-int module_params_error_message(const char *module, const char *params, const ModuleParamsError *e,
-                                char **ret) {
-        _cleanup_(freep) char *buf = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        size_t size, n = strnlen(params, MODULE_PARAMS_MAX + 1);
+/* What is wrong with the parameter e points at, after "parameter '". */
+static void put_problem(FILE *f, const char *params, size_t n, const ModuleParamsError *e) {
         unsigned char c;
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-
-        fputs("Invalid parameters for module '", f);
-        put_escaped(f, module, strlen(module));
-        if (n > MODULE_PARAMS_MAX) {
-                fprintf(f, "': they are longer than %d bytes.", MODULE_PARAMS_MAX);
-                goto done;
-        }
-
-        fputs("': parameter '", f);
         if (e->name_len > 0)
                 put_escaped(f, params + e->token + e->name_quoted, e->name_len);
         else
@@ -177,7 +163,31 @@ int module_params_error_message(const char *module, const char *params, const Mo
         else
                 fprintf(f, "has byte 0x%02x at byte %zu", c, e->offset);
         fprintf(f, ": %s.", e->reason ?: "it is not valid");
-done:
+}
+
+int module_params_error_message(const char *module, const char *params, const ModuleParamsError *e,
+                                char **ret) {
+        _cleanup_(freep) char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size, n = strnlen(params, MODULE_PARAMS_MAX + 1);
+
+        assert(module);
+        assert(params);
+        assert(e);
+        assert(ret);
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+
+        fputs("Invalid parameters for module '", f);
+        put_escaped(f, module, strlen(module));
+        if (n > MODULE_PARAMS_MAX)
+                fprintf(f, "': they are longer than %d bytes.", MODULE_PARAMS_MAX);
+        else {
+                fputs("': parameter '", f);
+                put_problem(f, params, n, e);
+        }
         if (fclose(TAKE_PTR(f)) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(buf);
@@ -187,6 +197,8 @@ done:
 int module_params_check(const char *module, const char *params, char **ret_message) {
         ModuleParamsError e = {};
         int r, k;
+
+        assert(module);
 
         r = module_params_validate(params, &e);
         if (r >= 0)
@@ -201,6 +213,8 @@ int module_params_split(const char *params, char ***ret) {
         _cleanup_(strv_freep) char **l = NULL;
         size_t n, i = 0;
         int r;
+
+        assert(ret);
 
         r = module_params_validate(params, NULL);
         if (r < 0)
@@ -245,5 +259,6 @@ int module_params_split(const char *params, char ***ret) {
 }
 
 size_t module_params_name_len(const char *token) {
+        assert(token);
         return strcspn(token, "=");
 }

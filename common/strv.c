@@ -2,11 +2,17 @@
 #include <assert.h>
 #include <string.h>
 
+#include "array-util.h"
 #include "strv.h"
+
+DEFINE_ARRAY_FREE_FUNC(strv_array_free, char **, strv_freep);
 
 int strv_push(char ***l, char *value) {
         size_t n = strv_length(*l);
         char **c = realloc(*l, sizeof(char *) * (n + 2));
+
+        assert(l);
+
         if (!c)
                 return -ENOMEM;
         c[n] = value;
@@ -54,6 +60,9 @@ char *strv_join(char * const *l, const char *separator) {
 }
 
 void strv_reverse(char **l) {
+        if (!l)
+                return; /* the empty list */
+
         size_t n = strv_length(l);
         for (size_t i = 0; i < n / 2; i++) {
                 char *t = l[i];
@@ -63,10 +72,14 @@ void strv_reverse(char **l) {
 }
 
 char **strv_copy(char * const *l) {
-        char **c = calloc(1, sizeof(char *));
+        char **c;
+
+        if (!l)
+                return calloc(1, sizeof(char *)); /* NULL copies as the empty list */
+        c = calloc(1, sizeof(char *));
         if (!c)
                 return NULL;
-        for (size_t i = 0; l && l[i]; i++)
+        for (size_t i = 0; l[i]; i++)
                 if (strv_extend(&c, l[i]) < 0)
                         return strv_free(c);
         return c;

@@ -6,7 +6,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "bus/bus-context.h"
+#include "bus/bus-service.h"
 #include "sinks/journal-log.h"
 #include "kernel/kernel-default.h"
 #include "common/log.h"
@@ -163,7 +163,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         /* Declared after the manager, so freed before it: it listens to the manager. */
-        _cleanup_(bus_context_freep) BusContext *bus = NULL;
+        _cleanup_(bus_service_freep) BusContext *bus = NULL;
         _cleanup_(journal_log_freep) JournalLog *journal = NULL;
         _cleanup_(kernel_freep) Kernel *kernel = NULL;
         Arguments a = {};
@@ -196,9 +196,9 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 goto finish;
 
-        r = bus_context_new(m, a.bus_address, &bus);
+        r = bus_service_new(m, a.bus_address, &bus);
         if (r >= 0)
-                r = bus_context_set_private_socket(bus, a.private_socket);
+                r = bus_service_set_private_socket(bus, a.private_socket);
         if (r < 0)
                 goto finish;
 
@@ -210,7 +210,7 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 goto finish;
 
-        r = bus_context_start(bus);
+        r = bus_service_start(bus);
         if (r < 0)
                 goto finish;
 

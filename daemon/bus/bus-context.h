@@ -7,9 +7,9 @@
 #endif
 
 /* The bus layer's own state, next to (not inside) the Manager: the connection, the method
- * calls waiting for polkit, and the module objects as last announced. It listens to the
- * manager's events and turns them into signals. main.c creates it after the manager and frees
- * it before. Every handler of the bus layer gets it as its userdata. */
+ * calls waiting for polkit, and the module objects as last announced. Every handler of the
+ * bus layer gets it as its userdata; bus-service.h makes it, and only data lives here, so that
+ * the handlers' files and bus-service.c form no cycle. */
 
 #include <systemd/sd-bus.h>
 
@@ -33,16 +33,3 @@ typedef struct BusContext {
 } BusContext;
 
 /* Registers with the manager's events; address NULL means the system bus. */
-int bus_context_new(Manager *m, const char *address, BusContext **ret);
-BusContext *bus_context_free(BusContext *b);
-static inline void bus_context_freep(BusContext **b) { bus_context_free(*b); }
-
-/* org.modctl1.Manager, all of its vtables, on another connection (a private socket's). */
-int bus_context_publish_on(BusContext *b, sd_bus *bus);
-
-/* Serve root's peer-to-peer connections on path (before bus_context_start). */
-int bus_context_set_private_socket(BusContext *b, const char *path);
-
-/* Connects, publishes the API, requests the name; when the name is ours the manager hears of
- * it (manager_name_acquired), and READY=1 follows once the boot list is loaded. */
-int bus_context_start(BusContext *b);

@@ -7,32 +7,22 @@
 #include "bus/bus-context.h"
 #include "bus/bus-error.h"
 #include "bus/bus-manager.h"
-#include "bus/bus-settings.h"
+#include "bus/bus-caller.h"
 #include "bus/bus-string.h"
+#include "common/array-util.h"
 #include "common/log.h"
 #include "common/module-name.h"
 #include "common/module-params.h"
 #include "modctl-bus.h"
 #include "common/strv.h"
 
-/* A module name or an alias: device modaliases run to hundreds of bytes (a CPU's lists its
- * features) and DMI and devname: aliases contain '/'; a file path is never a request. */
-static int validate_name(const char *name, sd_bus_error *error) {
-        if (module_request_is_valid(name))
+/* module_request_validate()'s verdict as the caller's D-Bus error. */
+static int bus_validate_name(const char *name, sd_bus_error *error) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        if (module_request_validate(name, &failure) >= 0)
                 return 0;
-        if (!*name)
-                return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name: the name is empty.");
-        if (strlen(name) > MODULE_ALIAS_MAX)
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%.40s...': it is %zu bytes long, at most %d are allowed.",
-                                      name, strlen(name), MODULE_ALIAS_MAX);
-        if (module_alias_is_valid(name))
-                return bus_error_setf(error, FAILURE_INVALID_NAME,
-                                      "Invalid module name '%s': a file path is not a module name or alias "
-                                      "(it may not start with '/' or '.', or contain a '..' part).", name);
-        return bus_error_setf(error, FAILURE_INVALID_NAME,
-                              "Invalid module name '%s': a name may not contain spaces or control characters, "
-                              "or start with '-'.", name);
+        return bus_error_from_failure(error, &failure);
 }
 
 /* Parameters go to the kernel and, as $CMDLINE_OPTS, to modprobe.d install commands: only what
@@ -106,7 +96,7 @@ static int read_load_arguments(sd_bus_message *message, const char *verb, const 
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for %s module '%s'.",
                                       flags & ~MODCTL_LOAD_FLAGS_ALL, verb, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
         r = validate_params(name, params, error);
@@ -184,7 +174,8 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                 return -ENOMEM;
         c->message = sd_bus_message_ref(message);
         c->reply = reply;
-        r = manager_inspect(m, euid, euid == 0, &caller.caller, kind, name, params, flags, on_inspected, c);
+        r = inspections_submit(manager_inspections(m), euid, euid == 0, &caller.caller, kind, name, params, flags,
+                               on_inspected, c);
         if (r < 0) {
                 sd_bus_message_unref(c->message);
                 free(c);
@@ -194,7 +185,7 @@ static int inspect(Manager *m, sd_bus_message *message, InspectKind kind, const 
                                       "Too many policy checks, dry runs and Info calls are queued for uid "
                                       "%u (at most %u per user, and never more than are still free of %u "
                                       "in all); '%s' was not looked at. Try again later.",
-                                      (unsigned) euid, MANAGER_INSPECT_PER_UID_MAX, MANAGER_INSPECT_MAX,
+                                      (unsigned) euid, INSPECTIONS_PER_UID_MAX, INSPECTIONS_MAX,
                                       name);
         if (r < 0)
                 return r;
@@ -247,7 +238,7 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT,
                                       "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
                                       flags & ~MODCTL_UNLOAD_FLAGS_ALL, name);
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 
@@ -269,48 +260,57 @@ static int method_unload(sd_bus_message *message, void *userdata, sd_bus_error *
         return 1;
 }
 
+static int list_reply(sd_bus_message *message, const KernelModule *modules, size_t n, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'r', "stiasss");
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
+                if (r < 0)
+                        return r;
+                r = bus_append_strv(reply, modules[i].holders);
+                if (r < 0)
+                        return r;
+                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
+                               strempty(modules[i].taint));
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
 static int method_list(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
         KernelModule *modules = NULL;
         size_t n = 0;
+        CLEANUP_ARRAY(modules, n, kernel_module_array_free);
         int r;
 
-        r = manager_list_modules(m, &modules, &n);
+        r = module_registry_list(manager_modules(m), &modules, &n);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
 
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_message_open_container(reply, 'a', "(stiasss)");
-        if (r < 0)
-                goto finish;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_open_container(reply, 'r', "stiasss");
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "sti", modules[i].name, modules[i].size, (int32_t) modules[i].refcount);
-                if (r < 0)
-                        goto finish;
-                r = bus_append_strv(reply, modules[i].holders);
-                if (r < 0)
-                        goto finish;
-                r = bus_append(reply, "ss", kernel_module_state_to_string(modules[i].state),
-                               strempty(modules[i].taint));
-                if (r < 0)
-                        goto finish;
-                r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        goto finish;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                goto finish;
-        r = sd_bus_send(NULL, reply, NULL);
-finish:
-        kernel_module_array_free(modules, n);
+        r = list_reply(message, modules, n, &reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the list of loaded modules: %s.",
                                       strerror(-r));
@@ -326,7 +326,7 @@ static int method_info(sd_bus_message *message, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = validate_name(name, error);
+        r = bus_validate_name(name, error);
         if (r < 0)
                 return r;
 
@@ -396,7 +396,7 @@ static int method_get_policy(sd_bus_message *message, void *userdata, sd_bus_err
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
         bus_caller_from_message(message, &caller);
-        r = manager_describe_policy(b->manager, &caller.caller, &text);
+        r = policy_snapshot_describe(manager_policy(b->manager), &caller.caller, &text);
         if (r >= 0)
                 r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
@@ -441,7 +441,7 @@ static int property_policy_mode(sd_bus *bus, const char *path, const char *inter
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
         Manager *m = b->manager;
-        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy_mode(m)));
+        return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy(m)->config->policy.mode));
 }
 
 /* One flat map: the manager's counters for every origin, then the kernel hook's. */
@@ -515,31 +515,6 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 method_reload_config, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
-                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
-                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
-                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetOptions",
-                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
-                                SD_BUS_NO_RESULT,
-                                bus_method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
-                                SD_BUS_ARGS("s", name),
-                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
-                                              "a(sssb)", sources),
-                                bus_method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Search",
-                                SD_BUS_ARGS("s", text),
-                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
-                                bus_method_search, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ModuleLoaded", SD_BUS_ARGS("s", name, "s", origin), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyWarning", SD_BUS_ARGS("s", module, "s", rule, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ConfigReloaded", SD_BUS_ARGS("s", result, "s", message), 0),
@@ -622,17 +597,8 @@ void bus_manager_emit_setting_changed(BusContext *b, const char *module, const c
                 log_warning_errno(r, "Failed to emit SettingChanged for module %s: %m", module);
 }
 
-int bus_manager_add_vtable(BusContext *b, sd_bus *bus) {
-        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
-}
-
-int bus_manager_publish(BusContext *b) {
-        int r;
-
-        assert(b);
-
-        r = sd_bus_add_object_vtable(b->bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, manager_vtable, b);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
-        return 0;
-}
+const BusObjectImplementation bus_manager_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = manager_vtable,
+};

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 #include "bus/bus-context.h"
+#include "bus/bus-object.h"
 
 /* Adds the object's vtable (userdata: the context). */
-int bus_manager_publish(BusContext *b);
 /* The same object on another connection (a private socket's), same userdata. */
-int bus_manager_add_vtable(BusContext *b, sd_bus *bus);
+extern const BusObjectImplementation bus_manager_object;
 
 /* ModuleLoaded or ModuleUnloaded(name, origin). */
 void bus_manager_emit_module_event(BusContext *b, bool loaded, const char *name, const char *origin);

@@ -7,7 +7,8 @@
 
 #include "bus/bus-error.h"
 #include "bus/bus-module.h"
-#include "bus/bus-settings.h"
+#include "bus/bus-caller.h"
+#include "bus/bus-object.h"
 #include "bus/bus-string.h"
 #include "common/log.h"
 #include "modctl-bus.h"
@@ -98,7 +99,7 @@ static int module_find(sd_bus *bus, const char *path, const char *interface, voi
         r = sd_bus_path_decode(path, MODCTL_MODULE_PATH_PREFIX, &name);
         if (r <= 0)
                 return r;
-        r = manager_get_module(b->context->manager, name, &km);
+        r = module_registry_get(manager_modules(b->context->manager), name, &km);
         if (r == -ENOENT || r == -EINVAL)
                 return 0;
         if (r < 0)
@@ -118,7 +119,7 @@ static int module_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0;
         int r;
 
-        r = manager_list_modules(b->context->manager, &modules, &n);
+        r = module_registry_list(manager_modules(b->context->manager), &modules, &n);
         if (r < 0)
                 return r;
         nodes = calloc(n + 1, sizeof(char *));
@@ -177,13 +178,13 @@ static int property_taint(sd_bus *bus, const char *path, const char *interface, 
 static int property_origin(sd_bus *bus, const char *path, const char *interface, const char *property,
                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return bus_append(reply, "s", strempty(manager_module_origin(b->context->manager, b->current.name)));
+        return bus_append(reply, "s", strempty(module_registry_origin(manager_modules(b->context->manager), b->current.name)));
 }
 
 static int property_loaded_at(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusModules *b = userdata;
-        return sd_bus_message_append(reply, "t", manager_module_loaded_at(b->context->manager, b->current.name));
+        return sd_bus_message_append(reply, "t", module_registry_loaded_at(manager_modules(b->context->manager), b->current.name));
 }
 
 #ifndef UID_INVALID
@@ -204,7 +205,7 @@ static int property_parameters(sd_bus *bus, const char *path, const char *interf
         if (call && sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) >= 0)
                 (void) sd_bus_creds_get_euid(creds, &euid);
 
-        r = manager_get_module_parameters(b->context->manager, b->current.name, euid != 0, &pairs);
+        r = module_registry_parameters(manager_modules(b->context->manager), b->current.name, euid != 0, &pairs);
         if (r == -ENOENT)
                 pairs = NULL; /* gone meanwhile: no parameters to show */
         else if (r < 0)
@@ -227,7 +228,7 @@ static int property_description(sd_bus *bus, const char *path, const char *inter
         BusModules *b = userdata;
         _cleanup_free_ char *d = NULL;
 
-        (void) manager_module_description(b->context->manager, b->current.name, &d);
+        (void) catalog_service_description(manager_catalog(b->context->manager), b->current.name, &d);
         return bus_append(reply, "s", strempty(d));
 }
 
@@ -242,7 +243,7 @@ static int property_setting(sd_bus *bus, const char *path, const char *interface
          * InterfacesAdded that every mirror sees) is built for nobody in particular. */
         bus_caller_from_message(sd_bus_message_is_signal(reply, NULL, NULL) > 0 ? NULL :
                                 sd_bus_get_current_message(bus), &caller);
-        r = manager_module_settings(b->context->manager, b->current.name, &caller.caller, &ms);
+        r = settings_service_query(manager_settings(b->context->manager), b->current.name, &caller.caller, &ms);
         if (r < 0)
                 return r;
         if (strcmp(property, "BootLoad") == 0)
@@ -291,7 +292,7 @@ static int announced_set(BusModules *b, Announced *a, const KernelModule *km, ch
 
         if (!holders || !taint)
                 return -ENOMEM;
-        r = manager_module_settings(b->context->manager, km->name, NULL, &ms);
+        r = settings_service_query(manager_settings(b->context->manager), km->name, NULL, &ms);
         if (r < 0)
                 return r;
         if (a->boot != ms.boot)
@@ -391,7 +392,7 @@ static int modules_sync(BusModules *b, bool emit) {
         size_t n = 0;
         int r;
 
-        r = manager_list_modules(b->context->manager, &modules, &n);
+        r = module_registry_list(manager_modules(b->context->manager), &modules, &n);
         if (r < 0)
                 return log_warning_errno(r, "Failed to read the loaded modules: %m");
 
@@ -467,6 +468,8 @@ void bus_modules_settings_changed(BusContext *c) {
         BusModules *b = c->modules;
         int r;
 
+        assert(c);
+
         if (!b || !b->sync_source)
                 return;
         r = sd_event_source_set_enabled(b->sync_source, SD_EVENT_ONESHOT);
@@ -486,6 +489,15 @@ void bus_module_removed(BusContext *c, const char *name) {
         module_event(c, name, true);
 }
 
+static const BusObjectImplementation module_object = {
+        .path = MODCTL_MODULE_PATH_PREFIX,
+        .interface = MODCTL_MODULE_INTERFACE,
+        .vtable = module_vtable,
+        .find = module_find,
+        .enumerator = module_enumerate,
+        .object_manager = MODCTL_BUS_PATH,
+};
+
 int bus_modules_start(BusContext *c) {
         BusModules *b;
         int r;
@@ -498,14 +510,7 @@ int bus_modules_start(BusContext *c) {
         b->context = c;
         c->modules = b;
 
-        r = sd_bus_add_object_manager(c->bus, &b->slots[0], MODCTL_BUS_PATH);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the object manager at %s: %m", MODCTL_BUS_PATH);
-        r = sd_bus_add_fallback_vtable(c->bus, &b->slots[1], MODCTL_MODULE_PATH_PREFIX, MODCTL_MODULE_INTERFACE,
-                                       module_vtable, module_find, b);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish the module objects: %m");
-        r = sd_bus_add_node_enumerator(c->bus, &b->slots[2], MODCTL_MODULE_PATH_PREFIX, module_enumerate, b);
+        r = bus_add_implementation(c->bus, &module_object, b, b->slots);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the module objects: %m");
 

@@ -7,19 +7,19 @@
 static int property_ownership(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        return sd_bus_message_append(reply, "s", ownership_mode_to_string(manager_ownership_mode(b->manager)));
+        return sd_bus_message_append(reply, "s", ownership_mode_to_string(manager_policy(b->manager)->config->daemon.ownership));
 }
 
 static int property_kernel_requests(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        return sd_bus_message_append(reply, "s", kernel_requests_to_string(manager_kernel_requests(b->manager)));
+        return sd_bus_message_append(reply, "s", kernel_requests_to_string(manager_policy(b->manager)->config->policy.kernel_requests));
 }
 
 static int property_enforcement(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         BusContext *b = userdata;
-        _cleanup_free_ char *s = manager_ownership_describe(b->manager);
+        _cleanup_free_ char *s = ownership_service_describe(manager_ownership(b->manager));
         if (!s)
                 return -ENOMEM;
         return bus_append(reply, "s", s);
@@ -42,16 +42,11 @@ static const sd_bus_vtable ownership_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_ownership_add_vtable(BusContext *b, sd_bus *bus) {
-        return sd_bus_add_object_vtable(bus, NULL, MODCTL_BUS_PATH, MODCTL_BUS_INTERFACE, ownership_vtable, b);
-}
-
-int bus_ownership_publish(BusContext *b) {
-        int r = bus_ownership_add_vtable(b, b->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish the ownership properties on %s: %m", MODCTL_BUS_PATH);
-        return 0;
-}
+const BusObjectImplementation bus_ownership_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = ownership_vtable,
+};
 
 void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *rep) {
         int r;

@@ -11,10 +11,10 @@
  * object and interface as bus-manager.c's. */
 
 #include "bus/bus-context.h"
+#include "bus/bus-object.h"
 #include "kernel/bpf/ownership-report.h"
 
-int bus_ownership_publish(BusContext *b);
 /* The same vtable on another connection (a private socket's). */
-int bus_ownership_add_vtable(BusContext *b, sd_bus *bus);
+extern const BusObjectImplementation bus_ownership_object;
 void bus_ownership_emit_external_load(BusContext *b, const OwnershipReport *r);
 void bus_ownership_emit_kernel_request(BusContext *b, const OwnershipReport *r);

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,7 +24,9 @@ struct PrivateConnection {
 };
 
 struct BusPrivate {
-        BusContext *context;
+        sd_event *event;
+        bus_private_publish_t publish;  /* puts the objects on each new connection */
+        void *userdata;
         char *path;
         int fd;
         sd_event_source *source;
@@ -104,9 +107,9 @@ static int on_connection(sd_event_source *s, int listen_fd, uint32_t revents, vo
         if (r >= 0)
                 r = sd_bus_set_description(bus, "private");
         if (r >= 0)
-                r = bus_context_publish_on(p->context, bus);
+                r = p->publish(bus, p->userdata);
         if (r >= 0)
-                r = sd_bus_attach_event(bus, manager_get_event(p->context->manager), SD_EVENT_PRIORITY_NORMAL);
+                r = sd_bus_attach_event(bus, p->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_warning_errno(r, "Failed to set up a private connection: %m"), 0;
 
@@ -179,16 +182,21 @@ static int listen_socket(const char *path, int *ret) {
         return 0;
 }
 
-int bus_private_start(BusContext *b, const char *path) {
+int bus_private_start(sd_event *event, const char *path, bus_private_publish_t publish, void *userdata,
+                      BusPrivate **ret) {
         BusPrivate *p;
         int r;
 
-        assert(b);
+        assert(event);
+        assert(publish);
+        assert(ret);
 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return log_oom();
-        p->context = b;
+        p->event = event;
+        p->publish = publish;
+        p->userdata = userdata;
         p->fd = -EBADF;
         p->path = strdup(path ?: BUS_PRIVATE_SOCKET_DEFAULT);
         if (!p->path) {
@@ -202,12 +210,12 @@ int bus_private_start(BusContext *b, const char *path) {
                 return log_error_errno(r, "Failed to listen on the private socket %s: %m",
                                        path ?: BUS_PRIVATE_SOCKET_DEFAULT);
         }
-        r = sd_event_add_io(manager_get_event(b->manager), &p->source, p->fd, EPOLLIN, on_connection, p);
+        r = sd_event_add_io(event, &p->source, p->fd, EPOLLIN, on_connection, p);
         if (r < 0) {
                 bus_private_free(p);
                 return log_error_errno(r, "Failed to watch the private socket: %m");
         }
 
-        b->private = p;
+        *ret = p;
         return 0;
 }

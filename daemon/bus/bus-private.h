@@ -11,12 +11,18 @@
  * skips dbus-daemon and its Hello. Every accepted connection is an sd-bus server connection
  * with the same vtable; replies go back on it, while signals still go to the system bus only. */
 
-#include "bus/bus-context.h"
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
 typedef struct BusPrivate BusPrivate;
 
 #define BUS_PRIVATE_SOCKET_DEFAULT "/run/modctl/private"
 
-/* Binds and listens on path (NULL: the default). */
-int bus_private_start(BusContext *b, const char *path);
+/* Puts the objects on a new connection (bus-context.c's vtables): the socket knows nothing
+ * else of the bus layer. */
+typedef int (*bus_private_publish_t)(sd_bus *bus, void *userdata);
+
+/* Binds and listens on path (NULL: the default). Logs its failures. */
+int bus_private_start(sd_event *event, const char *path, bus_private_publish_t publish, void *userdata,
+                      BusPrivate **ret);
 BusPrivate *bus_private_free(BusPrivate *p);

@@ -2,9 +2,9 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "bus/bus-auth.h"
+#include "bus/bus-caller.h"
 #include "bus/bus-context.h"
 #include "bus/bus-error.h"
 #include "bus/bus-quota.h"
@@ -13,48 +13,11 @@
 #include "settings/catalog.h"
 #include "common/log.h"
 #include "engine/manager.h"
+#include "engine/search.h"
 #include "modctl-bus.h"
 #include "common/module-params.h"
 #include "common/strv.h"
 #include "common/time-util.h"
-
-void bus_caller_from_message(sd_bus_message *message, BusCaller *ret) {
-        const gid_t *gids = NULL;
-        uint64_t mask;
-        uid_t uid;
-        gid_t gid;
-        int n;
-
-        assert(ret);
-
-        *ret = (BusCaller) { .caller = CALLER_ANONYMOUS };
-        if (!message || sd_bus_message_is_signal(message, NULL, NULL) > 0)
-                return;
-        /* Augmenting from /proc/PID fills in the gids when the bus does not report them. */
-        mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
-        mask |= SD_BUS_CREDS_AUGMENT;
-        if (sd_bus_query_sender_creds(message, mask, &ret->creds) < 0)
-                return;
-        if (sd_bus_creds_get_euid(ret->creds, &uid) < 0) {
-                ret->creds = sd_bus_creds_unref(ret->creds);
-                return;
-        }
-        ret->caller.uid = uid;
-        if (sd_bus_creds_get_egid(ret->creds, &gid) >= 0)
-                ret->caller.gid = gid;
-        n = sd_bus_creds_get_supplementary_gids(ret->creds, &gids);
-        if (n > 0) {
-                ret->caller.gids = gids;
-                ret->caller.n_gids = n;
-        }
-}
-
-void bus_caller_done(BusCaller *c) {
-        if (!c)
-                return;
-        c->creds = sd_bus_creds_unref(c->creds);
-        c->caller = CALLER_ANONYMOUS;
-}
 
 static const char *const setting_verbs[_SETTING_MAX] = {
         [SETTING_BOOT]      = "change whether module '%s' loads at boot",
@@ -106,29 +69,30 @@ static int set_setting(sd_bus_message *message, BusContext *b, SettingKind kind,
         if (r <= 0)
                 return r == 0 ? 1 : r; /* 0: polkit is asked, the call comes back */
 
-        r = manager_change_setting(m, kind, name, on, options, flags & MODCTL_SETTING_RUNTIME, &failure);
+        r = settings_service_change(manager_settings(m), kind, name, on, options, flags & MODCTL_SETTING_RUNTIME,
+                                    &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
         return sd_bus_reply_method_return(message, NULL);
 }
 
-int bus_method_set_boot_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_boot_load(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_BOOT, error);
 }
 
-int bus_method_set_blacklisted(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_blacklisted(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_BLACKLIST, error);
 }
 
-int bus_method_set_disabled(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_disabled(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_DISABLE, error);
 }
 
-int bus_method_set_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_set_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return set_setting(message, userdata, SETTING_OPTIONS, error);
 }
 
-int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_get_module_settings(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(bus_caller_done) BusCaller caller = {};
@@ -146,7 +110,8 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
                 return bus_error_setf(error, FAILURE_INVALID_NAME, "Invalid module name '%.60s': settings take a "
                                       "module name of letters, digits, '_' and '-' (at most 55 bytes).", name);
         bus_caller_from_message(message, &caller);
-        r = manager_describe_settings(b->manager, name, &caller.caller, &ms, &sources, &n, &failure);
+        r = settings_service_describe(manager_settings(b->manager), name, &caller.caller, &ms, &sources, &n,
+                                      &failure);
         if (r < 0)
                 return bus_error_from_failure(error, &failure);
 
@@ -170,105 +135,90 @@ int bus_method_get_module_settings(sd_bus_message *message, void *userdata, sd_b
         return r;
 }
 
-typedef struct Loaded {
-        char *name;
-        UT_hash_handle hh;
-} Loaded;
+/* One hit as Search returns it: (name, description, license, signer, loaded, boot, blacklisted,
+ * disabled, options, aliases). */
+static int append_hit(sd_bus_message *reply, const SearchHit *h) {
+        const CatalogEntry *en = h->entry;
+        int r;
 
-/* Replies to a Search call kept as userdata, once the catalog is there. */
-static void search_reply(Manager *m, const Catalog *c, int error, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
+        if (r >= 0)
+                r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer, h->loaded,
+                               h->settings.boot, h->settings.blacklisted, h->settings.disabled,
+                               strempty(h->settings.options));
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (const char *a = en->aliases; r >= 0 && *a; ) {
+                size_t k = strcspn(a, " ");
+                _cleanup_free_ char *alias = strndup(a, k);
+                r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
+                a += k;
+                while (*a == ' ')
+                        a++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+typedef struct SearchCall {
+        BusContext *context;
+        sd_bus_message *message;
+} SearchCall;
+
+/* Replies to a Search call once the catalog is there. */
+static void search_reply(const Catalog *c, int error, void *userdata) {
+        _cleanup_free_ SearchCall *call = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = call->message, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(bus_caller_done) BusCaller caller = {};
-        _cleanup_free_ size_t *hits = NULL;
-        KernelModule *modules = NULL;
-        Loaded *loaded = NULL, *slots = NULL, *l;
-        size_t n_hits = 0, n_modules = 0;
+        Manager *m = call->context->manager;
         usec_t start = now_usec(CLOCK_MONOTONIC);
-        const char *text;
+        SearchHit *hits = NULL;
+        size_t n_hits = 0;
+        const char *text = NULL;
         int r;
 
         r = sd_bus_message_rewind(message, true);
         if (r >= 0)
                 r = sd_bus_message_read(message, "s", &text);
-        if (r < 0)
-                goto fail;
-        if (!c) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
-                goto fail;
+        if (r >= 0 && !c)
+                r = failure_set(&failure, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
+        if (r >= 0) {
+                bus_caller_from_message(message, &caller);
+                r = search_modules(c, text, manager_modules(m), manager_settings(m), &caller.caller, &hits, &n_hits,
+                                   &failure);
         }
-        bus_caller_from_message(message, &caller);
-        r = catalog_search(c, text, &hits, &n_hits);
-        if (r < 0)
-                goto fail;
-
-        /* Which are loaded: one read of the kernel's list, looked up per hit. */
-        r = manager_list_modules(m, &modules, &n_modules);
         if (r < 0) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot read the list of loaded modules: %s.", strerror(-r));
-                goto fail;
-        }
-        slots = calloc(n_modules ?: 1, sizeof(Loaded));
-        if (!slots) {
-                kernel_module_array_free(modules, n_modules);
-                r = -ENOMEM;
-                goto fail;
-        }
-        for (size_t i = 0; i < n_modules; i++) {
-                slots[i].name = modules[i].name;
-                HASH_ADD_KEYPTR(hh, loaded, slots[i].name, strlen(slots[i].name), &slots[i]);
+                if (failure.message)
+                        bus_error_from_failure(&e, &failure);
+                else
+                        (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot search the module catalog: %s.",
+                                              strerror(-r));
+                bus_reply_error_or_fail(message, &e, "the Search error reply");
+                return;
         }
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssssbbbbsas)");
-        for (size_t i = 0; r >= 0 && i < n_hits; i++) {
-                const CatalogEntry *en = catalog_entry(c, hits[i]);
-                ModuleSettings ms = {};
-
-                HASH_FIND_STR(loaded, en->name, l);
-                r = manager_module_settings(m, en->name, &caller.caller, &ms);
-                if (r < 0)
-                        break;
-                r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
-                if (r >= 0)
-                        r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer,
-                                       l != NULL, ms.boot, ms.blacklisted, ms.disabled, strempty(ms.options));
-                module_settings_done(&ms);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'a', "s");
-                for (const char *a = en->aliases; r >= 0 && *a; ) {
-                        size_t k = strcspn(a, " ");
-                        _cleanup_free_ char *alias = strndup(a, k);
-                        r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
-                        a += k;
-                        while (*a == ' ')
-                                a++;
-                }
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
+        for (size_t i = 0; r >= 0 && i < n_hits; i++)
+                r = append_hit(reply, &hits[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        HASH_CLEAR(hh, loaded);
-        free(slots);
-        kernel_module_array_free(modules, n_modules);
+        search_hits_free(hits, n_hits);
         if (r < 0) {
-                r = bus_error_setf(&e, FAILURE_INTERNAL, "Cannot build the Search reply for '%s': %s.", text,
-                                   strerror(-r));
-                goto fail;
+                (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot build the Search reply for '%s': %s.", text,
+                                      strerror(-r));
+                bus_reply_error_or_fail(message, &e, "the Search error reply");
+                return;
         }
         bus_reply_or_fail(message, reply, r, "the Search reply");
         log_debug("Search '%s': %zu of %zu modules in %llu us.", text, n_hits, catalog_size(c),
                   (unsigned long long) (now_usec(CLOCK_MONOTONIC) - start));
-        return;
-fail:
-        if (!sd_bus_error_is_set(&e))
-                (void) bus_error_setf(&e, FAILURE_INTERNAL, "Cannot search the module catalog: %s.", strerror(-r));
-        bus_reply_error_or_fail(message, &e, "the Search error reply");
 }
 
 /* Search is open to everyone and answers with up to the whole catalog, built on the event loop:
@@ -277,7 +227,7 @@ fail:
 #define SEARCH_BURST   16u
 #define SEARCH_PER_SEC 8u
 
-int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+static int method_search(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         BusContext *b = userdata;
         Manager *m = b->manager;
@@ -306,10 +256,51 @@ int bus_method_search(sd_bus_message *message, void *userdata, sd_bus_error *err
                                       "second per user); '%.40s' was not searched for. Try again later.",
                                       (unsigned) euid, SEARCH_BURST, SEARCH_PER_SEC, text);
 
-        r = manager_catalog(m, search_reply, sd_bus_message_ref(message));
+        SearchCall *call = calloc(1, sizeof(SearchCall));
+        if (!call)
+                return -ENOMEM;
+        *call = (SearchCall) { b, sd_bus_message_ref(message) };
+        r = catalog_service_get(manager_catalog(m), search_reply, call);
         if (r < 0) {
-                sd_bus_message_unref(message);
+                sd_bus_message_unref(call->message);
+                free(call);
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
         }
         return 1;
 }
+
+static const sd_bus_vtable settings_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("SetBootLoad",
+                                SD_BUS_ARGS("s", name, "b", enable, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_boot_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBlacklisted",
+                                SD_BUS_ARGS("s", name, "b", blacklisted, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_blacklisted, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetDisabled",
+                                SD_BUS_ARGS("s", name, "b", disabled, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_disabled, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetOptions",
+                                SD_BUS_ARGS("s", name, "s", options, "t", flags),
+                                SD_BUS_NO_RESULT,
+                                method_set_options, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetModuleSettings",
+                                SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("b", boot, "b", blacklisted, "b", disabled, "s", options,
+                                              "a(sssb)", sources),
+                                method_get_module_settings, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Search",
+                                SD_BUS_ARGS("s", text),
+                                SD_BUS_RESULT("a(ssssbbbbsas)", modules),
+                                method_search, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+const BusObjectImplementation bus_settings_object = {
+        .path = MODCTL_BUS_PATH,
+        .interface = MODCTL_BUS_INTERFACE,
+        .vtable = settings_vtable,
+};

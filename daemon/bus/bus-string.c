@@ -119,6 +119,9 @@ int bus_append(sd_bus_message *m, const char *types, ...) {
         va_list ap;
         int r;
 
+        assert(m);
+        assert(types);
+
         va_start(ap, types);
         r = bus_appendv(m, types, ap);
         va_end(ap);

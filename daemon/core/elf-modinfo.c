@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
-#include <elf.h>
 #include <errno.h>
-#include <stdbool.h>
+#include <gelf.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,50 +12,49 @@
 /* Real .modinfo sections are a few KiB; this only bounds what a hostile file can make us copy. */
 #define MODINFO_MAX (1024 * 1024)
 
-static bool range_ok(uint64_t offset, uint64_t size, uint64_t total) {
-        return offset <= total && size <= total - offset;
-}
-
+/* libelf (gelf) reads both classes (ELF32, ELF64) and both byte orders, so modules of every
+ * architecture Debian builds for are read alike, on any host. It bounds every section against
+ * the size given and checks every name it returns; .modinfo is bytes, read where the section
+ * header says, and nothing is written to data. */
 static int find_modinfo(const uint8_t *data, size_t size, const uint8_t **ret, size_t *ret_size) {
-        Elf64_Ehdr eh;
+        Elf *elf;
+        GElf_Ehdr eh;
+        Elf_Scn *scn = NULL;
+        size_t shstrndx;
+        int r = -ENOEXEC;
 
-        if (size < sizeof(eh))
+        if (size < EI_NIDENT || memcmp(data, ELFMAG, SELFMAG) != 0)
                 return -ENOEXEC;
-        memcpy(&eh, data, sizeof(eh));
-        if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-#if __BYTE_ORDER == __LITTLE_ENDIAN
-            eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-#else
-            eh.e_ident[EI_DATA] != ELFDATA2MSB ||
-#endif
-            eh.e_type != ET_REL || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 ||
-            eh.e_shstrndx >= eh.e_shnum ||
-            !range_ok(eh.e_shoff, (uint64_t) eh.e_shnum * sizeof(Elf64_Shdr), size))
+        if (elf_version(EV_CURRENT) == EV_NONE)
                 return -ENOEXEC;
-
-        /* Section headers need not be aligned in a hostile file: copy each one out. */
-        Elf64_Shdr strtab;
-        memcpy(&strtab, data + eh.e_shoff + (uint64_t) eh.e_shstrndx * sizeof(Elf64_Shdr), sizeof(strtab));
-        if (strtab.sh_type == SHT_NOBITS || strtab.sh_size == 0 ||
-            !range_ok(strtab.sh_offset, strtab.sh_size, size))
+        elf = elf_memory((char *) data, size);
+        if (!elf)
                 return -ENOEXEC;
-        const char *names = (const char *) data + strtab.sh_offset;
+        if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) || eh.e_type != ET_REL ||
+            elf_getshdrstrndx(elf, &shstrndx) < 0)
+                goto finish;
 
-        for (size_t i = 0; i < eh.e_shnum; i++) {
-                Elf64_Shdr sh;
+        while ((scn = elf_nextscn(elf, scn))) {
+                GElf_Shdr sh;
+                const char *name;
 
-                memcpy(&sh, data + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(sh));
-                if (sh.sh_name >= strtab.sh_size ||
-                    strnlen(names + sh.sh_name, strtab.sh_size - sh.sh_name) != strlen(".modinfo") ||
-                    memcmp(names + sh.sh_name, ".modinfo", strlen(".modinfo")) != 0)
+                if (!gelf_getshdr(scn, &sh))
+                        break;
+                name = elf_strptr(elf, shstrndx, sh.sh_name);
+                if (!name || strcmp(name, ".modinfo") != 0)
                         continue;
-                if (sh.sh_type == SHT_NOBITS || sh.sh_size > MODINFO_MAX || !range_ok(sh.sh_offset, sh.sh_size, size))
-                        return -ENOEXEC;
+                if (sh.sh_type == SHT_NOBITS || sh.sh_size > MODINFO_MAX || sh.sh_offset > size ||
+                    sh.sh_size > size - sh.sh_offset)
+                        break;
+                /* Bytes, never translated: the file's own, which outlive elf. */
                 *ret = data + sh.sh_offset;
                 *ret_size = sh.sh_size;
-                return 0;
+                r = 0;
+                break;
         }
-        return -ENOEXEC;
+finish:
+        elf_end(elf);
+        return r;
 }
 
 int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs) {
@@ -65,8 +63,8 @@ int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs) {
         size_t n;
         int r;
 
-        if (!data || !ret_pairs)
-                return -EINVAL;
+        assert(data || size == 0);
+        assert(ret_pairs);
         r = find_modinfo(data, size, &info, &n);
         if (r < 0)
                 return r;

@@ -10,7 +10,8 @@
 #error "core/ is the plain-C core: the kernel backend may not include it"
 #endif
 
-/* The .modinfo section of a kernel module (an ELF64 relocatable object), read from memory:
+/* The .modinfo section of a kernel module (an ELF relocatable object of any class and byte
+ * order: ELF32 or ELF64, little or big endian, for any machine), read from memory:
  * NUL-separated "key=value" strings, the same place modinfo(8) and the kernel read them.
  * Shared by the policy (license, intree, staging, vermagic, name) and the fake kernel (name,
  * depends). Plain C, never logs; bounds-checked against size, safe on arbitrary bytes. */
@@ -19,8 +20,8 @@
 #include <stdint.h>
 
 /* Returns the entries in file order as a key/value strv (key0, value0, key1, ...), or an
- * empty strv for an empty section. Errors: -ENOEXEC when data is not an ELF64 object of this
- * machine's byte order with a .modinfo section inside the data, -ENOMEM. */
+ * empty strv for an empty section. Errors: -ENOEXEC when data is not an ELF relocatable object
+ * with a .modinfo section inside the data, -ENOMEM. */
 int elf_modinfo_parse(const uint8_t *data, size_t size, char ***ret_pairs);
 
 /* The first value of key in pairs, or NULL. */

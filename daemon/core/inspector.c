@@ -111,7 +111,7 @@ static int on_results(sd_event_source *s, int fd, uint32_t revents, void *userda
 }
 
 int inspector_new(sd_event *event, const InspectorConfig *config, Inspector **ret) {
-        Inspector *i;
+        _cleanup_(inspector_freep) Inspector *i = NULL;
         int r;
 
         assert(event);
@@ -127,25 +127,20 @@ int inspector_new(sd_event *event, const InspectorConfig *config, Inspector **re
         pthread_cond_init(&i->exited_cond, NULL);
 
         i->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (i->fd < 0) {
-                r = -errno;
-                goto fail;
-        }
+        if (i->fd < 0)
+                return -errno;
         r = sd_event_add_io(event, &i->source, i->fd, EPOLLIN, on_results, i);
         if (r < 0)
-                goto fail;
+                return r;
         (void) sd_event_source_set_description(i->source, "inspector-results");
 
         r = -pthread_create(&i->thread, NULL, inspector_thread, i);
         if (r < 0)
-                goto fail;
+                return r;
         i->thread_started = true;
 
-        *ret = i;
+        *ret = TAKE_PTR(i);
         return 0;
-fail:
-        inspector_free(i);
-        return r;
 }
 
 /* What owner holds of the capped pool: queued, running, or completed and not yet answered, the
@@ -206,6 +201,8 @@ int inspector_submit(Inspector *i, uid_t owner, bool urgent, inspect_run_t run, 
 
 unsigned inspector_pending(Inspector *i) {
         unsigned n = 0;
+
+        assert(i);
 
         pthread_mutex_lock(&i->lock);
         for (Item *l = i->pending; l; l = l->next)

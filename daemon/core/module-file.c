@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -134,25 +135,25 @@ static int decompress_xz(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
         return r;
 }
 
+static void zstd_free_dstreamp(ZSTD_DStream **d) {
+        ZSTD_freeDStream(*d); /* takes NULL */
+}
+
 static int decompress_zstd(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
-        ZSTD_DStream *d;
+        _cleanup_(zstd_free_dstreamp) ZSTD_DStream *d = NULL;
         size_t last = 1; /* non-zero: no complete frame yet */
-        int r = 0;
+        int r;
 
         d = ZSTD_createDStream();
         if (!d)
                 return -ENOMEM;
-        if (ZSTD_isError(ZSTD_initDStream(d))) {
-                ZSTD_freeDStream(d);
+        if (ZSTD_isError(ZSTD_initDStream(d)))
                 return -EIO;
-        }
 
         for (;;) {
                 ssize_t n = read_chunk(in, ibuf, CHUNK);
-                if (n < 0) {
-                        r = (int) n;
-                        break;
-                }
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         break;
 
@@ -163,20 +164,14 @@ static int decompress_zstd(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
                         ZSTD_outBuffer ob = { obuf, CHUNK, 0 };
 
                         last = ZSTD_decompressStream(d, &ob, &ib);
-                        if (ZSTD_isError(last)) {
-                                r = ZSTD_getErrorCode(last) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
-                                goto finish;
-                        }
+                        if (ZSTD_isError(last))
+                                return ZSTD_getErrorCode(last) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
                         r = sink_write(out, obuf, ob.pos);
                         if (r < 0)
-                                goto finish;
+                                return r;
                 }
         }
-        if (r == 0 && last != 0)
-                r = -EBADMSG; /* truncated frame */
-finish:
-        ZSTD_freeDStream(d);
-        return r;
+        return last != 0 ? -EBADMSG : 0; /* truncated frame */
 }
 
 static int decompress_gzip(int in, Sink *out, uint8_t *ibuf, uint8_t *obuf) {
@@ -307,8 +302,9 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
         ssize_t n;
         int r;
 
-        if (!path || !ret_fd || !ret_insert_flags)
-                return -EINVAL;
+        assert(path);
+        assert(ret_fd);
+        assert(ret_insert_flags);
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -403,8 +399,7 @@ int module_file_open_sealed(const char *path, int *ret_fd) {
         struct stat st;
         int r;
 
-        if (!ret_fd)
-                return -EINVAL;
+        assert(ret_fd);
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
@@ -471,8 +466,8 @@ int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
         unsigned flags;
         int r;
 
-        if (!ret_fd || !ret_copied)
-                return -EINVAL;
+        assert(ret_fd);
+        assert(ret_copied);
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
@@ -500,6 +495,9 @@ int module_file_decompress_fd(int in, int *ret_fd) {
         uint8_t magic[6];
         Compression c;
         ssize_t n;
+
+        assert(in >= 0);
+        assert(ret_fd);
 
         n = pread(in, magic, sizeof(magic), 0);
         if (n < 0)

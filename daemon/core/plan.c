@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 
 int plan_new(const char *request, Plan **ret) {
         _cleanup_(plan_freep) Plan *p = NULL;
+
+        assert(ret);
 
         p = calloc(1, sizeof(Plan));
         if (!p)
@@ -67,7 +70,9 @@ int plan_add_step(Plan *p, PlanStepKind kind, const char *name, const char *path
         PlanStep s = { .kind = kind, .fd = -EBADF };
         PlanStep *steps;
 
-        if (!p || !name || kind < 0 || kind >= _PLAN_STEP_KIND_MAX)
+        assert(p);
+        assert(name);
+        if (kind < 0 || kind >= _PLAN_STEP_KIND_MAX)
                 return -EINVAL;
 
         if (strdup_optional(name, &s.name) < 0 ||
@@ -96,7 +101,8 @@ int plan_step_add_dep(Plan *p, size_t step, size_t dep) {
         PlanStep *s;
         size_t *deps;
 
-        if (!p || step >= p->n_steps)
+        assert(p);
+        if (step >= p->n_steps)
                 return -EINVAL;
         /* Steps are stored in execution order, so a dependency must come earlier. This also
          * keeps the graph acyclic by construction. */
@@ -121,8 +127,8 @@ static int plan_add_skipped_full(Plan *p, const char *name, bool builtin) {
         bool *b;
         int r;
 
-        if (!p || !name)
-                return -EINVAL;
+        assert(p);
+        assert(name);
         if (strv_contains(p->skipped, name))
                 return 0;
 
@@ -145,24 +151,28 @@ static int plan_add_skipped_full(Plan *p, const char *name, bool builtin) {
 }
 
 int plan_add_blacklisted(Plan *p, const char *name) {
-        if (!p || !name)
-                return -EINVAL;
+        assert(p);
+        assert(name);
         if (strv_contains(p->blacklisted, name))
                 return 0;
         return strv_extend(&p->blacklisted, name);
 }
 
 int plan_add_skipped(Plan *p, const char *name) {
+        assert(p);
+        assert(name);
         return plan_add_skipped_full(p, name, false);
 }
 
 int plan_add_skipped_builtin(Plan *p, const char *name) {
+        assert(p);
+        assert(name);
         return plan_add_skipped_full(p, name, true);
 }
 
 int plan_find(const Plan *p, PlanStepKind kind, const char *name, size_t *ret_index) {
-        if (!p || !name)
-                return -EINVAL;
+        assert(p);
+        assert(name);
 
         for (size_t i = 0; i < p->n_steps; i++)
                 if (p->steps[i].kind == kind && p->steps[i].name && strcmp(p->steps[i].name, name) == 0) {
@@ -230,8 +240,8 @@ int plan_describe(const Plan *p, char ***ret) {
         _cleanup_(strv_freep) char **l = NULL;
         int r;
 
-        if (!p || !ret)
-                return -EINVAL;
+        assert(p);
+        assert(ret);
 
         /* An empty list, not NULL, for a plan with nothing to show. */
         l = calloc(1, sizeof(char *));

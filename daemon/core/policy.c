@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/array-util.h"
 #include "core/elf-modinfo.h"
 #include "core/module-file.h"
 #include "core/policy.h"
@@ -24,7 +25,10 @@ bool license_is_gpl_compatible(const char *license) {
         static const char *const gpl[] = {
                 "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
         };
-        for (size_t i = 0; license && i < ELEMENTSOF(gpl); i++)
+
+        if (!license)
+                return false; /* no MODULE_LICENSE() at all */
+        for (size_t i = 0; i < ELEMENTSOF(gpl); i++)
                 if (strcmp(license, gpl[i]) == 0)
                         return true;
         return false;
@@ -296,11 +300,15 @@ bool policy_needs_content(const PolicySettings *s, const PolicyContext *ctx) {
         return s->mode != POLICY_MODE_OFF && content_rule_in_force(s, ctx);
 }
 
+static void signature_facts_done(SignatureFacts *f) {
+        signature_signer_done(&f->signer);
+}
+
 static int check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
                         size_t size, bool taint, PolicyVerdict *ret) {
         _cleanup_(strv_freep) char **info = NULL;
-        SignatureFacts f = {};
-        PolicyVerdict v;
+        _cleanup_(signature_facts_done) SignatureFacts f = {};
+        _cleanup_(policy_verdict_done) PolicyVerdict v = {};
         int r;
 
         r = verdict_init(&v, name);
@@ -308,16 +316,14 @@ static int check_module(const PolicySettings *s, PolicyContext *ctx, const char 
                 return r;
         r = elf_modinfo_parse(data, size, &info);
         if (r < 0)
-                goto fail;
+                return r;
 
         /* The PKCS#7 signer is parsed (OpenSSL) only for a rule or a prediction that looks at it. */
         f.trailer = signature_trailer_parse(data, size, &f.t);
         if (f.trailer == 0 && (taint || signature_rule_in_force(s)))
                 f.signer_error = signature_signer_parse(f.t.pkcs7, f.t.pkcs7_size, &f.signer);
-        if (f.signer_error == -ENOMEM) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (f.signer_error == -ENOMEM)
+                return -ENOMEM;
 
         if (taint)
                 predict_taint(ctx, info, data, &f, v.taint);
@@ -325,18 +331,14 @@ static int check_module(const PolicySettings *s, PolicyContext *ctx, const char 
         if (r == 0)
                 r = check_content(s, ctx, v.module, info, data, size, &f, &v.rule, &v.reason);
         if (r < 0)
-                goto fail;
+                return r;
         if (r == 0)
                 v.rule = NULL;
 
-        signature_signer_done(&f.signer);
         verdict_decide(s, &v);
         *ret = v;
+        v = (PolicyVerdict) {};
         return 0;
-fail:
-        signature_signer_done(&f.signer);
-        policy_verdict_done(&v);
-        return r;
 }
 
 int policy_check_module(const PolicySettings *s, PolicyContext *ctx, const char *name, const uint8_t *data,
@@ -368,12 +370,12 @@ int policy_check_fd(const PolicySettings *s, PolicyContext *ctx, const char *nam
         return check_fd(s, ctx, name, fd, true, ret);
 }
 
+static DEFINE_ARRAY_FREE_FUNC(verdict_array_free, PolicyVerdict, policy_verdict_done);
+
 PolicyReport *policy_report_free(PolicyReport *r) {
         if (!r)
                 return NULL;
-        for (size_t i = 0; i < r->n; i++)
-                policy_verdict_done(&r->verdicts[i]);
-        free(r->verdicts);
+        verdict_array_free(r->verdicts, r->n);
         free(r);
         return NULL;
 }

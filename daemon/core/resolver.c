@@ -8,6 +8,7 @@
 
 #include <libkmod.h>
 
+#include "common/array-util.h"
 #include "common/log.h"
 #include "modctl-values.h"
 #include "common/modprobe-files.h"
@@ -57,7 +58,7 @@ static bool is_cmdline_space(char c) {
 static int cmdline_options_for(const char *cmdline, const char *modname, char **ret) {
         _cleanup_(strv_freep) char **opts = NULL;
         const char *p = cmdline;
-        int r;
+        int resolver;
 
         while (p && *p) {
                 _cleanup_free_ char *word = NULL, *mod = NULL, *opt = NULL;
@@ -114,15 +115,15 @@ static int cmdline_options_for(const char *cmdline, const char *modname, char **
                         continue;
 
                 if (whole && eq)
-                        r = asprintf(&opt, "%.*s\"%s\"", (int) (eq - dot), dot + 1, eq + 1);
+                        resolver = asprintf(&opt, "%.*s\"%s\"", (int) (eq - dot), dot + 1, eq + 1);
                 else
-                        r = asprintf(&opt, "%s", dot + 1);
-                if (r < 0)
+                        resolver = asprintf(&opt, "%s", dot + 1);
+                if (resolver < 0)
                         return -ENOMEM;
 
-                r = strv_push(&opts, opt);
-                if (r < 0)
-                        return r;
+                resolver = strv_push(&opts, opt);
+                if (resolver < 0)
+                        return resolver;
                 opt = NULL;
         }
 
@@ -159,44 +160,45 @@ static char *const kmod_default_config_paths[] = {
 
 /* What libkmod is to read: the configured paths, or with an excluded file, the files those
  * paths hold by libkmod's own rules minus that one. */
-static int resolver_config_files(Resolver *r, char ***ret) {
-        assert(r->exclude_config);
-        return modprobe_config_files(r->config_paths ?: kmod_default_config_paths, r->exclude_config, ret);
+static int resolver_config_files(Resolver *resolver, char ***ret) {
+        assert(resolver->exclude_config);
+        return modprobe_config_files(resolver->config_paths ?: kmod_default_config_paths,
+                                     resolver->exclude_config, ret);
 }
 
-static int resolver_open_ctx(Resolver *r, struct kmod_ctx **ret) {
+static int resolver_open_ctx(Resolver *resolver, struct kmod_ctx **ret) {
         _cleanup_(strv_freep) char **files = NULL;
         struct kmod_ctx *ctx;
         int k;
 
-        if (r->exclude_config) {
-                k = resolver_config_files(r, &files);
+        if (resolver->exclude_config) {
+                k = resolver_config_files(resolver, &files);
                 if (k < 0)
                         return k;
         }
-        ctx = kmod_new(r->modules_dir, (const char *const *) (files ?: r->config_paths));
+        ctx = kmod_new(resolver->modules_dir, (const char *const *) (files ?: resolver->config_paths));
         if (!ctx)
                 return -ENOMEM;
         if (files) {
-                strv_free(r->config_files);
-                r->config_files = TAKE_PTR(files);
+                strv_free(resolver->config_files);
+                resolver->config_files = TAKE_PTR(files);
         }
 
-        kmod_set_log_fn(ctx, resolver_kmod_log, r);
+        kmod_set_log_fn(ctx, resolver_kmod_log, resolver);
         /* libkmod's info messages are about its own contexts and files: noise unless debugging. */
         kmod_set_log_priority(ctx, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
 
         /* Without indexes (no depmod run, or no such directory) libkmod still works, it just
          * finds nothing: every lookup then fails with a message naming the directory. A daemon
          * that can still list and unload is more useful than none, and refresh retries. */
-        r->resources_loaded = kmod_load_resources(ctx) >= 0;
+        resolver->resources_loaded = kmod_load_resources(ctx) >= 0;
 
         *ret = ctx;
         return 0;
 }
 
-static int resolver_set_release(Resolver *r) {
-        const char *dir = kmod_get_dirname(r->ctx), *slash;
+static int resolver_set_release(Resolver *resolver) {
+        const char *dir = kmod_get_dirname(resolver->ctx), *slash;
         char *release;
 
         if (!dir)
@@ -206,139 +208,139 @@ static int resolver_set_release(Resolver *r) {
         if (!release)
                 return -ENOMEM;
 
-        free(r->kernel_release);
-        r->kernel_release = release;
+        free(resolver->kernel_release);
+        resolver->kernel_release = release;
         return 0;
 }
 
 int resolver_new(const ResolverConfig *config, Resolver **ret) {
-        _cleanup_(resolver_freep) Resolver *r = NULL;
+        _cleanup_(resolver_freep) Resolver *resolver = NULL;
         int k;
 
         assert(ret);
 
-        r = calloc(1, sizeof(Resolver));
-        if (!r)
+        resolver = calloc(1, sizeof(Resolver));
+        if (!resolver)
                 return -ENOMEM;
 
         if (config && config->modules_dir) {
-                r->modules_dir = strdup(config->modules_dir);
-                if (!r->modules_dir)
+                resolver->modules_dir = strdup(config->modules_dir);
+                if (!resolver->modules_dir)
                         return -ENOMEM;
         }
         if (config && config->config_paths) {
-                r->config_paths = strv_copy((char *const *) config->config_paths);
-                if (!r->config_paths)
+                resolver->config_paths = strv_copy((char *const *) config->config_paths);
+                if (!resolver->config_paths)
                         return -ENOMEM;
         }
         if (config && config->exclude_config) {
-                r->exclude_config = strdup(config->exclude_config);
-                if (!r->exclude_config)
+                resolver->exclude_config = strdup(config->exclude_config);
+                if (!resolver->exclude_config)
                         return -ENOMEM;
         }
         if (config && config->kernel_cmdline) {
-                r->kernel_cmdline = strdup(config->kernel_cmdline);
-                if (!r->kernel_cmdline)
+                resolver->kernel_cmdline = strdup(config->kernel_cmdline);
+                if (!resolver->kernel_cmdline)
                         return -ENOMEM;
         }
 
-        k = resolver_open_ctx(r, &r->ctx);
+        k = resolver_open_ctx(resolver, &resolver->ctx);
         if (k < 0)
                 return k;
 
         /* libkmod appends the mod.param= options of /proc/cmdline to those of modprobe.d. With
          * an override we must take exactly those out again, so read what it read. */
-        if (r->kernel_cmdline) {
+        if (resolver->kernel_cmdline) {
                 /* Unreadable: libkmod reads nothing either, then. */
-                (void) proc_cmdline_read(&r->proc_cmdline);
+                (void) proc_cmdline_read(&resolver->proc_cmdline);
         }
 
-        k = resolver_set_release(r);
+        k = resolver_set_release(resolver);
         if (k < 0)
                 return k;
 
-        *ret = TAKE_PTR(r);
+        *ret = TAKE_PTR(resolver);
         return 0;
 }
 
-Resolver *resolver_free(Resolver *r) {
-        if (!r)
+Resolver *resolver_free(Resolver *resolver) {
+        if (!resolver)
                 return NULL;
 
-        if (r->ctx)
-                kmod_unref(r->ctx);
-        free(r->modules_dir);
-        strv_free(r->config_paths);
-        free(r->exclude_config);
-        strv_free(r->config_files);
-        free(r->kernel_cmdline);
-        free(r->proc_cmdline);
-        free(r->kernel_release);
-        free(r);
+        if (resolver->ctx)
+                kmod_unref(resolver->ctx);
+        free(resolver->modules_dir);
+        strv_free(resolver->config_paths);
+        free(resolver->exclude_config);
+        strv_free(resolver->config_files);
+        free(resolver->kernel_cmdline);
+        free(resolver->proc_cmdline);
+        free(resolver->kernel_release);
+        free(resolver);
         return NULL;
 }
 
-static bool config_files_changed(Resolver *r) {
+static bool config_files_changed(Resolver *resolver) {
         _cleanup_(strv_freep) char **files = NULL;
         size_t n;
 
         /* Given files rather than directories, libkmod does not notice a file added to them. */
-        if (!r->exclude_config)
+        if (!resolver->exclude_config)
                 return false;
-        if (resolver_config_files(r, &files) < 0)
+        if (resolver_config_files(resolver, &files) < 0)
                 return true;
         n = strv_length(files);
-        if (n != strv_length(r->config_files))
+        if (n != strv_length(resolver->config_files))
                 return true;
         for (size_t i = 0; i < n; i++)
-                if (!streq(files[i], r->config_files[i]))
+                if (!streq(files[i], resolver->config_files[i]))
                         return true;
         return false;
 }
 
-int resolver_refresh(Resolver *r) {
-        assert(r);
+int resolver_refresh(Resolver *resolver) {
+        assert(resolver);
 
-        if (r->resources_loaded && kmod_validate_resources(r->ctx) == KMOD_RESOURCES_OK &&
-            !config_files_changed(r))
+        if (resolver->resources_loaded && kmod_validate_resources(resolver->ctx) == KMOD_RESOURCES_OK &&
+            !config_files_changed(resolver))
                 return 0;
-        return resolver_reload(r);
+        return resolver_reload(resolver);
 }
 
-int resolver_reload(Resolver *r) {
+int resolver_reload(Resolver *resolver) {
         struct kmod_ctx *ctx;
         int k;
 
-        assert(r);
+        assert(resolver);
 
         /* Indexes or configuration changed. A new context covers both cases (MUST_RELOAD and
          * MUST_RECREATE), and the old one stays in use if this fails. */
-        k = resolver_open_ctx(r, &ctx);
+        k = resolver_open_ctx(resolver, &ctx);
         if (k < 0)
                 return k;
 
-        kmod_unref(r->ctx);
-        r->ctx = ctx;
+        kmod_unref(resolver->ctx);
+        resolver->ctx = ctx;
 
-        if (r->kernel_cmdline) {
-                free(r->proc_cmdline);
-                r->proc_cmdline = NULL;
-                (void) proc_cmdline_read(&r->proc_cmdline);
+        if (resolver->kernel_cmdline) {
+                free(resolver->proc_cmdline);
+                resolver->proc_cmdline = NULL;
+                (void) proc_cmdline_read(&resolver->proc_cmdline);
         }
 
-        k = resolver_set_release(r);
+        k = resolver_set_release(resolver);
         if (k < 0)
                 return k;
         return 1;
 }
 
-const char *resolver_kernel_release(Resolver *r) {
-        return r ? r->kernel_release : NULL;
+const char *resolver_kernel_release(Resolver *resolver) {
+        return resolver ? resolver->kernel_release : NULL;
 }
 
 /* ---- lookups shared by load, unload and info ---- */
 
-static bool module_is_builtin(Resolver *r, struct kmod_module *mod) {
+static bool module_is_builtin(Resolver *resolver, struct kmod_module *mod) {
         _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
 
         if (kmod_module_get_path(mod))
@@ -346,7 +348,7 @@ static bool module_is_builtin(Resolver *r, struct kmod_module *mod) {
 
         /* Without a modules.dep entry, a name lookup can only succeed through the builtin
          * indexes (modules.builtin, modules.builtin.modinfo). */
-        if (kmod_module_new_from_name_lookup(r->ctx, kmod_module_get_name(mod), &m) < 0 || !m)
+        if (kmod_module_new_from_name_lookup(resolver->ctx, kmod_module_get_name(mod), &m) < 0 || !m)
                 return false;
         return !kmod_module_get_path(m);
 }
@@ -359,22 +361,22 @@ static KernelModuleState kernel_state(Kernel *k, const char *name) {
         return s;
 }
 
-static int lookup(Resolver *r, const char *name, struct kmod_list **ret, Failure *failure) {
+static int lookup(Resolver *resolver, const char *name, struct kmod_list **ret, Failure *failure) {
         struct kmod_list *list = NULL;
         int k;
 
-        k = kmod_module_new_from_lookup(r->ctx, name, &list);
+        k = kmod_module_new_from_lookup(resolver->ctx, name, &list);
         if (k == -EINVAL)
                 return failure_set(failure, FAILURE_INVALID_NAME,
                                    "Invalid module name '%s': it is not a valid alias pattern.", name);
         if (k < 0)
                 return failure_set_errno(failure, FAILURE_INTERNAL, k,
-                                   "Failed to look up module '%s' in %s: %s.", name,
-                                   kmod_get_dirname(r->ctx), strerror(-k));
+                                         "Failed to look up module '%s' in %s: %s.", name,
+                                         kmod_get_dirname(resolver->ctx), strerror(-k));
         if (!list)
                 return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: no module or alias of that name in %s.", name,
-                                   kmod_get_dirname(r->ctx));
+                                   kmod_get_dirname(resolver->ctx));
 
         *ret = list;
         return 0;
@@ -461,25 +463,13 @@ static int probe_sequence(struct kmod_module *mod, const char *params, bool igno
 
 /* ---- load planning ---- */
 
-static int validate_name(const char *name, Failure *failure) {
-        if (module_request_is_valid(name))
-                return 0;
-        if (module_alias_is_valid(name))
-                return failure_set(failure, FAILURE_INVALID_NAME,
-                                   "Invalid module name '%s': a file path is not a module name or alias.", name);
-        return failure_set(failure, FAILURE_INVALID_NAME,
-                           "Invalid module name '%.64s%s': a module name or alias is 1 to %d printable characters, "
-                           "without whitespace or a leading '-'.",
-                           strempty(name), name && strlen(name) > 64 ? "..." : "", MODULE_ALIAS_MAX);
-}
-
 /* A load request's name and flags, as every load-shaped entry point checks them. */
 static int validate_load_request(const char *name, uint64_t flags, Failure *failure) {
-        int e;
+        int r;
 
-        e = validate_name(name, failure);
-        if (e < 0)
-                return e;
+        r = module_request_validate(name, failure);
+        if (r < 0)
+                return r;
         if (flags & ~MODCTL_LOAD_FLAGS_ALL)
                 return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                    "Unknown flags 0x%" PRIx64 " for loading module '%s'.",
@@ -505,7 +495,7 @@ static int append_option(char **opts, const char *more) {
 
 /* modprobe.d options, then the kernel command line's mod.param=, then params (the caller's, for
  * the module the request named; NULL for the others). */
-static int module_options(Resolver *r, struct kmod_module *mod, const char *params, char **ret) {
+static int module_options(Resolver *resolver, struct kmod_module *mod, const char *params, char **ret) {
         _cleanup_free_ char *opts = NULL, *theirs = NULL, *ours = NULL;
         const char *name = kmod_module_get_name(mod), *config = kmod_module_get_options(mod);
         int k;
@@ -516,10 +506,10 @@ static int module_options(Resolver *r, struct kmod_module *mod, const char *para
                         return -ENOMEM;
         }
 
-        if (r->kernel_cmdline) {
+        if (resolver->kernel_cmdline) {
                 /* libkmod already appended /proc/cmdline's options: cut them off, then add the
                  * override's. */
-                k = cmdline_options_for(r->proc_cmdline, name, &theirs);
+                k = cmdline_options_for(resolver->proc_cmdline, name, &theirs);
                 if (k < 0)
                         return k;
                 if (opts && theirs) {
@@ -531,7 +521,7 @@ static int module_options(Resolver *r, struct kmod_module *mod, const char *para
                                 opts[n - t - 1] = '\0';
                 }
 
-                k = cmdline_options_for(r->kernel_cmdline, name, &ours);
+                k = cmdline_options_for(resolver->kernel_cmdline, name, &ours);
                 if (k < 0)
                         return k;
                 k = append_option(&opts, ours);
@@ -560,9 +550,7 @@ typedef struct PostTable {
 } PostTable;
 
 static void post_table_done(PostTable *t) {
-        for (size_t i = 0; i < t->n; i++)
-                strv_free(t->names[i]);
-        free(t->names);
+        strv_array_free(t->names, t->n);
 }
 
 static int step_index(const Plan *plan, const char *name, size_t *ret) {
@@ -646,9 +634,9 @@ static bool plan_has(const Plan *plan, const char *name) {
 
 /* One step of kmod's sequence into the plan. A module already in the plan is not added again
  * (modprobe -D lists it again; modprobe itself skips it then, as it is loaded by that time). */
-static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTable *posts, const ProbeStep *s,
-                               bool is_target, const char *params, char **required, uint64_t flags,
-                               const char *request, Failure *failure) {
+static int plan_add_probe_step(Resolver *resolver, Kernel *kernel, Plan *plan, PostTable *posts,
+                               const ProbeStep *s, bool is_target, const char *params, char **required,
+                               uint64_t flags, const char *request, Failure *failure) {
         _cleanup_free_ char *options = NULL;
         const char *name = kmod_module_get_name(s->mod), *path = kmod_module_get_path(s->mod);
         const char *install = kmod_module_get_install_commands(s->mod);
@@ -662,7 +650,7 @@ static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTabl
         state = kernel_state(kernel, name);
         if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING)
                 return plan_add_skipped(plan, name);
-        if (state == KERNEL_MODULE_BUILTIN || (!path && module_is_builtin(r, s->mod)))
+        if (state == KERNEL_MODULE_BUILTIN || (!path && module_is_builtin(resolver, s->mod)))
                 return plan_add_skipped_builtin(plan, name);
 
         if (!s->install && !path) {
@@ -674,20 +662,22 @@ static int plan_add_probe_step(Resolver *r, Kernel *kernel, Plan *plan, PostTabl
                 if ((flags & MODCTL_LOAD_DRY_RUN) || !step_required(required, name))
                         return 0;
                 if (install && kmod_module_get_softdeps(s->mod, &pre, &post) >= 0 && (pre || post))
-                        return failure_set(failure, FAILURE_NOT_FOUND,
-                                           "Module '%s' not found in %s: its modprobe.d install command is ignored "
-                                           "because it also has soft dependencies, as modprobe does.",
-                                           name, kmod_get_dirname(r->ctx));
+                        return failure_set(
+                                failure, FAILURE_NOT_FOUND,
+                                "Module '%s' not found in %s: its modprobe.d install command is ignored "
+                                "because it also has soft dependencies, as modprobe does.",
+                                name, kmod_get_dirname(resolver->ctx));
                 if (is_target || strcmp(name, request) == 0)
-                        return failure_set(failure, FAILURE_NOT_FOUND,
-                                           "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
-                                           name, request, kmod_get_dirname(r->ctx));
+                        return failure_set(
+                                failure, FAILURE_NOT_FOUND,
+                                "Module '%s' not found: '%s' resolves to it, but it is not in %s.", name,
+                                request, kmod_get_dirname(resolver->ctx));
                 return failure_set(failure, FAILURE_BAD_MODULE,
                                    "Module '%s' cannot be loaded: it needs '%s', which is not in %s.",
-                                   request, name, kmod_get_dirname(r->ctx));
+                                   request, name, kmod_get_dirname(resolver->ctx));
         }
 
-        k = module_options(r, s->mod, is_target ? params : NULL, &options);
+        k = module_options(resolver, s->mod, is_target ? params : NULL, &options);
         if (k < 0)
                 return k;
 
@@ -744,33 +734,33 @@ static int add_required(char ***required, struct kmod_module *mod) {
         return 0;
 }
 
-static int plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
+static int plan_load(Resolver *resolver, Kernel *k, const char *name, const char *params, uint64_t flags,
                      Plan **ret, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(strv_freep) char **required = NULL;
         _cleanup_(post_table_done) PostTable posts = {};
         struct kmod_list *l;
-        int e;
+        int r;
 
-        e = validate_load_request(name, flags, failure);
-        if (e < 0)
-                return e;
+        r = validate_load_request(name, flags, failure);
+        if (r < 0)
+                return r;
 
-        e = lookup(r, name, &list, failure);
-        if (e < 0)
-                return e;
+        r = lookup(resolver, name, &list, failure);
+        if (r < 0)
+                return r;
 
-        e = plan_new(name, &plan);
-        if (e < 0)
-                return e;
+        r = plan_new(name, &plan);
+        if (r < 0)
+                return r;
 
         kmod_list_foreach(l, list) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
 
-                e = add_required(&required, m);
-                if (e < 0)
-                        return e;
+                r = add_required(&required, m);
+                if (r < 0)
+                        return r;
         }
 
         /* modprobe probes every module the request matched, in lookup order, each with the
@@ -782,9 +772,9 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
 
                 /* A match that is loaded already: modprobe does nothing for it. */
                 if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING) {
-                        e = plan_add_skipped(plan, kmod_module_get_name(m));
-                        if (e < 0)
-                                return e;
+                        r = plan_add_skipped(plan, kmod_module_get_name(m));
+                        if (r < 0)
+                                return r;
                         if (!plan->target) {
                                 plan->target = strdup(kmod_module_get_name(m));
                                 if (!plan->target)
@@ -793,15 +783,15 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
                         continue;
                 }
 
-                e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
-                if (e < 0)
-                        return failure_set_errno(failure, FAILURE_INTERNAL, e,
-                                           "Failed to resolve the dependencies of '%s': %s.",
-                                           kmod_module_get_name(m), strerror(-e));
-                if (e > 0) {
-                        e = plan_add_blacklisted(plan, kmod_module_get_name(m));
-                        if (e < 0)
-                                return e;
+                r = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
+                if (r < 0)
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r,
+                                                 "Failed to resolve the dependencies of '%s': %s.",
+                                                 kmod_module_get_name(m), strerror(-r));
+                if (r > 0) {
+                        r = plan_add_blacklisted(plan, kmod_module_get_name(m));
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 if (!plan->target) {
@@ -811,10 +801,10 @@ static int plan_load(Resolver *r, Kernel *k, const char *name, const char *param
                 }
 
                 for (size_t i = 0; i < q.n_steps; i++) {
-                        e = plan_add_probe_step(r, k, plan, &posts, &q.steps[i], q.steps[i].mod == m, params,
-                                                required, flags, name, failure);
-                        if (e < 0)
-                                return e;
+                        r = plan_add_probe_step(resolver, k, plan, &posts, &q.steps[i], q.steps[i].mod == m,
+                                                params, required, flags, name, failure);
+                        if (r < 0)
+                                return r;
                 }
         }
 
@@ -843,39 +833,39 @@ static int failure_finish(Failure *failure, Failure *local, int error, const cha
         return error;
 }
 
-int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
+int resolver_plan_load(Resolver *resolver, Kernel *k, const char *name, const char *params, uint64_t flags,
                        Plan **ret, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        int e;
+        int r;
 
-        assert(r);
+        assert(resolver);
         assert(ret);
 
-        e = plan_load(r, k, name, params, flags, ret, &local);
-        if (e < 0)
-                return failure_finish(failure, &local, e, "resolve", name);
+        r = plan_load(resolver, k, name, params, flags, ret, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "resolve", name);
         return 0;
 }
 
 /* Name or alias to modules, with modprobe's blacklist rule: modprobe.d's blacklist hides a
  * module found through an alias, never a module asked for by its own name. */
-static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
+static int lookup_allowed(Resolver *resolver, const char *name, char ***ret_names, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL, *allowed = NULL;
         _cleanup_(strv_freep) char **names = NULL, **blacklisted = NULL;
         _cleanup_free_ char *normalized = NULL, *joined = NULL;
         struct kmod_list *l;
-        int e;
+        int r;
 
-        e = lookup(r, name, &list, failure);
-        if (e < 0)
-                return e;
+        r = lookup(resolver, name, &list, failure);
+        if (r < 0)
+                return r;
 
         normalized = module_request_normalize(name);
         if (!normalized)
                 return -ENOMEM;
-        e = kmod_module_apply_filter(r->ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
-        if (e < 0)
-                return e;
+        r = kmod_module_apply_filter(resolver->ctx, KMOD_FILTER_BLACKLIST, list, &allowed);
+        if (r < 0)
+                return r;
 
         kmod_list_foreach(l, list) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
@@ -891,9 +881,9 @@ static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Fail
                 }
                 if (strv_contains(ok ? names : blacklisted, n))
                         continue;
-                e = strv_extend(ok ? &names : &blacklisted, n);
-                if (e < 0)
-                        return e;
+                r = strv_extend(ok ? &names : &blacklisted, n);
+                if (r < 0)
+                        return r;
         }
 
         if (!names) {
@@ -909,39 +899,39 @@ static int lookup_allowed(Resolver *r, const char *name, char ***ret_names, Fail
         return 0;
 }
 
-int resolver_lookup(Resolver *r, const char *name, char ***ret_names, Failure *failure) {
+int resolver_lookup(Resolver *resolver, const char *name, char ***ret_names, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        int e;
+        int r;
 
-        assert(r);
+        assert(resolver);
         assert(ret_names);
 
-        e = validate_name(name, &local);
-        if (e >= 0)
-                e = lookup_allowed(r, name, ret_names, &local);
-        if (e < 0)
-                return failure_finish(failure, &local, e, "look up", name);
+        r = module_request_validate(name, &local);
+        if (r >= 0)
+                r = lookup_allowed(resolver, name, ret_names, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "look up", name);
         return 0;
 }
 
 /* ---- modprobe -D, byte for byte ---- */
 
-static int show_depends(Resolver *r, const char *name, const char *params, uint64_t flags, char ***ret_lines,
-                        Failure *failure) {
+static int show_depends(Resolver *resolver, const char *name, const char *params, uint64_t flags,
+                        char ***ret_lines, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(strv_freep) char **lines = NULL;
         struct kmod_list *l;
-        int e;
+        int r;
 
-        e = validate_load_request(name, flags, failure);
-        if (e < 0)
-                return e;
+        r = validate_load_request(name, flags, failure);
+        if (r < 0)
+                return r;
 
-        e = kmod_module_new_from_lookup(r->ctx, name, &list);
-        if (e < 0 || !list)
+        r = kmod_module_new_from_lookup(resolver->ctx, name, &list);
+        if (r < 0 || !list)
                 /* modprobe's own words (it says so for an invalid pattern too). */
                 return failure_set(failure, FAILURE_NOT_FOUND, "Module %s not found in directory %s", name,
-                                   kmod_get_dirname(r->ctx));
+                                   kmod_get_dirname(resolver->ctx));
 
         lines = calloc(1, sizeof(char *));
         if (!lines)
@@ -951,11 +941,11 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
                 _cleanup_(probe_sequence_done) ProbeSequence q = {};
 
-                e = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
-                if (e < 0)
-                        return failure_set_errno(failure, FAILURE_INTERNAL, e,
-                                           "Failed to resolve the dependencies of '%s': %s.",
-                                           kmod_module_get_name(m), strerror(-e));
+                r = probe_sequence(m, params, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
+                if (r < 0)
+                        return failure_set_errno(failure, FAILURE_INTERNAL, r,
+                                                 "Failed to resolve the dependencies of '%s': %s.",
+                                                 kmod_module_get_name(m), strerror(-r));
 
                 for (size_t i = 0; i < q.n_steps; i++) {
                         struct kmod_module *s = q.steps[i].mod;
@@ -966,20 +956,20 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
                          * (so a line may end in a space); a module without a file shows only
                          * if it is built in. */
                         if (q.steps[i].install)
-                                e = asprintf(&line, "install %s %s", kmod_module_get_install_commands(s),
+                                r = asprintf(&line, "install %s %s", kmod_module_get_install_commands(s),
                                              q.steps[i].options);
                         else if (path)
-                                e = asprintf(&line, "insmod %s %s", path, q.steps[i].options);
+                                r = asprintf(&line, "insmod %s %s", path, q.steps[i].options);
                         else if (kmod_module_get_initstate(s) == KMOD_MODULE_BUILTIN)
-                                e = asprintf(&line, "builtin %s", kmod_module_get_name(s));
+                                r = asprintf(&line, "builtin %s", kmod_module_get_name(s));
                         else
                                 continue;
-                        if (e < 0)
+                        if (r < 0)
                                 return -ENOMEM;
-                        e = strv_push(&lines, line);
-                        if (e < 0) {
+                        r = strv_push(&lines, line);
+                        if (r < 0) {
                                 free(line);
-                                return e;
+                                return r;
                         }
                 }
         }
@@ -988,17 +978,17 @@ static int show_depends(Resolver *r, const char *name, const char *params, uint6
         return 0;
 }
 
-int resolver_show_depends(Resolver *r, const char *name, const char *params, uint64_t flags, char ***ret_lines,
-                          Failure *failure) {
+int resolver_show_depends(Resolver *resolver, const char *name, const char *params, uint64_t flags,
+                          char ***ret_lines, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        int e;
+        int r;
 
-        assert(r);
+        assert(resolver);
         assert(ret_lines);
 
-        e = show_depends(r, name, params, flags, ret_lines, &local);
-        if (e < 0)
-                return failure_finish(failure, &local, e, "resolve", name);
+        r = show_depends(resolver, name, params, flags, ret_lines, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "resolve", name);
         return 0;
 }
 
@@ -1015,51 +1005,50 @@ typedef struct Removal {
         size_t step;
 } Removal;
 
-static void removals_free(Removal *l, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(l[i].name);
-                strv_free(l[i].deps);
-        }
-        free(l);
+static void removal_done(Removal *resolver) {
+        free(resolver->name);
+        strv_free(resolver->deps);
 }
 
-static int module_dep_names(Resolver *r, const char *name, char ***ret) {
+static DEFINE_ARRAY_FREE_FUNC(removal_array_free, Removal, removal_done);
+
+static int module_dep_names(Resolver *resolver, const char *name, char ***ret) {
         _cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
         _cleanup_(kmod_module_unref_listp) struct kmod_list *deps = NULL;
         _cleanup_(strv_freep) char **names = NULL;
         struct kmod_list *l;
-        int e;
+        int r;
 
         names = calloc(1, sizeof(char *));
         if (!names)
                 return -ENOMEM;
 
-        e = kmod_module_new_from_name(r->ctx, name, &mod);
-        if (e < 0)
-                return e;
+        r = kmod_module_new_from_name(resolver->ctx, name, &mod);
+        if (r < 0)
+                return r;
 
         deps = kmod_module_get_dependencies(mod);
         kmod_list_foreach(l, deps) {
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
 
-                e = strv_extend(&names, kmod_module_get_name(m));
-                if (e < 0)
-                        return e;
+                r = strv_extend(&names, kmod_module_get_name(m));
+                if (r < 0)
+                        return r;
         }
 
         *ret = TAKE_PTR(names);
         return 0;
 }
 
-static int removal_add(Removal **l, size_t *n, const char *name, Resolver *r) {
+static int removal_add(Removal **l, size_t *n, const char *name, Resolver *resolver) {
         Removal *a;
         char *c;
         char **deps = NULL;
-        int e;
+        int r;
 
-        e = module_dep_names(r, name, &deps);
-        if (e < 0)
-                return e;
+        r = module_dep_names(resolver, name, &deps);
+        if (r < 0)
+                return r;
         c = strdup(name);
         a = c ? realloc(*l, sizeof(Removal) * (*n + 1)) : NULL;
         if (!a) {
@@ -1075,39 +1064,42 @@ static int removal_add(Removal **l, size_t *n, const char *name, Resolver *r) {
 static int check_in_use(Kernel *k, const char *name, Failure *failure) {
         _cleanup_free_ char *holders = NULL;
         KernelModule km = {};
-        int e;
+        int r;
 
         if (!k || kernel_get(k, name, &km) < 0)
                 return 0;
 
         if (km.holders && km.holders[0]) {
                 holders = strv_join(km.holders, ", ");
-                e = holders ? failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use by %s.", name, holders)
+                r = holders ? failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use by %s.", name,
+                                          holders)
                             : -ENOMEM;
         } else if (km.refcount > 0)
-                e = failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use (reference count %d).",
-                                name, km.refcount);
+                r = failure_set(failure, FAILURE_IN_USE, "Module '%s' is in use (reference count %d).", name,
+                                km.refcount);
         else
-                e = 0;
+                r = 0;
 
         kernel_module_done(&km);
-        return e;
+        return r;
 }
 
-static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure) {
+static int plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64_t flags, Plan **ret,
+                       Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_(strv_freep) char **targets = NULL;
         _cleanup_free_ char *normalized = NULL;
         Removal *removals = NULL;
         size_t n_removals = 0, n_targets;
+        CLEANUP_ARRAY(removals, n_removals, removal_array_free);
         KernelModuleState state;
         struct kmod_list *l;
-        int e;
+        int r;
 
-        e = validate_name(name, failure);
-        if (e < 0)
-                return e;
+        r = module_request_validate(name, failure);
+        if (r < 0)
+                return r;
         if (flags & ~MODCTL_UNLOAD_FLAGS_ALL)
                 return failure_set(failure, FAILURE_INVALID_ARGUMENT,
                                    "Unknown flags 0x%" PRIx64 " for unloading module '%s'.",
@@ -1121,28 +1113,28 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
          * elsewhere); otherwise resolve it like modprobe -r does, aliases included. */
         state = kernel_state(k, normalized);
         if (state_is_loaded(state)) {
-                e = strv_extend(&targets, normalized);
-                if (e < 0)
-                        return e;
+                r = strv_extend(&targets, normalized);
+                if (r < 0)
+                        return r;
         } else if (state == KERNEL_MODULE_BUILTIN)
                 return failure_set(failure, FAILURE_BUILT_IN,
                                    "Module '%s' is built into the kernel and cannot be unloaded.", name);
         else {
                 bool builtin = false;
 
-                e = lookup(r, name, &list, failure);
-                if (e < 0)
-                        return e;
+                r = lookup(resolver, name, &list, failure);
+                if (r < 0)
+                        return r;
 
                 kmod_list_foreach(l, list) {
                         _cleanup_(kmod_module_unrefp) struct kmod_module *m = kmod_module_get_module(l);
                         KernelModuleState s = kernel_state(k, kmod_module_get_name(m));
 
                         if (state_is_loaded(s)) {
-                                e = strv_extend(&targets, kmod_module_get_name(m));
-                                if (e < 0)
-                                        return e;
-                        } else if (s == KERNEL_MODULE_BUILTIN || module_is_builtin(r, m))
+                                r = strv_extend(&targets, kmod_module_get_name(m));
+                                if (r < 0)
+                                        return r;
+                        } else if (s == KERNEL_MODULE_BUILTIN || module_is_builtin(resolver, m))
                                 builtin = true;
                 }
 
@@ -1156,23 +1148,23 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
         }
 
         STRV_FOREACH(t, targets) {
-                e = check_in_use(k, *t, failure);
-                if (e < 0)
-                        return e;
+                r = check_in_use(k, *t, failure);
+                if (r < 0)
+                        return r;
         }
 
-        e = plan_new(name, &plan);
-        if (e < 0)
-                return e;
+        r = plan_new(name, &plan);
+        if (r < 0)
+                return r;
         plan->target = strdup(targets[0]);
         if (!plan->target)
                 return -ENOMEM;
 
         /* The requested modules first, then what they leave unused. */
         STRV_FOREACH(t, targets) {
-                e = removal_add(&removals, &n_removals, *t, r);
-                if (e < 0)
-                        goto finish;
+                r = removal_add(&removals, &n_removals, *t, resolver);
+                if (r < 0)
+                        return r;
         }
         n_targets = n_removals;
 
@@ -1180,16 +1172,16 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                 _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
                 const char *command = NULL;
 
-                e = kmod_module_new_from_name(r->ctx, removals[i].name, &m);
-                if (e < 0)
-                        goto finish;
+                r = kmod_module_new_from_name(resolver->ctx, removals[i].name, &m);
+                if (r < 0)
+                        return r;
                 if (!(flags & MODCTL_UNLOAD_IGNORE_COMMANDS))
                         command = kmod_module_get_remove_commands(m);
 
-                e = plan_add_step(plan, command ? PLAN_STEP_COMMAND : PLAN_STEP_REMOVE, removals[i].name, NULL,
-                                  NULL, command, &removals[i].step);
-                if (e < 0)
-                        goto finish;
+                r = plan_add_step(plan, command ? PLAN_STEP_COMMAND : PLAN_STEP_REMOVE, removals[i].name,
+                                  NULL, NULL, command, &removals[i].step);
+                if (r < 0)
+                        return r;
                 removals[i].added = true;
         }
 
@@ -1207,9 +1199,9 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                 if (known || !state_is_loaded(kernel_state(k, *d)))
                                         continue;
 
-                                e = removal_add(&removals, &n_removals, *d, r);
-                                if (e < 0)
-                                        goto finish;
+                                r = removal_add(&removals, &n_removals, *d, resolver);
+                                if (r < 0)
+                                        return r;
                         }
 
                 /* A module is removed after every module in the plan that depends on it. */
@@ -1229,111 +1221,189 @@ static int plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags,
                                         pick = i;
                         }
                         if (pick == SIZE_MAX) {
-                                e = failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
-                                                "Module '%s' cannot be unloaded with its dependencies: modules.dep "
-                                                "has a cycle.", name);
-                                goto finish;
+                                return failure_set(failure, FAILURE_DEPENDENCY_CYCLE,
+                                                   "Module '%s' cannot be unloaded with its dependencies: "
+                                                   "modules.dep has a cycle.", name);
                         }
 
-                        e = plan_add_step(plan, PLAN_STEP_REMOVE, removals[pick].name, NULL, NULL, NULL,
+                        r = plan_add_step(plan, PLAN_STEP_REMOVE, removals[pick].name, NULL, NULL, NULL,
                                           &removals[pick].step);
-                        if (e < 0)
-                                goto finish;
+                        if (r < 0)
+                                return r;
                         plan->steps[removals[pick].step].only_if_unused = true;
                         removals[pick].added = true;
 
                         for (size_t j = 0; j < n_removals; j++)
                                 if (j != pick && strv_contains(removals[j].deps, removals[pick].name)) {
-                                        e = plan_step_add_dep(plan, removals[pick].step, removals[j].step);
-                                        if (e < 0)
-                                                goto finish;
+                                        r = plan_step_add_dep(plan, removals[pick].step, removals[j].step);
+                                        if (r < 0)
+                                                return r;
                                 }
                 }
         }
 
         *ret = TAKE_PTR(plan);
-        e = 0;
-finish:
-        removals_free(removals, n_removals);
-        return e;
+        return 0;
 }
 
-int resolver_plan_unload(Resolver *r, Kernel *k, const char *name, uint64_t flags, Plan **ret, Failure *failure) {
+int resolver_plan_unload(Resolver *resolver, Kernel *k, const char *name, uint64_t flags, Plan **ret,
+                         Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        int e;
+        int r;
 
-        assert(r);
+        assert(resolver);
         assert(ret);
 
-        e = plan_unload(r, k, name, flags, ret, &local);
-        if (e < 0)
-                return failure_finish(failure, &local, e, "plan the unloading of", name);
+        r = plan_unload(resolver, k, name, flags, ret, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "plan the unloading of", name);
         return 0;
 }
 
 /* ---- modinfo ---- */
 
-static int module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
+/* ---- weak dependencies ---- */
+
+/* Appends to *list the names after "weakdep MODULE" on the lines of path that are for module
+ * (a normalized name), each once. A file that is not there has none. */
+static int weakdeps_from_file(const char *path, const char *module, char ***list) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        int r;
+
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (getline(&line, &size, f) >= 0) {
+                char *save = NULL, *w, n[MODULE_NAME_LEN];
+
+                w = strtok_r(line, " \t\n", &save);
+                if (!w || strcmp(w, "weakdep") != 0)
+                        continue;
+                w = strtok_r(NULL, " \t\n", &save);
+                if (!w || module_name_normalize(w, n) < 0 || strcmp(n, module) != 0)
+                        continue;
+                while ((w = strtok_r(NULL, " \t\n", &save))) {
+                        if (strv_contains(*list, w))
+                                continue;
+                        r = strv_extend(list, w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+/* kmod 33's weak dependencies of module: "weakdep MODULE NAME..." lines in modprobe.d and in
+ * the module directory's modules.weakdep, which depmod 33 writes from MODULE_WEAKDEP(). Like
+ * modprobe, nothing ever loads them (libkmod 30 does not know the keyword, so no plan has
+ * them); `modctl info` shows them, as kmod 34's modinfo and modprobe -c do. */
+static int module_weakdeps(Resolver *resolver, const char *module, char ***ret) {
+        _cleanup_(strv_freep) char **files = NULL, **list = NULL;
+        _cleanup_free_ char *index = NULL;
+        int r;
+
+        r = modprobe_config_files(resolver->config_paths ?: kmod_default_config_paths, resolver->exclude_config, &files);
+        if (r < 0)
+                return r;
+        if (asprintf(&index, "%s/modules.weakdep", kmod_get_dirname(resolver->ctx)) < 0)
+                return -ENOMEM;
+        r = strv_extend(&files, index);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(file, files) {
+                r = weakdeps_from_file(*file, module, &list);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+static int module_info(Resolver *resolver, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
         _cleanup_(kmod_module_info_free_listp) struct kmod_list *info = NULL;
         _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
-        _cleanup_(strv_freep) char **pairs = NULL;
+        _cleanup_(strv_freep) char **pairs = NULL, **weak = NULL, **weak_seen = NULL;
         const char *path;
         struct kmod_list *l;
-        int e;
+        int r;
 
-        e = validate_name(name, failure);
-        if (e < 0)
-                return e;
+        r = module_request_validate(name, failure);
+        if (r < 0)
+                return r;
 
-        e = lookup(r, name, &list, failure);
-        if (e < 0)
-                return e;
+        r = lookup(resolver, name, &list, failure);
+        if (r < 0)
+                return r;
 
         m = kmod_module_get_module(list);
         path = kmod_module_get_path(m);
-        if (!path && !module_is_builtin(r, m))
+        if (!path && !module_is_builtin(resolver, m))
                 return failure_set(failure, FAILURE_NOT_FOUND,
                                    "Module '%s' not found: '%s' resolves to it, but it is not in %s.",
-                                   kmod_module_get_name(m), name, kmod_get_dirname(r->ctx));
+                                   kmod_module_get_name(m), name, kmod_get_dirname(resolver->ctx));
 
-        e = kmod_module_get_info(m, &info);
-        if (e < 0)
-                return failure_set(failure, FAILURE_BAD_MODULE, "Failed to read the module information of '%s' from %s: %s.",
-                                   kmod_module_get_name(m), path ?: "modules.builtin.modinfo", strerror(-e));
+        r = kmod_module_get_info(m, &info);
+        if (r < 0)
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "Failed to read the module information of '%s' from %s: %s.",
+                                   kmod_module_get_name(m), path ?: "modules.builtin.modinfo", strerror(-r));
 
         pairs = calloc(1, sizeof(char *));
         if (!pairs)
                 return -ENOMEM;
-        e = strv_extend(&pairs, "filename");
-        if (e < 0)
-                return e;
-        e = strv_extend(&pairs, path ?: "(builtin)");
-        if (e < 0)
-                return e;
+        r = strv_extend(&pairs, "filename");
+        if (r < 0)
+                return r;
+        r = strv_extend(&pairs, path ?: "(builtin)");
+        if (r < 0)
+                return r;
 
         kmod_list_foreach(l, info) {
-                e = strv_extend(&pairs, kmod_module_info_get_key(l));
-                if (e < 0)
-                        return e;
-                e = strv_extend(&pairs, strempty(kmod_module_info_get_value(l)));
-                if (e < 0)
-                        return e;
+                r = strv_extend(&pairs, kmod_module_info_get_key(l));
+                if (r < 0)
+                        return r;
+                r = strv_extend(&pairs, strempty(kmod_module_info_get_value(l)));
+                if (r < 0)
+                        return r;
+                if (strcmp(kmod_module_info_get_key(l), "weakdep") == 0) {
+                        r = strv_extend(&weak_seen, strempty(kmod_module_info_get_value(l)));
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* Those of modprobe.d and modules.weakdep, after the module's own MODULE_WEAKDEP()s. */
+        r = module_weakdeps(resolver, kmod_module_get_name(m), &weak);
+        if (r < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Failed to read the weak dependencies of '%s': %s.",
+                                         kmod_module_get_name(m), strerror(-r));
+        STRV_FOREACH(w, weak) {
+                if (strv_contains(weak_seen, *w))
+                        continue;
+                r = strv_extend(&pairs, "weakdep");
+                if (r < 0)
+                        return r;
+                r = strv_extend(&pairs, *w);
+                if (r < 0)
+                        return r;
         }
 
         *ret_pairs = TAKE_PTR(pairs);
         return 0;
 }
 
-int resolver_module_info(Resolver *r, const char *name, char ***ret_pairs, Failure *failure) {
+int resolver_module_info(Resolver *resolver, const char *name, char ***ret_pairs, Failure *failure) {
         _cleanup_(failure_donep) Failure local = FAILURE_NULL;
-        int e;
+        int r;
 
-        assert(r);
+        assert(resolver);
         assert(ret_pairs);
 
-        e = module_info(r, name, ret_pairs, &local);
-        if (e < 0)
-                return failure_finish(failure, &local, e, "read information about", name);
+        r = module_info(resolver, name, ret_pairs, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "read information about", name);
         return 0;
 }

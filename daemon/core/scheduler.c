@@ -46,6 +46,7 @@ typedef struct Task {
         char **stayed;         /* unwinding: could not be removed, with the reason */
         sd_event_source *timer;
         uint64_t started_usec;  /* guarded by the scheduler's lock: CLOCK_MONOTONIC when a worker took it, or 0 */
+        uint64_t began, ended;  /* kernel_now() around the work, for the observer */
         struct Task *next;
         bool abandoned;        /* its job gave up on it (timeout); it marks the module in flight */
         struct Task *abandoned_next;
@@ -84,6 +85,7 @@ struct Scheduler {
         Kernel *kernel;
         uint64_t command_timeout_usec;
         uint64_t step_timeout_usec;
+        SchedulerObserver observer;
 
         pthread_mutex_t lock;
         pthread_cond_t wakeup;       /* workers wait here for pending tasks */
@@ -211,6 +213,22 @@ static int run_insert(Scheduler *s, Task *t) {
         }
 
         r = kernel_insert(s->kernel, t->name, fd, strempty(t->options), flags);
+        if ((r == -EINVAL || r == -EOPNOTSUPP) && (flags & KERNEL_INSERT_COMPRESSED_FILE)) {
+                /* The kernel names this algorithm in /sys/module/compression, but its decoder
+                 * refuses some streams: 6.12's xz reads only CRC32 or no check, and xz(1) writes
+                 * CRC64 unless told otherwise. It then fails with EINVAL (EOPNOTSUPP without
+                 * CONFIG_MODULE_DECOMPRESS) before reading the module, so decompress it here and
+                 * insert once more. Should the EINVAL have come from the module's own init,
+                 * that init runs a second time and fails the same way. */
+                _cleanup_(closep) int plain = -EBADF;
+
+                if (module_file_decompress_fd(fd, &plain) >= 0) {
+                        log_debug("The kernel refused to decompress module '%s' (%s), inserting it "
+                                  "decompressed in user space.", t->name, strerrorname_np(-r) ?: "?");
+                        flags &= ~KERNEL_INSERT_COMPRESSED_FILE;
+                        r = kernel_insert(s->kernel, t->name, plain, strempty(t->options), flags);
+                }
+        }
         if (r == -EEXIST)
                 return 0;  /* someone else loaded it meanwhile: fine, but not ours to unwind */
         if (r < 0)
@@ -357,7 +375,9 @@ static void *worker_main(void *userdata) {
                 t->started_usec = MAX(now_usec(CLOCK_MONOTONIC), (uint64_t) 1);
                 pthread_mutex_unlock(&s->lock);
 
+                t->began = kernel_now(s->kernel);
                 run_task(s, t);
+                t->ended = kernel_now(s->kernel);
 
                 pthread_mutex_lock(&s->lock);
                 queue_push(&s->completed, t);
@@ -743,6 +763,8 @@ static void task_completed(Scheduler *s, Task *t) {
                         job_finish(j);
                         return;
                 }
+                if (s->observer.prepared)
+                        s->observer.prepared(j->plan, t->began, t->ended, s->observer.userdata);
                 if (j->prepare.done)
                         j->prepare.done(j->prepare.userdata);
                 j->prepare = (JobPrepare) {};
@@ -752,6 +774,8 @@ static void task_completed(Scheduler *s, Task *t) {
 
         j->tasks[t->step] = NULL;
         const PlanStep *step = &j->plan->steps[t->step];
+        if (step->kind == PLAN_STEP_INSERT && s->observer.inserted)
+                s->observer.inserted(step->name, t->began, t->ended, t->result, s->observer.userdata);
         bool inserted = t->result >= 0 && step->kind != PLAN_STEP_REMOVE;
         if (t->result >= 0) {
                 j->states[t->step] = STEP_DONE;
@@ -806,6 +830,10 @@ static int on_completed(sd_event_source *source, int fd, uint32_t revents, void 
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
                      job_finished_t finished, void *userdata) {
         Job *j = calloc(1, sizeof(Job));
+
+        assert(s);
+        assert(plan);
+
         if (!j)
                 return -ENOMEM;
         j->states = calloc(MAX(plan->n_steps, 1u), sizeof(StepState));
@@ -891,6 +919,7 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
         s->kernel = kernel;
         s->completed_fd = -EBADF;
         s->step_timeout_usec = config ? config->step_timeout_usec : 0;
+        s->observer = config ? config->observer : (SchedulerObserver) {};
         s->command_timeout_usec = config && config->command_timeout_usec ? config->command_timeout_usec
                                                                            : UINT64_C(60) * 1000000;
         pthread_mutex_init(&s->lock, NULL);

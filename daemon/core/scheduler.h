@@ -44,10 +44,21 @@ typedef struct Job Job;
 /* Called on the event loop when the job is over; the job is freed after it returns. */
 typedef void (*job_finished_t)(Job *job, void *userdata);
 
+/* What the boot timeline learns from the scheduler, on the event loop. Times are kernel_now()'s,
+ * taken on the worker right before and after the work. */
+typedef struct SchedulerObserver {
+        /* A job's prepare (the policy check of its whole plan) ran. */
+        void (*prepared)(const Plan *plan, uint64_t began, uint64_t ended, void *userdata);
+        /* An insert step ran: result < 0 if it failed. */
+        void (*inserted)(const char *name, uint64_t began, uint64_t ended, int result, void *userdata);
+        void *userdata;
+} SchedulerObserver;
+
 typedef struct SchedulerConfig {
         unsigned n_workers;             /* 0: number of CPUs, at least 2 */
         uint64_t command_timeout_usec;  /* install/remove commands; 0: 60 s */
         uint64_t step_timeout_usec;     /* a module init running longer fails its job; 0: no limit */
+        SchedulerObserver observer;     /* optional */
 } SchedulerConfig;
 
 int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config, Scheduler **ret);

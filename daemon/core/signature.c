@@ -21,6 +21,14 @@
 #define PKEY_ID_PKCS7 2
 #define MODULE_SIG_HEADER 12
 
+/* OpenSSL's destructors take NULL; sk_X509_free is a macro, so it gets a function. */
+static void sk_X509_freep(STACK_OF(X509) **p) {
+        sk_X509_free(*p);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(CMS_ContentInfo *, CMS_ContentInfo_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(X509 *, X509_free);
+
 struct TrustStore {
         unsigned n_ref;          /* taken and dropped on the event loop only */
         STACK_OF(X509) *certs;
@@ -31,8 +39,8 @@ int signature_trailer_parse(const uint8_t *data, size_t size, SignatureTrailer *
         const uint8_t *h;
         uint32_t sig_len;
 
-        if (!data || !ret)
-                return -EINVAL;
+        assert(data || size == 0);
+        assert(ret);
         if (size < marker || memcmp(data + size - marker, MODULE_SIGNATURE_MARKER, marker) != 0)
                 return -ENODATA;
         if (size - marker < MODULE_SIG_HEADER)
@@ -106,57 +114,57 @@ void signature_signer_done(SignatureSigner *s) {
         *s = (SignatureSigner) {};
 }
 
-int signature_signer_parse(const uint8_t *pkcs7, size_t size, SignatureSigner *ret) {
+static int signer_parse(const uint8_t *pkcs7, size_t size, SignatureSigner *ret) {
         _cleanup_(signature_signer_done) SignatureSigner s = {};
+        _cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *cms = NULL;
         ASN1_OCTET_STRING *keyid = NULL;
         X509_NAME *issuer = NULL;
         ASN1_INTEGER *serial = NULL;
         X509_ALGOR *digest = NULL;
-        CMS_ContentInfo *cms;
         CMS_SignerInfo *si;
-        int r = -EBADMSG;
-
-        assert(ret);
 
         cms = cms_parse(pkcs7, size);
         if (!cms)
-                goto finish;
+                return -EBADMSG;
         STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
         if (!infos || sk_CMS_SignerInfo_num(infos) < 1)
-                goto finish;
+                return -EBADMSG;
         si = sk_CMS_SignerInfo_value(infos, 0);
         if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) <= 0)
-                goto finish;
+                return -EBADMSG;
 
-        r = -ENOMEM;
         if (keyid) {
                 s.skid = hex(ASN1_STRING_get0_data(keyid), (size_t) ASN1_STRING_length(keyid));
                 if (!s.skid)
-                        goto finish;
+                        return -ENOMEM;
         } else if (issuer && serial) {
                 s.issuer_cn = name_cn(issuer);
                 ASN1_STRING *os = (ASN1_STRING *) serial;
                 s.serial = hex(ASN1_STRING_get0_data(os), (size_t) ASN1_STRING_length(os));
                 if (!s.serial)
-                        goto finish;
-        } else {
-                r = -EBADMSG;
-                goto finish;
-        }
+                        return -ENOMEM;
+        } else
+                return -EBADMSG;
         CMS_SignerInfo_get0_algs(si, NULL, NULL, &digest, NULL);
         if (digest) {
                 const char *sn = OBJ_nid2sn(OBJ_obj2nid(digest->algorithm));
                 if (sn && !(s.digest = strdup(sn)))
-                        goto finish;
+                        return -ENOMEM;
                 for (char *p = s.digest; p && *p; p++)
                         *p = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
         }
 
         *ret = s;
         s = (SignatureSigner) {};
-        r = 0;
-finish:
-        CMS_ContentInfo_free(cms);
+        return 0;
+}
+
+int signature_signer_parse(const uint8_t *pkcs7, size_t size, SignatureSigner *ret) {
+        int r;
+
+        assert(ret);
+
+        r = signer_parse(pkcs7, size, ret);
         ERR_clear_error();
         return r;
 }
@@ -181,29 +189,24 @@ size_t trust_store_size(const TrustStore *s) {
 
 /* PEM (possibly several certificates) first, then DER. Returns how many were added. */
 static int add_file(TrustStore *s, const char *path) {
-        BIO *bio = BIO_new_file(path, "rb");
-        X509 *x;
+        _cleanup_(BIO_freep) BIO *bio = BIO_new_file(path, "rb");
+        _cleanup_(X509_freep) X509 *x = NULL;
         int n = 0;
 
         if (!bio)
                 return -errno ?: -EIO;
         while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-                if (!sk_X509_push(s->certs, x)) {
-                        X509_free(x);
-                        BIO_free(bio);
+                if (!sk_X509_push(s->certs, x))
                         return -ENOMEM;
-                }
+                TAKE_PTR(x);
                 n++;
         }
         if (n == 0 && BIO_reset(bio) == 0 && (x = d2i_X509_bio(bio, NULL))) {
-                if (!sk_X509_push(s->certs, x)) {
-                        X509_free(x);
-                        BIO_free(bio);
+                if (!sk_X509_push(s->certs, x))
                         return -ENOMEM;
-                }
+                TAKE_PTR(x);
                 n++;
         }
-        BIO_free(bio);
         ERR_clear_error();
         return n;
 }
@@ -215,7 +218,7 @@ static int compare_strings(const void *a, const void *b) {
 int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file) {
         _cleanup_(trust_store_unrefp) TrustStore *s = NULL;
         _cleanup_(strv_freep) char **paths = NULL;
-        DIR *d;
+        _cleanup_(closedirp) DIR *d = NULL;
         int r;
 
         assert(ret);
@@ -237,20 +240,14 @@ int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file) {
 
                 if (de->d_name[0] == '.')
                         continue;
-                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0) {
-                        closedir(d);
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
                         return -ENOMEM;
-                }
                 if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                if (strv_push(&paths, p) < 0) {
-                        closedir(d);
+                if (strv_push(&paths, p) < 0)
                         return -ENOMEM;
-                }
                 p = NULL;
         }
-        if (d)
-                closedir(d);
 
         /* A stable order, so that `policy show` and error messages do not depend on readdir. */
         if (paths)
@@ -270,55 +267,53 @@ int trust_store_load(const char *dir, TrustStore **ret, char **ret_bad_file) {
         return 0;
 }
 
-int signature_verify(const uint8_t *data, const SignatureTrailer *trailer, const TrustStore *store) {
-        STACK_OF(X509) *signers = NULL;
-        CMS_ContentInfo *cms;
+static int verify(const uint8_t *data, const SignatureTrailer *trailer, const TrustStore *store) {
+        _cleanup_(CMS_ContentInfo_freep) CMS_ContentInfo *cms = NULL;
+        _cleanup_(sk_X509_freep) STACK_OF(X509) *signers = NULL;
+        _cleanup_(BIO_freep) BIO *content = NULL;
         CMS_SignerInfo *si;
-        BIO *content = NULL;
-        int r = -EBADMSG;
 
-        if (!data || !trailer)
-                return -EINVAL;
         if (trailer->content_size > INT_MAX)
                 return -EFBIG;
         cms = cms_parse(trailer->pkcs7, trailer->pkcs7_size);
         if (!cms)
-                goto finish;
+                return -EBADMSG;
         STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
         if (!infos || sk_CMS_SignerInfo_num(infos) != 1)
-                goto finish;
+                return -EBADMSG;
         si = sk_CMS_SignerInfo_value(infos, 0);
 
         /* Only our trust anchors may vouch for the signer: pick the matching ones first, so
          * that "unknown signer" and "bad signature" are told apart. */
-        r = -ENOMEM;
         signers = sk_X509_new_null();
         if (!signers)
-                goto finish;
+                return -ENOMEM;
         for (int i = 0; store && i < sk_X509_num(store->certs); i++) {
                 X509 *x = sk_X509_value(store->certs, i);
                 if (CMS_SignerInfo_cert_cmp(si, x) == 0 && !sk_X509_push(signers, x))
-                        goto finish;
+                        return -ENOMEM;
         }
-        if (sk_X509_num(signers) == 0) {
-                r = -ENOKEY;
-                goto finish;
-        }
+        if (sk_X509_num(signers) == 0)
+                return -ENOKEY;
 
         content = BIO_new_mem_buf(data, (int) trailer->content_size);
         if (!content)
-                goto finish;
+                return -ENOMEM;
         /* NOINTERN: never use certificates from the message itself. NO_SIGNER_CERT_VERIFY:
          * the certificates are trust anchors, not chained to anything. */
         if (CMS_verify(cms, signers, NULL, content, NULL,
-                       CMS_BINARY | CMS_NOINTERN | CMS_NO_SIGNER_CERT_VERIFY) == 1)
-                r = 0;
-        else
-                r = -EKEYREJECTED;
-finish:
-        BIO_free(content);
-        sk_X509_free(signers);
-        CMS_ContentInfo_free(cms);
+                       CMS_BINARY | CMS_NOINTERN | CMS_NO_SIGNER_CERT_VERIFY) != 1)
+                return -EKEYREJECTED;
+        return 0;
+}
+
+int signature_verify(const uint8_t *data, const SignatureTrailer *trailer, const TrustStore *store) {
+        int r;
+
+        assert(data);
+        assert(trailer);
+
+        r = verify(data, trailer, store);
         ERR_clear_error();
         return r;
 }
@@ -360,7 +355,11 @@ const char *signature_match_kernel_key(const SignatureSigner *s, char * const *d
 }
 
 int trust_store_new(TrustStore **ret) {
-        TrustStore *s = calloc(1, sizeof(TrustStore));
+        TrustStore *s;
+
+        assert(ret);
+
+        s = calloc(1, sizeof(TrustStore));
         if (!s)
                 return -ENOMEM;
         s->n_ref = 1;
@@ -431,6 +430,9 @@ int trust_store_add_kernel_keys(TrustStore *s, const TrustStore *from, char *con
 
 int trust_store_add_embedded(TrustStore *s, const uint8_t *data, size_t size, char *const *descriptions) {
         int added = 0;
+
+        assert(s);
+        assert(data || size == 0);
 
         /* A DER certificate starts SEQUENCE (long form, 2 length bytes) { SEQUENCE (tbs) ... }. */
         for (size_t i = 0; i + 8 <= size; i++) {

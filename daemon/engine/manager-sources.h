@@ -21,6 +21,8 @@
 typedef struct AutoloadConfig {
         bool disabled;          /* no boot list, no coldplug, no device monitor */
         const char *sysfs;      /* coldplug from here; NULL: /sys. Another tree gets no uevent monitor */
+        const char *config_root; /* modules-load.d and /run/modctl below this; NULL: / (set by the manager) */
+        const char *kernel_cmdline; /* modules_load=; NULL: /proc/cmdline (set by the manager) */
 } AutoloadConfig;
 
 typedef struct HookConfig {

@@ -7,20 +7,70 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/log.h"
-#include "engine/manager-private.h"
-#include "modctl-bus.h"
 #include "common/strv.h"
+#include "common/time-util.h"
+#include "engine/denied-file.h"
+#include "engine/manager.h"
+#include "engine/modprobe-handover.h"
+#include "engine/policy-run.h"
+#include "engine/timeline.h"
 #include "kernel/kernel.h"
+#include "modctl-bus.h"
+#include "modctl-values.h"
+#include "sources/autoload.h"
+#include "sources/hook.h"
+#include "sources/index-watch.h"
 
-/* What the daemon knows about a module beyond the kernel's own state: who asked for it. */
-struct ModuleRecord {
-        char *name;
-        const char *origin;          /* who loaded it, or who is loading it */
-        const char *removing_origin; /* set while one of our jobs may remove it */
-        bool live;                   /* its "add" uevent has been seen */
-        uint64_t loaded_at;          /* CLOCK_REALTIME usec of that uevent */
-        UT_hash_handle hh;
+typedef struct Request Request;
+
+typedef struct ManagerListener {
+        const ManagerEvents *events;
+        void *userdata;
+} ManagerListener;
+
+struct Manager {
+        sd_event *event;
+        Kernel *kernel;
+        Resolver *resolver;             /* the event loop's; workers get plans, never the resolver */
+        Scheduler *scheduler;
+        PolicySnapshot *policy;         /* the policy in force */
+        ModuleRegistry *modules;        /* the loaded modules and who asked for each */
+        Inspections *inspections;       /* policy checks, dry runs, Info: off the event loop, capped */
+        SettingsService *settings;      /* the persistent settings files */
+        CatalogService *catalog;        /* the modules on disk, descriptions */
+        OwnershipService *ownership;    /* the BPF LSM programs; NULL until manager_start() */
+        DeniedFile *denied;             /* MODPROBE_DENIED_CONF, for when modctld does not run */
+        Timeline *timeline;             /* where each module's time went */
+        ModprobeHandover modprobe;      /* kernel.modprobe while we run */
+        Hook *hook;                     /* the kernel's request_module() requests */
+        Autoload *autoload;             /* boot list, coldplug, device events */
+        IndexWatch *index_watch;        /* keeps the resolvers current; NULL if inotify failed */
+        Request *requests;              /* uthash by request key: identical requests share one job */
+        uint64_t counters[_MANAGER_COUNTER_MAX];
+        ManagerListener *listeners;
+        size_t n_listeners;
+        char *config_root;
+        char *kernel_cmdline;           /* NULL: /proc/cmdline */
+        char *modules_dir;              /* where modules.dep is */
+        sd_event_source *name_wait;     /* how long the boot list waits for the bus name */
+        bool name_acquired;
+        bool autoload_started;          /* boot list, coldplug and device events are running */
+        bool ready_sent;
 };
+
+/* Calls the callback named field of every listener that has one, with the arguments given. */
+#define MANAGER_EMIT(m, field, ...)                                                             \
+        do {                                                                                    \
+                for (size_t _i = 0; _i < (m)->n_listeners; _i++)                                \
+                        if ((m)->listeners[_i].events->field)                                   \
+                                (m)->listeners[_i].events->field(__VA_ARGS__, (m)->listeners[_i].userdata); \
+        } while (0)
+#define MANAGER_EMIT0(m, field)                                                                 \
+        do {                                                                                    \
+                for (size_t _i = 0; _i < (m)->n_listeners; _i++)                                \
+                        if ((m)->listeners[_i].events->field)                                   \
+                                (m)->listeners[_i].events->field((m)->listeners[_i].userdata);  \
+        } while (0)
 
 typedef struct Waiter {
         manager_done_t done;
@@ -51,106 +101,50 @@ const char *manager_counter_to_string(ManagerCounter c) {
         return c < _MANAGER_COUNTER_MAX ? counter_table[c] : NULL;
 }
 
-static ModuleRecord *record_free(ModuleRecord *r) {
-        if (!r)
-                return NULL;
-        free(r->name);
-        free(r);
-        return NULL;
-}
-
-static ModuleRecord *record_get(Manager *m, const char *name) {
-        ModuleRecord *r = NULL;
-        HASH_FIND_STR(m->records, name, r);
-        return r;
-}
-
-static ModuleRecord *record_ensure(Manager *m, const char *name, const char *origin) {
-        ModuleRecord *r = record_get(m, name);
-        if (r)
-                return r;
-
-        r = calloc(1, sizeof(ModuleRecord));
-        if (!r)
-                return NULL;
-        r->name = strdup(name);
-        if (!r->name)
-                return record_free(r);
-        r->origin = origin;
-        HASH_ADD_KEYPTR(hh, m->records, r->name, strlen(r->name), r);
-        return r;
-}
-
-static void record_drop(Manager *m, ModuleRecord *r) {
-        HASH_DEL(m->records, r);
-        record_free(r);
-}
-
-/* The modules loaded before we started watching, as live records without an origin: nobody
- * knows who loaded them, and a replayed "add" for one of them must not read as a new load. */
-static int records_seed(Manager *m) {
-        KernelModule *l = NULL;
-        size_t n = 0;
-        int r;
-
-        r = kernel_list(m->kernel, &l, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                ModuleRecord *rec = record_ensure(m, l[i].name, NULL);
-                if (!rec) {
-                        kernel_module_array_free(l, n);
-                        return -ENOMEM;
-                }
-                rec->live = true;
-        }
-        kernel_module_array_free(l, n);
-        return 0;
-}
-
-const char *manager_module_origin(Manager *m, const char *name) {
-        assert(m);
-        assert(name);
-        ModuleRecord *r = record_get(m, name);
-        return r && r->live ? r->origin : NULL;
-}
-
-uint64_t manager_module_loaded_at(Manager *m, const char *name) {
-        assert(m);
-        assert(name);
-        ModuleRecord *r = record_get(m, name);
-        return r && r->live ? r->loaded_at : 0;
-}
-
 static void on_kernel_event(KernelEvent event, const char *name, void *userdata) {
         Manager *m = userdata;
-        ModuleRecord *r = record_get(m, name);
+        const char *origin = NULL;
+        uint64_t now = 0;
 
+        (void) sd_event_now(m->event, CLOCK_REALTIME, &now);
+        if (!module_registry_observe(m->modules, event == KERNEL_EVENT_ADD, name, now, &origin))
+                return;
+        /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
         if (event == KERNEL_EVENT_ADD) {
-                /* An "add" replayed for a module that is there already (udevadm trigger at boot
-                 * writes "add" to every /sys/module/NAME/uevent, built-ins included) is no load. */
-                if (r && r->live)
-                        return;
-                if (!r) {
-                        KernelModuleState state;
-                        if (kernel_get_state(m->kernel, name, &state) >= 0 && state == KERNEL_MODULE_BUILTIN)
-                                return;
-                }
-                const char *origin = r && r->origin ? r->origin : ORIGIN_EXTERNAL;
-                if (!r)
-                        r = record_ensure(m, name, ORIGIN_EXTERNAL);
-                if (r) {
-                        r->live = true;
-                        (void) sd_event_now(m->event, CLOCK_REALTIME, &r->loaded_at);
-                }
-                /* Logged by the listeners (daemon/sinks/journal-log.c), not here. */
+                timeline_live(m->timeline, name, kernel_now(m->kernel));
+                denied_file_module_loaded(m->denied, name);
                 MANAGER_EMIT(m, module_loaded, name, origin);
-        } else {
-                const char *origin = r && r->removing_origin ? r->removing_origin : ORIGIN_EXTERNAL;
+        } else
                 MANAGER_EMIT(m, module_unloaded, name, origin);
-                if (r)
-                        record_drop(m, r);
-        }
+}
+
+static void on_policy_warning(const char *module, const char *rule, const char *reason, const char *origin,
+                              void *userdata) {
+        Manager *m = userdata;
+        MANAGER_EMIT(m, policy_warning, module, rule, reason, origin);
+}
+
+/* Every failed load, before or while its job ran: the listeners hear of it, and a load the
+ * policy refused by its content is kept out of udevd's reach too. */
+static void load_failed(Manager *m, const char *name, const char *origin, const Failure *failure) {
+        denied_file_load_failed(m->denied, m->policy->config, name, failure);
+        MANAGER_EMIT(m, load_failed, name, origin, failure);
+}
+
+/* Before anything reads the index or the configuration files. With inotify, on_index_changed()
+ * already reloaded what changed; without it, the check compares the files' identity (inode,
+ * size, mtime, ctime) and calls it. Whoever caches "not found" or descriptions learns whether
+ * the watch is on right now: it goes off when inotify is lost, and on again when a retry works. */
+static void refresh_index(Manager *m) {
+        bool watched;
+
+        if (m->index_watch)
+                (void) index_watch_check(m->index_watch);
+        else
+                (void) resolver_refresh(m->resolver);
+        watched = m->index_watch && index_watch_is_active(m->index_watch);
+        inspections_set_index_watched(m->inspections, watched);
+        catalog_service_set_index_watched(m->catalog, watched);
 }
 
 static Request *request_free(Request *q) {
@@ -172,32 +166,6 @@ static int request_add_waiter(Request *q, manager_done_t done, void *userdata) {
         return 0;
 }
 
-/* Before a job runs: remember who is loading or may remove each module it touches. */
-static void records_begin(Manager *m, const Plan *plan, const char *origin) {
-        for (size_t i = 0; i < plan->n_steps; i++) {
-                ModuleRecord *r = record_ensure(m, plan->steps[i].name, origin);
-                if (!r)
-                        continue; /* without a record the event is reported as external; harmless */
-                if (plan->steps[i].kind != PLAN_STEP_REMOVE && !r->live)
-                        r->origin = origin;
-                r->removing_origin = origin; /* a load job may unwind what it inserted */
-        }
-}
-
-/* After a job: drop records of modules it meant to insert but did not. One it did insert
- * keeps its record even if the "add" uevent has not been dispatched yet: the completions of
- * several steps can reach the event loop in one batch, ahead of the later steps' uevents. */
-static void records_end(Manager *m, const Plan *plan, char **changed) {
-        for (size_t i = 0; i < plan->n_steps; i++) {
-                ModuleRecord *r = record_get(m, plan->steps[i].name);
-                if (!r)
-                        continue;
-                r->removing_origin = NULL;
-                if (!r->live && !strv_contains(changed, r->name))
-                        record_drop(m, r);
-        }
-}
-
 static void on_job_finished(Job *job, void *userdata) {
         Request *q = userdata;
         Manager *m = q->manager;
@@ -207,13 +175,13 @@ static void on_job_finished(Job *job, void *userdata) {
         /* By the key: an unload plan may start with a remove command rather than a REMOVE step. */
         bool is_unload = strncmp(q->key, "unload ", 7) == 0;
 
-        records_end(m, plan, job_changed(job));
+        module_registry_end(m->modules, plan, job_changed(job));
         STRV_FOREACH(w, job_warnings(job))
                 log_warning("%s", *w);
         if (f->error < 0)
                 log_full_errno(LOG_WARNING, f->error, "%s", strempty(f->message));
         if (f->error < 0 && !is_unload)
-                MANAGER_EMIT(m, load_failed, plan->request, q->origin, f);
+                load_failed(m, plan->request, q->origin, f);
         if (is_unload)
                 MANAGER_EMIT(m, unload_finished, q->origin, job_changed(job));
 
@@ -261,13 +229,14 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
         q->policy = TAKE_PTR(policy);
         HASH_ADD_KEYPTR(hh, m->requests, q->key, strlen(q->key), q);
 
-        records_begin(m, plan, origin);
+        module_registry_begin(m->modules, plan, origin);
+        timeline_queued(m->timeline, plan, origin, kernel_now(m->kernel));
         /* The policy decides on a worker, over the whole plan, before its first step. */
         JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
         r = scheduler_submit(m->scheduler, plan, insert_flags, streq(origin, ORIGIN_KERNEL),
                              q->policy ? &prepare : NULL, on_job_finished, q);
         if (r < 0) {
-                records_end(m, plan, NULL);
+                module_registry_end(m->modules, plan, NULL);
                 HASH_DEL(m->requests, q);
                 request_free(q);
                 failure_set(&failure, FAILURE_INTERNAL, "Cannot start loading '%s': %s.", plan->request, strerror(-r));
@@ -287,20 +256,12 @@ static bool join_request(Manager *m, const char *key, manager_done_t done, void 
         return true;
 }
 
-int manager_plan_load(Manager *m, const char *name, const char *params, uint64_t flags, Plan **ret,
-                      Failure *failure) {
-        assert(m);
-        assert(name);
-        assert(ret);
-        return resolver_plan_load(m->resolver, m->kernel, name, params, flags, ret, failure);
-}
-
 /* Identical loads share one job whoever asks: the origin is not part of the key. */
 static int load_key(const char *name, const char *params, uint64_t flags, char **ret) {
         return asprintf(ret, "load %" PRIx64 " %s %s", flags, name, strempty(params)) < 0 ? -ENOMEM : 0;
 }
 
-bool manager_load_pending(Manager *m, const char *name, const char *params, uint64_t flags) {
+static bool load_pending(Manager *m, const char *name, const char *params, uint64_t flags) {
         _cleanup_free_ char *key = NULL;
         Request *q = NULL;
 
@@ -320,7 +281,7 @@ static void request_failed(Manager *m, const char *name, const char *origin, boo
         log_full_errno(level, failure->error, "%s", strempty(failure->message));
         m->counters[MANAGER_COUNTER_FAILED]++;
         if (is_load)
-                MANAGER_EMIT(m, load_failed, name, origin, failure);
+                load_failed(m, name, origin, failure);
         done(failure, nothing, userdata);
 }
 
@@ -344,15 +305,15 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
         if (join_request(m, key, done, userdata))
                 return;
 
-        manager_refresh_index(m);
-        if (manager_plan_load(m, name, params, flags, &plan, &failure) < 0) {
+        refresh_index(m);
+        if (resolver_plan_load(m->resolver, m->kernel, name, params, flags, &plan, &failure) < 0) {
                 request_failed(m, name, origin, true, LOG_NOTICE, &failure, done, userdata);
                 return;
         }
 
         /* Every origin comes through here, and the whole plan is decided before any step runs. */
         PolicyRun *policy = NULL;
-        if (manager_policy_run_new(m, flags, origin, &policy) < 0) {
+        if (policy_run_new(m->policy, flags, origin, on_policy_warning, m, &policy) < 0) {
                 plan_free(plan);
                 failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", name);
                 request_failed(m, name, origin, true, LOG_ERR, &failure, done, userdata);
@@ -382,7 +343,7 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         if (join_request(m, key, done, userdata))
                 return;
 
-        manager_refresh_index(m);
+        refresh_index(m);
         if (resolver_plan_unload(m->resolver, m->kernel, name, flags, &plan, &failure) < 0) {
                 request_failed(m, name, origin, false, LOG_NOTICE, &failure, done, userdata);
                 return;
@@ -391,32 +352,29 @@ void manager_unload(Manager *m, const char *name, uint64_t flags, const char *or
         manager_run(m, key, plan, 0, origin, NULL, done, userdata);
 }
 
-static void on_index_changed(void *userdata) {
-        Manager *m = userdata;
+/* The one path for "the module index or modprobe.d or modules-load.d changed", whether inotify
+ * or a settings change says so: everything that caches what they say drops it. */
+static void files_changed(Manager *m) {
         int r;
 
-        manager_settings_invalidate(m);
-        __atomic_store_n(&m->inspect_resolver_stale, true, __ATOMIC_RELEASE);
+        settings_service_invalidate(m->settings);
+        catalog_service_invalidate(m->catalog);
+        inspections_invalidate(m->inspections);
+        /* Module objects announce what changed for them. */
+        MANAGER_EMIT0(m, settings_changed);
         r = resolver_reload(m->resolver);
         if (r < 0)
                 log_warning_errno(r, "Cannot reload the module index and configuration: %m");
+        denied_file_update(m->denied, m->policy->config, m->modules_dir);
         MANAGER_EMIT0(m, index_changed);
 }
 
-void manager_refresh_index(Manager *m) {
-        assert(m);
-        /* With the watch, on_index_changed() already reloaded what changed. */
-        if (!m->index_watch)
-                (void) resolver_refresh(m->resolver);
-}
-
-bool manager_index_is_watched(Manager *m) {
-        assert(m);
-        return m->index_watch;
+static void on_index_changed(void *userdata) {
+        files_changed(userdata);
 }
 
 /* Watch what the resolver reads: the module index and the modprobe.d directories. */
-static int manager_watch_index(Manager *m, const ManagerConfig *config) {
+static int watch_index(Manager *m, const ManagerConfig *config) {
         static const char *const modprobe_dirs[] = {
                 "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
                 "/usr/lib/modprobe.d", NULL,
@@ -425,6 +383,11 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
         static const char *const modules_load_dirs[] = {
                 "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
                 NULL,
+        };
+        /* And modctld.conf.d, whose files hold the disabled modules that settings report. */
+        static const char *const modctld_conf_dirs[] = {
+                "/etc/modctl/modctld.conf.d", "/run/modctl/modctld.conf.d", "/usr/local/lib/modctl/modctld.conf.d",
+                "/usr/lib/modctl/modctld.conf.d", NULL,
         };
         _cleanup_(strv_freep) char **paths = NULL;
         int r;
@@ -450,12 +413,20 @@ static int manager_watch_index(Manager *m, const ManagerConfig *config) {
                         return -ENOMEM;
         }
 
-        return index_watch_new(m->event, paths, on_index_changed, m, &m->index_watch);
+        for (const char *const *p = modctld_conf_dirs; *p; p++) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, "%s%s", strempty(m->config_root), *p) < 0 || strv_extend(&paths, d) < 0)
+                        return -ENOMEM;
+        }
+
+        IndexWatchOptions opts = { .no_inotify = config->no_index_watch };
+        return index_watch_new(m->event, paths, &opts, on_index_changed, m, &m->index_watch);
 }
 
 /* The kernel hook's view of the manager (sources/hook.h): what it may ask, and nothing else. */
-static sd_event *hook_port_event(void *userdata) {
-        return manager_get_event(userdata);
+static sd_event *port_event(void *userdata) {
+        Manager *m = userdata;
+        return m->event;
 }
 
 static void hook_port_load(void *userdata, const char *name, hook_done_t done, void *done_userdata) {
@@ -463,42 +434,146 @@ static void hook_port_load(void *userdata, const char *name, hook_done_t done, v
 }
 
 static bool hook_port_load_pending(void *userdata, const char *name) {
-        return manager_load_pending(userdata, name, "", 0);
+        return load_pending(userdata, name, "", 0);
 }
 
 static bool hook_port_module_in_flight(void *userdata, const char *normalized) {
-        return manager_module_in_flight(userdata, normalized);
+        Manager *m = userdata;
+        return scheduler_module_in_flight(m->scheduler, normalized);
 }
 
 static bool hook_port_index_is_watched(void *userdata) {
-        return manager_index_is_watched(userdata);
+        Manager *m = userdata;
+        return m->index_watch && index_watch_is_active(m->index_watch);
 }
 
 static void hook_port_request_done(void *userdata, const char *name, int pid, const Failure *failure) {
-        manager_hook_request_done(userdata, name, pid, failure);
+        Manager *m = userdata;
+        MANAGER_EMIT(m, hook_request, name, pid, failure);
 }
 
-static int hook_port_add_listener(void *userdata, const ManagerEvents *events, void *listener) {
+static int port_add_listener(void *userdata, const ManagerEvents *events, void *listener) {
         return manager_add_listener(userdata, events, listener);
 }
 
-static void hook_port_remove_listener(void *userdata, const ManagerEvents *events, void *listener) {
+static void port_remove_listener(void *userdata, const ManagerEvents *events, void *listener) {
         manager_remove_listener(userdata, events, listener);
 }
 
-static const HookPort manager_hook_port = {
-        .event = hook_port_event,
+static const HookPort hook_port = {
+        .event = port_event,
         .load = hook_port_load,
         .load_pending = hook_port_load_pending,
         .module_in_flight = hook_port_module_in_flight,
         .index_is_watched = hook_port_index_is_watched,
         .request_done = hook_port_request_done,
-        .add_listener = hook_port_add_listener,
-        .remove_listener = hook_port_remove_listener,
+        .add_listener = port_add_listener,
+        .remove_listener = port_remove_listener,
 };
 
+/* Autoload's view (sources/autoload.h). */
+static void autoload_port_load(void *userdata, const char *name, const char *origin, autoload_done_t done,
+                               void *done_userdata) {
+        manager_load(userdata, name, NULL, 0, origin, done, done_userdata);
+}
+
+static int autoload_port_lookup_alias(void *userdata, const char *alias, char ***ret, Failure *failure) {
+        Manager *m = userdata;
+        return resolver_lookup(m->resolver, alias, ret, failure);
+}
+
+static void autoload_port_refresh_index(void *userdata) {
+        refresh_index(userdata);
+}
+
+static void check_ready(Manager *m);
+
+static void autoload_port_started(void *userdata, const char *batch) {
+        Manager *m = userdata;
+        timeline_batch_started(m->timeline, batch, kernel_now(m->kernel));
+}
+
+static void autoload_port_finished(void *userdata, const char *batch, unsigned requested, unsigned inserted,
+                                   unsigned failed, uint64_t usec) {
+        Manager *m = userdata;
+
+        timeline_batch_finished(m->timeline, batch, kernel_now(m->kernel));
+        MANAGER_EMIT(m, autoload_finished, batch, requested, inserted, failed, usec);
+        check_ready(m);
+}
+
+static const AutoloadPort autoload_port = {
+        .event = port_event,
+        .load = autoload_port_load,
+        .lookup_alias = autoload_port_lookup_alias,
+        .refresh_index = autoload_port_refresh_index,
+        .started = autoload_port_started,
+        .finished = autoload_port_finished,
+        .add_listener = port_add_listener,
+        .remove_listener = port_remove_listener,
+};
+
+/* The settings service's view (engine/settings-service.h). */
+static const Config *settings_port_config(void *userdata) {
+        Manager *m = userdata;
+        return m->policy->config;
+}
+
+static int settings_port_reload_policy(void *userdata, Failure *failure) {
+        return manager_reload_config(userdata, failure);
+}
+
+static void settings_port_files_changed(void *userdata) {
+        files_changed(userdata);
+}
+
+static void settings_port_setting_changed(void *userdata, const char *module, const char *setting,
+                                          const char *value, const char *file) {
+        Manager *m = userdata;
+        MANAGER_EMIT(m, setting_changed, module, setting, value, file);
+}
+
+static void port_refresh_index(void *userdata) {
+        refresh_index(userdata);
+}
+
+static const SettingsServicePort settings_port = {
+        .refresh = port_refresh_index,
+        .config = settings_port_config,
+        .reload_policy = settings_port_reload_policy,
+        .files_changed = settings_port_files_changed,
+        .setting_changed = settings_port_setting_changed,
+};
+
+/* The scheduler's view (core/scheduler.h): what the timeline learns from it. */
+static void on_job_checked(const Plan *plan, uint64_t began, uint64_t ended, void *userdata) {
+        Manager *m = userdata;
+        timeline_checked(m->timeline, plan, ended);
+}
+
+static void on_step_inserted(const char *name, uint64_t began, uint64_t ended, int result, void *userdata) {
+        Manager *m = userdata;
+        timeline_inserted(m->timeline, name, began, ended, result);
+}
+
+/* Kernel-enforced ownership's reports: counted, then the listeners hear of them. */
+static void on_ownership_report(const OwnershipReport *r, void *userdata) {
+        Manager *m = userdata;
+
+        if (r->action == OWNERSHIP_ACTION_REQUEST) {
+                if (r->refused)
+                        m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
+                MANAGER_EMIT(m, kernel_request, r);
+                return;
+        }
+        m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
+        MANAGER_EMIT(m, external_load, r);
+}
+
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *catalog_cache = NULL;
         int r;
 
         assert(config);
@@ -511,84 +586,91 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 return log_oom();
         }
         m->kernel = kernel;
-
-        if (config->resolver.kernel_cmdline) {
-                m->kernel_cmdline = strdup(config->resolver.kernel_cmdline);
-                if (!m->kernel_cmdline)
-                        return log_oom();
-        }
-
-        if (config->config_root) {
-                m->config_root = strdup(config->config_root);
-                if (!m->config_root)
-                        return log_oom();
-        }
-
-        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        r = config_load(m->config_root, &m->config, &failure);
-        if (r < 0)
-                return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
-        r = manager_policy_init(m, &failure);
-        if (r < 0)
-                return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
+        if (config->resolver.kernel_cmdline && !(m->kernel_cmdline = strdup(config->resolver.kernel_cmdline)))
+                return log_oom();
+        if (config->config_root && !(m->config_root = strdup(config->config_root)))
+                return log_oom();
 
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
 
-        r = manager_denied_init(m);
+        r = denied_file_new(m->config_root, &m->denied);
         if (r < 0)
                 return log_oom();
         /* The resolvers read modprobe.d without modctld's own file of denied modules. */
         ResolverConfig rc = config->resolver;
-        rc.exclude_config = m->denied_path;
+        rc.exclude_config = denied_file_path(m->denied);
         r = resolver_new(&rc, &m->resolver);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
-        r = manager_policy_start(m);
+        const char *release = resolver_kernel_release(m->resolver);
+
+        r = policy_snapshot_load(m->config_root, m->kernel, release, &m->policy, &failure);
         if (r < 0)
-                return log_error_errno(r, "Failed to load the kernel's certificates: %m");
+                return log_error_errno(r, "Failed to load the configuration: %s", strempty(failure.message));
+
+        r = module_registry_new(m->kernel, &m->modules);
+        if (r < 0)
+                return log_oom();
+
+        r = settings_service_new(m->config_root, (char *const *) config->resolver.config_paths, m->kernel_cmdline,
+                                 &settings_port, m, &m->settings);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the settings: %m");
+
         /* Inspections (policy checks, dry runs, Info) run on their own thread, with their own
          * libkmod context: libkmod is not thread-safe. */
-        r = resolver_new(&rc, &m->inspect_resolver);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
-        r = inspector_new(m->event,
-                          &(const InspectorConfig) { .max_queued = MANAGER_INSPECT_MAX,
-                                                     .max_per_owner = MANAGER_INSPECT_PER_UID_MAX },
-                          &m->inspector);
+        r = inspections_new(m->event, &rc, m->kernel, settings_service_paths(m->settings), &m->inspections);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the inspection thread: %m");
+        inspections_set_policy(m->inspections, m->policy);
+        inspections_set_refresh(m->inspections, port_refresh_index, m);
+
+        if (config->resolver.modules_dir)
+                m->modules_dir = strdup(config->resolver.modules_dir);
+        else if (asprintf(&m->modules_dir, "/lib/modules/%s", release) < 0)
+                m->modules_dir = NULL;
+        if (!m->modules_dir ||
+            asprintf(&catalog_cache, "%s/var/cache/modctl/catalog-%s", strempty(m->config_root), release) < 0)
+                return log_oom();
+        r = catalog_service_new(m->event, m->modules_dir, catalog_cache, m->resolver, &m->catalog);
+        if (r < 0)
+                return log_oom();
 
         /* Command-line settings win over modctld.conf. */
+        const Config *c = m->policy->config;
         SchedulerConfig sc = config->scheduler;
         if (sc.n_workers == 0)
-                sc.n_workers = m->config->daemon.workers;
+                sc.n_workers = c->daemon.workers;
         if (sc.command_timeout_usec == 0)
-                sc.command_timeout_usec = m->config->daemon.command_timeout_usec;
+                sc.command_timeout_usec = c->daemon.command_timeout_usec;
         if (sc.step_timeout_usec == 0)
-                sc.step_timeout_usec = m->config->daemon.load_timeout_usec;
+                sc.step_timeout_usec = c->daemon.load_timeout_usec;
+        sc.observer = (SchedulerObserver) { on_job_checked, on_step_inserted, m };
+        r = timeline_new(&m->timeline);
+        if (r < 0)
+                return log_oom();
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
 
-        r = manager_settings_init(m, config);
+        /* Without inotify (or with --no-index-watch), still correct, just slower: every request
+         * checks the files' identity, and the hook does not cache missing names. */
+        r = watch_index(m, config);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up the settings: %m");
-
-        r = config->no_index_watch ? -ECANCELED : manager_watch_index(m, config);
-        if (r < 0)
-                /* Still correct, just slower: every request checks the files, and the hook does
-                 * not cache missing names. */
-                log_full_errno(r == -ECANCELED ? LOG_INFO : LOG_WARNING, r,
-                               "Cannot watch the module index for changes: %m");
+                log_warning_errno(r, "Cannot watch the module index for changes: %m");
+        refresh_index(m);
 
         HookConfig hc = { .socket_path = config->hook_socket };
-        r = hook_new(&manager_hook_port, m, &hc, &m->hook);
+        r = hook_new(&hook_port, m, &hc, &m->hook);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel hook: %m");
 
-        r = autoload_new(m, &config->autoload, &m->autoload);
+        AutoloadConfig ac = config->autoload;
+        ac.config_root = m->config_root;
+        ac.kernel_cmdline = m->kernel_cmdline;
+        r = autoload_new(&autoload_port, m, &ac, &m->autoload);
         if (r < 0)
                 return r;
 
@@ -605,23 +687,26 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch module events: %m");
 
-        r = records_seed(m);
+        _cleanup_free_ char *first_start = NULL;
+        if (asprintf(&first_start, "%s%s", strempty(m->config_root), MANAGER_FIRST_START_FILE) < 0)
+                return log_oom();
+        r = module_registry_seed(m->modules, first_start);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the loaded modules: %m");
 
         /* Before anything loads: the boot list already runs under the ownership in force. */
-        r = manager_ownership_start(m);
+        r = ownership_service_new(m->event, m->policy->config, on_ownership_report, m, &m->ownership);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Failed to set up kernel-enforced ownership: %m");
 
         /* Before anything loads, and before a crash could hand the devices back to udevd. */
-        manager_denied_update(m);
+        denied_file_update(m->denied, m->policy->config, m->modules_dir);
 
         r = hook_start(m->hook);
         if (r < 0)
                 return r;
 
-        manager_install_modprobe(m);
+        modprobe_handover_install(&m->modprobe, m->kernel, m->policy->config);
         return 0;
 }
 
@@ -651,14 +736,41 @@ void manager_remove_listener(Manager *m, const ManagerEvents *events, void *user
                 }
 }
 
-void manager_start_autoload(Manager *m) {
-        assert(m);
-
+static void start_autoload(Manager *m) {
         if (m->autoload_started)
                 return;
         m->autoload_started = true;
+        m->name_wait = sd_event_source_disable_unref(m->name_wait);
         (void) autoload_start(m->autoload);
-        manager_check_ready(m);
+        check_ready(m);
+}
+
+/* A bus that exists but does not answer (dbus.socket listening while dbus-daemon waits for
+ * units ordered after us) must not hold the boot list back for long. */
+#define NAME_WAIT_USEC (5 * USEC_PER_SEC)
+
+static int on_name_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        start_autoload(userdata);
+        return 0;
+}
+
+int manager_bus_connecting(Manager *m, bool bus_exists) {
+        assert(m);
+
+        /* Without systemd, whoever started us brings up the bus: wait for the name as long as it
+         * takes, so clients see the boot batch's signals. */
+        if (sd_booted() <= 0)
+                return 0;
+        if (!bus_exists) {
+                /* Early boot: nobody can listen to our signals yet, and the bus comes up only
+                 * after sysinit.target, which waits for our READY=1. Load the boot list now. */
+                log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");
+                start_autoload(m);
+                return 0;
+        }
+        /* Clients match our signals by the bus name: wait for it, a few seconds at most. */
+        return sd_event_add_time_relative(m->event, &m->name_wait, CLOCK_MONOTONIC, NAME_WAIT_USEC, 0,
+                                          on_name_wait_timeout, m);
 }
 
 void manager_name_acquired(Manager *m) {
@@ -668,12 +780,12 @@ void manager_name_acquired(Manager *m) {
                 return;
         m->name_acquired = true;
         log_info("Serving %s on the bus.", MODCTL_BUS_NAME);
-        manager_start_autoload(m);
+        start_autoload(m);
 }
 
-void manager_check_ready(Manager *m) {
-        assert(m);
-
+/* Sends READY=1 once the boot list is loaded: units ordered after modctld.service find the
+ * boot modules loaded, as after systemd-modules-load.service. The bus name may come later. */
+static void check_ready(Manager *m) {
         if (m->ready_sent || !m->autoload_started || !autoload_boot_done(m->autoload))
                 return;
         m->ready_sent = true;
@@ -682,46 +794,33 @@ void manager_check_ready(Manager *m) {
         (void) sd_notify(false, "READY=1\nSTATUS=Boot list loaded; serving kernel requests, devices and " MODCTL_BUS_NAME);
 }
 
-void manager_hook_request_done(Manager *m, const char *name, int pid, const Failure *failure) {
-        assert(m);
-        assert(name);
-
-        MANAGER_EMIT(m, hook_request, name, pid, failure);
-}
-
 bool manager_is_ready(Manager *m) {
         assert(m);
         return m->ready_sent;
 }
 
-void manager_autoload_finished(Manager *m, const char *batch, unsigned requested, unsigned inserted,
-                               unsigned failed, uint64_t usec) {
-        assert(m);
-        assert(batch);
+int manager_reload_config(Manager *m, Failure *failure) {
+        _cleanup_(policy_snapshot_unrefp) PolicySnapshot *s = NULL;
+        int r;
 
-        MANAGER_EMIT(m, autoload_finished, batch, requested, inserted, failed, usec);
-        manager_check_ready(m);
-}
-
-bool manager_module_in_flight(Manager *m, const char *name) {
         assert(m);
-        assert(name);
-        return scheduler_module_in_flight(m->scheduler, name);
-}
 
-int manager_lookup_alias(Manager *m, const char *alias, char ***ret, Failure *failure) {
-        assert(m);
-        assert(alias);
-        assert(ret);
-        return resolver_lookup(m->resolver, alias, ret, failure);
-}
-
-int manager_module_info(Manager *m, const char *name, char ***ret_pairs, Failure *failure) {
-        assert(m);
-        assert(name);
-        assert(ret_pairs);
-        manager_refresh_index(m);
-        return resolver_module_info(m->resolver, name, ret_pairs, failure);
+        r = policy_snapshot_load(m->config_root, m->kernel, resolver_kernel_release(m->resolver), &s, failure);
+        if (r < 0) {
+                MANAGER_EMIT(m, config_reloaded, false, failure ? strempty(failure->message) : "");
+                return r;
+        }
+        policy_snapshot_unref(m->policy);
+        m->policy = TAKE_PTR(s);
+        inspections_set_policy(m->inspections, m->policy);
+        if (m->ownership)
+                ownership_service_apply(m->ownership, m->policy->config);
+        denied_file_update(m->denied, m->policy->config, m->modules_dir);
+        /* Autoload listens too: it coldplugs what the new configuration allows. */
+        MANAGER_EMIT(m, config_reloaded, true, "");
+        /* Deny= and Allow= decide what the modules report as Disabled. */
+        MANAGER_EMIT0(m, settings_changed);
+        return 0;
 }
 
 sd_event *manager_get_event(Manager *m) {
@@ -729,41 +828,9 @@ sd_event *manager_get_event(Manager *m) {
         return m->event;
 }
 
-/* What the kernel has loaded, for the bus layer, which never reaches the kernel backend itself. */
-int manager_list_modules(Manager *m, KernelModule **ret, size_t *ret_n) {
-        assert(m);
-        assert(ret);
-        assert(ret_n);
-        return kernel_list(m->kernel, ret, ret_n);
-}
-
-int manager_get_module(Manager *m, const char *name, KernelModule *ret) {
-        assert(m);
-        assert(name);
-        assert(ret);
-        return kernel_get(m->kernel, name, ret);
-}
-
-int manager_get_module_parameters(Manager *m, const char *name, bool world_readable_only, char ***ret) {
-        assert(m);
-        assert(name);
-        assert(ret);
-        return kernel_get_parameters(m->kernel, name, world_readable_only, ret);
-}
-
 const char *manager_kernel_release(Manager *m) {
         assert(m);
         return resolver_kernel_release(m->resolver);
-}
-
-const char *manager_config_root(Manager *m) {
-        assert(m);
-        return m->config_root;
-}
-
-const char *manager_kernel_cmdline(Manager *m) {
-        assert(m);
-        return m->kernel_cmdline;
 }
 
 uint64_t manager_get_counter(Manager *m, ManagerCounter c) {
@@ -777,16 +844,57 @@ void manager_get_hook_statistics(Manager *m, HookStatistics *ret) {
         hook_get_statistics(m->hook, ret);
 }
 
+PolicySnapshot *manager_policy(Manager *m) {
+        assert(m);
+        return m->policy;
+}
+
+ModuleRegistry *manager_modules(Manager *m) {
+        assert(m);
+        return m->modules;
+}
+
+Inspections *manager_inspections(Manager *m) {
+        assert(m);
+        return m->inspections;
+}
+
+SettingsService *manager_settings(Manager *m) {
+        assert(m);
+        return m->settings;
+}
+
+CatalogService *manager_catalog(Manager *m) {
+        assert(m);
+        return m->catalog;
+}
+
+Timeline *manager_timeline(Manager *m) {
+        assert(m);
+        return m->timeline;
+}
+
+uint64_t manager_now(Manager *m) {
+        assert(m);
+        return kernel_now(m->kernel);
+}
+
+OwnershipService *manager_ownership(Manager *m) {
+        assert(m);
+        return m->ownership;
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
         /* First, before anything that could wait on a stuck module init: kernel.modprobe must
          * get its previous value back. */
-        manager_restore_modprobe(m);
+        if (m->kernel)
+                modprobe_handover_restore(&m->modprobe, m->kernel);
         /* Workers next: their results would call back into what follows. A worker stuck in a
          * module init is abandoned after a grace period, not waited for. */
-        inspector_free(m->inspector);
+        inspections_free(m->inspections);
         scheduler_free(m->scheduler);
         autoload_free(m->autoload);
 
@@ -795,30 +903,27 @@ Manager *manager_free(Manager *m) {
                 HASH_DEL(m->requests, q);
                 request_free(q);
         }
-        ModuleRecord *r, *rt;
-        HASH_ITER(hh, m->records, r, rt)
-                record_drop(m, r);
         /* After the requests: its connections were their waiters. */
         hook_free(m->hook);
         index_watch_free(m->index_watch);
         /* Released (the default): the programs detach here; kept: they stay pinned. */
-        manager_ownership_free(m);
+        ownership_service_free(m->ownership);
 
-        manager_denied_free(m);
+        sd_event_source_disable_unref(m->name_wait);
+        module_registry_free(m->modules);
+        catalog_service_free(m->catalog);
+        settings_service_free(m->settings);
+        denied_file_free(m->denied);
+        timeline_free(m->timeline);
         resolver_free(m->resolver);
-        manager_settings_free(m);
-        resolver_free(m->inspect_resolver);
         kernel_free(m->kernel);
         sd_event_unref(m->event);
-        config_unref(m->config);
-        trust_store_unref(m->trust);
-        trust_store_unref(m->kernel_trust);
-        free(m->kernel_trust_error);
+        policy_snapshot_unref(m->policy);
+        modprobe_handover_done(&m->modprobe);
         free(m->listeners);
-        free(m->modprobe_installed);
-        free(m->modprobe_previous);
         free(m->config_root);
         free(m->kernel_cmdline);
+        free(m->modules_dir);
         free(m);
         return NULL;
 }

@@ -21,6 +21,7 @@
 #include "common/module-name.h"
 #include "kernel/kernel.h"
 #include "kernel/command.h"
+#include "common/array-util.h"
 #include "common/macro.h"
 #include "common/strv.h"
 #include "kernel/trusted-keys.h"
@@ -36,13 +37,7 @@ void kernel_module_done(KernelModule *m) {
         *m = (KernelModule) {};
 }
 
-void kernel_module_array_free(KernelModule *m, size_t n) {
-        if (!m)
-                return;
-        for (size_t i = 0; i < n; i++)
-                kernel_module_done(&m[i]);
-        free(m);
-}
+DEFINE_ARRAY_FREE_FUNC(kernel_module_array_free, KernelModule, kernel_module_done);
 
 static const char * const state_table[_KERNEL_MODULE_STATE_MAX] = {
         [KERNEL_MODULE_ABSENT] = "absent",
@@ -447,7 +442,7 @@ static int real_get_parameters(Kernel *k, const char *name, bool world_readable_
         _cleanup_(strv_freep) char **names = NULL, **pairs = NULL;
         char n[MODULE_NAME_LEN];
         size_t n_names = 0;
-        DIR *d;
+        _cleanup_(closedirp) DIR *d = NULL;
         int r;
 
         r = module_name_normalize(name, n);
@@ -470,31 +465,24 @@ static int real_get_parameters(Kernel *k, const char *name, bool world_readable_
                 if (de->d_name[0] == '.')
                         continue;
                 nl = reallocarray(names, n_names + 2, sizeof(char *));
-                if (!nl) {
-                        closedir(d);
+                if (!nl)
                         return -ENOMEM;
-                }
                 names = nl;
                 names[n_names] = strdup(de->d_name);
                 names[n_names + 1] = NULL;
-                if (!names[n_names]) {
-                        closedir(d);
+                if (!names[n_names])
                         return -ENOMEM;
-                }
                 n_names++;
         }
         if (n_names > 0)
                 qsort(names, n_names, sizeof(char *), compare_names);
 
         pairs = calloc(2 * n_names + 1, sizeof(char *));
-        if (!pairs) {
-                if (d)
-                        closedir(d);
+        if (!pairs)
                 return -ENOMEM;
-        }
         size_t n_pairs = 0;
         for (size_t i = 0; i < n_names; i++) {
-                char *value = NULL;
+                _cleanup_free_ char *value = NULL;
                 struct stat st;
 
                 /* We read as root: what a 0400/0600 parameter holds is not for everyone. */
@@ -504,21 +492,14 @@ static int real_get_parameters(Kernel *k, const char *name, bool world_readable_
                 r = read_parameter(dirfd(d), names[i], &value);
                 if (IN_SET_ACCESS(r))
                         continue; /* write-only (0200) parameters have no value to show */
-                if (r < 0) {
-                        closedir(d);
+                if (r < 0)
                         return r;
-                }
                 pairs[n_pairs] = strdup(names[i]);
-                if (!pairs[n_pairs]) {
-                        free(value);
-                        closedir(d);
+                if (!pairs[n_pairs])
                         return -ENOMEM;
-                }
-                pairs[n_pairs + 1] = value;
+                pairs[n_pairs + 1] = TAKE_PTR(value);
                 n_pairs += 2;
         }
-        if (d)
-                closedir(d);
 
         *ret = TAKE_PTR(pairs);
         return 0;

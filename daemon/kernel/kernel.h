@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <systemd/sd-event.h>
 
@@ -71,6 +72,10 @@ typedef struct KernelOps {
         int (*run_command)(Kernel *k, const char *command, const char *module, const char *options,
                            uint64_t timeout_usec, int *ret_status);
         int (*set_modprobe_path)(Kernel *k, const char *path);
+        /* The clock that the boot timeline is kept in (usec); NULL: CLOCK_MONOTONIC, which
+         * starts near the kernel's own start, as systemd-analyze's does. The fake kernel's
+         * virtual clock makes timelines exact in tests. Thread-safe. */
+        uint64_t (*now)(Kernel *k);
         void (*free)(Kernel *k);
 } KernelOps;
 
@@ -100,6 +105,15 @@ static inline void kernel_freep(Kernel **k) {
 
 /* A sentence fragment explaining what an errno from finit_module() usually means. */
 const char *kernel_insert_error_hint(int error);
+
+static inline uint64_t kernel_now(Kernel *k) {
+        struct timespec ts;
+
+        if (k->ops->now)
+                return k->ops->now(k);
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
 
 static inline int kernel_insert(Kernel *k, const char *name, int fd, const char *params, unsigned flags) {
         return k->ops->insert(k, name, fd, params, flags);

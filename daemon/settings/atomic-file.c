@@ -103,9 +103,14 @@ int write_file_atomic(const char *path, const char *contents, unsigned mode) {
 }
 
 int read_file_text(const char *path, size_t max, char **ret) {
-        _cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_(closep) int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;
+
+        assert(path);
+        assert(ret);
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
         if (fd < 0)
                 return -errno;

@@ -44,7 +44,7 @@ int boot_list_files(const char *root, char ***ret) {
 
         for (size_t i = 0; i < ELEMENTSOF(boot_list_dirs); i++) {
                 _cleanup_free_ char *dir = NULL;
-                DIR *d;
+                _cleanup_(closedirp) DIR *d = NULL;
 
                 if (asprintf(&dir, "%s%s", strempty(root), boot_list_dirs[i]) < 0)
                         return -ENOMEM;
@@ -62,12 +62,9 @@ int boot_list_files(const char *root, char ***ret) {
                                 r = -ENOMEM;
                         if (r >= 0 && !is_masked(p))
                                 r = strv_push(&paths, TAKE_PTR(p));
-                        if (r < 0) {
-                                closedir(d);
+                        if (r < 0)
                                 return r;
-                        }
                 }
-                closedir(d);
         }
 
         if (!paths) {
@@ -108,6 +105,9 @@ int boot_list_parse_file(const char *path, char ***names) {
         _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
+
+        assert(path);
+        assert(names);
 
         f = fopen(path, "re");
         if (!f)
@@ -156,6 +156,9 @@ static int next_word(const char **p, char **ret) {
 int boot_list_parse_cmdline(const char *cmdline, char ***names) {
         const char *p = cmdline;
         int r;
+
+        assert(cmdline);
+        assert(names);
 
         for (;;) {
                 _cleanup_free_ char *w = NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "common/array-util.h"
 #include "settings/atomic-file.h"
 #include "settings/catalog.h"
 #include "core/elf-modinfo.h"
@@ -47,14 +48,14 @@ static void entry_done(CatalogEntry *e) {
         free(e->aliases);
 }
 
+static DEFINE_ARRAY_FREE_FUNC(entry_array_free, CatalogEntry, entry_done);
+
 Catalog *catalog_free(Catalog *c) {
         if (!c)
                 return NULL;
         HASH_CLEAR(hh, c->by_name);
         free(c->slots);
-        for (size_t i = 0; i < c->n; i++)
-                entry_done(&c->entries[i]);
-        free(c->entries);
+        entry_array_free(c->entries, c->n);
         free(c->dep_path);
         free(c->lower);
         free(c->lower_offsets);
@@ -67,6 +68,7 @@ size_t catalog_size(const Catalog *c) {
 }
 
 const CatalogEntry *catalog_entry(const Catalog *c, size_t i) {
+        assert(c);
         return i < c->n ? &c->entries[i] : NULL;
 }
 
@@ -82,6 +84,8 @@ const CatalogEntry *catalog_find(const Catalog *c, const char *name) {
 
 bool catalog_is_stale(const Catalog *c) {
         struct stat st;
+
+        assert(c);
 
         if (stat(c->dep_path, &st) < 0)
                 return true;
@@ -301,14 +305,25 @@ static int build_index(Catalog *c) {
         return 0;
 }
 
+static void known_freep(Known **known) {
+        Known *kn, *kt;
+
+        HASH_ITER(hh, *known, kn, kt) {
+                HASH_DEL(*known, kn);
+                free(kn);
+        }
+}
+
 int catalog_build(const char *modules_dir, const char *cache_path, const Catalog *old, Catalog **ret,
                   CatalogStats *ret_stats) {
         _cleanup_(catalog_freep) Catalog *c = NULL;
         _cleanup_(fclosep) FILE *dep = NULL;
         _cleanup_free_ char *line = NULL;
+        _cleanup_(known_freep) Known *known = NULL;
         CatalogEntry *cached = NULL;
         size_t n_cached = 0, cap = 0;
-        Known *known = NULL, *kn, *kt;
+        CLEANUP_ARRAY(cached, n_cached, entry_array_free);
+        Known *kn;
         CatalogStats stats = {};
         ssize_t k;
         int r = 0;
@@ -336,10 +351,8 @@ int catalog_build(const char *modules_dir, const char *cache_path, const Catalog
                         continue;
                 }
                 kn = calloc(1, sizeof(Known));
-                if (!kn) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!kn)
+                        return -ENOMEM;
                 kn->path = e->path;
                 kn->entry = e;
                 HASH_ADD_KEYPTR(hh, known, kn->path, strlen(kn->path), kn);
@@ -348,7 +361,8 @@ int catalog_build(const char *modules_dir, const char *cache_path, const Catalog
         while ((k = getline(&line, &cap, dep)) > 0) {
                 char *colon = strchr(line, ':');
                 char name[MODULE_NAME_LEN];
-                CatalogEntry e = {}, *y;
+                _cleanup_(entry_done) CatalogEntry e = {};
+                CatalogEntry *y;
                 struct stat st;
 
                 if (!colon)
@@ -360,10 +374,8 @@ int catalog_build(const char *modules_dir, const char *cache_path, const Catalog
                         e.path = strdup(line);
                 else if (asprintf(&e.path, "%s/%s", modules_dir, line) < 0)
                         e.path = NULL;
-                if (!e.path) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!e.path)
+                        return -ENOMEM;
                 if (stat(e.path, &st) >= 0) {
                         e.mtime_ns = (uint64_t) st.st_mtim.tv_sec * 1000000000ULL + (uint64_t) st.st_mtim.tv_nsec;
                         e.size = (uint64_t) st.st_size;
@@ -392,38 +404,24 @@ int catalog_build(const char *modules_dir, const char *cache_path, const Catalog
                         }
                         stats.parsed++;
                 }
-                if (r < 0) {
-                        entry_done(&e);
-                        goto finish;
-                }
+                if (r < 0)
+                        return r;
                 y = realloc(c->entries, (c->n + 1) * sizeof(CatalogEntry));
-                if (!y) {
-                        entry_done(&e);
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!y)
+                        return -ENOMEM;
                 c->entries = y;
                 c->entries[c->n++] = e;
+                e = (CatalogEntry) {};
         }
 
         r = build_index(c);
         if (r < 0)
-                goto finish;
+                return r;
         if (cache_path && (stats.parsed > 0 || stats.reused != n_cached)) {
                 /* A cache we cannot write costs the next start some time, nothing more. */
                 stats.cache_written = write_cache(cache_path, c) >= 0;
         }
 
-finish:
-        HASH_ITER(hh, known, kn, kt) {
-                HASH_DEL(known, kn);
-                free(kn);
-        }
-        for (size_t i = 0; i < n_cached; i++)
-                entry_done(&cached[i]);
-        free(cached);
-        if (r < 0)
-                return r;
         if (ret_stats)
                 *ret_stats = stats;
         *ret = TAKE_PTR(c);

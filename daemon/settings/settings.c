@@ -96,6 +96,9 @@ int settings_paths_new(const char *root, char * const *modprobe_paths, const cha
 }
 
 bool settings_path_is_owned(const SettingsPaths *p, const char *path) {
+        assert(p);
+        assert(path);
+
         for (size_t i = 0; i < _SETTINGS_FILE_MAX; i++)
                 for (size_t j = 0; j < 2; j++)
                         if (strcmp(p->owned[i][j], path) == 0)
@@ -104,7 +107,11 @@ bool settings_path_is_owned(const SettingsPaths *p, const char *path) {
 }
 
 bool settings_name_is_valid(const char *name) {
-        size_t n = strlen(name);
+        size_t n;
+
+        assert(name);
+
+        n = strlen(name);
 
         if (n == 0 || n > 55 || name[0] == '-')
                 return false;
@@ -542,12 +549,20 @@ int settings_describe(const SettingsState *s, const SettingsPaths *p, const Conf
 
 int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const Config *config,
                          const char *name, const Caller *caller, SettingSource **ret, size_t *ret_n) {
-        const NameEntries *e = state_find(s, name);
+        const NameEntries *e;
         SettingSource *l = NULL;
         const char *glob, *file;
         bool allow;
         size_t n = 0;
         int r = 0;
+
+        assert(s);
+        assert(p);
+        assert(name);
+        assert(ret);
+        assert(ret_n);
+
+        e = state_find(s, name);
 
         for (size_t i = 0; e && i < e->n && r >= 0; i++)
                 r = sources_add(&l, &n, p, e->entries[i].kind,
@@ -824,7 +839,12 @@ static bool options_share_param(const char *a, const char *b, char **ret_param) 
 }
 
 int settings_snapshot(const char *path, char **ret) {
-        int r = read_file_text(path, SETTINGS_FILE_MAX, ret);
+        int r;
+
+        assert(path);
+        assert(ret);
+
+        r = read_file_text(path, SETTINGS_FILE_MAX, ret);
         if (r == -ENOENT) {
                 *ret = NULL;
                 return 0;

@@ -76,7 +76,7 @@ static void entry_send(Entry *e, int priority) {
 
 static void on_module_loaded(const char *name, const char *origin, void *userdata) {
         JournalLog *j = userdata;
-        const char *who = streq(origin, ORIGIN_EXTERNAL) ? manager_ownership_external_loader(j->manager, name) : NULL;
+        const char *who = streq(origin, ORIGIN_EXTERNAL) ? ownership_service_external_loader(manager_ownership(j->manager), name) : NULL;
         Entry e = {};
 
         if (who)
@@ -131,7 +131,22 @@ static void on_hook_request(const char *name, int pid, const Failure *failure, v
         entry_send(&e, failure ? LOG_DEBUG : LOG_INFO);
 }
 
+/* The manager reports reloads; saying what came of one is this sink's job. */
+static void on_config_reloaded(bool applied, const char *message, void *userdata) {
+        JournalLog *j = userdata;
+        const PolicySnapshot *p = manager_policy(j->manager);
+
+        if (!applied) {
+                log_error("Not reloading the configuration, the previous one stays in force: %s", message);
+                return;
+        }
+        log_info("Configuration reloaded: Mode=%s License=%s Signature=%s, %zu trusted certificate(s).",
+                 policy_mode_to_string(p->config->policy.mode), policy_license_to_string(p->config->policy.license),
+                 policy_signature_to_string(p->config->policy.signature), trust_store_size(p->trust));
+}
+
 static const ManagerEvents journal_events = {
+        .config_reloaded = on_config_reloaded,
         .module_loaded = on_module_loaded,
         .module_unloaded = on_module_unloaded,
         .load_failed = on_load_failed,

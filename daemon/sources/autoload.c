@@ -9,7 +9,8 @@
 #include "common/time-util.h"
 #include "settings/boot-list.h"
 #include "common/log.h"
-#include "engine/manager.h"
+#include "engine/manager-events.h"
+#include "engine/module-registry.h"
 #include "core/sticky.h"
 #include "common/strv.h"
 #include "sources/udev.h"
@@ -17,7 +18,10 @@
 typedef struct Batch Batch;
 
 struct Autoload {
-        Manager *manager;
+        const AutoloadPort *port;
+        void *userdata;
+        char *config_root;
+        char *kernel_cmdline;
         bool disabled;
         char *sysfs;
         Sticky *sticky;
@@ -51,6 +55,7 @@ static Batch *batch_new(Autoload *a, const char *what) {
         b->what = what;
         b->pending = 1; /* held while submitting: loads may finish before submission ends */
         b->start_usec = now_usec(CLOCK_MONOTONIC);
+        a->port->started(a->userdata, what);
         return b;
 }
 
@@ -73,7 +78,7 @@ static void batch_finished(Batch *b) {
         } else if (b == a->coldplug)
                 a->coldplug = NULL;
         /* Listeners hear of it first, then READY=1 may follow. */
-        manager_autoload_finished(a->manager, b->what, b->n_items, b->loaded, (unsigned) strv_length(b->failed),
+        a->port->finished(a->userdata, b->what, b->n_items, b->loaded, (unsigned) strv_length(b->failed),
                                   usec);
         strv_free(b->failed);
         strv_free(b->queue);
@@ -117,11 +122,11 @@ static void batch_load(Batch *b, const char *name, const char *origin) {
         b->n_items++;
         if (!d || !(d->name = strdup(name))) {
                 free(d);
-                manager_load(b->autoload->manager, name, NULL, 0, origin, on_batch_item_done, b);
+                b->autoload->port->load(b->autoload->userdata, name, origin, on_batch_item_done, b);
                 return;
         }
         d->batch = b;
-        manager_load(b->autoload->manager, name, NULL, 0, origin, on_named_item_done, d);
+        b->autoload->port->load(b->autoload->userdata, name, origin, on_named_item_done, d);
 }
 
 /* Planning a load takes a while (libkmod lookups), and the scheduler advances a job only on
@@ -163,7 +168,7 @@ static int batch_queue(Batch *b, char **names) {
                 return -ENOMEM;
         b->next = 0;
         if (!a->feeder) {
-                r = sd_event_add_defer(manager_get_event(a->manager), &a->feeder, on_feed, a);
+                r = sd_event_add_defer(a->port->event(a->userdata), &a->feeder, on_feed, a);
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_priority(a->feeder, AUTOLOAD_FEED_PRIORITY);
@@ -181,7 +186,7 @@ static int modules_for_alias(Autoload *a, const char *alias, DeviceTrigger trigg
         _cleanup_(strv_freep) char **matches = NULL;
         int r;
 
-        r = manager_lookup_alias(a->manager, alias, &matches, &failure);
+        r = a->port->lookup_alias(a->userdata, alias, &matches, &failure);
         if (r < 0) {
                 log_debug("No module for device alias %s: %s", alias, strempty(failure.message));
                 return 0;
@@ -210,13 +215,13 @@ static void on_device_added(const char *modalias, const char *syspath, void *use
         _cleanup_(strv_freep) char **names = NULL;
 
         log_debug("Device %s added with alias %s.", syspath, modalias);
-        manager_refresh_index(a->manager);
+        a->port->refresh_index(a->userdata);
         if (modules_for_alias(a, modalias, DEVICE_TRIGGER_HOTPLUG, &names) < 0) {
                 log_oom();
                 return;
         }
         STRV_FOREACH(n, names)
-                manager_load(a->manager, *n, NULL, 0, ORIGIN_DEVICE, on_hotplug_done, NULL);
+                a->port->load(a->userdata, *n, ORIGIN_DEVICE, on_hotplug_done, NULL);
 }
 
 /* The walk over /sys is done: find the modules its aliases want and queue their loads. */
@@ -229,7 +234,7 @@ static void on_devices_enumerated(int result, char **aliases_in, void *userdata)
         a->enumeration = device_enumeration_free(a->enumeration);
         if (result < 0)
                 log_warning_errno(result, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
-        manager_refresh_index(a->manager);
+        a->port->refresh_index(a->userdata);
         STRV_FOREACH(al, aliases) {
                 r = modules_for_alias(a, *al, DEVICE_TRIGGER_COLDPLUG, &names);
                 if (r < 0) {
@@ -262,7 +267,7 @@ int autoload_coldplug(Autoload *a) {
 
         /* The walk runs on a thread while the boot list's loads go on; its aliases are looked
          * up and queued when it is done. */
-        r = devices_enumerate_async(manager_get_event(a->manager), a->sysfs, on_devices_enumerated, a,
+        r = devices_enumerate_async(a->port->event(a->userdata), a->sysfs, on_devices_enumerated, a,
                                     &a->enumeration);
         if (r < 0) {
                 char **aliases = NULL;
@@ -278,11 +283,10 @@ int autoload_coldplug(Autoload *a) {
 
 static int autoload_boot(Autoload *a) {
         _cleanup_(strv_freep) char **names = NULL;
-        Manager *m = a->manager;
         Batch *b;
         int r;
 
-        r = boot_list_load(manager_config_root(m), manager_kernel_cmdline(m), &names);
+        r = boot_list_load(a->config_root, a->kernel_cmdline, &names);
         if (r < 0)
                 log_warning_errno(r, "Cannot read the boot module list (modules-load.d, modules_load=): %m");
 
@@ -355,7 +359,7 @@ int autoload_start(Autoload *a) {
 
         /* The monitor first: a device added while coldplug walks /sys is then seen either way. */
         if (strcmp(a->sysfs, "/sys") == 0) {
-                r = device_monitor_new(manager_get_event(a->manager), "/run/udev/control", on_device_added, a, &a->monitor);
+                r = device_monitor_new(a->port->event(a->userdata), "/run/udev/control", on_device_added, a, &a->monitor);
                 if (r < 0)
                         log_warning_errno(r, "Cannot watch device events, devices added from now on get no driver: %m");
                 else
@@ -364,23 +368,25 @@ int autoload_start(Autoload *a) {
         return autoload_coldplug(a);
 }
 
-int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
+int autoload_new(const AutoloadPort *port, void *userdata, const AutoloadConfig *config, Autoload **ret) {
         _cleanup_(autoload_freep) Autoload *a = calloc(1, sizeof(Autoload));
         _cleanup_free_ char *path = NULL;
         int r;
 
-        assert(m);
+        assert(port);
+        assert(config);
         assert(ret);
         if (!a)
                 return log_oom();
-        a->manager = m;
-        a->disabled = config && config->disabled;
-        a->sysfs = strdup(config && config->sysfs ? config->sysfs : "/sys");
-        if (!a->sysfs)
+        a->disabled = config->disabled;
+        a->sysfs = strdup(config->sysfs ?: "/sys");
+        a->config_root = config->config_root ? strdup(config->config_root) : NULL;
+        a->kernel_cmdline = config->kernel_cmdline ? strdup(config->kernel_cmdline) : NULL;
+        if (!a->sysfs || (config->config_root && !a->config_root) || (config->kernel_cmdline && !a->kernel_cmdline))
                 return log_oom();
 
         /* Under /run: survives a daemon restart, not a reboot. */
-        if (asprintf(&path, "%s/run/modctl/unloaded", strempty(manager_config_root(m))) < 0)
+        if (asprintf(&path, "%s/run/modctl/unloaded", strempty(a->config_root)) < 0)
                 return log_oom();
         r = sticky_new(path, &a->sticky);
         if (r < 0) {
@@ -388,9 +394,11 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
                 if (sticky_new(NULL, &a->sticky) < 0)
                         return log_oom();
         }
-        r = manager_add_listener(m, &autoload_events, a);
+        r = port->add_listener(userdata, &autoload_events, a);
         if (r < 0)
                 return log_oom();
+        a->port = port;
+        a->userdata = userdata;
 
         *ret = TAKE_PTR(a);
         return 0;
@@ -399,8 +407,8 @@ int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret) {
 Autoload *autoload_free(Autoload *a) {
         if (!a)
                 return NULL;
-        if (a->manager)
-                manager_remove_listener(a->manager, &autoload_events, a);
+        if (a->port)
+                a->port->remove_listener(a->userdata, &autoload_events, a);
         device_monitor_free(a->monitor);
         device_enumeration_free(a->enumeration);
         sd_event_source_disable_unref(a->feeder);
@@ -417,6 +425,8 @@ Autoload *autoload_free(Autoload *a) {
         }
         sticky_free(a->sticky);
         free(a->sysfs);
+        free(a->config_root);
+        free(a->kernel_cmdline);
         free(a);
         return NULL;
 }

@@ -14,16 +14,42 @@
  * for coldplug runs on a thread meanwhile. */
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "common/failure.h"
 
 #include "engine/manager-sources.h"
 
-typedef struct Manager Manager;
 typedef struct Autoload Autoload;
+typedef struct ManagerEvents ManagerEvents;
+
+/* Called once per load when it is over: failure is NULL on success, changed lists the modules
+ * inserted. May be called before AutoloadPort.load returns. The manager's manager_done_t. */
+typedef void (*autoload_done_t)(const Failure *failure, char **changed, void *userdata);
+
+/* What autoload may ask of whoever creates it (the manager), with that owner's userdata. */
+typedef struct AutoloadPort {
+        sd_event *(*event)(void *userdata);
+        /* Load name on behalf of origin (ORIGIN_BOOT, ORIGIN_DEVICE). */
+        void (*load)(void *userdata, const char *name, const char *origin, autoload_done_t done, void *done_userdata);
+        /* The modules a device alias resolves to, blacklist applied. */
+        int (*lookup_alias)(void *userdata, const char *alias, char ***ret, Failure *failure);
+        /* Before looking up: make sure the index is current (free with the index watch). */
+        void (*refresh_index)(void *userdata);
+        /* A batch ("boot", "coldplug") begins, and is done. */
+        void (*started)(void *userdata, const char *batch);
+        void (*finished)(void *userdata, const char *batch, unsigned requested, unsigned inserted, unsigned failed,
+                         uint64_t usec);
+        int (*add_listener)(void *userdata, const ManagerEvents *events, void *listener);
+        void (*remove_listener)(void *userdata, const ManagerEvents *events, void *listener);
+} AutoloadPort;
 
 
 /* Listens to the manager: loads and user unloads keep the sticky set, an applied configuration
  * reload coldplugs again. */
-int autoload_new(Manager *m, const AutoloadConfig *config, Autoload **ret);
+int autoload_new(const AutoloadPort *port, void *userdata, const AutoloadConfig *config, Autoload **ret);
 Autoload *autoload_free(Autoload *a);
 static inline void autoload_freep(Autoload **a) { autoload_free(*a); }
 

@@ -11,7 +11,7 @@
  * "kernel" through the HookPort its owner gives it. Also owns what makes that fast and safe: the negative cache (names that
  * resolve to nothing, kept only while the manager watches the module index and modprobe.d; it
  * is cleared when the manager reports index_changed). The manager points kernel.modprobe at
- * the helper (manager-modprobe.c). */
+ * the helper (engine/modprobe-handover.c). */
 
 #include <stdbool.h>
 #include <stdint.h>

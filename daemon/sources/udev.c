@@ -123,7 +123,7 @@ static int read_modalias(int dirfd, char **ret) {
  * lead back into the tree and show devices twice. */
 static int walk(int dirfd, unsigned depth, char ***aliases) {
         _cleanup_free_ char *alias = NULL;
-        DIR *d;
+        _cleanup_(closedirp) DIR *d = NULL;
         int r;
 
         r = read_modalias(dirfd, &alias);
@@ -156,7 +156,6 @@ static int walk(int dirfd, unsigned depth, char ***aliases) {
                 if (r < 0)
                         break;
         }
-        closedir(d);
         return r;
 }
 

@@ -18,8 +18,19 @@ static void crash_before_rename(const char *path) {
                 raise(SIGKILL);
 }
 
+/* MODCTL_FAKE_VIRTUAL_CLOCK=1: the timeline's clock is the fake's virtual one (kernel-fake.h),
+ * so that `modctl analyze` prints the same every run. */
 int kernel_new_default(Kernel **ret) {
+        Kernel *k = NULL;
+        int r;
+
         if (getenv("MODCTL_FAKE_CRASH_BEFORE_RENAME"))
                 atomic_file_before_rename = crash_before_rename;
-        return kernel_new_fake(ret);
+        r = kernel_new_fake(&k);
+        if (r < 0)
+                return r;
+        if (getenv("MODCTL_FAKE_VIRTUAL_CLOCK"))
+                (void) kernel_fake_use_virtual_clock(k, 1000000);
+        *ret = k;
+        return 0;
 }

@@ -3,6 +3,7 @@
  * the daemon depends on (dependencies pin their users, O_NONBLOCK removal, events for every
  * load and unload). Used by unit tests and by the integration-test daemon. */
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/elf-modinfo.h"
+#include "core/module-file.h"
 #include "kernel-fake.h"
 #include "module-name.h"
 #include "kernel/kernel.h"
@@ -61,6 +63,9 @@ typedef struct FakeKernel {
         FakeEvent *queue_head, *queue_tail;
         bool watching;
         char *modprobe_path;      /* kernel.modprobe */
+        bool virtual_clock;       /* now() is virtual_now, which only inserts advance */
+        uint64_t virtual_now;
+        char *decompression;      /* what decompression() says: NULL, like 6.1, or "xz" */
 
         /* Only touched on the event loop (and at setup). */
         int event_fd;
@@ -279,8 +284,39 @@ static int remove_module_locked(FakeKernel *fk, const char *name) {
 
 /* ---- the ops ---- */
 
+/* Like 6.12 with MODULE_INIT_COMPRESSED_FILE and xz: the decoder reads a stream whose check is
+ * CRC32 or none, and fails with EINVAL on any other stream (CRC64, xz(1)'s default) or on
+ * something that is not xz at all. */
+static int fake_decompress(int fd, int *ret_fd) {
+        uint8_t header[8];
+        ssize_t n;
+
+        n = pread(fd, header, sizeof(header), 0);
+        if (n < 0)
+                return -errno;
+        if (n < (ssize_t) sizeof(header) || memcmp(header, "\xfd" "7zXZ\0", 6) != 0 || header[6] != 0 ||
+            header[7] > 1)
+                return -EINVAL;
+        return module_file_decompress_fd(fd, ret_fd) < 0 ? -EINVAL : 0;
+}
+
+int kernel_fake_set_decompression(Kernel *k, const char *algorithm) {
+        FakeKernel *fk = fake_kernel(k);
+
+        assert(kernel_is_fake(k));
+        if (algorithm && strcmp(algorithm, "xz") != 0)
+                return -EOPNOTSUPP;
+        char *a = NULL;
+        if (algorithm && !(a = strdup(algorithm)))
+                return -ENOMEM;
+        free(fk->decompression);
+        fk->decompression = a;
+        return 0;
+}
+
 static int fake_insert(Kernel *k, const char *name, int fd, const char *params, unsigned flags) {
         FakeKernel *fk = fake_kernel(k);
+        _cleanup_(closep) int plain = -EBADF;
         _cleanup_(freep) char *modname = NULL;
         _cleanup_(strv_freep) char **deps = NULL;
         uint64_t size = 0;
@@ -290,11 +326,18 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
         fk->insert_calls++;
         pthread_mutex_unlock(&fk->lock);
 
-        /* Like 6.1: the fake cannot decompress, and says so in its decompression(). */
-        if (flags & ~(KERNEL_INSERT_IGNORE_MODVERSIONS | KERNEL_INSERT_IGNORE_VERMAGIC))
+        /* Like 6.1 by default: the fake cannot decompress, and says so in its decompression(). */
+        if (flags & ~(KERNEL_INSERT_IGNORE_MODVERSIONS | KERNEL_INSERT_IGNORE_VERMAGIC |
+                      (fk->decompression ? KERNEL_INSERT_COMPRESSED_FILE : 0)))
                 return -EINVAL;
         if (fd < 0)
                 return -EBADF;
+        if (flags & KERNEL_INSERT_COMPRESSED_FILE) {
+                r = fake_decompress(fd, &plain);
+                if (r < 0)
+                        return r;
+                fd = plain;
+        }
 
         /* The file is read outside the lock: that is the slow part. */
         r = read_modinfo(fd, &modname, &deps, &size);
@@ -326,9 +369,42 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
                         r = find_failure(fk, modname);
                 if (r == 0)
                         r = add_module_locked(fk, modname, deps, size, params, flags);
+                if (r == 0 && fk->virtual_clock)
+                        fk->virtual_now += kernel_fake_insert_usec(modname);
         }
         pthread_mutex_unlock(&fk->lock);
         return r;
+}
+
+uint64_t kernel_fake_insert_usec(const char *name) {
+        /* Different per module, the same every run: 10 to 70 ms. */
+        return (uint64_t) (strlen(name) % 7 + 1) * 10000;
+}
+
+static uint64_t fake_now(Kernel *k) {
+        FakeKernel *fk = fake_kernel(k);
+        struct timespec ts;
+        uint64_t now;
+
+        pthread_mutex_lock(&fk->lock);
+        now = fk->virtual_now;
+        pthread_mutex_unlock(&fk->lock);
+        if (now > 0)
+                return now;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int kernel_fake_use_virtual_clock(Kernel *k, uint64_t start_usec) {
+        FakeKernel *fk = fake_kernel(k);
+
+        if (!kernel_is_fake(k) || start_usec == 0)
+                return -EINVAL;
+        pthread_mutex_lock(&fk->lock);
+        fk->virtual_clock = true;
+        fk->virtual_now = start_usec;
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
 }
 
 int kernel_fake_hold(Kernel *k, const char *name) {
@@ -572,7 +648,7 @@ static int fake_get_parameters(Kernel *k, const char *name, bool world_readable_
 }
 
 static const char *fake_decompression(Kernel *k) {
-        return NULL;
+        return fake_kernel(k)->decompression;
 }
 
 static int fake_trusted_keys(Kernel *k, char ***ret) {
@@ -700,6 +776,7 @@ static void fake_free(Kernel *k) {
         pthread_cond_destroy(&fk->released);
         strv_free(fk->trusted_keys);
         free(fk->modprobe_path);
+        free(fk->decompression);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
 }
@@ -725,6 +802,7 @@ static const KernelOps fake_ops = {
         .get_modprobe_path = fake_get_modprobe_path,
         .set_modprobe_path = fake_set_modprobe_path,
         .run_command = fake_run_command,
+        .now = fake_now,
         .free = fake_free,
 };
 

@@ -50,3 +50,13 @@ int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);
 
+/* The timeline's clock becomes virtual: it starts at start_usec and moves only when a module is
+ * inserted, by kernel_fake_insert_usec() of its name, so every timeline of one run is exact. */
+int kernel_fake_use_virtual_clock(Kernel *k, uint64_t start_usec);
+uint64_t kernel_fake_insert_usec(const char *name);
+
+/* What decompression() says from now on: NULL (the default, like 6.1) or "xz", which makes the
+ * fake take MODULE_INIT_COMPRESSED_FILE like 6.12 does: an xz stream with a CRC32 check (or
+ * none) is decompressed, any other file fails with EINVAL. Set before inserting. */
+int kernel_fake_set_decompression(Kernel *k, const char *algorithm);
+

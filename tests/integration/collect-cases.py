@@ -72,6 +72,10 @@ def collect(directory):
                          'without test_* methods (as modctl_test.ModctlTest is)' % (base, cls.name, b.id, b.id))
         if not any(c[0] == base for c in cases):
             fail('%s has no test_* method: a file that runs nothing is a mistake' % base)
+        if not any(isinstance(n, ast.If) and 'unittest.main' in ast.unparse(n) and '__main__' in ast.unparse(n.test)
+                   for n in tree.body):
+            fail("%s has no \"if __name__ == '__main__': unittest.main()\": run as meson runs it, it would "
+                 "run nothing and pass" % base)
     return cases
 
 

@@ -163,7 +163,7 @@ class DaemonTest(ModctlTest):
         r = self.assert_error(self.send('Load', 'string:no_such_module', 'string:', 'uint64:0'), 'org.modctl1.Error.NotFound')
         self.assertIn('no_such_module', r.stderr)
         r = self.cli('load', 'no_such_module')
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 4)  # not found: modctl(1), EXIT STATUS
         self.assertIn("'no_such_module'", r.stderr)
         self.assert_error(self.send('Info', 'string:no_such_module'), 'org.modctl1.Error.NotFound')
 
@@ -198,7 +198,8 @@ class DaemonTest(ModctlTest):
         shutil.copytree(MODPROBE_D, confdir)
         self.daemon = self.start_daemon(self.fail_env, modules_dir=moddir, modprobe_d=confdir,
                              extra_args=['--no-index-watch'])
-        self.assertIn('Cannot watch the module index', self.daemon.output())
+        self.assertIn('Not watching the module index and configuration: every request checks the files.',
+                      self.daemon.output())
 
         self.assert_error(self.send('Load', 'string:modctl_test_chain', 'string:', 'uint64:0'),
                           'org.modctl1.Error.NotFound')
@@ -242,7 +243,7 @@ class DaemonTest(ModctlTest):
     def test_failure_partway_unwinds(self):
         # modctl_test_chain needs modctl_test_base; the fake kernel rejects chain itself.
         r = self.cli('load', 'modctl_test_chain')
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 7)  # kernel rejected
         self.assertIn('modctl_test_chain', r.stderr)
         self.assertIn('Removed again', r.stderr)
         self.assertIn('modctl_test_base', r.stderr)
@@ -279,7 +280,7 @@ class DaemonTest(ModctlTest):
                               'org.freedesktop.DBus.Error.AccessDenied')
         self.assertIn('polkit', r.stderr)
         r = self.cli('load', 'modctl_test_base', user=NOBODY)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 6)  # not authorized
         self.assertIn("only root may load module 'modctl_test_base'", r.stderr)
         self.assertIn('polkit', r.stderr)
         self.assertEqual(self.loaded(), {})
@@ -297,7 +298,7 @@ class DaemonTest(ModctlTest):
                               'org.freedesktop.DBus.Error.AccessDenied')
         self.assertIn("not authorized to load module 'modctl_test_dep'", r.stderr)
         r = self.cli('load', 'modctl_test_dep', user=NOBODY)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 6)  # not authorized
         self.assertIn('polkit', r.stderr)
         self.assertEqual(self.loaded(), {})
 
@@ -343,7 +344,7 @@ class DaemonTest(ModctlTest):
                               'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired')
         self.assertIn("load module 'modctl_test_base'", r.stderr)
         r = self.cli('--no-ask-password', 'load', 'modctl_test_base', user=NOBODY)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 6)  # not authorized
         self.assertIn('--no-ask-password', r.stderr)
         self.assertEqual(self.loaded(), {})
 

@@ -44,7 +44,7 @@ class PolicyTest(ModctlTest):
         self.set_policy('[Policy]\nDeny=modctl-test-base\n')
         for name in ('modctl_test_dep', 'modctl-test-alias'):
             r = self.cli('load', name)
-            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertEqual(r.returncode, 3, r.stdout)  # policy denial
             self.assertIn('modctl_test_base', r.stderr)
             self.assertIn('Deny', r.stderr)
         self.assertEqual(self.loaded(), {})
@@ -113,7 +113,7 @@ class PolicyTest(ModctlTest):
         hup_and_wait('previous one stays in force')
         self.assertIn('50-test.conf:2', self.daemon.output())
         self.assertIn('Deny=modctl_test_base', self.cli('policy', 'show').stdout)
-        self.assertEqual(self.cli('load', 'modctl_test_base').returncode, 1)
+        self.assertEqual(self.cli('load', 'modctl_test_base').returncode, 3)  # policy denial
 
     def test_warn_loads_and_signals(self):
         self.set_policy('[Policy]\nMode=warn\nLicense=gpl-compatible\n')

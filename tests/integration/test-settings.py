@@ -308,7 +308,7 @@ class SettingsTest(ModctlTest):
         self.assertNotIn('modctl_test_dep', self.loaded())
         self.assertNotIn('modctl_test_dep', self.read('etc/modules-load.d/modctl.conf'))
         r = self.cli('load', 'modctl_test_dep')
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 3)  # policy denial: modctl(1), EXIT STATUS
         self.assertIn("Policy denies loading 'modctl_test_dep' (rule Deny)", r.stderr)
         self.assert_ok(self.cli('enable', 'modctl_test_dep'))
         self.assert_ok(self.cli('load', 'modctl_test_dep'))
@@ -340,7 +340,7 @@ class SettingsTest(ModctlTest):
         self.assertEqual(r.returncode, 2)
         self.assertIn("option '--now' is not valid for 'blacklist'", r.stderr)
         r = self.cli('enable', 'modctl_test_soft', user=NOBODY)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 6)  # not authorized
 
 
 if __name__ == '__main__':

@@ -156,7 +156,7 @@ def main():
             c.check('vxlan is disabled from the page', r['checked'] and r['error'] is None, r)
             b.ok('closeDialog')
             r = g.run('modctl load vxlan', check=False)
-            c.check('a later modctl load vxlan is refused', r.rc == 1 and "Policy denies loading 'vxlan'" in r.out,
+            c.check('a later modctl load vxlan is refused', r.rc == 3 and "Policy denies loading 'vxlan'" in r.out,
                     r.out)
 
             # 7: the policy denial's sentence on the page.

@@ -12,13 +12,13 @@
 
 Test(command, runs_with_module_in_environment) {
         int status = -1;
-        cr_assert_eq(command_run("test \"$MODPROBE_MODULE\" = snd && test \"$HOME\" = /", "snd", NULL, 5000000, &status), 0);
+        cr_assert_eq(command_run("test \"$MODPROBE_MODULE\" = snd && test \"$HOME\" = /", "snd", NULL, 60000000, &status), 0);
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 Test(command, nonzero_exit_is_echild) {
         int status = -1;
-        cr_assert_eq(command_run("exit 7", "snd", NULL, 5000000, &status), -ECHILD);
+        cr_assert_eq(command_run("exit 7", "snd", NULL, 60000000, &status), -ECHILD);
         cr_assert_eq(WEXITSTATUS(status), 7);
 }
 
@@ -28,7 +28,7 @@ Test(command, killed_after_timeout, .timeout = 10) {
 
 Test(command, stdin_is_dev_null) {
         /* A command that reads stdin must not hang on the daemon's stdin. */
-        cr_assert_eq(command_run("read x; test -z \"$x\"", "snd", NULL, 5000000, NULL), 0);
+        cr_assert_eq(command_run("read x; test -z \"$x\"", "snd", NULL, 60000000, NULL), 0);
 }
 
 /* The parameters are data: a caller's "x=1; touch FILE" must not run touch, and the command
@@ -45,17 +45,17 @@ Test(command, parameters_are_not_shell_syntax) {
         cr_assert(asprintf(&cmd, "touch %s; echo $CMDLINE_OPTS >/dev/null", check) > 0);
 
         for (size_t i = 0; refused[i]; i++) {
-                cr_assert_eq(command_run(cmd, "snd", refused[i], 5000000, NULL), -EINVAL, "%s", refused[i]);
+                cr_assert_eq(command_run(cmd, "snd", refused[i], 60000000, NULL), -EINVAL, "%s", refused[i]);
                 cr_assert_neq(access(check, F_OK), 0, "the command ran with '%s'", refused[i]);
         }
 
         /* Word-split like modprobe's substitution, each token one argument. */
         cr_assert_eq(command_run("set -- $CMDLINE_OPTS; test $# = 3 && test \"$1\" = a=1 && test \"$3\" = c",
-                                 "snd", "a=1 b=2 c", 5000000, NULL), 0);
+                                 "snd", "a=1 b=2 c", 60000000, NULL), 0);
         /* A quoted value splits into words that start with no '-'. */
         cr_assert_eq(command_run("for w in $CMDLINE_OPTS; do case $w in -*) exit 1;; esac; done", "snd",
-                                 "id=\"My Card\" x=-1", 5000000, NULL), 0);
-        cr_assert_eq(command_run(cmd, "snd", "x=1", 5000000, NULL), 0);
+                                 "id=\"My Card\" x=-1", 60000000, NULL), 0);
+        cr_assert_eq(command_run(cmd, "snd", "x=1", 60000000, NULL), 0);
         cr_assert_eq(access(check, F_OK), 0);
         unlink(check);
         free(check);
@@ -78,6 +78,6 @@ Test(command, signal_dispositions_reset) {
          * bit 12, SIGUSR1 bit 9 of SigIgn. */
         cr_assert_eq(command_run("ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status); "
                                  "test $(( 0x$ign & 0x1200 )) = 0 && "
-                                 "grep -Eq '^SigBlk:[[:space:]]*0+$' /proc/self/status", "snd", NULL, 5000000, NULL), 0,
+                                 "grep -Eq '^SigBlk:[[:space:]]*0+$' /proc/self/status", "snd", NULL, 60000000, NULL), 0,
                      "the command inherited ignored or blocked signals");
 }

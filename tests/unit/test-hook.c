@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The kernel hook's pieces without a daemon: the wire format (include/modctl-hook.h), the
- * negative cache, the index watch (inotify) and kernel.modprobe on the fake kernel. */
+/* The kernel hook's pieces without a daemon: the wire format (include/modctl-hook.h) and the
+ * negative cache. The index watch has test-index-watch.c, the fake kernel test-kernel-fake.c. */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "sources/index-watch.h"
-#include "kernel-fake.h"
-#include "kernel/kernel.h"
 #include "modctl-hook.h"
 #include "module-name.h"
 #include "sources/negative-cache.h"
@@ -147,84 +141,4 @@ Test(negative_cache, add_contains_clear_bound) {
         negative_cache_clear(c);
         cr_assert_eq(negative_cache_size(c), 0);
         negative_cache_free(c);
-}
-
-static unsigned fired;
-static void on_change(void *userdata) {
-        fired++;
-}
-
-/* Runs the loop until the watch fired (or 5 s pass, which fails the test). */
-static void wait_fired(sd_event *e) {
-        unsigned before = fired;
-        for (int i = 0; i < 50 && fired == before; i++)
-                cr_assert_geq(sd_event_run(e, 100 * 1000), 0);
-        cr_assert_gt(fired, before);
-}
-
-static void write_file(const char *path, const char *text) {
-        FILE *f = fopen(path, "w");
-        cr_assert(f);
-        fputs(text, f);
-        fclose(f);
-}
-
-Test(index_watch, files_dirs_and_late_dirs) {
-        char tmp[] = "/tmp/modctl-watch-XXXXXX", p[512], q[1024], late[512];
-        sd_event *e = NULL;
-        IndexWatch *w = NULL;
-
-        cr_assert(mkdtemp(tmp));
-        snprintf(p, sizeof(p), "%s/modules", tmp);
-        snprintf(late, sizeof(late), "%s/modprobe.d", tmp);
-        cr_assert_eq(mkdir(p, 0755), 0);
-        char *paths[] = { p, late, NULL };
-        cr_assert_eq(sd_event_new(&e), 0);
-        cr_assert_eq(index_watch_new(e, paths, on_change, NULL, &w), 0);
-
-        /* depmod: write a temporary file and rename it over the index. */
-        snprintf(q, sizeof(q), "%s/modules.dep.bin.tmp", p);
-        write_file(q, "x");
-        char dep[1024];
-        snprintf(dep, sizeof(dep), "%s/modules.dep.bin", p);
-        cr_assert_eq(rename(q, dep), 0);
-        wait_fired(e);
-
-        /* A configuration directory that did not exist when the watch started. */
-        cr_assert_eq(mkdir(late, 0755), 0);
-        wait_fired(e);
-        snprintf(q, sizeof(q), "%s/blacklist.conf", late);
-        write_file(q, "blacklist dummy\n");
-        wait_fired(e);
-
-        /* Unrelated names next to a watched directory do not count. */
-        unsigned before = fired;
-        snprintf(q, sizeof(q), "%s/unrelated", tmp);
-        write_file(q, "x");
-        cr_assert_geq(sd_event_run(e, 200 * 1000), 0);
-        cr_assert_eq(fired, before);
-
-        index_watch_free(w);
-        sd_event_unref(e);
-        char cmd[300];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-        cr_assert_eq(system(cmd), 0);
-}
-
-Test(kernel_fake, modprobe_path) {
-        Kernel *k = NULL;
-        char *s = NULL;
-        cr_assert_eq(kernel_new_fake(&k), 0);
-        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
-        cr_assert_str_eq(s, "/sbin/modprobe");
-        free(s);
-        cr_assert_eq(kernel_set_modprobe_path(k, "/usr/libexec/modctl/modctl-request"), 0);
-        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
-        cr_assert_str_eq(s, "/usr/libexec/modctl/modctl-request");
-        free(s);
-        char longpath[300];
-        memset(longpath, 'a', sizeof(longpath) - 1);
-        longpath[sizeof(longpath) - 1] = '\0';
-        cr_assert_eq(kernel_set_modprobe_path(k, longpath), -ENAMETOOLONG);
-        kernel_free(k);
 }

@@ -780,3 +780,21 @@ Test(kernel_real, watch_setup) {
         k = kernel_free(k);
         sd_event_unref(e);
 }
+
+Test(kernel_fake, modprobe_path) {
+        Kernel *k = NULL;
+        char *s = NULL;
+        cr_assert_eq(kernel_new_fake(&k), 0);
+        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
+        cr_assert_str_eq(s, "/sbin/modprobe");
+        free(s);
+        cr_assert_eq(kernel_set_modprobe_path(k, "/usr/libexec/modctl/modctl-request"), 0);
+        cr_assert_eq(kernel_get_modprobe_path(k, &s), 0);
+        cr_assert_str_eq(s, "/usr/libexec/modctl/modctl-request");
+        free(s);
+        char longpath[300];
+        memset(longpath, 'a', sizeof(longpath) - 1);
+        longpath[sizeof(longpath) - 1] = '\0';
+        cr_assert_eq(kernel_set_modprobe_path(k, longpath), -ENAMETOOLONG);
+        kernel_free(k);
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The orchestration layer without a bus: manager.c, manager-policy.c and autoload driven on the
+/* The orchestration layer without a bus: the manager, its services and autoload driven on the
  * fake kernel, with a listener that records every event the manager reports. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -157,13 +157,15 @@ static size_t heard_index(const char *line) {
 /* ---- driving the manager ---- */
 
 static void start(bool index_watch) {
-        static char root[4096], sysfs[4096], socket[4096], modprobe_d[4096];
-        static const char *config_paths[] = { modprobe_d, NULL };
+        static char root[4096], sysfs[4096], socket[4096], modprobe_d[4096], owned_d[4096];
+        /* The fixture's directory, and the one the settings service writes to. */
+        static const char *config_paths[] = { modprobe_d, owned_d, NULL };
 
         snprintf(root, sizeof(root), "%s", tmp);
         snprintf(sysfs, sizeof(sysfs), "%s", at("sys"));
         snprintf(socket, sizeof(socket), "%s", at("request.sock"));
         snprintf(modprobe_d, sizeof(modprobe_d), "%s", at("modprobe.d"));
+        snprintf(owned_d, sizeof(owned_d), "%s", at("etc/modprobe.d"));
         ManagerConfig config = {
                 .config_root = root,
                 .hook_socket = socket,
@@ -250,12 +252,9 @@ Test(manager, identical_requests_share_one_job) {
         start(true);
         cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
         manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
-        cr_assert(manager_load_pending(manager, "modctl_test_base", "", 0));
         manager_load(manager, "modctl_test_base", "", 0, ORIGIN_KERNEL, on_done, &b);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 1);
-        /* Different parameters are a different request. */
-        cr_assert_not(manager_load_pending(manager, "modctl_test_base", "value=1", 0));
 
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
         run_until(&a.done);
@@ -266,11 +265,66 @@ Test(manager, identical_requests_share_one_job) {
         cr_assert_str_eq(a.changed, "modctl_test_base");
         cr_assert_str_eq(b.changed, "modctl_test_base");
         cr_assert_eq(kernel_fake_insert_calls(kernel), 1);
-        cr_assert_not(manager_load_pending(manager, "modctl_test_base", "", 0));
         /* The origin is the one that started the job. */
         drain();
         cr_assert(heard("loaded modctl_test_base user"));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_USER);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_USER);
+}
+
+typedef struct Inspected {
+        bool done;
+        int error;
+        char lines[2048];       /* result.lines joined with "," */
+} Inspected;
+
+static void on_inspected(const InspectResult *result, void *userdata) {
+        Inspected *i = userdata;
+
+        i->done = true;
+        i->error = result->failure.error;
+        snprintf(i->lines, sizeof(i->lines), "%s", result->lines ? joined(result->lines) : "");
+}
+
+static Inspected dry_run(const char *name) {
+        Inspected i = {};
+
+        cr_assert_eq(inspections_submit(manager_inspections(manager), 0, true, &CALLER_ANONYMOUS, INSPECT_DRY_RUN,
+                                        name, "", 0, on_inspected, &i), 0);
+        run_until(&i.done);
+        return i;
+}
+
+/* A settings change reaches every resolver through one path: the inspections' own resolver
+ * sees a new blacklist at once, not only once inotify reports the file (which has not been
+ * dispatched yet when the dry run starts). */
+Test(manager, a_settings_change_reaches_the_next_inspection) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        start(true);
+        Inspected before = dry_run("modctl-test-alias");
+        cr_assert_eq(before.error, 0);
+        cr_assert(strstr(before.lines, "modctl_test_dep"), "%s", before.lines);
+        cr_assert_null(strstr(before.lines, "blacklisted"), "%s", before.lines);
+        cr_assert_eq(settings_service_change(manager_settings(manager), SETTING_BLACKLIST, "modctl_test_dep", true,
+                                             NULL, false, &failure), 0, "%s", strempty(failure.message));
+        /* The blacklist hides the alias from the plan. */
+        Inspected after = dry_run("modctl-test-alias");
+        cr_assert(strstr(after.lines, "blacklisted modctl_test_dep"), "the dry run still plans: %s", after.lines);
+}
+
+Test(manager, different_parameters_are_a_different_request) {
+        Outcome a = {}, b = {};
+
+        start(true);
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_base"), 0);
+        manager_load(manager, "modctl_test_base", "", 0, ORIGIN_USER, on_done, &a);
+        manager_load(manager, "modctl_test_base", "value=1", 0, ORIGIN_USER, on_done, &b);
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 2);
+        cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_COALESCED), 0);
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_base"), 0);
+        run_until(&a.done);
+        run_until(&b.done);
+        cr_assert_eq(a.error, 0);
 }
 
 Test(manager, a_failure_partway_unwinds_and_is_reported) {
@@ -291,7 +345,7 @@ Test(manager, a_failure_partway_unwinds_and_is_reported) {
         cr_assert(heard_failed("modctl_test_chain", "user", FAILURE_KERNEL_REJECTED));
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_FAILED), 1);
         /* No record survives a module that is gone. */
-        cr_assert_null(manager_module_origin(manager, "modctl_test_base"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_base"));
 }
 
 Test(manager, a_name_that_resolves_to_nothing_fails_before_any_job) {
@@ -307,19 +361,19 @@ Test(manager, origins_are_recorded_per_module) {
         start(true);
         cr_assert_eq(load("modctl_test_dep", ORIGIN_KERNEL).error, 0);
         drain();
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_KERNEL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_KERNEL);
         /* Its dependency was loaded for the same request. */
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_KERNEL);
-        cr_assert_gt(manager_module_loaded_at(manager, "modctl_test_dep"), 0);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_KERNEL);
+        cr_assert_gt(module_registry_loaded_at(manager_modules(manager), "modctl_test_dep"), 0);
 
         /* Another tool's load. */
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_soft"), 0);
         run_until_heard("loaded modctl_test_soft external");
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_soft"), ORIGIN_EXTERNAL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_soft"), ORIGIN_EXTERNAL);
 
         /* A later load of a module that is there does not change who loaded it. */
         cr_assert_eq(load("modctl_test_base", ORIGIN_USER).error, 0);
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_base"), ORIGIN_KERNEL);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_KERNEL);
 
         /* An unload is reported with the unloader's origin, and the record goes. */
         Outcome u = unload("modctl_test_dep", MODCTL_UNLOAD_REMOVE_UNUSED, ORIGIN_USER);
@@ -329,8 +383,8 @@ Test(manager, origins_are_recorded_per_module) {
         cr_assert(heard("unloaded modctl_test_dep user"));
         cr_assert(heard("unloaded modctl_test_base user"));
         cr_assert(heard("unload-finished user [modctl_test_dep,modctl_test_base]"));
-        cr_assert_null(manager_module_origin(manager, "modctl_test_dep"));
-        cr_assert_eq(manager_module_loaded_at(manager, "modctl_test_dep"), 0);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_dep"));
+        cr_assert_eq(module_registry_loaded_at(manager_modules(manager), "modctl_test_dep"), 0);
 
         /* Removed behind our back. */
         cr_assert_eq(kernel_remove(kernel, "modctl_test_soft"), 0);
@@ -340,7 +394,7 @@ Test(manager, origins_are_recorded_per_module) {
 Test(manager, policy_warn_loads_and_reports) {
         write_file("etc/modctl/modctld.conf", "[Policy]\nMode=warn\nLicense=gpl-compatible\n");
         start(true);
-        cr_assert_eq(manager_policy_mode(manager), POLICY_MODE_WARN);
+        cr_assert_eq(manager_policy(manager)->config->policy.mode, POLICY_MODE_WARN);
 
         cr_assert_eq(load("modctl_test_proprietary", ORIGIN_BOOT).error, 0);
         cr_assert(loaded("modctl_test_proprietary"));
@@ -389,7 +443,6 @@ static void alias_appears(void) {
 
 Test(manager, index_refresh_with_the_watch) {
         start(true);
-        cr_assert(manager_index_is_watched(manager));
         alias_appears();
         run_until_heard("index-changed");
         cr_assert_eq(load("modctl-test-late", ORIGIN_KERNEL).error, 0);
@@ -398,12 +451,31 @@ Test(manager, index_refresh_with_the_watch) {
 
 Test(manager, index_refresh_without_the_watch) {
         start(false);
-        cr_assert_not(manager_index_is_watched(manager));
         alias_appears();
-        /* No event will come: the request itself must notice. */
+        /* No inotify event will come: the request itself must notice, and tells the listeners
+         * (the hook's negative cache, the module objects) as the watch would. */
+        cr_assert_not(heard("index-changed"));
         cr_assert_eq(load("modctl-test-late", ORIGIN_KERNEL).error, 0);
         cr_assert(loaded("modctl_test_base"));
-        cr_assert_not(heard("index-changed"));
+        cr_assert(heard("index-changed"));
+}
+
+/* Without the watch, a settings read notices a new boot-list file and a changed option. */
+Test(manager, settings_follow_the_files_without_the_watch) {
+        ModuleSettings ms = {};
+
+        start(false);
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
+        cr_assert_not(ms.boot);
+        cr_assert_str_eq(ms.options, "");
+        free(ms.options);
+
+        write_file("etc/modules-load.d/late.conf", "modctl_test_dep\n");
+        write_file("modprobe.d/late-opt.conf", "options modctl_test_dep value=7\n");
+        cr_assert_eq(settings_service_query(manager_settings(manager), "modctl_test_dep", NULL, &ms), 0);
+        cr_assert(ms.boot);
+        cr_assert_str_eq(ms.options, "value=7");
+        free(ms.options);
 }
 
 Test(manager, ready_only_after_the_boot_list) {
@@ -421,7 +493,7 @@ Test(manager, ready_only_after_the_boot_list) {
         cr_assert_eq(kernel_fake_release(kernel, "modctl_test_dep"), 0);
         run_until_heard("autoload boot 2 2 1 ready=0");
         cr_assert(manager_is_ready(manager));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_BOOT);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_BOOT);
 }
 
 static bool heard_prefix(const char *prefix) {
@@ -451,8 +523,8 @@ Test(manager, boot_list_and_coldplug_are_planned_one_per_dispatch) {
         cr_assert_eq(manager_get_counter(manager, MANAGER_COUNTER_REQUESTS), 4, "3 boot loads and 1 device load");
         cr_assert(heard("autoload boot 3 3 0 ready=0"), "%s", joined(events));
         cr_assert(heard_prefix("autoload coldplug 1 "), "%s", joined(events));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_proprietary"), ORIGIN_BOOT);
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_DEVICE);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_proprietary"), ORIGIN_BOOT);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_DEVICE);
 }
 
 Test(manager, sticky_unloads_hold_for_coldplug) {
@@ -462,7 +534,7 @@ Test(manager, sticky_unloads_hold_for_coldplug) {
         manager_name_acquired(manager);
         run_until_heard("autoload coldplug 1 2 0 ready=1");
         cr_assert(loaded("modctl_test_dep"));
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_DEVICE);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_DEVICE);
 
         /* An admin unloads it: a new coldplug (a reload) leaves it out. */
         cr_assert_eq(unload("modctl_test_dep", 0, ORIGIN_USER).error, 0);
@@ -506,7 +578,24 @@ Test(manager, replayed_add_events_are_not_loads) {
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
         run_until_heard("loaded modctl_test_ext_last external");
         cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
-        cr_assert_str_eq(manager_module_origin(manager, "modctl_test_dep"), ORIGIN_USER);
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_dep"), ORIGIN_USER);
+}
+
+/* A restart in the same boot (after a kill -9 in the middle of a plan): what was loaded before
+ * the first start still has no origin; what came since, and nobody can attribute, is
+ * "external", never "loaded before the start". */
+Test(manager, restart_attributes_later_modules_to_nobody) {
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
+        start(true);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
+        manager = manager_free(manager);
+
+        /* The killed daemon's plan had inserted modctl_test_base. */
+        cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft,modctl_test_base", 1), 0);
+        start(true);
+        cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
+        cr_assert_str_eq(module_registry_origin(manager_modules(manager), "modctl_test_base"), ORIGIN_EXTERNAL);
 }
 
 Test(manager, modules_loaded_before_the_start_are_known) {
@@ -515,13 +604,13 @@ Test(manager, modules_loaded_before_the_start_are_known) {
         cr_assert_eq(setenv("MODCTL_FAKE_KERNEL_LOADED", "modctl_test_soft", 1), 0);
         start(true);
         cr_assert_eq(unsetenv("MODCTL_FAKE_KERNEL_LOADED"), 0);
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
 
         cr_assert_eq(kernel_fake_replay_add(kernel, "modctl_test_soft"), 0);
         cr_assert_eq(kernel_fake_insert_external(kernel, "modctl_test_ext_last"), 0);
         run_until_heard("loaded modctl_test_ext_last external");
         cr_assert_str_eq(joined(events), "loaded modctl_test_ext_last external");
-        cr_assert_null(manager_module_origin(manager, "modctl_test_soft"));
+        cr_assert_null(module_registry_origin(manager_modules(manager), "modctl_test_soft"));
 
         /* Its removal by another tool is still reported. */
         cr_assert_eq(kernel_remove(kernel, "modctl_test_soft"), 0);

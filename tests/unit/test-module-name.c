@@ -161,3 +161,42 @@ Test(module_name, request_normalize) {
 
         cr_assert_str_eq(n, "snd_hda_intel");
 }
+
+/* The one validate_name, shared by the resolver and the bus: the kind, and a sentence that names
+ * the request and says what is wrong with it. */
+Test(module_name, request_validate_says_why) {
+        static const struct {
+                const char *request;
+                const char *says;
+        } cases[] = {
+                { "", "the name is empty" },
+                { "../../etc/passwd", "a file path is not a module name" },
+                { "/lib/modules/x.ko", "a file path is not a module name" },
+                { "snd hda", "may not contain spaces" },
+                { "-v", "or start with '-'" },
+        };
+        Failure f = FAILURE_NULL;
+        char *longname;
+
+        cr_assert_eq(module_request_validate("snd-hda_intel", &f), 0);
+        cr_assert_eq(module_request_validate("pci:v00008086d*", &f), 0);
+        cr_assert_eq(f.kind, _FAILURE_KIND_NONE);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                cr_assert_lt(module_request_validate(cases[i].request, &f), 0, "%s", cases[i].request);
+                cr_assert_eq(f.kind, FAILURE_INVALID_NAME);
+                cr_assert_not_null(strstr(f.message, cases[i].says), "%s: %s", cases[i].request, f.message);
+                if (*cases[i].request)
+                        cr_assert_not_null(strstr(f.message, cases[i].request), "%s", f.message);
+                failure_done(&f);
+        }
+
+        longname = malloc(MODULE_ALIAS_MAX + 2);
+        cr_assert_not_null(longname);
+        memset(longname, 'a', MODULE_ALIAS_MAX + 1);
+        longname[MODULE_ALIAS_MAX + 1] = '\0';
+        cr_assert_lt(module_request_validate(longname, &f), 0);
+        cr_assert_not_null(strstr(f.message, "4096 bytes long, at most 4095"), "%s", f.message);
+        failure_done(&f);
+        free(longname);
+}

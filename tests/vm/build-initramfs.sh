@@ -16,6 +16,8 @@
 #                    modprobe -D and the resolver need only these, not the .ko files
 #   --modprobe-d     Debian's own /lib/modprobe.d/*.conf (kmod's and systemd's) in /usr/lib/modprobe.d
 #   --cpu-modules    every module with a cpu: alias, with its dependencies
+#   --kernel-root DIR  the kernel and its modules from DIR/boot and DIR/lib/modules (an unpacked
+#                    kernel package, tests/vm/fetch-trixie.sh) instead of the host's
 #
 # The tree is merged-/usr like Debian 12: bash is /bin/sh, busybox (static) provides the small
 # tools; dbus, busctl, kmod, iproute2 and setpriv are the real Debian binaries; the kernel
@@ -35,7 +37,7 @@ kver=
 extra_modules=()
 extra_binaries=()
 extra_files=()
-full_index= modprobe_d= cpu_modules=
+full_index= modprobe_d= cpu_modules= kroot=
 while [[ $# -gt 0 ]]; do
         case $1 in
         --kver) kver=$2; shift 2 ;;
@@ -45,16 +47,18 @@ while [[ $# -gt 0 ]]; do
         --full-index) full_index=1; shift ;;
         --modprobe-d) modprobe_d=1; shift ;;
         --cpu-modules) cpu_modules=1; shift ;;
+        --kernel-root) kroot=$(cd "$2" && pwd); shift 2 ;;
         *) die "unknown option $1" ;;
         esac
 done
 
 if [[ -z $kver ]]; then
-        kver=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
-        [[ -n $kver ]] || die "no /boot/vmlinuz-* installed (apt-get install linux-image-amd64)"
+        kver=$(ls -1 "$kroot"/boot/vmlinuz-* 2>/dev/null | sed 's|^.*/boot/vmlinuz-||' | sort -V | tail -n1)
+        [[ -n $kver ]] || die "no $kroot/boot/vmlinuz-* installed (apt-get install linux-image-amd64)"
 fi
+# The modules' path inside the guest; on the host they lie below $kroot.
 moddir=/lib/modules/$kver
-[[ -f $moddir/modules.dep ]] || die "$moddir/modules.dep missing (apt-get install linux-image-amd64)"
+[[ -f $kroot$moddir/modules.dep ]] || die "$kroot$moddir/modules.dep missing (apt-get install linux-image-amd64)"
 [[ $staging == - || -d $staging ]] || die "staging dir $staging does not exist (run meson install --destdir first)"
 [[ $fixture == - || -d $fixture ]] || die "fixture dir $fixture does not exist"
 
@@ -188,24 +192,24 @@ chmod 755 "$root/init"
 mkdir -p "$root$moddir"
 # The kernel image: Signature=kernel reads the certificates of the built-in trusted keys from it.
 mkdir -p "$root/boot"
-cp "/boot/vmlinuz-$kver" "$root/boot/"
+cp "$kroot/boot/vmlinuz-$kver" "$root/boot/"
 for f in modules.order modules.builtin modules.builtin.modinfo; do
-        [[ -f $moddir/$f ]] && cp "$moddir/$f" "$root$moddir/"
+        [[ -f $kroot$moddir/$f ]] && cp "$kroot$moddir/$f" "$root$moddir/"
 done
 declare -A want=()
 if [[ -n $cpu_modules ]]; then
         while read -r m; do extra_modules+=("$m"); done \
-                < <(awk '$1 == "alias" && $2 ~ /^cpu:/ { print $3 }' "$moddir/modules.alias" | sort -u)
+                < <(awk '$1 == "alias" && $2 ~ /^cpu:/ { print $3 }' "$kroot$moddir/modules.alias" | sort -u)
 fi
 for m in "${base_modules[@]}" "${boot_list_modules[@]}" "${extra_modules[@]}"; do
-        out_d=$(modprobe -S "$kver" -D --ignore-install "$m" 2>&1) || die "module $m: $out_d"
+        out_d=$(modprobe ${kroot:+-d "$kroot"} -S "$kver" -D --ignore-install "$m" 2>&1) || die "module $m: $out_d"
         while read -r verb path _; do
-                [[ $verb == insmod ]] && want[$path]=1
+                [[ $verb == insmod ]] && want[${path#"$kroot"}]=1
         done <<< "$out_d"
 done
 for p in "${!want[@]}"; do
         mkdir -p "$root$(dirname "$p")"
-        cp "$p" "$root$p"
+        cp "$kroot$p" "$root$p"
 done
 
 # 7. The test modules.
@@ -223,7 +227,7 @@ done
 
 depmod -b "$root" "$kver" || die "depmod failed"
 if [[ -n $full_index ]]; then
-        cp "$moddir"/modules.* "$root$moddir/"
+        cp "$kroot$moddir"/modules.* "$root$moddir/"
 fi
 if [[ -n $modprobe_d ]]; then
         mkdir -p "$root/usr/lib/modprobe.d"

@@ -8,6 +8,9 @@
 # --initramfs OPTION passes one more argument to build-initramfs.sh (e.g. --full-index).
 #
 # MODCTL_VM_KVER picks the kernel release (default: the newest /boot/vmlinuz-*).
+# MODCTL_VM_KERNEL_ROOT boots the kernel of an unpacked kernel package instead of the host's
+# (DIR/boot, DIR/lib/modules; see run-suite-trixie.sh); no test modules are built for it, as
+# its headers are not on the host.
 # Everything lands in BUILD_DIR/vm/<script name>/, the console log included.
 set -euo pipefail
 
@@ -30,13 +33,13 @@ while [[ $# -gt 0 ]]; do
 done
 vm=$source/tests/vm
 
-kver=${MODCTL_VM_KVER:-}
+kver=${MODCTL_VM_KVER:-} kroot=${MODCTL_VM_KERNEL_ROOT:-}
 if [[ -z $kver ]]; then
-        kver=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
+        kver=$(ls -1 "$kroot"/boot/vmlinuz-* 2>/dev/null | sed 's|^.*/boot/vmlinuz-||' | sort -V | tail -n1)
 fi
-[[ -n $kver ]] || die "no kernel in /boot (apt-get install linux-image-amd64)"
-[[ -f /boot/vmlinuz-$kver ]] || die "/boot/vmlinuz-$kver missing (apt-get install linux-image-amd64)"
-[[ -d /lib/modules/$kver/build ]] || die "/lib/modules/$kver/build missing (apt-get install linux-headers-amd64)"
+[[ -n $kver ]] || die "no kernel in $kroot/boot (apt-get install linux-image-amd64)"
+[[ -f $kroot/boot/vmlinuz-$kver ]] || die "$kroot/boot/vmlinuz-$kver missing (apt-get install linux-image-amd64)"
+[[ -n $kroot || -d /lib/modules/$kver/build ]] || die "/lib/modules/$kver/build missing (apt-get install linux-headers-amd64)"
 
 name=$(basename "$script" .sh)
 out=$build/vm/$name
@@ -52,17 +55,20 @@ meson install -C "$build" --no-rebuild --quiet --destdir "$out/staging" > "$out/
 
 # The meson build's own fixture, when it is there for this kernel; else build one here.
 fixture=$build/tests/modules/fixture
-if [[ ! -f $fixture/kernel-release || $(cat "$fixture/kernel-release") != "$kver" ]]; then
+if [[ -n $kroot ]]; then
+        fixture=-
+        initramfs_args+=(--kernel-root "$kroot")
+elif [[ ! -f $fixture/kernel-release || $(cat "$fixture/kernel-release") != "$kver" ]]; then
         fixture=$out/fixture
         step "building the test modules for $kver"
         "$source/tests/modules/build-fixture.sh" "$source/tests/modules" "$fixture" "$kver" > "$out/fixture.log" 2>&1 \
                 || { cat "$out/fixture.log" >&2; die "building the test modules failed"; }
 fi
-ls "$fixture/root/lib/modules/$kver/extra/"*.ko > /dev/null 2>&1 || die "no test modules in $fixture"
+[[ $fixture == - ]] || ls "$fixture/root/lib/modules/$kver/extra/"*.ko > /dev/null 2>&1 || die "no test modules in $fixture"
 
 step "building the initramfs"
 "$vm/build-initramfs.sh" "$out/staging" "$fixture" "$out/initramfs.cpio.gz" --kver "$kver" \
         ${initramfs_args[@]+"${initramfs_args[@]}"}
 
-exec "$vm/run-vm.sh" --kernel "/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
+exec "$vm/run-vm.sh" --kernel "$kroot/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
         --log "$out/console.log" ${vm_args[@]+"${vm_args[@]}"} "$script"

@@ -110,7 +110,7 @@ assert_eq "GPL" "$OUT" "info -F license without modctld"
 run modctl load --dry-run bridge
 assert_eq "$(modprobe -n -v bridge)" "$OUT" "load --dry-run without modctld matches modprobe -n -v"
 run modctl load veth
-assert_eq 1 "$RC" "load needs modctld"
+assert_eq 5 "$RC" "load needs modctld (exit 5: unreachable)"
 assert_stderr_contains "systemctl start modctld.service" "and says how to start it"
 run modctl modprobe -D snd
 assert_eq "$(modprobe -D snd)" "$OUT" "modprobe -D without modctld"

@@ -56,13 +56,13 @@ fi
 
 # ---- callers other than root are refused, with a clear message, and nothing is loaded
 run as_tester modctl load dummy
-assert_eq 1 "$RC" "uid 1000: modctl load fails with exit status 1"
+assert_eq 6 "$RC" "uid 1000: modctl load fails with exit status 6 (not authorized)"
 assert_contains "$ERR" "only root may load module 'dummy'" "the message names the module and who may"
 assert_contains "$ERR" "polkit" "and says polkit is what would authorize others"
 assert_not_loaded dummy "nothing is loaded for uid 1000"
 
 run as_tester modctl --no-ask-password load dummy
-assert_eq 1 "$RC" "uid 1000: modctl --no-ask-password load fails too"
+assert_eq 6 "$RC" "uid 1000: modctl --no-ask-password load fails too (6)"
 assert_not_loaded dummy
 
 run as_tester busctl --system call org.modctl1 /org/modctl1 org.modctl1.Manager Load sst dummy "" 0

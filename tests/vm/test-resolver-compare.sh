@@ -58,6 +58,7 @@ cases=$(wc -l < "$C/cases.txt")
 check "the request list has every module, every built-in and >= 2000 aliases ($total requests, $aliases aliases, $cases modprobe.d cases)"
 
 t0=$(now_ms)
+diag "kmod: $(${MODPROBE:-modprobe} --version | head -n1)"
 "$C/run-modprobe.sh" /tmp/requests /tmp/kmod.out /tmp/kmod.err
 t1=$(now_ms)
 diag "modprobe -D over $total requests: $((t1 - t0)) ms"

@@ -24,11 +24,15 @@ Ownership *ownership_free(Ownership *o) {
 
 int ownership_apply(Ownership *o, OwnershipMode mode, KernelRequests requests, OwnershipOnExit on_exit,
                     Failure *failure) {
+        assert(o);
+
         if (mode == OWNERSHIP_SHARED && requests == KERNEL_REQUESTS_ANY && on_exit == OWNERSHIP_ON_EXIT_RELEASE)
                 return 0;
         return failure_set_errno(failure, FAILURE_INTERNAL, -EOPNOTSUPP, "modctld was built without BPF support (-Dbpf=disabled).");
 }
 
 void ownership_get_state(Ownership *o, OwnershipState *ret) {
+        assert(o);
+        assert(ret);
         *ret = (OwnershipState) {};
 }

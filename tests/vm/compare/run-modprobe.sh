@@ -8,8 +8,10 @@
 #
 # Plain requests (one NAME a line) go to one `modprobe -a -D` per 500, so the index is loaded a
 # few times, not thousands; requests with parameters or options (NAME<TAB>PARAMS[<TAB>OPTS],
-# PARAMS as a shell would split them, "-" for none) run one modprobe each.
+# PARAMS as a shell would split them, "-" for none) run one modprobe each. $MODPROBE is the
+# modprobe to run (default: the one on PATH; Debian 13's kmod 34 for vm-trixie-resolver-compare).
 set -euo pipefail
+modprobe() { "${MODPROBE:-/usr/sbin/modprobe}" "$@"; }
 requests=$1 out=$2 err=$3
 shift 3
 mp=("$@")

@@ -7,18 +7,20 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "engine/manager-private.h"
+#include "engine/modprobe-handover.h"
 #include "kernel/kernel.h"
 
-void manager_install_modprobe(Manager *m) {
+void modprobe_handover_install(ModprobeHandover *h, Kernel *kernel, const Config *config) {
         _cleanup_free_ char *previous = NULL;
         const char *helper;
         int r;
 
-        assert(m);
+        assert(h);
+        assert(kernel);
+        assert(config);
 
-        helper = m->config->daemon.hook_helper;
-        if (!m->config->daemon.hook_install)
+        helper = config->daemon.hook_helper;
+        if (!config->daemon.hook_install)
                 return;
         /* A kernel.modprobe naming a missing file would break every on-demand load. */
         if (access(helper, X_OK) < 0) {
@@ -27,7 +29,7 @@ void manager_install_modprobe(Manager *m) {
                 return;
         }
 
-        r = kernel_get_modprobe_path(m->kernel, &previous);
+        r = kernel_get_modprobe_path(kernel, &previous);
         if (r < 0) {
                 log_warning_errno(r, "Not installing the kernel hook: cannot read kernel.modprobe: %m");
                 return;
@@ -36,34 +38,41 @@ void manager_install_modprobe(Manager *m) {
                 log_info("kernel.modprobe already names %s.", helper);
                 return;
         }
-        r = kernel_set_modprobe_path(m->kernel, helper);
+        r = kernel_set_modprobe_path(kernel, helper);
         if (r < 0) {
                 log_warning_errno(r, "Cannot point kernel.modprobe at %s: %m", helper);
                 return;
         }
-        free(m->modprobe_installed);
-        m->modprobe_installed = strdup(helper);
-        free(m->modprobe_previous);
-        m->modprobe_previous = TAKE_PTR(previous);
-        log_info("kernel.modprobe now names %s (was %s).", helper, strempty(m->modprobe_previous));
+        free(h->installed);
+        h->installed = strdup(helper);
+        free(h->previous);
+        h->previous = TAKE_PTR(previous);
+        log_info("kernel.modprobe now names %s (was %s).", helper, strempty(h->previous));
 }
 
-void manager_restore_modprobe(Manager *m) {
+void modprobe_handover_restore(ModprobeHandover *h, Kernel *kernel) {
         _cleanup_free_ char *current = NULL;
         int r;
 
-        assert(m);
+        assert(h);
+        assert(kernel);
 
-        if (!m->modprobe_installed || !m->modprobe_previous)
+        if (!h->installed || !h->previous)
                 return;
         /* Someone changed it since: theirs to keep. */
-        if (kernel_get_modprobe_path(m->kernel, &current) < 0 || strcmp(current, m->modprobe_installed) != 0)
+        if (kernel_get_modprobe_path(kernel, &current) < 0 || strcmp(current, h->installed) != 0)
                 return;
-        r = kernel_set_modprobe_path(m->kernel, m->modprobe_previous);
+        r = kernel_set_modprobe_path(kernel, h->previous);
         if (r < 0)
-                log_warning_errno(r, "Cannot restore kernel.modprobe to %s: %m", m->modprobe_previous);
+                log_warning_errno(r, "Cannot restore kernel.modprobe to %s: %m", h->previous);
         else
-                log_info("kernel.modprobe restored to %s.", m->modprobe_previous);
-        free(m->modprobe_installed);
-        m->modprobe_installed = NULL;
+                log_info("kernel.modprobe restored to %s.", h->previous);
+        free(h->installed);
+        h->installed = NULL;
+}
+
+void modprobe_handover_done(ModprobeHandover *h) {
+        assert(h);
+        h->installed = (free(h->installed), NULL);
+        h->previous = (free(h->previous), NULL);
 }

@@ -8,7 +8,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus/bus-auth.h"
-#include "bus/bus-context.h"
+#include "bus/bus-object.h"
+#include "bus/bus-service.h"
+#include "bus/bus-settings.h"
+#include "bus/bus-timeline.h"
 #include "bus/bus-private.h"
 #include "bus/bus-quota.h"
 #include "bus/bus-error.h"
@@ -81,8 +84,8 @@ static const ManagerEvents bus_events = {
         .settings_changed = on_settings_changed,
 };
 
-int bus_context_new(Manager *m, const char *address, BusContext **ret) {
-        _cleanup_(bus_context_freep) BusContext *b = NULL;
+int bus_service_new(Manager *m, const char *address, BusContext **ret) {
+        _cleanup_(bus_service_freep) BusContext *b = NULL;
         int r;
 
         assert(m);
@@ -105,7 +108,7 @@ int bus_context_new(Manager *m, const char *address, BusContext **ret) {
         return 0;
 }
 
-BusContext *bus_context_free(BusContext *b) {
+BusContext *bus_service_free(BusContext *b) {
         if (!b)
                 return NULL;
 
@@ -179,31 +182,27 @@ static int bus_open(BusContext *b, sd_bus **ret) {
         return 0;
 }
 
-/* A bus that exists but does not answer (dbus.socket listening while dbus-daemon waits for
- * units ordered after us) must not hold the boot list back for long. */
-#define NAME_WAIT_USEC (5 * USEC_PER_SEC)
+/* Everything org.modctl1.Manager serves at MODCTL_BUS_PATH, on the system bus and on each of
+ * root's private connections (the module objects are on the system bus only: bus-module.c). */
+static const BusObjectImplementation *const manager_objects[] = {
+        &bus_manager_object,
+        &bus_settings_object,
+        &bus_ownership_object,
+        &bus_timeline_object,
+};
 
-static int on_name_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        BusContext *b = userdata;
+static int publish_manager(sd_bus *bus, void *userdata) {
+        int r;
 
-        manager_start_autoload(b->manager);
+        for (size_t i = 0; i < ELEMENTSOF(manager_objects); i++) {
+                r = bus_add_implementation(bus, manager_objects[i], userdata, NULL);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
-int bus_context_publish_on(BusContext *b, sd_bus *bus) {
-        int r;
-
-        assert(b);
-        assert(bus);
-
-        /* Every vtable of org.modctl1.Manager that bus_context_start() publishes. */
-        r = bus_manager_add_vtable(b, bus);
-        if (r >= 0)
-                r = bus_ownership_add_vtable(b, bus);
-        return r;
-}
-
-int bus_context_set_private_socket(BusContext *b, const char *path) {
+int bus_service_set_private_socket(BusContext *b, const char *path) {
         assert(b);
 
         free(b->private_socket);
@@ -211,7 +210,7 @@ int bus_context_set_private_socket(BusContext *b, const char *path) {
         return !path || b->private_socket ? 0 : -ENOMEM;
 }
 
-int bus_context_start(BusContext *b) {
+int bus_service_start(BusContext *b) {
         bool exists;
         int r;
 
@@ -226,13 +225,9 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", b->address ? "configured" : "system");
 
-        r = bus_manager_publish(b);
+        r = publish_manager(b->bus, b);
         if (r < 0)
-                return r;
-
-        r = bus_ownership_publish(b);
-        if (r < 0)
-                return r;
+                return log_error_errno(r, "Failed to publish %s: %m", MODCTL_BUS_PATH);
 
         r = bus_modules_start(b);
         if (r < 0)
@@ -241,7 +236,8 @@ int bus_context_start(BusContext *b) {
         /* Root's direct path. Without it root's modctl still works over the bus, so a failure
          * here is a warning. Tests on a private bus only get one when they name a path. */
         if (b->private_socket || !b->address)
-                (void) bus_private_start(b, b->private_socket);
+                (void) bus_private_start(manager_get_event(b->manager), b->private_socket, publish_manager, b,
+                                         &b->private);
 
         r = sd_bus_request_name_async(b->bus, NULL, MODCTL_BUS_NAME, 0, on_name_acquired, b);
         if (r < 0)
@@ -251,23 +247,10 @@ int bus_context_start(BusContext *b) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
-        /* Only under systemd (early boot, before sysinit.target and so before dbus): without
-         * it, whoever started us starts the bus too, and clients expect the boot batch's
-         * signals after the name. */
-        if (!exists && sd_booted() > 0) {
-                /* Early boot: nobody can listen to our signals yet, and the bus comes up only
-                 * after sysinit.target, which waits for our READY=1. Load the boot list now. */
-                log_info("The system bus is not up yet; loading the boot list now, attaching to the bus when it appears.");
-                manager_start_autoload(b->manager);
-        } else if (!exists || sd_booted() <= 0) {
-                /* Without systemd, whoever started us brings up the bus: wait for the name as
-                 * long as it takes, so clients see the boot batch's signals. */
-        } else {
-                /* Clients match our signals by the bus name: wait for it, a few seconds at most. */
-                r = sd_event_add_time_relative(manager_get_event(b->manager), NULL, CLOCK_MONOTONIC,
-                                               NAME_WAIT_USEC, 0, on_name_wait_timeout, b);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to set up a timer: %m");
-        }
+        /* When the boot list starts is the manager's decision; it needs to know whether the bus
+         * was up. */
+        r = manager_bus_connecting(b->manager, exists);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up a timer: %m");
         return 0;
 }

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The manager's side of kernel-enforced ownership: applies [Daemon] Ownership=,
- * OwnershipOnExit= and [Policy] KernelRequests= to the BPF LSM programs (kernel/bpf/), at start
- * and on every reload, and turns their reports into counters, log or journal entries and the
- * ExternalLoad and KernelRequest signals. When enforcement is unavailable it says so (log,
- * OwnershipEnforcement, modctl status) and never claims it. */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,9 +9,9 @@
 
 #include "common/log.h"
 #include "common/macro.h"
-#include "engine/manager-private.h"
-#include "kernel/bpf/ownership.h"
 #include "common/utf8.h"
+#include "engine/ownership-service.h"
+#include "kernel/bpf/ownership.h"
 
 /* The last external inserts, so that the module's "add" uevent, which comes after, can say who
  * loaded it. */
@@ -26,7 +22,9 @@ typedef struct ExternalLoader {
         char who[96];
 } ExternalLoader;
 
-struct ManagerOwnership {
+struct OwnershipService {
+        ownership_service_report_t on_report;
+        void *userdata;
         Ownership *ownership;
         char *error;            /* why enforcement is unavailable, or NULL */
         ExternalLoader loaders[EXTERNAL_LOADERS];
@@ -44,7 +42,7 @@ static void module_name_of_file(const char *file, char *ret, size_t size) {
                         *p = '_';
 }
 
-static void remember_loader(ManagerOwnership *o, const OwnershipReport *r) {
+static void remember_loader(OwnershipService *o, const OwnershipReport *r) {
         ExternalLoader *l = &o->loaders[o->next_loader++ % EXTERNAL_LOADERS];
         _cleanup_free_ char *comm = utf8_escape_terminal(r->comm);
 
@@ -52,14 +50,14 @@ static void remember_loader(ManagerOwnership *o, const OwnershipReport *r) {
         snprintf(l->who, sizeof(l->who), "pid %d %s, uid %u", (int) r->tgid, comm ?: "?", (unsigned) r->uid);
 }
 
-const char *manager_ownership_external_loader(Manager *m, const char *module) {
-        assert(m);
+const char *ownership_service_external_loader(OwnershipService *o, const char *module) {
+        assert(module);
 
-        if (!m->ownership)
+        if (!o)
                 return NULL;
         for (unsigned i = 0; i < EXTERNAL_LOADERS; i++) {
                 /* newest first */
-                ExternalLoader *l = &m->ownership->loaders[(m->ownership->next_loader - 1 - i) % EXTERNAL_LOADERS];
+                ExternalLoader *l = &o->loaders[(o->next_loader - 1 - i) % EXTERNAL_LOADERS];
                 if (l->module[0] && streq(l->module, module))
                         return l->who;
         }
@@ -140,41 +138,38 @@ static void log_report(const OwnershipReport *r) {
                 log_notice("%s", text);
 }
 
-static void on_report(const OwnershipReport *r, void *userdata) {
-        Manager *m = userdata;
+static void on_ownership_report(const OwnershipReport *r, void *userdata) {
+        OwnershipService *o = userdata;
 
         if (r->action == OWNERSHIP_ACTION_REQUEST) {
-                if (r->refused) {
-                        m->counters[MANAGER_COUNTER_KERNEL_REQUESTS_REFUSED]++;
-                        log_report(r);
-                } else if (r->cause != OWNERSHIP_CAUSE_SELF)
+                if (r->refused || r->cause != OWNERSHIP_CAUSE_SELF)
                         log_report(r);  /* a kernel thread's request: the audit names its cause */
                 else if (log_get_max_level() >= LOG_DEBUG) {
                         _cleanup_free_ char *name = utf8_escape_terminal(r->name), *comm = utf8_escape_terminal(r->comm);
                         log_debug("Kernel request for '%s' by pid %d (%s), uid %u.", strempty(name), (int) r->tgid,
                                   strempty(comm), (unsigned) r->uid);
                 }
-                MANAGER_EMIT(m, kernel_request, r);
-                return;
+        } else {
+                if (!r->refused && r->file[0])
+                        remember_loader(o, r);
+                log_report(r);
         }
-        m->counters[r->refused ? MANAGER_COUNTER_EXTERNAL_REFUSED : MANAGER_COUNTER_EXTERNAL_LOADS]++;
-        if (!r->refused && r->file[0])
-                remember_loader(m->ownership, r);
-        log_report(r);
-        MANAGER_EMIT(m, external_load, r);
+        o->on_report(r, o->userdata);
 }
 
-static void apply(Manager *m) {
+void ownership_service_apply(OwnershipService *o, const Config *c) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        const Config *c = m->config;
         OwnershipState st;
         int r;
 
-        r = ownership_apply(m->ownership->ownership, c->daemon.ownership, c->policy.kernel_requests,
+        assert(o);
+        assert(c);
+
+        r = ownership_apply(o->ownership, c->daemon.ownership, c->policy.kernel_requests,
                             c->daemon.ownership_on_exit, &failure);
-        free(m->ownership->error);
-        m->ownership->error = NULL;
-        ownership_get_state(m->ownership->ownership, &st);
+        free(o->error);
+        o->error = NULL;
+        ownership_get_state(o->ownership, &st);
         if (r < 0 && st.active) {
                 /* Enforced, but not as asked (say, the pins of OwnershipOnExit=keep failed). */
                 log_warning("Kernel-enforced ownership is active, but not all settings apply: %s",
@@ -182,7 +177,7 @@ static void apply(Manager *m) {
                 r = 0;
         }
         if (r < 0) {
-                m->ownership->error = strdup(strempty(failure.message));
+                o->error = strdup(strempty(failure.message));
                 log_warning("Kernel-enforced ownership is unavailable: %s Ownership=%s and KernelRequests=%s are "
                             "NOT enforced; modules load as without modctl.", strempty(failure.message),
                             ownership_mode_to_string(c->daemon.ownership),
@@ -197,63 +192,47 @@ static void apply(Manager *m) {
                          st.adopted ? ", took over the programs kept by the previous modctld" : "");
 }
 
-int manager_ownership_start(Manager *m) {
+int ownership_service_new(sd_event *event, const Config *config, ownership_service_report_t on_report, void *userdata,
+                          OwnershipService **ret) {
+        _cleanup_(ownership_service_freep) OwnershipService *o = NULL;
         int r;
 
-        assert(m);
+        assert(event);
+        assert(config);
+        assert(on_report);
+        assert(ret);
 
-        m->ownership = calloc(1, sizeof(ManagerOwnership));
-        if (!m->ownership)
-                return log_oom();
-        r = ownership_new(m->event, on_report, m, &m->ownership->ownership);
+        o = calloc(1, sizeof(OwnershipService));
+        if (!o)
+                return -ENOMEM;
+        o->on_report = on_report;
+        o->userdata = userdata;
+        r = ownership_new(event, on_ownership_report, o, &o->ownership);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up kernel-enforced ownership: %m");
-        apply(m);
+                return r;
+        ownership_service_apply(o, config);
+        *ret = TAKE_PTR(o);
         return 0;
 }
 
-void manager_ownership_reload(Manager *m) {
-        assert(m);
-
-        if (m->ownership && m->ownership->ownership)
-                apply(m);
+OwnershipService *ownership_service_free(OwnershipService *o) {
+        if (!o)
+                return NULL;
+        ownership_free(o->ownership);
+        free(o->error);
+        free(o);
+        return NULL;
 }
 
-void manager_ownership_free(Manager *m) {
-        assert(m);
-
-        if (!m->ownership)
-                return;
-        ownership_free(m->ownership->ownership);
-        free(m->ownership->error);
-        free(m->ownership);
-        m->ownership = NULL;
-}
-
-char *manager_ownership_describe(Manager *m) {
+char *ownership_service_describe(OwnershipService *o) {
         OwnershipState st = {};
         char *s = NULL;
 
-        assert(m);
-
-        if (m->ownership && m->ownership->error) {
-                if (asprintf(&s, "unavailable: %s", m->ownership->error) < 0)
-                        return NULL;
-                return s;
-        }
-        if (m->ownership && m->ownership->ownership)
-                ownership_get_state(m->ownership->ownership, &st);
+        if (o && o->error)
+                return asprintf(&s, "unavailable: %s", o->error) < 0 ? NULL : s;
+        if (o && o->ownership)
+                ownership_get_state(o->ownership, &st);
         if (!st.active)
                 return strdup("off");
         return strdup(st.pinned ? "active, kept when modctld exits" : "active, released when modctld exits");
-}
-
-OwnershipMode manager_ownership_mode(Manager *m) {
-        assert(m);
-        return m->config->daemon.ownership;
-}
-
-KernelRequests manager_kernel_requests(Manager *m) {
-        assert(m);
-        return m->config->policy.kernel_requests;
 }

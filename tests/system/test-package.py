@@ -197,23 +197,28 @@ def main():
         # nbd since the reload above) stops applying. The diverted /sbin/modprobe links to the
         # removed modprobe mode: postrm says so and points kernel.modprobe at kmod's binary.
         g.run('modctl blacklist pcspkr')
-        g.run('dpkg-divert --local --rename --divert /sbin/modprobe.kmod --add /sbin/modprobe && '
-              'dpkg-divert --local --no-rename --divert /usr/sbin/modprobe.kmod --add /usr/sbin/modprobe && '
+        # kmod is a multi-call binary that picks its tool by argv[0]'s basename: the diverted
+        # link must still be called "modprobe" (a /sbin/modprobe.kmod exits 254, doing nothing).
+        # Under merged /usr both aliased names are diverted, to aliased targets (DEP17).
+        g.run('mkdir -p /usr/lib/kmod-diverted && '
+              'dpkg-divert --local --rename --divert /lib/kmod-diverted/modprobe --add /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --divert /usr/lib/kmod-diverted/modprobe --add /usr/sbin/modprobe && '
               'ln -s /usr/libexec/modctl/modprobe /sbin/modprobe')
         r = g.run('dpkg --remove modctl 2>&1')
         c.check('remove: postrm names the dangling modprobe link',
                 '/sbin/modprobe links to the removed /usr/libexec/modctl/modprobe' in r.out, r.out)
         c.check('remove: kernel.modprobe is the diverted kmod binary',
-                g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe.kmod')
+                g.out('cat /proc/sys/kernel/modprobe') == '/lib/kmod-diverted/modprobe')
         g.run('ip link add r0 type ifb')
         c.check('remove: kernel request answered by kmod', loaded(g, 'ifb'))
         c.check('remove: the blacklist stays for kmod',
-                'blacklist pcspkr' in g.out('/sbin/modprobe.kmod -c | grep -x "blacklist pcspkr"'))
-        g.run('/sbin/modprobe.kmod nbd')
+                'blacklist pcspkr' in g.out('/lib/kmod-diverted/modprobe -c | grep -x "blacklist pcspkr"'))
+        g.run('/lib/kmod-diverted/modprobe nbd')
         c.check('remove: Deny= no longer applies', loaded(g, 'nbd'))
         g.run('rmmod nbd; ip link del r0; rm /sbin/modprobe && '
               'dpkg-divert --local --no-rename --remove /usr/sbin/modprobe && '
-              'dpkg-divert --local --rename --remove /sbin/modprobe && test -x /sbin/modprobe')
+              'dpkg-divert --local --rename --remove /sbin/modprobe && rmdir /usr/lib/kmod-diverted && '
+              'test -x /sbin/modprobe')
         g.run('echo /sbin/modprobe >/proc/sys/kernel/modprobe')
 
         # ---- purge gives the stock system back, without a reboot ----

@@ -102,6 +102,13 @@ class Env:
             log(f'built {os.path.basename(r.stdout.strip())} in {time.time() - t:.0f} s')
             return r.stdout.strip()
 
+    def cockpit_deb(self):
+        """cockpit-modctl_*_all.deb, the Cockpit page's package, built next to modctl's."""
+        debs = glob.glob(os.path.join(os.path.dirname(self.deb()), 'cockpit-modctl_*_all.deb'))
+        if len(debs) != 1:
+            raise Failure(f'expected one cockpit-modctl .deb next to modctl\'s, found {debs}')
+        return debs[0]
+
     def _source_newer_than(self, path):
         mtime = os.path.getmtime(path)
         for top in os.listdir(self.source_dir):
@@ -117,8 +124,8 @@ class Env:
 
     def image(self, name, extra_packages=(), with_deb=True, network=False, files=None, size='2G'):
         """A fresh ext4 disk image NAME.img: a copy of the prepared system image (cached in the
-        build dir by everything that goes into it) with /root/modctl.deb added (not installed:
-        tests install it with dpkg -i). files maps guest paths to host files to add as well
+        build dir by everything that goes into it) with /root/modctl.deb and
+        /root/cockpit-modctl.deb added (not installed: tests install them with dpkg -i). files maps guest paths to host files to add as well
         (their directories must exist in the image). The prepared image holds the cached base
         tar's system, the kernel's modules, the test agent, users alice (group modadmin) and
         bob, and root without a password on the console."""
@@ -130,6 +137,7 @@ class Env:
         add = dict(files or {})
         if deb:
             add['/root/modctl.deb'] = deb
+            add['/root/cockpit-modctl.deb'] = self.cockpit_deb()
         if add:
             cmds = ''.join(f'cd {os.path.dirname(g) or "/"}\nwrite {h} {os.path.basename(g)}\n'
                            for g, h in add.items())

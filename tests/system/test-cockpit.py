@@ -83,13 +83,18 @@ def main():
     port = free_port()
     img = env.image('cockpit', extra_packages=['cockpit'], network=True)
     with sysvm.Guest(env, img, hostfwd=[(port, 9090)]) as g:
+        # The page is its own package (Architecture: all), which needs cockpit-bridge and modctl.
         g.run('dpkg -i /root/modctl.deb')
+        c.check('modctl alone has no Cockpit page', g.run('test -e /usr/share/cockpit/modctl',
+                                                          check=False).rc != 0)
+        g.run('dpkg -i /root/cockpit-modctl.deb')
         g.run(f'printf "alice:{PASSWORD}\\nbob:{PASSWORD}\\n" | chpasswd')
         g.run(f"cat > /etc/polkit-1/rules.d/50-modctl-modadmin.rules <<'EOF'\n{POLKIT_RULE}EOF")
         g.run('mkdir -p /etc/cockpit && printf "[WebService]\\nAllowUnencrypted=true\\n" > /etc/cockpit/cockpit.conf')
         g.run('systemctl enable --now cockpit.socket && systemctl is-active modctld.service')
-        c.check('the page is installed with the package', g.run('test -f /usr/share/cockpit/modctl/manifest.json',
-                                                                check=False).rc == 0)
+        c.check('the page is installed by cockpit-modctl', g.run(
+            'test -f /usr/share/cockpit/modctl/manifest.json && dpkg -S /usr/share/cockpit/modctl/manifest.json'
+            ' | grep -q "^cockpit-modctl:"', check=False).rc == 0)
         g.run('modctl unload dummy 2>/dev/null; modctl unload veth 2>/dev/null; true')
 
         base = f'http://127.0.0.1:{port}'
@@ -167,6 +172,10 @@ def main():
             # The page follows the browser's language.
             r = b.ok('login', user='alice', password=PASSWORD, locale='zh-CN')
             c.check('the page is in Chinese for a zh-CN browser', r['title'] == '内核模块', r)
+            # The browser runs on the host: without a CJK font there, the screenshot shows boxes.
+            fonts = subprocess.run(['fc-list', ':lang=zh', 'family'], stdout=subprocess.PIPE, text=True).stdout
+            c.check('the host has a CJK font for the zh_CN screenshot (install-deps: fonts-wqy-zenhei)',
+                    fonts.strip() != '', fonts)
             b.ok('screenshot', file='main-zh_CN.png')
 
             # 8: bob is not in the group: refused, with the daemon's sentence.

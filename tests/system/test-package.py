@@ -66,7 +66,9 @@ def loaded(g, module):
 def main():
     env = sysvm.Env.from_argv()
     c = sysvm.Checks()
-    img = env.image('package')
+    # The autopkgtest's check of the installed package (debian/tests/installed), run as-is.
+    installed_test = os.path.join(env.source_dir, 'debian', 'tests', 'installed')
+    img = env.image('package', files={'/root/autopkgtest-installed': installed_test})
     with sysvm.Guest(env, img) as g:
         # ---- first boot: a stock system; install the package ----
         c.check('stock kernel.modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
@@ -93,6 +95,8 @@ def main():
         c.check('boot: system running, no failed unit', g.state == 'running',
                 g.out('systemctl --failed --no-legend'))
         c.check('boot: systemctl --failed is empty', g.out('systemctl --failed --no-legend --plain') == '')
+        r = g.run('AUTOPKGTEST_TMP=$(mktemp -d) sh /root/autopkgtest-installed', check=False)
+        c.check('autopkgtest debian/tests/installed passes', r.rc == 0, r.out)
         cycles = g.out('journalctl -b --no-pager | grep -i "ordering cycle" || true')
         c.check('boot: no ordering cycle', cycles == '', cycles)
         after = g.out('systemctl show -p After --value modctld.service')
@@ -238,6 +242,35 @@ def main():
         c.check('restart: every kernel request answered, none hung', n == '150' and bad == '0', f'{n} {bad}')
         c.check('restart: bonding loaded', loaded(g, 'bonding'))
         c.check('restart: modctld active again', g.out('systemctl is-active modctld.service') == 'active')
+
+        # ---- remove (not purge) with the README's modprobe diversion in place ----
+        # The settings modctl wrote for kmod stay and still work; Deny= (modctld's own policy,
+        # nbd since the reload above) stops applying. The diverted /sbin/modprobe links to the
+        # removed modprobe mode: postrm says so and points kernel.modprobe at kmod's binary.
+        g.run('modctl blacklist pcspkr')
+        # kmod is a multi-call binary that picks its tool by argv[0]'s basename: the diverted
+        # link must still be called "modprobe" (a /sbin/modprobe.kmod exits 254, doing nothing).
+        # Under merged /usr both aliased names are diverted, to aliased targets (DEP17).
+        g.run('mkdir -p /usr/lib/kmod-diverted && '
+              'dpkg-divert --local --rename --divert /lib/kmod-diverted/modprobe --add /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --divert /usr/lib/kmod-diverted/modprobe --add /usr/sbin/modprobe && '
+              'ln -s /usr/libexec/modctl/modprobe /sbin/modprobe')
+        r = g.run('dpkg --remove modctl 2>&1')
+        c.check('remove: postrm names the dangling modprobe link',
+                '/sbin/modprobe links to the removed /usr/libexec/modctl/modprobe' in r.out, r.out)
+        c.check('remove: kernel.modprobe is the diverted kmod binary',
+                g.out('cat /proc/sys/kernel/modprobe') == '/lib/kmod-diverted/modprobe')
+        g.run('ip link add r0 type ifb')
+        c.check('remove: kernel request answered by kmod', loaded(g, 'ifb'))
+        c.check('remove: the blacklist stays for kmod',
+                'blacklist pcspkr' in g.out('/lib/kmod-diverted/modprobe -c | grep -x "blacklist pcspkr"'))
+        g.run('/lib/kmod-diverted/modprobe nbd')
+        c.check('remove: Deny= no longer applies', loaded(g, 'nbd'))
+        g.run('rmmod nbd; ip link del r0; rm /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --remove /usr/sbin/modprobe && '
+              'dpkg-divert --local --rename --remove /sbin/modprobe && rmdir /usr/lib/kmod-diverted && '
+              'test -x /sbin/modprobe')
+        g.run('echo /sbin/modprobe >/proc/sys/kernel/modprobe')
 
         # ---- purge gives the stock system back, without a reboot ----
         g.run('dpkg --purge modctl')

@@ -10,6 +10,12 @@ MODCTL = os.environ['MODCTL']
 # environment; the installed one reads no environment (test-security-helper-env.py).
 MODCTL_REQUEST = os.environ['MODCTL_REQUEST']
 MODCTL_REQUEST_INSTALLED = os.environ['MODCTL_REQUEST_INSTALLED']
+# MODCTL_TEST_INSTALLED=1 (debian/tests/integration, the autopkgtest): the installed modctl and
+# helper instead of the build tree's. The daemon stays modctld-fake (the fake kernel's build,
+# never installed) and the hook's test build stays too (the installed one reads no environment).
+if os.environ.get('MODCTL_TEST_INSTALLED') == '1':
+    MODCTL = '/usr/bin/modctl'
+    MODCTL_REQUEST_INSTALLED = '/usr/libexec/modctl/modctl-request'
 MODULES_DIR = os.environ['FIXTURE_MODULES_DIR']
 MODPROBE_D = os.environ['FIXTURE_MODPROBE_D']
 POLICY = os.environ['POLICY_CONF']

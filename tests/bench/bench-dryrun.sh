@@ -9,7 +9,7 @@
 # request). TCG guest on a shared host: compare ratios, not microseconds.
 . /vm/lib.sh
 
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-10}
 
 start_system_bus
 check "dbus-daemon --system is up"

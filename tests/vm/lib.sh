@@ -195,6 +195,22 @@ daemon_alive() {
         [ -n "${MODCTLD_PID:-}" ] && kill -0 "$MODCTLD_PID" 2>/dev/null && name_has_owner org.modctl1
 }
 
+# wait_log TEXT: wait until the daemon's log has a line with TEXT (tail -f: woken by writes),
+# for at most 400 s. Through a fifo: the guest has no /dev/fd for bash's process substitution.
+wait_log() {
+        local fifo=/tmp/wait-log.fifo r tpid
+        rm -f $fifo
+        mkfifo $fifo
+        timeout 400 tail -n +1 -f "$MODCTLD_LOG" > $fifo &
+        tpid=$!
+        grep -q -m1 -F "$1" < $fifo
+        r=$?
+        kill $tpid 2>/dev/null
+        wait $tpid 2>/dev/null
+        rm -f $fifo
+        return $r
+}
+
 # Watch the system bus for signals: monitor_start [MATCH...]; then monitor_expect_signal
 # MEMBER ARG1 ARG2 [TIMEOUT] reads the monitor's output as it arrives until a signal MEMBER
 # with those two string arguments shows up. dbus-monitor prints NameLost for itself once it

@@ -9,22 +9,6 @@
 
 HELPER=/usr/libexec/modctl/modctl-request
 
-# wait_log TEXT: wait until the daemon's log has a line with TEXT (tail -f: woken by writes).
-# Through a fifo: the guest has no /dev/fd for bash's process substitution.
-wait_log() {
-        local fifo=/tmp/wait-log.fifo r tpid
-        rm -f $fifo
-        mkfifo $fifo
-        timeout 300 tail -n +1 -f "$MODCTLD_LOG" > $fifo &
-        tpid=$!
-        grep -q -m1 -F "$1" < $fifo
-        r=$?
-        kill $tpid 2>/dev/null
-        wait $tpid 2>/dev/null
-        rm -f $fifo
-        return $r
-}
-
 start_system_bus
 check "dbus-daemon --system is up"
 MODCTLD_AUTOLOAD=1 start_modctld

@@ -14,22 +14,6 @@ ORIG_INSTANCES=$(cat $INSTANCES)
 ORIG_QUEUED=$(cat $QUEUED)
 OFF_LINE="Cannot watch the module index and configuration with inotify"
 
-# wait_log TEXT: wait until the daemon's log has a line with TEXT (tail -f: woken by writes).
-# Through a fifo: the guest has no /dev/fd for bash's process substitution.
-wait_log() {
-        local fifo=/tmp/wait-log.fifo r tpid
-        rm -f $fifo
-        mkfifo $fifo
-        timeout 400 tail -n +1 -f "$MODCTLD_LOG" > $fifo &
-        tpid=$!
-        grep -q -m1 -F "$1" < $fifo
-        r=$?
-        kill $tpid 2>/dev/null
-        wait $tpid 2>/dev/null
-        rm -f $fifo
-        return $r
-}
-
 # settings NAME: `modctl settings NAME --json` without spaces.
 settings() {
         modctl settings "$1" --json | tr -d ' \n'

@@ -18,14 +18,7 @@ CLOCK = {'MODCTL_FAKE_VIRTUAL_CLOCK': '1'}
 class AnalyzeTest(ModctlTest):
     def setUp(self):
         super().setUp()
-        self.assertEqual(self.daemon.stop(), 0)
-        d = os.path.join(self.daemon.config_root, 'etc/modules-load.d')
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, 'chain.conf'), 'w') as f:
-            f.write('modctl_test_chain\n')
-        self.daemon = self.start_daemon(extra_env=CLOCK)
-        # READY=1 and coldplug's end no longer wait for the boot list; its end is this wait.
-        self.assert_ok(self.cli('wait', 'boot'))
+        self.start_daemon_with_boot_list(['modctl_test_chain'], extra_env=CLOCK)
 
     def test_blame_orders_modules_by_insert_time(self):
         r = self.assert_ok(self.cli('analyze', 'blame'))

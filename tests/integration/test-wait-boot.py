@@ -5,7 +5,6 @@ for the boot list, so this is the boot list's end. On the fake kernel's virtual 
 only when a module is inserted) the answer is the boot batch's end exactly: a boot list of one
 chain of three modules, base <- dep <- chain, that goes live at 1.090 s."""
 
-import os
 
 from modctl_test import ModctlTest
 
@@ -16,12 +15,7 @@ CLOCK = {'MODCTL_FAKE_VIRTUAL_CLOCK': '1'}
 class WaitBootTest(ModctlTest):
     def setUp(self):
         super().setUp()
-        self.assertEqual(self.daemon.stop(), 0)
-        d = os.path.join(self.daemon.config_root, 'etc/modules-load.d')
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, 'chain.conf'), 'w') as f:
-            f.write('modctl_test_chain\n')
-        self.daemon = self.start_daemon(extra_env=CLOCK)
+        self.start_daemon_with_boot_list(['modctl_test_chain'], extra_env=CLOCK)
 
     def test_wait_boot_answers_with_the_boot_batch_end(self):
         r = self.assert_ok(self.cli('wait', 'boot'))

@@ -39,7 +39,7 @@ class ModctlTest(unittest.TestCase):
     def start_daemon(self, extra_env=None, wait_coldplug=True, **kwargs):
         """A Daemon on this test's bus and directory (extra_env defaults to fail_env; kwargs
         go to Daemon). It returns once the daemon has settled: READY=1, and then its
-        AutoloadFinished("coldplug") on the bus. Coldplug does not hold back READY=1, so without
+        AutoloadFinished("coldplug") on the bus, and the boot list's end (WaitBootList). Coldplug does not hold back READY=1, so without
         the second wait a test that watches signals (modctl monitor, dbus-monitor) or counts
         operations could see that batch end in its middle. wait_coldplug=False (or a daemon
         with --no-autoload, or expect_ready=False) waits for READY=1 at most."""
@@ -54,7 +54,21 @@ class ModctlTest(unittest.TestCase):
             except AssertionError as e:
                 daemon.stop()
                 raise AssertionError('%s\nmodctld said:\n%s' % (e, daemon.output())) from None
+        # READY=1 and coldplug's end no longer wait for the boot list: its end is WaitBootList.
+        r = self.busctl('call', 'org.modctl1', '/org/modctl1', 'org.modctl1.Manager', 'WaitBootList')
+        if r.returncode != 0:
+            daemon.stop()
+            raise AssertionError('WaitBootList failed: %s\nmodctld said:\n%s' % (r.stderr, daemon.output()))
         return daemon
+
+    def start_daemon_with_boot_list(self, names, extra_env=None):
+        """Stops this test's daemon and starts one whose /etc/modules-load.d lists names."""
+        self.assertEqual(self.daemon.stop(), 0)
+        d = os.path.join(self.daemon.config_root, 'etc/modules-load.d')
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, 'test.conf'), 'w') as f:
+            f.write(''.join(n + '\n' for n in names))
+        self.daemon = self.start_daemon(extra_env=extra_env)
 
     # --- callers ---
 

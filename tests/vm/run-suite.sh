@@ -70,5 +70,22 @@ step "building the initramfs"
 "$vm/build-initramfs.sh" "$out/staging" "$fixture" "$out/initramfs.cpio.gz" --kver "$kver" \
         ${initramfs_args[@]+"${initramfs_args[@]}"}
 
-exec "$vm/run-vm.sh" --kernel "$kroot/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
-        --log "$out/console.log" ${vm_args[@]+"${vm_args[@]}"} "$script"
+run_vm() {
+        "$vm/run-vm.sh" --kernel "$kroot/boot/vmlinuz-$kver" --initrd "$out/initramfs.cpio.gz" \
+                --log "$out/console.log" ${vm_args[@]+"${vm_args[@]}"} "$script"
+}
+[[ $name == bench-* ]] || { run_vm; exit; }
+
+# A benchmark's figures mean something only on a quiet host: print the host's load and any
+# other guest, before and after, so a contended run is visible in its own log.
+host_state() {
+        local others
+        others=$(pgrep -c -f '^qemu-system' || true)
+        echo "BENCH host $1: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
+             "other qemu guests running: $others, $(date -u +%FT%TZ)"
+}
+host_state before
+rc=0
+run_vm || rc=$?
+host_state after
+exit "$rc"

@@ -80,7 +80,7 @@ run_vm() {
 # other guest, before and after, so a contended run is visible in its own log.
 host_state() {
         local others
-        others=$(pgrep -c -f '^qemu-system' || true)
+        others=$(pgrep -c '^qemu-system' || true)
         echo "BENCH host $1: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
              "other qemu guests running: $others, $(date -u +%FT%TZ)"
 }

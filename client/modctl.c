@@ -22,6 +22,8 @@
 #include "macro.h"
 #include "modctl.h"
 #include "pager.h"
+#include "strv.h"
+#include "table.h"
 
 /* Options that only some verbs take. Every other option is accepted by every verb. */
 enum {
@@ -38,6 +40,8 @@ enum {
         OPT_CLEAR          = 1 << 10,
         OPT_VERDICTS       = 1 << 11,
         OPT_SET_VERSION    = 1 << 12,
+        OPT_OUTPUT         = 1 << 13,
+        OPT_RAW            = 1 << 14,
 };
 
 /* What a verb needs around it. */
@@ -67,6 +71,7 @@ typedef struct Verb {
         verb_func run;
         const char *synopsis;   /* after "modctl [OPTIONS...] NAME " */
         const char *summary;
+        const char *const *columns; /* the table's column names, for -o; NULL: no table */
 } Verb;
 
 static int verb_help(sd_bus *bus, const Options *o, char **args, size_t n_args);
@@ -74,8 +79,9 @@ static int verb_help(sd_bus *bus, const Options *o, char **args, size_t n_args);
 static const Verb verbs[] = {
         { "status", 0, 0, 0, VERB_PAGER, verb_status,
           "", N_("Show the daemon's version, kernel and counters (the default command)") },
-        { "list", 0, 0, 0, VERB_OFFLINE | VERB_PAGER, verb_list,
-          "", N_("List the loaded modules (from /proc/modules when modctld is not running)") },
+        { "list", 0, 0, OPT_OUTPUT | OPT_RAW, VERB_OFFLINE | VERB_PAGER, verb_list,
+          "", N_("List the loaded modules (from /proc/modules when modctld is not running)"),
+          list_columns },
         { "info", 1, SIZE_MAX, OPT_FIELD, VERB_OFFLINE | VERB_PAGER, verb_info,
           N_("NAME|PATH..."), N_("Show the fields of modules or module files, like modinfo") },
         { "load", 1, SIZE_MAX, OPT_DRY_RUN | OPT_VERDICTS | OPT_SET_VERSION | OPT_IGNORE_INSTALL | OPT_FORCE | OPT_FIRST_TIME,
@@ -84,8 +90,9 @@ static const Verb verbs[] = {
           N_("Load modules or aliases with their dependencies") },
         { "unload", 1, SIZE_MAX, OPT_REMOVE_UNUSED | OPT_IGNORE_REMOVE | OPT_FIRST_TIME, 0, verb_unload,
           N_("NAME..."), N_("Unload modules") },
-        { "policy", 1, 2, 0, VERB_PAGER, verb_policy,
-          N_("check NAME | show"), N_("Show the plan and each module's verdict, or the policy in force") },
+        { "policy", 1, 2, OPT_OUTPUT | OPT_RAW, VERB_PAGER, verb_policy,
+          N_("check NAME | show"), N_("Show the plan and each module's verdict, or the policy in force"),
+          policy_columns },
         { "reload", 0, 0, 0, 0, verb_reload,
           "", N_("Reload the daemon's configuration") },
         { "monitor", 0, 0, 0, VERB_SIGNALS, verb_monitor,
@@ -98,12 +105,15 @@ static const Verb verbs[] = {
           N_("NAME"), N_("Do not load a module for its aliases (devices)") },
         { "unblacklist", 1, 1, OPT_RUNTIME, 0, verb_unblacklist,
           N_("NAME"), N_("Undo blacklist") },
-        { "options", 1, SIZE_MAX, OPT_RUNTIME | OPT_CLEAR, 0, verb_options,
-          N_("NAME [PARAM=VALUE...]"), N_("Show, or set, a module's persistent options") },
-        { "settings", 1, 1, 0, 0, verb_settings,
-          N_("NAME"), N_("Show a module's persistent settings and the file each comes from") },
-        { "search", 0, 1, 0, VERB_PAGER, verb_search,
-          N_("[TEXT]"), N_("Search the available modules by name and description") },
+        { "options", 1, SIZE_MAX, OPT_RUNTIME | OPT_CLEAR | OPT_OUTPUT | OPT_RAW, 0, verb_options,
+          N_("NAME [PARAM=VALUE...]"), N_("Show, or set, a module's persistent options"),
+          settings_columns },
+        { "settings", 1, 1, OPT_OUTPUT | OPT_RAW, 0, verb_settings,
+          N_("NAME"), N_("Show a module's persistent settings and the file each comes from"),
+          settings_columns },
+        { "search", 0, 1, OPT_OUTPUT | OPT_RAW, VERB_PAGER, verb_search,
+          N_("[TEXT]"), N_("Search the available modules by name and description"),
+          search_columns },
         { "analyze", 1, 2, 0, 0, verb_analyze,
           N_("blame|critical-chain|plot [boot|coldplug|all]"),
           N_("Where the boot's module time went: by module, the chain that decided it, or an SVG") },
@@ -134,6 +144,8 @@ static const struct {
         { "   --clear",          N_("Remove the options modctl set") },
         { "   --verdicts",       N_("With --dry-run, also judge each module and predict its taints") },
         { "-S --set-version=VER", N_("With --dry-run, plan from /lib/modules/VER, without modctld") },
+        { "-o --output=COLUMNS", N_("Print these columns (comma-separated), or with +COLUMNS these as well") },
+        { "   --raw",            N_("Print the table unaligned, one space between cells") },
 };
 
 static void print_try_help(void) {
@@ -255,6 +267,7 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
                 ARG_VERDICTS,
+                ARG_RAW,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -279,6 +292,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "field",           required_argument, NULL, 'F'                 },
                 { "verdicts",        no_argument,       NULL, ARG_VERDICTS        },
                 { "set-version",     required_argument, NULL, 'S'                 },
+                { "output",          required_argument, NULL, 'o'                 },
+                { "raw",             no_argument,       NULL, ARG_RAW             },
                 {}
         };
         const Verb *verb;
@@ -295,7 +310,7 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
 
         /* Report bad options ourselves, in our words and our catalog. */
         opterr = 0;
-        while ((c = getopt_long(n_opts, argv, ":hqvH:nifrF:S:", options, NULL)) >= 0)
+        while ((c = getopt_long(n_opts, argv, ":hqvH:nifrF:S:o:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         arg_help = true;
@@ -379,6 +394,14 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                         arg.release = optarg;
                         arg_seen |= OPT_SET_VERSION;
                         break;
+                case 'o':
+                        arg.output = optarg;
+                        arg_seen |= OPT_OUTPUT;
+                        break;
+                case ARG_RAW:
+                        arg.raw = true;
+                        arg_seen |= OPT_RAW;
+                        break;
                 case ':':
                         if (optopt >= 0x100 || optopt == 0)
                                 return usage_error(_("option '%s' needs an argument"), argv[optind - 1]);
@@ -426,6 +449,18 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                                      "not valid with '--set-version'"));
         if (arg.release && (!*arg.release || strchr(arg.release, '/')))
                 return usage_error(_("invalid kernel version '%s'"), arg.release);
+        if (arg.output) {
+                _cleanup_(freep) char *unknown = NULL, *names = NULL;
+
+                r = columns_check(verb->columns, arg.output, &unknown);
+                if (r == -EINVAL)
+                        names = strv_join((char **) verb->columns, ",");
+                if (r == -ENOMEM || (r < 0 && !names))
+                        return log_oom();
+                if (r < 0)
+                        return usage_error(_("unknown column '%s' for '%s' (columns: %s)"), unknown, verb->name,
+                                           names);
+        }
         if (arg.parameters && !streq(verb->name, "load"))
                 return usage_error(_("'--' and parameters are only valid for 'load'"));
 

@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 
 #include "output.h"
+#include "table.h"
 
 #define EXIT_USAGE 2
 
@@ -33,8 +34,19 @@ typedef struct Options {
         const char *host;       /* -H [USER@]HOST: the system bus there, over ssh */
         const char *field;      /* info -F FIELD */
         const char *release;    /* load -n -S VERSION: /lib/modules/VERSION, offline */
+        const char *output;     /* -o COLUMNS, checked against the verb's column names */
+        bool raw;               /* --raw */
         char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
+
+/* The column names of each verb's table, for -o: stable lower-case words, NULL-terminated. */
+extern const char *const list_columns[];
+extern const char *const policy_columns[];
+extern const char *const settings_columns[];
+extern const char *const search_columns[];
+
+/* --no-legend, --raw and -o for a table made with table_new_named(). */
+int table_apply_options(Table *t, const Options *o);
 
 /* Each verb logs its own failures and returns a negative errno; args[0] is the first argument
  * after the verb's name. bus is NULL for a verb marked VERB_OFFLINE when modctld cannot be

@@ -8,6 +8,7 @@
 
 #include "color.h"
 #include "i18n.h"
+#include "modctl.h"
 #include "output.h"
 #include "utf8.h"
 
@@ -222,4 +223,16 @@ int plan_steps_to_json(json_object *lines, bool with_taint, json_object **ret) {
         }
         *ret = TAKE_PTR(steps);
         return 0;
+}
+
+int table_apply_options(Table *t, const Options *o) {
+        int r;
+
+        r = table_set_header(t, o->legend);
+        if (r >= 0)
+                r = table_set_raw(t, o->raw);
+        /* The spec was checked against the same names when the command line was read. */
+        if (r >= 0 && o->output)
+                r = table_select_columns(t, o->output);
+        return r;
 }

@@ -9,6 +9,7 @@
 
 #include "color.h"
 #include "i18n.h"
+#include "smartcols-dl.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -21,6 +22,10 @@ struct Table {
         char **cells;
         const char **colors;    /* parallel to cells: an ANSI escape or NULL */
         bool no_header;
+        bool raw;
+        const char *const *ids;  /* column names for -o, or NULL */
+        size_t *shown;          /* the columns to print, in order */
+        size_t n_shown;
         size_t n_cells;
         size_t allocated;
 };
@@ -38,10 +43,154 @@ Table *table_new(size_t n_columns) {
         t->n_columns = n_columns;
         t->align = calloc(n_columns, sizeof(TableAlign));
         t->min_width = calloc(n_columns, sizeof(size_t));
-        if (!t->align || !t->min_width)
+        t->shown = calloc(n_columns, sizeof(size_t));
+        if (!t->align || !t->min_width || !t->shown)
                 return table_free(t);
+        for (size_t i = 0; i < n_columns; i++)
+                t->shown[i] = i;
+        t->n_shown = n_columns;
 
         return t;
+}
+
+Table *table_new_named(const char *const *ids) {
+        size_t n = 0;
+        Table *t;
+
+        while (ids && ids[n])
+                n++;
+        t = table_new(n);
+        if (t)
+                t->ids = ids;
+        return t;
+}
+
+static ssize_t column_index(const char *const *ids, const char *name, size_t len) {
+        for (size_t i = 0; ids && ids[i]; i++)
+                if (strlen(ids[i]) == len && strncasecmp(ids[i], name, len) == 0)
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* Calls f for each name of SPEC, in order, after a leading '+' (which *ret_plus reports). */
+static int columns_foreach(const char *spec, bool *ret_plus, int (*f)(const char *name, size_t len, void *userdata),
+                           void *userdata) {
+        bool plus = spec[0] == '+';
+        const char *p = spec + plus;
+
+        if (!*p)
+                return -EINVAL;
+        for (;;) {
+                size_t len = strcspn(p, ",");
+                int r;
+
+                if (len == 0)
+                        return -EINVAL;
+                r = f(p, len, userdata);
+                if (r < 0)
+                        return r;
+                if (!p[len])
+                        break;
+                p += len + 1;
+        }
+        if (ret_plus)
+                *ret_plus = plus;
+        return 0;
+}
+
+typedef struct ColumnsCheck {
+        const char *const *ids;
+        const char *unknown;
+        size_t unknown_len;
+} ColumnsCheck;
+
+static int check_one(const char *name, size_t len, void *userdata) {
+        ColumnsCheck *c = userdata;
+
+        if (column_index(c->ids, name, len) >= 0)
+                return 0;
+        c->unknown = name;
+        c->unknown_len = len;
+        return -EINVAL;
+}
+
+int columns_check(const char *const *ids, const char *spec, char **ret_unknown) {
+        ColumnsCheck c = { .ids = ids };
+        int r;
+
+        if (!spec || !ret_unknown)
+                return -EINVAL;
+        r = columns_foreach(spec, NULL, check_one, &c);
+        if (r >= 0)
+                return 0;
+        /* An empty name ("a,,b", "+") is reported as such. */
+        *ret_unknown = strndup(c.unknown ?: "", c.unknown_len);
+        return *ret_unknown ? -EINVAL : -ENOMEM;
+}
+
+typedef struct ColumnsPick {
+        const char *const *ids;
+        size_t *shown;
+        size_t n_shown;
+        size_t allocated;
+} ColumnsPick;
+
+static int pick_one(const char *name, size_t len, void *userdata) {
+        ColumnsPick *p = userdata;
+        ssize_t i = column_index(p->ids, name, len);
+
+        if (i < 0)
+                return -EINVAL;
+        if (p->n_shown >= p->allocated) {
+                size_t n = MAX(p->allocated * 2, (size_t) 8);
+                size_t *s = reallocarray(p->shown, n, sizeof(size_t));
+                if (!s)
+                        return -ENOMEM;
+                p->shown = s;
+                p->allocated = n;
+        }
+        p->shown[p->n_shown++] = (size_t) i;
+        return 0;
+}
+
+int table_select_columns(Table *t, const char *spec) {
+        ColumnsPick p = {};
+        bool plus;
+        int r;
+
+        if (!t || !t->ids || !spec)
+                return -EINVAL;
+
+        r = columns_foreach(spec, &plus, check_one, &(ColumnsCheck) { .ids = t->ids });
+        if (r < 0)
+                return r;
+        /* Checked: now collect, after the whole table when the spec adds to it. */
+        p.ids = t->ids;
+        if (plus)
+                for (size_t i = 0; i < t->n_columns; i++) {
+                        r = pick_one(t->ids[i], strlen(t->ids[i]), &p);
+                        if (r < 0) {
+                                free(p.shown);
+                                return r;
+                        }
+                }
+        r = columns_foreach(spec, NULL, pick_one, &p);
+        if (r < 0) {
+                free(p.shown);
+                return r;
+        }
+
+        free(t->shown);
+        t->shown = p.shown;
+        t->n_shown = p.n_shown;
+        return 0;
+}
+
+int table_set_raw(Table *t, bool raw) {
+        if (!t)
+                return -EINVAL;
+        t->raw = raw;
+        return 0;
 }
 
 Table *table_free(Table *t) {
@@ -52,6 +201,7 @@ Table *table_free(Table *t) {
                 free(t->cells[i]);
         free(t->cells);
         free(t->colors);
+        free(t->shown);
         free(t->align);
         free(t->min_width);
         free(t);
@@ -179,32 +329,44 @@ size_t display_width(const char *s) {
         return width;
 }
 
-int table_print(const Table *t, FILE *f) {
-        _cleanup_(freep) size_t *widths = NULL;
-        size_t n_rows;
+/* A cell under --raw, as util-linux prints it: blanks and backslashes as \xHH, so that a cell
+ * stays one word for `read` and awk. */
+static void fputs_raw(const char *s, FILE *f) {
+        for (; *s; s++)
+                if (*s == ' ' || *s == '\t' || *s == '\\')
+                        fprintf(f, "\\x%02x", (unsigned char) *s);
+                else
+                        fputc(*s, f);
+}
 
-        if (!t || !f)
-                return -EINVAL;
+static int table_print_builtin(const Table *t, FILE *f) {
+        _cleanup_(freep) size_t *widths = NULL;
+        size_t n_rows = table_get_rows(t);
+        /* Without the header, the columns fit the data alone. */
+        size_t first_row = t->no_header && n_rows > 0 ? 1 : 0;
 
         widths = calloc(t->n_columns, sizeof(size_t));
         if (!widths)
                 return -ENOMEM;
 
         memcpy(widths, t->min_width, t->n_columns * sizeof(size_t));
-        n_rows = table_get_rows(t);
-        /* Without the header, the columns fit the data alone. */
-        size_t first = t->no_header && n_rows > 0 ? t->n_columns : 0;
-        for (size_t i = first; i < n_rows * t->n_columns; i++)
+        for (size_t i = first_row * t->n_columns; i < n_rows * t->n_columns; i++)
                 widths[i % t->n_columns] = MAX(widths[i % t->n_columns], display_width(t->cells[i]));
 
-        for (size_t row = first / t->n_columns; row < n_rows; row++)
-                for (size_t col = 0; col < t->n_columns; col++) {
+        for (size_t row = first_row; row < n_rows; row++)
+                for (size_t k = 0; k < t->n_shown; k++) {
+                        size_t col = t->shown[k];
                         const char *cell = t->cells[row * t->n_columns + col];
                         const char *on = color_on(f, t->colors[row * t->n_columns + col]);
                         const char *off = *on ? color_off(f) : "";
                         size_t pad = widths[col] - display_width(cell);
-                        bool last = col + 1 == t->n_columns;
+                        bool last = k + 1 == t->n_shown;
 
+                        if (t->raw) {
+                                fputs_raw(cell, f);
+                                fputc(last ? '\n' : ' ', f);
+                                continue;
+                        }
                         if (t->align[col] == TABLE_ALIGN_RIGHT)
                                 fprintf(f, "%*s%s%s%s", (int) pad, "", on, cell, off);
                         else if (last)
@@ -216,4 +378,76 @@ int table_print(const Table *t, FILE *f) {
                 }
 
         return ferror(f) ? -EIO : 0;
+}
+
+static int table_fill_smartcols(const Table *t, const SmartcolsDl *dl, struct libscols_table *tb, FILE *f) {
+        size_t n_rows = table_get_rows(t);
+        bool colors = colors_enabled(f);
+
+        if (dl->scols_table_set_stream(tb, f) < 0 || dl->scols_table_enable_raw(tb, t->raw) < 0 ||
+            dl->scols_table_enable_noheadings(tb, t->no_header) < 0 ||
+            dl->scols_table_enable_colors(tb, colors) < 0)
+                return -ENOMEM;
+        if (!t->raw && dl->scols_table_set_column_separator(tb, TABLE_SEPARATOR) < 0)
+                return -ENOMEM;
+
+        for (size_t k = 0; k < t->n_shown; k++) {
+                size_t col = t->shown[k];
+                int flags = t->align[col] == TABLE_ALIGN_RIGHT ? SCOLS_FL_RIGHT : 0;
+
+                struct libscols_column *cl = dl->scols_table_new_column(tb, t->cells[col],
+                                                                        (double) t->min_width[col], flags);
+                if (!cl)
+                        return -ENOMEM;
+                /* Cells are escaped already (table_take_cell): their backslashes stay as they
+                 * are, but for --raw, which escapes them too. */
+                if (!t->raw && dl->scols_column_set_safechars(cl, "\\") < 0)
+                        return -ENOMEM;
+        }
+
+        for (size_t row = 1; row < n_rows; row++) {
+                struct libscols_line *ln = dl->scols_table_new_line(tb, NULL);
+
+                if (!ln)
+                        return -ENOMEM;
+                for (size_t k = 0; k < t->n_shown; k++) {
+                        size_t i = row * t->n_columns + t->shown[k];
+
+                        if (dl->scols_line_set_data(ln, k, t->cells[i]) < 0)
+                                return -ENOMEM;
+                        if (colors && t->colors[i] &&
+                            dl->scols_cell_set_color(dl->scols_line_get_cell(ln, k), t->colors[i]) < 0)
+                                return -ENOMEM;
+                }
+        }
+
+        if (dl->scols_print_table(tb) < 0)
+                return -EIO;
+        return ferror(f) ? -EIO : 0;
+}
+
+int table_print(const Table *t, FILE *f) {
+        const SmartcolsDl *dl;
+        struct libscols_table *tb;
+        int r;
+
+        if (!t || !f)
+                return -EINVAL;
+        if (table_get_rows(t) == 0)
+                return 0;
+
+        /* The locale decides what libsmartcols counts as printable and how wide it is. */
+        i18n_init();
+        /* libsmartcols prints nothing for a table without lines; the header alone still says
+         * that the list is empty. */
+        dl = table_get_rows(t) > 1 ? smartcols_dl() : NULL;
+        if (!dl)
+                return table_print_builtin(t, f);
+
+        tb = dl->scols_new_table();
+        if (!tb)
+                return -ENOMEM;
+        r = table_fill_smartcols(t, dl, tb, f);
+        dl->scols_unref_table(tb);
+        return r;
 }

@@ -2,7 +2,8 @@
 #pragma once
 
 /* A text table whose columns are aligned by display width, so translated (CJK) headers line
- * up. The first row added is the header. */
+ * up. The first row added is the header. Printed through libsmartcols when it is there (its
+ * width handling on a terminal, --raw), else by the same rules here. */
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@ typedef enum TableAlign {
 typedef struct Table Table;
 
 Table *table_new(size_t n_columns);
+/* A table whose columns have names, for -o/--output: ids is NULL-terminated, one stable
+ * lower-case word per column, and must outlive the table. */
+Table *table_new_named(const char *const *ids);
 Table *table_free(Table *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free);
 
@@ -30,8 +34,17 @@ int table_add_cell_color(Table *t, const char *s, const char *color);
 int table_set_header(Table *t, bool show);
 int table_add_cellf(Table *t, const char *fmt, ...) _printf_(2, 3);
 size_t table_get_rows(const Table *t);
+/* -o/--output: "a,b" prints those columns in that order, "+a,b" the whole table and then those
+ * again. -EINVAL for a name the table lacks (see columns_check()). */
+int table_select_columns(Table *t, const char *spec);
+/* --raw: one space between cells, no padding, blanks inside a cell escaped as \x20. */
+int table_set_raw(Table *t, bool raw);
 /* Prints every complete row; the last column is never padded. */
 int table_print(const Table *t, FILE *f);
+
+/* 0 when every name in SPEC (as table_select_columns() takes it) is one of ids; else -EINVAL
+ * and *ret_unknown, a copy of the first unknown name. */
+int columns_check(const char *const *ids, const char *spec, char **ret_unknown);
 
 /* Terminal columns taken by a UTF-8 (or current locale) string. */
 size_t display_width(const char *s);

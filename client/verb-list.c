@@ -111,6 +111,8 @@ static int64_t json_get_int(json_object *o, const char *key) {
         return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+const char *const list_columns[] = { "module", "size", "state", "taint", "used-by", NULL };
+
 static int add_module_row(Table *t, json_object *o) {
         _cleanup_(freep) char *used_by = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
@@ -159,6 +161,12 @@ int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         _cleanup_(table_freep) Table *t = NULL;
         int r;
 
+        /* lsmod's columns, with "Used by" moved last because its holder list can be long. */
+        t = table_new_named(list_columns);
+        if (!t || table_apply_options(t, o) < 0)
+                return log_oom();
+        (void) table_set_align(t, 1, TABLE_ALIGN_RIGHT);
+
         r = bus ? list_modules(bus, o->ask_password, &modules) : -ENOTCONN;
         if (r == -ENOTCONN && modctl_bus_offline_ok()) {
                 /* The kernel's view is all of it but who loaded what. */
@@ -172,13 +180,6 @@ int verb_list(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
         if (o->json != JSON_OFF)
                 return print_json(modules, o->json);
-
-        /* lsmod's columns, with "Used by" moved last because its holder list can be long. */
-        t = table_new(5);
-        if (!t)
-                return log_oom();
-        (void) table_set_align(t, 1, TABLE_ALIGN_RIGHT);
-        (void) table_set_header(t, o->legend);
 
         r = table_add_cell(t, _("Module"));
         if (r >= 0)

@@ -15,6 +15,8 @@
 #include "output.h"
 #include "table.h"
 
+const char *const policy_columns[] = { "module", "verdict", "taint", "rule", "reason", NULL };
+
 static int policy_check(sd_bus *bus, const Options *o, const char *name) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(json_object_putp) json_object *root = NULL;
@@ -36,7 +38,7 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
         root = json_object_new_object();
         plan = json_object_new_array();
         verdicts = json_object_new_array();
-        t = table_new(5);
+        t = table_new_named(policy_columns);
         if (!root || !plan || !verdicts || !t ||
             json_object_object_add(root, "plan", plan) < 0 || json_object_object_add(root, "verdicts", verdicts) < 0)
                 return log_oom();
@@ -82,7 +84,8 @@ static int policy_check(sd_bus *bus, const Options *o, const char *name) {
         if (r < 0)
                 return log_parse_error(r);
 
-        (void) table_set_header(t, o->legend);
+        if (table_apply_options(t, o) < 0)
+                return log_oom();
         if (o->json != JSON_OFF)
                 r = print_json(root, o->json);
         else {

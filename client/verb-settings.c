@@ -106,6 +106,8 @@ int verb_unblacklist(sd_bus *bus, const Options *o, char **args, size_t n_args) 
 }
 
 /* Prints the effective settings and where each comes from. */
+const char *const settings_columns[] = { "setting", "value", "managed-by", "file", NULL };
+
 static int show_settings(sd_bus *bus, const Options *o, const char *name, bool options_only) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(table_freep) Table *t = NULL;
@@ -135,10 +137,10 @@ static int show_settings(sd_bus *bus, const Options *o, const char *name, bool o
                 printf(_("disabled:    %s\n"), disabled ? _("yes") : _("no"));
                 printf(_("options:     %s\n"), term_escape(options));
         }
-        t = table_new(4);
+        t = table_new_named(settings_columns);
         js = json_object_new_object();
         sources = json_object_new_array();
-        if (!t || !js || !sources)
+        if (!t || !js || !sources || table_apply_options(t, o) < 0)
                 return log_oom();
         if (table_add_cell(t, _("SETTING")) < 0 || table_add_cell(t, _("VALUE")) < 0 ||
             table_add_cell(t, _("MANAGED BY")) < 0 || table_add_cell(t, _("FILE")) < 0)
@@ -221,6 +223,8 @@ int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         return set_setting(bus, o, "SetOptions", args[0], 0, joined);
 }
 
+const char *const search_columns[] = { "name", "state", "description", NULL };
+
 int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(table_freep) Table *t = NULL;
@@ -238,9 +242,9 @@ int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (r < 0)
                 return r;
 
-        t = table_new(3);
+        t = table_new_named(search_columns);
         array = json_object_new_array();
-        if (!t || !array)
+        if (!t || !array || table_apply_options(t, o) < 0)
                 return log_oom();
         if (table_add_cell(t, _("NAME")) < 0 || table_add_cell(t, _("STATE")) < 0 ||
             table_add_cell(t, _("DESCRIPTION")) < 0)

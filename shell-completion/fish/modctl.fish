@@ -70,6 +70,11 @@ complete -c modctl -n "__fish_seen_subcommand_from enable disable blacklist unbl
 complete -c modctl -n "__fish_seen_subcommand_from enable disable" -l now -d 'Also load or unload it now'
 complete -c modctl -n "__fish_seen_subcommand_from enable disable" -l boot -d 'Change the boot list only'
 complete -c modctl -n "__fish_seen_subcommand_from options" -l clear -d 'Remove the options modctl set'
+complete -c modctl -n "__fish_seen_subcommand_from list" -s o -l output -x -a 'module size state taint used-by' -d 'Print these columns'
+complete -c modctl -n "__fish_seen_subcommand_from policy" -s o -l output -x -a 'module verdict taint rule reason' -d 'Print these columns'
+complete -c modctl -n "__fish_seen_subcommand_from settings options" -s o -l output -x -a 'setting value managed-by file' -d 'Print these columns'
+complete -c modctl -n "__fish_seen_subcommand_from search" -s o -l output -x -a 'name state description' -d 'Print these columns'
+complete -c modctl -n "__fish_seen_subcommand_from list policy settings options search" -l raw -d 'Print the table unaligned'
 
 # modctl modprobe: kmod's options
 complete -c modctl -n $mp -s a -l all -d 'Every argument is a module'

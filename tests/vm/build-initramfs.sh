@@ -140,6 +140,10 @@ fi
 
 # 2. Real tools.
 for b in "${binaries[@]}" "${extra_binaries[@]}"; do add_binary "$b"; done
+# Opened by modctl with dlopen() to print tables, so no ldd closure names it.
+smartcols=$(ldconfig -p | sed -n 's|^[[:space:]]*libsmartcols\.so\.1 (libc6,x86-64) => ||p' | head -n1)
+[[ -n $smartcols ]] || die "libsmartcols.so.1 not found on the host (apt-get install libsmartcols1)"
+copy_path "$smartcols"
 
 # 3. Small helpers compiled from tests/ (cached next to the output).
 helpers=$(dirname "$out")/.vm-helpers

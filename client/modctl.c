@@ -38,6 +38,8 @@ enum {
         OPT_CLEAR          = 1 << 10,
         OPT_VERDICTS       = 1 << 11,
         OPT_SET_VERSION    = 1 << 12,
+        OPT_OFFSET         = 1 << 13,
+        OPT_LIMIT          = 1 << 14,
 };
 
 /* What a verb needs around it. */
@@ -52,6 +54,7 @@ static Options arg = {
         .ask_password = true,
         .legend = true,
         .pager = true,
+        .limit = UINT32_MAX,
 };
 static unsigned arg_seen = 0;
 static bool arg_help = false;
@@ -102,7 +105,7 @@ static const Verb verbs[] = {
           N_("NAME [PARAM=VALUE...]"), N_("Show, or set, a module's persistent options") },
         { "settings", 1, 1, 0, 0, verb_settings,
           N_("NAME"), N_("Show a module's persistent settings and the file each comes from") },
-        { "search", 0, 1, 0, VERB_PAGER, verb_search,
+        { "search", 0, 1, OPT_OFFSET | OPT_LIMIT, VERB_PAGER, verb_search,
           N_("[TEXT]"), N_("Search the available modules by name and description") },
         { "analyze", 1, 2, 0, 0, verb_analyze,
           N_("blame|critical-chain|plot [boot|coldplug|all]"),
@@ -134,6 +137,8 @@ static const struct {
         { "   --clear",          N_("Remove the options modctl set") },
         { "   --verdicts",       N_("With --dry-run, also judge each module and predict its taints") },
         { "-S --set-version=VER", N_("With --dry-run, plan from /lib/modules/VER, without modctld") },
+        { "   --offset=N",       N_("Skip the first N matches") },
+        { "   --limit=N",        N_("Show at most N matches") },
 };
 
 static void print_try_help(void) {
@@ -240,6 +245,22 @@ static int verb_help(sd_bus *bus, const Options *o, char **args, size_t n_args) 
         return 0;
 }
 
+/* A count for --offset or --limit: decimal digits only, below UINT32_MAX (the bus's u; the
+ * largest means "no limit"). */
+static int parse_count(const char *s, unsigned *ret) {
+        unsigned long long v;
+        char *end;
+
+        if (!s[0] || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end || v >= UINT32_MAX)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
 /* Returns 1 to run a verb, 0 to exit successfully (--help, --version), or -EINVAL. */
 static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret_args, size_t *ret_n_args) {
         enum {
@@ -255,6 +276,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
                 ARG_VERDICTS,
+                ARG_OFFSET,
+                ARG_LIMIT,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -279,6 +302,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "field",           required_argument, NULL, 'F'                 },
                 { "verdicts",        no_argument,       NULL, ARG_VERDICTS        },
                 { "set-version",     required_argument, NULL, 'S'                 },
+                { "offset",          required_argument, NULL, ARG_OFFSET          },
+                { "limit",           required_argument, NULL, ARG_LIMIT           },
                 {}
         };
         const Verb *verb;
@@ -379,6 +404,16 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                         arg.release = optarg;
                         arg_seen |= OPT_SET_VERSION;
                         break;
+                case ARG_OFFSET:
+                case ARG_LIMIT: {
+                        unsigned *v = c == ARG_OFFSET ? &arg.offset : &arg.limit;
+                        r = parse_count(optarg, v);
+                        if (r < 0)
+                                return usage_error(_("invalid count '%s' for '--%s': use a number from 0 to %u"),
+                                                   optarg, c == ARG_OFFSET ? "offset" : "limit", UINT32_MAX - 1);
+                        arg_seen |= c == ARG_OFFSET ? OPT_OFFSET : OPT_LIMIT;
+                        break;
+                }
                 case ':':
                         if (optopt >= 0x100 || optopt == 0)
                                 return usage_error(_("option '%s' needs an argument"), argv[optind - 1]);
@@ -413,8 +448,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
 
         if (arg_seen & ~verb->options) {
                 unsigned bad = arg_seen & ~verb->options;
-                return usage_error(_("option '%s' is not valid for '%s'"),
-                                   option_help[__builtin_ctz(bad)].name + 3, verb->name);
+                const char *opt = option_help[__builtin_ctz(bad)].name + 3;
+                /* The option's name, without the "=VALUE" of its help line. */
+                _cleanup_free_ char *name = strndup(opt, strcspn(opt, "="));
+                return usage_error(_("option '%s' is not valid for '%s'"), name ?: opt, verb->name);
         }
         if (arg.verdicts && !arg.dry_run)
                 return usage_error(_("'--verdicts' is only valid with '--dry-run'"));

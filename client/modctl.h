@@ -33,6 +33,8 @@ typedef struct Options {
         const char *host;       /* -H [USER@]HOST: the system bus there, over ssh */
         const char *field;      /* info -F FIELD */
         const char *release;    /* load -n -S VERSION: /lib/modules/VERSION, offline */
+        unsigned offset;        /* search --offset: matches skipped */
+        unsigned limit;         /* search --limit: matches shown at most; UINT32_MAX: all */
         char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
 

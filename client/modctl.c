@@ -495,8 +495,12 @@ static int run(const Verb *verb, char **args, size_t n_args) {
                         fprintf(stderr, _("Connected to modctld over the %s.\n"), modctl_bus_transport_name());
         }
 
-        if ((verb->flags & VERB_PAGER) && arg.pager && arg.json == JSON_OFF)
+        if ((verb->flags & VERB_PAGER) && arg.pager && arg.json == JSON_OFF) {
+                /* Whether stdout gets colors is decided on the terminal, before a pager takes
+                 * it; otherwise on first use, so that a quiet load asks nothing of the tty. */
+                (void) colors_enabled(stdout);
                 (void) pager_open();
+        }
 
         return verb->run(bus, &arg, args, n_args);
 }
@@ -521,10 +525,6 @@ int main(int argc, char *argv[]) {
                 argv[1] = (char *) "modprobe";
                 return modprobe_main(argc - 1, argv + 1);
         }
-
-        /* Decided before a pager takes stdout. */
-        (void) colors_enabled(stdout);
-        (void) colors_enabled(stderr);
 
         r = parse_argv(argc, argv, &verb, &args, &n_args);
         if (r < 0)

@@ -42,6 +42,8 @@ enum {
         OPT_SET_VERSION    = 1 << 12,
         OPT_OUTPUT         = 1 << 13,
         OPT_RAW            = 1 << 14,
+        OPT_OFFSET         = 1 << 15,
+        OPT_LIMIT          = 1 << 16,
 };
 
 /* What a verb needs around it. */
@@ -56,6 +58,7 @@ static Options arg = {
         .ask_password = true,
         .legend = true,
         .pager = true,
+        .limit = UINT32_MAX,
 };
 static unsigned arg_seen = 0;
 static bool arg_help = false;
@@ -111,7 +114,7 @@ static const Verb verbs[] = {
         { "settings", 1, 1, OPT_OUTPUT | OPT_RAW, 0, verb_settings,
           N_("NAME"), N_("Show a module's persistent settings and the file each comes from"),
           settings_columns },
-        { "search", 0, 1, OPT_OUTPUT | OPT_RAW, VERB_PAGER, verb_search,
+        { "search", 0, 1, OPT_OFFSET | OPT_LIMIT | OPT_OUTPUT | OPT_RAW, VERB_PAGER, verb_search,
           N_("[TEXT]"), N_("Search the available modules by name and description"),
           search_columns },
         { "analyze", 1, 2, 0, 0, verb_analyze,
@@ -146,6 +149,8 @@ static const struct {
         { "-S --set-version=VER", N_("With --dry-run, plan from /lib/modules/VER, without modctld") },
         { "-o --output=COLUMNS", N_("Print these columns (comma-separated), or with +COLUMNS these as well") },
         { "   --raw",            N_("Print the table unaligned, one space between cells") },
+        { "   --offset=N",       N_("Skip the first N matches") },
+        { "   --limit=N",        N_("Show at most N matches") },
 };
 
 static void print_try_help(void) {
@@ -252,6 +257,22 @@ static int verb_help(sd_bus *bus, const Options *o, char **args, size_t n_args) 
         return 0;
 }
 
+/* A count for --offset or --limit: decimal digits only, below UINT32_MAX (the bus's u; the
+ * largest means "no limit"). */
+static int parse_count(const char *s, unsigned *ret) {
+        unsigned long long v;
+        char *end;
+
+        if (!s[0] || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end || v >= UINT32_MAX)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
 /* Returns 1 to run a verb, 0 to exit successfully (--help, --version), or -EINVAL. */
 static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret_args, size_t *ret_n_args) {
         enum {
@@ -268,6 +289,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 ARG_NO_LEGEND,
                 ARG_VERDICTS,
                 ARG_RAW,
+                ARG_OFFSET,
+                ARG_LIMIT,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -294,6 +317,8 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                 { "set-version",     required_argument, NULL, 'S'                 },
                 { "output",          required_argument, NULL, 'o'                 },
                 { "raw",             no_argument,       NULL, ARG_RAW             },
+                { "offset",          required_argument, NULL, ARG_OFFSET          },
+                { "limit",           required_argument, NULL, ARG_LIMIT           },
                 {}
         };
         const Verb *verb;
@@ -402,6 +427,16 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
                         arg.raw = true;
                         arg_seen |= OPT_RAW;
                         break;
+                case ARG_OFFSET:
+                case ARG_LIMIT: {
+                        unsigned *v = c == ARG_OFFSET ? &arg.offset : &arg.limit;
+                        r = parse_count(optarg, v);
+                        if (r < 0)
+                                return usage_error(_("invalid count '%s' for '--%s': use a number from 0 to %u"),
+                                                   optarg, c == ARG_OFFSET ? "offset" : "limit", UINT32_MAX - 1);
+                        arg_seen |= c == ARG_OFFSET ? OPT_OFFSET : OPT_LIMIT;
+                        break;
+                }
                 case ':':
                         if (optopt >= 0x100 || optopt == 0)
                                 return usage_error(_("option '%s' needs an argument"), argv[optind - 1]);
@@ -436,8 +471,10 @@ static int parse_argv(int argc, char *argv[], const Verb **ret_verb, char ***ret
 
         if (arg_seen & ~verb->options) {
                 unsigned bad = arg_seen & ~verb->options;
-                return usage_error(_("option '%s' is not valid for '%s'"),
-                                   option_help[__builtin_ctz(bad)].name + 3, verb->name);
+                const char *opt = option_help[__builtin_ctz(bad)].name + 3;
+                /* The option's name, without the "=VALUE" of its help line. */
+                _cleanup_free_ char *name = strndup(opt, strcspn(opt, "="));
+                return usage_error(_("option '%s' is not valid for '%s'"), name ?: opt, verb->name);
         }
         if (arg.verdicts && !arg.dry_run)
                 return usage_error(_("'--verdicts' is only valid with '--dry-run'"));
@@ -493,8 +530,12 @@ static int run(const Verb *verb, char **args, size_t n_args) {
                         fprintf(stderr, _("Connected to modctld over the %s.\n"), modctl_bus_transport_name());
         }
 
-        if ((verb->flags & VERB_PAGER) && arg.pager && arg.json == JSON_OFF)
+        if ((verb->flags & VERB_PAGER) && arg.pager && arg.json == JSON_OFF) {
+                /* Whether stdout gets colors is decided on the terminal, before a pager takes
+                 * it; otherwise on first use, so that a quiet load asks nothing of the tty. */
+                (void) colors_enabled(stdout);
                 (void) pager_open();
+        }
 
         return verb->run(bus, &arg, args, n_args);
 }
@@ -519,10 +560,6 @@ int main(int argc, char *argv[]) {
                 argv[1] = (char *) "modprobe";
                 return modprobe_main(argc - 1, argv + 1);
         }
-
-        /* Decided before a pager takes stdout. */
-        (void) colors_enabled(stdout);
-        (void) colors_enabled(stderr);
 
         r = parse_argv(argc, argv, &verb, &args, &n_args);
         if (r < 0)

@@ -36,6 +36,8 @@ typedef struct Options {
         const char *release;    /* load -n -S VERSION: /lib/modules/VERSION, offline */
         const char *output;     /* -o COLUMNS, checked against the verb's column names */
         bool raw;               /* --raw */
+        unsigned offset;        /* search --offset: matches skipped */
+        unsigned limit;         /* search --limit: matches shown at most; UINT32_MAX: all */
         char **parameters;      /* the arguments after "--" (load NAME -- PARAM=VALUE...) */
 } Options;
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -225,63 +226,51 @@ int verb_options(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
 const char *const search_columns[] = { "name", "state", "description", NULL };
 
-int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+/* Matches asked for per SearchPage call: a page of the whole catalog (4000 modules) is about
+ * 100 kB on the bus, and the first rows can be formatted while modctld reads the rest's
+ * settings. */
+#define SEARCH_PAGE_SIZE 1000u
+
+/* One page from offset: appends its rows to t or array; *ret_total is the number of all
+ * matches, *ret_n the rows this page had. */
+static int search_page(sd_bus *bus, const Options *o, const char *text, unsigned offset, unsigned limit, Table *t,
+                       json_object *array, unsigned *ret_total, unsigned *ret_n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(json_object_putp) json_object *array = NULL;
-        const char *name, *description, *license, *signer, *options;
+        const char *name, *description;
         int loaded, boot, blacklisted, disabled;
+        uint32_t total;
+        unsigned n = 0;
         int r;
 
-        r = modctl_new_method_call(bus, "Search", false, &m);
+        r = modctl_new_method_call(bus, "SearchPage", false, &m);
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", n_args > 0 ? args[0] : "");
+                r = sd_bus_message_append(m, "suu", text, (uint32_t) offset, (uint32_t) limit);
         if (r < 0)
                 return log_oom();
         r = modctl_call(bus, m, MODCTL_DEFAULT_TIMEOUT_USEC, &reply);
         if (r < 0)
                 return r;
 
-        t = table_new_named(search_columns);
-        array = json_object_new_array();
-        if (!t || !array || table_apply_options(t, o) < 0)
-                return log_oom();
-        if (table_add_cell(t, _("NAME")) < 0 || table_add_cell(t, _("STATE")) < 0 ||
-            table_add_cell(t, _("DESCRIPTION")) < 0)
-                return log_oom();
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssbbbbsas)");
+        r = sd_bus_message_read(reply, "u", &total);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ssbbbb)");
         if (r < 0)
                 return log_parse_error(r);
-        while ((r = sd_bus_message_enter_container(reply, 'r', "ssssbbbbsas")) > 0) {
-                _cleanup_(strv_freep) char **aliases = NULL;
+        while ((r = sd_bus_message_read(reply, "(ssbbbb)", &name, &description, &loaded, &boot, &blacklisted,
+                                        &disabled)) > 0) {
                 char state[64] = "";
 
-                r = sd_bus_message_read(reply, "ssssbbbbs", &name, &description, &license, &signer, &loaded, &boot,
-                                        &blacklisted, &disabled, &options);
-                if (r >= 0)
-                        r = sd_bus_message_read_strv(reply, &aliases);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return log_parse_error(r);
-
+                n++;
                 if (o->json != JSON_OFF) {
-                        json_object *e = json_object_new_object(), *a = json_object_new_array();
-                        if (!e || !a || json_object_array_add(array, e) < 0)
+                        json_object *e = json_object_new_object();
+                        if (!e || json_object_array_add(array, e) < 0)
                                 return log_oom();
                         json_object_object_add(e, "name", json_object_new_string(name));
                         json_object_object_add(e, "description", json_object_new_string(description));
-                        json_object_object_add(e, "license", json_object_new_string(license));
-                        json_object_object_add(e, "signer", json_object_new_string(signer));
                         json_object_object_add(e, "loaded", json_object_new_boolean(loaded));
                         json_object_object_add(e, "boot", json_object_new_boolean(boot));
                         json_object_object_add(e, "blacklisted", json_object_new_boolean(blacklisted));
                         json_object_object_add(e, "disabled", json_object_new_boolean(disabled));
-                        json_object_object_add(e, "options", json_object_new_string(options));
-                        STRV_FOREACH(x, aliases)
-                                json_object_array_add(a, json_object_new_string(*x));
-                        json_object_object_add(e, "aliases", a);
                         continue;
                 }
                 /* The same words as the JSON keys, for scripts that read the table. */
@@ -302,12 +291,55 @@ int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         }
         if (r < 0)
                 return log_parse_error(r);
+        *ret_total = total;
+        *ret_n = n;
+        return 0;
+}
 
-        if (o->json != JSON_OFF)
-                return print_json(array, o->json);
-        if (table_get_rows(t) == 1) {
-                fprintf(stderr, _("No module matches '%s'.\n"), n_args > 0 ? args[0] : "");
+/* search [TEXT] [--offset N] [--limit N]: the matches from offset, at most limit of them (all by
+ * default), fetched a page at a time with SearchPage, which carries only what this list shows;
+ * license, signer and aliases are in info. */
+int verb_search(sd_bus *bus, const Options *o, char **args, size_t n_args) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(json_object_putp) json_object *array = NULL;
+        const char *text = n_args > 0 ? args[0] : "";
+        unsigned offset = o->offset, left = o->limit, total = 0, page = SEARCH_PAGE_SIZE;
+        const char *e = getenv("MODCTL_SEARCH_PAGE_SIZE");
+        int r;
+
+        /* For the tests, which page a catalog of a few modules. */
+        if (e && atoi(e) > 0)
+                page = (unsigned) atoi(e);
+
+        t = table_new_named(search_columns);
+        array = json_object_new_array();
+        if (!t || !array || table_apply_options(t, o) < 0)
+                return log_oom();
+        if (table_add_cell(t, _("NAME")) < 0 || table_add_cell(t, _("STATE")) < 0 ||
+            table_add_cell(t, _("DESCRIPTION")) < 0)
+                return log_oom();
+
+        for (;;) {
+                unsigned n = 0, ask = MIN(left, page);
+
+                r = search_page(bus, o, text, offset, ask, t, array, &total, &n);
+                if (r < 0)
+                        return r;
+                if (left != UINT32_MAX)
+                        left -= MIN(n, left);
+                offset += n;
+                /* A short page is the last; so is one that reached the end or the limit. */
+                if (n < ask || offset >= total || left == 0)
+                        break;
+        }
+
+        if (total == 0 && o->json == JSON_OFF) {
+                fprintf(stderr, _("No module matches '%s'.\n"), text);
                 return -ENOENT;
         }
+        if (o->json != JSON_OFF)
+                return print_json(array, o->json);
+        if (table_get_rows(t) == 1)
+                return 0;       /* --offset past the matches, or --limit=0 */
         return table_print(t, stdout);
 }

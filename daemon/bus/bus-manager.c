@@ -463,6 +463,7 @@ static int property_statistics(sd_bus *bus, const char *path, const char *interf
         HookStatistics st;
         int r;
 
+        manager_read_reports(m);
         manager_get_hook_statistics(m, &st);
         const struct { const char *key; uint64_t value; } hook_counters[] = {
                 { "requests",     st.requests },

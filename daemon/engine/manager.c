@@ -110,6 +110,9 @@ static void on_kernel_event(KernelEvent event, const char *name, void *userdata)
         Requester who;
         uint64_t now = 0;
 
+        /* An insert by another process reported who did it just before this event; the
+         * uevent outranks the report's own wakeup, so read it now. */
+        ownership_service_drain(m->ownership);
         (void) sd_event_now(m->event, CLOCK_REALTIME, &now);
         if (!module_registry_observe(m->modules, event == KERNEL_EVENT_ADD, name, now, &origin, &who))
                 return;
@@ -860,6 +863,11 @@ sd_event *manager_get_event(Manager *m) {
 const char *manager_kernel_release(Manager *m) {
         assert(m);
         return resolver_kernel_release(m->resolver);
+}
+
+void manager_read_reports(Manager *m) {
+        assert(m);
+        ownership_service_drain(m->ownership);
 }
 
 uint64_t manager_get_counter(Manager *m, ManagerCounter c) {

@@ -107,6 +107,9 @@ bool manager_is_ready(Manager *m);
 bool manager_boot_list_loaded(Manager *m);
 
 sd_event *manager_get_event(Manager *m);
+/* Reads kernel-enforced ownership's reports that have not woken modctld yet (the requests
+ * that passed), so that the counters and the signals include them. */
+void manager_read_reports(Manager *m);
 uint64_t manager_get_counter(Manager *m, ManagerCounter c);
 void manager_get_hook_statistics(Manager *m, HookStatistics *ret);
 const char *manager_kernel_release(Manager *m);

@@ -224,6 +224,11 @@ OwnershipService *ownership_service_free(OwnershipService *o) {
         return NULL;
 }
 
+void ownership_service_drain(OwnershipService *o) {
+        if (o && o->ownership)
+                ownership_drain(o->ownership);
+}
+
 char *ownership_service_describe(OwnershipService *o) {
         OwnershipState st = {};
         char *s = NULL;

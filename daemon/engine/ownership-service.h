@@ -36,6 +36,9 @@ static inline void ownership_service_freep(OwnershipService **o) { ownership_ser
 
 /* After a reload: applies the new configuration. */
 void ownership_service_apply(OwnershipService *o, const Config *config);
+/* Reads the programs' reports that are waiting, now (kernel/bpf/ownership.h says when they are
+ * read otherwise). NULL: nothing to read. */
+void ownership_service_drain(OwnershipService *o);
 /* For OwnershipEnforcement: "off", "active, ...", or "unavailable: REASON". */
 char *ownership_service_describe(OwnershipService *o);
 /* Who inserted the module file of this name, as the BPF programs reported it (Ownership=audit):

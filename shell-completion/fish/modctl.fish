@@ -66,6 +66,8 @@ complete -c modctl -n "__fish_seen_subcommand_from load unload" -l first-time -d
 complete -c modctl -n "__fish_seen_subcommand_from unload" -s r -l remove-unused -d 'Remove unused dependencies'
 complete -c modctl -n "__fish_seen_subcommand_from unload" -l ignore-remove -d 'Skip remove commands'
 complete -c modctl -n "__fish_seen_subcommand_from info" -s F -l field -x -d 'Print one field'
+complete -c modctl -n "__fish_seen_subcommand_from search" -l offset -x -d 'Skip the first N matches'
+complete -c modctl -n "__fish_seen_subcommand_from search" -l limit -x -d 'Show at most N matches'
 complete -c modctl -n "__fish_seen_subcommand_from enable disable blacklist unblacklist options" -l runtime -d 'Change the files under /run only'
 complete -c modctl -n "__fish_seen_subcommand_from enable disable" -l now -d 'Also load or unload it now'
 complete -c modctl -n "__fish_seen_subcommand_from enable disable" -l boot -d 'Change the boot list only'

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The cost of kernel-enforced ownership, in one VM boot: the same work with the BPF LSM
 # programs attached (Ownership=exclusive, KernelRequests=privileged) and without them (the
-# defaults: nothing loaded). The two settings take turns in rounds, modctld restarted for each,
-# so that host load weighs on both alike.
+# defaults: nothing loaded). The two settings take turns in BENCH_ROUNDS (default 10) rounds
+# after a warm-up round of each (not counted), modctld restarted for each, so that host load
+# weighs on both alike.
 #   hook miss: socket() on an address family nothing provides, as root: the kernel runs the
 #              kernel_module_request program (a report to modctld for each call under
 #              enforcement), then modctl-request, answered from modctld's negative cache
@@ -17,7 +18,7 @@
 # Absolute numbers are from a TCG guest: compare ratios, not microseconds.
 . /vm/lib.sh
 
-ROUNDS=${BENCH_ROUNDS:-4}
+ROUNDS=${BENCH_ROUNDS:-10}
 PER=${BENCH_PER:-20}
 LOADS=${BENCH_LOADS:-8}
 FAMILY=14   # AF_SECURITY: reserved, never implemented, no module alias
@@ -30,7 +31,7 @@ unload_quietly dummy
 
 : > /tmp/bench.hook.on; : > /tmp/bench.hook.off; : > /tmp/bench.load.on; : > /tmp/bench.load.off
 ok=1
-for round in $(seq "$ROUNDS"); do
+for round in $(seq 0 "$ROUNDS"); do
         for setting in off on; do
                 if [ "$setting" = on ]; then
                         printf '[Daemon]\nOwnership=exclusive\n[Policy]\nKernelRequests=privileged\n' > "$CONF"
@@ -45,8 +46,10 @@ for round in $(seq "$ROUNDS"); do
                 esac
                 h=$(kreq socket "$FAMILY" "$PER") || ok=0
                 l=$(timeit -n "$LOADS" -a "rmmod dummy" -- modctl load dummy) || ok=0
-                median "$h" >> /tmp/bench.hook.$setting
-                median "$l" >> /tmp/bench.load.$setting
+                if [ "$round" -gt 0 ]; then     # round 0 is the warm-up
+                        median "$h" >> /tmp/bench.hook.$setting
+                        median "$l" >> /tmp/bench.load.$setting
+                fi
                 diag "round $round $setting: hook $h"
                 diag "round $round $setting: load $l"
                 stop_modctld || ok=0

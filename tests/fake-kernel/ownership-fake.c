@@ -9,7 +9,12 @@
  * MODCTL_FAKE_OWNERSHIP_REPORTS=PATH binds a datagram socket there: each datagram
  * "request NAME [refused]" or "finit_module FILE [refused]" becomes a report about its sender,
  * with the pid and uid the kernel attaches and the comm from /proc/PID/comm, as the BPF
- * programs read them from the requesting task. */
+ * programs read them from the requesting task.
+ *
+ * Reports wake the daemon as the programs' would (modctl_bpf_submit_flags()): a request that
+ * passes waits in a queue, the ring buffer's stand-in, until ownership_drain() or the event
+ * loop's next wakeup (a post source, as in ownership.c); anything else is reported at once,
+ * after what waited before it. */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +35,14 @@ _Static_assert(MODCTL_CAUSE_WINDOW_NSEC == OWNERSHIP_CAUSE_WINDOW_SEC * 10000000
 #include "ownership-fake.h"
 
 #define FAKE_CAUSES 64
+#define FAKE_QUEUE 64
+
+/* A report that did not wake the daemon, with copies of the strings that were not literals. */
+typedef struct FakeQueued {
+        OwnershipReport report;
+        char name[MODCTL_BPF_NAME_MAX];
+        char file[256];
+} FakeQueued;
 
 typedef struct FakeCause {
         char key[MODCTL_BPF_NAME_MAX];
@@ -47,7 +60,50 @@ struct Ownership {
         int listen_fd;
         sd_event_source *listen_source;
         sd_event_source *reports;
+        sd_event_source *drain_source;
+        FakeQueued queue[FAKE_QUEUE];
+        size_t n_queued;
 };
+
+void ownership_drain(Ownership *o) {
+        assert(o);
+
+        /* A report may make its listener ask for more; what it queues waits for the next drain. */
+        size_t n = o->n_queued;
+        o->n_queued = 0;
+        for (size_t i = 0; i < n; i++) {
+                FakeQueued *q = &o->queue[i];
+                q->report.name = q->name;
+                q->report.file = q->file;
+                if (o->report)
+                        o->report(&q->report, o->userdata);
+        }
+}
+
+/* As bpf_ringbuf_submit() with modctl_bpf_submit_flags(): queued, or reported at once after
+ * everything queued before it. */
+static void submit(Ownership *o, const OwnershipReport *r) {
+        __u32 kind = r->action == OWNERSHIP_ACTION_REQUEST ? MODCTL_BPF_EVENT_REQUEST :
+                     r->action == OWNERSHIP_ACTION_INIT_MODULE ? MODCTL_BPF_EVENT_LOAD_DATA : MODCTL_BPF_EVENT_READ_FILE;
+
+        if (modctl_bpf_submit_flags(kind, r->refused) & BPF_RB_NO_WAKEUP) {
+                if (o->n_queued == FAKE_QUEUE)
+                        ownership_drain(o);
+                FakeQueued *q = &o->queue[o->n_queued++];
+                q->report = *r;
+                snprintf(q->name, sizeof(q->name), "%s", strempty(r->name));
+                snprintf(q->file, sizeof(q->file), "%s", strempty(r->file));
+                return;
+        }
+        ownership_drain(o);
+        if (o->report)
+                o->report(r, o->userdata);
+}
+
+static int on_drain(sd_event_source *s, void *userdata) {
+        ownership_drain(userdata);
+        return 0;
+}
 
 static uint64_t now_nsec(void) {
         struct timespec ts;
@@ -153,7 +209,7 @@ bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
         }
         refused = modctl_request_refused(o->requests, req->privileged, req->kthread, crypto, cause);
 
-        if (o->report) {
+        {
                 OwnershipReport r = {
                         .action = OWNERSHIP_ACTION_REQUEST,
                         .refused = refused,
@@ -179,7 +235,7 @@ bool ownership_fake_request(Ownership *o, const OwnershipFakeRequest *req) {
                         snprintf(r.cause_comm, sizeof(r.cause_comm), "%.*s", (int) sizeof(cause->comm), cause->comm);
                         r.cause_cgroup = "/user.slice/fake.scope";
                 }
-                o->report(&r, o->userdata);
+                submit(o, &r);
         }
         return refused;
 }
@@ -331,8 +387,7 @@ static int on_report_datagram(sd_event_source *s, int fd, uint32_t revents, void
                 .unit = "",
         };
         memcpy(r.comm, comm, sizeof(r.comm));
-        if (o->report)
-                o->report(&r, o->userdata);
+        submit(o, &r);
         return 0;
 }
 
@@ -387,6 +442,14 @@ int ownership_new(sd_event *event, ownership_report_t report, void *userdata, Ow
                         return r;
                 }
         }
+        if (event) {
+                int r = sd_event_add_post(event, &o->drain_source, on_drain, o);
+                if (r < 0) {
+                        ownership_free(o);
+                        return r;
+                }
+                (void) sd_event_source_set_priority(o->drain_source, OWNERSHIP_REPORT_PRIORITY);
+        }
         *ret = o;
         return 0;
 }
@@ -396,6 +459,7 @@ Ownership *ownership_free(Ownership *o) {
                 return NULL;
         sd_event_source_disable_unref(o->listen_source);
         sd_event_source_disable_unref(o->reports);
+        sd_event_source_disable_unref(o->drain_source);
         if (o->listen_fd >= 0)
                 close(o->listen_fd);
         free(o);

@@ -116,7 +116,10 @@ static bool request(Ownership *o, const char *name, uid_t uid, bool kthread, uin
                 .privileged = kthread || uid == 0, .kthread = kthread,
                 .comm = kthread ? "cryptomgr_probe" : uid == 0 ? "cryptsetup" : "attacker", .now_nsec = now,
         };
-        return ownership_fake_request(o, &req);
+        bool refused = ownership_fake_request(o, &req);
+        /* A request that passes waits for the daemon's next wakeup (see the wakeup tests). */
+        ownership_drain(o);
+        return refused;
 }
 
 #define SEC 1000000000ULL
@@ -189,5 +192,56 @@ Test(cause, af_alg_bind_through_cryptomgr) {
         cr_assert(!request(o, "crypto-xts(twofish)", 0, false, 70 * SEC + 2000));
         cr_assert(request(o, "crypto-twofish", 0, true, 70 * SEC + 3000));
         cr_assert_eq(last.cause_uid, 65534);
+        ownership_free(o);
+}
+
+/* The ring buffer's wakeup: only a request that passes waits for the next wakeup; the rest
+ * wake modctld at once, forced past the records still waiting. */
+Test(wakeup, submit_flags) {
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_REQUEST, 0), BPF_RB_NO_WAKEUP);
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_REQUEST, 1), BPF_RB_FORCE_WAKEUP);
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_READ_FILE, 0), BPF_RB_FORCE_WAKEUP);
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_READ_FILE, 1), BPF_RB_FORCE_WAKEUP);
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_LOAD_DATA, 0), BPF_RB_FORCE_WAKEUP);
+        cr_assert_eq(modctl_bpf_submit_flags(MODCTL_BPF_EVENT_LOAD_DATA, 1), BPF_RB_FORCE_WAKEUP);
+}
+
+static char names_seen[8][64];
+static int n_seen;
+
+static void on_report_name(const OwnershipReport *r, void *userdata) {
+        if (n_seen < 8)
+                snprintf(names_seen[n_seen++], sizeof(names_seen[0]), "%s%s", r->name, r->refused ? "!" : "");
+}
+
+Test(wakeup, passing_requests_wait_for_the_next_read) {
+        Ownership *o = NULL;
+        OwnershipFakeRequest req = { .pid = 100, .uid = 0, .privileged = true, .comm = "ip" };
+
+        cr_assert_eq(ownership_new(NULL, on_report_name, NULL, &o), 0);
+        cr_assert_eq(ownership_apply(o, OWNERSHIP_SHARED, KERNEL_REQUESTS_PRIVILEGED, OWNERSHIP_ON_EXIT_RELEASE, NULL), 0);
+
+        /* Root's requests pass: recorded, not reported until read. */
+        req.name = "rtnl-link-dummy";
+        cr_assert(!ownership_fake_request(o, &req));
+        req.name = "net-pf-14";
+        cr_assert(!ownership_fake_request(o, &req));
+        cr_assert_eq(n_seen, 0);
+        ownership_drain(o);
+        cr_assert_eq(n_seen, 2);
+        cr_assert_str_eq(names_seen[0], "rtnl-link-dummy");
+        cr_assert_str_eq(names_seen[1], "net-pf-14");
+
+        /* A refusal is reported at once, after the passing request that came before it. */
+        req.name = "net-pf-5";
+        cr_assert(!ownership_fake_request(o, &req));
+        cr_assert_eq(n_seen, 2);
+        req = (OwnershipFakeRequest) { .name = "net-pf-5", .pid = 200, .uid = 65534, .comm = "kreq" };
+        cr_assert(ownership_fake_request(o, &req));
+        cr_assert_eq(n_seen, 4);
+        cr_assert_str_eq(names_seen[2], "net-pf-5");
+        cr_assert_str_eq(names_seen[3], "net-pf-5!");
+        ownership_drain(o);
+        cr_assert_eq(n_seen, 4);
         ownership_free(o);
 }

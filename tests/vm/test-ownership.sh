@@ -207,6 +207,23 @@ assert_loaded appletalk "root's socket() loaded appletalk through modctld"
 monitor_expect_member KernelRequest 20
 assert_contains "$SIG" "uint32 0" "the passing request names root"
 assert_contains "$SIG" "boolean false" "and says it passed"
+# A request that passes does not wake modctld by itself (BPF_RB_NO_WAKEUP): its report is read
+# after the hook's answer, in the same wakeup, and still names who asked. net-pf-14 resolves
+# to nothing, so the hook answers at once ("failed" in the debug log).
+before=$(wc -l < "$MODCTLD_LOG")
+kreq try 14 2 > /tmp/kreq14.out 2>&1 &
+kreq_pid=$!
+wait $kreq_pid
+monitor_expect_request net-pf-14 20
+check "KernelRequest arrives for root's passing request net-pf-14 ($(cat /tmp/kreq14.out))"
+assert_contains "$SIG" "uint32 $kreq_pid" "it names the requester's pid ($kreq_pid)"
+assert_contains "$SIG" 'string "kreq"' "and its comm"
+assert_contains "$SIG" "boolean false" "and says it passed"
+log=$(tail -n +$((before + 1)) "$MODCTLD_LOG")
+answered=$(printf '%s\n' "$log" | grep -n "Kernel request for 'net-pf-14' (pid [0-9]*) failed" | head -n1 | cut -d: -f1)
+reported=$(printf '%s\n' "$log" | grep -n "Kernel request for 'net-pf-14' by pid $kreq_pid" | head -n1 | cut -d: -f1)
+[ -n "$answered" ] && [ -n "$reported" ] && [ "$answered" -lt "$reported" ]
+check "modctld answered the hook (log line ${answered:-none}) before it read the report (line ${reported:-none})"
 monitor_stop
 unload_quietly appletalk psnap llc
 

@@ -9,6 +9,7 @@
 /* What the BPF LSM programs (ownership.bpf.c) and modctld share: the settings map's value and
  * the ring buffer's records. Included by both sides, so only fixed-size kernel types. */
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 enum {
@@ -47,6 +48,15 @@ enum {
         MODCTL_BPF_CAUSE_RECORDED = 1,       /* a kernel thread, for the task in cause_* */
         MODCTL_BPF_CAUSE_UNKNOWN = 2,        /* a kernel thread's crypto request, no cause recorded */
 };
+
+/* How a report wakes modctld: bpf_ringbuf_submit()'s flags. A request that passes costs the
+ * requester nothing more: it is read at modctld's next wakeup, which the hook's connection for
+ * the same request makes anyway (and it is read after the hook is answered). A refused request
+ * and an insert by another process wake modctld at once; forced, because the kernel's adaptive
+ * wakeup (flags 0) skips the wakeup while unread records sit before the new one. */
+static inline __u64 modctl_bpf_submit_flags(__u32 kind, __u32 refused) {
+        return kind == MODCTL_BPF_EVENT_REQUEST && !refused ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+}
 
 #define MODCTL_BPF_PATH_DEPTH 12             /* path components kept, leaf first */
 #define MODCTL_BPF_NAME_MAX 64               /* bytes per component or requested name */

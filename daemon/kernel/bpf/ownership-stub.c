@@ -36,3 +36,7 @@ void ownership_get_state(Ownership *o, OwnershipState *ret) {
         assert(ret);
         *ret = (OwnershipState) {};
 }
+
+void ownership_drain(Ownership *o) {
+        assert(o);
+}

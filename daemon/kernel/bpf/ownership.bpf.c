@@ -146,7 +146,7 @@ static __always_inline void report(__u32 kind, int refused, struct file *file, c
         e->cause_comm[0] = 0;
         if (cause)
                 __builtin_memcpy(e->cause_comm, cause->comm, sizeof(e->cause_comm));
-        bpf_ringbuf_submit(e, 0);
+        bpf_ringbuf_submit(e, modctl_bpf_submit_flags(kind, refused));
 }
 
 /* An insert by someone else than modctld: report it, and refuse it under exclusive. */

@@ -31,6 +31,7 @@ struct Ownership {
         struct ownership_bpf *skel;
         struct ring_buffer *ring;
         sd_event_source *ring_source;
+        sd_event_source *drain_source;  /* post: reads what did not wake us, after each wakeup */
         bool pinned;
         bool adopted;
 };
@@ -260,9 +261,21 @@ static int on_ring_record(void *ctx, void *data, size_t size) {
         return 0;
 }
 
+void ownership_drain(Ownership *o) {
+        assert(o);
+
+        /* Only reads the ring's positions (shared memory) when it is empty: no system call. */
+        if (o->ring)
+                (void) ring_buffer__consume(o->ring);
+}
+
 static int on_ring_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Ownership *o = userdata;
-        (void) ring_buffer__consume(o->ring);
+        ownership_drain(userdata);
+        return 0;
+}
+
+static int on_drain(sd_event_source *s, void *userdata) {
+        ownership_drain(userdata);
         return 0;
 }
 
@@ -351,8 +364,16 @@ static int load(Ownership *o, OwnershipMode mode, KernelRequests requests, bool 
         r = sd_event_add_io(o->event, &o->ring_source, ring_buffer__epoll_fd(o->ring), EPOLLIN, on_ring_ready, o);
         if (r < 0)
                 return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot watch the BPF ring buffer: %s.", strerror(-r));
-        /* Before the module uevent that follows an insert, so its record can name the loader. */
-        (void) sd_event_source_set_priority(o->ring_source, SD_EVENT_PRIORITY_IMPORTANT);
+        /* Below the hook and the bus: a refusal's report never delays an answer. The module
+         * uevent that follows an insert drains the ring itself first (manager.c), so that its
+         * record names the loader. */
+        (void) sd_event_source_set_priority(o->ring_source, OWNERSHIP_REPORT_PRIORITY);
+        (void) sd_event_source_set_description(o->ring_source, "ownership-ring");
+        r = sd_event_add_post(o->event, &o->drain_source, on_drain, o);
+        if (r < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, r, "Cannot watch the BPF ring buffer: %s.", strerror(-r));
+        (void) sd_event_source_set_priority(o->drain_source, OWNERSHIP_REPORT_PRIORITY);
+        (void) sd_event_source_set_description(o->drain_source, "ownership-drain");
         /* Reports from while no modctld was reading (kept programs) are there already. */
         (void) ring_buffer__consume(o->ring);
         return 0;
@@ -440,6 +461,7 @@ void ownership_get_state(Ownership *o, OwnershipState *ret) {
 Ownership *ownership_free(Ownership *o) {
         if (!o)
                 return NULL;
+        sd_event_source_disable_unref(o->drain_source);
         sd_event_source_disable_unref(o->ring_source);
         ring_buffer__free(o->ring);
         /* Kept: the pins hold the links and maps; closing our fds changes nothing in the kernel.

@@ -90,6 +90,13 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
  * at once instead of waiting for a worker. */
 bool scheduler_module_in_flight(Scheduler *s, const char *name);
 
+/* Every insert a worker runs now (a module init under way), also those whose request gave up on
+ * it after LoadTimeoutSec= (timed_out): the module and how long its init has run. On the event
+ * loop; callback runs under the scheduler's lock and must not call into the scheduler. On stop,
+ * workers still busy after SCHEDULER_STOP_GRACE_USEC are logged by what they were doing. */
+typedef void (*scheduler_insert_t)(const char *name, uint64_t running_usec, bool timed_out, void *userdata);
+void scheduler_foreach_insert(Scheduler *s, scheduler_insert_t callback, void *userdata);
+
 const Plan *job_plan(const Job *j);
 /* Names inserted (load) or removed (unload), in the order it happened. Never NULL. */
 char **job_changed(const Job *j);

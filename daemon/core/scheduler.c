@@ -996,8 +996,13 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 }
 
 Scheduler *scheduler_free(Scheduler *s) {
+        (void) scheduler_free_left_workers(s);
+        return NULL;
+}
+
+bool scheduler_free_left_workers(Scheduler *s) {
         if (!s)
-                return NULL;
+                return false;
 
         /* Idle workers return at once; busy ones after their task. A worker stuck in a module
          * init that never returns is abandoned after a grace period, with the shared state it
@@ -1053,12 +1058,12 @@ Scheduler *scheduler_free(Scheduler *s) {
         if (stuck > 0)
                 /* The stuck workers still hold s (its lock, queues and eventfd): leave them be.
                  * The process is exiting. */
-                return NULL;
+                return true;
 
         safe_close(s->completed_fd);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->wakeup);
         pthread_cond_destroy(&s->exited);
         free(s);
-        return NULL;
+        return false;
 }

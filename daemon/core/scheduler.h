@@ -65,6 +65,9 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 /* Workers still stuck in a task (a hanging module init) after SCHEDULER_STOP_GRACE_USEC are
  * abandoned, not joined, with what they use: freeing never hangs. */
 Scheduler *scheduler_free(Scheduler *s);
+/* The same; true if workers were left behind. They still use the kernel port: its owner must
+ * then not free it (the process is about to exit). */
+bool scheduler_free_left_workers(Scheduler *s);
 static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
 /* Work on the whole plan before any step runs, e.g. reading and checking every module file:

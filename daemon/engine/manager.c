@@ -1012,7 +1012,7 @@ typedef struct InsertVisit {
 
 static void visit_insert(const char *name, uint64_t running_usec, bool timed_out, void *userdata) {
         InsertVisit *v = userdata;
-        const char *origin = module_registry_origin(v->manager->modules, name);
+        const char *origin = module_registry_loading_origin(v->manager->modules, name);
 
         v->callback(name, strempty(origin), running_usec, timed_out, v->userdata);
 }
@@ -1046,7 +1046,7 @@ Manager *manager_free(Manager *m) {
         /* Workers next: their results would call back into what follows. A worker stuck in a
          * module init is abandoned after a grace period, not waited for. */
         inspections_free(m->inspections);
-        scheduler_free(m->scheduler);
+        bool left_workers = scheduler_free_left_workers(m->scheduler);
         autoload_free(m->autoload);
 
         Request *q, *qt;
@@ -1067,7 +1067,9 @@ Manager *manager_free(Manager *m) {
         denied_file_free(m->denied);
         timeline_free(m->timeline);
         resolver_free(m->resolver);
-        kernel_free(m->kernel);
+        if (!left_workers)
+                /* A worker left in a module init returns into the kernel port: keep it. */
+                kernel_free(m->kernel);
         sd_event_unref(m->event);
         policy_snapshot_unref(m->policy);
         modprobe_handover_done(&m->modprobe);

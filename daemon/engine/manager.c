@@ -207,6 +207,12 @@ static void on_job_finished(Job *job, void *userdata) {
                 MANAGER_EMIT(m, unload_finished, q->origin, job_changed(job));
 
         HASH_DEL(m->requests, q);
+        /* The plan is over before anyone hears so: a caller may look right after the reply. */
+        if (q->record) {
+                (void) unlink(q->record);
+                free(q->record);
+                q->record = NULL;
+        }
         if (f->error < 0)
                 m->counters[MANAGER_COUNTER_FAILED] += q->n_waiters;
         for (size_t i = 0; i < q->n_waiters; i++)

@@ -77,7 +77,7 @@ class StuckInitTest(ModctlTest):
     def test_a_kill_mid_plan_is_reported_after_the_restart(self):
         # A load that ends leaves no record behind.
         self.assert_ok(self.cli('load', 'modctl_test_soft'))
-        self.assertEqual(os.listdir(self.plans_dir()), [])
+        self.assertEqual(os.listdir(self.plans_dir()), [], self.daemon.output())
 
         # modctl_test_chain's plan: base, then dep (held), then chain.
         self.restart_holding('modctl_test_dep')

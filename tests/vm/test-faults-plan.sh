@@ -111,8 +111,8 @@ check "the waiting client gets an error, not a hang"
 # frees the module.
 assert_not_loaded modctl_test_stuck "the kernel dropped the module whose init was killed"
 restart "after SIGTERM"
-after_fault_checks "stuck init"
 assert_unattributed_external "stuck init"
+after_fault_checks "stuck init"
 unload_quietly $CHAIN dummy veth
 
 # ---- 2a. killed before the insert: the plan's first step, an install command, is running
@@ -136,8 +136,8 @@ echo go > /tmp/go.fifo
 wait_log "Module modctl_test_base loaded (origin external"
 check "before the insert: the command's load is seen as external"
 assert_not_loaded modctl_test_chain "the rest of the cut-short plan did not run"
-after_fault_checks "before the insert"
 assert_unattributed_external "before the insert"
+after_fault_checks "before the insert"
 rm -f $CONF /tmp/before.fifo /tmp/go.fifo
 unload_quietly $CHAIN
 
@@ -161,8 +161,8 @@ assert_eq 's "external"' "$(origin modctl_test_base)" "between two inserts: it h
 assert_not_loaded modctl_test_stuck_top "between two inserts: the last insert never ran"
 assert_contains "$(cat "$MODCTLD_LOG")" "The load of 'modctl_test_stuck_top' (origin user) was cut short" \
         "between two inserts: the restarted daemon reports the half-done plan"
-after_fault_checks "between two inserts"
 assert_unattributed_external "between two inserts"
+after_fault_checks "between two inserts"
 unload_quietly $CHAIN
 
 # ---- 2c. killed during an unwind: top fails, removing stuck again waits in its exit
@@ -185,8 +185,8 @@ assert_eq 's "external"' "$(origin modctl_test_base)" "during an unwind: it has 
 assert_not_loaded modctl_test_stuck "during an unwind: the removal finished in the kernel"
 assert_contains "$(cat "$MODCTLD_LOG")" "The load of 'modctl_test_stuck_top' (origin user) was cut short" \
         "during an unwind: the restarted daemon reports the half-done plan"
-after_fault_checks "during an unwind"
 assert_unattributed_external "during an unwind"
+after_fault_checks "during an unwind"
 rm -f $CONF
 unload_quietly $CHAIN
 

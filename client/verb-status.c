@@ -82,6 +82,44 @@ static int read_counters_property(sd_bus *bus, const Options *o, const char *pro
         return 0;
 }
 
+/* Manager.Inserting: the module inits under way, as an array of {name, origin, running_usec,
+ * timed_out}. */
+static int read_inserting_property(sd_bus *bus, const Options *o, const char *property, json_object **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(json_object_putp) json_object *array = NULL;
+        const char *name, *origin;
+        uint64_t running;
+        int timed_out, r;
+
+        r = modctl_get_property(bus, property, "a(sstb)", &reply);
+        if (r < 0)
+                return r;
+
+        array = json_object_new_array();
+        if (!array)
+                return log_oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(sstb)");
+        if (r < 0)
+                return log_parse_error(r);
+        while ((r = sd_bus_message_read(reply, "(sstb)", &name, &origin, &running, &timed_out)) > 0) {
+                json_object *e = json_object_new_object();
+                if (!e || json_object_array_add(array, e) < 0) {
+                        json_object_put(e);
+                        return log_oom();
+                }
+                if (json_object_object_add(e, "name", json_object_new_string(name)) < 0 ||
+                    json_object_object_add(e, "origin", json_object_new_string(origin)) < 0 ||
+                    json_object_object_add(e, "running_usec", json_object_new_int64((int64_t) running)) < 0 ||
+                    json_object_object_add(e, "timed_out", json_object_new_boolean(timed_out)) < 0)
+                        return log_oom();
+        }
+        if (r < 0)
+                return log_parse_error(r);
+
+        *ret = TAKE_PTR(array);
+        return 0;
+}
+
 /* Labels for the keys of counter dictionaries; unknown keys print as they are. */
 static const struct {
         const char *key;
@@ -117,13 +155,43 @@ static const StatusField status_fields[] = {
         { "ownership",      N_("Ownership"),      "Ownership",     read_string_property },
         { "kernel_requests", N_("Kernel requests allowed"), "KernelRequests", read_string_property },
         { "enforcement",    N_("Kernel enforcement"), "OwnershipEnforcement", read_string_property },
+        { "inserting",      N_("Module inits running"), "Inserting", read_inserting_property },
         { "statistics",     N_("Statistics"),     "Statistics",    read_counters_property },
 };
+
+/* One line per module init under way: "NAME: init running for N s (origin ORIGIN)". */
+static int add_inserting_rows(Table *t, const char *label, json_object *v) {
+        size_t n = json_object_array_length(v);
+        int r;
+
+        r = table_add_cellf(t, "%s:", label);
+        if (r >= 0)
+                r = table_add_cell(t, n == 0 ? _("none") : "");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                json_object *e = json_object_array_get_idx(v, i), *name, *origin, *running, *timed_out;
+                const char *o;
+
+                if (!json_object_object_get_ex(e, "name", &name) || !json_object_object_get_ex(e, "origin", &origin) ||
+                    !json_object_object_get_ex(e, "running_usec", &running) ||
+                    !json_object_object_get_ex(e, "timed_out", &timed_out))
+                        continue;
+                o = json_object_get_string(origin);
+                r = table_add_cellf(t, "  %s:", json_object_get_string(name));
+                if (r >= 0)
+                        r = table_add_cellf(t, _("init running for %lld s (origin %s)%s"),
+                                            (long long) (json_object_get_int64(running) / 1000000),
+                                            *o ? o : _("unknown"),
+                                            json_object_get_boolean(timed_out) ? _(", its request timed out") : "");
+        }
+        return r;
+}
 
 /* Plain values print as they are; an object (say, statistics) prints one indented line per key. */
 static int add_status_row(Table *t, const char *label, json_object *v, const char *indent) {
         int r;
 
+        if (json_object_is_type(v, json_type_array))
+                return add_inserting_rows(t, label, v);
         if (json_object_is_type(v, json_type_object)) {
                 r = table_add_cellf(t, "%s%s:", indent, label);
                 if (r >= 0)

@@ -455,6 +455,35 @@ static int property_policy_mode(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "s", policy_mode_to_string(manager_policy(m)->config->policy.mode));
 }
 
+typedef struct InsertReply {
+        sd_bus_message *reply;
+        int r;
+} InsertReply;
+
+static void append_insert(const char *name, const char *origin, uint64_t running_usec, bool timed_out,
+                          void *userdata) {
+        InsertReply *ir = userdata;
+
+        if (ir->r >= 0)
+                ir->r = sd_bus_message_append(ir->reply, "(sstb)", name, origin, running_usec, timed_out);
+}
+
+/* The module inits under way, with how long each has run. */
+static int property_inserting(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *b = userdata;
+        InsertReply ir = { reply, 0 };
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sstb)");
+        if (r < 0)
+                return r;
+        manager_foreach_insert(b->manager, append_insert, &ir);
+        if (ir.r < 0)
+                return ir.r;
+        return sd_bus_message_close_container(reply);
+}
+
 /* One flat map: the manager's counters for every origin, then the kernel hook's. */
 static int property_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -499,6 +528,7 @@ static const sd_bus_vtable manager_vtable[] = {
         /* Changes on ReloadConfig; counters change all the time: both are read, not signalled. */
         SD_BUS_PROPERTY("PolicyMode", "s", property_policy_mode, 0, 0),
         SD_BUS_PROPERTY("Statistics", "a{st}", property_statistics, 0, 0),
+        SD_BUS_PROPERTY("Inserting", "a(sstb)", property_inserting, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Load",
                                 SD_BUS_ARGS("s", name, "s", parameters, "t", flags),
                                 SD_BUS_RESULT("as", inserted),

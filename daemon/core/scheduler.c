@@ -50,6 +50,8 @@ typedef struct Task {
         struct Task *next;
         bool abandoned;        /* its job gave up on it (timeout); it marks the module in flight */
         struct Task *abandoned_next;
+        char *request;         /* what its job was asked for, for the log when stopping */
+        struct Task *running_next; /* guarded by the scheduler's lock: on its running list */
 } Task;
 
 #define TASK_UNWIND SIZE_MAX
@@ -105,6 +107,7 @@ struct Scheduler {
         sd_event_source *completed_source;
         Job *jobs;
         Task *abandoned_list;        /* inserts whose request timed out, still in the module's init */
+        Task *running;               /* guarded by lock: the tasks workers run now */
 };
 
 static void queue_push(TaskQueue *q, Task *t) {
@@ -152,6 +155,7 @@ static Task *task_free(Task *t) {
         free(t->path);
         free(t->options);
         free(t->command);
+        free(t->request);
         safe_close(t->fd);
         failure_done(&t->failure);
         strv_free(t->unwound);
@@ -173,6 +177,8 @@ static int task_new(Job *j, size_t step, Task **ret) {
         t->job = j;
         t->step = step;
         t->fd = -EBADF;
+        if (strdup_or_null(j->plan->request, &t->request) < 0)
+                return task_free(t), -ENOMEM;
         if (step == TASK_PREPARE) {
                 t->plan = j->plan;
                 t->prepare = j->prepare;
@@ -373,6 +379,8 @@ static void *worker_main(void *userdata) {
                 Task *t = queue_pop(&s->pending) ?: queue_pop(&s->preparing);
                 s->n_pending--;
                 t->started_usec = MAX(now_usec(CLOCK_MONOTONIC), (uint64_t) 1);
+                t->running_next = s->running;
+                s->running = t;
                 pthread_mutex_unlock(&s->lock);
 
                 t->began = kernel_now(s->kernel);
@@ -380,6 +388,11 @@ static void *worker_main(void *userdata) {
                 t->ended = kernel_now(s->kernel);
 
                 pthread_mutex_lock(&s->lock);
+                for (Task **p = &s->running; *p; p = &(*p)->running_next)
+                        if (*p == t) {
+                                *p = t->running_next;
+                                break;
+                        }
                 queue_push(&s->completed, t);
                 pthread_mutex_unlock(&s->lock);
 
@@ -827,6 +840,41 @@ static int on_completed(sd_event_source *source, int fd, uint32_t revents, void 
         return 0;
 }
 
+void scheduler_foreach_insert(Scheduler *s, scheduler_insert_t callback, void *userdata) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        assert(s);
+        assert(callback);
+
+        pthread_mutex_lock(&s->lock);
+        for (Task *t = s->running; t; t = t->running_next)
+                if (TASK_IS_STEP(t->step) && t->kind == PLAN_STEP_INSERT)
+                        callback(t->name, now > t->started_usec ? now - t->started_usec : 0, t->abandoned, userdata);
+        pthread_mutex_unlock(&s->lock);
+}
+
+/* What a worker still busy at stop is doing, for the log: the load it leaves behind. */
+static void log_left_behind(const Task *t, uint64_t now) {
+        unsigned long long secs = now > t->started_usec ? (now - t->started_usec) / 1000000 : 0;
+
+        if (t->step == TASK_UNWIND)
+                log_warning("Stopping while the failed load of '%s' is still removing what it inserted (for %llu s); "
+                            "leaving the removal to the kernel.", strempty(t->request), secs);
+        else if (t->step == TASK_PREPARE)
+                log_warning("Stopping while the load of '%s' is still being prepared (for %llu s).",
+                            strempty(t->request), secs);
+        else if (t->kind == PLAN_STEP_INSERT)
+                log_warning("Stopping while module '%s' is still in its init (for %llu s, the load of '%s'%s); "
+                            "leaving the load to the kernel.", t->name, secs, strempty(t->request),
+                            t->abandoned ? ", which timed out" : "");
+        else if (t->kind == PLAN_STEP_REMOVE)
+                log_warning("Stopping while module '%s' is still being removed (for %llu s, the unload of '%s'); "
+                            "leaving the removal to the kernel.", t->name, secs, strempty(t->request));
+        else
+                log_warning("Stopping while the modprobe.d command for module '%s' still runs (for %llu s, the load "
+                            "of '%s').", t->name, secs, strempty(t->request));
+}
+
 int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgent, const JobPrepare *prepare,
                      job_finished_t finished, void *userdata) {
         Job *j = calloc(1, sizeof(Job));
@@ -948,8 +996,13 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 }
 
 Scheduler *scheduler_free(Scheduler *s) {
+        (void) scheduler_free_left_workers(s);
+        return NULL;
+}
+
+bool scheduler_free_left_workers(Scheduler *s) {
         if (!s)
-                return NULL;
+                return false;
 
         /* Idle workers return at once; busy ones after their task. A worker stuck in a module
          * init that never returns is abandoned after a grace period, with the shared state it
@@ -969,7 +1022,14 @@ Scheduler *scheduler_free(Scheduler *s) {
         pthread_mutex_unlock(&s->lock);
 
         if (stuck > 0) {
-                log_warning("Abandoning %u worker thread(s) still busy (a module init that does not return).", stuck);
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+                pthread_mutex_lock(&s->lock);
+                for (Task *t = s->running; t; t = t->running_next)
+                        log_left_behind(t, now);
+                pthread_mutex_unlock(&s->lock);
+                log_warning("Abandoning %u worker thread(s) still busy (a module init or exit that does not return).",
+                            stuck);
                 for (unsigned i = 0; i < s->n_workers; i++)
                         (void) pthread_detach(s->workers[i]);
         } else
@@ -998,12 +1058,12 @@ Scheduler *scheduler_free(Scheduler *s) {
         if (stuck > 0)
                 /* The stuck workers still hold s (its lock, queues and eventfd): leave them be.
                  * The process is exiting. */
-                return NULL;
+                return true;
 
         safe_close(s->completed_fd);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->wakeup);
         pthread_cond_destroy(&s->exited);
         free(s);
-        return NULL;
+        return false;
 }

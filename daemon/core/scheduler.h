@@ -65,6 +65,9 @@ int scheduler_new(sd_event *event, Kernel *kernel, const SchedulerConfig *config
 /* Workers still stuck in a task (a hanging module init) after SCHEDULER_STOP_GRACE_USEC are
  * abandoned, not joined, with what they use: freeing never hangs. */
 Scheduler *scheduler_free(Scheduler *s);
+/* The same; true if workers were left behind. They still use the kernel port: its owner must
+ * then not free it (the process is about to exit). */
+bool scheduler_free_left_workers(Scheduler *s);
 static inline void scheduler_freep(Scheduler **s) { scheduler_free(*s); }
 
 /* Work on the whole plan before any step runs, e.g. reading and checking every module file:
@@ -89,6 +92,13 @@ int scheduler_submit(Scheduler *s, Plan *plan, unsigned insert_flags, bool urgen
  * for itself or for a module that is being inserted right now; such requests must be answered
  * at once instead of waiting for a worker. */
 bool scheduler_module_in_flight(Scheduler *s, const char *name);
+
+/* Every insert a worker runs now (a module init under way), also those whose request gave up on
+ * it after LoadTimeoutSec= (timed_out): the module and how long its init has run. On the event
+ * loop; callback runs under the scheduler's lock and must not call into the scheduler. On stop,
+ * workers still busy after SCHEDULER_STOP_GRACE_USEC are logged by what they were doing. */
+typedef void (*scheduler_insert_t)(const char *name, uint64_t running_usec, bool timed_out, void *userdata);
+void scheduler_foreach_insert(Scheduler *s, scheduler_insert_t callback, void *userdata);
 
 const Plan *job_plan(const Job *j);
 /* Names inserted (load) or removed (unload), in the order it happened. Never NULL. */

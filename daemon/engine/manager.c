@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uthash.h>
 
 #include <systemd/sd-daemon.h>
@@ -14,6 +19,7 @@
 #include "engine/modprobe-handover.h"
 #include "engine/policy-run.h"
 #include "engine/timeline.h"
+#include "settings/atomic-file.h"
 #include "kernel/kernel.h"
 #include "modctl-bus.h"
 #include "modctl-values.h"
@@ -53,6 +59,8 @@ struct Manager {
         char *kernel_cmdline;           /* NULL: /proc/cmdline */
         char *modules_dir;              /* where modules.dep is */
         sd_event_source *name_wait;     /* how long the boot list waits for the bus name */
+        char *plans_dir;                /* MANAGER_PLANS_DIR under config_root */
+        uint64_t plan_seq;              /* names this run's plan records */
         bool name_acquired;
         bool autoload_started;          /* boot list, coldplug and device events are running */
         bool serving;                   /* start_autoload() is through: hook, monitor, bus */
@@ -85,6 +93,7 @@ struct Request {
         Manager *manager;
         const char *origin;
         Requester who;          /* who asked first */
+        char *record;           /* a load's plan record under MANAGER_PLANS_DIR, or NULL */
         PolicyRun *policy;      /* the decision the job makes before its first step, or NULL */
         Waiter *waiters;
         size_t n_waiters;
@@ -162,6 +171,10 @@ static Request *request_free(Request *q) {
         if (!q)
                 return NULL;
         policy_run_free(q->policy);
+        if (q->record) {
+                (void) unlink(q->record);
+                free(q->record);
+        }
         free(q->key);
         free(q->waiters);
         free(q);
@@ -197,6 +210,12 @@ static void on_job_finished(Job *job, void *userdata) {
                 MANAGER_EMIT(m, unload_finished, q->origin, job_changed(job));
 
         HASH_DEL(m->requests, q);
+        /* The plan is over before anyone hears so: a caller may look right after the reply. */
+        if (q->record) {
+                (void) unlink(q->record);
+                free(q->record);
+                q->record = NULL;
+        }
         if (f->error < 0)
                 m->counters[MANAGER_COUNTER_FAILED] += q->n_waiters;
         for (size_t i = 0; i < q->n_waiters; i++)
@@ -211,6 +230,89 @@ static unsigned insert_flags_from_load_flags(uint64_t flags) {
         if (flags & MODCTL_LOAD_FORCE_MODVERSION)
                 r |= KERNEL_INSERT_IGNORE_MODVERSIONS;
         return r;
+}
+
+/* A load's plan, kept in a file under MANAGER_PLANS_DIR while its job runs: should modctld be
+ * killed mid-plan, the next start finds the file and says which plan was cut short and how far
+ * it got. "request NAME", "origin ORIGIN", then "module NAME" for each module of the plan. No
+ * fsync: /run is a tmpfs, and a killed process loses nothing it wrote. Best effort: a plan runs
+ * without its record. */
+static void plan_record_write(Manager *m, Request *q, const Plan *plan) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!m->plans_dir || asprintf(&path, "%s/%" PRIu64, m->plans_dir, ++m->plan_seq) < 0)
+                return;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return;
+        fprintf(f, "request %s\norigin %s\n", plan->request, strempty(q->origin));
+        for (size_t i = 0; i < plan->n_steps; i++)
+                if (plan->steps[i].kind != PLAN_STEP_REMOVE)
+                        fprintf(f, "module %s\n", plan->steps[i].name);
+        if (fclose(f) != 0 || !text)
+                return;
+
+        _cleanup_(closep) int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                log_debug_errno(-errno, "Cannot write the plan record %s: %m", path);
+                return;
+        }
+        if (write(fd, text, size) != (ssize_t) size) {
+                (void) unlink(path);
+                return;
+        }
+        q->record = TAKE_PTR(path);
+}
+
+/* Plan records an earlier modctld left: each is a load that was cut short. Report how far it
+ * got (its modules loaded now and not), then forget it. */
+static void plan_records_report(Manager *m) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        if (!m->plans_dir)
+                return;
+        if (mkdir(m->plans_dir, 0700) < 0 && errno != EEXIST) {
+                log_debug_errno(-errno, "Cannot create %s, plans go unrecorded: %m", m->plans_dir);
+                free(m->plans_dir);
+                m->plans_dir = NULL;
+                return;
+        }
+        d = opendir(m->plans_dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *text = NULL, *request = NULL, *origin = NULL;
+                _cleanup_(strv_freep) char **loaded = NULL, **missing = NULL;
+
+                if (de->d_name[0] == '.' || asprintf(&path, "%s/%s", m->plans_dir, de->d_name) < 0)
+                        continue;
+                if (read_file_text(path, 64 * 1024, &text) >= 0) {
+                        char *p = text, *line;
+                        while ((line = strsep(&p, "\n"))) {
+                                KernelModuleState state = KERNEL_MODULE_ABSENT;
+
+                                if (strncmp(line, "request ", 8) == 0 && !request)
+                                        request = strdup(line + 8);
+                                else if (strncmp(line, "origin ", 7) == 0 && !origin)
+                                        origin = strdup(line + 7);
+                                else if (strncmp(line, "module ", 7) == 0) {
+                                        (void) kernel_get_state(m->kernel, line + 7, &state);
+                                        (void) strv_extend(state == KERNEL_MODULE_ABSENT ? &missing : &loaded,
+                                                           line + 7);
+                                }
+                        }
+                        _cleanup_free_ char *l = strv_join(loaded ?: (char *[]) { NULL }, ", ");
+                        _cleanup_free_ char *n = strv_join(missing ?: (char *[]) { NULL }, ", ");
+                        log_warning("The load of '%s' (origin %s) was cut short: an earlier modctld stopped in the "
+                                    "middle of its plan. Of its modules, loaded now: %s; not loaded: %s.",
+                                    request ?: "?", origin && *origin ? origin : "unknown",
+                                    l && *l ? l : "none", n && *n ? n : "none");
+                }
+                (void) unlink(path);
+        }
 }
 
 /* Runs plan for the request identified by key, or joins the identical request in flight. */
@@ -243,6 +345,8 @@ static void manager_run(Manager *m, const char *key, Plan *plan_in, unsigned ins
 
         module_registry_begin(m->modules, plan, origin, &q->who);
         timeline_queued(m->timeline, plan, origin, kernel_now(m->kernel));
+        if (strncmp(key, "load ", 5) == 0)
+                plan_record_write(m, q, plan);
         /* The policy decides on a worker, over the whole plan, before its first step. */
         JobPrepare prepare = { policy_run_evaluate, policy_run_report, q->policy };
         r = scheduler_submit(m->scheduler, plan, insert_flags, streq(origin, ORIGIN_KERNEL),
@@ -707,6 +811,9 @@ int manager_start(Manager *m) {
         r = module_registry_seed(m->modules, first_start);
         if (r < 0)
                 return log_error_errno(r, "Failed to list the loaded modules: %m");
+        if (asprintf(&m->plans_dir, "%s%s", strempty(m->config_root), MANAGER_PLANS_DIR) < 0)
+                return log_oom();
+        plan_records_report(m);
 
         /* Before anything loads: the boot list already runs under the ownership in force. */
         r = ownership_service_new(m->event, m->policy->config, on_ownership_report, m, &m->ownership);
@@ -911,6 +1018,27 @@ Timeline *manager_timeline(Manager *m) {
         return m->timeline;
 }
 
+typedef struct InsertVisit {
+        Manager *manager;
+        manager_insert_t callback;
+        void *userdata;
+} InsertVisit;
+
+static void visit_insert(const char *name, uint64_t running_usec, bool timed_out, void *userdata) {
+        InsertVisit *v = userdata;
+        const char *origin = module_registry_loading_origin(v->manager->modules, name);
+
+        v->callback(name, strempty(origin), running_usec, timed_out, v->userdata);
+}
+
+void manager_foreach_insert(Manager *m, manager_insert_t callback, void *userdata) {
+        assert(m);
+        assert(callback);
+
+        InsertVisit v = { m, callback, userdata };
+        scheduler_foreach_insert(m->scheduler, visit_insert, &v);
+}
+
 uint64_t manager_now(Manager *m) {
         assert(m);
         return kernel_now(m->kernel);
@@ -932,7 +1060,7 @@ Manager *manager_free(Manager *m) {
         /* Workers next: their results would call back into what follows. A worker stuck in a
          * module init is abandoned after a grace period, not waited for. */
         inspections_free(m->inspections);
-        scheduler_free(m->scheduler);
+        bool left_workers = scheduler_free_left_workers(m->scheduler);
         autoload_free(m->autoload);
 
         Request *q, *qt;
@@ -953,11 +1081,14 @@ Manager *manager_free(Manager *m) {
         denied_file_free(m->denied);
         timeline_free(m->timeline);
         resolver_free(m->resolver);
-        kernel_free(m->kernel);
+        if (!left_workers)
+                /* A worker left in a module init returns into the kernel port: keep it. */
+                kernel_free(m->kernel);
         sd_event_unref(m->event);
         policy_snapshot_unref(m->policy);
         modprobe_handover_done(&m->modprobe);
         free(m->listeners);
+        free(m->plans_dir);
         free(m->config_root);
         free(m->kernel_cmdline);
         free(m->modules_dir);

@@ -36,6 +36,9 @@
 
 /* The modules loaded before modctld first started in this boot (core/first-start.h). */
 #define MANAGER_FIRST_START_FILE "/run/modctl/modules-before-first-start"
+/* One file per load in flight, kept while its plan runs: what a later start reports as cut
+ * short when modctld was killed mid-plan. */
+#define MANAGER_PLANS_DIR "/run/modctl/plans"
 
 typedef struct Manager Manager;
 typedef struct Kernel Kernel;
@@ -113,6 +116,12 @@ void manager_read_reports(Manager *m);
 uint64_t manager_get_counter(Manager *m, ManagerCounter c);
 void manager_get_hook_statistics(Manager *m, HookStatistics *ret);
 const char *manager_kernel_release(Manager *m);
+/* The module inits under way: each module a worker is inserting now, who is loading it (an
+ * ORIGIN_* constant, "" if unknown), how long its init has run (usec), and whether its request
+ * gave up on it after LoadTimeoutSec= (timed_out). The callback must not call into the manager. */
+typedef void (*manager_insert_t)(const char *name, const char *origin, uint64_t running_usec, bool timed_out,
+                                 void *userdata);
+void manager_foreach_insert(Manager *m, manager_insert_t callback, void *userdata);
 
 /* The services the manager owns, for the bus layer to read and ask. Valid as long as the
  * manager; the policy snapshot until the next reload (take a reference to keep it). */

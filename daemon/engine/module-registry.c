@@ -204,6 +204,13 @@ const char *module_registry_origin(ModuleRegistry *g, const char *name) {
         return r && r->live ? r->origin : NULL;
 }
 
+const char *module_registry_loading_origin(ModuleRegistry *g, const char *name) {
+        assert(g);
+        assert(name);
+        ModuleRecord *r = record_get(g, name);
+        return r ? r->origin : NULL;
+}
+
 uint64_t module_registry_loaded_at(ModuleRegistry *g, const char *name) {
         assert(g);
         assert(name);

@@ -58,6 +58,8 @@ void module_registry_end(ModuleRegistry *g, const Plan *plan, char **changed);
 
 /* The origin recorded for a loaded module, or NULL if unknown. */
 const char *module_registry_origin(ModuleRegistry *g, const char *name);
+/* Who loaded it or, while one of our jobs inserts it, who is loading it; NULL if unknown. */
+const char *module_registry_loading_origin(ModuleRegistry *g, const char *name);
 /* When the module's "add" uevent was seen (CLOCK_REALTIME usec), or 0 if before we started. */
 uint64_t module_registry_loaded_at(ModuleRegistry *g, const char *name);
 

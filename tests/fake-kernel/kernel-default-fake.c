@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "settings/atomic-file.h"
 #include "kernel/kernel-default.h"
@@ -18,6 +20,20 @@ static void crash_before_rename(const char *path) {
                 raise(SIGKILL);
 }
 
+/* MODCTL_FAKE_HOLD=NAME: inserts of NAME block, like a module init that never returns; each
+ * time one starts to wait, a line "NAME" goes to the fifo MODCTL_FAKE_HOLD_NOTIFY (if set), the
+ * event a test waits for. */
+static void notify_hold(const char *name) {
+        const char *path = getenv("MODCTL_FAKE_HOLD_NOTIFY");
+        int fd;
+
+        if (!path || (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+                return;
+        (void) !write(fd, name, strlen(name));
+        (void) !write(fd, "\n", 1);
+        close(fd);
+}
+
 /* MODCTL_FAKE_VIRTUAL_CLOCK=1: the timeline's clock is the fake's virtual one (kernel-fake.h),
  * so that `modctl analyze` prints the same every run. */
 int kernel_new_default(Kernel **ret) {
@@ -29,6 +45,14 @@ int kernel_new_default(Kernel **ret) {
         r = kernel_new_fake(&k);
         if (r < 0)
                 return r;
+        if (getenv("MODCTL_FAKE_HOLD")) {
+                kernel_fake_on_hold = notify_hold;
+                r = kernel_fake_hold(k, getenv("MODCTL_FAKE_HOLD"));
+                if (r < 0) {
+                        kernel_free(k);
+                        return r;
+                }
+        }
         if (getenv("MODCTL_FAKE_VIRTUAL_CLOCK"))
                 (void) kernel_fake_use_virtual_clock(k, 1000000);
         *ret = k;

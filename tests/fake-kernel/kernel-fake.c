@@ -354,6 +354,8 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
         }
 
         pthread_mutex_lock(&fk->lock);
+        if (strv_contains(fk->held, modname) && kernel_fake_on_hold)
+                kernel_fake_on_hold(modname);
         while (strv_contains(fk->held, modname))
                 pthread_cond_wait(&fk->released, &fk->lock);
         if (find_module(fk, modname) || is_builtin(fk, modname))
@@ -406,6 +408,8 @@ int kernel_fake_use_virtual_clock(Kernel *k, uint64_t start_usec) {
         pthread_mutex_unlock(&fk->lock);
         return 0;
 }
+
+void (*kernel_fake_on_hold)(const char *name) = NULL;
 
 int kernel_fake_hold(Kernel *k, const char *name) {
         FakeKernel *fk = fake_kernel(k);

@@ -44,6 +44,8 @@ int kernel_fake_get_params(Kernel *k, const char *name, char **ret_params, unsig
 /* Inserts of name block inside the kernel, like a module init that hangs, until released. */
 int kernel_fake_hold(Kernel *k, const char *name);
 int kernel_fake_release(Kernel *k, const char *name);
+/* Called on the inserting thread when an insert of a held module starts to wait (NULL: none). */
+extern void (*kernel_fake_on_hold)(const char *name);
 /* The key descriptions trusted_keys() reports (NULL: none). */
 int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 

@@ -391,6 +391,55 @@ Test(scheduler, hanging_init_times_out_and_others_go_on) {
         outcome_done(&again);
 }
 
+typedef struct InsertSeen {
+        unsigned n;
+        char *name;
+        uint64_t running_usec;
+        bool timed_out;
+} InsertSeen;
+
+static void on_insert(const char *name, uint64_t running_usec, bool timed_out, void *userdata) {
+        InsertSeen *seen = userdata;
+
+        seen->n++;
+        free(seen->name);
+        seen->name = strdup(name);
+        seen->running_usec = running_usec;
+        seen->timed_out = timed_out;
+}
+
+/* An init that does not return is reported as running, with how long, also after its request
+ * gave up on it; once it returns it is not reported any more. */
+Test(scheduler, foreach_insert_reports_a_stuck_init) {
+        Outcome hung = {};
+        InsertSeen seen = {};
+        use_short_timeouts();
+
+        scheduler_foreach_insert(scheduler, on_insert, &seen);
+        cr_assert_eq(seen.n, 0);
+
+        cr_assert_eq(kernel_fake_hold(kernel, "modctl_test_hang"), 0);
+        cr_assert_eq(scheduler_submit(scheduler, plan_one("modctl_test_hang"), 0, false, NULL, on_finished, &hung), 0);
+        wait_finished(&hung);
+        cr_assert_eq(hung.failure.kind, FAILURE_TIMEOUT);
+
+        scheduler_foreach_insert(scheduler, on_insert, &seen);
+        cr_assert_eq(seen.n, 1);
+        cr_assert_str_eq(seen.name, "modctl_test_hang");
+        cr_assert(seen.timed_out);
+        /* The timeout (500 ms) counts from when the worker took the insert. */
+        cr_assert_geq(seen.running_usec, 500 * 1000, "running for %llu us", (unsigned long long) seen.running_usec);
+
+        cr_assert_eq(kernel_fake_release(kernel, "modctl_test_hang"), 0);
+        while (scheduler_module_in_flight(scheduler, "modctl_test_hang"))
+                cr_assert_geq(sd_event_run(event, UINT64_MAX), 0);
+        seen.n = 0;
+        scheduler_foreach_insert(scheduler, on_insert, &seen);
+        cr_assert_eq(seen.n, 0, "still reported: %s", seen.name);
+        free(seen.name);
+        outcome_done(&hung);
+}
+
 /* Stopping never waits for a module init that does not return: the stuck worker is left
  * behind after the grace period. */
 Test(scheduler, free_abandons_a_stuck_worker) {

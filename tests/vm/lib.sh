@@ -258,6 +258,36 @@ monitor_stop() {
         rm -f /run/monitor.fifo
 }
 
+# ---- after a fault ----
+
+# The module names `modctl list` reports, sorted, one per line.
+listed_modules() {
+        modctl list --json | tr ',{}[]' '\n\n\n\n\n' | sed -n 's/^ *"name": *"\([^"]*\)".*/\1/p' | sort
+}
+
+# after_fault_checks WHAT: the three checks every fault test ends with, each test named after
+# WHAT. 1. /proc/modules and `modctl list` agree. 2. The settings files parse: modctld.conf and
+# its drop-ins (a reload succeeds: an invalid line would fail it), and /etc/modprobe.d with
+# modctl.conf (`modctl settings` reads them, and kmod's `modprobe -c` takes them without a
+# warning). 3. The kernel hook answers: a kernel request through modctl-request loads dummy.
+# dummy is left loaded or not, as it was.
+after_fault_checks() {
+        local what=$1 was_loaded=0
+        assert_eq "$(loaded_modules)" "$(listed_modules)" "$what: /proc/modules and modctl list agree"
+        assert_ok modctl reload
+        assert_ok modctl settings dummy
+        run modprobe -c
+        [ "$RC" -eq 0 ] && [ -z "$ERR" ]
+        check "$what: modprobe -c takes the modprobe.d files without a warning"
+        [ "$RC" -eq 0 ] && [ -z "$ERR" ] || show_last
+        is_loaded dummy && was_loaded=1
+        unload_quietly dummy
+        assert_ok /usr/libexec/modctl/modctl-request -q -- dummy
+        assert_loaded dummy "$what: the kernel hook answers (a kernel request loads dummy)"
+        [ "$was_loaded" = 1 ] || unload_quietly dummy
+        return 0
+}
+
 # ---- benchmarks (tests/bench) ----
 
 # The median_us=N of a timeit line.

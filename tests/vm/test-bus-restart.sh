@@ -60,14 +60,7 @@ assert_eq "$pid" "$(cat /run/modctld.pid)" "modctld is the same process"
 kill -0 "$pid"
 check "and it is alive"
 
-# ---- the state checks every fault test ends with
-listed=$(modctl list --json | tr ',{}[]' '\n\n\n\n\n' | sed -n 's/^ *"name": *"\([^"]*\)".*/\1/p' | sort)
-assert_eq "$(loaded_modules)" "$listed" "/proc/modules and modctl list agree"
-assert_ok modctl settings dummy
-assert_ok modprobe -c
-unload_quietly dummy
-assert_ok "$HELPER" -q -- dummy
-assert_loaded dummy "the kernel hook answers"
+after_fault_checks "bus back"
 
 stop_modctld
 check "modctld stops"

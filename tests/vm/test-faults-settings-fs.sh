@@ -6,20 +6,7 @@
 # parse, and the kernel hook answers.
 . /vm/lib.sh
 
-HELPER=/usr/libexec/modctl/modctl-request
 FILE=/etc/modprobe.d/modctl.conf
-
-# The state checks every fault test ends with.
-after_fault() {
-        local listed
-        listed=$(modctl list --json | tr ',{}[]' '\n\n\n\n\n' | sed -n 's/^ *"name": *"\([^"]*\)".*/\1/p' | sort)
-        assert_eq "$(loaded_modules)" "$listed" "$1: /proc/modules and modctl list agree"
-        assert_ok modctl settings dummy
-        assert_ok modprobe -c
-        assert_ok "$HELPER" -q -- dummy
-        assert_loaded dummy "$1: the kernel hook answers"
-        unload_quietly dummy
-}
 
 start_system_bus
 check "dbus-daemon --system is up"
@@ -48,7 +35,7 @@ assert_eq "" "$(ls -A /etc/modprobe.d | grep '^\.#')" "no temporary file is left
 rm /etc/modprobe.d/filler
 daemon_alive
 check "modctld is still running after ENOSPC"
-after_fault "full"
+after_fault_checks "full"
 
 # ---- read-only
 mount -o remount,ro /etc/modprobe.d
@@ -60,11 +47,12 @@ assert_eq "$old" "$(cat $FILE)" "the old file is intact"
 assert_eq "" "$(ls -A /etc/modprobe.d | grep '^\.#')" "no temporary file is left"
 daemon_alive
 check "modctld is still running after EROFS"
-after_fault "read-only"
+after_fault_checks "read-only"
 
 # Writable again: the setting works.
 mount -o remount,rw /etc/modprobe.d
 assert_ok modctl options dummy numdummies=3
 assert_contains "$(cat $FILE)" "numdummies=3" "once writable, the setting is stored"
+after_fault_checks "writable again"
 
 vm_finish

@@ -99,4 +99,5 @@ unload_quietly dummy
 
 daemon_alive
 check "modctld is still running"
+after_fault_checks "watch replaced"
 vm_finish

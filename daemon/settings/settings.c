@@ -1139,8 +1139,8 @@ int settings_check_effective(const SettingsState *s, const SettingsPaths *p, con
                 if (!options || !*options)
                         return 0;
                 for (size_t i = 0; e && i < e->n; i++)
-                        if (e->entries[i].kind == SETTING_OPTIONS && streq(e->entries[i].file, ours) &&
-                            streq(e->entries[i].value, options))
+                        /* (Its value as read back: blanks are folded.) */
+                        if (e->entries[i].kind == SETTING_OPTIONS && streq(e->entries[i].file, ours))
                                 at = (ssize_t) i;
                 effective = at >= 0;
                 /* The kernel takes the last value of a parameter: a later line decides. */

@@ -114,12 +114,14 @@ static int read_value(int fd, uint64_t *ret) {
         return 0;
 }
 
-/* memory.stat's "file": page cache, which the kernel takes back before it kills. */
-static uint64_t read_file_pages(const char *dir) {
+/* memory.stat's "file" (page cache) and "slab_reclaimable" (dentries, inodes): what the kernel
+ * takes back before it kills. */
+static uint64_t read_reclaimable(const char *dir) {
         _cleanup_free_ char *p = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
         char line[256];
         unsigned long long v;
+        uint64_t sum = 0;
 
         if (asprintf(&p, "%s/memory.stat", dir) < 0)
                 return 0;
@@ -127,9 +129,9 @@ static uint64_t read_file_pages(const char *dir) {
         if (!f)
                 return 0;
         while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "file %llu", &v) == 1)
-                        return v;
-        return 0;
+                if (sscanf(line, "file %llu", &v) == 1 || sscanf(line, "slab_reclaimable %llu", &v) == 1)
+                        sum += v;
+        return sum;
 }
 
 static void format_mib(uint64_t bytes, char buf[static 32]) {
@@ -153,7 +155,7 @@ int memory_guard_check(MemoryGuard *g, const char *what, Failure *failure) {
         /* Refused within an eighth of the limit: room for what is already accepted to finish. */
         if (current < limit - limit / 8)
                 goto fine;
-        file = read_file_pages(g->dir);
+        file = read_reclaimable(g->dir);
         used = current > file ? current - file : 0;
         if (used < limit - limit / 8)
                 goto fine;

@@ -12,8 +12,9 @@
 /* modctld's own memory limit: the cgroup v2 directory it runs in (memory.current against the
  * lower of memory.max and memory.high). Near the limit, new work (a load, a search) is refused
  * with FAILURE_MEMORY_SHORT instead of growing until the kernel throttles modctld or kills it;
- * what was already accepted finishes. Page cache counts as free (the kernel reclaims it before
- * it kills), so only memory.stat's "file" is taken off memory.current near the limit. Without
+ * what was already accepted finishes. Page cache and reclaimable slab count as free (the kernel
+ * takes them back before it kills): near the limit, memory.stat's "file" and
+ * "slab_reclaimable" are taken off memory.current. Without
  * cgroup v2, a memory controller or a limit, nothing is refused. Checked when work arrives, by
  * reading files kept open: no timer, no polling. */
 

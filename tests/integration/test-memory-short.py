@@ -4,8 +4,8 @@
 (--memory-cgroup, the files cgroup v2 has: memory.current, memory.max, memory.high,
 memory.stat). Within an eighth of the lower limit, less page cache, new loads and searches are
 refused with org.modctl1.Error.MemoryShort, whose sentence says memory is short and names the
-limit; the CLI exits 8 (try again later). Page cache counts as free. When memory is free
-again it serves, and its log says both. The real cgroup and a flood are tests/vm's
+limit; the CLI exits 8 (try again later). Page cache and reclaimable slab count as free. When
+memory is free again it serves, and its log says both. The real cgroup and a flood are tests/vm's
 test-faults-memory.sh."""
 
 import os
@@ -31,7 +31,7 @@ class MemoryShortTest(ModctlTest):
         kwargs['extra_args'] = list(kwargs.get('extra_args', ())) + ['--memory-cgroup', self.tmp_cg]
         return super().start_daemon(extra_env, wait_coldplug, **kwargs)
 
-    def cg(self, current=None, max=None, high=None, file=None):
+    def cg(self, current=None, max=None, high=None, file=None, slab=0):
         """Rewrites the files in place, as the kernel's stay the same files."""
         for name, v in (('memory.current', current), ('memory.max', max), ('memory.high', high)):
             if v is not None:
@@ -39,7 +39,7 @@ class MemoryShortTest(ModctlTest):
                     f.write('%s\n' % v)
         if file is not None:
             with open(os.path.join(self.tmp_cg, 'memory.stat'), 'w') as f:
-                f.write('anon %d\nfile %d\nkernel 0\n' % (1000, file))
+                f.write('anon %d\nfile %d\nkernel 0\nslab_reclaimable %d\n' % (1000, file, slab))
 
     def search(self):
         return self.send('Search', 'string:modctl')
@@ -57,14 +57,18 @@ class MemoryShortTest(ModctlTest):
         self.assertIn("load module 'modctl_test_base'", r.stderr)
         r = self.cli('load', 'modctl_test_base')
         self.assertEqual(r.returncode, 8, r.stderr)
-        self.assertIn('short of memory', r.stderr)
+        self.assertIn('Memory is short', r.stderr)
         self.assertEqual(self.loaded(), {})
         self.assertIn('Memory is short', self.daemon.output())
 
-        # Page cache is not what kills: 20 MiB of it leaves room.
+        # Page cache and reclaimable slab are not what kills: 20 MiB of either leaves room.
         self.cg(file=20 * MIB)
         self.assert_ok(self.search())
         self.assertIn('Memory is no longer short', self.daemon.output())
+        self.cg(file=0)
+        self.assert_error(self.search(), 'org.modctl1.Error.MemoryShort')
+        self.cg(file=0, slab=20 * MIB)
+        self.assert_ok(self.search())
 
         # memory.high counts the same, and the sentence names it.
         self.cg(file=0, max='max', high=42 * MIB)

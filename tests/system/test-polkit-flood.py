@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Issue 25, the polkit-pending flood against the real polkitd on a full Debian 12: bob, whom a
-rule sends to authentication (auth_admin), starts 24 `modctl load vxlan` at once on a terminal,
-each with its own pkttyagent that prompts and is never answered. modctld holds 16 of them
+rule sends to authentication (auth_admin), starts 24 Loads of vxlan at once on a terminal,
+each caller with its own pkttyagent that prompts and is never answered. modctld holds 16 of them
 waiting for polkit and refuses the other 8 at once with org.modctl1.Error.Busy; while those 16
 still wait, alice's authorized load (a group rule) is answered promptly, and root's too. Once
 bob's callers are gone, his slots are free again: his next call is refused by polkit at once,
@@ -28,11 +28,20 @@ POLKIT_RULES = """polkit.addRule(function(action, subject) {
 });
 """
 
-# Bob's terminal: FLOOD loads in the background, each prompting through its own pkttyagent.
-# After the first FLOOD - PENDING_MAX have exited (the refused ones, bash's wait -n: an event,
-# not a poll) it says so on a fifo, and then keeps the rest waiting.
+# Bob's terminal (script's pty, whose input never comes): FLOOD Loads at once, each from its own
+# process with its own pkttyagent registered for it (--process: polkitd sends that caller's
+# authentication there, and the agent prompts on the pty). The process waits for its agent's
+# registration (the notify fd closes), then becomes the caller (exec keeps the pid polkitd
+# knows). After the first FLOOD - PENDING_MAX callers have exited (the refused ones; bash's
+# wait -n, an event, not a poll) it says so on a fifo, and the rest go on waiting.
 FLOOD_SH = f"""for i in $(seq {FLOOD}); do
-        modctl load vxlan >/tmp/flood/$i.out 2>&1 &
+        (
+                mkfifo /tmp/flood/n$i
+                pkttyagent --process $BASHPID --notify-fd 3 3>/tmp/flood/n$i </dev/tty >/dev/tty 2>&1 &
+                cat /tmp/flood/n$i >/dev/null
+                exec busctl --timeout=900 --allow-interactive-authorization=yes call org.modctl1 \\
+                        /org/modctl1 org.modctl1.Manager Load sst vxlan "" 0
+        ) </dev/null >/tmp/flood/$i.out 2>&1 &
         echo $! >>/tmp/flood/pids
 done
 for k in $(seq {FLOOD - PENDING_MAX}); do
@@ -65,13 +74,11 @@ def main():
                   'script -qfec \'bash /tmp/flood/flood.sh\' /tmp/flood/tty" </dev/null >/dev/null 2>&1 &\n'
                   'read -t 600 line </tmp/flood/fifo; echo "$line"', user='bob', timeout=700)
         c.check(f'bob: {FLOOD - PENDING_MAX} of his {FLOOD} loads came back first', r.out.strip() == 'refused', r.out)
-        busy = g.out('grep -l "busy" /tmp/flood/*.out | wc -l')
+        busy = g.out('grep -l "Too many authorization checks are pending" /tmp/flood/*.out | wc -l')
         c.check(f'bob: {FLOOD - PENDING_MAX} refused at once with Busy', busy == str(FLOOD - PENDING_MAX),
                 g.out('head -n 3 /tmp/flood/*.out'))
         waiting = g.out('for p in $(cat /tmp/flood/pids); do [ -d /proc/$p ] && echo $p; done | wc -l')
         c.check(f'bob: {PENDING_MAX} still wait for polkit', waiting == str(PENDING_MAX), waiting)
-        prompts = g.out('pgrep -u bob -xc pkttyagent || true')
-        c.check('bob: their pkttyagents are up, nobody answers them', int(prompts or 0) >= PENDING_MAX, prompts)
 
         # ---- meanwhile: alice's authorized load, and root's, answer promptly ----
         r = g.run('s=$(date +%s%N); timeout 300 modctl --no-ask-password load veth; rc=$?; '
@@ -87,6 +94,10 @@ def main():
         c.check('bob: still waiting, vxlan not loaded', not loaded(g, 'vxlan') and
                 g.out('for p in $(cat /tmp/flood/pids); do [ -d /proc/$p ] && echo $p; done | wc -l') ==
                 str(PENDING_MAX))
+
+        prompts = g.out('grep -c "AUTHENTICATING FOR org.modctl1.load" /tmp/flood/tty || true')
+        c.check('bob: polkitd asked his agents, nobody answers them', int(prompts or 0) >= 1,
+                g.out('tail -c 600 /tmp/flood/tty'))
 
         # ---- bob's callers go: his slots are free again ----
         g.run('kill $(cat /tmp/flood/pids) 2>/dev/null; '

@@ -25,6 +25,8 @@ static const ErrorText error_texts[] = {
                                            N_("The kernel rejected the module.") },
         { MODCTL_ERROR_BUSY,               N_("modctld is busy and did not handle '%s'. Try again later."),
                                            N_("modctld is busy. Try again later.") },
+        { MODCTL_ERROR_MEMORY_SHORT,       N_("modctld is short of memory and did not handle '%s'. Try again later."),
+                                           N_("modctld is short of memory. Try again later.") },
         { SD_BUS_ERROR_ACCESS_DENIED,      N_("Not authorized to change module '%s'."),
                                            N_("Not authorized.") },
         { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,

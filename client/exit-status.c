@@ -25,6 +25,7 @@ static const struct {
         { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,   MODCTL_EXIT_NOT_AUTHORIZED  },
         { MODCTL_ERROR_KERNEL_REJECTED,                      MODCTL_EXIT_KERNEL_REJECTED },
         { MODCTL_ERROR_BUSY,                                 MODCTL_EXIT_BUSY            },
+        { MODCTL_ERROR_MEMORY_SHORT,                         MODCTL_EXIT_BUSY            },
         { MODCTL_ERROR_IN_USE,                               MODCTL_EXIT_BUSY            },
 };
 

@@ -15,7 +15,7 @@ typedef enum ExitStatus {
         MODCTL_EXIT_UNREACHABLE     = 5,  /* modctld cannot be reached */
         MODCTL_EXIT_NOT_AUTHORIZED  = 6,  /* AccessDenied, InteractiveAuthorizationRequired */
         MODCTL_EXIT_KERNEL_REJECTED = 7,  /* KernelRejected */
-        MODCTL_EXIT_BUSY            = 8,  /* Busy (try again later), InUse */
+        MODCTL_EXIT_BUSY            = 8,  /* Busy, MemoryShort (try again later), InUse */
 } ExitStatus;
 
 /* The code for a D-Bus error name; MODCTL_EXIT_FAILURE for a name not in the table. */

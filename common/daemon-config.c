@@ -85,6 +85,8 @@ Config *config_unref(Config *c) {
         strv_free(c->policy.allow);
         strv_free(c->policy.deny_files);
         strv_free(c->policy.allow_files);
+        free(c->policy.deny_reset_file);
+        free(c->policy.allow_reset_file);
         strv_free(c->files);
         free(c);
         return NULL;
@@ -141,14 +143,20 @@ static bool glob_is_valid(const char *g) {
 
 /* Space-separated module-name globs; an empty value resets the list. '-' and '_' are the
  * same in module names, so globs are stored with '_'. */
-/* files: kept parallel to list, the file each glob came from. */
-static int parse_globs(const char *v, char ***list, char ***files, const char *file) {
+/* files: kept parallel to list, the file each glob came from; reset_file: the file of the last
+ * reset, so that a setting it dropped can name it. */
+static int parse_globs(const char *v, char ***list, char ***files, char **reset_file, const char *file) {
         _cleanup_free_ char *copy = strdup(v);
         char *save = NULL;
 
         if (!copy)
                 return -ENOMEM;
         if (!*v) {
+                char *f = strdup(strempty(file));
+                if (!f)
+                        return -ENOMEM;
+                free(*reset_file);
+                *reset_file = f;
                 *list = strv_free(*list);
                 *files = strv_free(*files);
                 return 0;
@@ -253,9 +261,9 @@ static int handle_policy(ParseState *s, const char *key, const char *value) {
         if (strcmp(key, "TrustedCertificates") == 0)
                 return set_string(&p->trusted_certificates, value, true);
         if (strcmp(key, "Deny") == 0)
-                return parse_globs(value, &p->deny, &p->deny_files, s->file);
+                return parse_globs(value, &p->deny, &p->deny_files, &p->deny_reset_file, s->file);
         if (strcmp(key, "Allow") == 0)
-                return parse_globs(value, &p->allow, &p->allow_files, s->file);
+                return parse_globs(value, &p->allow, &p->allow_files, &p->allow_reset_file, s->file);
         if (strcmp(key, "OutOfTree") == 0 || strcmp(key, "Staging") == 0) {
                 r = parse_boolean(value);
                 if (r >= 0)

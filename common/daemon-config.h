@@ -96,6 +96,8 @@ typedef struct PolicySettings {
         char **allow;                   /* Allow=, when non-empty the only modules allowed */
         char **deny_files;              /* parallel to deny: the file each glob was read from */
         char **allow_files;             /* parallel to allow */
+        char *deny_reset_file;          /* the file of the last empty Deny= (it dropped the globs before it) */
+        char *allow_reset_file;         /* likewise for Allow= */
         bool out_of_tree;               /* OutOfTree=yes|no, default yes (allowed) */
         bool staging;                   /* Staging=yes|no, default yes (allowed) */
         PolicyVermagic vermagic;        /* Vermagic=check|ignore, default check */

@@ -28,6 +28,7 @@ static const struct {
         [FAILURE_BUSY]             = { "Busy",            EAGAIN },
         [FAILURE_MANAGED_ELSEWHERE] = { "ManagedElsewhere", EROFS },
         [FAILURE_INVALID_PARAMETERS] = { "InvalidParameters", EILSEQ },
+        [FAILURE_MEMORY_SHORT]     = { "MemoryShort",     ENOMEM },
 };
 
 static bool kind_is_valid(FailureKind kind) {

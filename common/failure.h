@@ -32,6 +32,7 @@ typedef enum FailureKind {
         FAILURE_BUSY,                   /* Busy: too much unauthenticated work queued, try again later */
         FAILURE_MANAGED_ELSEWHERE,      /* ManagedElsewhere */
         FAILURE_INVALID_PARAMETERS,     /* InvalidParameters: module parameters outside the grammar */
+        FAILURE_MEMORY_SHORT,           /* MemoryShort: modctld is near its memory limit, new work refused */
         _FAILURE_KIND_MAX,
 } FailureKind;
 

@@ -43,6 +43,8 @@ static void help(void) {
                "     --no-autoload           No boot list, coldplug or device events\n"
                "     --no-index-watch        Do not watch the module index and modprobe.d with inotify\n"
                "                             (as when inotify is unavailable: each request checks the files)\n"
+               "     --memory-cgroup=DIR     Refuse new work near the memory limit of the cgroup DIR instead of\n"
+               "                             modctld's own\n"
                "     --workers=N             Worker threads for module inits (default: CPUs, at least 2)\n"
                "     --log-level=LEVEL       err, warning, notice, info or debug\n",
                program_invocation_short_name);
@@ -59,7 +61,8 @@ static int parse_log_level(const char *s) {
 /* Returns 1 to run, 0 to exit successfully, negative on error (already printed). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_CONFIG_ROOT, ARG_HOOK_SOCKET, ARG_PRIVATE_SOCKET, ARG_MODULES_DIR, ARG_MODPROBE_CONFIG, ARG_KERNEL_CMDLINE,
-               ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD, ARG_NO_INDEX_WATCH };
+               ARG_WORKERS, ARG_LOG_LEVEL, ARG_SYSFS, ARG_NO_AUTOLOAD, ARG_NO_INDEX_WATCH,
+               ARG_MEMORY_CGROUP };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h' },
                 { "version",         no_argument,       NULL, ARG_VERSION },
@@ -75,6 +78,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "sysfs",           required_argument, NULL, ARG_SYSFS },
                 { "no-autoload",     no_argument,       NULL, ARG_NO_AUTOLOAD },
                 { "no-index-watch",  no_argument,       NULL, ARG_NO_INDEX_WATCH },
+                { "memory-cgroup",   required_argument, NULL, ARG_MEMORY_CGROUP },
                 {}
         };
         int c, r;
@@ -128,6 +132,9 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         break;
                 case ARG_NO_INDEX_WATCH:
                         a->config.no_index_watch = true;
+                        break;
+                case ARG_MEMORY_CGROUP:
+                        a->config.memory_cgroup = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         r = parse_log_level(optarg);

@@ -48,3 +48,6 @@
  * common/module-params.h: the sentence names the module, the parameter and the byte. Also a
  * load whose modprobe.d install command would get such options as $CMDLINE_OPTS. */
 #define MODCTL_ERROR_INVALID_PARAMETERS "org.modctl1.Error.InvalidParameters"
+/* modctld is near the memory limit of its cgroup (memory.max or memory.high): new loads and
+ * searches are refused, work already accepted finishes; try again when memory is free. */
+#define MODCTL_ERROR_MEMORY_SHORT      "org.modctl1.Error.MemoryShort"

@@ -27,6 +27,7 @@ static const char *const kind_to_name[_FAILURE_KIND_MAX] = {
         [FAILURE_BUSY]             = MODCTL_ERROR_BUSY,
         [FAILURE_MANAGED_ELSEWHERE] = MODCTL_ERROR_MANAGED_ELSEWHERE,
         [FAILURE_INVALID_PARAMETERS] = MODCTL_ERROR_INVALID_PARAMETERS,
+        [FAILURE_MEMORY_SHORT]     = MODCTL_ERROR_MEMORY_SHORT,
 };
 
 /* For sd_bus_error_get_errno() and friends: each name to its kind's errno (failure.c's table;
@@ -49,6 +50,7 @@ const sd_bus_error_map modctl_bus_error_map[] = {
         SD_BUS_ERROR_MAP(MODCTL_ERROR_BUSY,             EAGAIN),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_MANAGED_ELSEWHERE, EROFS),
         SD_BUS_ERROR_MAP(MODCTL_ERROR_INVALID_PARAMETERS, EILSEQ),
+        SD_BUS_ERROR_MAP(MODCTL_ERROR_MEMORY_SHORT,     ENOMEM),
         SD_BUS_ERROR_MAP_END
 };
 

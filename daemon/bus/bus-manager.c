@@ -7,6 +7,7 @@
 #include "bus/bus-context.h"
 #include "bus/bus-error.h"
 #include "bus/bus-manager.h"
+#include "bus/bus-quota.h"
 #include "bus/bus-caller.h"
 #include "bus/bus-string.h"
 #include "common/array-util.h"
@@ -200,6 +201,13 @@ static int method_load(sd_bus_message *message, void *userdata, sd_bus_error *er
         int r;
 
         r = read_load_arguments(message, "loading", &name, &params, &flags, error);
+        if (r < 0)
+                return r;
+        /* Before polkit: an authorization held for a refused load would cost memory too. */
+        _cleanup_free_ char *doing = NULL;
+        if (asprintf(&doing, "%s module '%s'", flags & MODCTL_LOAD_DRY_RUN ? "dry-run loading" : "load", name) < 0)
+                return -ENOMEM;
+        r = bus_check_memory(manager_memory(m), doing, error);
         if (r < 0)
                 return r;
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <uthash.h>
 
+#include "bus/bus-error.h"
 #include "bus/bus-quota.h"
 
 /* Buckets that are full again say nothing a new one would not: dropped when there are this many,
@@ -72,4 +73,15 @@ void bus_quota_free(BusQuota **q) {
                 HASH_DEL(*q, i);
                 free(i);
         }
+}
+
+int bus_check_memory(MemoryGuard *g, const char *what, sd_bus_error *error) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+
+        assert(g);
+        assert(what);
+
+        if (memory_guard_check(g, what, &failure) >= 0)
+                return 0;
+        return bus_error_from_failure(error, &failure);
 }

@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <systemd/sd-bus.h>
+
 #include "common/time-util.h"
+#include "engine/memory-guard.h"
 
 typedef struct BusQuota BusQuota;
 
@@ -25,3 +28,7 @@ typedef struct BusQuota BusQuota;
  * buckets yet). -ENOMEM is reported as false: under memory pressure, refusing is the safe side. */
 bool bus_quota_take(BusQuota **q, uid_t uid, unsigned burst, unsigned per_sec, usec_t now);
 void bus_quota_free(BusQuota **q);
+
+/* The other budget, for everyone: modctld's memory (memory-guard.h). 0 when new work may start;
+ * else org.modctl1.Error.MemoryShort in error (what: "load module 'x'"), returned. */
+int bus_check_memory(MemoryGuard *g, const char *what, sd_bus_error *error);

@@ -260,6 +260,10 @@ static int search_common(sd_bus_message *message, BusContext *b, bool paged, sd_
                 return bus_error_setf(error, FAILURE_INVALID_ARGUMENT, "Search text too long (%zu bytes, at most 256).",
                                       strlen(text));
 
+        r = bus_check_memory(manager_memory(m), "search the modules", error);
+        if (r < 0)
+                return r;
+
         r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
         if (r >= 0)
                 r = sd_bus_creds_get_euid(creds, &euid);

@@ -44,6 +44,7 @@ struct Manager {
         Inspections *inspections;       /* policy checks, dry runs, Info: off the event loop, capped */
         SettingsService *settings;      /* the persistent settings files */
         CatalogService *catalog;        /* the modules on disk, descriptions */
+        MemoryGuard *memory;            /* refuses new work near our cgroup's memory limit */
         OwnershipService *ownership;    /* the BPF LSM programs; NULL until manager_start() */
         DeniedFile *denied;             /* MODPROBE_DENIED_CONF, for when modctld does not run */
         Timeline *timeline;             /* where each module's time went */
@@ -755,6 +756,9 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = catalog_service_new(m->event, m->modules_dir, catalog_cache, m->resolver, &m->catalog);
         if (r < 0)
                 return log_oom();
+        r = memory_guard_new(config->memory_cgroup, &m->memory);
+        if (r < 0)
+                return log_oom();
 
         /* Command-line settings win over modctld.conf. */
         const Config *c = m->policy->config;
@@ -1013,6 +1017,11 @@ CatalogService *manager_catalog(Manager *m) {
         return m->catalog;
 }
 
+MemoryGuard *manager_memory(Manager *m) {
+        assert(m);
+        return m->memory;
+}
+
 Timeline *manager_timeline(Manager *m) {
         assert(m);
         return m->timeline;
@@ -1077,6 +1086,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->name_wait);
         module_registry_free(m->modules);
         catalog_service_free(m->catalog);
+        memory_guard_free(m->memory);
         settings_service_free(m->settings);
         denied_file_free(m->denied);
         timeline_free(m->timeline);

@@ -28,6 +28,7 @@
 #include "engine/inspections.h"
 #include "engine/manager-events.h"
 #include "engine/manager-sources.h"
+#include "engine/memory-guard.h"
 #include "engine/module-registry.h"
 #include "engine/ownership-service.h"
 #include "engine/policy-snapshot.h"
@@ -60,6 +61,7 @@ typedef struct ManagerConfig {
         const char *config_root;        /* read modctld.conf below this directory; NULL: / */
         const char *hook_socket;        /* the kernel hook's socket; NULL: /run/modctl/request.sock */
         bool no_index_watch;            /* don't watch the module index (tests: the polling path) */
+        const char *memory_cgroup;      /* the cgroup whose memory limit refuses new work; NULL: our own */
         ResolverConfig resolver;
         SchedulerConfig scheduler;
         AutoloadConfig autoload;
@@ -130,6 +132,7 @@ ModuleRegistry *manager_modules(Manager *m);
 Inspections *manager_inspections(Manager *m);
 SettingsService *manager_settings(Manager *m);
 CatalogService *manager_catalog(Manager *m);
+MemoryGuard *manager_memory(Manager *m);
 OwnershipService *manager_ownership(Manager *m);   /* NULL before manager_start() */
 Timeline *manager_timeline(Manager *m);
 /* Now, in the timeline's clock. */

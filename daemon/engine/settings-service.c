@@ -113,39 +113,55 @@ int settings_service_describe(SettingsService *s, const char *name, const Caller
         return 0;
 }
 
-/* The policy files as they are before a Deny= change, to put back if the policy does not
- * reload. */
-typedef struct PolicyFilesBackup {
+/* modctld's two files of a role as they are before a change, to put back if the change does
+ * not take effect (or, for Deny=, the policy does not reload). */
+typedef struct FilesBackup {
+        SettingsFile file;
         char *contents[2];
-} PolicyFilesBackup;
+} FilesBackup;
 
-static void policy_files_backup_done(PolicyFilesBackup *b) {
+static void files_backup_done(FilesBackup *b) {
         free(b->contents[0]);
         free(b->contents[1]);
 }
 
-static int policy_files_backup(SettingsService *s, PolicyFilesBackup *b, Failure *failure) {
+static int files_backup(SettingsService *s, SettingsFile file, FilesBackup *b, Failure *failure) {
+        b->file = file;
         for (size_t i = 0; i < 2; i++) {
-                const char *file = s->paths->owned[SETTINGS_FILE_POLICY][i];
-                int r = settings_snapshot(file, &b->contents[i]);
+                const char *path = s->paths->owned[file][i];
+                int r = settings_snapshot(path, &b->contents[i]);
                 if (r < 0)
-                        return failure_set(failure, FAILURE_INTERNAL, "Cannot read %s: %s.", file, strerror(-r));
+                        return failure_set(failure, FAILURE_INTERNAL, "Cannot read %s: %s.", path, strerror(-r));
         }
         return 0;
 }
 
-static void policy_files_restore(SettingsService *s, const PolicyFilesBackup *b) {
+static void files_restore(SettingsService *s, const FilesBackup *b) {
         for (size_t i = 0; i < 2; i++) {
-                const char *file = s->paths->owned[SETTINGS_FILE_POLICY][i];
-                int r = settings_restore(file, b->contents[i]);
+                const char *path = s->paths->owned[b->file][i];
+                int r = settings_restore(path, b->contents[i]);
                 if (r < 0)
-                        log_error_errno(r, "Failed to put back %s: %m", file);
+                        log_error_errno(r, "Failed to put back %s: %m", path);
         }
+}
+
+/* Reads every file again and checks that the change decides the effective state. */
+static int check_effective(SettingsService *s, SettingKind kind, const char *name, bool on, const char *options,
+                           bool runtime, Failure *failure) {
+        _cleanup_(settings_state_freep) SettingsState *fresh = NULL;
+        int r;
+
+        r = settings_state_load(s->paths, &fresh);
+        if (r < 0)
+                return failure_set_errno(failure, FAILURE_INTERNAL, r,
+                                         "Cannot read the settings of module '%s' again after the change.", name);
+        return settings_check_effective(fresh, s->paths, s->port->config(s->userdata), kind, name, on, options,
+                                        runtime, failure);
 }
 
 int settings_service_change(SettingsService *s, SettingKind kind, const char *name, bool on, const char *options,
                             bool runtime, const Requester *who, Failure *failure) {
-        _cleanup_(policy_files_backup_done) PolicyFilesBackup backup = {};
+        _cleanup_(files_backup_done) FilesBackup backup = {};
         _cleanup_free_ char *file = NULL;
         const SettingsState *state;
         bool changed = false;
@@ -158,11 +174,9 @@ int settings_service_change(SettingsService *s, SettingKind kind, const char *na
         if (!state)
                 return failure_set(failure, FAILURE_INTERNAL, "Cannot read the current settings of module '%s'.",
                                    name);
-        if (kind == SETTING_DISABLE) {
-                r = policy_files_backup(s, &backup, failure);
-                if (r < 0)
-                        return r;
-        }
+        r = files_backup(s, setting_kind_file(kind), &backup, failure);
+        if (r < 0)
+                return r;
 
         r = settings_change(state, s->paths, s->port->config(s->userdata), kind, name, on, options, runtime,
                             &changed, &file, failure);
@@ -176,10 +190,25 @@ int settings_service_change(SettingsService *s, SettingKind kind, const char *na
         if (kind == SETTING_DISABLE) {
                 r = s->port->reload_policy(s->userdata, failure);
                 if (r < 0) {
-                        policy_files_restore(s, &backup);
+                        files_restore(s, &backup);
                         s->port->files_changed(s->userdata);
                         return r;
                 }
+        }
+        /* A later file may cancel what was written (an empty Deny=, a file of the same name read
+         * instead): then the change is not made, and the call says which file decides. */
+        r = check_effective(s, kind, name, on, options, runtime, failure);
+        if (r < 0) {
+                files_restore(s, &backup);
+                if (kind == SETTING_DISABLE) {
+                        Failure ignored = FAILURE_NULL;
+                        if (s->port->reload_policy(s->userdata, &ignored) < 0)
+                                log_error("Failed to reload the policy after putting back %s: %s",
+                                          s->paths->owned[backup.file][runtime], strempty(ignored.message));
+                        failure_done(&ignored);
+                }
+                s->port->files_changed(s->userdata);
+                return r;
         }
         /* One path for every change: the resolvers see the new modprobe.d at once, not only when
          * inotify says so, and the listeners (the hook's negative cache, module objects) hear

@@ -43,6 +43,11 @@ static const char *const owned_paths[_SETTINGS_FILE_MAX][2] = {
                                          "/run/modctl/modctld.conf.d/50-modctl-disabled-runtime.conf" },
 };
 
+SettingsFile setting_kind_file(SettingKind k) {
+        return k == SETTING_BOOT ? SETTINGS_FILE_MODULES_LOAD :
+               k == SETTING_DISABLE ? SETTINGS_FILE_POLICY : SETTINGS_FILE_MODPROBE;
+}
+
 static SettingsFile file_of_kind(SettingKind k) {
         return k == SETTING_BOOT ? SETTINGS_FILE_MODULES_LOAD :
                k == SETTING_DISABLE ? SETTINGS_FILE_POLICY : SETTINGS_FILE_MODPROBE;
@@ -542,6 +547,9 @@ static bool policy_file_visible(const SettingsPaths *p, const char *file, const 
                caller_may_read_path(caller, p->root, file, NULL) > 0;
 }
 
+static int describe_overridden(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                               const char *name, SettingSource **l, size_t *n);
+
 int settings_describe(const SettingsState *s, const SettingsPaths *p, const Config *config, const char *name,
                       SettingSource **ret, size_t *ret_n) {
         return settings_describe_as(s, p, config, name, NULL, ret, ret_n);
@@ -596,6 +604,10 @@ int settings_describe_as(const SettingsState *s, const SettingsPaths *p, const C
                                                 MODCTL_NOT_READABLE, file);
                 }
         }
+        /* What modctld set and another file cancels: that file decides, and says so. Our own
+         * files are world-readable and so is what is said of them. */
+        if (r >= 0)
+                r = describe_overridden(s, p, config, name, &l, &n);
         if (r < 0) {
                 setting_sources_free(l, n);
                 return r;
@@ -1005,4 +1017,168 @@ int settings_change(const SettingsState *s, const SettingsPaths *p, const Config
                         return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
         }
         return 0;
+}
+
+/* ---- whether a change took effect ---- */
+
+/* The file that hides owned file path, a file of the same name in the directory of the
+ * persistent file of that role, which is read instead of it (kmod and systemd take the first
+ * of a name in precedence order). NULL when nothing hides it. */
+static char *shadowing_file(const SettingsPaths *p, SettingsFile file, const char *path) {
+        const char *persistent = p->owned[file][0], *slash = strrchr(persistent, '/'), *base = strrchr(path, '/');
+        char *candidate = NULL;
+        struct stat st;
+
+        if (!slash || !base || streq(path, persistent))
+                return NULL;
+        if (asprintf(&candidate, "%.*s%s", (int) (slash - persistent), persistent, base) < 0)
+                return NULL;
+        if (streq(candidate, path) || lstat(candidate, &st) < 0) {
+                free(candidate);
+                return NULL;
+        }
+        return candidate;
+}
+
+/* Whether the owned file at path has an entry of kind for name (n: normalized). */
+static bool owned_has(const char *path, SettingsFile file, SettingKind kind, const char *n) {
+        _cleanup_(owned_file_done) OwnedFile o = {};
+        Failure ignored = FAILURE_NULL;
+        bool found = false;
+
+        if (owned_file_read(path, file, &o, n, &ignored) < 0) {
+                failure_done(&ignored);
+                return false;
+        }
+        if (kind == SETTING_OPTIONS)
+                return options_get(o.options, n) != NULL;
+        STRV_FOREACH(g, owned_list(&o, kind)) {
+                _cleanup_free_ char *pattern = name_pattern(*g);
+                if (pattern && fnmatch(pattern, n, 0) == 0)
+                        found = true;
+        }
+        return found;
+}
+
+static int describe_overridden(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                               const char *name, SettingSource **l, size_t *n) {
+        char nn[MODULE_NAME_LEN];
+        int r;
+
+        if (module_name_normalize(name, nn) < 0)
+                return 0;
+        for (SettingKind kind = 0; kind < _SETTING_MAX; kind++) {
+                SettingsFile file = file_of_kind(kind);
+
+                for (size_t i = 0; i < 2; i++) {
+                        const char *ours = p->owned[file][i];
+                        _cleanup_free_ char *shadow = NULL, *v = NULL;
+
+                        /* Nothing is read before /etc: only a reset of Deny= cancels a file there. */
+                        if ((i == 0 && kind != SETTING_DISABLE) || !owned_has(ours, file, kind, nn))
+                                continue;
+                        shadow = shadowing_file(p, file, ours);
+                        if (shadow) {
+                                if (asprintf(&v, "hides modctld's %s", ours) < 0)
+                                        return -ENOMEM;
+                                r = sources_add(l, n, p, kind, v, shadow);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (kind == SETTING_DISABLE && config && config->policy.deny_reset_file) {
+                                const char *glob, *f;
+                                bool allow;
+
+                                if (policy_disables(config, nn, &glob, &f, &allow) && !allow)
+                                        continue;
+                                if (asprintf(&v, "Deny= (empty: resets modctld's Deny=%s in %s)", nn, ours) < 0)
+                                        return -ENOMEM;
+                                r = sources_add(l, n, p, kind, v, config->policy.deny_reset_file);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+        return 0;
+}
+
+int settings_check_effective(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                             SettingKind kind, const char *name, bool on, const char *options, bool runtime,
+                             Failure *failure) {
+        static const char *const what[_SETTING_MAX] = {
+                [SETTING_BOOT] = "in the boot list",
+                [SETTING_BLACKLIST] = "blacklisted",
+                [SETTING_DISABLE] = "disabled",
+                [SETTING_OPTIONS] = "given these options",
+        };
+        SettingsFile file = file_of_kind(kind);
+        const char *ours = p->owned[file][runtime];
+        _cleanup_(module_settings_done) ModuleSettings m = {};
+        _cleanup_free_ char *shadow = NULL;
+        char n[MODULE_NAME_LEN];
+        bool effective;
+        int r;
+
+        assert(s);
+        assert(p);
+        assert(config);
+        assert(kind < _SETTING_MAX);
+        assert(name);
+
+        if (module_name_normalize(name, n) < 0)
+                return 0;
+        r = settings_query(s, config, n, &m);
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory.");
+
+        if (kind == SETTING_OPTIONS) {
+                const NameEntries *e = state_find(s, n);
+                ssize_t at = -1;
+
+                if (!options || !*options)
+                        return 0;
+                for (size_t i = 0; e && i < e->n; i++)
+                        /* (Its value as read back: blanks are folded.) */
+                        if (e->entries[i].kind == SETTING_OPTIONS && streq(e->entries[i].file, ours))
+                                at = (ssize_t) i;
+                effective = at >= 0;
+                /* The kernel takes the last value of a parameter: a later line decides. */
+                for (size_t i = at + 1; effective && e && i < e->n; i++) {
+                        _cleanup_free_ char *param = NULL;
+                        if (e->entries[i].kind == SETTING_OPTIONS &&
+                            options_share_param(options, e->entries[i].value, &param))
+                                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                                   "Parameter '%s' of module '%s' is set again by %s (options %s), "
+                                                   "which is read after modctld's %s, and the last value wins; "
+                                                   "modctld has put its file back. Change it there.",
+                                                   param, n, e->entries[i].file, e->entries[i].value, ours);
+                }
+        } else
+                effective = (kind == SETTING_BOOT ? m.boot : kind == SETTING_BLACKLIST ? m.blacklisted :
+                             m.disabled) == on;
+        if (effective)
+                return 0;
+
+        if (kind != SETTING_OPTIONS && !on)
+                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                   "Module '%s' is still %s after modctld removed it from %s: a file modctld does "
+                                   "not manage sets it (modctl settings %s names it).", n, what[kind], ours, n);
+        shadow = shadowing_file(p, file, ours);
+        if (shadow)
+                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                   "Module '%s' is not %s: %s has the same name as modctld's %s and is read "
+                                   "instead of it, so the setting would have no effect; modctld has put its file "
+                                   "back. Change it in %s, or set it without --runtime.",
+                                   n, what[kind], shadow, ours, shadow);
+        if (kind == SETTING_DISABLE && config->policy.deny_reset_file)
+                return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                                   "Module '%s' is not disabled: the empty Deny= in %s is read after modctld's %s "
+                                   "and resets the list, so Deny=%s would have no effect; modctld has put its file "
+                                   "back. Disable it in %s, after that line.",
+                                   n, config->policy.deny_reset_file, ours, n, config->policy.deny_reset_file);
+        return failure_set(failure, FAILURE_MANAGED_ELSEWHERE,
+                           "Module '%s' is not %s after modctld wrote %s: another file overrides it, so the "
+                           "setting would have no effect; modctld has put its file back (modctl settings %s "
+                           "shows the files).", n, what[kind], ours, n);
 }

@@ -135,6 +135,19 @@ int settings_change(const SettingsState *s, const SettingsPaths *p, const Config
                     const char *name, bool on, const char *options, bool runtime, bool *ret_changed,
                     char **ret_file, Failure *failure);
 
+/* Which of modctld's files a kind of setting lives in. */
+SettingsFile setting_kind_file(SettingKind k);
+
+/* After settings_change() and a reload (s and config read afresh): whether the change took
+ * effect. It does not when another file cancels it: a same-named file in a directory read
+ * first hides modctld's file (kmod's and systemd's precedence), an empty Deny= in a drop-in
+ * read after modctld's resets the list, or an options line read after modctld's sets the same
+ * parameter again (the kernel takes the last). Then FAILURE_MANAGED_ELSEWHERE naming that
+ * file, saying modctld has put its file back (the caller does that). */
+int settings_check_effective(const SettingsState *s, const SettingsPaths *p, const Config *config,
+                             SettingKind kind, const char *name, bool on, const char *options, bool runtime,
+                             Failure *failure);
+
 /* Puts back what settings_change() replaced: the file's old contents (NULL: it did not exist).
  * Used when the configuration does not reload after a Deny= change. */
 int settings_restore(const char *path, const char *old_contents);

@@ -85,6 +85,7 @@ Config *config_unref(Config *c) {
         strv_free(c->policy.allow);
         strv_free(c->policy.deny_files);
         strv_free(c->policy.allow_files);
+        strv_free(c->policy.kernel_blacklist);
         strv_free(c->files);
         free(c);
         return NULL;

@@ -87,6 +87,7 @@ Config *config_unref(Config *c) {
         strv_free(c->policy.allow_files);
         free(c->policy.deny_reset_file);
         free(c->policy.allow_reset_file);
+        strv_free(c->policy.kernel_blacklist);
         strv_free(c->files);
         free(c);
         return NULL;

@@ -102,6 +102,10 @@ typedef struct PolicySettings {
         bool staging;                   /* Staging=yes|no, default yes (allowed) */
         PolicyVermagic vermagic;        /* Vermagic=check|ignore, default check */
         KernelRequests kernel_requests; /* KernelRequests=any|privileged|none */
+        /* Not from a file: module_blacklist= of the kernel command line, which the kernel itself
+         * refuses to load (set by the daemon from its kernel port; proc-cmdline.h). Denied
+         * under every Mode=, since the kernel would refuse them anyway. */
+        char **kernel_blacklist;
 } PolicySettings;
 
 typedef struct Config {

@@ -62,7 +62,8 @@ static char *join_globs(char **globs) {
         return strv_join(globs, " ");
 }
 
-/* Deny and Allow. Returns 1 with rule/reason set when the name breaks one, 0 if not. */
+/* The kernel command line's module_blacklist=, then Deny and Allow. Returns 1 with rule/reason
+ * set when the name breaks one, 0 if not. */
 static int check_name(const PolicySettings *s, const char *name, const char **ret_rule, char **ret_reason) {
         _cleanup_free_ char *n = strdup(name), *allow = NULL;
 
@@ -71,6 +72,14 @@ static int check_name(const PolicySettings *s, const char *name, const char **re
         for (char *p = n; *p; p++)
                 if (*p == '-')
                         *p = '_';
+
+        /* The kernel compares its entries with the module's (underscored) name as they are. */
+        if (strv_contains(s->kernel_blacklist, n)) {
+                *ret_rule = POLICY_RULE_KERNEL_BLACKLIST;
+                return asprintf(ret_reason,
+                                "Module '%s' is blacklisted by module_blacklist= on the kernel command line; "
+                                "the kernel refuses to load it.", n) < 0 ? -ENOMEM : 1;
+        }
 
         STRV_FOREACH(g, s->deny)
                 if (fnmatch(*g, n, 0) == 0) {
@@ -98,6 +107,8 @@ static int verdict_init(PolicyVerdict *v, const char *name) {
 static void verdict_decide(const PolicySettings *s, PolicyVerdict *v) {
         if (!v->rule)
                 v->decision = POLICY_ALLOW;
+        else if (streq(v->rule, POLICY_RULE_KERNEL_BLACKLIST))
+                v->decision = POLICY_DENY; /* not ours to waive: the kernel refuses it under any Mode= */
         else if (s->mode == POLICY_MODE_ENFORCE)
                 v->decision = POLICY_DENY;
         else if (s->mode == POLICY_MODE_WARN)

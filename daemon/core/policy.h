@@ -15,7 +15,8 @@
  * predicts the taint letters each module would set. Plain C, never logs.
  *
  * Rules, checked in this order; the first one a module breaks is its verdict's rule:
- *   Deny, Allow (by name: also for modprobe.d install commands), License, Signature,
+ *   module_blacklist (the kernel command line's, PolicySettings.kernel_blacklist: denied under
+ *   every Mode=, as the kernel refuses it anyway), Deny, Allow (by name: also for modprobe.d install commands), License, Signature,
  *   OutOfTree, Staging, Vermagic (from the module's bytes). */
 
 #include <stdbool.h>
@@ -26,6 +27,9 @@
 #include "common/failure.h"
 #include "core/plan.h"
 #include "core/signature.h"
+
+/* The rule of a verdict for a name in the kernel command line's module_blacklist=. */
+#define POLICY_RULE_KERNEL_BLACKLIST "module_blacklist"
 
 typedef enum PolicyDecision {
         POLICY_ALLOW,

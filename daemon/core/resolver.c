@@ -27,6 +27,7 @@ struct Resolver {
         char **config_files;    /* with exclude_config: the files libkmod was given */
         char *kernel_cmdline;   /* the override, or NULL */
         char *proc_cmdline;     /* with an override: what libkmod read, to take its options out again */
+        char **cmdline_blacklist; /* with an override: its modprobe.blacklist= (libkmod read /proc's) */
         char *kernel_release;
         bool resources_loaded;
 };
@@ -242,6 +243,9 @@ int resolver_new(const ResolverConfig *config, Resolver **ret) {
                 resolver->kernel_cmdline = strdup(config->kernel_cmdline);
                 if (!resolver->kernel_cmdline)
                         return -ENOMEM;
+                k = proc_cmdline_parse_blacklists(resolver->kernel_cmdline, NULL, &resolver->cmdline_blacklist);
+                if (k < 0)
+                        return k;
         }
 
         k = resolver_open_ctx(resolver, &resolver->ctx);
@@ -275,6 +279,7 @@ Resolver *resolver_free(Resolver *resolver) {
         strv_free(resolver->config_files);
         free(resolver->kernel_cmdline);
         free(resolver->proc_cmdline);
+        strv_free(resolver->cmdline_blacklist);
         free(resolver->kernel_release);
         free(resolver);
         return NULL;
@@ -734,6 +739,17 @@ static int add_required(char ***required, struct kmod_module *mod) {
         return 0;
 }
 
+/* An overridden command line's modprobe.blacklist= hides module from a request by an alias, as
+ * libkmod hides the ones of /proc/cmdline it read itself. */
+static bool cmdline_blacklists(Resolver *resolver, const char *module, const char *request) {
+        _cleanup_free_ char *normalized = NULL;
+
+        if (!strv_contains(resolver->cmdline_blacklist, module))
+                return false;
+        normalized = module_request_normalize(request);
+        return normalized && strcmp(normalized, module) != 0;
+}
+
 static int plan_load(Resolver *resolver, Kernel *k, const char *name, const char *params, uint64_t flags,
                      Plan **ret, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL;
@@ -788,7 +804,7 @@ static int plan_load(Resolver *resolver, Kernel *k, const char *name, const char
                         return failure_set_errno(failure, FAILURE_INTERNAL, r,
                                                  "Failed to resolve the dependencies of '%s': %s.",
                                                  kmod_module_get_name(m), strerror(-r));
-                if (r > 0) {
+                if (r > 0 || cmdline_blacklists(resolver, kmod_module_get_name(m), name)) {
                         r = plan_add_blacklisted(plan, kmod_module_get_name(m));
                         if (r < 0)
                                 return r;
@@ -847,8 +863,9 @@ int resolver_plan_load(Resolver *resolver, Kernel *k, const char *name, const ch
         return 0;
 }
 
-/* Name or alias to modules, with modprobe's blacklist rule: modprobe.d's blacklist hides a
- * module found through an alias, never a module asked for by its own name. */
+/* Name or alias to modules, with modprobe's blacklist rule: modprobe.d's blacklist (and the
+ * kernel command line's modprobe.blacklist=) hides a module found through an alias, never a
+ * module asked for by its own name. */
 static int lookup_allowed(Resolver *resolver, const char *name, char ***ret_names, Failure *failure) {
         _cleanup_(kmod_module_unref_listp) struct kmod_list *list = NULL, *allowed = NULL;
         _cleanup_(strv_freep) char **names = NULL, **blacklisted = NULL;
@@ -879,6 +896,9 @@ static int lookup_allowed(Resolver *resolver, const char *name, char ***ret_name
                         if (strcmp(kmod_module_get_name(x), n) == 0)
                                 ok = true;
                 }
+                /* An overridden command line's modprobe.blacklist=, as libkmod applies /proc's. */
+                if (ok && strcmp(n, normalized) != 0 && strv_contains(resolver->cmdline_blacklist, n))
+                        ok = false;
                 if (strv_contains(ok ? names : blacklisted, n))
                         continue;
                 r = strv_extend(ok ? &names : &blacklisted, n);

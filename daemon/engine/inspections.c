@@ -202,7 +202,28 @@ static int predict_taint(Inspection *x, const char *path, char taint[static POLI
         return 0;
 }
 
-/* modinfo, then what loading it would taint, from the same checks the policy makes. */
+/* "refused": why a load of the module would be refused by its name whatever its bytes (the
+ * kernel command line's module_blacklist=, Deny=, Allow=), in the policy's own sentence. */
+static int add_refusal(Inspection *x, char ***pairs) {
+        _cleanup_(policy_verdict_done) PolicyVerdict v = {};
+        const char *name = x->name;
+        int r;
+
+        for (char **p = *pairs; p && p[0] && p[1]; p += 2)
+                if (strcmp(p[0], "name") == 0 && p[1][0])
+                        name = p[1];
+        r = policy_check_name(&x->policy->config->policy, name, &v);
+        if (r < 0)
+                return r;
+        if (v.decision != POLICY_DENY || !v.reason)
+                return 0;
+        if (strv_extend(pairs, "refused") < 0 || strv_extend(pairs, v.reason) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* modinfo, then what loading it would taint, from the same checks the policy makes, and why the
+ * policy would refuse it. */
 static int inspect_info(Inspection *x, char ***ret_pairs, Failure *failure) {
         _cleanup_(strv_freep) char **pairs = NULL;
         char taint[POLICY_TAINT_MAX];
@@ -218,6 +239,9 @@ static int inspect_info(Inspection *x, char ***ret_pairs, Failure *failure) {
                 else if (strv_extend(&pairs, "taint_prediction") < 0 || strv_extend(&pairs, taint) < 0)
                         return failure_set(failure, FAILURE_INTERNAL, "Out of memory reading '%s'.", x->name);
         }
+        r = add_refusal(x, &pairs);
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory reading '%s'.", x->name);
         *ret_pairs = TAKE_PTR(pairs);
         return 0;
 }

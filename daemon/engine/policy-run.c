@@ -31,7 +31,8 @@ int policy_run_new(PolicySnapshot *snapshot, uint64_t load_flags, const char *or
         assert(origin);
         assert(ret);
 
-        if (snapshot->config->policy.mode == POLICY_MODE_OFF) {
+        /* Mode=off still refuses what the kernel would: its command line's module_blacklist=. */
+        if (snapshot->config->policy.mode == POLICY_MODE_OFF && !snapshot->config->policy.kernel_blacklist) {
                 *ret = NULL;
                 return 0;
         }
@@ -64,8 +65,12 @@ int policy_run_evaluate(Plan *plan, void *userdata, Failure *failure) {
         if (r < 0)
                 return r;
 
-        v = policy_report_first_objection(p->report);
-        if (v && v->decision == POLICY_DENY)
+        /* The first denial, also after a module that Mode=warn only warns about. */
+        v = NULL;
+        for (size_t i = 0; p->report && i < p->report->n && !v; i++)
+                if (p->report->verdicts[i].decision == POLICY_DENY)
+                        v = &p->report->verdicts[i];
+        if (v)
                 return failure_set(failure, FAILURE_POLICY_DENIED,
                                    "Policy denies loading '%s' (rule %s): %s Nothing was inserted.",
                                    plan->request, v->rule, v->reason);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/proc-cmdline.h"
 #include "common/strv.h"
 #include "core/kernel-image.h"
 #include "engine/policy-snapshot.h"
@@ -99,6 +100,20 @@ static int load_kernel_trust(PolicySnapshot *s, const char *config_root) {
         return 0;
 }
 
+/* module_blacklist= of the kernel command line: the kernel refuses those names, so the policy
+ * does first, and says why. A backend without a command line (or an unreadable one) has none. */
+static int load_kernel_blacklist(Config *c, Kernel *kernel) {
+        _cleanup_free_ char *cmdline = NULL;
+        int r;
+
+        r = kernel_get_cmdline(kernel, &cmdline);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
+        return proc_cmdline_parse_blacklists(cmdline, &c->policy.kernel_blacklist, NULL);
+}
+
 int policy_snapshot_load(const char *config_root, Kernel *kernel, const char *kernel_release, PolicySnapshot **ret,
                          Failure *failure) {
         _cleanup_(policy_snapshot_unrefp) PolicySnapshot *s = NULL;
@@ -132,6 +147,10 @@ int policy_snapshot_load(const char *config_root, Kernel *kernel, const char *ke
         r = load_kernel_trust(s, config_root);
         if (r < 0)
                 return failure_set(failure, FAILURE_INTERNAL, "Cannot load the kernel's certificates: %s.",
+                                   strerror(-r));
+        r = load_kernel_blacklist(s->config, kernel);
+        if (r < 0)
+                return failure_set(failure, FAILURE_INTERNAL, "Cannot read the kernel command line: %s.",
                                    strerror(-r));
         *ret = TAKE_PTR(s);
         return 0;

@@ -615,6 +615,14 @@ static int real_get_modprobe_path(Kernel *k, char **ret) {
         return read_one_line(path, ret);
 }
 
+static int real_get_cmdline(Kernel *k, char **ret) {
+        _cleanup_(freep) char *path = NULL;
+
+        if (asprintf(&path, "%s/proc/cmdline", real_kernel(k)->root) < 0)
+                return -ENOMEM;
+        return read_one_line(path, ret);
+}
+
 static int real_set_modprobe_path(Kernel *k, const char *value) {
         _cleanup_(freep) char *path = NULL;
         _cleanup_(closep) int fd = -EBADF;
@@ -666,6 +674,7 @@ static const KernelOps real_ops = {
         .watch = real_watch,
         .get_modprobe_path = real_get_modprobe_path,
         .set_modprobe_path = real_set_modprobe_path,
+        .get_cmdline = real_get_cmdline,
         .run_command = real_run_command,
         .free = real_free,
 };

@@ -72,6 +72,9 @@ typedef struct KernelOps {
         int (*run_command)(Kernel *k, const char *command, const char *module, const char *options,
                            uint64_t timeout_usec, int *ret_status);
         int (*set_modprobe_path)(Kernel *k, const char *path);
+        /* The kernel command line (/proc/cmdline) without its newline, "" when empty: the
+         * kernel's module_blacklist= and kmod's modprobe.blacklist= are read from it. */
+        int (*get_cmdline)(Kernel *k, char **ret);
         /* The clock that the boot timeline is kept in (usec); NULL: CLOCK_MONOTONIC, which
          * starts near the kernel's own start, as systemd-analyze's does. The fake kernel's
          * virtual clock makes timelines exact in tests. Thread-safe. */
@@ -151,6 +154,12 @@ static inline int kernel_get_modprobe_path(Kernel *k, char **ret) {
 }
 static inline int kernel_set_modprobe_path(Kernel *k, const char *path) {
         return k->ops->set_modprobe_path(k, path);
+}
+/* -EOPNOTSUPP from a backend that has no command line (the unit tests' stubs). */
+static inline int kernel_get_cmdline(Kernel *k, char **ret) {
+        if (!k->ops->get_cmdline)
+                return -EOPNOTSUPP;
+        return k->ops->get_cmdline(k, ret);
 }
 static inline int kernel_run_command(Kernel *k, const char *command, const char *module, const char *options,
                                      uint64_t timeout_usec, int *ret_status) {

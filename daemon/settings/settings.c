@@ -15,6 +15,7 @@
 #include "common/modprobe-files.h"
 #include "common/module-name.h"
 #include "common/module-params.h"
+#include "common/proc-cmdline.h"
 #include "settings/settings.h"
 #include "common/strv.h"
 
@@ -401,21 +402,32 @@ static int load_boot(SettingsState *s, const SettingsPaths *p) {
                 }
         }
 
-        if (p->cmdline)
-                r = boot_list_parse_cmdline(p->cmdline, &names);
-        else {
-                _cleanup_free_ char *text = NULL;
-                r = read_file_text("/proc/cmdline", 64 * 1024, &text);
-                r = r < 0 ? 0 : boot_list_parse_cmdline(text, &names);
-        }
+        _cleanup_free_ char *text = NULL;
+        const char *cmdline = p->cmdline;
+        if (!cmdline && read_file_text("/proc/cmdline", 64 * 1024, &text) >= 0)
+                cmdline = text;
+        if (!cmdline)
+                return 0;
+        /* modules_load= and, as kmod reads it, modprobe.blacklist= (a modprobe.d "blacklist"
+         * line for each name). */
+        r = boot_list_parse_cmdline(cmdline, &names);
         if (r < 0)
                 return r;
-        if (names) {
+        _cleanup_(strv_freep) char **blacklist = NULL;
+        r = proc_cmdline_parse_blacklists(cmdline, NULL, &blacklist);
+        if (r < 0)
+                return r;
+        if (names || blacklist) {
                 const char *file = state_add_file(s, "kernel command line", NULL);
                 if (!file)
                         return -ENOMEM;
                 STRV_FOREACH(n, names) {
                         r = state_add(s, SETTING_BOOT, *n, NULL, file);
+                        if (r < 0)
+                                return r;
+                }
+                STRV_FOREACH(n, blacklist) {
+                        r = state_add(s, SETTING_BLACKLIST, *n, NULL, file);
                         if (r < 0)
                                 return r;
                 }

@@ -19,6 +19,7 @@
 #include "core/module-file.h"
 #include "kernel-fake.h"
 #include "module-name.h"
+#include "proc-cmdline.h"
 #include "kernel/kernel.h"
 #include "kernel/command.h"
 #include "macro.h"
@@ -66,6 +67,8 @@ typedef struct FakeKernel {
         bool virtual_clock;       /* now() is virtual_now, which only inserts advance */
         uint64_t virtual_now;
         char *decompression;      /* what decompression() says: NULL, like 6.1, or "xz" */
+        char *cmdline;            /* what get_cmdline() says */
+        char **module_blacklist;  /* its module_blacklist=: inserts of these fail with EPERM */
 
         /* Only touched on the event loop (and at setup). */
         int event_fd;
@@ -358,7 +361,9 @@ static int fake_insert(Kernel *k, const char *name, int fd, const char *params, 
                 kernel_fake_on_hold(modname);
         while (strv_contains(fk->held, modname))
                 pthread_cond_wait(&fk->released, &fk->lock);
-        if (find_module(fk, modname) || is_builtin(fk, modname))
+        if (strv_contains(fk->module_blacklist, modname))
+                r = -EPERM; /* the kernel's early_mod_check(): "Module %s is blacklisted" */
+        else if (find_module(fk, modname) || is_builtin(fk, modname))
                 r = -EEXIST;
         else {
                 r = 0;
@@ -738,6 +743,18 @@ static int fake_get_modprobe_path(Kernel *k, char **ret) {
         return 0;
 }
 
+static int fake_get_cmdline(Kernel *k, char **ret) {
+        FakeKernel *fk = fake_kernel(k);
+
+        pthread_mutex_lock(&fk->lock);
+        char *s = strdup(fk->cmdline);
+        pthread_mutex_unlock(&fk->lock);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
 static int fake_set_modprobe_path(Kernel *k, const char *path) {
         FakeKernel *fk = fake_kernel(k);
 
@@ -780,6 +797,8 @@ static void fake_free(Kernel *k) {
         pthread_cond_destroy(&fk->released);
         strv_free(fk->trusted_keys);
         free(fk->modprobe_path);
+        free(fk->cmdline);
+        strv_free(fk->module_blacklist);
         free(fk->decompression);
         pthread_mutex_destroy(&fk->lock);
         free(fk);
@@ -805,12 +824,36 @@ static const KernelOps fake_ops = {
         .watch = fake_watch,
         .get_modprobe_path = fake_get_modprobe_path,
         .set_modprobe_path = fake_set_modprobe_path,
+        .get_cmdline = fake_get_cmdline,
         .run_command = fake_run_command,
         .now = fake_now,
         .free = fake_free,
 };
 
 /* ---- test knobs ---- */
+
+int kernel_fake_set_cmdline(Kernel *k, const char *cmdline) {
+        FakeKernel *fk = fake_kernel(k);
+        _cleanup_(strv_freep) char **blacklist = NULL;
+        char *s;
+        int r;
+
+        if (!kernel_is_fake(k))
+                return -EOPNOTSUPP;
+        r = proc_cmdline_parse_blacklists(cmdline, &blacklist, NULL);
+        if (r < 0)
+                return r;
+        s = strdup(cmdline);
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_lock(&fk->lock);
+        free(fk->cmdline);
+        fk->cmdline = s;
+        strv_free(fk->module_blacklist);
+        fk->module_blacklist = TAKE_PTR(blacklist);
+        pthread_mutex_unlock(&fk->lock);
+        return 0;
+}
 
 int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions) {
         FakeKernel *fk = fake_kernel(k);
@@ -1049,6 +1092,10 @@ int kernel_new_fake(Kernel **ret) {
         fk->modprobe_path = strdup("/sbin/modprobe");
         if (!fk->modprobe_path)
                 return -ENOMEM;
+
+        r = kernel_fake_set_cmdline(k, getenv("MODCTL_FAKE_KERNEL_CMDLINE") ?: "");
+        if (r < 0)
+                return r;
 
         e = getenv("MODCTL_FAKE_KERNEL_BUILTIN");
         if (e) {

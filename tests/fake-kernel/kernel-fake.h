@@ -9,6 +9,9 @@
  *   MODCTL_FAKE_KERNEL_BUILTIN="a,b"                      modules built into the kernel
  *   MODCTL_FAKE_KERNEL_LOADED="a,b"                       modules loaded before we started
  *   MODCTL_FAKE_KERNEL_TRUSTED_KEYS="CN: skid[;...]"      the trusted keyrings' key descriptions
+ *   MODCTL_FAKE_KERNEL_CMDLINE="..."                      its command line (default ""): inserts
+ *                                                         of its module_blacklist= names fail
+ *                                                         with EPERM, as in the kernel
  * Every knob below returns -EOPNOTSUPP when k is not the fake backend. */
 
 #include <stdbool.h>
@@ -49,6 +52,9 @@ extern void (*kernel_fake_on_hold)(const char *name);
 /* The key descriptions trusted_keys() reports (NULL: none). */
 int kernel_fake_set_trusted_keys(Kernel *k, char * const *descriptions);
 
+/* The command line get_cmdline() reports; its module_blacklist= names fail to insert with EPERM,
+ * before any other check, like the kernel's early_mod_check(). */
+int kernel_fake_set_cmdline(Kernel *k, const char *cmdline);
 /* How many times insert was called, successful or not. */
 unsigned kernel_fake_insert_calls(Kernel *k);
 

@@ -112,6 +112,74 @@ rmmod llc" "$OUT" "$desc: modctl removes bridge, stp, then llc, each once"
 holders_parity "remove, in use, --remove-holders" --remove-holders
 holders_parity "remove, in use, --remove-dependencies" --remove-dependencies
 
+# -w MSEC (issue 24): past MSEC, kmod's error and exit status; within it, the module goes once
+# its holder does. Ours must have been refused once (InUse on the bus) and still be waiting
+# when the holder goes, so the second half tests the wait; kmod is only compared on the result.
+# The limit is 10 minutes: only modctld's ModuleUnloaded for the external rmmod can end the
+# wait within the test's time.
+#
+# Past MSEC, kmod 30 (Debian 12) may never return: when its clock has passed the deadline
+# (it wakes a millisecond late, which TCG makes likely), get_backoff_delta_msec() halves a zero
+# delay for ever in "while (t + *delta > tend) *delta >>= 1;", spinning on one CPU (fixed
+# upstream after 30 by "util: fix endless loop in get_backoff_delta_msec"). That loop, not
+# modctl, is what hung the first version of this comparison. kmod is bounded here by
+# timeout(1); when it spins, ours must do what the fixed kmod does: exit 1 with the EAGAIN line.
+wait_runs_out() {
+        local desc="-w, in use, runs out" k_rc k_out k_err k_mods
+        reset_mods
+        modprobe bridge
+        run timeout 30 modprobe -r -w 300 stp
+        k_rc=$RC k_out=$OUT k_err=$ERR
+        k_mods=$(loaded_modules)
+        reset_mods
+        modprobe bridge
+        run modctl modprobe -r -w 300 stp
+        if [ "$k_rc" -ge 124 ]; then
+                pass "$desc: kmod $(modprobe -V | sed -n 's/^kmod version //p') still spins past its deadline (killed, exit $k_rc)"
+                k_rc=1
+        fi
+        assert_eq "$k_rc" "$RC" "$desc: exit status $k_rc like kmod"
+        [ "$k_rc" = "$RC" ] || { diag "kmod: $k_err"; diag "ours: $ERR"; }
+        assert_eq "modprobe: ERROR: could not remove 'stp': Resource temporarily unavailable" "$ERR" \
+                "$desc: the words of kmod after the fix"
+        assert_eq "$k_out" "$OUT" "$desc: same stdout"
+        assert_eq "$k_mods" "$(loaded_modules)" "$desc: same modules loaded afterwards"
+}
+wait_runs_out
+wait_parity() {
+        local k_rc k_out k_mods o_rc o_out o_mods pid line refused=
+        reset_mods
+        modprobe bridge
+        modprobe -r -v -w 600000 stp > /tmp/wait-kmod.out 2> /tmp/wait-kmod.err &
+        pid=$!
+        rmmod bridge
+        wait "$pid"
+        k_rc=$?
+        k_out=$(cat /tmp/wait-kmod.out)
+        k_mods=$(loaded_modules)
+
+        reset_mods
+        modprobe bridge
+        monitor_start "type='error'"
+        modctl modprobe -r -v -w 600000 stp > /tmp/wait-ours.out 2> /tmp/wait-ours.err &
+        pid=$!
+        while read -t 30 -r line <&7; do
+                case $line in *error_name=org.modctl1.Error.InUse*) refused=1; break ;; esac
+        done
+        monitor_stop
+        assert_eq 1 "${refused:-0}" "-w, waits: ours was refused once, while bridge holds stp"
+        assert_ok kill -0 "$pid"
+        rmmod bridge
+        wait "$pid"
+        o_rc=$?
+        o_out=$(cat /tmp/wait-ours.out)
+        o_mods=$(loaded_modules)
+        assert_eq "$k_rc" "$o_rc" "-w, waits: exit status $k_rc like kmod, once the holder is gone"
+        [ "$k_rc" = "$o_rc" ] || { diag "kmod: $(cat /tmp/wait-kmod.err)"; diag "ours: $(cat /tmp/wait-ours.err)"; }
+        assert_eq "$k_out" "$o_out" "-w, waits: same stdout"
+        assert_eq "$k_mods" "$o_mods" "-w, waits: same modules loaded afterwards"
+}
+wait_parity
 parity "-r -n -v" bridge -- -r -n -v bridge
 parity "-r -n -v, in use" bridge -- -r -n -v stp
 parity "-r -n -v, not loaded, --first-time" -- -r -n -v --first-time dummy

@@ -466,11 +466,12 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
         qsort(l, n, sizeof(Entry *), cmp_start);
         /* modctld's start-up phases above the modules, the window widened to show them. */
         size_t np = show_phases(t, batch) ? t->n_phases : 0;
+        int phase_top = PLOT_TOP + (np > 0 ? 16 : 0);
         for (size_t i = 0; i < np; i++) {
                 from = MIN(from, t->phases[i].began);
                 end = MAX(end, t->phases[i].ended);
         }
-        int top = PLOT_TOP + (int) np * PLOT_ROW + (np > 0 ? PLOT_ROW / 2 : 0);
+        int top = phase_top + (int) np * PLOT_ROW + (np > 0 ? PLOT_ROW / 2 : 0);
 
         /* At least 800 px for the span, and no less than 1 px per 2 ms. */
         double span = (double) MAX(end - from, (uint64_t) 1);
@@ -486,13 +487,12 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
         printf("<text x=\"10\" y=\"20\" font-size=\"16\">modctl analyze plot: '");
         xml_escaped(batch);
         printf("', %zu modules, %.3f s</text>\n", n, span / 1e6);
-        printf("<text x=\"10\" y=\"40\" fill=\"#555\">%s",
-               np > 0 ? "modctld's phases above (orange; planning, "
-                        "done in pieces, light, with their sum), then per module: "
-                      : "");
-        printf("queued (light) . checked . waiting . inserting (solid, "
+        printf("<text x=\"10\" y=\"40\" fill=\"#555\">queued (light) . checked . waiting . inserting (solid, "
                "coloured by origin: boot blue, device green, kernel yellow, user purple, external grey) . "
                "until its uevent (thin)</text>\n");
+        if (np > 0)
+                printf("<text x=\"10\" y=\"56\" fill=\"#555\">above the modules, modctld's own phases (orange; "
+                       "light: done in pieces between other work, with the pieces' sum)</text>\n");
         /* Time axis: about ten lines, at 10 ms, 50 ms, 100 ms, 500 ms or whole seconds. */
         static const uint64_t steps[] = { 10000, 50000, 100000, 500000, 1000000, 5000000, 10000000 };
         uint64_t step = steps[ELEMENTSOF(steps) - 1];
@@ -509,7 +509,7 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
         }
         for (size_t i = 0; i < np; i++) {
                 const Phase *p = &t->phases[i];
-                int y = PLOT_TOP + (int) i * PLOT_ROW;
+                int y = phase_top + (int) i * PLOT_ROW;
                 bool pieces = p->count > 1;
 
                 printf("<g><title>modctld %s: @%.3fs, %.1f ms", p->name, p->began / 1e6,

@@ -125,6 +125,9 @@ class AnalyzeTest(ModctlTest):
         self.assertEqual(struct.unpack('>II', data[16:24]), (width, height))
         # Bars, labels and axis: a blank white page compresses to well under 5 KiB.
         self.assertGreater(len(data), 8 * 1024)
+        # The README's figure: MODCTL_ANALYZE_PLOT_PNG=FILE keeps this picture there.
+        if os.environ.get('MODCTL_ANALYZE_PLOT_PNG'):
+            shutil.copyfile(png, os.environ['MODCTL_ANALYZE_PLOT_PNG'])
 
     def test_bad_arguments_are_refused(self):
         r = self.cli('analyze', 'guess')

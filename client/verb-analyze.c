@@ -34,12 +34,21 @@ typedef struct Batch {
         uint64_t started, finished;
 } Batch;
 
+/* modctld's own work at its start: set-up steps, the device walk, planning (in pieces). */
+typedef struct Phase {
+        char *name;
+        uint64_t began, ended, busy;
+        unsigned count;
+} Phase;
+
 typedef struct Timeline {
         uint64_t now;
         Batch *batches;
         size_t n_batches;
         Entry *entries;
         size_t n_entries;
+        Phase *phases;
+        size_t n_phases;
 } Timeline;
 
 static void timeline_done(Timeline *t) {
@@ -52,6 +61,36 @@ static void timeline_done(Timeline *t) {
         for (size_t i = 0; i < t->n_batches; i++)
                 free(t->batches[i].name);
         free(t->batches);
+        for (size_t i = 0; i < t->n_phases; i++)
+                free(t->phases[i].name);
+        free(t->phases);
+}
+
+/* The phases are GetTimeline's fourth field; a daemon from before them sends none. */
+static int read_phases(sd_bus_message *reply, Timeline *t) {
+        const char *name;
+        Phase p = {};
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(reply, &type, NULL);
+        if (r <= 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(stttu)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(stttu)", &name, &p.began, &p.ended, &p.busy,
+                                                  &p.count)) > 0) {
+                Phase *l = realloc(t->phases, sizeof(Phase) * (t->n_phases + 1));
+                if (!l)
+                        return -ENOMEM;
+                t->phases = l;
+                p.name = strdup(name);
+                if (!p.name)
+                        return -ENOMEM;
+                t->phases[t->n_phases++] = p;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
 }
 
 static int read_entry(sd_bus_message *reply, Entry *e) {
@@ -117,7 +156,10 @@ static int read_timeline(sd_bus_message *reply, Timeline *t) {
                 strv_free(t->entries[t->n_entries].after);
                 return r;
         }
-        return sd_bus_message_exit_container(reply);
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        return read_phases(reply, t);
 }
 
 /* The window of a batch: "boot" is the boot list and the coldplug that runs beside it, from
@@ -268,6 +310,49 @@ static size_t build_chain(const Timeline *t, uint64_t from, uint64_t to, const E
         return n;
 }
 
+/* The phases shown with the 'boot' window: modctld's start, before the window opens, is part of
+ * why it ended when it did. */
+static bool show_phases(const Timeline *t, const char *batch) {
+        return t->n_phases > 0 && streq(batch, "boot");
+}
+
+/* What a newcomer reads first: modctld's start-up, its planning and device walk, and when the
+ * inserts ran, each with its time, in the order they began. */
+static void print_phases(const Timeline *t, uint64_t from, uint64_t to) {
+        uint64_t first = UINT64_MAX, last = 0;
+        size_t n = 0;
+
+        printf(_("\nmodctld's own work (\"@\" when a phase began, \"+\" how long it took; a phase done in\n"
+                 "pieces between other work gives their number and the time they took together):\n"));
+        for (size_t i = 0; i < t->n_phases; i++) {
+                const Phase *p = &t->phases[i];
+                char at[32], took[32], busy[32];
+
+                format_at(at, sizeof(at), p->began);
+                format_span(took, sizeof(took), p->ended - p->began);
+                printf("  %-14s @%s +%s", p->name, at, took);
+                if (p->count > 1) {
+                        format_span(busy, sizeof(busy), p->busy);
+                        printf(" (%s: %u, %s)", _("pieces"), p->count, busy);
+                }
+                putchar('\n');
+        }
+        for (size_t i = 0; i < t->n_entries; i++) {
+                const Entry *e = &t->entries[i];
+                if (!in_window(e, from, to) || !e->started)
+                        continue;
+                n++;
+                first = MIN(first, e->started);
+                last = MAX(last, entry_end(e));
+        }
+        if (n > 0) {
+                char at[32], took[32];
+                format_at(at, sizeof(at), first);
+                format_span(took, sizeof(took), last - first);
+                printf("  %-14s @%s +%s (%zu %s)\n", "inserts", at, took, n, _("modules"));
+        }
+}
+
 /* What the module waited for between its request and its insert: its dependencies, the policy
  * check, or a free worker. */
 static uint64_t waited(const Entry *e, const Entry *dep) {
@@ -326,6 +411,8 @@ static int critical_chain(const Timeline *t, const Options *o, uint64_t from, ui
                 }
                 putchar('\n');
         }
+        if (show_phases(t, batch))
+                print_phases(t, from, to);
         return 0;
 }
 
@@ -377,12 +464,20 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
                         end = MAX(end, entry_end(&t->entries[i]) ?: t->entries[i].queued);
                 }
         qsort(l, n, sizeof(Entry *), cmp_start);
+        /* modctld's start-up phases above the modules, the window widened to show them. */
+        size_t np = show_phases(t, batch) ? t->n_phases : 0;
+        int phase_top = PLOT_TOP + (np > 0 ? 16 : 0);
+        for (size_t i = 0; i < np; i++) {
+                from = MIN(from, t->phases[i].began);
+                end = MAX(end, t->phases[i].ended);
+        }
+        int top = phase_top + (int) np * PLOT_ROW + (np > 0 ? PLOT_ROW / 2 : 0);
 
         /* At least 800 px for the span, and no less than 1 px per 2 ms. */
         double span = (double) MAX(end - from, (uint64_t) 1);
         double width = MAX(800.0, span / 2000.0);
         double scale = width / span;
-        int height = PLOT_TOP + (int) n * PLOT_ROW + 60;
+        int height = top + (int) n * PLOT_ROW + 60;
 #define X(usec) (PLOT_LABEL + ((double) ((usec) - from)) * scale)
 
         printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -395,6 +490,9 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
         printf("<text x=\"10\" y=\"40\" fill=\"#555\">queued (light) . checked . waiting . inserting (solid, "
                "coloured by origin: boot blue, device green, kernel yellow, user purple, external grey) . "
                "until its uevent (thin)</text>\n");
+        if (np > 0)
+                printf("<text x=\"10\" y=\"56\" fill=\"#555\">above the modules, modctld's own phases (orange; "
+                       "light: done in pieces between other work, with the pieces' sum)</text>\n");
         /* Time axis: about ten lines, at 10 ms, 50 ms, 100 ms, 500 ms or whole seconds. */
         static const uint64_t steps[] = { 10000, 50000, 100000, 500000, 1000000, 5000000, 10000000 };
         uint64_t step = steps[ELEMENTSOF(steps) - 1];
@@ -409,9 +507,25 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
                 printf("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%.2fs</text>\n", X(from + x), height - 25,
                        (from + x) / 1e6);
         }
+        for (size_t i = 0; i < np; i++) {
+                const Phase *p = &t->phases[i];
+                int y = phase_top + (int) i * PLOT_ROW;
+                bool pieces = p->count > 1;
+
+                printf("<g><title>modctld %s: @%.3fs, %.1f ms", p->name, p->began / 1e6,
+                       (p->ended - p->began) / 1e3);
+                if (pieces)
+                        printf(", %u pieces, %.1f ms together", p->count, p->busy / 1e3);
+                printf("</title>\n<text x=\"10\" y=\"%d\" fill=\"#ce5c00\">modctld: %s</text>\n", y + 14,
+                       p->name);
+                printf("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>\n", X(p->began),
+                       y + 2, MAX(X(p->ended) - X(p->began), 1.0), pieces ? "#fcaf3e" : "#f57900");
+                printf("<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%.0f ms</text></g>\n", X(p->ended) + 4,
+                       y + 14, p->busy / 1e3);
+        }
         for (size_t i = 0; i < n; i++) {
                 const Entry *e = l[i];
-                int y = PLOT_TOP + (int) i * PLOT_ROW;
+                int y = top + (int) i * PLOT_ROW;
                 uint64_t checked = e->checked ?: e->queued, started = e->started ?: checked;
                 uint64_t inserted = e->inserted ?: started, live = e->live ?: inserted;
 
@@ -439,10 +553,12 @@ static int plot(const Timeline *t, uint64_t from, uint64_t to, const char *batch
                 STRV_FOREACH(a, l[i]->after)
                         for (size_t k = 0; k < n; k++)
                                 if (streq(l[k]->name, *a) && entry_end(l[k]))
-                                        printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ef2929\" "
+                                        printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                                               "stroke=\"#ef2929\" "
                                                "stroke-width=\"1\" stroke-dasharray=\"3,2\"/>\n",
-                                               X(entry_end(l[k])), PLOT_TOP + (int) k * PLOT_ROW + 9,
-                                               X(l[i]->started ?: l[i]->queued), PLOT_TOP + (int) i * PLOT_ROW + 9);
+                                               X(entry_end(l[k])), top + (int) k * PLOT_ROW + 9,
+                                               X(l[i]->started ?: l[i]->queued),
+                                               top + (int) i * PLOT_ROW + 9);
         printf("</svg>\n");
 #undef X
         return 0;

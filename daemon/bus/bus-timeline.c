@@ -33,11 +33,13 @@ static int method_get_timeline(sd_bus_message *message, void *userdata, sd_bus_e
         Timeline *t = manager_timeline(b->manager);
         const TimelineEntry *entries;
         const TimelineBatch *batches;
-        size_t n_entries, n_batches;
+        const TimelinePhase *phases;
+        size_t n_entries, n_batches, n_phases;
         int r;
 
         entries = timeline_entries(t, &n_entries);
         batches = timeline_batches(t, &n_batches);
+        phases = timeline_phases(t, &n_phases);
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
@@ -52,6 +54,13 @@ static int method_get_timeline(sd_bus_message *message, void *userdata, sd_bus_e
                 r = sd_bus_message_open_container(reply, 'a', "(sstttttias)");
         for (size_t i = 0; r >= 0 && i < n_entries; i++)
                 r = append_entry(reply, &entries[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stttu)");
+        for (size_t i = 0; r >= 0 && i < n_phases; i++)
+                r = sd_bus_message_append(reply, "(stttu)", phases[i].name, phases[i].began, phases[i].ended,
+                                          phases[i].busy, phases[i].count);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
@@ -122,7 +131,8 @@ static const sd_bus_vtable timeline_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("GetTimeline",
                                 SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("t", now, "a(stt)", batches, "a(sstttttias)", modules),
+                                SD_BUS_RESULT("t", now, "a(stt)", batches, "a(sstttttias)", modules, "a(stttu)",
+                                              phases),
                                 method_get_timeline, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WaitBootList",
                                 SD_BUS_NO_ARGS,

@@ -65,6 +65,7 @@ struct Manager {
         bool name_acquired;
         bool autoload_started;          /* boot list, coldplug and device events are running */
         bool serving;                   /* start_autoload() is through: hook, monitor, bus */
+        uint64_t started_usec;          /* where the next start-up phase begins (the timeline's clock) */
         bool ready_sent;
         bool boot_list_loaded;
 };
@@ -607,6 +608,16 @@ static void autoload_port_refresh_index(void *userdata) {
 
 static void check_ready(Manager *m);
 
+static uint64_t autoload_port_now(void *userdata) {
+        Manager *m = userdata;
+        return kernel_now(m->kernel);
+}
+
+static void autoload_port_phase(void *userdata, const char *phase, uint64_t began, uint64_t ended) {
+        Manager *m = userdata;
+        timeline_phase(m->timeline, phase, began, ended);
+}
+
 static void autoload_port_started(void *userdata, const char *batch) {
         Manager *m = userdata;
         timeline_batch_started(m->timeline, batch, kernel_now(m->kernel));
@@ -628,6 +639,8 @@ static const AutoloadPort autoload_port = {
         .refresh_index = autoload_port_refresh_index,
         .started = autoload_port_started,
         .finished = autoload_port_finished,
+        .now = autoload_port_now,
+        .phase = autoload_port_phase,
         .add_listener = port_add_listener,
         .remove_listener = port_remove_listener,
 };
@@ -689,6 +702,13 @@ static void on_ownership_report(const OwnershipReport *r, void *userdata) {
         MANAGER_EMIT(m, external_load, r);
 }
 
+/* Records a start-up phase from began until now; returns now, where the next one begins. */
+static uint64_t phase_done(Manager *m, const char *phase, uint64_t began) {
+        uint64_t now = kernel_now(m->kernel);
+        timeline_phase(m->timeline, phase, began, now);
+        return now;
+}
+
 int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -705,6 +725,11 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 return log_oom();
         }
         m->kernel = kernel;
+        /* First: the start-up's own phases go into it. */
+        r = timeline_new(&m->timeline);
+        if (r < 0)
+                return log_oom();
+        uint64_t phase_began = kernel_now(m->kernel);
         if (config->resolver.kernel_cmdline && !(m->kernel_cmdline = strdup(config->resolver.kernel_cmdline)))
                 return log_oom();
         if (config->config_root && !(m->config_root = strdup(config->config_root)))
@@ -724,6 +749,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the module resolver (libkmod): %m");
         const char *release = resolver_kernel_release(m->resolver);
+        phase_began = phase_done(m, TIMELINE_PHASE_INDEX, phase_began);
 
         r = policy_snapshot_load(m->config_root, m->kernel, release, &m->policy, &failure);
         if (r < 0)
@@ -737,6 +763,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                                  &settings_port, m, &m->settings);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the settings: %m");
+        phase_began = phase_done(m, TIMELINE_PHASE_CONFIG, phase_began);
 
         /* Inspections (policy checks, dry runs, Info) run on their own thread, with their own
          * libkmod context: libkmod is not thread-safe. */
@@ -769,10 +796,7 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
                 sc.command_timeout_usec = c->daemon.command_timeout_usec;
         if (sc.step_timeout_usec == 0)
                 sc.step_timeout_usec = c->daemon.load_timeout_usec;
-        sc.observer = (SchedulerObserver) { on_job_checked, on_step_inserted, m };
-        r = timeline_new(&m->timeline);
-        if (r < 0)
-                return log_oom();
+        sc.observer = (SchedulerObserver){ on_job_checked, on_step_inserted, m };
         r = scheduler_new(m->event, m->kernel, &sc, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the worker threads: %m");
@@ -795,15 +819,19 @@ int manager_new(const ManagerConfig *config, Kernel *kernel, Manager **ret) {
         r = autoload_new(&autoload_port, m, &ac, &m->autoload);
         if (r < 0)
                 return r;
+        m->started_usec = phase_done(m, TIMELINE_PHASE_SERVICES, phase_began);
 
         *ret = TAKE_PTR(m);
         return 0;
 }
 
 int manager_start(Manager *m) {
+        uint64_t began;
         int r;
 
         assert(m);
+        /* From manager_new()'s end: what main() does between counts as starting. */
+        began = m->started_usec;
 
         r = kernel_watch(m->kernel, m->event, on_kernel_event, m);
         if (r < 0)
@@ -832,6 +860,7 @@ int manager_start(Manager *m) {
                 return r;
 
         modprobe_handover_install(&m->modprobe, m->kernel, m->policy->config);
+        m->started_usec = phase_done(m, TIMELINE_PHASE_START, began);
         return 0;
 }
 
@@ -866,6 +895,8 @@ static void start_autoload(Manager *m) {
                 return;
         m->autoload_started = true;
         m->name_wait = sd_event_source_disable_unref(m->name_wait);
+        if (m->started_usec > 0)
+                (void) phase_done(m, TIMELINE_PHASE_BUS, m->started_usec);
         (void) autoload_start(m->autoload);
         /* The device monitor is subscribed now: udevd's coldplug may begin. */
         m->serving = true;

@@ -12,6 +12,8 @@ struct Timeline {
         size_t n_entries;
         TimelineBatch *batches;
         size_t n_batches;
+        TimelinePhase *phases;
+        size_t n_phases;
 };
 
 static void entry_done(TimelineEntry *e) {
@@ -35,6 +37,9 @@ Timeline *timeline_free(Timeline *t) {
         for (size_t i = 0; i < t->n_batches; i++)
                 free(t->batches[i].name);
         free(t->batches);
+        for (size_t i = 0; i < t->n_phases; i++)
+                free(t->phases[i].name);
+        free(t->phases);
         free(t);
         return NULL;
 }
@@ -159,6 +164,41 @@ void timeline_batch_finished(Timeline *t, const char *batch, uint64_t now) {
                 }
 }
 
+void timeline_phase(Timeline *t, const char *phase, uint64_t began, uint64_t ended) {
+        TimelinePhase *p = NULL, *l;
+        char *name;
+        size_t i;
+
+        assert(t);
+        assert(phase);
+
+        ended = MAX(ended, began);
+        for (i = 0; i < t->n_phases && !p; i++)
+                if (streq(t->phases[i].name, phase))
+                        p = &t->phases[i];
+        if (p) {
+                p->began = MIN(p->began, began);
+                p->ended = MAX(p->ended, ended);
+                p->busy += ended - began;
+                p->count++;
+                return;
+        }
+        name = strdup(phase);
+        l = name ? realloc(t->phases, sizeof(TimelinePhase) * (t->n_phases + 1)) : NULL;
+        if (!l) {
+                free(name);
+                return;
+        }
+        t->phases = l;
+        /* Kept in the order they began: a thread's phase may be reported after a later one. */
+        for (i = t->n_phases; i > 0 && t->phases[i - 1].began > began; i--)
+                t->phases[i] = t->phases[i - 1];
+        t->phases[i] = (TimelinePhase){
+                .name = name, .began = began, .ended = ended, .busy = ended - began, .count = 1
+        };
+        t->n_phases++;
+}
+
 const TimelineEntry *timeline_entries(Timeline *t, size_t *ret_n) {
         assert(t);
         assert(ret_n);
@@ -171,4 +211,11 @@ const TimelineBatch *timeline_batches(Timeline *t, size_t *ret_n) {
         assert(ret_n);
         *ret_n = t->n_batches;
         return t->batches;
+}
+
+const TimelinePhase *timeline_phases(Timeline *t, size_t *ret_n) {
+        assert(t);
+        assert(ret_n);
+        *ret_n = t->n_phases;
+        return t->phases;
 }

@@ -42,6 +42,30 @@ typedef struct TimelineBatch {
         uint64_t finished;      /* 0 while it runs */
 } TimelineBatch;
 
+/* The daemon's own work before and beside the boot's inserts, so that the time between its
+ * start and the first insert, and the planning that runs between inserts, can be read off too.
+ * A phase that ran in pieces (planning, one load per event-loop turn) spans from its first
+ * piece's start to its last one's end; busy is the pieces' sum. Only the first of each is kept:
+ * the daemon's start and its first boot and coldplug batches. */
+#define TIMELINE_PHASE_INDEX "index"                 /* libkmod's context and index */
+#define TIMELINE_PHASE_CONFIG "config"               /* modctld.conf, settings, policy */
+#define TIMELINE_PHASE_SERVICES "services"           /* threads, catalog, index watch, hook socket */
+#define TIMELINE_PHASE_START "start"                 /* module events, loaded modules, ownership, hook */
+#define TIMELINE_PHASE_BUS "bus"                     /* until the bus name (or early boot without bus) */
+#define TIMELINE_PHASE_BOOT_LIST "boot-list"         /* reading modules-load.d */
+#define TIMELINE_PHASE_PLAN_BOOT "plan-boot"         /* planning the boot list's loads */
+#define TIMELINE_PHASE_DEVICE_WALK "device-walk"     /* the walk over /sys/devices (a thread) */
+#define TIMELINE_PHASE_DEVICE_LOOKUP "device-lookup" /* the walk's aliases to module names */
+#define TIMELINE_PHASE_PLAN_COLDPLUG "plan-coldplug" /* planning the coldplug loads */
+
+typedef struct TimelinePhase {
+        char *name;
+        uint64_t began;
+        uint64_t ended;
+        uint64_t busy;
+        unsigned count; /* pieces */
+} TimelinePhase;
+
 typedef struct Timeline Timeline;
 
 int timeline_new(Timeline **ret);
@@ -56,7 +80,11 @@ void timeline_inserted(Timeline *t, const char *module, uint64_t began, uint64_t
 void timeline_live(Timeline *t, const char *module, uint64_t now);
 void timeline_batch_started(Timeline *t, const char *batch, uint64_t now);
 void timeline_batch_finished(Timeline *t, const char *batch, uint64_t now);
+/* One piece of a phase: the first call creates it, later ones extend it. */
+void timeline_phase(Timeline *t, const char *phase, uint64_t began, uint64_t ended);
 
 /* Oldest first; valid until the next call that changes the timeline. */
 const TimelineEntry *timeline_entries(Timeline *t, size_t *ret_n);
 const TimelineBatch *timeline_batches(Timeline *t, size_t *ret_n);
+/* In the order they began. */
+const TimelinePhase *timeline_phases(Timeline *t, size_t *ret_n);

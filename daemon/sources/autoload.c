@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "sources/autoload.h"
+#include "engine/timeline.h"
 #include "common/time-util.h"
 #include "settings/boot-list.h"
 #include "common/log.h"
@@ -31,6 +32,8 @@ struct Autoload {
         Batch *boot;
         Batch *coldplug;
         bool boot_done;
+        unsigned n_coldplugs; /* runs so far: only the first one is the start's phases */
+        uint64_t walk_began;
 };
 
 /* A set of loads submitted together; done when the last one is. */
@@ -45,6 +48,7 @@ struct Batch {
         unsigned n_sources;     /* files or devices it came from, for the log */
         char **queue;           /* names not submitted yet; the batch holds itself until they are */
         size_t next;
+        const char *plan_phase; /* TIMELINE_PHASE_PLAN_*: a batch of the daemon's start; else NULL */
 };
 
 static Batch *batch_new(Autoload *a, const char *what) {
@@ -116,7 +120,7 @@ static void on_named_item_done(const Failure *failure, char **changed, void *use
         batch_release(b);
 }
 
-static void batch_load(Batch *b, const char *name, const char *origin) {
+static void batch_load_one(Batch *b, const char *name, const char *origin) {
         ItemDone *d = calloc(1, sizeof(ItemDone));
         b->pending++;
         b->n_items++;
@@ -127,6 +131,19 @@ static void batch_load(Batch *b, const char *name, const char *origin) {
         }
         d->batch = b;
         b->autoload->port->load(b->autoload->userdata, name, origin, on_named_item_done, d);
+}
+
+/* Submitting a load plans it on the spot: for the start's batches, that is a piece of the
+ * planning phase. The load may finish, and free b, before port->load returns. */
+static void batch_load(Batch *b, const char *name, const char *origin) {
+        const AutoloadPort *port = b->autoload->port;
+        void *userdata = b->autoload->userdata;
+        const char *phase = b->plan_phase;
+        uint64_t began = phase ? port->now(userdata) : 0;
+
+        batch_load_one(b, name, origin);
+        if (phase)
+                port->phase(userdata, phase, began, port->now(userdata));
 }
 
 /* Planning a load takes a while (libkmod lookups), and the scheduler advances a job only on
@@ -229,8 +246,11 @@ static void on_devices_enumerated(int result, char **aliases_in, void *userdata)
         _cleanup_(strv_freep) char **aliases = aliases_in, **names = NULL;
         Autoload *a = userdata;
         Batch *b = a->coldplug;
+        uint64_t began = a->port->now(a->userdata);
         int r;
 
+        if (b->plan_phase)
+                a->port->phase(a->userdata, TIMELINE_PHASE_DEVICE_WALK, a->walk_began, began);
         a->enumeration = device_enumeration_free(a->enumeration);
         if (result < 0)
                 log_warning_errno(result, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
@@ -243,6 +263,8 @@ static void on_devices_enumerated(int result, char **aliases_in, void *userdata)
                 }
         }
         b->n_sources = strv_length(aliases);
+        if (b->plan_phase)
+                a->port->phase(a->userdata, TIMELINE_PHASE_DEVICE_LOOKUP, began, a->port->now(a->userdata));
         log_debug("Coldplug: %u distinct device aliases want %zu modules.", b->n_sources, strv_length(names));
         r = batch_queue(b, TAKE_PTR(names));
         if (r < 0) {
@@ -264,6 +286,9 @@ int autoload_coldplug(Autoload *a) {
         if (!b)
                 return log_oom();
         a->coldplug = b;
+        if (a->n_coldplugs++ == 0)
+                b->plan_phase = TIMELINE_PHASE_PLAN_COLDPLUG;
+        a->walk_began = a->port->now(a->userdata);
 
         /* The walk runs on a thread while the boot list's loads go on; its aliases are looked
          * up and queued when it is done. */
@@ -283,17 +308,20 @@ int autoload_coldplug(Autoload *a) {
 
 static int autoload_boot(Autoload *a) {
         _cleanup_(strv_freep) char **names = NULL;
+        uint64_t began = a->port->now(a->userdata);
         Batch *b;
         int r;
 
         r = boot_list_load(a->config_root, a->kernel_cmdline, &names);
         if (r < 0)
                 log_warning_errno(r, "Cannot read the boot module list (modules-load.d, modules_load=): %m");
+        a->port->phase(a->userdata, TIMELINE_PHASE_BOOT_LIST, began, a->port->now(a->userdata));
 
         b = batch_new(a, "boot");
         if (!b)
                 return log_oom();
         a->boot = b;
+        b->plan_phase = TIMELINE_PHASE_PLAN_BOOT;
         r = batch_queue(b, TAKE_PTR(names));
         if (r < 0) {
                 log_error_errno(r, "Cannot queue the boot list: %m");

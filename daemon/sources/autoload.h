@@ -42,6 +42,10 @@ typedef struct AutoloadPort {
         void (*started)(void *userdata, const char *batch);
         void (*finished)(void *userdata, const char *batch, unsigned requested, unsigned inserted, unsigned failed,
                          uint64_t usec);
+        /* The timeline's clock, and a piece of one of the start's phases (TIMELINE_PHASE_*'s
+         * names: "boot-list", "plan-boot", "device-walk", "device-lookup", "plan-coldplug"). */
+        uint64_t (*now)(void *userdata);
+        void (*phase)(void *userdata, const char *phase, uint64_t began, uint64_t ended);
         int (*add_listener)(void *userdata, const ManagerEvents *events, void *listener);
         void (*remove_listener)(void *userdata, const ManagerEvents *events, void *listener);
 } AutoloadPort;

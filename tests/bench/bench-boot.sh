@@ -32,10 +32,18 @@
 # whether another qemu ran, is for the runner to record: the guest cannot see it).
 # Prints: BENCH boot-path modctl_median_us=N kmod_median_us=N ratio=R (kmod / modctld, above 1
 # means modctld is faster) parallel_median_us=N parallel_ratio=R (parallel / modctld)
-# critical_path_us=N cp_ratio=R (modctld / critical path; 1.00 is the limit).
+# critical_path_us=N cp_ratio=R (modctld / critical path; 1.00 is the limit) workers=N (modctld's
+# --workers, "default": CPUs, at least 2) accel=SPEC (qemu's -accel, "tcg": thread=multi).
+# Knobs for the TCG contention study, set in the environment of `meson test` (run-suite.sh
+# passes them in): BENCH_RUNS, BENCH_WORKERS=1|2|4, MODCTL_VM_ACCEL=tcg,thread=single|multi.
+# Each round also prints modctld's own phases (modctl analyze critical-chain): where its time
+# went before and beside the inserts.
 . /vm/lib.sh
 
 RUNS=${BENCH_RUNS:-5}
+WORKERS=${BENCH_WORKERS:-}
+ACCEL=${BENCH_ACCEL:-tcg}
+MODCTLD="/usr/sbin/modctld${WORKERS:+ --workers=$WORKERS}"
 LIST="veth bridge 8021q bonding tun macvlan vxlan wireguard nf_tables nf_conntrack nf_nat
 ip_tables iptable_filter iptable_nat overlay fuse squashfs isofs vfat loop zram uinput tcp_bbr"
 LIST=$(echo $LIST)
@@ -154,7 +162,7 @@ mkdir -p /etc/modules-load.d
 printf '%s\n' $LIST > /etc/modules-load.d/bench.conf
 
 # modctld's set: run it until it has loaded kmod's set (or for 120 s if it cannot).
-modwait --timeout 120 --expect /tmp/kmod-set --log /tmp/bench-modctld.log --pidfile /run/modctld.pid -- /usr/sbin/modctld > /dev/null
+modwait --timeout 120 --expect /tmp/kmod-set --log /tmp/bench-modctld.log --pidfile /run/modctld.pid -- $MODCTLD > /dev/null
 pid=$(cat /run/modctld.pid)
 kill "$pid" && notify-start --wait-exit "$pid" --timeout 60
 loaded_set > /tmp/modctld-set
@@ -172,7 +180,7 @@ us() {
         sed -n 's/.*elapsed_us=\([0-9]*\).*/\1/p'
 }
 printf '%s\n' $LIST > /tmp/list
-diag "load average before: $(load_avg) ($NPROC vCPUs)"
+diag "load average before: $(load_avg) ($NPROC vCPUs, modctld workers ${WORKERS:-default}, accel $ACCEL)"
 k_all= d_all= p_all= c_all=
 for i in $(seq 0 "$RUNS"); do
         /tmp/unload-extra.sh || fail "unload before the kmod run"
@@ -182,11 +190,14 @@ for i in $(seq 0 "$RUNS"); do
                 /tmp/modprobe-parallel.sh "$NPROC" /tmp/aliases -q -b | us)
         /tmp/unload-extra.sh || fail "unload before the modctld run"
         : > /tmp/bench-modctld.log
-        d=$(modwait --expect /tmp/expected --log /tmp/bench-modctld.log --pidfile /run/modctld.pid -- /usr/sbin/modctld | us)
+        d=$(modwait --expect /tmp/expected --log /tmp/bench-modctld.log --pidfile /run/modctld.pid -- $MODCTLD | us)
         pid=$(cat /run/modctld.pid)
         # The run's own timeline, while the daemon still serves it.
         set -- $(critical_path)
         c=${1:-} cp_n=${2:-} cp_chain=${3:-}
+        modctl analyze critical-chain 2>&1 | sed -n '/^modctld.s own work/,$p' | while IFS= read -r line; do
+                diag "round $i phases: $line"
+        done
         kill "$pid" && notify-start --wait-exit "$pid" --timeout 60
         diag "round $i: kmod ${k} us, parallel modprobe ${p} us, modctld ${d} us, critical path ${c} us over $cp_n inserts ($cp_chain); load $(load_avg) ($(grep -o 'Autoload [a-z]*: .*' /tmp/bench-modctld.log | tr '\n' ' '))"
         [ -n "$k" ] && [ -n "$p" ] && [ -n "$d" ] && [ -n "$c" ] || { fail "round $i finished"; break; }
@@ -208,7 +219,7 @@ ratio() {
         awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 if [ -n "$ours" ] && [ -n "$theirs" ] && [ -n "$parallel" ] && [ "$ours" -gt 0 ]; then
-        echo "BENCH boot-path modctl_median_us=$ours kmod_median_us=$theirs ratio=$(ratio "$theirs" "$ours") parallel_median_us=$parallel parallel_ratio=$(ratio "$parallel" "$ours") critical_path_us=$cpath cp_ratio=$(ratio "$ours" "$cpath")"
+        echo "BENCH boot-path modctl_median_us=$ours kmod_median_us=$theirs ratio=$(ratio "$theirs" "$ours") parallel_median_us=$parallel parallel_ratio=$(ratio "$parallel" "$ours") critical_path_us=$cpath cp_ratio=$(ratio "$ours" "$cpath") workers=${WORKERS:-default} accel=$ACCEL"
         pass "benchmark boot-path vs kmod"
 else
         fail "benchmark boot-path vs kmod"

@@ -7,6 +7,7 @@ modules, base <- dep <- chain, inserted one after the other."""
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 
 from modctl_test import ModctlTest
@@ -38,10 +39,30 @@ class AnalyzeTest(ModctlTest):
         r = self.assert_ok(self.cli('analyze', 'critical-chain'))
         self.assertEqual(r.stdout.splitlines()[0],
                          "The 'boot' window began @1.000s; its last module went live 90ms later.")
-        self.assertEqual(r.stdout.split('\n\n', 1)[1],
+        chain, phases = r.stdout.split('\n\n')[1:]
+        self.assertEqual(chain,
                          'modctl_test_chain @1.090s +40ms\n'
                          '└─modctl_test_dep @1.050s +20ms\n'
-                         '  └─modctl_test_base @1.030s +30ms (queued @1.000s, boot)\n')
+                         '  └─modctl_test_base @1.030s +30ms (queued @1.000s, boot)')
+        # modctld's own phases: on the virtual clock the set-up takes no time, then the inserts
+        # take 90 ms. The device walk runs on a thread: when the event loop hears of its end
+        # (between which inserts) is not fixed, so those two lines are matched, not compared.
+        lines = phases.splitlines()
+        self.assertEqual(lines[:2], ['modctld\'s own work ("@" when a phase began, "+" how long it took; a phase done in',
+                                     'pieces between other work gives their number and the time they took together):'])
+        walk = [l for l in lines if l.startswith('  device-')]
+        self.assertEqual([l for l in lines[2:] if l not in walk],
+                         ['  index          @1.000s +0ms',
+                          '  config         @1.000s +0ms',
+                          '  services       @1.000s +0ms',
+                          '  start          @1.000s +0ms',
+                          '  bus            @1.000s +0ms',
+                          '  boot-list      @1.000s +0ms',
+                          '  plan-boot      @1.000s +0ms',
+                          '  inserts        @1.000s +90ms (3 modules)'])
+        self.assertEqual(len(walk), 2, phases)
+        self.assertRegex(walk[0], r'^  device-walk    @1\.000s \+(0|30|50|90)ms$')
+        self.assertRegex(walk[1], r'^  device-lookup  @1\.0[0-9]0s \+0ms$')
 
     def test_critical_chain_json(self):
         r = self.assert_ok(self.cli('--json=short', 'analyze', 'critical-chain'))
@@ -66,6 +87,12 @@ class AnalyzeTest(ModctlTest):
         ns = '{http://www.w3.org/2000/svg}'
         self.assertEqual(svg.tag, ns + 'svg')
         titles = [t.text for t in svg.iter(ns + 'title')]
+        # modctld's phases first, one row each, in the order they began; then one per module.
+        phases = [t.split(' ')[1].rstrip(':') for t in titles if t.startswith('modctld ')]
+        self.assertEqual([p for p in phases if not p.startswith('device-')],
+                         ['index', 'config', 'services', 'start', 'bus', 'boot-list', 'plan-boot'])
+        self.assertEqual(sorted(p for p in phases if p.startswith('device-')), ['device-lookup', 'device-walk'])
+        titles = [t for t in titles if not t.startswith('modctld ')]
         self.assertEqual([t.split(' ')[0] for t in titles], ['modctl_test_base', 'modctl_test_dep', 'modctl_test_chain'])
         self.assertIn('insert 30.0 ms', titles[0])
         dashed = [l for l in svg.iter(ns + 'line') if l.get('stroke-dasharray')]
@@ -98,6 +125,9 @@ class AnalyzeTest(ModctlTest):
         self.assertEqual(struct.unpack('>II', data[16:24]), (width, height))
         # Bars, labels and axis: a blank white page compresses to well under 5 KiB.
         self.assertGreater(len(data), 8 * 1024)
+        # The README's figure: MODCTL_ANALYZE_PLOT_PNG=FILE keeps this picture there.
+        if os.environ.get('MODCTL_ANALYZE_PLOT_PNG'):
+            shutil.copyfile(png, os.environ['MODCTL_ANALYZE_PLOT_PNG'])
 
     def test_bad_arguments_are_refused(self):
         r = self.cli('analyze', 'guess')

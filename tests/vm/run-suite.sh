@@ -76,13 +76,23 @@ run_vm() {
 }
 [[ $name == bench-* ]] || { run_vm; exit; }
 
+# The benchmarks' knobs, from the environment of `meson test` into the guest: BENCH_RUNS
+# (rounds after the warm-up), BENCH_WORKERS (modctld --workers=N, bench-boot) and
+# MODCTL_VM_ACCEL (qemu's -accel, e.g. tcg,thread=single; run-vm.sh reads it, the guest gets it
+# as BENCH_ACCEL to print in its BENCH line; plain "tcg" is qemu's default, thread=multi).
+for knob in BENCH_RUNS BENCH_WORKERS; do
+        [[ -z ${!knob:-} ]] || vm_args+=(--env "$knob=${!knob}")
+done
+vm_args+=(--env "BENCH_ACCEL=${MODCTL_VM_ACCEL:-tcg}")
+
 # A benchmark's figures mean something only on a quiet host: print the host's load and any
 # other guest, before and after, so a contended run is visible in its own log.
 host_state() {
         local others
         others=$(pgrep -c '^qemu-system' || true)
         echo "BENCH host $1: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
-             "other qemu guests running: $others, $(date -u +%FT%TZ)"
+             "other qemu guests running: $others, accel ${MODCTL_VM_ACCEL:-default}," \
+             "runs ${BENCH_RUNS:-default}, workers ${BENCH_WORKERS:-default}, $(date -u +%FT%TZ)"
 }
 host_state before
 rc=0

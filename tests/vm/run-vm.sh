@@ -6,13 +6,18 @@
 # No marker (crash, panic, hang, timeout) is a failure. Nothing here ever skips.
 #
 #   run-vm.sh --initrd FILE [--kernel FILE] [--timeout SEC] [--memory MB] [--smp N]
-#             [--append ARGS] [--env NAME=VALUE]... [--file SRC=DEST]... [--log FILE] SCRIPT
+#             [--append ARGS] [--env NAME=VALUE]... [--file SRC=DEST]... [--log FILE]
+#             [--accel SPEC] SCRIPT
+#
+# --accel SPEC (or MODCTL_VM_ACCEL) gives qemu's -accel, e.g. tcg,thread=single against
+# tcg,thread=multi (qemu's default for -smp 2) for the TCG contention study (issue 21).
 set -euo pipefail
 
 die() { echo "run-vm: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kernel= initrd= timeout_s=${MODCTL_VM_TIMEOUT:-600} memory=1024 smp=2 append= log= script=
+accel=${MODCTL_VM_ACCEL:-}
 envs=() files=()
 while [[ $# -gt 0 ]]; do
         case $1 in
@@ -25,6 +30,7 @@ while [[ $# -gt 0 ]]; do
         --env) envs+=("$2"); shift 2 ;;
         --file) files+=("$2"); shift 2 ;;
         --log) log=$2; shift 2 ;;
+        --accel) accel=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) [[ -z $script ]] || die "only one script"; script=$1; shift ;;
         esac
@@ -83,8 +89,9 @@ qemu_args=(
         -nic none -netdev user,id=net0,restrict=on -device e1000,netdev=net0,romfile=
         -device virtio-rng-pci
 )
+[[ -z $accel ]] || qemu_args+=(-accel "$accel")
 
-echo "run-vm: booting $(basename "$kernel") with $(basename "$script") (timeout ${timeout_s}s)" >&2
+echo "run-vm: booting $(basename "$kernel") with $(basename "$script") (timeout ${timeout_s}s${accel:+, -accel $accel})" >&2
 start=$(date +%s.%N)
 set +e
 # SeaBIOS writes terminal resets and escapes to the serial port; the log keeps plain lines.

@@ -227,6 +227,7 @@
 
     function showPage(text, offset) {
         const request = ++catalogRequest;
+        Object.assign(catalog, { wantText: text, wantOffset: offset });
         return call("SearchPage", "suu", [text, offset, PAGE_SIZE]).then(([total, rows]) => {
             if (request !== catalogRequest)
                 return;
@@ -281,10 +282,11 @@
         return showPage(catalog.text, (page - 1) * PAGE_SIZE);
     }
 
-    /* After a load, an unload or a setting change: the same page again. */
+    /* After a load, an unload or a setting change: the same page again, or the one asked for
+     * last if its answer is still on the way. */
     function refreshCatalog() {
         if (catalog.shown)
-            showPage(catalog.text, catalog.offset);
+            showPage(catalog.wantText, catalog.wantOffset);
     }
 
     /* ---- the dialog ---- */

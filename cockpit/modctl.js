@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The modctl page: a mirror of modctld's module objects kept current by its signals (one
  * GetManagedObjects, then InterfacesAdded/Removed and PropertiesChanged; no polling), the
- * catalog search, load/unload with the policy verdict shown first, the persistent settings,
- * and a live event log. Every call goes to org.modctl1 on the system bus as the logged-in
- * user: polkit decides, not Cockpit's administrative mode. */
+ * catalog one page at a time (SearchPage), a module's details (Info), load/unload with the
+ * policy verdict shown first, the persistent settings, and a live event log. Every call goes to
+ * org.modctl1 on the system bus as the logged-in user: polkit decides, not Cockpit's
+ * administrative mode. Styled with PatternFly 5 (patternfly.css, bundled at build time); every
+ * string goes through cockpit.gettext, extracted into po/modctl.pot with the C strings. */
 "use strict";
 
 (function () {
@@ -15,8 +17,10 @@
     const MODULE_PREFIX = "/org/modctl1/module/";
 
     const client = cockpit.dbus(BUS_NAME, { bus: "system" });
+    const PAGE_SIZE = 20;               /* catalog rows per page */
+
     const modules = new Map();          /* object path -> properties (plain values) */
-    let lastSearch = null;
+    const catalog = { text: "", offset: 0, total: 0, shown: false };  /* the page on screen */
 
     function $(id) { return document.getElementById(id); }
 
@@ -43,9 +47,39 @@
         return out;
     }
 
+    const tr = (attrs, ...cells) => el("tr", Object.assign({ class: "pf-v5-c-table__tr" }, attrs), ...cells);
+    const td = (attrs, ...children) =>
+        el("td", Object.assign({}, attrs, { class: "pf-v5-c-table__td" + (attrs && attrs.class ? " " + attrs.class : "") }),
+           ...children);
+    const th = text => el("th", { class: "pf-v5-c-table__th" }, text);
+
+    function button(kind, attrs, text) {
+        return el("button", Object.assign({ type: "button", class: "pf-v5-c-button " + kind }, attrs), text);
+    }
+
+    function input(attrs) {
+        return el("span", { class: "pf-v5-c-form-control" }, el("input", attrs));
+    }
+
     function label(color, setting, text) {
-        return el("span", { class: "pf-c-label pf-m-compact" + (color ? " pf-m-" + color : ""), "data-setting": setting },
-                  el("span", { class: "pf-c-label__content" }, text));
+        return el("span", { class: "pf-v5-c-label pf-m-compact" + (color ? " pf-m-" + color : ""), "data-setting": setting },
+                  el("span", { class: "pf-v5-c-label__content" }, el("span", { class: "pf-v5-c-label__text" }, text)));
+    }
+
+    function alertBox(title, description, onclose, errorName) {
+        const icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+        icon.setAttribute("class", "modctl-icon");
+        icon.setAttribute("viewBox", "0 0 16 16");
+        icon.setAttribute("aria-hidden", "true");
+        const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+        path.setAttribute("d", "M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13M8 4.5v4.5M8 11.5v.01");
+        icon.append(path);
+        return el("div", { class: "pf-v5-c-alert pf-m-danger pf-m-inline", role: "alert", "data-error": errorName },
+                  el("div", { class: "pf-v5-c-alert__icon" }, icon),
+                  el("p", { class: "pf-v5-c-alert__title" }, title),
+                  onclose ? el("div", { class: "pf-v5-c-alert__action" },
+                               button("pf-m-plain", { "aria-label": _("Close"), onclick: onclose }, "×")) : null,
+                  description ? el("div", { class: "pf-v5-c-alert__description" }, description) : null);
     }
 
     function formatSize(bytes) {
@@ -57,12 +91,7 @@
     function showError(ex, context) {
         const title = context ? cockpit.format(_("$0 failed"), context) : _("Error");
         const message = (ex && ex.message) ? ex.message : String(ex);
-        const alert = el("div", { class: "pf-c-alert pf-m-danger pf-m-inline", role: "alert", "data-error": ex && ex.name },
-            el("p", { class: "pf-c-alert__title" }, title),
-            el("div", { class: "pf-c-alert__description" }, message),
-            el("div", { class: "pf-c-alert__action" },
-                el("button", { class: "pf-c-button pf-m-plain", "aria-label": _("Close"),
-                               onclick: () => alert.remove() }, "×")));
+        const alert = alertBox(title, message, () => alert.remove(), ex && ex.name);
         $("alerts").prepend(alert);
         logEvent("error", (ex && ex.name ? ex.name + ": " : "") + message);
     }
@@ -86,11 +115,11 @@
     function settingLabels(p) {
         const labels = [];
         if (p.BootLoad)
-            labels.push(label("blue", "boot", _("boot")));
+            labels.push(label("blue", "boot", _("module-label", "boot")));
         if (p.Blacklisted)
-            labels.push(label("orange", "blacklist", _("blacklisted")));
+            labels.push(label("orange", "blacklist", _("module-label", "blacklisted")));
         if (p.Disabled)
-            labels.push(label("red", "disable", _("disabled")));
+            labels.push(label("red", "disable", _("module-label", "disabled")));
         if (p.Options)
             labels.push(label(null, "options", p.Options));
         return labels;
@@ -102,20 +131,21 @@
         body.replaceChildren(...rows.map(p => {
             const users = (p.Holders || []).join(", ");
             const refs = p.RefCount < 0 ? _("permanent") : String(p.RefCount);
-            return el("tr", { "data-module": p.Name },
-                el("td", { "data-label": _("Name") }, el("strong", {}, p.Name),
+            return tr({ "data-module": p.Name },
+                td({ "data-label": _("Name") }, el("strong", {}, p.Name),
                    p.Description ? el("div", { class: "modctl-muted" }, p.Description) : null),
-                el("td", { "data-label": _("State") }, p.State),
-                el("td", { "data-label": _("Size") }, formatSize(p.Size)),
-                el("td", { "data-label": _("Used by") }, users ? refs + " (" + users + ")" : refs),
-                el("td", { "data-label": _("Origin"), class: "modctl-origin" }, p.Origin || "—"),
-                el("td", { "data-label": _("Taint"), class: "modctl-taint" }, p.Taint || ""),
-                el("td", { "data-label": _("Settings") }, settingLabels(p)),
-                el("td", { class: "pf-c-table__action" },
-                   el("button", { class: "pf-c-button pf-m-secondary pf-m-small", "data-action": "settings",
-                                  onclick: () => openSettings(p.Name) }, _("Settings")), " ",
-                   el("button", { class: "pf-c-button pf-m-secondary pf-m-danger pf-m-small", "data-action": "unload",
-                                  onclick: () => unload(p.Name) }, _("Unload"))));
+                td({ "data-label": _("State") }, p.State),
+                td({ "data-label": _("Size") }, formatSize(p.Size)),
+                td({ "data-label": _("Used by") }, users ? refs + " (" + users + ")" : refs),
+                td({ "data-label": _("Origin"), class: "modctl-origin" }, p.Origin || "—"),
+                td({ "data-label": _("Taint"), class: "modctl-taint" }, p.Taint || ""),
+                td({ "data-label": _("Settings") }, settingLabels(p)),
+                td({ class: "pf-v5-c-table__action" },
+                   el("div", { class: "modctl-actions" },
+                      button("pf-m-secondary pf-m-small", { "data-action": "settings", onclick: () => openSettings(p.Name) },
+                             _("Settings")),
+                      button("pf-m-secondary pf-m-danger pf-m-small", { "data-action": "unload", onclick: () => unload(p.Name) },
+                             _("Unload")))));
         }));
         $("loaded-count").textContent = String(rows.length);
     }
@@ -170,8 +200,7 @@
         manager("PolicyWarning", (module, rule, reason) => logEvent("warning", cockpit.format(_("policy warning $0 ($1): $2"), module, rule, reason)));
         manager("SettingChanged", (module, setting, value, file) => {
             logEvent("setting", cockpit.format(_("setting $0 of $1 = $2 ($3)"), setting, module, value, file));
-            if (lastSearch !== null)
-                search(lastSearch);
+            refreshCatalog();
         });
         manager("ConfigReloaded", (result, message) => logEvent("config", cockpit.format(_("configuration $0 $1"), result, message)));
         manager("AutoloadFinished", (batch, requested, inserted, failed) =>
@@ -191,31 +220,73 @@
 
     /* ---- the catalog ---- */
 
-    function search(text) {
-        lastSearch = text;
-        return call("Search", "s", [text]).then(([hits]) => {
+    /* One page of the catalog's matches (SearchPage): the page asks for PAGE_SIZE rows, never
+     * for the whole catalog. The first view is the first page of "" (every module). A reply
+     * that arrives after a newer request is dropped. */
+    let catalogRequest = 0;
+
+    function showPage(text, offset) {
+        const request = ++catalogRequest;
+        Object.assign(catalog, { wantText: text, wantOffset: offset });
+        return call("SearchPage", "suu", [text, offset, PAGE_SIZE]).then(([total, rows]) => {
+            if (request !== catalogRequest)
+                return;
+            if (offset > 0 && offset >= total)  /* the matches shrank under us: the last page */
+                return showPage(text, Math.max(0, Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE));
+            Object.assign(catalog, { text, offset, total, shown: true });
             const body = $("catalog-body");
-            body.replaceChildren(...hits.slice(0, 200).map(([name, description, license, signer, loaded, boot,
-                blacklisted, disabled, options]) =>
-                el("tr", { "data-module": name },
-                   el("td", { "data-label": _("Name") }, el("strong", {}, name),
-                      loaded ? [" ", label("green", "loaded", _("loaded"))] : null),
-                   el("td", { "data-label": _("Description") }, description),
-                   el("td", { "data-label": _("License") }, license),
-                   el("td", { "data-label": _("Settings") },
-                      settingLabels({ BootLoad: boot, Blacklisted: blacklisted, Disabled: disabled, Options: options })),
-                   el("td", { class: "pf-c-table__action" },
-                      el("button", { class: "pf-c-button pf-m-secondary pf-m-small", "data-action": "settings",
-                                     onclick: () => openSettings(name) }, _("Settings")), " ",
-                      loaded ? null
-                          : el("button", { class: "pf-c-button pf-m-primary pf-m-small", "data-action": "load",
-                                           onclick: () => confirmLoad(name) }, _("Load"))))));
-            if (hits.length > 200)
-                body.append(el("tr", {}, el("td", { colspan: 5, class: "modctl-muted" },
-                                            cockpit.format(_("$0 more; refine the search"), hits.length - 200))));
-            if (hits.length === 0)
-                body.append(el("tr", {}, el("td", { colspan: 5, class: "modctl-muted" }, _("No module matches."))));
-        }).catch(ex => showError(ex, _("Search")));
+            body.replaceChildren(...rows.map(([name, description, loaded, boot, blacklisted, disabled]) =>
+                tr({ "data-module": name },
+                   td({ "data-label": _("Name") },
+                      button("pf-m-link pf-m-inline modctl-link", { "data-action": "details", onclick: () => openDetails(name) },
+                             name),
+                      loaded ? [" ", label("green", "loaded", _("module-label", "loaded"))] : null),
+                   td({ "data-label": _("Description") }, description),
+                   td({ "data-label": _("Settings") },
+                      settingLabels({ BootLoad: boot, Blacklisted: blacklisted, Disabled: disabled })),
+                   td({ class: "pf-v5-c-table__action" },
+                      el("div", { class: "modctl-actions" },
+                         button("pf-m-secondary pf-m-small", { "data-action": "settings", onclick: () => openSettings(name) },
+                                _("Settings")),
+                         loaded ? null
+                             : button("pf-m-primary pf-m-small", { "data-action": "load", onclick: () => confirmLoad(name) },
+                                      _("Load")))))));
+            if (total === 0)
+                body.append(tr({}, td({ colspan: 4, class: "modctl-muted" }, _("No module matches."))));
+            renderPagination();
+            body.setAttribute("data-offset", String(offset));
+            body.setAttribute("data-request", String(request));
+        }).catch(ex => { if (request === catalogRequest) showError(ex, _("Search")) });
+    }
+
+    function renderPagination() {
+        const { offset, total } = catalog;
+        const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+        const page = Math.floor(offset / PAGE_SIZE) + 1;
+        const pagination = $("catalog-pagination");
+        pagination.hidden = false;
+        pagination.setAttribute("data-total", String(total));
+        $("page-range").textContent = total === 0 ? "0"
+            : cockpit.format(_("$0 - $1"), offset + 1, Math.min(offset + PAGE_SIZE, total));
+        $("page-of").textContent = cockpit.format(_("of $0"), total);
+        $("page-number").value = String(page);
+        $("page-number").max = String(pages);
+        $("page-count").textContent = cockpit.format(_("of $0 pages"), pages);
+        $("page-first").disabled = $("page-prev").disabled = page <= 1;
+        $("page-next").disabled = $("page-last").disabled = page >= pages;
+    }
+
+    function goToPage(page) {
+        const pages = Math.max(1, Math.ceil(catalog.total / PAGE_SIZE));
+        page = Number.isFinite(page) ? Math.min(Math.max(1, Math.trunc(page)), pages) : pages;
+        return showPage(catalog.text, (page - 1) * PAGE_SIZE);
+    }
+
+    /* After a load, an unload or a setting change: the same page again, or the one asked for
+     * last if its answer is still on the way. */
+    function refreshCatalog() {
+        if (catalog.shown)
+            showPage(catalog.wantText, catalog.wantOffset);
     }
 
     /* ---- the dialog ---- */
@@ -245,8 +316,31 @@
     }
 
     function dialogError(ex) {
-        $("dialog-body").prepend(el("div", { class: "pf-c-alert pf-m-danger pf-m-inline", role: "alert", "data-error": ex.name },
-                                    el("p", { class: "pf-c-alert__title" }, ex.message)));
+        $("dialog-body").prepend(alertBox(ex.message, null, null, ex.name));
+    }
+
+    /* A module's details: its modinfo fields (Info), which the catalog's rows leave out (license,
+     * signer, parameters, dependencies), and the options modctl and the admin's files give it. */
+    function openDetails(name) {
+        return Promise.all([call("Info", "s", [name]), call("GetModuleSettings", "s", [name])])
+                .then(([[fields], [, , , options]]) => {
+                    const rows = fields.filter(([key]) => key !== "taint_prediction");
+                    const taint = fields.find(([key]) => key === "taint_prediction");
+                    const item = (key, value, attrs) =>
+                        el("div", Object.assign({ class: "pf-v5-c-description-list__group" }, attrs),
+                           el("dt", { class: "pf-v5-c-description-list__term" },
+                              el("span", { class: "pf-v5-c-description-list__text" }, key)),
+                           el("dd", { class: "pf-v5-c-description-list__description" },
+                              el("div", { class: "pf-v5-c-description-list__text modctl-field-value" }, value)));
+                    openDialog(cockpit.format(_("Module $0"), name), [
+                        el("dl", { class: "pf-v5-c-description-list pf-m-horizontal pf-m-compact", id: "details" },
+                           rows.map(([key, value]) => item(key, value, { "data-field": key })),
+                           item(_("Options"), options || "—", { "data-field": "options" }),
+                           item(_("Predicted taint"), (taint && taint[1]) || "—", { "data-field": "taint_prediction" }))
+                    ], [
+                        button("pf-m-primary", { id: "details-close", onclick: closeDialog }, _("Close"))
+                    ]);
+                }).catch(ex => showError(ex, cockpit.format(_("Details of $0"), name)));
     }
 
     /* Load: first the plan and the policy's verdict per module, then the user confirms. */
@@ -254,28 +348,33 @@
         call("CheckPolicy", "sst", [name, "", 0]).then(([plan, verdicts]) => {
             const denied = verdicts.some(v => v[1] === "deny");
             const rows = verdicts.map(([module, verdict, rule, reason, taint]) =>
-                el("tr", { "data-module": module },
-                   el("td", {}, module),
-                   el("td", { class: "modctl-verdict-" + verdict, "data-verdict": verdict }, verdict),
-                   el("td", { class: "modctl-taint" }, taint || "—"),
-                   el("td", {}, rule ? rule + ": " + reason : "")));
-            const params = el("input", { class: "pf-c-form-control", id: "load-params", placeholder: "PARAM=VALUE" });
+                tr({ "data-module": module },
+                   td({}, module),
+                   td({ class: "modctl-verdict-" + verdict, "data-verdict": verdict }, verdict),
+                   td({ class: "modctl-taint" }, taint || "—"),
+                   td({}, rule ? rule + ": " + reason : "")));
+            const params = input({ id: "load-params", placeholder: "PARAM=VALUE" });
             openDialog(cockpit.format(_("Load $0"), name), [
                 el("p", {}, _("The policy's verdict for every module of the plan, and the taint it would set:")),
-                el("table", { class: "pf-c-table pf-m-compact", id: "verdicts" },
-                   el("thead", {}, el("tr", {}, el("th", {}, _("Module")), el("th", {}, _("Verdict")),
-                                      el("th", {}, _("Predicted taint")), el("th", {}, _("Reason")))),
-                   el("tbody", {}, rows)),
+                el("table", { class: "pf-v5-c-table pf-m-compact", id: "verdicts" },
+                   el("thead", { class: "pf-v5-c-table__thead" },
+                      tr({}, th(_("Module")), th(_("Verdict")), th(_("Predicted taint")), th(_("Reason")))),
+                   el("tbody", { class: "pf-v5-c-table__tbody" }, rows)),
                 el("div", { class: "modctl-plan" }, plan.join("\n")),
-                el("label", { for: "load-params" }, _("Parameters")), params
+                el("div", { class: "pf-v5-c-form" },
+                   el("div", { class: "pf-v5-c-form__group" },
+                      el("div", { class: "pf-v5-c-form__group-label" },
+                         el("label", { class: "pf-v5-c-form__label", for: "load-params" },
+                            el("span", { class: "pf-v5-c-form__label-text" }, _("Parameters")))),
+                      el("div", { class: "pf-v5-c-form__group-control" }, params)))
             ], [
-                el("button", { class: "pf-c-button pf-m-primary", id: "confirm-load", disabled: denied,
-                               onclick: () => {
-                                   call("Load", "sst", [name, params.value, 0])
-                                           .then(() => { closeDialog(); if (lastSearch !== null) search(lastSearch) })
-                                           .catch(dialogError);
-                               } }, _("Load")),
-                el("button", { class: "pf-c-button pf-m-link", onclick: closeDialog }, _("Cancel"))
+                button("pf-m-primary", { id: "confirm-load", disabled: denied,
+                                         onclick: () => {
+                                             call("Load", "sst", [name, params.querySelector("input").value, 0])
+                                                     .then(() => { closeDialog(); refreshCatalog() })
+                                                     .catch(dialogError);
+                                         } }, _("Load")),
+                button("pf-m-link", { onclick: closeDialog }, _("Cancel"))
             ]);
             if (denied)
                 dialogError({ name: "org.modctl1.Error.PolicyDenied",
@@ -285,7 +384,7 @@
 
     function unload(name) {
         call("Unload", "st", [name, 0])
-                .then(() => { if (lastSearch !== null) search(lastSearch) })
+                .then(refreshCatalog)
                 .catch(ex => showError(ex, cockpit.format(_("Unload $0"), name)));
     }
 
@@ -296,50 +395,86 @@
             const toggle = (kind, label, checked, method) => {
                 const id = "setting-" + kind;
                 const elsewhere = foreign(kind);
-                const input = el("input", { class: "pf-c-switch__input", type: "checkbox", id, checked,
-                                            disabled: checked && elsewhere.length > 0 });
-                input.addEventListener("change", () => {
-                    settingCall(name, method, "sbt", [name, input.checked, 0])
-                            .catch(ex => { input.checked = !input.checked; dialogError(ex) });
+                const box = el("input", { class: "pf-v5-c-switch__input", type: "checkbox", id, checked,
+                                          disabled: checked && elsewhere.length > 0 });
+                box.addEventListener("change", () => {
+                    settingCall(name, method, "sbt", [name, box.checked, 0])
+                            .catch(ex => { box.checked = !box.checked; dialogError(ex) });
                 });
                 return el("div", { class: "modctl-setting" },
-                          el("label", { class: "pf-c-switch", for: id }, input,
-                             el("span", { class: "pf-c-switch__toggle" }),
-                             el("span", { class: "pf-c-switch__label" }, label)),
+                          el("label", { class: "pf-v5-c-switch", for: id }, box,
+                             el("span", { class: "pf-v5-c-switch__toggle" }),
+                             el("span", { class: "pf-v5-c-switch__label" }, label)),
                           elsewhere.length ? el("small", { "data-elsewhere": kind },
                                                 cockpit.format(_("set in $0, not managed by modctl"),
                                                                elsewhere.map(s => s[2] + " (" + s[1] + ")").join(", ")))
                               : null);
             };
             const ours = sources.filter(s => s[0] === "options" && s[3]).map(s => s[1]).join(" ");
-            const input = el("input", { class: "pf-c-form-control", id: "options-input", value: ours,
-                                        placeholder: "PARAM=VALUE ..." });
+            const optionsBox = el("input", { id: "options-input", value: ours, placeholder: "PARAM=VALUE ..." });
             const theirs = foreign("options");
             openDialog(cockpit.format(_("Settings of $0"), name), [
                 toggle("boot", _("Load at boot"), boot, "SetBootLoad"),
                 toggle("blacklist", _("Blacklisted (not loaded for devices)"), blacklisted, "SetBlacklisted"),
                 toggle("disable", _("Disabled (never loaded)"), disabled, "SetDisabled"),
-                el("label", { for: "options-input" }, _("Options")),
-                el("div", { class: "pf-c-input-group" }, input,
-                   el("button", { class: "pf-c-button pf-m-control", id: "options-save",
-                                  onclick: () => settingCall(name, "SetOptions", "sst", [name, input.value.trim(), 0])
-                                          .catch(dialogError) }, _("Save"))),
+                el("label", { class: "pf-v5-c-form__label", for: "options-input" },
+                   el("span", { class: "pf-v5-c-form__label-text" }, _("Options"))),
+                el("div", { class: "pf-v5-c-input-group" },
+                   el("div", { class: "pf-v5-c-input-group__item pf-m-fill" },
+                      el("span", { class: "pf-v5-c-form-control" }, optionsBox)),
+                   el("div", { class: "pf-v5-c-input-group__item" },
+                      button("pf-m-control", { id: "options-save",
+                                               onclick: () => settingCall(name, "SetOptions", "sst", [name, optionsBox.value.trim(), 0])
+                                                       .catch(dialogError) }, _("Save")))),
                 theirs.length ? el("small", { "data-elsewhere": "options" },
                                    cockpit.format(_("also set in $0, not managed by modctl"),
                                                   theirs.map(s => s[2] + " (" + s[1] + ")").join(", "))) : null
             ], [
-                el("button", { class: "pf-c-button pf-m-primary", id: "settings-close", onclick: closeDialog }, _("Close"))
+                button("pf-m-primary", { id: "settings-close", onclick: closeDialog }, _("Close"))
             ]);
             settingsOf = name;
         }).catch(ex => showError(ex, cockpit.format(_("Settings of $0"), name)));
     }
 
-    function init() {
-        cockpit.translate();
+    /* The texts of index.html, by its data-text names. */
+    function translatePage() {
+        const texts = {
+            title: _("Kernel modules"),
+            loaded: _("heading", "Loaded modules"),
+            available: _("Available modules"),
+            events: _("Events"),
+            name: _("Name"),
+            state: _("State"),
+            size: _("Size"),
+            "used-by": _("Used by"),
+            origin: _("Origin"),
+            taint: _("Taint"),
+            settings: _("Settings"),
+            description: _("Description"),
+            search: _("Search"),
+        };
+        for (const e of document.querySelectorAll("[data-text]"))
+            e.textContent = texts[e.dataset.text];
+        document.title = texts.title;
         $("search-input").setAttribute("placeholder", _("Name or description"));
-        $("search-form").addEventListener("submit", ev => { ev.preventDefault(); search($("search-input").value) });
+        $("search-input").setAttribute("aria-label", _("Search"));
+        $("page-nav").setAttribute("aria-label", _("Pages of the available modules"));
+        $("page-number").setAttribute("aria-label", _("Current page"));
+        for (const [id, text] of [["page-first", _("Go to first page")], ["page-prev", _("Go to previous page")],
+                                  ["page-next", _("Go to next page")], ["page-last", _("Go to last page")]])
+            $(id).setAttribute("aria-label", text);
+    }
+
+    function init() {
+        translatePage();
+        $("search-form").addEventListener("submit", ev => { ev.preventDefault(); showPage($("search-input").value, 0) });
+        $("page-first").addEventListener("click", () => goToPage(1));
+        $("page-prev").addEventListener("click", () => goToPage(catalog.offset / PAGE_SIZE));
+        $("page-next").addEventListener("click", () => goToPage(catalog.offset / PAGE_SIZE + 2));
+        $("page-last").addEventListener("click", () => goToPage(Infinity));
+        $("page-number").addEventListener("change", ev => goToPage(Number(ev.target.value)));
         subscribe();
-        loadAll().then(() => {
+        Promise.all([loadAll(), showPage("", 0)]).then(() => {
             document.body.setAttribute("data-ready", "1");
             return Promise.all([client.call(PATH, "org.freedesktop.DBus.Properties", "GetAll", [MANAGER], { type: "s" })]);
         }).then(([[props]]) => {

@@ -39,6 +39,25 @@ function root() {
 
 const row = (table, name) => root().locator(`#${table}-body tr[data-module="${name}"]`);
 
+async function catalogState() {
+    const body = root().locator('#catalog-body');
+    return {
+        request: await body.getAttribute('data-request'),
+        offset: Number(await body.getAttribute('data-offset')),
+        rows: await root().locator('#catalog-body tr[data-module]').evaluateAll(rows => rows.map(r => r.dataset.module)),
+        total: Number(await root().locator('#catalog-pagination').getAttribute('data-total')),
+        range: await root().locator('#page-range').textContent(),
+    };
+}
+
+// Do something that asks for a catalog page, and wait until the page has rendered the answer.
+async function catalogAfter(action) {
+    const before = await root().locator('#catalog-body').getAttribute('data-request');
+    await action();
+    await root().locator(`#catalog-body[data-request]:not([data-request="${before}"])`).waitFor({ state: 'attached' });
+    return await catalogState();
+}
+
 const steps = {
     async login({ user, password, locale = 'en-US' }) {
         await launch(locale);
@@ -76,11 +95,28 @@ const steps = {
         return true;
     },
 
+    // The catalog shows one page (SearchPage); each reply it renders bumps data-request.
     async search({ text }) {
         await root().locator('#search-input').fill(text);
-        await root().locator('#search-button').click();
-        await root().locator('#catalog-body tr').first().waitFor();
-        return await root().locator('#catalog-body tr').evaluateAll(rows => rows.map(r => r.dataset.module));
+        return await catalogAfter(() => root().locator('#search-button').click());
+    },
+
+    // The catalog page on screen: its rows, the range and the total the pagination shows.
+    async catalog() {
+        return await catalogState();
+    },
+
+    async pageNext() {
+        return await catalogAfter(() => root().locator('#page-next').click());
+    },
+
+    // A module's details (Info) from its name in the catalog: field -> value.
+    async openDetails({ name }) {
+        await row('catalog', name).locator('button[data-action="details"]').click();
+        await root().locator('#details').waitFor();
+        const fields = await root().locator('#details [data-field]').evaluateAll(items => items.map(i =>
+            [i.dataset.field, i.querySelector('dd').textContent]));
+        return { fields: Object.fromEntries(fields) };
     },
 
     // Load from the catalog: the dialog shows the verdicts first; confirm only if asked to.
@@ -90,7 +126,7 @@ const steps = {
         const verdicts = await root().locator('#verdicts tbody tr').evaluateAll(rows => rows.map(r => ({
             module: r.dataset.module, verdict: r.children[1].textContent, taint: r.children[2].textContent,
             reason: r.children[3].textContent })));
-        const denial = root().locator('#dialog-body .pf-c-alert');
+        const denial = root().locator('#dialog-body .pf-v5-c-alert');
         return { verdicts, enabled: await root().locator('#confirm-load').isEnabled(),
                  error: await denial.count() ? await denial.first().textContent() : null };
     },
@@ -98,7 +134,7 @@ const steps = {
     async confirmLoad() {
         await root().locator('#confirm-load').click();
         await root().locator('#dialog').waitFor({ state: 'hidden', timeout: 60000 }).catch(() => {});
-        const err = root().locator('#dialog:not([hidden]) #dialog-body .pf-c-alert');
+        const err = root().locator('#dialog:not([hidden]) #dialog-body .pf-v5-c-alert');
         return { error: await err.count() ? await err.first().textContent() : null };
     },
 
@@ -119,7 +155,7 @@ const steps = {
         const input = root().locator(`#setting-${kind}`);
         const before = await input.isChecked();
         await root().locator(`label[for="setting-${kind}"]`).click();
-        const err = root().locator('#dialog-body .pf-c-alert');
+        const err = root().locator('#dialog-body .pf-v5-c-alert');
         // The call has returned (the page drops data-busy), and then either the dialog shows the
         // new state or an error.
         await root().locator('#dialog:not([data-busy])').waitFor({ state: 'attached' });
@@ -140,7 +176,7 @@ const steps = {
     },
 
     async alerts() {
-        return await root().locator('#alerts .pf-c-alert').allTextContents();
+        return await root().locator('#alerts .pf-v5-c-alert').allTextContents();
     },
 
     async text({ selector }) {

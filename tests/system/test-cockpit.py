@@ -108,8 +108,27 @@ def main():
             c.check('the page lists the loaded modules', sorted(loaded) == kernel and len(kernel) > 5,
                     f'{sorted(loaded)} vs {kernel}')
 
+            # The first view of the catalog is one page of SearchPage's rows, not the whole
+            # catalog: 20 rows, and the total of every module as the daemon counts it.
+            total = int(g.out('busctl call org.modctl1 /org/modctl1 org.modctl1.Manager SearchPage suu "" 0 0')
+                        .split()[1])
+            first = b.ok('catalog')
+            c.check('the first view shows one page of the catalog and the total',
+                    len(first['rows']) == 20 and first['total'] == total and total > 1000
+                    and first['range'] == '1 - 20', {**first, 'daemon_total': total})
+            second = b.ok('pageNext')
+            c.check('the next page shows the next 20 modules',
+                    second['offset'] == 20 and len(second['rows']) == 20 and second['range'] == '21 - 40'
+                    and not set(second['rows']) & set(first['rows']), second)
+
             # 3: load dummy from the page; it appears without a reload.
-            b.ok('search', text='dummy')
+            r = b.ok('search', text='dummy')
+            c.check('a search starts at its first page', r['offset'] == 0 and 'dummy' in r['rows'], r)
+            # What the list leaves out (license, signer) is in the details, from Info.
+            r = b.ok('openDetails', name='dummy')
+            c.check('the details show the license the list leaves out',
+                    r['fields'].get('license') == g.out('modinfo -F license dummy') and 'filename' in r['fields'], r)
+            b.ok('closeDialog')
             v = b.ok('openLoad', name='dummy')
             c.check('the verdict is shown before confirming',
                     any(x['module'] == 'dummy' and x['verdict'] == 'allow' for x in v['verdicts']), v)

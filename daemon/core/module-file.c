@@ -461,13 +461,29 @@ static bool fd_is_root_only(int fd) {
         return !fs_is_remote(fd);
 }
 
-int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
+int module_file_open_stable(const char *path, const char *kernel_decompression, int *ret_fd, bool *ret_copied,
+                            unsigned *ret_insert_flags) {
         _cleanup_(closep) int fd = -EBADF;
         unsigned flags;
         int r;
 
         assert(ret_fd);
         assert(ret_copied);
+        assert(ret_insert_flags);
+        /* The kernel decompresses this one itself: keep the file as it is if only root can
+         * change it, so finit_module() gets MODULE_INIT_COMPRESSED_FILE. */
+        if (kernel_decompression) {
+                r = module_file_open(path, kernel_decompression, &fd, &flags);
+                if (r < 0)
+                        return r;
+                if ((flags & KERNEL_INSERT_COMPRESSED_FILE) && fd_is_root_only(fd)) {
+                        *ret_fd = TAKE_FD(fd);
+                        *ret_copied = false;
+                        *ret_insert_flags = flags;
+                        return 0;
+                }
+                fd = safe_close(fd);
+        }
         r = module_file_open(path, NULL, &fd, &flags);
         if (r < 0)
                 return r;
@@ -476,11 +492,13 @@ int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
         if (seals >= 0 && (seals & F_SEAL_WRITE)) {
                 *ret_fd = TAKE_FD(fd);
                 *ret_copied = true;
+                *ret_insert_flags = 0;
                 return 0;
         }
         if (fd_is_root_only(fd)) {
                 *ret_fd = TAKE_FD(fd);
                 *ret_copied = false;
+                *ret_insert_flags = 0;
                 return 0;
         }
         fd = safe_close(fd);
@@ -488,6 +506,7 @@ int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied) {
         if (r < 0)
                 return r;
         *ret_copied = true;
+        *ret_insert_flags = 0;
         return 0;
 }
 

@@ -31,12 +31,17 @@ int module_file_open(const char *path, const char *kernel_decompression, int *re
 int module_file_open_sealed(const char *path, int *ret_fd);
 
 /* For a policy check followed by the insert, without a copy where none is needed: the file
- * itself when only root can change its bytes while the fd is open (an uncompressed module,
- * a regular file owned by root that neither its group nor others may write, on a filesystem
- * whose content this kernel alone controls), else what module_file_open_sealed() returns.
- * Either way the bytes read through *ret_fd are the bytes finit_module() reads from it.
- * *ret_copied says which it is. Errors as module_file_open_sealed(). */
-int module_file_open_stable(const char *path, int *ret_fd, bool *ret_copied);
+ * itself when only root can change its bytes while the fd is open (a regular file owned by
+ * root that neither its group nor others may write, on a filesystem whose content this kernel
+ * alone controls), else what module_file_open_sealed() returns. Either way the bytes read
+ * through *ret_fd are the bytes finit_module() reads from it. *ret_copied says which it is.
+ * A compressed module whose algorithm is kernel_decompression (see module_file_open()) stays
+ * compressed when it is the file itself: *ret_insert_flags is then
+ * KERNEL_INSERT_COMPRESSED_FILE, and the checks read its bytes through
+ * module_file_decompress_fd(). Else *ret_insert_flags is 0 and the fd holds the uncompressed
+ * module. Errors as module_file_open_sealed(). */
+int module_file_open_stable(const char *path, const char *kernel_decompression, int *ret_fd, bool *ret_copied,
+                            unsigned *ret_insert_flags);
 
 /* Decompresses what in holds (xz, zstd or gzip, by its magic) into a sealed memfd. Errors:
  * -EMEDIUMTYPE when it is not compressed in a way we know, -EBADMSG, -EFBIG, -ENOMEM. */

@@ -12,6 +12,7 @@
 #include "core/elf-modinfo.h"
 #include "core/module-file.h"
 #include "core/policy.h"
+#include "kernel/kernel.h"
 #include "common/strv.h"
 
 static const char *const decision_table[] = { "allow", "deny", "warn" };
@@ -402,9 +403,10 @@ const PolicyVerdict *policy_report_first_objection(const PolicyReport *r) {
  * under a Signature= rule always a sealed memfd copy; else the file itself when only root can
  * change it (module_file_open_stable()), which saves copying every module of a boot. Not kept:
  * the file itself (or its decompressed bytes), read in place. */
-static int open_step(const PolicySettings *s, const PlanStep *step, bool keep, int *ret_fd) {
+static int open_step(const PolicySettings *s, const PolicyContext *ctx, const PlanStep *step, bool keep,
+                     int *ret_fd, unsigned *ret_insert_flags) {
         _cleanup_(closep) int fd = -EBADF;
-        unsigned flags;
+        unsigned flags = 0, insert_flags = 0;
         bool copied;
         int r;
 
@@ -417,7 +419,7 @@ static int open_step(const PolicySettings *s, const PlanStep *step, bool keep, i
                 if (r < 0)
                         return r;
         } else if (keep) {
-                r = module_file_open_stable(step->path, &fd, &copied);
+                r = module_file_open_stable(step->path, ctx->kernel_decompression, &fd, &copied, &insert_flags);
                 if (r < 0)
                         return r;
         } else {
@@ -426,6 +428,7 @@ static int open_step(const PolicySettings *s, const PlanStep *step, bool keep, i
                         return r;
         }
         *ret_fd = TAKE_FD(fd);
+        *ret_insert_flags = insert_flags;
         return 0;
 }
 
@@ -465,13 +468,22 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                         continue;
                 }
 
-                /* A content rule is in force: the bytes checked are the bytes the scheduler inserts. */
-                r = open_step(s, step, keep, &fd);
+                /* A content rule is in force: the bytes checked are the bytes the scheduler inserts
+                 * (for a file the kernel decompresses itself, those bytes decompressed). */
+                unsigned insert_flags = 0;
+                r = open_step(s, ctx, step, keep, &fd, &insert_flags);
                 if (r < 0)
                         return failure_set(failure, r == -ENOENT ? FAILURE_NOT_FOUND : FAILURE_BAD_MODULE,
                                            "Cannot read module '%s' from %s: %s.", step->name, strempty(step->path),
                                            strerror(-r));
-                r = check_fd(s, ctx, step->name, fd, taint, v);
+                if (insert_flags & KERNEL_INSERT_COMPRESSED_FILE) {
+                        _cleanup_(closep) int plain = -EBADF;
+
+                        r = module_file_decompress_fd(fd, &plain);
+                        if (r >= 0)
+                                r = check_fd(s, ctx, step->name, plain, taint, v);
+                } else
+                        r = check_fd(s, ctx, step->name, fd, taint, v);
                 if (r == -ENOMEM)
                         return failure_set(failure, FAILURE_INTERNAL, "Out of memory while checking the policy for '%s'.",
                                            step->name);
@@ -481,7 +493,7 @@ int policy_evaluate_plan(const PolicySettings *s, PolicyContext *ctx, Plan *plan
                 report->n++;
                 if (keep && step->fd < 0) {
                         step->fd = TAKE_FD(fd);
-                        step->insert_flags = 0;
+                        step->insert_flags = insert_flags;
                 }
         }
 

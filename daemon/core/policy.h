@@ -59,6 +59,9 @@ typedef int (*policy_kernel_keys_t)(void *userdata, char ***ret);
 
 typedef struct PolicyContext {
         const char *kernel_release;     /* for Vermagic=check */
+        /* The algorithm the kernel decompresses itself (/sys/module/compression; NULL: none):
+         * a kept module in it stays compressed for finit_module(). */
+        const char *kernel_decompression;
         const TrustStore *trust;        /* TrustedCertificates= for Signature=trusted */
         /* The certificates the kernel trusts (see trust_store_add_kernel_keys()), for
          * Signature=kernel and the E prediction; NULL or empty: kernel_trust_error says why. */

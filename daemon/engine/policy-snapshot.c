@@ -20,6 +20,7 @@ PolicyContext policy_snapshot_context(const PolicySnapshot *s, uint64_t load_fla
 
         return (PolicyContext) {
                 .kernel_release = s->kernel_release,
+                .kernel_decompression = kernel_decompression(s->kernel),
                 .trust = s->trust,
                 .kernel_trust = s->kernel_trust,
                 .kernel_trust_error = s->kernel_trust_error,

@@ -16,10 +16,21 @@ command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (scripts/install-
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 
 # debian/control's Build-Depends, without version constraints (trixie satisfies them all).
-deps=$(sed -n '/^Build-Depends:/,/^[A-Z][A-Za-z-]*:/p' "$src/debian/control" | sed '$d' \
-        | sed -e 's/^Build-Depends://' -e 's/([^)]*)//g' | tr ',' '\n' | sed 's/[[:space:]]//g' \
+# Comment lines go, and so do build profiles (<!nocheck>) and architecture lists ([amd64]).
+deps=$(sed -n '/^Build-Depends:/,/^[A-Z][A-Za-z-]*:/p' "$src/debian/control" | sed '$d' | grep -v '^#' \
+        | sed -e 's/^Build-Depends://' -e 's/([^)]*)//g' -e 's/<[^>]*>//g' -e 's/\[[^]]*\]//g' \
+        | tr ',' '\n' | sed 's/[[:space:]]//g' \
         | grep -v '^$' | paste -sd, -)
 [[ -n $deps ]] || die "no Build-Depends in $src/debian/control"
+
+# The chroot's packages are kept between builds (as mmdebstrap(1) shows with sync-in and
+# sync-out): apt checks each cached .deb against the signed lists' hashes before it uses it, and
+# autoclean drops those the registry no longer offers. Cache: $MODCTL_SYSTEM_CACHE/debs-trixie.
+# One build at a time uses it, and nothing of OUTDIR is touched before this build's turn.
+debcache=${MODCTL_SYSTEM_CACHE:-/var/cache/modctl-system}/debs-trixie
+mkdir -p "$debcache"
+exec 9>"$debcache.lock"
+flock 9
 
 rm -rf "$out/trixie"
 mkdir -p "$out/trixie/src"
@@ -28,6 +39,12 @@ tar -C "$src" --exclude='./build*' --exclude=./.git --exclude='./obj-*' --exclud
 
 start=$(date +%s)
 mmdebstrap --variant=buildd --mode=root --format=null --include="$deps" --quiet \
+        --skip=essential/unlink \
+        --setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
+        --setup-hook="sync-in '$debcache' /var/cache/apt/archives" \
+        --customize-hook='chroot "$1" apt-get -qq autoclean' \
+        --customize-hook="rm -rf '$debcache' && mkdir '$debcache'" \
+        --customize-hook="sync-out /var/cache/apt/archives '$debcache'" \
         --customize-hook='mkdir -p "$1/build/modctl"' \
         --customize-hook="sync-in '$out/trixie/src' /build/modctl" \
         --customize-hook='chroot "$1" sh -c "cd /build/modctl && DEB_BUILD_OPTIONS=\"nocheck parallel=$(nproc)\" dpkg-buildpackage -b -us -uc" > "$1/build/dpkg-buildpackage.log" 2>&1 || { tail -40 "$1/build/dpkg-buildpackage.log" >&2; exit 1; }' \

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The full-system VM harness: a complete Debian 12 (systemd, udevd, dbus, polkitd, journald)
-booted under qemu with Debian's kernel, driven from the host.
+booted under qemu with Debian's kernel, driven from the host. The same for Debian 13 (trixie)
+when the suite is 'trixie' (a fourth argument from meson, or MODCTL_SYSTEM_SUITE): trixie's
+root from mmdebstrap, trixie's kernel and modules (tests/vm/fetch-trixie.sh), and the package
+built in a trixie chroot (build-deb-trixie.sh).
 
 Usage from a test script (run it with /usr/bin/python3; see tests/system/README.md):
 
@@ -37,6 +40,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SUITES = ('bookworm', 'trixie')
 USERS = {'alice': ['modadmin'], 'bob': []}   # test users and their extra groups
 
 
@@ -57,45 +61,84 @@ def kernel_release():
 
 
 class Env:
-    """Where things are: the meson build dir (work files), the source dir (the .deb)."""
+    """Where things are: the meson build dir (work files), the source dir (the .deb), and the
+    Debian release of the guest (suite): its kernel, its root and its build of the package."""
 
-    def __init__(self, build_dir, source_dir):
+    def __init__(self, build_dir, source_dir, suite=None):
         self.build_dir = os.path.abspath(build_dir)
         self.source_dir = os.path.abspath(source_dir)
-        self.work = os.path.join(self.build_dir, 'system')
+        self.suite = suite or os.environ.get('MODCTL_SYSTEM_SUITE') or 'bookworm'
+        if self.suite not in SUITES:
+            raise Failure(f'unknown suite {self.suite!r} (one of {", ".join(SUITES)})')
+        # bookworm keeps the directory it always had, so its caches stay valid.
+        self.work = os.path.join(self.build_dir, 'system' if self.suite == 'bookworm' else f'system-{self.suite}')
         os.makedirs(self.work, exist_ok=True)
-        self.kver = kernel_release()
-        for tool in ('qemu-system-x86_64', 'mke2fs', 'mmdebstrap', 'dpkg-buildpackage'):
+        for tool in ('qemu-system-x86_64', 'mke2fs', 'mmdebstrap', 'dpkg-buildpackage', 'debugfs'):
             if not shutil.which(tool):
                 raise Failure(f'{tool} is missing (scripts/install-deps)')
+        if self.suite == 'bookworm':
+            # The host is Debian 12: its installed kernel is bookworm's.
+            self.kver = kernel_release()
+            self.vmlinuz = f'/boot/vmlinuz-{self.kver}'
+            self.moddir = f'/lib/modules/{self.kver}'
+            self.modprobe = ['modprobe', '-S', self.kver]
+        else:
+            # trixie's linux-image-amd64 and kmod, unpacked into a cache and checked by apt
+            # against the signed Release files; the host installs nothing of trixie.
+            r = subprocess.run([os.path.join(HERE, '..', 'vm', 'fetch-trixie.sh')],
+                               stdout=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                raise Failure("fetching trixie's kernel failed (see above)")
+            tree = r.stdout.strip()
+            self.kver = open(os.path.join(tree, 'kver')).read().strip()
+            self.vmlinuz = os.path.join(tree, 'root', 'boot', f'vmlinuz-{self.kver}')
+            self.moddir = os.path.join(tree, 'root', 'usr', 'lib', 'modules', self.kver)
+            # kmod 34 with trixie's loader, on that tree (the host's kmod 30 reads it too, but
+            # the guest's own tool is the one to trust for its index).
+            self.modprobe = [os.path.join(tree, 'run'), 'modprobe', '-d', os.path.join(tree, 'root'), '-S', self.kver]
+        log(f'suite {self.suite}, kernel {self.kver}')
 
     @classmethod
     def from_argv(cls):
         if len(sys.argv) < 3:
-            raise SystemExit(f'usage: {sys.argv[0]} BUILD_DIR SOURCE_DIR')
-        return cls(sys.argv[1], sys.argv[2])
+            raise SystemExit(f'usage: {sys.argv[0]} BUILD_DIR SOURCE_DIR [SUITE]')
+        return cls(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+
+    def install_command(self, deb):
+        """The shell command that installs a local .deb the way a user of the suite would.
+        trixie: `apt install ./…deb` (the issue's recipe; apt resolves the package's
+        dependencies, all in the base image, so no network is needed). bookworm: dpkg -i, as
+        the bookworm tests always did (the dependencies are in the image too)."""
+        if self.suite == 'bookworm':
+            return f'dpkg -i {deb}'
+        return (f'cd {os.path.dirname(deb)} && DEBIAN_FRONTEND=noninteractive '
+                f'apt install -y --no-download ./{os.path.basename(deb)}')
 
     def base_tar(self, extra_packages=()):
-        """The cached mmdebstrap tar for the base list plus extra_packages."""
+        """The cached mmdebstrap tar of the suite for the base list plus extra_packages."""
         r = subprocess.run([os.path.join(HERE, 'build-base.sh'), *extra_packages],
-                           stdout=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, text=True,
+                           env=dict(os.environ, MODCTL_SYSTEM_SUITE=self.suite))
         if r.returncode != 0:
             raise Failure('building the base image failed (see above)')
         return r.stdout.strip()
 
     def deb(self):
-        """modctl_*.deb built with dpkg-buildpackage from the source tree, once per change."""
+        """modctl_*.deb built with dpkg-buildpackage from the source tree, once per change: on
+        the host for bookworm, in a trixie chroot for trixie."""
         out = os.path.join(self.work, 'deb')
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, '.lock'), 'w') as lock:
             import fcntl
             fcntl.flock(lock, fcntl.LOCK_EX)
-            debs = glob.glob(os.path.join(out, 'modctl_*.deb'))
+            built = out if self.suite == 'bookworm' else os.path.join(out, self.suite, 'out')
+            script = 'build-deb.sh' if self.suite == 'bookworm' else f'build-deb-{self.suite}.sh'
+            debs = glob.glob(os.path.join(built, 'modctl_*.deb'))
             if debs and not self._source_newer_than(debs[0]):
                 return debs[0]
-            log('building the Debian package (dpkg-buildpackage -b -us -uc)')
+            log(f'building the Debian package for {self.suite} (dpkg-buildpackage -b -us -uc, {script})')
             t = time.time()
-            r = subprocess.run([os.path.join(HERE, 'build-deb.sh'), self.source_dir, out],
+            r = subprocess.run([os.path.join(HERE, script), self.source_dir, out],
                                stdout=subprocess.PIPE, text=True)
             if r.returncode != 0:
                 raise Failure('dpkg-buildpackage failed')
@@ -151,7 +194,7 @@ class Env:
     def prepared_image(self, extra_packages=(), network=False, size='2G'):
         tar = self.base_tar(extra_packages)
         h = hashlib.sha256()
-        for part in (tar, self.kver, str(network), size, repr(sorted(USERS.items()))):
+        for part in (tar, self.suite, self.kver, str(network), size, repr(sorted(USERS.items()))):
             h.update(part.encode() + b'\0')
         h.update(open(os.path.join(HERE, 'agent'), 'rb').read())
         h.update(open(os.path.abspath(__file__), 'rb').read())
@@ -168,8 +211,9 @@ class Env:
             subprocess.run(['tar', '-C', root, '--numeric-owner', '-xf', tar], check=True)
             moddir = os.path.join(root, 'lib/modules')
             os.makedirs(moddir, exist_ok=True)
-            subprocess.run(['cp', '-a', f'/lib/modules/{self.kver}', moddir], check=True)
-            subprocess.run(['depmod', '-b', root, self.kver], check=True)
+            subprocess.run(['cp', '-a', self.moddir, moddir], check=True)
+            # The guest's own depmod (kmod 34 on trixie writes modules.weakdep too).
+            subprocess.run(['chroot', root, 'depmod', self.kver], check=True)
             self._install_agent(root)
             self._prepare_accounts(root)
             with open(os.path.join(root, 'etc/hostname'), 'w') as f:
@@ -193,10 +237,9 @@ class Env:
         if os.path.exists(path):
             return path
         busybox = shutil.which('busybox') or '/bin/busybox'
-        out = subprocess.run(['sh', '-c', ' '.join(
-            f'modprobe -S {self.kver} --show-depends {m};' for m in
-            ('crc32c_generic', 'virtio_blk', 'virtio_pci', 'ext4'))],
-            stdout=subprocess.PIPE, text=True, check=True).stdout
+        out = ''.join(subprocess.run(self.modprobe + ['--show-depends', m], stdout=subprocess.PIPE,
+                                     text=True, check=True).stdout
+                      for m in ('crc32c_generic', 'virtio_blk', 'virtio_pci', 'ext4'))
         mods = []
         for line in out.splitlines():
             f = line.split()
@@ -208,7 +251,13 @@ class Env:
             os.makedirs(os.path.join(d, sub))
         shutil.copy(busybox, os.path.join(d, 'bin/busybox'))
         for i, m in enumerate(mods):
-            shutil.copy(m, os.path.join(d, 'mod', f'{i:02d}.ko'))
+            dest = os.path.join(d, 'mod', f'{i:02d}.ko')
+            # trixie's modules are .ko.xz: busybox's insmod gets them decompressed.
+            if m.endswith('.xz'):
+                with open(dest, 'wb') as f:
+                    subprocess.run(['xz', '-dc', m], stdout=f, check=True)
+            else:
+                shutil.copy(m, dest)
         with open(os.path.join(d, 'init'), 'w') as f:
             f.write('#!/bin/busybox sh\n'
                     'B=/bin/busybox\n'
@@ -322,7 +371,6 @@ class Guest:
             return ''
 
     def start(self):
-        kver = self.env.kver
         agent_path = os.path.join(self.dir, 'agent.sock')
         for stale in (agent_path, os.path.join(self.dir, 'qmp.sock')):
             if os.path.exists(stale):
@@ -335,7 +383,7 @@ class Guest:
             netdev += f',hostfwd=tcp:127.0.0.1:{host}-:{guest}'
         cmd = ['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max', '-smp', str(self.smp), '-m', self.memory,
                '-nographic', '-nodefaults', '-display', 'none',
-               '-kernel', f'/boot/vmlinuz-{kver}', '-initrd', self.env.initramfs(),
+               '-kernel', self.env.vmlinuz, '-initrd', self.env.initramfs(),
                '-append', f'root=/dev/vda rw console=ttyS0 quiet loglevel=4 no_timer_check {self.append}'.strip(),
                '-drive', f'file={self.image},format=raw,if=virtio,cache=unsafe',
                '-chardev', f'file,id=con0,append=on,path={os.path.join(self.dir, "console.log")}',

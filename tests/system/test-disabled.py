@@ -86,7 +86,7 @@ def main():
     c = sysvm.Checks()
     img = env.image('disabled')
     with sysvm.Guest(env, img) as g:
-        g.run('dpkg -i /root/modctl.deb')
+        g.run(env.install_command('/root/modctl.deb'))
         c.check('installed: kernel.modprobe is the helper', g.out('cat /proc/sys/kernel/modprobe') == HELPER)
         c.check('installed: no sysctl.d file', g.run('ls /usr/lib/sysctl.d/*modctl* /lib/sysctl.d/*modctl*',
                                                      check=False).rc != 0)

@@ -72,7 +72,7 @@ def main():
     with sysvm.Guest(env, img) as g:
         # ---- first boot: a stock system; install the package ----
         c.check('stock kernel.modprobe', g.out('cat /proc/sys/kernel/modprobe') == '/sbin/modprobe')
-        g.run('dpkg -i /root/modctl.deb')
+        g.run(env.install_command('/root/modctl.deb'))
         c.check('installed: modctld enabled', g.out('systemctl is-enabled modctld.service') == 'enabled')
         c.check('installed: modctld active', g.out('systemctl is-active modctld.service') == 'active')
         c.check('installed: request socket active',
@@ -138,6 +138,8 @@ def main():
             'system-boot-modctl-critical-chain.txt': chain.out,
             'system-boot-modctl-plot.svg': plot.out,
         }
+        if env.suite != 'bookworm':   # trixie's run must not overwrite bookworm's files
+            captured = {n.replace('system-', f'system-{env.suite}-', 1): t for n, t in captured.items()}
         for name, text in captured.items():
             with open(os.path.join(env.build_dir, name), 'w') as f:
                 f.write(text if text.endswith('\n') else text + '\n')

@@ -241,12 +241,13 @@ Test(module_file, stable_is_the_file_when_only_root_can_write_it) {
         _cleanup_(freep) char *others = write_file("not-roots.ko", payload, PAYLOAD_SIZE);
         struct stat a, b;
         bool copied = true;
+        unsigned flags = 1;
         int fd;
 
         /* Owned by root, writable by nobody else, on a local filesystem: the fd is the file. */
         cr_assert_eq(stat(rootfile, &b), 0);
         cr_assert(b.st_uid == 0 && !(b.st_mode & 022), "%s: owned by root, not group/other-writable", rootfile);
-        cr_assert_eq(module_file_open_stable(rootfile, &fd, &copied), 0);
+        cr_assert_eq(module_file_open_stable(rootfile, NULL, &fd, &copied, &flags), 0);
         cr_assert_not(copied);
         cr_assert_lt(fcntl(fd, F_GET_SEALS), 0, "the file itself, not a copy");
         cr_assert_eq(fstat(fd, &a), 0);
@@ -256,7 +257,7 @@ Test(module_file, stable_is_the_file_when_only_root_can_write_it) {
 
         /* Writable by the group: a sealed copy, which later writes to the file do not reach. */
         cr_assert_eq(chmod(group_w, 0664), 0);
-        cr_assert_eq(module_file_open_stable(group_w, &fd, &copied), 0);
+        cr_assert_eq(module_file_open_stable(group_w, NULL, &fd, &copied, &flags), 0);
         cr_assert(copied);
         cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
         FILE *f = fopen(group_w, "r+e");
@@ -269,13 +270,62 @@ Test(module_file, stable_is_the_file_when_only_root_can_write_it) {
         /* Owned by someone other than root (nobody; or us when the test does not run as root). */
         if (geteuid() == 0)
                 cr_assert_eq(chown(others, 65534, 65534), 0);
-        cr_assert_eq(module_file_open_stable(others, &fd, &copied), 0);
+        cr_assert_eq(module_file_open_stable(others, NULL, &fd, &copied, &flags), 0);
         cr_assert(copied);
         cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
         assert_fd_content(fd, payload, PAYLOAD_SIZE);
         close(fd);
 
-        cr_assert_eq(module_file_open_stable("/nonexistent/x.ko", &fd, &copied), -ENOENT);
+        cr_assert_eq(module_file_open_stable("/nonexistent/x.ko", "xz", &fd, &copied, &flags), -ENOENT);
+}
+
+Test(module_file, stable_keeps_a_compressed_file_the_kernel_decompresses) {
+        _cleanup_(freep) uint8_t *packed = NULL;
+        _cleanup_(freep) char *path = NULL;
+        size_t packed_n;
+        unsigned flags;
+        bool copied;
+        int fd;
+
+        packed = compress_xz(payload, PAYLOAD_SIZE, &packed_n);
+        path = write_file("kept.ko.xz", packed, packed_n);
+        cr_assert_eq(chmod(path, 0644), 0);
+
+        /* The kernel does xz and only root can write the file: the file itself, compressed. */
+        flags = 99;
+        cr_assert_eq(module_file_open_stable(path, "xz", &fd, &copied, &flags), 0);
+        if (geteuid() == 0) {
+                cr_assert_not(copied);
+                cr_assert_eq(flags, KERNEL_INSERT_COMPRESSED_FILE);
+                cr_assert_lt(fcntl(fd, F_GET_SEALS), 0, "the file itself, not a copy");
+                assert_fd_content(fd, packed, packed_n);
+        } else {
+                cr_assert(copied);
+                cr_assert_eq(flags, 0u);
+                assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        }
+        close(fd);
+
+        /* Another algorithm, or none: decompressed here, a sealed memfd. */
+        for (size_t i = 0; i < 2; i++) {
+                flags = 99;
+                cr_assert_eq(module_file_open_stable(path, i == 0 ? "zstd" : NULL, &fd, &copied, &flags), 0);
+                cr_assert(copied);
+                cr_assert_eq(flags, 0u);
+                cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
+                assert_fd_content(fd, payload, PAYLOAD_SIZE);
+                close(fd);
+        }
+
+        /* Writable by the group: someone else could change it, so never the file itself. */
+        cr_assert_eq(chmod(path, 0664), 0);
+        flags = 99;
+        cr_assert_eq(module_file_open_stable(path, "xz", &fd, &copied, &flags), 0);
+        cr_assert(copied);
+        cr_assert_eq(flags, 0u);
+        cr_assert(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE);
+        assert_fd_content(fd, payload, PAYLOAD_SIZE);
+        close(fd);
 }
 
 Test(module_file, magic_wins_over_suffix) {

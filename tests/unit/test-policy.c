@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/policy.h"
+#include "kernel/kernel.h"
 #include "strv.h"
 
 #define EXTRA MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER "/extra/"
@@ -439,6 +440,66 @@ Test(policy, plan_copies_what_a_signature_rule_verifies) {
         cr_assert_null(policy_report_first_objection(r));
         for (size_t i = 0; i < 2; i++)
                 assert_sealed_copy(p, i, paths[i]);
+}
+
+Test(policy, plan_keeps_a_compressed_file_the_kernel_decompresses) {
+        static const char *const names[] = { "dummy" };
+        const char *plain = DEBIAN "drivers/net/dummy.ko";
+        char dir[] = "/tmp/test-policy-XXXXXX";
+        _cleanup_free_ char *xz = NULL, *cmd = NULL;
+        _cleanup_(failure_donep) Failure f = FAILURE_NULL;
+
+        /* Debian 13's modules are .ko.xz with a CRC32 check, owned by root. */
+        cr_assert_not_null(mkdtemp(dir));
+        cr_assert(asprintf(&xz, "%s/dummy.ko.xz", dir) > 0);
+        cr_assert(asprintf(&cmd, "xz --check=crc32 -c %s >%s && chmod 0644 %s", plain, xz, xz) > 0);
+        cr_assert_eq(system(cmd), 0);
+        const char *const paths[] = { xz };
+
+        /* The kernel decompresses xz itself (/sys/module/compression): the file checked is the
+         * file kept, still compressed, for finit_module() with MODULE_INIT_COMPRESSED_FILE. */
+        fx.ctx.kernel_decompression = "xz";
+        cr_assert(policy_needs_content(P(), &fx.ctx));
+        {
+                _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 1);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+                struct stat a, b;
+
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_null(policy_report_first_objection(r));
+                if (geteuid() == 0) {
+                        cr_assert_lt(fcntl(p->steps[0].fd, F_GET_SEALS), 0, "not a memfd");
+                        cr_assert_eq(fstat(p->steps[0].fd, &a), 0);
+                        cr_assert_eq(stat(xz, &b), 0);
+                        cr_assert(a.st_dev == b.st_dev && a.st_ino == b.st_ino, "the fd is %s", xz);
+                        cr_assert_eq(p->steps[0].insert_flags, KERNEL_INSERT_COMPRESSED_FILE);
+                } else  /* not root's file: a sealed copy, decompressed */
+                        assert_sealed_copy(p, 0, plain);
+        }
+        /* The Vermagic verdict is made from the decompressed bytes. */
+        {
+                _cleanup_(plan_freep) Plan *q = plan_of(names, paths, 1);
+                _cleanup_(policy_report_freep) PolicyReport *w = NULL;
+                const char *release = fx.ctx.kernel_release;
+
+                fx.ctx.kernel_release = "5.10.0-99-amd64";
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, q, POLICY_EVALUATE_KEEP_FDS, &w, &f), 0);
+                cr_assert_str_eq(policy_report_first_objection(w)->rule, "Vermagic");
+                fx.ctx.kernel_release = release;
+        }
+        /* A kernel that decompresses another algorithm, or none: decompressed here, kept as a
+         * sealed copy, inserted without the flag. */
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_(plan_freep) Plan *p = plan_of(names, paths, 1);
+                _cleanup_(policy_report_freep) PolicyReport *r = NULL;
+
+                fx.ctx.kernel_decompression = i == 0 ? "zstd" : NULL;
+                cr_assert_eq(policy_evaluate_plan(P(), &fx.ctx, p, POLICY_EVALUATE_KEEP_FDS, &r, &f), 0);
+                cr_assert_null(policy_report_first_objection(r));
+                assert_sealed_copy(p, 0, plain);
+        }
+        unlink(xz);
+        rmdir(dir);
 }
 
 Test(policy, plan_reads_nothing_when_only_names_are_checked) {

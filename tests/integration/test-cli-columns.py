@@ -74,7 +74,7 @@ class CliColumnsTest(ModctlTest):
             self.assertEqual(r.stdout, '')
         r = self.run_cli('load', '-o', 'module', 'modctl_test_base')
         self.assertEqual(r.returncode, 2, r)
-        self.assertIn("option '--output=COLUMNS' is not valid for 'load'", r.stderr)
+        self.assertIn("option '--output' is not valid for 'load'", r.stderr)
 
     def test_raw_is_unaligned_and_escaped(self):
         lines = self.both_layouts('--raw', 'list').splitlines()

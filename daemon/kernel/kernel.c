@@ -280,9 +280,12 @@ static int parse_proc_modules_line(const char *line, KernelModule *ret) {
 
                 errno = 0;
                 v = strtol(fields[2], &end, 10);
-                if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
+                if (errno != 0 || *end != '\0' || v < -1 || v > INT_MAX)
                         return -EBADMSG;
-                refcount = (int) v;
+                /* A module being removed prints -1: delete_module() has taken the base
+                 * reference away (module_refcount() is refcnt - MODULE_REF_BASE). Nobody
+                 * holds it. */
+                refcount = v < 0 ? 0 : (int) v;
         }
 
         r = parse_holders(fields[3], &holders, &permanent);

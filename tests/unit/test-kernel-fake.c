@@ -616,6 +616,7 @@ Test(kernel_real, parse_tree) {
             "mymod 16384 0 - Loading 0xffffffffc0990000 (OE)\n"
             "perm 16384 1 [permanent], Live 0x0000000000000000\n"
             "gone 8192 0 - Unloading 0x0000000000000000 (P)\n"
+            "going 8192 -1 - Unloading 0x0000000000000000\n"
             "nounload 4096 - - Live 0xffffffffc0970000\n");
         mkdir_p("sys/module/snd_hda_intel");
         put("sys/module/snd_hda_intel/initstate", "live\n");
@@ -652,7 +653,7 @@ Test(kernel_real, parse_tree) {
         cr_assert_eq(kernel_get(k, "snd_hda", &m), -ENOENT, "prefixes do not match");
 
         cr_assert_eq(kernel_list(k, &l, &n), 0);
-        cr_assert_eq(n, 6u);
+        cr_assert_eq(n, 7u);
         cr_assert_str_eq(l[0].name, "snd_hda_intel");
         cr_assert_eq(l[0].refcount, 3);
         cr_assert_null(l[0].holders);
@@ -662,7 +663,11 @@ Test(kernel_real, parse_tree) {
         cr_assert_null(l[3].holders);
         cr_assert_eq(l[4].state, KERNEL_MODULE_GOING);
         cr_assert_str_eq(l[4].taint, "P");
-        cr_assert_eq(l[5].refcount, -1, "no CONFIG_MODULE_UNLOAD");
+        /* The whole list, not EBADMSG, while a module is being removed. */
+        cr_assert_str_eq(l[5].name, "going");
+        cr_assert_eq(l[5].state, KERNEL_MODULE_GOING);
+        cr_assert_eq(l[5].refcount, 0, "-1 while delete_module() runs: nobody holds it");
+        cr_assert_eq(l[6].refcount, -1, "no CONFIG_MODULE_UNLOAD");
         kernel_module_array_free(l, n);
 }
 

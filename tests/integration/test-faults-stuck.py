@@ -26,6 +26,13 @@ class StuckInitTest(ModctlTest):
         self.fifo = os.path.join(self.tmp, 'held.fifo')
         os.mkfifo(self.fifo)
         env = dict(self.fail_env, MODCTL_FAKE_HOLD=module, MODCTL_FAKE_HOLD_NOTIFY=self.fifo)
+        # A stop that abandons a worker stuck in an init keeps, on purpose, the kernel port the
+        # worker returns into, and with it the event loop and the bus the port's sources hold:
+        # under the sanitizers LeakSanitizer would count that as leaked and fail the exit.
+        # Memory errors are still caught.
+        asan = os.environ.get('ASAN_OPTIONS', '')
+        env['ASAN_OPTIONS'] = ':'.join([o for o in asan.split(':') if o and not o.startswith('detect_leaks=')] +
+                                       ['detect_leaks=0'])
         self.daemon = self.start_daemon(env)
 
     def load_until_held(self, name, module):

@@ -21,18 +21,6 @@ POLICY = 'etc/modctl/modctld.conf.d/50-modctl-disabled.conf'
 class SettingsOverriddenTest(ModctlTest):
     fail_env = {}
 
-    def path(self, rel):
-        return os.path.join(self.daemon.config_root, rel)
-
-    def read(self, rel):
-        with open(self.path(rel)) as f:
-            return f.read()
-
-    def write(self, rel, text):
-        os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
-        with open(self.path(rel), 'w') as f:
-            f.write(text)
-
     def set(self, method, name, value, flags=0):
         v = ('string:' + value) if method == 'SetOptions' else ('boolean:' + ('true' if value else 'false'))
         return self.send(method, 'string:' + name, v, 'uint64:%d' % flags)

@@ -22,18 +22,6 @@ HEADER = '# Managed by modctld: changes made here by hand are lost.\n'
 class SettingsTest(ModctlTest):
     fail_env = {}
 
-    def path(self, rel):
-        return os.path.join(self.daemon.config_root, rel)
-
-    def read(self, rel):
-        with open(self.path(rel)) as f:
-            return f.read()
-
-    def write(self, rel, text):
-        os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
-        with open(self.path(rel), 'w') as f:
-            f.write(text)
-
     def set(self, method, name, value, flags=0, user=None):
         """A Set* call through dbus-send, which prints the error name on failure."""
         v = ('string:' + value) if method == 'SetOptions' else ('boolean:' + ('true' if value else 'false'))

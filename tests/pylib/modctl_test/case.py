@@ -187,6 +187,20 @@ class ModctlTest(unittest.TestCase):
 
     # --- configuration and restarts ---
 
+    # --- files under the daemon's configuration root (etc/, run/ as it sees them) ---
+
+    def path(self, rel):
+        return os.path.join(self.daemon.config_root, rel)
+
+    def read(self, rel):
+        with open(self.path(rel)) as f:
+            return f.read()
+
+    def write(self, rel, text):
+        os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
+        with open(self.path(rel), 'w') as f:
+            f.write(text)
+
     def write_config(self, text):
         with open(os.path.join(self.daemon.config_root, 'etc/modctl/modctld.conf'), 'w') as f:
             f.write(text)

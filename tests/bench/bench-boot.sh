@@ -32,7 +32,9 @@
 # whether another qemu ran, is for the runner to record: the guest cannot see it).
 # Prints: BENCH boot-path modctl_median_us=N kmod_median_us=N ratio=R (kmod / modctld, above 1
 # means modctld is faster) parallel_median_us=N parallel_ratio=R (parallel / modctld)
-# critical_path_us=N cp_ratio=R (modctld / critical path; 1.00 is the limit) workers=N (modctld's
+# critical_path_us=N cp_ratio=R (modctld / critical path) insert_work_us=N (every insert's time
+# summed) bound_us=N (the higher of the critical path and the work over the CPUs) bound_ratio=R
+# (modctld / bound; 1.00 is the limit) workers=N (modctld's
 # --workers, "default": CPUs, at least 2) accel=SPEC (qemu's -accel, "tcg": thread=multi).
 # Knobs for the TCG contention study, set in the environment of `meson test` (run-suite.sh
 # passes them in): BENCH_RUNS, BENCH_WORKERS=1|2|4, MODCTL_VM_ACCEL=tcg,thread=single|multi.
@@ -90,7 +92,9 @@ chmod +x /tmp/modprobe-parallel.sh
 # critical_path: from modctld's GetTimeline (busctl's text form: "t NOW N (name started
 # finished)... M (module origin queued checked started inserted live errno K after...)..."),
 # the longest chain of insert-and-init times (inserted - started) over the modules each insert
-# waited for. Prints "CP_US N_MODULES CHAIN" (the chain from its last module to its first).
+# waited for. Prints "CP_US N_MODULES CHAIN WORK_US" (the chain from its last module to its
+# first; WORK_US the sum of every insert-and-init time, which the CPUs must carry whatever the
+# order).
 critical_path() {
         busctl call org.modctl1 /org/modctl1 org.modctl1.Manager GetTimeline 2>/dev/null | awk '
         {
@@ -106,7 +110,7 @@ critical_path() {
                         na = tok[p++]
                         for (j = 0; j < na; j++) after[name, j] = tok[p++]
                         nafter[name] = na
-                        if (err == 0 && started > 0 && inserted >= started) { dur[name] = inserted - started; names[++count] = name }
+                        if (err == 0 && started > 0 && inserted >= started) { dur[name] = inserted - started; names[++count] = name; work += dur[name] }
                 }
                 # Plans list dependencies before their users and the timeline keeps queue order,
                 # but do not rely on it: relax until nothing changes (the graph is acyclic).
@@ -124,7 +128,7 @@ critical_path() {
                 }
                 top = ""; for (k = 1; k <= count; k++) if (top == "" || cp[names[k]] > cp[top]) top = names[k]
                 chain = ""; for (m = top; m != ""; m = prev[m]) chain = chain (chain == "" ? "" : "<-") m
-                printf "%d %d %s\n", (top == "" ? 0 : cp[top]), count, chain
+                printf "%d %d %s %d\n", (top == "" ? 0 : cp[top]), count, (chain == "" ? "-" : chain), work
         }'
 }
 load_avg() {
@@ -194,15 +198,18 @@ for i in $(seq 0 "$RUNS"); do
         pid=$(cat /run/modctld.pid)
         # The run's own timeline, while the daemon still serves it.
         set -- $(critical_path)
-        c=${1:-} cp_n=${2:-} cp_chain=${3:-}
+        c=${1:-} cp_n=${2:-} cp_chain=${3:-} w=${4:-}
+        # No loader can finish before its longest chain, nor before the CPUs have done the
+        # inserts' work: the higher of the two is the limit the scheduler is judged against.
+        b=$(awk -v c="$c" -v w="$w" -v n="$NPROC" 'BEGIN { b = w / n; print int(b > c ? b : c) }')
         modctl analyze critical-chain 2>&1 | sed -n '/^modctld.s own work/,$p' | while IFS= read -r line; do
                 diag "round $i phases: $line"
         done
         kill "$pid" && notify-start --wait-exit "$pid" --timeout 60
-        diag "round $i: kmod ${k} us, parallel modprobe ${p} us, modctld ${d} us, critical path ${c} us over $cp_n inserts ($cp_chain); load $(load_avg) ($(grep -o 'Autoload [a-z]*: .*' /tmp/bench-modctld.log | tr '\n' ' '))"
+        diag "round $i: kmod ${k} us, parallel modprobe ${p} us, modctld ${d} us, critical path ${c} us over $cp_n inserts ($cp_chain), insert work ${w} us (bound ${b} us on $NPROC CPUs); load $(load_avg) ($(grep -o 'Autoload [a-z]*: .*' /tmp/bench-modctld.log | tr '\n' ' '))"
         [ -n "$k" ] && [ -n "$p" ] && [ -n "$d" ] && [ -n "$c" ] || { fail "round $i finished"; break; }
         [ "$i" -gt 0 ] || continue   # round 0 is the warm-up
-        k_all="$k_all $k" d_all="$d_all $d" p_all="$p_all $p" c_all="$c_all $c"
+        k_all="$k_all $k" d_all="$d_all $d" p_all="$p_all $p" c_all="$c_all $c" w_all="$w_all $w" b_all="$b_all $b"
 done
 diag "load average after: $(load_avg)"
 /tmp/unload-extra.sh
@@ -215,11 +222,13 @@ ours=$(printf '%s\n' $d_all | median_of)
 theirs=$(printf '%s\n' $k_all | median_of)
 parallel=$(printf '%s\n' $p_all | median_of)
 cpath=$(printf '%s\n' $c_all | median_of)
+work=$(printf '%s\n' $w_all | median_of)
+bound=$(printf '%s\n' $b_all | median_of)
 ratio() {
         awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 if [ -n "$ours" ] && [ -n "$theirs" ] && [ -n "$parallel" ] && [ "$ours" -gt 0 ]; then
-        echo "BENCH boot-path modctl_median_us=$ours kmod_median_us=$theirs ratio=$(ratio "$theirs" "$ours") parallel_median_us=$parallel parallel_ratio=$(ratio "$parallel" "$ours") critical_path_us=$cpath cp_ratio=$(ratio "$ours" "$cpath") workers=${WORKERS:-default} accel=$ACCEL"
+        echo "BENCH boot-path modctl_median_us=$ours kmod_median_us=$theirs ratio=$(ratio "$theirs" "$ours") parallel_median_us=$parallel parallel_ratio=$(ratio "$parallel" "$ours") critical_path_us=$cpath cp_ratio=$(ratio "$ours" "$cpath") insert_work_us=$work bound_us=$bound bound_ratio=$(ratio "$ours" "$bound") workers=${WORKERS:-default} accel=$ACCEL"
         pass "benchmark boot-path vs kmod"
 else
         fail "benchmark boot-path vs kmod"

@@ -69,13 +69,17 @@ int print_json(json_object *o, JsonMode mode) {
 }
 
 int read_strv_reply(sd_bus_message *reply, json_object **ret) {
-        _cleanup_(json_object_putp) json_object *a = NULL;
         _cleanup_(strv_freep) char **l = NULL;
         int r;
 
         r = sd_bus_message_read_strv(reply, &l);
         if (r < 0)
                 return log_parse_error(r);
+        return strv_to_json(l, ret);
+}
+
+int strv_to_json(char **l, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *a = NULL;
 
         a = json_object_new_array();
         if (!a)

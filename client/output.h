@@ -33,6 +33,8 @@ void log_error_line(const char *fmt, ...) _printf_(1, 2);
 int print_json(json_object *o, JsonMode mode);
 /* Reads an "as" reply into a JSON array of strings. */
 int read_strv_reply(sd_bus_message *reply, json_object **ret);
+/* The strings of l as a JSON array of strings. */
+int strv_to_json(char **l, json_object **ret);
 /* A plan step as modprobe -D prints it ("insmod PATH PARAMS", "install COMMAND", "builtin NAME",
  * "loaded NAME", "rmmod NAME") as an object: action, module, path, params or command, and the
  * line itself. modctl(1)'s JSON OUTPUT section lists the fields. */

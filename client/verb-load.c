@@ -127,9 +127,11 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
         struct kmod_ctx *ctx;
         int r = 0;
 
-        results = json_object_new_array();
-        if (!results)
-                return log_oom();
+        if (o->json != JSON_OFF) {
+                results = json_object_new_array();
+                if (!results)
+                        return log_oom();
+        }
 
         /* A plain dry run shows what modprobe -D shows, daemon or not: nothing to say. */
         if (o->verdicts && !o->quiet)
@@ -183,7 +185,8 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
 
 static int load_one(sd_bus *bus, const Options *o, const char *name, const char *parameters, json_object *results) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(json_object_putp) json_object *inserted = NULL, *result = NULL;
+        _cleanup_(json_object_putp) json_object *result = NULL;
+        _cleanup_(strv_freep) char **inserted = NULL;
         uint64_t flags = 0;
         size_t n;
         int r;
@@ -207,16 +210,20 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
         if (r < 0)
                 return r;
 
-        r = read_strv_reply(reply, &inserted);
+        r = sd_bus_message_read_strv(reply, &inserted);
         if (r < 0)
-                return r;
-        n = json_object_array_length(inserted);
+                return log_parse_error(r);
+        n = strv_length(inserted);
 
+        /* JSON only when asked: a plain load makes no JSON value, so json-c is never opened. */
         if (o->json != JSON_OFF) {
-                _cleanup_(json_object_putp) json_object *steps = NULL;
+                _cleanup_(json_object_putp) json_object *lines = NULL, *steps = NULL;
 
+                r = strv_to_json(inserted, &lines);
+                if (r < 0)
+                        return r;
                 if (o->dry_run) {
-                        r = plan_steps_to_json(inserted, o->verdicts, &steps);
+                        r = plan_steps_to_json(lines, o->verdicts, &steps);
                         if (r < 0)
                                 return r;
                 }
@@ -224,15 +231,15 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
                 if (!result ||
                     json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
                     json_object_object_add(result, o->dry_run ? "plan" : "inserted",
-                                           json_object_get(o->dry_run ? steps : inserted)) < 0 ||
+                                           json_object_get(o->dry_run ? steps : lines)) < 0 ||
                     (!o->dry_run &&
                      json_object_object_add(result, "already_loaded", json_object_new_boolean(n == 0)) < 0) ||
                     json_object_array_add(results, TAKE_PTR(result)) < 0)
                         return log_oom();
         } else if (!o->quiet || o->dry_run)
                 /* Inserted modules one per line; in a dry run the plan's steps, like modprobe -D. */
-                for (size_t i = 0; i < n; i++)
-                        puts(term_escape(json_object_get_string(json_object_array_get_idx(inserted, i))));
+                STRV_FOREACH(s, inserted)
+                        puts(term_escape(*s));
 
         if (o->dry_run || n > 0)
                 return 0;
@@ -265,9 +272,11 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                 return dry_run_offline(o, args, (size_t) n_names, parameters);
         }
 
-        results = json_object_new_array();
-        if (!results)
-                return log_oom();
+        if (o->json != JSON_OFF) {
+                results = json_object_new_array();
+                if (!results)
+                        return log_oom();
+        }
 
         /* A dry run changes nothing and needs no authorization. */
         pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
@@ -295,7 +304,8 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
 
 static int unload_one(sd_bus *bus, const Options *o, const char *name, json_object *results) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(json_object_putp) json_object *removed = NULL, *result = NULL;
+        _cleanup_(json_object_putp) json_object *result = NULL;
+        _cleanup_(strv_freep) char **removed = NULL;
         uint64_t flags = 0;
         int r;
 
@@ -313,20 +323,25 @@ static int unload_one(sd_bus *bus, const Options *o, const char *name, json_obje
         r = modctl_call(bus, m, MODCTL_SLOW_CALL_TIMEOUT_USEC, &reply);
         if (r < 0)
                 return r;
-        r = read_strv_reply(reply, &removed);
+        r = sd_bus_message_read_strv(reply, &removed);
         if (r < 0)
-                return r;
+                return log_parse_error(r);
 
         if (o->json != JSON_OFF) {
+                _cleanup_(json_object_putp) json_object *lines = NULL;
+
+                r = strv_to_json(removed, &lines);
+                if (r < 0)
+                        return r;
                 result = json_object_new_object();
                 if (!result ||
                     json_object_object_add(result, "name", json_object_new_string(name)) < 0 ||
-                    json_object_object_add(result, "removed", json_object_get(removed)) < 0 ||
+                    json_object_object_add(result, "removed", TAKE_PTR(lines)) < 0 ||
                     json_object_array_add(results, TAKE_PTR(result)) < 0)
                         return log_oom();
         } else if (!o->quiet)
-                for (size_t i = 0; i < json_object_array_length(removed); i++)
-                        puts(term_escape(json_object_get_string(json_object_array_get_idx(removed, i))));
+                STRV_FOREACH(s, removed)
+                        puts(term_escape(*s));
         return 0;
 }
 
@@ -334,9 +349,11 @@ int verb_unload(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         _cleanup_(json_object_putp) json_object *results = NULL;
         int r = 0;
 
-        results = json_object_new_array();
-        if (!results)
-                return log_oom();
+        if (o->json != JSON_OFF) {
+                results = json_object_new_array();
+                if (!results)
+                        return log_oom();
+        }
 
         pid_t agent = polkit_agent_open(o->ask_password);
         for (size_t i = 0; i < n_args; i++) {

@@ -861,6 +861,8 @@ int manager_start(Manager *m) {
 
         modprobe_handover_install(&m->modprobe, m->kernel, m->policy->config);
         m->started_usec = phase_done(m, TIMELINE_PHASE_START, began);
+        /* The device walk needs nothing the bus gives: it runs while we wait for the name. */
+        (void) autoload_prewalk(m->autoload);
         return 0;
 }
 

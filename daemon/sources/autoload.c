@@ -34,6 +34,16 @@ struct Autoload {
         bool boot_done;
         unsigned n_coldplugs; /* runs so far: only the first one is the start's phases */
         uint64_t walk_began;
+        /* The first walk, begun before autoload starts (autoload_prewalk) so that it is off the
+         * boot's path: its result waits here for the coldplug batch. */
+        bool prewalk;           /* the walk running is the early one, no batch has taken it yet */
+        bool walked;            /* and it is done: walk_result, walk_aliases, walk_ended */
+        int walk_result;
+        char **walk_aliases;
+        uint64_t walk_ended;
+        bool monitor_tried;
+        bool started;           /* autoload_start ran: device events are acted on */
+        char **held_aliases;    /* devices added before that, in order */
 };
 
 /* A set of loads submitted together; done when the last one is. */
@@ -227,11 +237,9 @@ static void on_hotplug_done(const Failure *failure, char **changed, void *userda
         /* The manager logged and signalled the outcome. */
 }
 
-static void on_device_added(const char *modalias, const char *syspath, void *userdata) {
-        Autoload *a = userdata;
+static void device_added(Autoload *a, const char *modalias) {
         _cleanup_(strv_freep) char **names = NULL;
 
-        log_debug("Device %s added with alias %s.", syspath, modalias);
         a->port->refresh_index(a->userdata);
         if (modules_for_alias(a, modalias, DEVICE_TRIGGER_HOTPLUG, &names) < 0) {
                 log_oom();
@@ -241,17 +249,43 @@ static void on_device_added(const char *modalias, const char *syspath, void *use
                 a->port->load(a->userdata, *n, ORIGIN_DEVICE, on_hotplug_done, NULL);
 }
 
-/* The walk over /sys is done: find the modules its aliases want and queue their loads. */
-static void on_devices_enumerated(int result, char **aliases_in, void *userdata) {
-        _cleanup_(strv_freep) char **aliases = aliases_in, **names = NULL;
+static void on_device_added(const char *modalias, const char *syspath, void *userdata) {
         Autoload *a = userdata;
+
+        log_debug("Device %s added with alias %s.", syspath, modalias);
+        /* Before autoload starts (the early walk's monitor), the boot list goes first. */
+        if (!a->started) {
+                if (strv_extend(&a->held_aliases, modalias) < 0)
+                        log_oom();
+                return;
+        }
+        device_added(a, modalias);
+}
+
+/* The monitor first: a device added while coldplug walks /sys is then seen either way. */
+static void start_monitor(Autoload *a) {
+        int r;
+
+        if (a->monitor_tried || strcmp(a->sysfs, "/sys") != 0)
+                return;
+        a->monitor_tried = true;
+        r = device_monitor_new(a->port->event(a->userdata), "/run/udev/control", on_device_added, a, &a->monitor);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch device events, devices added from now on get no driver: %m");
+        else
+                log_debug("Watching device events from the %s source.", device_monitor_source(a->monitor));
+}
+
+/* The walk over /sys is done (at walk_ended): find the modules its aliases want and queue their
+ * loads. */
+static void coldplug_devices(Autoload *a, int result, char **aliases_in, uint64_t walk_ended) {
+        _cleanup_(strv_freep) char **aliases = aliases_in, **names = NULL;
         Batch *b = a->coldplug;
         uint64_t began = a->port->now(a->userdata);
         int r;
 
         if (b->plan_phase)
-                a->port->phase(a->userdata, TIMELINE_PHASE_DEVICE_WALK, a->walk_began, began);
-        a->enumeration = device_enumeration_free(a->enumeration);
+                a->port->phase(a->userdata, TIMELINE_PHASE_DEVICE_WALK, a->walk_began, walk_ended);
         if (result < 0)
                 log_warning_errno(result, "Cannot walk %s/devices for present devices, no coldplug: %m", a->sysfs);
         a->port->refresh_index(a->userdata);
@@ -273,6 +307,40 @@ static void on_devices_enumerated(int result, char **aliases_in, void *userdata)
         }
 }
 
+static void on_devices_enumerated(int result, char **aliases, void *userdata) {
+        Autoload *a = userdata;
+        uint64_t ended = a->port->now(a->userdata);
+
+        a->enumeration = device_enumeration_free(a->enumeration);
+        if (a->prewalk) {
+                /* The early walk, done before the coldplug batch: kept for it. */
+                a->walked = true;
+                a->walk_result = result;
+                a->walk_aliases = aliases;
+                a->walk_ended = ended;
+                return;
+        }
+        coldplug_devices(a, result, aliases, ended);
+}
+
+int autoload_prewalk(Autoload *a) {
+        int r;
+
+        if (!a || a->disabled || a->started || a->enumeration || a->walked)
+                return 0;
+        start_monitor(a);
+        a->walk_began = a->port->now(a->userdata);
+        r = devices_enumerate_async(a->port->event(a->userdata), a->sysfs, on_devices_enumerated, a,
+                                    &a->enumeration);
+        if (r < 0) {
+                /* The coldplug walks then, as it would have without this. */
+                log_debug_errno(r, "Cannot start walking %s/devices early: %m", a->sysfs);
+                return 0;
+        }
+        a->prewalk = true;
+        return 0;
+}
+
 int autoload_coldplug(Autoload *a) {
         Batch *b;
         int r;
@@ -288,6 +356,15 @@ int autoload_coldplug(Autoload *a) {
         a->coldplug = b;
         if (a->n_coldplugs++ == 0)
                 b->plan_phase = TIMELINE_PHASE_PLAN_COLDPLUG;
+        if (a->prewalk) {
+                /* The early walk: its end queues the loads, or it has ended and they go now. */
+                a->prewalk = false;
+                if (a->walked) {
+                        a->walked = false;
+                        coldplug_devices(a, a->walk_result, TAKE_PTR(a->walk_aliases), a->walk_ended);
+                }
+                return 0;
+        }
         a->walk_began = a->port->now(a->userdata);
 
         /* The walk runs on a thread while the boot list's loads go on; its aliases are looked
@@ -299,7 +376,7 @@ int autoload_coldplug(Autoload *a) {
 
                 log_warning_errno(r, "Cannot start walking %s/devices on a thread, walking it now: %m", a->sysfs);
                 r = devices_enumerate_modaliases(a->sysfs, &aliases);
-                on_devices_enumerated(r, aliases, a);
+                coldplug_devices(a, r, aliases, a->port->now(a->userdata));
         }
         return 0;
 }
@@ -385,14 +462,12 @@ int autoload_start(Autoload *a) {
         if (r < 0)
                 return r;
 
-        /* The monitor first: a device added while coldplug walks /sys is then seen either way. */
-        if (strcmp(a->sysfs, "/sys") == 0) {
-                r = device_monitor_new(a->port->event(a->userdata), "/run/udev/control", on_device_added, a, &a->monitor);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot watch device events, devices added from now on get no driver: %m");
-                else
-                        log_debug("Watching device events from the %s source.", device_monitor_source(a->monitor));
-        }
+        a->started = true;
+        start_monitor(a);
+        /* Devices added while the early walk ran, after the boot list. */
+        _cleanup_(strv_freep) char **held = TAKE_PTR(a->held_aliases);
+        STRV_FOREACH(al, held)
+                device_added(a, *al);
         return autoload_coldplug(a);
 }
 
@@ -439,6 +514,8 @@ Autoload *autoload_free(Autoload *a) {
                 a->port->remove_listener(a->userdata, &autoload_events, a);
         device_monitor_free(a->monitor);
         device_enumeration_free(a->enumeration);
+        strv_free(a->walk_aliases);
+        strv_free(a->held_aliases);
         sd_event_source_disable_unref(a->feeder);
         /* Pending batches belong to loads the manager drops on free; their callbacks never run. */
         if (a->boot) {

@@ -57,6 +57,10 @@ int autoload_new(const AutoloadPort *port, void *userdata, const AutoloadConfig 
 Autoload *autoload_free(Autoload *a);
 static inline void autoload_freep(Autoload **a) { autoload_free(*a); }
 
+/* Begins the coldplug's walk over /sys (and the device monitor, held until autoload_start) before
+ * autoload starts, so that the walk runs beside the wait for the bus and the boot list's
+ * planning; autoload_start's coldplug takes its result. Optional; 0 if it cannot. */
+int autoload_prewalk(Autoload *a);
 /* Starts the boot list and coldplug batches and the device monitor. */
 int autoload_start(Autoload *a);
 /* Coldplug again (a configuration reload): sticky unloads are respected. */

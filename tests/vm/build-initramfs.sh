@@ -140,10 +140,12 @@ fi
 
 # 2. Real tools.
 for b in "${binaries[@]}" "${extra_binaries[@]}"; do add_binary "$b"; done
-# Opened by modctl with dlopen() to print tables, so no ldd closure names it.
-smartcols=$(ldconfig -p | sed -n 's|^[[:space:]]*libsmartcols\.so\.1 (libc6,x86-64) => ||p' | head -n1)
-[[ -n $smartcols ]] || die "libsmartcols.so.1 not found on the host (apt-get install libsmartcols1)"
-copy_path "$smartcols"
+# Opened by modctl with dlopen() (tables, --json), so no ldd closure names them.
+for soname in libsmartcols.so.1:libsmartcols1 libjson-c.so.5:libjson-c5; do
+        lib=$(ldconfig -p | sed -n "s|^[[:space:]]*${soname%%:*} (libc6,x86-64) => ||p" | head -n1)
+        [[ -n $lib ]] || die "${soname%%:*} not found on the host (apt-get install ${soname#*:})"
+        copy_path "$lib"
+done
 
 # 3. Small helpers compiled from tests/ (cached next to the output).
 helpers=$(dirname "$out")/.vm-helpers

@@ -62,17 +62,25 @@ size_t utf8_char_length(const char *s, size_t n) {
         return decode((const unsigned char *) s, n, &c);
 }
 
+/* One pass, without a strlen() first: a Search reply checks a few megabytes of catalog text, and
+ * nearly all of it is ASCII. A multi-byte sequence is read at most up to its terminating NUL. */
 bool utf8_is_valid(const char *s) {
-        size_t n;
+        const unsigned char *p = (const unsigned char *) s;
+        uint32_t c;
 
         assert(s);
 
-        n = strlen(s);
-        for (size_t i = 0; i < n; ) {
-                size_t k = utf8_char_length(s + i, n - i);
+        while (*p) {
+                size_t k;
+
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                }
+                k = decode(p, strnlen((const char *) p, 4), &c);
                 if (k == 0)
                         return false;
-                i += k;
+                p += k;
         }
         return true;
 }

@@ -20,7 +20,16 @@ typedef struct BusCaller {
         sd_bus_creds *creds;
 } BusCaller;
 
+/* What bus_caller_from_message() asks the bus for. Augmenting from /proc/PID fills in the gids
+ * when the bus does not report them. */
+#define BUS_CALLER_CREDS                                                                        \
+        (SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT)
+
 void bus_caller_from_message(sd_bus_message *message, BusCaller *ret);
+/* The same from creds already asked for with (at least) BUS_CALLER_CREDS: on dbus-daemon each
+ * sd_bus_query_sender_creds() is a round trip to the bus, so a handler that needs the uid first
+ * asks once. Takes a reference; NULL gives CALLER_ANONYMOUS. */
+void bus_caller_from_creds(sd_bus_creds *creds, BusCaller *ret);
 void bus_caller_done(BusCaller *c);
 
 /* Who sent a method call, for the journal: the effective uid, pid, comm and systemd unit, as

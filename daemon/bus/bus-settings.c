@@ -139,21 +139,34 @@ static int method_get_module_settings(sd_bus_message *message, void *userdata, s
 
 /* One hit as Search returns it: (name, description, license, signer, loaded, boot, blacklisted,
  * disabled, options, aliases). */
+/* The catalog's strings are valid UTF-8 (catalog.h), and a whole-catalog reply carries megabytes
+ * of them: they are copied in without the checks bus_append() makes. */
+static int append_catalog_string(sd_bus_message *reply, const char *s) {
+        return bus_append_valid_string(reply, s, strlen(s));
+}
+
 static int append_hit(sd_bus_message *reply, const SearchHit *h) {
         const CatalogEntry *en = h->entry;
         int r;
 
         r = sd_bus_message_open_container(reply, 'r', "ssssbbbbsas");
         if (r >= 0)
-                r = bus_append(reply, "ssssbbbbs", en->name, en->description, en->license, en->signer, h->loaded,
-                               h->settings.boot, h->settings.blacklisted, h->settings.disabled,
-                               strempty(h->settings.options));
+                r = append_catalog_string(reply, en->name);
+        if (r >= 0)
+                r = append_catalog_string(reply, en->description);
+        if (r >= 0)
+                r = append_catalog_string(reply, en->license);
+        if (r >= 0)
+                r = append_catalog_string(reply, en->signer);
+        if (r >= 0)
+                r = bus_append(reply, "bbbbs", h->loaded, h->settings.boot, h->settings.blacklisted,
+                               h->settings.disabled, strempty(h->settings.options));
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "s");
+        /* Space-separated in the catalog: each alias is copied straight from there. */
         for (const char *a = en->aliases; r >= 0 && *a; ) {
                 size_t k = strcspn(a, " ");
-                _cleanup_free_ char *alias = strndup(a, k);
-                r = alias ? bus_append(reply, "s", alias) : -ENOMEM;
+                r = bus_append_valid_string(reply, a, k);
                 a += k;
                 while (*a == ' ')
                         a++;
@@ -168,20 +181,43 @@ static int append_hit(sd_bus_message *reply, const SearchHit *h) {
 /* One row as SearchPage returns it: what a list view shows (name, description, loaded, boot,
  * blacklisted, disabled). */
 static int append_page_row(sd_bus_message *reply, const SearchHit *h) {
-        return bus_append(reply, "(ssbbbb)", h->entry->name, h->entry->description, h->loaded, h->settings.boot,
-                          h->settings.blacklisted, h->settings.disabled);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', "ssbbbb");
+        if (r >= 0)
+                r = append_catalog_string(reply, h->entry->name);
+        if (r >= 0)
+                r = append_catalog_string(reply, h->entry->description);
+        if (r >= 0)
+                r = bus_append(reply, "bbbb", h->loaded, h->settings.boot, h->settings.blacklisted,
+                               h->settings.disabled);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
 typedef struct SearchCall {
         BusContext *context;
         sd_bus_message *message;
+        sd_bus_creds *creds;    /* the sender's, asked for once in search_common() */
         bool paged;             /* SearchPage(text, offset, limit), else Search(text) */
 } SearchCall;
 
+static SearchCall *search_call_free(SearchCall *call) {
+        if (!call)
+                return NULL;
+        sd_bus_message_unref(call->message);
+        sd_bus_creds_unref(call->creds);
+        free(call);
+        return NULL;
+}
+static inline void search_call_freep(SearchCall **call) { search_call_free(*call); }
+
 /* Replies to a Search call once the catalog is there. */
 static void search_reply(const Catalog *c, int error, void *userdata) {
-        _cleanup_free_ SearchCall *call = userdata;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = call->message, *reply = NULL;
+        _cleanup_(search_call_freep) SearchCall *call = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_message *message = call->message;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
         _cleanup_(bus_caller_done) BusCaller caller = {};
@@ -200,7 +236,10 @@ static void search_reply(const Catalog *c, int error, void *userdata) {
         if (r >= 0 && !c)
                 r = failure_set(&failure, FAILURE_INTERNAL, "Cannot read the module catalog: %s.", strerror(-error));
         if (r >= 0) {
-                bus_caller_from_message(message, &caller);
+                /* SearchPage's rows carry no options: whose files the caller may read does
+                 * not matter there. */
+                if (!call->paged)
+                        bus_caller_from_creds(call->creds, &caller);
                 r = search_modules_page(c, text, offset, call->paged ? limit : SIZE_MAX, manager_modules(m),
                                         manager_settings(m), &caller.caller, &hits, &n_hits, &total, &failure);
         }
@@ -264,7 +303,8 @@ static int search_common(sd_bus_message *message, BusContext *b, bool paged, sd_
         if (r < 0)
                 return r;
 
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
+        /* One round trip to the bus for the quota's uid and, for Search, the reply's caller. */
+        r = sd_bus_query_sender_creds(message, paged ? SD_BUS_CREDS_EUID : BUS_CALLER_CREDS, &creds);
         if (r >= 0)
                 r = sd_bus_creds_get_euid(creds, &euid);
         if (r < 0)
@@ -281,11 +321,10 @@ static int search_common(sd_bus_message *message, BusContext *b, bool paged, sd_
         SearchCall *call = calloc(1, sizeof(SearchCall));
         if (!call)
                 return -ENOMEM;
-        *call = (SearchCall) { b, sd_bus_message_ref(message), paged };
+        *call = (SearchCall) { b, sd_bus_message_ref(message), sd_bus_creds_ref(creds), paged };
         r = catalog_service_get(manager_catalog(m), search_reply, call);
         if (r < 0) {
-                sd_bus_message_unref(call->message);
-                free(call);
+                search_call_free(call);
                 return bus_error_setf(error, FAILURE_INTERNAL, "Cannot build the module catalog: %s.", strerror(-r));
         }
         return 1;

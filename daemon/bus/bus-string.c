@@ -141,6 +141,20 @@ int bus_append_strv(sd_bus_message *m, char **l) {
         return r;
 }
 
+int bus_append_valid_string(sd_bus_message *m, const char *s, size_t n) {
+        char *space;
+        int r;
+
+        assert(m);
+        assert(s || n == 0);
+
+        r = sd_bus_message_append_string_space(m, n, &space);
+        if (r < 0)
+                return r;
+        memcpy(space, s, n);
+        return 0;
+}
+
 int bus_emit(sd_bus *bus, const char *member, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;

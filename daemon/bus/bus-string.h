@@ -23,6 +23,10 @@ int bus_append(sd_bus_message *m, const char *types, ...);
 int bus_appendv(sd_bus_message *m, const char *types, va_list ap);
 /* An "as" of l (NULL is empty), each string made valid. */
 int bus_append_strv(sd_bus_message *m, char **l);
+/* An 's' of the n bytes at s, which the caller knows to be valid UTF-8 without a NUL (the module
+ * catalog's strings, catalog.h): copied into the message without a check, sd-bus's included.
+ * For text sent in bulk; anything else goes through bus_append(). */
+int bus_append_valid_string(sd_bus_message *m, const char *s, size_t n);
 
 /* A signal of org.modctl1.Manager on /org/modctl1, built with bus_appendv(). */
 int bus_emit(sd_bus *bus, const char *member, const char *types, ...);

@@ -19,6 +19,7 @@
 #include "common/module-name.h"
 #include "core/signature.h"
 #include "common/strv.h"
+#include "common/utf8.h"
 
 #define CATALOG_CACHE_MAGIC "modctl-catalog 1"
 
@@ -93,9 +94,11 @@ bool catalog_is_stale(const Catalog *c) {
                st.st_mtim.tv_sec != c->dep_st.st_mtim.tv_sec || st.st_mtim.tv_nsec != c->dep_st.st_mtim.tv_nsec;
 }
 
-/* Tabs and newlines would break the cache file's lines; nothing else is changed. */
+/* Every string of an entry is valid UTF-8, so that the bus can send it as it is (catalog.h): a
+ * byte that starts no valid character becomes U+FFFD. Tabs and newlines would break the cache
+ * file's lines and become spaces; nothing else is changed. */
 static char *clean_strdup(const char *s) {
-        char *d = strdup(s ?: "");
+        char *d = utf8_escape_invalid(s ?: "");
         if (d)
                 for (char *p = d; *p; p++)
                         if (*p == '\t' || *p == '\n' || *p == '\r')
@@ -138,7 +141,9 @@ static int entry_from_file(CatalogEntry *e) {
         for (char **p = pairs; p && p[0] && p[1]; p += 2) {
                 size_t l;
                 char *x;
-                if (strcmp(p[0], "alias") != 0 || strchr(p[1], ' ') || strchr(p[1], '\t') || strchr(p[1], '\n'))
+                /* An alias that is not valid UTF-8 matches no device's modalias: left out. */
+                if (strcmp(p[0], "alias") != 0 || strchr(p[1], ' ') || strchr(p[1], '\t') || strchr(p[1], '\n') ||
+                    !utf8_is_valid(p[1]))
                         continue;
                 l = strlen(p[1]);
                 x = realloc(aliases, alen + l + 2);
@@ -212,6 +217,10 @@ static void read_cache(const char *path, CatalogEntry **ret, size_t *ret_n) {
 
                 if (line[k - 1] == '\n')
                         line[k - 1] = '\0';
+                /* The cache is root's, but the bus sends its strings as they are (catalog.h):
+                 * a line that is not valid UTF-8 is left out, and its module file read again. */
+                if (!utf8_is_valid(line))
+                        continue;
                 for (i = 0; i < 8 && p; i++) {
                         fields[i] = p;
                         p = strchr(p, '\t');

@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Every string in an entry but path is valid UTF-8 (a name is printable ASCII, an alias that is
+ * not valid is left out, invalid bytes of the other fields become U+FFFD), from a module file
+ * and from the cache file alike: a Search reply sends them without checking them again. */
 typedef struct CatalogEntry {
         char *name;             /* as the kernel spells it */
         char *path;             /* absolute */

@@ -15,6 +15,7 @@
 #include "module-params.h"
 #include "settings/settings.h"
 #include "strv.h"
+#include "utf8.h"
 
 static char root[] = "/tmp/modctl-settings.XXXXXX";
 
@@ -208,6 +209,39 @@ Test(settings, catalog_search_and_cache) {
         cr_assert_eq(st.parsed, 0);
         cr_assert_eq(st.reused, catalog_size(c));
         cr_assert(!st.cache_written);
+}
+
+/* The bus sends catalog strings without checking them (catalog.h): a cache line that is not
+ * valid UTF-8 is not taken, its module file is read again. */
+Test(settings, catalog_cache_line_with_invalid_utf8_is_read_again) {
+        _cleanup_(catalog_freep) Catalog *c = NULL, *c2 = NULL;
+        _cleanup_free_ char *text = NULL;
+        CatalogStats st;
+        char cache[600], *hard;
+        FILE *f;
+
+        snprintf(cache, sizeof(cache), "%s/cache/catalog", root);
+        cr_assert_eq(catalog_build(MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER, cache, NULL, &c, &st), 0);
+        text = read_rel("/cache/catalog");
+        cr_assert_not_null(text);
+        hard = strstr(text, "hard dependency");
+        cr_assert_not_null(hard);
+        hard[0] = '\xe9';                       /* Latin-1, in modctl_test_dep's line only */
+        f = fopen(cache, "w");
+        cr_assert_not_null(f);
+        fputs(text, f);
+        fclose(f);
+
+        cr_assert_eq(catalog_build(MODCTL_TEST_MODULES_DIR "/root/lib/modules/" MODCTL_TEST_KVER, cache, NULL, &c2, &st), 0);
+        cr_assert_eq(st.parsed, 1, "parsed %zu reused %zu of %zu", st.parsed, st.reused, catalog_size(c2));
+        cr_assert_eq(st.reused, catalog_size(c2) - 1);
+        cr_assert_str_eq(catalog_find(c2, "modctl_test_dep")->description,
+                         "modctl test module: hard dependency on modctl_test_base");
+        for (size_t i = 0; i < catalog_size(c2); i++) {
+                const CatalogEntry *e = catalog_entry(c2, i);
+                cr_assert(utf8_is_valid(e->name) && utf8_is_valid(e->description) && utf8_is_valid(e->license) &&
+                          utf8_is_valid(e->signer) && utf8_is_valid(e->aliases), "entry %s", e->name);
+        }
 }
 
 /* SearchPage's slicing over the catalog's index: pages in catalog_search()'s order, the total

@@ -25,6 +25,10 @@ Test(utf8, valid_and_invalid) {
         cr_assert_not(utf8_is_valid("\xef\xb7\x90"));             /* U+FDD0 */
         cr_assert_not(utf8_is_valid("\xf8\x88\x80\x80\x80"));     /* 5-byte form */
         cr_assert_not(utf8_is_valid("\xff"));
+        /* A sequence cut short by the end of the string, after ASCII: read up to the NUL only. */
+        cr_assert_not(utf8_is_valid("ok\xf0\x9f\x98"));
+        cr_assert_not(utf8_is_valid("ok\xe6"));
+        cr_assert(utf8_is_valid("ok\xf0\x9f\x98\x80ok"));
 }
 
 Test(utf8, char_length) {

@@ -33,7 +33,7 @@ class UnitOrderingTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix='modctl-units.')
         self.units = os.path.join(self.tmp, 'units')
         os.makedirs(os.path.join(self.units, 'systemd-modules-load.service.d'))
-        for name in ('modctld.service', 'modctld-boot-list.service'):
+        for name in ('modctld.service', 'modctld-boot-list.service', 'modctl-udev-handoff.service'):
             shutil.copy(os.path.join(BUILD, 'systemd', name), self.units)
         shutil.copy(os.path.join(SOURCE, 'systemd', 'modctld-request.socket'), self.units)
         shutil.copy(os.path.join(SOURCE, 'systemd', 'systemd-modules-load.conf'),
@@ -44,7 +44,8 @@ class UnitOrderingTest(unittest.TestCase):
 
     def test_no_ordering_cycle_with_the_system_units(self):
         env = dict(os.environ, SYSTEMD_UNIT_PATH=self.units + ':' + SYSTEM_UNITS + ':', SYSTEMD_LOG_LEVEL='info')
-        units = [os.path.join(self.units, u) for u in ('modctld.service', 'modctld-boot-list.service')]
+        units = [os.path.join(self.units, u) for u in ('modctld.service', 'modctld-boot-list.service',
+                                                       'modctl-udev-handoff.service')]
         units += [os.path.join(SYSTEM_UNITS, u) for u in ('sysinit.target', 'systemd-sysctl.service',
                                                            'systemd-udev-trigger.service',
                                                            'systemd-modules-load.service')]
@@ -73,6 +74,26 @@ class UnitOrderingTest(unittest.TestCase):
         # finding the modules loaded, through the drop-in's ordering.
         self.assertIn('systemd-modules-load.service',
                       directives(os.path.join(SYSTEM_UNITS, 'systemd-sysctl.service'), 'After'))
+
+    def test_the_wait_for_udevd_is_not_on_modctlds_start(self):
+        daemon = os.path.join(self.units, 'modctld.service')
+        handoff = os.path.join(self.units, 'modctl-udev-handoff.service')
+        # Before the daemon: one command, the handoff's start, which waits for nothing.
+        self.assertEqual([v for v in directives(daemon, 'ExecStartPre')],
+                         ['+' + os.path.join(self.libexecdir(daemon), 'modctl-udev-handoff'), 'start'])
+        self.assertIn('modctl-udev-handoff.service', directives(daemon, 'Wants'))
+        self.assertNotIn('modctl-udev-handoff.service', directives(daemon, 'After'))
+        # The wait for udevd's answer: after the daemon and udevd, before udev's coldplug, and
+        # bound to the daemon so that a restart of modctld runs it again.
+        self.assertEqual(directives(handoff, 'ExecStart')[1:], ['settle'])
+        for unit in ('modctld.service', 'systemd-udevd.service'):
+            self.assertIn(unit, directives(handoff, 'After'))
+        self.assertIn('systemd-udev-trigger.service', directives(handoff, 'Before'))
+        self.assertEqual(directives(handoff, 'BindsTo'), ['modctld.service'])
+
+    @staticmethod
+    def libexecdir(unit):
+        return os.path.dirname(directives(unit, 'ExecStopPost')[0].lstrip('+'))
 
 
 if __name__ == '__main__':

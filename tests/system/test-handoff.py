@@ -56,7 +56,22 @@ def main():
             c.check(f'{what}: allowed virtio_balloon loaded again', loaded(g, 'virtio_balloon'))
             return restarts
 
+        def handed_over(what):
+            # ExecStartPre= linked the override again, and modctl-udev-handoff.service (bound to
+            # modctld) waited for udevd's reload after this start of modctld, not before it.
+            ready = int(g.out('systemctl show -p ActiveEnterTimestampMonotonic --value modctld.service'))
+            settled = int(g.out('systemctl show -p ActiveEnterTimestampMonotonic --value '
+                                'modctl-udev-handoff.service'))
+            c.check(f'{what}: the rules override is in place',
+                    g.run('test -L /run/udev/rules.d/80-drivers.rules', check=False).rc == 0)
+            c.check(f'{what}: modctl-udev-handoff.service settled after modctld started',
+                    g.out('systemctl is-active modctl-udev-handoff.service || true') == 'active' and
+                    0 < ready <= settled, f'{ready} {settled}')
+
+        handed_over('install')
         handoff('stop', 'systemctl stop modctld-request.socket modctld.service')
+        c.check('stop: modctl-udev-handoff.service stopped with modctld',
+                g.out('systemctl is-active modctl-udev-handoff.service || true') == 'inactive')
         c.check('stop: modctld stopped', g.out('systemctl is-active modctld.service || true') == 'inactive')
         c.check('stop: udevd loads modules again (override gone)',
                 g.run('test -e /run/udev/rules.d/80-drivers.rules', check=False).rc != 0)
@@ -64,6 +79,7 @@ def main():
 
         handoff('restart', 'systemctl restart modctld.service')
         c.check('restart: modctld active', g.out('systemctl is-active modctld.service') == 'active')
+        handed_over('restart')
 
         # A crash: SIGKILL gives modctld no chance to write anything; ExecStopPost= still runs
         # the handoff, then Restart=on-failure starts it again.
@@ -74,6 +90,7 @@ def main():
         after = int(g.out('systemctl show -p NRestarts --value modctld.service'))
         c.check('kill -9: restarted automatically', after == before + 1, f'{before} -> {after}')
         c.check('kill -9: modctld active', g.out('systemctl is-active modctld.service') == 'active')
+        handed_over('kill -9')
 
         handoff('reinstall', 'DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall /root/modctl.deb')
         c.check('reinstall: modctld active', g.out('systemctl is-active modctld.service') == 'active')

@@ -120,6 +120,16 @@ def main():
         trigger_after = g.out('systemctl show -p After --value systemd-udev-trigger.service')
         c.check('boot: udev trigger not ordered after the boot list', 'modctld-boot-list' not in trigger_after,
                 trigger_after)
+        # The wait for udevd's rules reload is off modctld's start (issue 21): modctld has one
+        # ExecStartPre= (the handoff's start, which waits for nothing), and
+        # modctl-udev-handoff.service waits for udevd after modctld, before udev's trigger.
+        pre = g.out('systemctl show -p ExecStartPre --value modctld.service')
+        c.check('boot: modctld runs only the handoff\'s start before it',
+                pre.count('path=') == 1 and 'modctl-udev-handoff' in pre and 'start' in pre, pre)
+        settled = int(g.out('systemctl show -p ActiveEnterTimestampMonotonic --value modctl-udev-handoff.service'))
+        trigger = int(g.out('systemctl show -p ExecMainStartTimestampMonotonic --value systemd-udev-trigger.service'))
+        c.check('boot: the handoff settled after modctld was ready and before udev\'s trigger started',
+                0 < ready < settled < trigger, f'{ready} {settled} {trigger}')
         trigger_chain = g.out('systemd-analyze critical-chain --no-pager systemd-udev-trigger.service 2>&1 || true')
         c.check('boot: the boot list is not on udev trigger\'s critical chain',
                 'modctld-boot-list' not in trigger_chain and 'systemd-udev-trigger' in trigger_chain, trigger_chain)

@@ -5,6 +5,7 @@
  * may be followed by PARAM=VALUE arguments, as in modprobe, or by "-- PARAM=VALUE...". */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-name.h"
 #include "module-params.h"
 #include "output.h"
 #include "polkit-agent.h"
@@ -181,12 +183,31 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
         return r;
 }
 
+/* A module file is opened here, with the caller's own rights, and the daemon gets the open
+ * descriptor (LoadFile): it never opens a path on the caller's behalf. */
 static int load_one(sd_bus *bus, const Options *o, const char *name, const char *parameters, json_object *results) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(json_object_putp) json_object *inserted = NULL, *result = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        bool file = module_arg_is_file(name);
         uint64_t flags = 0;
         size_t n;
         int r;
+
+        if (file) {
+                fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0) {
+                        r = -errno;
+                        log_error_line(_("cannot open the module file '%s': %s"), name, i18n_strerror(-r));
+                        if (r == -ENOENT)
+                                exit_status_note(MODCTL_EXIT_NOT_FOUND);
+                        return r;
+                }
+                if (o->verdicts) {
+                        log_error_line(_("--verdicts is not available for a module file ('%s')"), name);
+                        return -EINVAL;
+                }
+        }
 
         if (o->dry_run)
                 flags |= MODCTL_LOAD_DRY_RUN;
@@ -197,8 +218,10 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
         if (o->force)
                 flags |= MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION;
 
-        r = modctl_new_method_call(bus, "Load", o->ask_password, &m);
-        if (r >= 0)
+        r = modctl_new_method_call(bus, file ? "LoadFile" : "Load", o->ask_password, &m);
+        if (r >= 0 && file)
+                r = sd_bus_message_append(m, "hst", fd, parameters, flags);
+        else if (r >= 0)
                 r = sd_bus_message_append(m, "sst", name, parameters, flags);
         if (r < 0)
                 return log_oom();

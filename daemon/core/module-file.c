@@ -528,3 +528,71 @@ int module_file_decompress_fd(int in, int *ret_fd) {
                 return -errno;
         return decompress_to_memfd(in, c, ret_fd);
 }
+
+int module_file_copy_fd(int in, int *ret_fd) {
+        _cleanup_(closep) int memfd = -EBADF, plain = -EBADF;
+        _cleanup_(freep) uint8_t *buf = NULL;
+        uint8_t magic[6];
+        struct stat st;
+        uint64_t off = 0;
+        int flags, r;
+
+        assert(ret_fd);
+
+        if (in < 0)
+                return -EBADF;
+        /* An O_PATH descriptor names a file without the right to read it: refused, as a
+         * descriptor opened for writing only is. */
+        flags = fcntl(in, F_GETFL);
+        if (flags < 0)
+                return -errno;
+        if ((flags & O_PATH) || (flags & O_ACCMODE) == O_WRONLY)
+                return -EBADF;
+        if (fstat(in, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if ((uint64_t) st.st_size > MODULE_FILE_MAX)
+                return -EFBIG;
+
+        buf = malloc(CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        memfd = memfd_create("modctl-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (memfd < 0)
+                return -errno;
+        /* By offset: the descriptor's file position is shared with whoever sent it. */
+        for (;;) {
+                ssize_t n = pread(in, buf, CHUNK, (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                if ((uint64_t) n > MODULE_FILE_MAX - off)
+                        return -EFBIG;
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t w = write(memfd, buf + done, (size_t) (n - done));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return -errno;
+                        done += w;
+                }
+                off += (uint64_t) n;
+        }
+        if (off == 0)
+                return -ENOEXEC;
+
+        if (pread(memfd, magic, sizeof(magic), 0) != (ssize_t) sizeof(magic))
+                return -ENOEXEC;
+        if (compression_from_magic(magic, sizeof(magic)) != COMPRESSION_NONE) {
+                r = module_file_decompress_fd(memfd, &plain);
+                if (r < 0)
+                        return r;
+                *ret_fd = TAKE_FD(plain);
+                return 0;
+        }
+        return seal_memfd(&memfd, ret_fd);
+}

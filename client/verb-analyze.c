@@ -235,6 +235,79 @@ static void format_at(char *buf, size_t size, uint64_t usec) {
         snprintf(buf, size, "%.3fs", usec / 1e6);
 }
 
+/* ---- modctld's own phases, for --json ---- */
+
+/* The phases shown with the 'boot' window: modctld's start, before the window opens, is part of
+ * why it ended when it did. */
+static bool show_phases(const Timeline *t, const char *batch) {
+        return t->n_phases > 0 && streq(batch, "boot");
+}
+
+/* The inserts of the window: the first one's start to the last one's end; false if none ran. */
+static bool inserts_span(const Timeline *t, uint64_t from, uint64_t to, uint64_t *ret_first, uint64_t *ret_last,
+                         size_t *ret_n) {
+        uint64_t first = UINT64_MAX, last = 0;
+        size_t n = 0;
+
+        for (size_t i = 0; i < t->n_entries; i++) {
+                const Entry *e = &t->entries[i];
+                if (!in_window(e, from, to) || !e->started)
+                        continue;
+                n++;
+                first = MIN(first, e->started);
+                last = MAX(last, entry_end(e));
+        }
+        if (n == 0)
+                return false;
+        *ret_first = first;
+        *ret_last = last;
+        *ret_n = n;
+        return true;
+}
+
+/* The object of blame's and critical-chain's --json: the list under key, then modctld's own
+ * phases (empty outside the 'boot' window, as in the text) and the window's inserts (null when
+ * none ran). Takes list, also on failure. */
+static int print_with_phases(const Timeline *t, const Options *o, uint64_t from, uint64_t to, const char *batch,
+                             const char *key, json_object *list) {
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
+        json_object *phases, *inserts = NULL;
+        uint64_t first, last;
+        size_t n;
+
+        if (!root || !list) {
+                json_object_put(list);
+                return log_oom();
+        }
+        json_object_object_add(root, key, list);
+        phases = json_object_new_array();
+        if (!phases)
+                return log_oom();
+        json_object_object_add(root, "phases", phases);
+        for (size_t i = 0; show_phases(t, batch) && i < t->n_phases; i++) {
+                const Phase *p = &t->phases[i];
+                json_object *j = json_object_new_object();
+                if (!j)
+                        return log_oom();
+                json_object_object_add(j, "phase", json_object_new_string(p->name));
+                json_object_object_add(j, "began_usec", json_object_new_int64((int64_t) p->began));
+                json_object_object_add(j, "ended_usec", json_object_new_int64((int64_t) p->ended));
+                json_object_object_add(j, "busy_usec", json_object_new_int64((int64_t) p->busy));
+                json_object_object_add(j, "pieces", json_object_new_int64(p->count));
+                json_object_array_add(phases, j);
+        }
+        if (inserts_span(t, from, to, &first, &last, &n)) {
+                inserts = json_object_new_object();
+                if (!inserts)
+                        return log_oom();
+                json_object_object_add(inserts, "began_usec", json_object_new_int64((int64_t) first));
+                json_object_object_add(inserts, "ended_usec", json_object_new_int64((int64_t) last));
+                json_object_object_add(inserts, "modules", json_object_new_int64((int64_t) n));
+        }
+        json_object_object_add(root, "inserts", inserts);
+        return print_json(root, o->json);
+}
+
 /* ---- blame ---- */
 
 static int cmp_blame(const void *a, const void *b) {
@@ -246,7 +319,7 @@ static int cmp_blame(const void *a, const void *b) {
         return strcmp(x->name, y->name);
 }
 
-static int blame(const Timeline *t, const Options *o, uint64_t from, uint64_t to) {
+static int blame(const Timeline *t, const Options *o, uint64_t from, uint64_t to, const char *batch) {
         _cleanup_free_ const Entry **l = calloc(t->n_entries + 1, sizeof(Entry *));
         size_t n = 0;
 
@@ -263,14 +336,14 @@ static int blame(const Timeline *t, const Options *o, uint64_t from, uint64_t to
                         json_object *j = json_object_new_object();
                         if (!j)
                                 return log_oom();
+                        json_object_array_add(a, j);
                         json_object_object_add(j, "module", json_object_new_string(l[i]->name));
                         json_object_object_add(j, "origin", json_object_new_string(l[i]->origin));
                         json_object_object_add(j, "insert_usec",
                                                json_object_new_int64((int64_t) (l[i]->inserted - l[i]->started)));
                         json_object_object_add(j, "errno", json_object_new_int(-l[i]->error));
-                        json_object_array_add(a, j);
                 }
-                return a ? print_json(a, o->json) : log_oom();
+                return print_with_phases(t, o, from, to, batch, "modules", TAKE_PTR(a));
         }
         for (size_t i = 0; i < n; i++) {
                 char span[32];
@@ -310,17 +383,11 @@ static size_t build_chain(const Timeline *t, uint64_t from, uint64_t to, const E
         return n;
 }
 
-/* The phases shown with the 'boot' window: modctld's start, before the window opens, is part of
- * why it ended when it did. */
-static bool show_phases(const Timeline *t, const char *batch) {
-        return t->n_phases > 0 && streq(batch, "boot");
-}
-
 /* What a newcomer reads first: modctld's start-up, its planning and device walk, and when the
  * inserts ran, each with its time, in the order they began. */
 static void print_phases(const Timeline *t, uint64_t from, uint64_t to) {
-        uint64_t first = UINT64_MAX, last = 0;
-        size_t n = 0;
+        uint64_t first, last;
+        size_t n;
 
         printf(_("\nmodctld's own work (\"@\" when a phase began, \"+\" how long it took; a phase done in\n"
                  "pieces between other work gives their number and the time they took together):\n"));
@@ -337,15 +404,7 @@ static void print_phases(const Timeline *t, uint64_t from, uint64_t to) {
                 }
                 putchar('\n');
         }
-        for (size_t i = 0; i < t->n_entries; i++) {
-                const Entry *e = &t->entries[i];
-                if (!in_window(e, from, to) || !e->started)
-                        continue;
-                n++;
-                first = MIN(first, e->started);
-                last = MAX(last, entry_end(e));
-        }
-        if (n > 0) {
+        if (inserts_span(t, from, to, &first, &last, &n)) {
                 char at[32], took[32];
                 format_at(at, sizeof(at), first);
                 format_span(took, sizeof(took), last - first);
@@ -371,6 +430,7 @@ static int critical_chain(const Timeline *t, const Options *o, uint64_t from, ui
                         json_object *j = json_object_new_object();
                         if (!j)
                                 return log_oom();
+                        json_object_array_add(a, j);
                         json_object_object_add(j, "module", json_object_new_string(e->name));
                         json_object_object_add(j, "origin", json_object_new_string(e->origin));
                         json_object_object_add(j, "queued_usec", json_object_new_int64((int64_t) e->queued));
@@ -379,9 +439,8 @@ static int critical_chain(const Timeline *t, const Options *o, uint64_t from, ui
                         json_object_object_add(j, "inserted_usec", json_object_new_int64((int64_t) e->inserted));
                         json_object_object_add(j, "live_usec", json_object_new_int64((int64_t) e->live));
                         json_object_object_add(j, "waited_usec", json_object_new_int64((int64_t) waited(e, dep)));
-                        json_object_array_add(a, j);
                 }
-                return a ? print_json(a, o->json) : log_oom();
+                return print_with_phases(t, o, from, to, batch, "chain", TAKE_PTR(a));
         }
         if (n == 0) {
                 printf(_("No module was inserted in the '%s' window.\n"), batch);
@@ -594,7 +653,7 @@ int verb_analyze(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                 return r;
 
         if (streq(what, "blame"))
-                return blame(&t, o, from, to);
+                return blame(&t, o, from, to, batch);
         if (streq(what, "critical-chain"))
                 return critical_chain(&t, o, from, to, batch);
         return plot(&t, from, to, batch);

@@ -29,7 +29,7 @@ class AnalyzeTest(ModctlTest):
 
     def test_blame_json(self):
         r = self.assert_ok(self.cli('--json=short', 'analyze', 'blame'))
-        self.assertEqual(json.loads(r.stdout), [
+        self.assertEqual(json.loads(r.stdout)['modules'], [
             {'module': 'modctl_test_chain', 'origin': 'boot', 'insert_usec': 40000, 'errno': 0},
             {'module': 'modctl_test_base', 'origin': 'boot', 'insert_usec': 30000, 'errno': 0},
             {'module': 'modctl_test_dep', 'origin': 'boot', 'insert_usec': 20000, 'errno': 0},
@@ -66,7 +66,7 @@ class AnalyzeTest(ModctlTest):
 
     def test_critical_chain_json(self):
         r = self.assert_ok(self.cli('--json=short', 'analyze', 'critical-chain'))
-        chain = json.loads(r.stdout)
+        chain = json.loads(r.stdout)['chain']
         self.assertEqual([(c['module'], c['started_usec'], c['inserted_usec'], c['live_usec'], c['waited_usec'])
                           for c in chain],
                          [('modctl_test_chain', 1050000, 1090000, 1090000, 0),

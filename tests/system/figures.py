@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'bench'))
 import sysvm  # noqa: E402
 
 # bench-system-boot.py's list and configurations, so the pictures show the benchmark's boot.
-_bench = {}
+_bench = {'__file__': os.path.join(HERE, '..', 'bench', 'bench-system-boot.py'), '__name__': 'bench_system_boot'}
 with open(os.path.join(HERE, '..', 'bench', 'bench-system-boot.py')) as f:
     exec(compile(f.read(), 'bench-system-boot.py', 'exec'), _bench)
 BOOT_LIST, STOCK, MODCTL = _bench['BOOT_LIST'], _bench['STOCK'], _bench['MODCTL']

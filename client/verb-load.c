@@ -159,14 +159,23 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
                                 return log_oom();
                         }
                 }
-                k = local_show_depends(ctx, names[i], parameters, kmod_flags, f ?: stdout);
+                /* A module file: libkmod's reading of it, as kmod 31's modprobe -n prints it. */
+                bool file = module_arg_is_file(names[i]);
+                if (file)
+                        k = local_show_depends_file(ctx, names[i], parameters, kmod_flags, f ?: stdout);
+                else
+                        k = local_show_depends(ctx, names[i], parameters, kmod_flags, f ?: stdout);
                 if (f) {
                         if (fclose(TAKE_PTR(f)) != 0)
                                 k = -ENOMEM;
                         if (k >= 0)
                                 k = add_offline_plan(results, names[i], text);
                 }
-                if (k == -ENOENT) {
+                if (file && k < 0) {
+                        log_error_line(_("cannot open the module file '%s': %s"), names[i], i18n_strerror(-k));
+                        if (k == -ENOENT)
+                                exit_status_note(MODCTL_EXIT_NOT_FOUND);
+                } else if (k == -ENOENT) {
                         log_error_line(_("Module '%s' not found in %s."), names[i], local_kmod_dirname(ctx));
                         exit_status_note(MODCTL_EXIT_NOT_FOUND);
                 } else if (k < 0)
@@ -292,8 +301,12 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
         if (!results)
                 return log_oom();
 
-        /* A dry run changes nothing and needs no authorization. */
-        pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
+        /* A dry run changes nothing and needs no authorization, but for a module file: modctld
+         * reads the caller's bytes only under org.modctl1.load-file, dry runs too. */
+        bool files = false;
+        for (int i = 0; i < n_names; i++)
+                files = files || module_arg_is_file(args[i]);
+        pid_t agent = polkit_agent_open(o->ask_password && (!o->dry_run || files));
         for (int i = 0; i < n_names; i++) {
                 int k = load_one(bus, o, args[i], parameters, results);
                 if (k == -ENOTCONN && modctl_bus_offline_ok()) {

@@ -56,8 +56,9 @@ int module_request_validate(const char *request, Failure *failure);
 
 /* Whether a command-line argument of `modctl load` names a module file rather than a module:
  * it starts with "/", "./" or "../", or ends in ".ko", ".ko.gz", ".ko.xz" or ".ko.zst".
- * Neither ever is a request (module_request_is_valid()), so nothing a name could mean is lost;
- * an alias with a '/' inside ("devname:snd/timer") stays a request. */
+ * A path-shaped argument is never a valid module name or request; a ".ko" suffix is allowed by
+ * the name grammar, but kbuild names modules after their files without the extension, so no
+ * module is called that. An alias with a '/' inside ("devname:snd/timer") stays a request. */
 bool module_arg_is_file(const char *arg);
 
 /* kmod 31's rule in modprobe(8) (tools/modprobe.c, insmod()): the argument starts with "/" or

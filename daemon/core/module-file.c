@@ -20,7 +20,9 @@
 
 #include "kernel/kernel.h"
 #include "common/macro.h"
+#include "core/elf-modinfo.h"
 #include "core/module-file.h"
+#include "common/strv.h"
 
 #define CHUNK (128 * 1024)
 /* The kernel reads at most INT_MAX bytes; real modules are at most a few tens of MiB. */
@@ -595,4 +597,48 @@ int module_file_copy_fd(int in, int *ret_fd) {
                 return 0;
         }
         return seal_memfd(&memfd, ret_fd);
+}
+
+int module_file_identify(int fd, char **ret_name, char ***ret_depends) {
+        _cleanup_(strv_freep) char **pairs = NULL, **depends = NULL;
+        _cleanup_free_ char *name = NULL, *copy = NULL;
+        const char *n, *d;
+        char *p, *w;
+        int r;
+
+        assert(fd >= 0);
+        assert(ret_name);
+        assert(ret_depends);
+
+        r = elf_modinfo_parse_fd(fd, &pairs);
+        if (r == -EINVAL)
+                r = -ENOEXEC; /* not a regular file: a memfd copy always is */
+        if (r < 0)
+                return r;
+        n = elf_modinfo_get(pairs, "name");
+        if (!n)
+                return -ENOMSG;
+        name = strdup(n);
+        depends = calloc(1, sizeof(char *));
+        if (!name || !depends)
+                return -ENOMEM;
+
+        d = elf_modinfo_get(pairs, "depends");
+        if (d) {
+                copy = strdup(d);
+                if (!copy)
+                        return -ENOMEM;
+                p = copy;
+                while ((w = strsep(&p, ","))) {
+                        if (!w[0] || strv_contains(depends, w))
+                                continue;
+                        r = strv_extend(&depends, w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret_name = TAKE_PTR(name);
+        *ret_depends = TAKE_PTR(depends);
+        return 0;
 }

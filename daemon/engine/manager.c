@@ -19,7 +19,6 @@
 #include "engine/modprobe-handover.h"
 #include "engine/policy-run.h"
 #include "engine/timeline.h"
-#include "core/elf-modinfo.h"
 #include "core/module-file.h"
 #include "settings/atomic-file.h"
 #include "kernel/kernel.h"
@@ -459,30 +458,6 @@ static char *fd_file_name(int fd) {
         return strdup(buf);
 }
 
-/* depends= is a comma-separated list of names; "" (or none) is no dependencies. */
-static int split_depends(const char *depends, char ***ret) {
-        _cleanup_(strv_freep) char **l = NULL;
-        _cleanup_free_ char *copy = NULL;
-        char *p, *w;
-        int r;
-
-        if (depends) {
-                copy = strdup(depends);
-                if (!copy)
-                        return -ENOMEM;
-                p = copy;
-                while ((w = strsep(&p, ","))) {
-                        if (!w[0] || strv_contains(l, w))
-                                continue;
-                        r = strv_extend(&l, w);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
 /* What is wrong with a module file, as a sentence that names it. */
 static int file_failure(Failure *failure, const char *file, int error) {
         switch (error) {
@@ -504,6 +479,12 @@ static int file_failure(Failure *failure, const char *file, int error) {
         case -EFBIG:
                 return failure_set(failure, FAILURE_BAD_MODULE, "'%s' is implausibly large for a kernel module.",
                                    file);
+        case -ENOMSG:
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "'%s' is not a loadable module: its .modinfo has no name= (built for a kernel "
+                                   "before 5.3, or not by kbuild).", file);
+        case -ENOMEM:
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", file);
         default:
                 return failure_set_errno(failure, FAILURE_INTERNAL, error, "Cannot read the module file '%s': %s.",
                                          file, strerror(-error));
@@ -513,11 +494,10 @@ static int file_failure(Failure *failure, const char *file, int error) {
 void manager_load_file(Manager *m, int fd, const char *params, uint64_t flags, const char *origin,
                        const Requester *who, manager_done_t done, void *userdata) {
         _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
-        _cleanup_(strv_freep) char **pairs = NULL, **depends = NULL, **lines = NULL;
-        _cleanup_free_ char *file = NULL, *key = NULL;
+        _cleanup_(strv_freep) char **depends = NULL, **lines = NULL;
+        _cleanup_free_ char *file = NULL, *key = NULL, *name = NULL;
         _cleanup_(closep) int copy = -EBADF;
         static char *nothing[] = { NULL };
-        const char *name;
         Plan *plan = NULL;
         int r;
 
@@ -534,27 +514,12 @@ void manager_load_file(Manager *m, int fd, const char *params, uint64_t flags, c
         }
 
         r = module_file_copy_fd(fd, &copy);
-        if (r >= 0) {
-                r = elf_modinfo_parse_fd(copy, &pairs);
-                if (r == -EINVAL)
-                        r = -ENOEXEC;
-        }
+        if (r >= 0)
+                r = module_file_identify(copy, &name, &depends);
         if (r < 0) {
                 file_failure(&failure, file, r);
-                request_failed(m, file, origin, who, true, LOG_NOTICE, &failure, done, userdata);
-                return;
-        }
-        name = elf_modinfo_get(pairs, "name");
-        if (!name) {
-                failure_set(&failure, FAILURE_BAD_MODULE,
-                            "'%s' is not a loadable module: its .modinfo has no name= (built for a kernel "
-                            "before 5.3, or not by kbuild).", file);
-                request_failed(m, file, origin, who, true, LOG_NOTICE, &failure, done, userdata);
-                return;
-        }
-        if (split_depends(elf_modinfo_get(pairs, "depends"), &depends) < 0) {
-                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", file);
-                request_failed(m, file, origin, who, true, LOG_ERR, &failure, done, userdata);
+                request_failed(m, file, origin, who, true, r == -ENOMEM ? LOG_ERR : LOG_NOTICE, &failure, done,
+                               userdata);
                 return;
         }
 

@@ -90,6 +90,26 @@ class LoadFileTest(ModctlTest):
         self.assertIn("'%s' is not a kernel module" % path, r.stderr)
         self.assertEqual(self.loaded(), {})
 
+    def test_file_without_name_or_cut_short_is_refused(self):
+        # name= renamed (same length) in a copy: the .modinfo no longer names the module.
+        path = self.module_copy('modctl_test_dep', 'noname')
+        with open(path, 'rb') as f:
+            data = f.read()
+        self.assertEqual(data.count(b'\0name=modctl_test_dep\0'), 1)
+        with open(path, 'wb') as f:
+            f.write(data.replace(b'\0name=modctl_test_dep\0', b'\0nam_=modctl_test_dep\0'))
+        r = self.cli('load', path)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("'%s' is not a loadable module: its .modinfo has no name=" % path, r.stderr)
+        # The first half of a module: no section headers, so no .modinfo.
+        cut = self.module_copy('modctl_test_dep', 'cut')
+        with open(cut, 'r+b') as f:
+            f.truncate(len(data) // 2)
+        r = self.cli('load', cut)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("'%s' is not a kernel module" % cut, r.stderr)
+        self.assertEqual(self.loaded(), {})
+
     def test_failing_init_unwinds(self):
         # The fake kernel fails modctl_test_chain's init (fail_env): its dependencies go again.
         path = self.module_copy('modctl_test_chain')

@@ -23,6 +23,8 @@ static const ErrorText error_texts[] = {
                                            N_("Invalid module parameters.") },
         { MODCTL_ERROR_KERNEL_REJECTED,    N_("The kernel rejected module '%s'."),
                                            N_("The kernel rejected the module.") },
+        { MODCTL_ERROR_BAD_MODULE,         N_("'%s' is not a valid kernel module."),
+                                           N_("Not a valid kernel module.") },
         { MODCTL_ERROR_BUSY,               N_("modctld is busy and did not handle '%s'. Try again later."),
                                            N_("modctld is busy. Try again later.") },
         { MODCTL_ERROR_MEMORY_SHORT,       N_("modctld is short of memory and did not handle '%s'. Try again later."),

@@ -272,6 +272,22 @@ int local_show_depends(struct kmod_ctx *ctx, const char *name, const char *optio
         return 0;
 }
 
+int local_show_depends_file(struct kmod_ctx *ctx, const char *path, const char *options, unsigned flags, FILE *f) {
+        __attribute__((cleanup(unref_module))) struct kmod_module *mod = NULL;
+        const KmodDl *k = kmod_dl();
+        int r;
+
+        /* What kmod 31's modprobe does with "./x.ko": libkmod names the module after the file
+         * (x) and takes its dependencies from modules.dep under that name. */
+        r = k->kmod_module_new_from_path(ctx, path, &mod);
+        if (r < 0)
+                return r;
+        show_stream = f;
+        r = k->kmod_module_probe_insert_module(mod, flags | KMOD_PROBE_DRY_RUN, options, refuse_install, NULL,
+                                               print_step);
+        return r < 0 ? r : 0;
+}
+
 int local_resolve(struct kmod_ctx *ctx, const char *name, bool apply_blacklist, FILE *f) {
         __attribute__((cleanup(unref_list))) struct kmod_list *list = NULL, *filtered = NULL;
         const KmodDl *k = kmod_dl();

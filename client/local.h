@@ -41,6 +41,12 @@ int local_info(const char *name_or_path, char ***ret_pairs);
  * negative errno (not printed either: the caller words it, as modprobe or as modctl). */
 int local_show_depends(struct kmod_ctx *ctx, const char *name, const char *options, unsigned flags, FILE *f);
 
+/* The same for a module file (modprobe ./x.ko, load --dry-run ./x.ko without modctld): libkmod's
+ * own reading, as kmod 31's modprobe prints it ("insmod /CWD/./x.ko OPTIONS" last, the
+ * dependencies that modules.dep gives the file's base name before it). Returns 0 or a negative
+ * errno (-ENOENT and others from stat(2) when the file is not there; not printed). */
+int local_show_depends_file(struct kmod_ctx *ctx, const char *path, const char *options, unsigned flags, FILE *f);
+
 /* The modules a name or alias resolves to, one name a line (modprobe -R). -ENOENT if none. */
 int local_resolve(struct kmod_ctx *ctx, const char *name, bool apply_blacklist, FILE *f);
 

@@ -9,6 +9,7 @@
  * Installed as /usr/libexec/modctl/modprobe and reachable as `modctl modprobe ARGS`. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-name.h"
 #include "module-params.h"
 #include "output.h"
 #include "time-util.h"
@@ -229,6 +231,38 @@ static const char *module_dir(const ModprobeArgs *a, char *buf, size_t size) {
         return buf;
 }
 
+/* The name kmod gives a module file (libkmod's path_to_modname()): its base name up to the
+ * first '.', with '-' as '_'. kmod's messages about "./x-y.ko" say 'x_y'. */
+static const char *file_modname(const char *path, char *buf, size_t size) {
+        const char *base = strrchr(path, '/');
+        size_t n = 0;
+
+        for (const char *p = base ? base + 1 : path; *p && *p != '.' && n + 1 < size; p++)
+                buf[n++] = *p == '-' ? '_' : *p;
+        buf[n] = '\0';
+        return buf;
+}
+
+/* The file's path as libkmod makes it absolute (path_make_absolute_cwd(): the working directory,
+ * a '/', then the argument as given, "./" and all), for the "insmod" lines of -v. */
+static char *file_absolute(const char *path) {
+        _cleanup_(freep) char *cwd = NULL;
+        char *s = NULL;
+
+        if (path[0] == '/')
+                return strdup(path);
+        cwd = getcwd(NULL, 0);
+        if (!cwd || asprintf(&s, "%s/%s", cwd, path) < 0)
+                return NULL;
+        return s;
+}
+
+/* kmod's words when the argument names no file it can stat(). */
+static int file_missing(const ModprobeArgs *a, const char *path, int error) {
+        mlog(a, "FATAL: Failed to get module from path %s: %s\n", path, i18n_strerror(-error));
+        return error;
+}
+
 static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const char *options) {
         _cleanup_(local_kmod_unrefp) struct kmod_ctx *ctx = NULL;
         char dir[PATH_MAX];
@@ -263,12 +297,29 @@ static int run_local(const ModprobeArgs *a, char **names, size_t n_names, const 
                 if (a->first_time)
                         flags |= KMOD_PROBE_FAIL_ON_LOADED;
 
+                /* A path as kmod 31+ takes it ("/..." or "./..."): libkmod's plan for the file. */
+                bool file = module_arg_is_file_kmod(names[i]);
+                struct stat st;
+                if (file && stat(names[i], &st) < 0)
+                        return file_missing(a, names[i], -errno);
+
                 /* -n prints only with -v, as in kmod. */
                 FILE *out = a->show_depends || a->verbose ? stdout : fopen("/dev/null", "we");
-                r = local_show_depends(ctx, names[i], options, flags, out ?: stdout);
+                if (file)
+                        r = local_show_depends_file(ctx, names[i], options, flags, out ?: stdout);
+                else
+                        r = local_show_depends(ctx, names[i], options, flags, out ?: stdout);
                 if (out && out != stdout)
                         fclose(out);
-                if (r == -ENOENT)
+                if (file && r < 0) {
+                        char name[NAME_MAX + 1];
+                        if (r == -EEXIST)
+                                mlog(a, "ERROR: could not insert '%s': Module already in kernel\n",
+                                     file_modname(names[i], name, sizeof(name)));
+                        else
+                                mlog(a, "ERROR: could not insert '%s': %s\n", file_modname(names[i], name, sizeof(name)),
+                                     i18n_strerror(-r));
+                } else if (r == -ENOENT)
                         mlog(a, "FATAL: Module %s not found in directory %s\n", names[i],
                              module_dir(a, dir, sizeof(dir)));
                 else if (r == -EEXIST)
@@ -502,14 +553,25 @@ static int fallback(const ModprobeArgs *a) {
         return r;
 }
 
-/* One insertion through modctld. Returns 0, -ENOTCONN, or another negative errno (printed). */
-static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const char *options) {
+/* One insertion through modctld: a name (Load), or a path in kmod 31's sense (LoadFile, with the
+ * file opened here with the caller's rights). Returns 0, -ENOTCONN, or another negative errno
+ * (printed). */
+static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *arg, const char *options) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(strv_freep) char **inserted = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        bool file = module_arg_is_file_kmod(arg);
+        char dir[PATH_MAX], buf[NAME_MAX + 1];
+        const char *name = file ? file_modname(arg, buf, sizeof(buf)) : arg;
         uint64_t flags = 0;
-        char dir[PATH_MAX];
         int r;
+
+        if (file) {
+                fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return file_missing(a, arg, -errno);
+        }
 
         if (a->ignore_commands)
                 flags |= MODCTL_LOAD_IGNORE_COMMANDS;
@@ -518,9 +580,11 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
         if (a->force_modversion)
                 flags |= MODCTL_LOAD_FORCE_MODVERSION;
 
-        r = modctl_new_method_call(bus, "Load", false, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sst", name, options, flags);
+        r = modctl_new_method_call(bus, file ? "LoadFile" : "Load", false, &m);
+        if (r >= 0 && file)
+                r = sd_bus_message_append(m, "hst", fd, options, flags);
+        else if (r >= 0)
+                r = sd_bus_message_append(m, "sst", arg, options, flags);
         if (r < 0)
                 return log_oom();
 
@@ -528,7 +592,7 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
         if (r == -ENOTCONN)
                 return r;
         if (r < 0) {
-                if (sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_FOUND))
+                if (!file && sd_bus_error_has_name(&error, MODCTL_ERROR_NOT_FOUND))
                         mlog(a, "FATAL: Module %s not found in directory %s\n", name, module_dir(a, dir, sizeof(dir)));
                 else
                         mlog(a, "ERROR: could not insert '%s': %s\n", name, error.message ?: i18n_strerror(-r));
@@ -550,15 +614,17 @@ static int load_one(sd_bus *bus, const ModprobeArgs *a, const char *name, const 
         }
 
         if (a->verbose) {
-                /* kmod prints the insmod lines; the paths come from the index. */
+                /* kmod prints the insmod lines; the paths come from the index, the file's own
+                 * from its argument, made absolute as libkmod does. */
                 struct kmod_ctx *ctx = local_kmod_new(&a->index);
                 STRV_FOREACH(s, inserted) {
                         _cleanup_(freep) char *path = NULL;
                         bool target = !s[1];
-                        if (ctx && local_module_path(ctx, *s, &path) >= 0)
-                                printf("insmod %s %s\n", path, target ? options : "");
-                        else
-                                printf("insmod %s %s\n", *s, target ? options : "");
+                        if (target && file)
+                                path = file_absolute(arg);
+                        else if (ctx)
+                                (void) local_module_path(ctx, *s, &path);
+                        printf("insmod %s %s\n", path ?: *s, target ? options : "");
                 }
                 if (ctx)
                         kmod_dl()->kmod_unref(ctx);
@@ -726,7 +792,7 @@ static int run_daemon(const ModprobeArgs *a, char **names, size_t n_names, const
         for (size_t i = 0; i < n_names; i++) {
                 int k;
 
-                if (!a->remove && a->use_blacklist) {
+                if (!a->remove && a->use_blacklist && !module_arg_is_file_kmod(names[i])) {
                         /* -b: a blacklisted module name is skipped, successfully, as in kmod. */
                         struct kmod_ctx *ctx = local_kmod_new(&a->index);
                         int b = ctx ? local_is_blacklisted(ctx, names[i]) : 0;

@@ -5,6 +5,7 @@
  * may be followed by PARAM=VALUE arguments, as in modprobe, or by "-- PARAM=VALUE...". */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "macro.h"
 #include "modctl-bus.h"
 #include "modctl.h"
+#include "module-name.h"
 #include "module-params.h"
 #include "output.h"
 #include "polkit-agent.h"
@@ -159,14 +161,23 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
                                 return log_oom();
                         }
                 }
-                k = local_show_depends(ctx, names[i], parameters, kmod_flags, f ?: stdout);
+                /* A module file: libkmod's reading of it, as kmod 31's modprobe -n prints it. */
+                bool file = module_arg_is_file(names[i]);
+                if (file)
+                        k = local_show_depends_file(ctx, names[i], parameters, kmod_flags, f ?: stdout);
+                else
+                        k = local_show_depends(ctx, names[i], parameters, kmod_flags, f ?: stdout);
                 if (f) {
                         if (fclose(TAKE_PTR(f)) != 0)
                                 k = -ENOMEM;
                         if (k >= 0)
                                 k = add_offline_plan(results, names[i], text);
                 }
-                if (k == -ENOENT) {
+                if (file && k < 0) {
+                        log_error_line(_("cannot open the module file '%s': %s"), names[i], i18n_strerror(-k));
+                        if (k == -ENOENT)
+                                exit_status_note(MODCTL_EXIT_NOT_FOUND);
+                } else if (k == -ENOENT) {
                         log_error_line(_("Module '%s' not found in %s."), names[i], local_kmod_dirname(ctx));
                         exit_status_note(MODCTL_EXIT_NOT_FOUND);
                 } else if (k < 0)
@@ -183,13 +194,32 @@ static int dry_run_offline(const Options *o, char **names, size_t n_names, const
         return r;
 }
 
+/* A module file is opened here, with the caller's own rights, and the daemon gets the open
+ * descriptor (LoadFile): it never opens a path on the caller's behalf. */
 static int load_one(sd_bus *bus, const Options *o, const char *name, const char *parameters, json_object *results) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(json_object_putp) json_object *result = NULL;
         _cleanup_(strv_freep) char **inserted = NULL;
+        _cleanup_(closep) int fd = -EBADF;
+        bool file = module_arg_is_file(name);
         uint64_t flags = 0;
         size_t n;
         int r;
+
+        if (file) {
+                fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0) {
+                        r = -errno;
+                        log_error_line(_("cannot open the module file '%s': %s"), name, i18n_strerror(-r));
+                        if (r == -ENOENT)
+                                exit_status_note(MODCTL_EXIT_NOT_FOUND);
+                        return r;
+                }
+                if (o->verdicts) {
+                        log_error_line(_("--verdicts is not available for a module file ('%s')"), name);
+                        return -EINVAL;
+                }
+        }
 
         if (o->dry_run)
                 flags |= MODCTL_LOAD_DRY_RUN;
@@ -200,8 +230,10 @@ static int load_one(sd_bus *bus, const Options *o, const char *name, const char 
         if (o->force)
                 flags |= MODCTL_LOAD_FORCE_VERMAGIC | MODCTL_LOAD_FORCE_MODVERSION;
 
-        r = modctl_new_method_call(bus, "Load", o->ask_password, &m);
-        if (r >= 0)
+        r = modctl_new_method_call(bus, file ? "LoadFile" : "Load", o->ask_password, &m);
+        if (r >= 0 && file)
+                r = sd_bus_message_append(m, "hst", fd, parameters, flags);
+        else if (r >= 0)
                 r = sd_bus_message_append(m, "sst", name, parameters, flags);
         if (r < 0)
                 return log_oom();
@@ -278,8 +310,12 @@ int verb_load(sd_bus *bus, const Options *o, char **args, size_t n_args) {
                         return log_oom();
         }
 
-        /* A dry run changes nothing and needs no authorization. */
-        pid_t agent = polkit_agent_open(o->ask_password && !o->dry_run);
+        /* A dry run changes nothing and needs no authorization, but for a module file: modctld
+         * reads the caller's bytes only under org.modctl1.load-file, dry runs too. */
+        bool files = false;
+        for (int i = 0; i < n_names; i++)
+                files = files || module_arg_is_file(args[i]);
+        pid_t agent = polkit_agent_open(o->ask_password && (!o->dry_run || files));
         for (int i = 0; i < n_names; i++) {
                 int k = load_one(bus, o, args[i], parameters, results);
                 if (k == -ENOTCONN && modctl_bus_offline_ok()) {

@@ -123,3 +123,23 @@ int module_request_validate(const char *request, Failure *failure) {
                            "Invalid module name '%s': a name may not contain spaces or control characters, "
                            "or start with '-'.", request);
 }
+
+static bool has_prefix(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+        return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool module_arg_is_file(const char *arg) {
+        if (!arg || !arg[0])
+                return false;
+        return module_arg_is_file_kmod(arg) || has_prefix(arg, "../") || has_suffix(arg, ".ko") ||
+               has_suffix(arg, ".ko.gz") || has_suffix(arg, ".ko.xz") || has_suffix(arg, ".ko.zst");
+}
+
+bool module_arg_is_file_kmod(const char *arg) {
+        return arg && (has_prefix(arg, "/") || has_prefix(arg, "./"));
+}

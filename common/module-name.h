@@ -54,6 +54,17 @@ bool module_request_is_valid(const char *request);
  * a sentence that names the request and says what is wrong with it. Returns 0 or -EINVAL. */
 int module_request_validate(const char *request, Failure *failure);
 
+/* Whether a command-line argument of `modctl load` names a module file rather than a module:
+ * it starts with "/", "./" or "../", or ends in ".ko", ".ko.gz", ".ko.xz" or ".ko.zst".
+ * A path-shaped argument is never a valid module name or request; a ".ko" suffix is allowed by
+ * the name grammar, but kbuild names modules after their files without the extension, so no
+ * module is called that. An alias with a '/' inside ("devname:snd/timer") stays a request. */
+bool module_arg_is_file(const char *arg);
+
+/* kmod 31's rule in modprobe(8) (tools/modprobe.c, insmod()): the argument starts with "/" or
+ * "./"; what the modprobe-compatible mode follows. */
+bool module_arg_is_file_kmod(const char *arg);
+
 /* A copy of request with every '-' turned into '_', to compare it with module names as the
  * kernel spells them. No validation; NULL on OOM. */
 char *module_request_normalize(const char *request);

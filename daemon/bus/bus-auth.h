@@ -28,6 +28,9 @@
  * remove commands, force vermagic/modversions): admin authentication every time. Unload asks
  * for it with the details "operation" = "unload" and its "flags". */
 #define POLKIT_ACTION_LOAD_FORCE    "org.modctl1.load-force"
+/* Loading a module from a file the caller hands over (LoadFile), dry runs too: the bytes are
+ * the caller's, not the distribution's tree, so admin authentication every time. */
+#define POLKIT_ACTION_LOAD_FILE     "org.modctl1.load-file"
 #define POLKIT_ACTION_UNLOAD        "org.modctl1.unload"
 #define POLKIT_ACTION_RELOAD_CONFIG "org.modctl1.reload-config"
 #define POLKIT_ACTION_CONFIGURE     "org.modctl1.configure"

@@ -20,7 +20,9 @@
 
 #include "kernel/kernel.h"
 #include "common/macro.h"
+#include "core/elf-modinfo.h"
 #include "core/module-file.h"
+#include "common/strv.h"
 
 #define CHUNK (128 * 1024)
 /* The kernel reads at most INT_MAX bytes; real modules are at most a few tens of MiB. */
@@ -527,4 +529,116 @@ int module_file_decompress_fd(int in, int *ret_fd) {
         if (lseek(in, 0, SEEK_SET) < 0)
                 return -errno;
         return decompress_to_memfd(in, c, ret_fd);
+}
+
+int module_file_copy_fd(int in, int *ret_fd) {
+        _cleanup_(closep) int memfd = -EBADF, plain = -EBADF;
+        _cleanup_(freep) uint8_t *buf = NULL;
+        uint8_t magic[6];
+        struct stat st;
+        uint64_t off = 0;
+        int flags, r;
+
+        assert(ret_fd);
+
+        if (in < 0)
+                return -EBADF;
+        /* An O_PATH descriptor names a file without the right to read it: refused, as a
+         * descriptor opened for writing only is. */
+        flags = fcntl(in, F_GETFL);
+        if (flags < 0)
+                return -errno;
+        if ((flags & O_PATH) || (flags & O_ACCMODE) == O_WRONLY)
+                return -EBADF;
+        if (fstat(in, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if ((uint64_t) st.st_size > MODULE_FILE_MAX)
+                return -EFBIG;
+
+        buf = malloc(CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        memfd = memfd_create("modctl-module", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (memfd < 0)
+                return -errno;
+        /* By offset: the descriptor's file position is shared with whoever sent it. */
+        for (;;) {
+                ssize_t n = pread(in, buf, CHUNK, (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                if ((uint64_t) n > MODULE_FILE_MAX - off)
+                        return -EFBIG;
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t w = write(memfd, buf + done, (size_t) (n - done));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return -errno;
+                        done += w;
+                }
+                off += (uint64_t) n;
+        }
+        if (off == 0)
+                return -ENOEXEC;
+
+        if (pread(memfd, magic, sizeof(magic), 0) != (ssize_t) sizeof(magic))
+                return -ENOEXEC;
+        if (compression_from_magic(magic, sizeof(magic)) != COMPRESSION_NONE) {
+                r = module_file_decompress_fd(memfd, &plain);
+                if (r < 0)
+                        return r;
+                *ret_fd = TAKE_FD(plain);
+                return 0;
+        }
+        return seal_memfd(&memfd, ret_fd);
+}
+
+int module_file_identify(int fd, char **ret_name, char ***ret_depends) {
+        _cleanup_(strv_freep) char **pairs = NULL, **depends = NULL;
+        _cleanup_free_ char *name = NULL, *copy = NULL;
+        const char *n, *d;
+        char *p, *w;
+        int r;
+
+        assert(fd >= 0);
+        assert(ret_name);
+        assert(ret_depends);
+
+        r = elf_modinfo_parse_fd(fd, &pairs);
+        if (r == -EINVAL)
+                r = -ENOEXEC; /* not a regular file: a memfd copy always is */
+        if (r < 0)
+                return r;
+        n = elf_modinfo_get(pairs, "name");
+        if (!n)
+                return -ENOMSG;
+        name = strdup(n);
+        depends = calloc(1, sizeof(char *));
+        if (!name || !depends)
+                return -ENOMEM;
+
+        d = elf_modinfo_get(pairs, "depends");
+        if (d) {
+                copy = strdup(d);
+                if (!copy)
+                        return -ENOMEM;
+                p = copy;
+                while ((w = strsep(&p, ","))) {
+                        if (!w[0] || strv_contains(depends, w))
+                                continue;
+                        r = strv_extend(&depends, w);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret_name = TAKE_PTR(name);
+        *ret_depends = TAKE_PTR(depends);
+        return 0;
 }

@@ -46,3 +46,19 @@ int module_file_open_stable(const char *path, const char *kernel_decompression, 
 /* Decompresses what in holds (xz, zstd or gzip, by its magic) into a sealed memfd. Errors:
  * -EMEDIUMTYPE when it is not compressed in a way we know, -EBADMSG, -EFBIG, -ENOMEM. */
 int module_file_decompress_fd(int in, int *ret_fd);
+
+/* A copy of the module a caller handed over as an open descriptor (LoadFile): read by offset
+ * through in (never by its shared file position), decompressed when its magic says so, and
+ * returned as a read-only descriptor of a sealed memfd. The caller keeps whatever access it had
+ * to the file; the bytes checked and inserted are the ones copied here. Errors: -EBADF for an
+ * O_PATH or write-only descriptor, -EINVAL when it is not a regular file, -ENOEXEC for an empty
+ * file, -EFBIG, -EBADMSG (malformed compressed data), -ENOMEM, or read's errno. */
+int module_file_copy_fd(int in, int *ret_fd);
+
+/* What a module copy (module_file_copy_fd()'s) says about itself: the name= of its .modinfo and
+ * its depends= entries (comma-separated in the file; empty entries and repeats dropped, NULL-
+ * terminated, never NULL itself). Neither is validated as a module name here (the resolver says
+ * which one is not). Errors: -ENOEXEC when it is not an ELF relocatable object with a .modinfo
+ * section inside the file (a truncated file, no .modinfo), -ENOMSG when its .modinfo has no
+ * name= (built for a kernel before 5.3, or not by kbuild), -ENOMEM; outputs untouched. */
+int module_file_identify(int fd, char **ret_name, char ***ret_depends);

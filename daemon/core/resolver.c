@@ -863,6 +863,138 @@ int resolver_plan_load(Resolver *resolver, Kernel *k, const char *name, const ch
         return 0;
 }
 
+/* A module given as a file: its depends= resolved by name, each as a load of that name would be
+ * (modules.dep, softdeps, install commands), then the file itself. */
+static int plan_load_file(Resolver *resolver, Kernel *k, const char *file, const char *name, char **depends,
+                          int fd, const char *params, uint64_t flags, Plan **ret, Failure *failure) {
+        _cleanup_(kmod_module_unrefp) struct kmod_module *self = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        _cleanup_(strv_freep) char **required = NULL;
+        _cleanup_(post_table_done) PostTable posts = {};
+        _cleanup_free_ char *options = NULL;
+        KernelModuleState state;
+        size_t step;
+        int r;
+
+        if (!module_name_is_valid(name))
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "'%s' is not a loadable module: the name in its .modinfo is not a module name.",
+                                   file);
+        if (flags & ~MODCTL_LOAD_FLAGS_ALL)
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
+                                   "Unknown flags 0x%" PRIx64 " for loading the module file '%s'.",
+                                   flags & ~MODCTL_LOAD_FLAGS_ALL, file);
+
+        r = plan_new(file, &plan);
+        if (r < 0)
+                return r;
+        plan->target = strdup(name);
+        if (!plan->target)
+                return -ENOMEM;
+
+        /* Loaded already (by this name, from whichever file): nothing to do, as modprobe does. */
+        state = kernel_state(k, name);
+        if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING || state == KERNEL_MODULE_BUILTIN) {
+                r = state == KERNEL_MODULE_BUILTIN ? plan_add_skipped_builtin(plan, name) : plan_add_skipped(plan, name);
+                if (r < 0)
+                        return r;
+                *ret = TAKE_PTR(plan);
+                return 0;
+        }
+
+        STRV_FOREACH(d, depends) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+
+                if (!module_name_is_valid(*d))
+                        return failure_set(failure, FAILURE_BAD_MODULE,
+                                           "'%s' is not a loadable module: its depends= names '%s', which is not "
+                                           "a module name.", file, *d);
+                r = kmod_module_new_from_name(resolver->ctx, *d, &m);
+                if (r < 0)
+                        return r;
+                r = add_required(&required, m);
+                if (r < 0)
+                        return r;
+        }
+
+        STRV_FOREACH(d, depends) {
+                _cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+                _cleanup_(probe_sequence_done) ProbeSequence q = {};
+
+                if (plan_has(plan, *d))
+                        continue;
+                r = kmod_module_new_from_name(resolver->ctx, *d, &m);
+                if (r < 0)
+                        return r;
+                if (kmod_module_get_path(m) || kmod_module_get_install_commands(m)) {
+                        r = probe_sequence(m, NULL, flags & MODCTL_LOAD_IGNORE_COMMANDS, &q);
+                        if (r < 0)
+                                return failure_set_errno(failure, FAILURE_INTERNAL, r,
+                                                         "Failed to resolve the dependencies of '%s': %s.", *d,
+                                                         strerror(-r));
+                }
+                for (size_t i = 0; i < q.n_steps; i++) {
+                        r = plan_add_probe_step(resolver, k, plan, &posts, &q.steps[i], q.steps[i].mod == m, NULL,
+                                                required, flags, *d, failure);
+                        if (r < 0)
+                                return r;
+                }
+                if (plan_has(plan, *d))
+                        continue;
+                state = kernel_state(k, *d);
+                if (state == KERNEL_MODULE_LIVE || state == KERNEL_MODULE_COMING)
+                        r = plan_add_skipped(plan, *d);
+                else if (state == KERNEL_MODULE_BUILTIN || module_is_builtin(resolver, m))
+                        r = plan_add_skipped_builtin(plan, *d);
+                else
+                        return failure_set(failure, FAILURE_NOT_FOUND,
+                                           "The module file '%s' cannot be loaded: it needs '%s', which is not in %s.",
+                                           file, *d, kmod_get_dirname(resolver->ctx));
+                if (r < 0)
+                        return r;
+        }
+
+        /* modprobe.d's options and the kernel command line's apply by the module's name. */
+        r = kmod_module_new_from_name(resolver->ctx, name, &self);
+        if (r < 0)
+                return r;
+        r = module_options(resolver, self, params, &options);
+        if (r < 0)
+                return r;
+        r = plan_add_step(plan, PLAN_STEP_INSERT, name, file, options, NULL, &step);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < step; i++) {
+                r = plan_step_add_dep(plan, step, i);
+                if (r < 0)
+                        return r;
+        }
+        if (fd >= 0) {
+                plan->steps[step].fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (plan->steps[step].fd < 0)
+                        return -errno;
+        }
+
+        *ret = TAKE_PTR(plan);
+        return 0;
+}
+
+int resolver_plan_load_file(Resolver *resolver, Kernel *k, const char *file, const char *name, char **depends,
+                            int fd, const char *params, uint64_t flags, Plan **ret, Failure *failure) {
+        _cleanup_(failure_donep) Failure local = FAILURE_NULL;
+        int r;
+
+        assert(resolver);
+        assert(file);
+        assert(name);
+        assert(ret);
+
+        r = plan_load_file(resolver, k, file, name, depends, fd, params, flags, ret, &local);
+        if (r < 0)
+                return failure_finish(failure, &local, r, "resolve the dependencies of", name);
+        return 0;
+}
+
 /* Name or alias to modules, with modprobe's blacklist rule: modprobe.d's blacklist (and the
  * kernel command line's modprobe.blacklist=) hides a module found through an alias, never a
  * module asked for by its own name. */

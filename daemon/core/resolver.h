@@ -59,6 +59,20 @@ const char *resolver_kernel_release(Resolver *r);
 int resolver_plan_load(Resolver *r, Kernel *k, const char *name, const char *params, uint64_t flags,
                        Plan **ret, Failure *failure);
 
+/* The plan of a load of a module file (LoadFile, `modctl load ./foo.ko`): file names it in
+ * messages and in the plan's steps ("insmod FILE"), name is the module's own name (its
+ * .modinfo's name=), depends its depends= entries. Each dependency is resolved by name, as a
+ * load of that name would be (loaded and built-in ones are skipped); the file's step comes
+ * last, depends on every other step, gets modprobe.d's and the command line's options for name
+ * and then params, and holds a duplicate of fd (the verified module; -EBADF: none, in a dry
+ * run). The module loaded already by that name: an empty plan (modprobe does nothing either).
+ * The file's own install command and softdeps are not applied: it is inserted as given.
+ * Errors: FAILURE_BAD_MODULE (a name or dependency that is no module name), FAILURE_NOT_FOUND
+ * (a dependency that is not in the tree), FAILURE_INVALID_ARGUMENT, and as
+ * resolver_plan_load(). */
+int resolver_plan_load_file(Resolver *r, Kernel *k, const char *file, const char *name, char **depends, int fd,
+                            const char *params, uint64_t flags, Plan **ret, Failure *failure);
+
 /* What `modprobe -D NAME PARAMS` prints, byte for byte and line by line (without the newlines):
  * "insmod PATH OPTIONS" and "install COMMAND OPTIONS" (both with a trailing space when there are
  * no options, the command as modprobe.d spells it), "builtin NAME", a module listed again each

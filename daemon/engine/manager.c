@@ -19,6 +19,7 @@
 #include "engine/modprobe-handover.h"
 #include "engine/policy-run.h"
 #include "engine/timeline.h"
+#include "core/module-file.h"
 #include "settings/atomic-file.h"
 #include "kernel/kernel.h"
 #include "modctl-bus.h"
@@ -62,6 +63,7 @@ struct Manager {
         sd_event_source *name_wait;     /* how long the boot list waits for the bus name */
         char *plans_dir;                /* MANAGER_PLANS_DIR under config_root */
         uint64_t plan_seq;              /* names this run's plan records */
+        uint64_t file_seq;              /* tells loads of module files apart (manager_load_file()) */
         bool name_acquired;
         bool autoload_started;          /* boot list, coldplug and device events are running */
         bool serving;                   /* start_autoload() is through: hook, monitor, bus */
@@ -439,6 +441,123 @@ void manager_load(Manager *m, const char *name, const char *params, uint64_t fla
                 return;
         }
 
+        manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, who, policy, done, userdata);
+}
+
+/* The caller's file as the kernel names it (what /proc/self/fd shows), for messages and the
+ * plan's "insmod" line; the descriptor, not a path the caller claims. */
+static char *fd_file_name(int fd) {
+        char proc[64], buf[4096];
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return strdup("(module file)");
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
+/* What is wrong with a module file, as a sentence that names it. */
+static int file_failure(Failure *failure, const char *file, int error) {
+        switch (error) {
+        case -EBADF:
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
+                                   "The descriptor for '%s' is not open for reading (opened with O_PATH or "
+                                   "write-only).", file);
+        case -EINVAL:
+                return failure_set(failure, FAILURE_INVALID_ARGUMENT,
+                                   "'%s' is not a regular file; only a module file can be loaded.", file);
+        case -ENOEXEC:
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "'%s' is not a kernel module: it is empty, or not an ELF relocatable object "
+                                   "with a .modinfo section.", file);
+        case -EBADMSG:
+        case -EMEDIUMTYPE:
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "'%s' is not a kernel module: its compressed data is malformed.", file);
+        case -EFBIG:
+                return failure_set(failure, FAILURE_BAD_MODULE, "'%s' is implausibly large for a kernel module.",
+                                   file);
+        case -ENOMSG:
+                return failure_set(failure, FAILURE_BAD_MODULE,
+                                   "'%s' is not a loadable module: its .modinfo has no name= (built for a kernel "
+                                   "before 5.3, or not by kbuild).", file);
+        case -ENOMEM:
+                return failure_set(failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", file);
+        default:
+                return failure_set_errno(failure, FAILURE_INTERNAL, error, "Cannot read the module file '%s': %s.",
+                                         file, strerror(-error));
+        }
+}
+
+void manager_load_file(Manager *m, int fd, const char *params, uint64_t flags, const char *origin,
+                       const Requester *who, manager_done_t done, void *userdata) {
+        _cleanup_(failure_donep) Failure failure = FAILURE_NULL;
+        _cleanup_(strv_freep) char **depends = NULL, **lines = NULL;
+        _cleanup_free_ char *file = NULL, *key = NULL, *name = NULL;
+        _cleanup_(closep) int copy = -EBADF;
+        static char *nothing[] = { NULL };
+        Plan *plan = NULL;
+        int r;
+
+        assert(m);
+        assert(origin);
+        assert(done);
+        m->counters[MANAGER_COUNTER_REQUESTS]++;
+
+        file = fd_file_name(fd);
+        if (!file) {
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading a module file.");
+                done(&failure, nothing, userdata);
+                return;
+        }
+
+        r = module_file_copy_fd(fd, &copy);
+        if (r >= 0)
+                r = module_file_identify(copy, &name, &depends);
+        if (r < 0) {
+                file_failure(&failure, file, r);
+                request_failed(m, file, origin, who, true, r == -ENOMEM ? LOG_ERR : LOG_NOTICE, &failure, done,
+                               userdata);
+                return;
+        }
+
+        refresh_index(m);
+        if (resolver_plan_load_file(m->resolver, m->kernel, file, name, depends,
+                                    flags & MODCTL_LOAD_DRY_RUN ? -EBADF : copy, params, flags, &plan,
+                                    &failure) < 0) {
+                request_failed(m, file, origin, who, true, LOG_NOTICE, &failure, done, userdata);
+                return;
+        }
+
+        if (flags & MODCTL_LOAD_DRY_RUN) {
+                r = plan_describe(plan, &lines);
+                plan_free(plan);
+                if (r < 0) {
+                        failure_set(&failure, FAILURE_INTERNAL, "Out of memory while describing '%s'.", file);
+                        done(&failure, nothing, userdata);
+                        return;
+                }
+                done(NULL, lines, userdata);
+                return;
+        }
+
+        PolicyRun *policy = NULL;
+        if (policy_run_new(m->policy, flags, origin, on_policy_warning, m, &policy) < 0) {
+                plan_free(plan);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", file);
+                request_failed(m, file, origin, who, true, LOG_ERR, &failure, done, userdata);
+                return;
+        }
+        /* Each file is its own request: two files may carry the same module name. */
+        if (asprintf(&key, "load file %" PRIu64 " %s", ++m->file_seq, file) < 0) {
+                plan_free(plan);
+                policy_run_free(policy);
+                failure_set(&failure, FAILURE_INTERNAL, "Out of memory while loading '%s'.", file);
+                done(&failure, nothing, userdata);
+                return;
+        }
         manager_run(m, key, plan, insert_flags_from_load_flags(flags), origin, who, policy, done, userdata);
 }
 

@@ -90,6 +90,14 @@ void manager_remove_listener(Manager *m, const ManagerEvents *events, void *user
  * reported as the first caller's. */
 void manager_load(Manager *m, const char *name, const char *params, uint64_t flags, const char *origin,
                   const Requester *who, manager_done_t done, void *userdata);
+/* A load of the module file behind fd (a descriptor the caller opened; LoadFile): its bytes are
+ * copied into a sealed memfd first, and that copy is what is read, judged and inserted. Its
+ * .modinfo gives the module's name (for the policy's name rules and modprobe.d's options) and
+ * its depends=, which are resolved by name as loads are (resolver_plan_load_file()). flags as
+ * manager_load()'s, and MODCTL_LOAD_DRY_RUN too: then changed is the plan's steps. Never joins
+ * another request. */
+void manager_load_file(Manager *m, int fd, const char *params, uint64_t flags, const char *origin,
+                       const Requester *who, manager_done_t done, void *userdata);
 void manager_unload(Manager *m, const char *name, uint64_t flags, const char *origin, const Requester *who,
                     manager_done_t done, void *userdata);
 

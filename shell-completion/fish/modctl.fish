@@ -43,6 +43,19 @@ complete -c modctl -n "not __fish_seen_subcommand_from $verbs" -a help -d 'Show 
 
 complete -c modctl -n "__fish_seen_subcommand_from load info enable disable blacklist unblacklist options settings" -a '(__modctl_available)'
 complete -c modctl -n "$mp; and not __fish_seen_argument -s r -l remove" -a '(__modctl_available)'
+# Module files for a path-shaped word: load and info take /, ./, ../ or any '/'; the modprobe
+# mode (argument kmod) only / and ./, kmod 31's rule.
+function __modctl_module_files
+    set -l tok (commandline -ct)
+    if test "$argv[1]" = kmod
+        string match -qr '^(/|\./|\.$)' -- $tok; or return
+    else
+        string match -qr '^\.|/' -- $tok; or return
+    end
+    __fish_complete_path $tok | string replace -r '\t.*' '' | string match -er '(/|\.ko(\.xz|\.zst|\.gz)?)$'
+end
+complete -c modctl -n "__fish_seen_subcommand_from load info" -a '(__modctl_module_files)'
+complete -c modctl -n "$mp; and not __fish_seen_argument -s r -l remove" -a '(__modctl_module_files kmod)'
 complete -c modctl -n "$mp; and __fish_seen_argument -s r -l remove" -a '(__modctl_loaded)'
 complete -c modctl -n "__fish_seen_subcommand_from unload" -a '(__modctl_loaded)'
 complete -c modctl -n "__fish_seen_subcommand_from policy; and not __fish_seen_subcommand_from check show" -a 'check show'

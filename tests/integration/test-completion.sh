@@ -82,6 +82,23 @@ check 'fish: modctl modprobe -r' modctl_test_soft "$fish_out"
 fish_out=$(fish --no-config -c "source $src/shell-completion/fish/modctl.fish; complete -C 'modctl disable modctl_test_d'" | cut -f1)
 check 'fish: modctl disable modctl_test_d' modctl_test_dep "$fish_out"
 
+# Module files (issue 24): a path-shaped word completes module files, in load (/, ./, ../) and
+# in the modprobe mode (kmod 31's / and ./), in all three shells.
+mkdir -p "$tmp/work/sub"
+touch "$tmp/work/mymod.ko" "$tmp/work/other.ko.xz" "$tmp/work/notes.txt"
+out=$(cd "$tmp/work" && bash_complete modctl load ./)
+check 'bash: modctl load ./' ./mymod.ko "$out"
+check 'bash: modctl load ./' ./other.ko.xz "$out"
+if grep -qx ./notes.txt <<<"$out"; then echo "FAIL: bash: load ./ offers a file that is no module"; fail=1; fi
+check 'bash: modctl load ../' ../mymod.ko "$(cd "$tmp/work/sub" && bash_complete modctl load ../)"
+check 'bash: modctl modprobe ./' ./mymod.ko "$(cd "$tmp/work" && bash_complete modctl modprobe ./)"
+check 'bash: modctl modprobe -v ./' ./mymod.ko "$(cd "$tmp/work" && bash_complete modctl modprobe -v ./)"
+for line in 'modctl load ./' 'modctl modprobe ./'; do
+        fish_out=$(cd "$tmp/work" && fish --no-config -c "source $src/shell-completion/fish/modctl.fish; complete -C '$line'" | cut -f1)
+        check "fish: $line" ./mymod.ko "$fish_out"
+        if grep -qx ./notes.txt <<<"$fish_out"; then echo "FAIL: fish: $line offers a file that is no module"; fail=1; fi
+done
+
 # zsh: the file parses and defines the function.
 if zsh -n "$src/shell-completion/zsh/_modctl" && zsh -fc "autoload -U compinit; compinit -u; source $src/shell-completion/zsh/_modctl 2>/dev/null; (( \$+functions[_modctl_available] ))"; then
         echo "ok: zsh file parses"
@@ -97,5 +114,8 @@ check 'zsh: modctl modprobe --re' --remove "$(zsh_complete 'modctl modprobe --re
 check 'zsh: modctl modprobe -r modctl' modctl_test_soft "$(zsh_complete 'modctl modprobe -r modctl')"
 check 'zsh: modctl sea' search "$(zsh_complete 'modctl sea')"
 check 'zsh: modctl options --cl' --clear "$(zsh_complete 'modctl options --cl')"
+check 'zsh: modctl load ./' ./mymod.ko "$(cd "$tmp/work" && zsh_complete 'modctl load ./')"
+check 'zsh: modctl modprobe ./' ./mymod.ko "$(cd "$tmp/work" && zsh_complete 'modctl modprobe ./')"
+check 'zsh: modctl load modctl_test_d' modctl_test_dep "$(cd "$tmp/work" && zsh_complete 'modctl load modctl_test_d')"
 
 exit $fail

@@ -149,8 +149,13 @@ class DaemonTest(ModctlTest):
         for bad in ['../evil', '../../etc/passwd', '/lib/modules/x.ko', 'a/../b', 'has space', '', 'x' * 4096, '..']:
             r = self.assert_error(self.send('Load', 'string:' + str(bad), 'string:', 'uint64:0'), 'org.modctl1.Error.InvalidName')
             r = self.cli('load', bad)
-            self.assertEqual(r.returncode, 1, r.stderr)
-            self.assertIn('Invalid module name', r.stderr)
+            if bad.startswith(('/', './', '../')):
+                # The CLI takes these for module files (LoadFile): none exists.
+                self.assertEqual(r.returncode, 4, r.stderr)
+                self.assertIn('cannot open the module file', r.stderr)
+            else:
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn('Invalid module name', r.stderr)
         self.assertEqual(self.loaded(), {})
         self.assert_ok(self.cli('status'))
 

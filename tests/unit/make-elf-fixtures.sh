@@ -17,3 +17,12 @@ for target in elf32-i386 elf32-little elf32-big elf64-big elf64-x86-64; do
 done
 # The same section under another name: not a module.
 "$objcopy" -I binary -O elf32-big --rename-section .data=.rodata "$out/modinfo.bin" "$out/nomodinfo-elf32-big.o"
+# For the module-file checks of LoadFile (test-load-file): a .modinfo without name=, as modules
+# built before 5.3 or outside kbuild have, and one whose depends= repeats and leaves gaps.
+printf 'license=GPL\0vermagic=6.1.0 SMP \0depends=a\0' >"$out/noname.bin"
+printf 'license=GPL\0depends=base,,dep,base,\0name=withdeps\0' >"$out/withdeps.bin"
+for f in noname withdeps; do
+        "$objcopy" -I binary -O elf64-x86-64 \
+                --rename-section .data=.modinfo,contents,alloc,load,readonly,data \
+                "$out/$f.bin" "$out/$f-elf64-x86-64.o"
+done

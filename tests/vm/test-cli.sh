@@ -188,6 +188,55 @@ parity "--dump-modversions" -- --dump-modversions "$(modinfo -n stp)"
 parity "--show-exports" -- --show-exports "$(modinfo -n stp)"
 parity "--show-exports, no such file" -- --show-exports /no/such/file.ko
 
+# A module file by path (issue 24): kmod 31 and later load "/..." or "./..." as a file
+# (tools/modprobe.c, insmod()); Debian 12's kmod 30 takes it for a name and finds no such
+# module. So the comparison here is kmod 30's refusal beside what modctl does, in the same boot;
+# vm-trixie-path compares with kmod 34, which knows paths. The file is a copy of the test module
+# with a dependency, outside the module tree, as a module developer's build leaves it.
+path_reset() {
+        unload_quietly modctl_test_dep modctl_test_base
+}
+mkdir -p /tmp/pathko
+cp "/lib/modules/$KVER/extra/modctl_test_dep.ko" /tmp/pathko/
+cd /tmp/pathko
+KMOD_VERSION=$(modprobe -V | sed -n 's/^kmod version //p')
+path_reset
+run modprobe ./modctl_test_dep.ko
+assert_eq 1 "$RC" "./path.ko: kmod $KMOD_VERSION exits 1"
+assert_eq "" "$OUT" "./path.ko: kmod $KMOD_VERSION prints nothing on stdout"
+assert_contains "$ERR" "FATAL: Module ./modctl_test_dep.ko not found in directory /lib/modules/$KVER" \
+        "./path.ko: kmod $KMOD_VERSION looks the path up as a module name"
+assert_not_loaded modctl_test_dep
+run modctl modprobe ./modctl_test_dep.ko
+assert_eq 0 "$RC" "./path.ko: modctl modprobe exits 0, as kmod 31+ does"
+[ "$RC" = 0 ] || diag "ours: $ERR"
+assert_eq "" "$OUT" "./path.ko: modctl modprobe prints nothing on stdout"
+assert_eq "modctl_test_base
+modctl_test_dep" "$(loaded_modules | grep '^modctl_test_')" "./path.ko: the file and its dependency are loaded"
+path_reset
+run modprobe -n -v ./modctl_test_dep.ko
+assert_eq 1 "$RC" "-n -v ./path.ko: kmod $KMOD_VERSION exits 1"
+assert_eq "" "$OUT" "-n -v ./path.ko: kmod $KMOD_VERSION prints no plan"
+run modctl modprobe -n -v ./modctl_test_dep.ko
+assert_eq 0 "$RC" "-n -v ./path.ko: modctl modprobe exits 0"
+assert_eq "insmod /lib/modules/$KVER/extra/modctl_test_base.ko 
+insmod /tmp/pathko/./modctl_test_dep.ko " "$OUT" "-n -v ./path.ko: kmod 31's insmod lines, the dependency first"
+assert_not_loaded modctl_test_base
+run modprobe ./missing.ko
+k_rc=$RC k_out=$OUT
+assert_contains "$ERR" "not found in directory" "missing ./path.ko: kmod $KMOD_VERSION's not-found line"
+run modctl modprobe ./missing.ko
+assert_eq "$k_rc" "$RC" "missing ./path.ko: exit status $k_rc like kmod"
+assert_eq "$k_out" "$OUT" "missing ./path.ko: same stdout"
+assert_eq "modprobe: FATAL: Failed to get module from path ./missing.ko: No such file or directory" "$ERR" \
+        "missing ./path.ko: kmod 31's words"
+run modctl load ./modctl_test_dep.ko
+assert_eq 0 "$RC" "modctl load ./path.ko exits 0"
+assert_eq "modctl_test_base
+modctl_test_dep" "$OUT" "modctl load ./path.ko prints what it inserted"
+path_reset
+cd /
+
 # Loads went through modctld: they show up with origin user, not external.
 reset_mods
 monitor_start "type='signal',interface='org.modctl1.Manager',member='ModuleLoaded'"

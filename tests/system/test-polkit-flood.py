@@ -11,7 +11,6 @@ Run by meson (suite system) as: test-polkit-flood.py BUILD_DIR SOURCE_DIR."""
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sysvm  # noqa: E402
@@ -37,24 +36,39 @@ POLKIT_RULES = """polkit.addRule(function(action, subject) {
 # One of bob's callers, run by script(1) as the session leader of its own pty: its pkttyagent is
 # registered for this very process (--process $$: polkitd sends this caller's authentication
 # there) and prompts on that pty (its controlling terminal). The caller waits for the agent's
-# registration (the notify fd closes), then becomes the caller (exec keeps the pid polkitd knows).
+# registration (the notify fd closes), says it is ready, waits for the flood's start (a line on
+# the fifo go), then becomes the caller (exec keeps the pid polkitd knows).
 CALLER_SH = r"""i=$1
 echo $$ >/tmp/flood/pid$i
 pkttyagent --process $$ --notify-fd 3 3>/tmp/flood/n$i &
 cat /tmp/flood/n$i >/dev/null
+echo $i >/tmp/flood/ready
+read -r go </tmp/flood/go
 exec busctl --timeout=900 --allow-interactive-authorization=yes call org.modctl1 \
         /org/modctl1 org.modctl1.Manager Load sst vxlan "" 0 >/tmp/flood/$i.out 2>&1
 """
 
-# Bob's flood: FLOOD callers at once, each on a pty of its own (script(1) holds the master; its
-# stdin is a fifo whose only writer, this script's fd 7, never writes, so nobody ever types).
-# After the first FLOOD - PENDING_MAX callers have ended (the refused ones; bash's wait -n, an
-# event, not a poll) it says so on a fifo, and the rest go on waiting.
+# Bob's flood: FLOOD callers, each on a pty of its own (script(1) holds the master; its stdin is
+# a fifo whose only writer, this script's fd 7, never writes, so nobody ever types). Setting up a
+# caller and its agent is the slow part (under TCG on a loaded host, 24 of them took 158 s), and
+# modctld's window for an interactive check (POLKIT_WINDOW_S) runs from the call, so no call is
+# made until every agent is registered: each caller says so on the fifo ready (read here by
+# line), and then all are let go at once, one line each on the fifo go (held open here, so a
+# caller that opens it late still finds its line). After the first FLOOD - PENDING_MAX callers
+# have ended (the refused ones; bash's wait -n, an event, not a poll) it says so on a fifo, and
+# the rest go on waiting.
 FLOOD_SH = f"""cd /tmp/flood
-exec 7<>hold
+exec 7<>hold 8<>ready 9<>go
 for i in $(seq {FLOOD}); do
         mkfifo n$i
-        script -qfec "bash /tmp/flood/caller.sh $i" tty$i <hold >/dev/null 2>&1 7>&- &
+        script -qfec "bash /tmp/flood/caller.sh $i" tty$i <hold >/dev/null 2>&1 7>&- 8>&- 9>&- &
+done
+for i in $(seq {FLOOD}); do
+        read -r -u 8 line
+done
+date +%s >released
+for i in $(seq {FLOOD}); do
+        echo go >&9
 done
 for k in $(seq {FLOOD - PENDING_MAX}); do
         wait -n
@@ -118,10 +132,9 @@ def main():
         g.run('echo "root:$(head -c 24 /dev/urandom | base64)" | chpasswd')
 
         # ---- bob's flood, each caller on its own pty that nobody types into ----
-        g.run('mkdir -p /tmp/flood && mkfifo /tmp/flood/fifo /tmp/flood/hold && '
+        g.run('mkdir -p /tmp/flood && mkfifo /tmp/flood/fifo /tmp/flood/hold /tmp/flood/ready /tmp/flood/go && '
               f"cat >/tmp/flood/caller.sh <<'EOF'\n{CALLER_SH}EOF\n"
               f"cat >/tmp/flood/flood.sh <<'EOF'\n{FLOOD_SH}EOF", user='bob')
-        flood_t0 = time.monotonic()
         r = g.run('setsid bash /tmp/flood/flood.sh </dev/null >/tmp/flood/driver.log 2>&1 &\n'
                   'read -t 600 line </tmp/flood/fifo; echo "$line"', user='bob', timeout=700)
         c.check(f'bob: {FLOOD - PENDING_MAX} of his {FLOOD} loads came back first', r.out.strip() == 'refused',
@@ -146,8 +159,9 @@ def main():
         r = g.run('s=$(date +%s%N); timeout 300 modctl load dummy; rc=$?; '
                   'echo "rc=$rc ms=$((($(date +%s%N) - s) / 1000000))"', check=False)
         c.check('root: his load succeeds meanwhile', 'rc=0' in r.out and loaded(g, 'dummy'), r.out)
-        c.check(f'bob: still waiting {time.monotonic() - flood_t0:.0f} s after his flood began '
-                f'(of modctld\'s {POLKIT_WINDOW_S} s), vxlan not loaded',
+        since = g.out('echo $(($(date +%s) - $(cat /tmp/flood/released)))')
+        c.check(f'bob: still waiting {since} s after his calls were made (of modctld\'s {POLKIT_WINDOW_S} s), '
+                'vxlan not loaded',
                 not loaded(g, 'vxlan') and g.out(f'{ALIVE} | wc -l') == str(PENDING_MAX))
 
         # ---- bob's callers go: his slots are free again ----

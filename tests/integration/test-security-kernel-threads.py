@@ -11,6 +11,7 @@ credentials) makes the kernel thread's. The real program is tested in tests/vm/t
 Run one test with: test-security-kernel-threads.py KernelThreadTest.test_name."""
 
 import os
+import re
 import select
 import socket
 import subprocess
@@ -48,6 +49,22 @@ class KernelThreadTest(ModctlTest):
                            capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(r.returncode, 0, r.stderr)
         return dict(line.split(' ', 1) for line in r.stdout.splitlines())
+
+    def wait_for_log(self, regex):
+        """The first line of the daemon's log that matches regex, followed as it is written (tail
+        -f, by inotify). The report of a request that passes is logged at the event loop's next
+        wakeup (as the BPF ring buffer's would be), after the verdict has been sent."""
+        tail = subprocess.Popen(['timeout', str(TIMEOUT), 'tail', '-n', '+1', '-f', self.daemon.log_path],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            for line in tail.stdout:
+                if re.search(regex, line):
+                    return line
+        finally:
+            tail.terminate()    # timeout passes it on to tail
+            tail.wait()
+            tail.stdout.close()
+        self.fail(f'no line matching {regex!r} in the daemon\'s log within {TIMEOUT} s:\n{self.daemon.output()}')
 
     def kthread(self, name, pid=4242):
         """A request by the cryptomgr_probe kernel thread: init's credentials, all capabilities."""
@@ -121,8 +138,7 @@ class KernelThreadTest(ModctlTest):
                          {'crypto-xts(aes)': 'allowed', 'crypto-xts(aes)-all': 'allowed'})
         self.assertEqual(self.kthread('crypto-xts'), 'allowed')
         self.assertEqual(self.kthread('crypto-aes'), 'allowed')
-        self.assertRegex(self.daemon.output(), r"Allowed kernel request for 'crypto-xts' caused by pid \d+ "
-                                               r"\(python3\), uid 0,")
+        self.wait_for_log(r"Allowed kernel request for 'crypto-xts' caused by pid \d+ \(python3\), uid 0,")
         # A privileged request right after an unprivileged one for the same template does not
         # launder it: the least privileged recent cause is the one that counts.
         self.ask('crypto-pcrypt(sha256)', user=NOBODY)

@@ -17,6 +17,10 @@ import sysvm  # noqa: E402
 
 FLOOD = 24
 PENDING_MAX = 16        # daemon/bus/bus-auth.c: authorizations waiting for polkit per uid
+# modctld gives an interactive polkit check 5 minutes (POLKIT_INTERACTIVE_TIMEOUT_USEC in
+# daemon/bus/bus-auth.c) and then answers the caller with an error: everything from bob's flood to
+# his callers' kill must happen inside that window, which the checks below (16 still alive) show.
+POLKIT_WINDOW_S = 300
 # A bound on the answer to alice while bob's flood waits. Quiet, under TCG on two shared
 # cores, her load takes one to three seconds; the bound is the point, with a wide margin.
 PROMPT_S = 60
@@ -32,24 +36,39 @@ POLKIT_RULES = """polkit.addRule(function(action, subject) {
 # One of bob's callers, run by script(1) as the session leader of its own pty: its pkttyagent is
 # registered for this very process (--process $$: polkitd sends this caller's authentication
 # there) and prompts on that pty (its controlling terminal). The caller waits for the agent's
-# registration (the notify fd closes), then becomes the caller (exec keeps the pid polkitd knows).
+# registration (the notify fd closes), says it is ready, waits for the flood's start (a line on
+# the fifo go), then becomes the caller (exec keeps the pid polkitd knows).
 CALLER_SH = r"""i=$1
 echo $$ >/tmp/flood/pid$i
 pkttyagent --process $$ --notify-fd 3 3>/tmp/flood/n$i &
 cat /tmp/flood/n$i >/dev/null
+echo $i >/tmp/flood/ready
+read -r go </tmp/flood/go
 exec busctl --timeout=900 --allow-interactive-authorization=yes call org.modctl1 \
         /org/modctl1 org.modctl1.Manager Load sst vxlan "" 0 >/tmp/flood/$i.out 2>&1
 """
 
-# Bob's flood: FLOOD callers at once, each on a pty of its own (script(1) holds the master; its
-# stdin is a fifo whose only writer, this script's fd 7, never writes, so nobody ever types).
-# After the first FLOOD - PENDING_MAX callers have ended (the refused ones; bash's wait -n, an
-# event, not a poll) it says so on a fifo, and the rest go on waiting.
+# Bob's flood: FLOOD callers, each on a pty of its own (script(1) holds the master; its stdin is
+# a fifo whose only writer, this script's fd 7, never writes, so nobody ever types). Setting up a
+# caller and its agent is the slow part (under TCG on a loaded host, 24 of them took 158 s), and
+# modctld's window for an interactive check (POLKIT_WINDOW_S) runs from the call, so no call is
+# made until every agent is registered: each caller says so on the fifo ready (read here by
+# line), and then all are let go at once, one line each on the fifo go (held open here, so a
+# caller that opens it late still finds its line). After the first FLOOD - PENDING_MAX callers
+# have ended (the refused ones; bash's wait -n, an event, not a poll) it says so on a fifo, and
+# the rest go on waiting.
 FLOOD_SH = f"""cd /tmp/flood
-exec 7<>hold
+exec 7<>hold 8<>ready 9<>go
 for i in $(seq {FLOOD}); do
         mkfifo n$i
-        script -qfec "bash /tmp/flood/caller.sh $i" tty$i <hold >/dev/null 2>&1 7>&- &
+        script -qfec "bash /tmp/flood/caller.sh $i" tty$i <hold >/dev/null 2>&1 7>&- 8>&- 9>&- &
+done
+for i in $(seq {FLOOD}); do
+        read -r -u 8 line
+done
+date +%s >released
+for i in $(seq {FLOOD}); do
+        echo go >&9
 done
 for k in $(seq {FLOOD - PENDING_MAX}); do
         wait -n
@@ -63,12 +82,18 @@ ALIVE = f'for i in $(seq {FLOOD}); do p=$(cat /tmp/flood/pid$i 2>/dev/null); [ -
 
 # polkitd's side: every waiting caller's agent has been asked by polkitd to authenticate and
 # prompts for the password on its pty (tail -f follows the pty's log by inotify and ends with
-# the caller; grep stops at the prompt, and then tail is stopped).
+# the caller). The prompt "Password: " ends no line (the agent waits on that line for the
+# password), so it is matched as it arrives, up to each ':' (bash's read takes a pipe byte by
+# byte), not by a line tool: grep holds a line back until its newline, which comes only when the
+# caller ends, so it matched only at the end of its input and this wait always ran to its bound.
+# At the end of the input (the caller gone, or the bound) the loop ends without a match.
 PROMPTS = f"""for i in $({ALIVE}); do
         (
                 exec < <(exec timeout 240 tail --pid=$(cat /tmp/flood/pid$i) -n +1 -f /tmp/flood/tty$i)
                 t=$!
-                grep -q -m1 "Password:" && echo "$i prompts"
+                while IFS= read -r -d : chunk; do
+                        case $chunk in *Password) echo "$i prompts"; break;; esac
+                done
                 kill $t
         ) &
 done
@@ -107,7 +132,7 @@ def main():
         g.run('echo "root:$(head -c 24 /dev/urandom | base64)" | chpasswd')
 
         # ---- bob's flood, each caller on its own pty that nobody types into ----
-        g.run('mkdir -p /tmp/flood && mkfifo /tmp/flood/fifo /tmp/flood/hold && '
+        g.run('mkdir -p /tmp/flood && mkfifo /tmp/flood/fifo /tmp/flood/hold /tmp/flood/ready /tmp/flood/go && '
               f"cat >/tmp/flood/caller.sh <<'EOF'\n{CALLER_SH}EOF\n"
               f"cat >/tmp/flood/flood.sh <<'EOF'\n{FLOOD_SH}EOF", user='bob')
         r = g.run('setsid bash /tmp/flood/flood.sh </dev/null >/tmp/flood/driver.log 2>&1 &\n'
@@ -121,7 +146,7 @@ def main():
         r = g.run(PROMPTS, timeout=400, check=False)
         c.check(f'bob: {PENDING_MAX} callers still wait, each agent asked by polkitd for a password',
                 r.out.count('prompts') == PENDING_MAX and g.out(f'{ALIVE} | wc -l') == str(PENDING_MAX),
-                r.out + g.out('tail -c 300 /tmp/flood/tty*'))
+                r.out + g.out('tail -c 300 /tmp/flood/tty*; grep -L "Too many" /tmp/flood/*.out | xargs -r head -n 3'))
 
         # ---- meanwhile: alice's authorized load, and root's, answer promptly ----
         r = g.run('s=$(date +%s%N); timeout 300 modctl --no-ask-password load veth; rc=$?; '
@@ -134,7 +159,9 @@ def main():
         r = g.run('s=$(date +%s%N); timeout 300 modctl load dummy; rc=$?; '
                   'echo "rc=$rc ms=$((($(date +%s%N) - s) / 1000000))"', check=False)
         c.check('root: his load succeeds meanwhile', 'rc=0' in r.out and loaded(g, 'dummy'), r.out)
-        c.check('bob: still waiting, vxlan not loaded',
+        since = g.out('echo $(($(date +%s) - $(cat /tmp/flood/released)))')
+        c.check(f'bob: still waiting {since} s after his calls were made (of modctld\'s {POLKIT_WINDOW_S} s), '
+                'vxlan not loaded',
                 not loaded(g, 'vxlan') and g.out(f'{ALIVE} | wc -l') == str(PENDING_MAX))
 
         # ---- bob's callers go: his slots are free again ----

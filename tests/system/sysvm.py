@@ -148,12 +148,14 @@ class Env:
     def install_command(self, deb):
         """The shell command that installs a local .deb the way a user of the suite would.
         trixie: `apt install ./…deb` (the issue's recipe; apt resolves the package's
-        dependencies, all in the base image, so no network is needed). bookworm: dpkg -i, as
-        the bookworm tests always did (the dependencies are in the image too)."""
+        dependencies, all in the base image, and the guest has no network, so a missing one
+        fails the step). Not with --no-download: trixie's apt 3.0 then refuses the local file
+        ("Internal Error, Pathname to install is not absolute"). bookworm: dpkg -i, as the
+        bookworm tests always did (the dependencies are in the image too)."""
         if self.suite == 'bookworm':
             return f'dpkg -i {deb}'
         return (f'cd {os.path.dirname(deb)} && DEBIAN_FRONTEND=noninteractive '
-                f'apt install -y --no-download ./{os.path.basename(deb)}')
+                f'apt install -y ./{os.path.basename(deb)}')
 
     def base_tar(self, extra_packages=()):
         """The cached mmdebstrap tar of the suite for the base list plus extra_packages."""

@@ -60,6 +60,47 @@ def kernel_release():
     return rels[-1]
 
 
+# What the package build copies (build-deb*.sh: the tree without build*, .git and obj-* at the
+# top, and without any node_modules) and reads: with DEB_BUILD_OPTIONS=nocheck (-Dtests=false)
+# meson reads tests/meson.build and nothing else below tests/, so the rest of tests/ (this
+# harness, the test scripts) is left out and editing a test does not rebuild the package.
+def _packaged(rel):
+    parts = rel.split(os.sep)
+    top = parts[0]
+    if top.startswith(('build', 'obj-')) or top == '.git' or 'node_modules' in parts:
+        return False
+    return top != 'tests' or rel == os.path.join('tests', 'meson.build')
+
+
+def source_key(source_dir, suite, script):
+    """The SHA-256 of every file the package for SUITE is built from (path, executable bit,
+    content; symlinks by target), of the build script SCRIPT (in this directory) and of the
+    suite. Not modification times: a checkout or an extracted tar can give changed files older
+    times than the last build's, and a deleted file changes no time at all."""
+    h = hashlib.sha256()
+    h.update(f'suite {suite}\0'.encode())
+    h.update(open(os.path.join(HERE, script), 'rb').read() + b'\0')
+    for root, dirs, files in os.walk(source_dir):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
+            p = os.path.join(root, name)
+            rel = os.path.relpath(p, source_dir)
+            if not _packaged(rel):
+                continue
+            h.update(rel.encode() + b'\0')
+            if os.path.islink(p):
+                h.update(b'link ' + os.readlink(p).encode() + b'\0')
+                continue
+            h.update(b'x\0' if os.access(p, os.X_OK) else b'-\0')
+            with open(p, 'rb') as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        # Walk into packaged directories, and into tests/ for tests/meson.build.
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))
+                   and (_packaged(os.path.relpath(os.path.join(root, d), source_dir))
+                        or os.path.relpath(os.path.join(root, d), source_dir) == 'tests')]
+    return h.hexdigest()
+
+
 class Env:
     """Where things are: the meson build dir (work files), the source dir (the .deb), and the
     Debian release of the guest (suite): its kernel, its root and its build of the package."""
@@ -107,12 +148,14 @@ class Env:
     def install_command(self, deb):
         """The shell command that installs a local .deb the way a user of the suite would.
         trixie: `apt install ./…deb` (the issue's recipe; apt resolves the package's
-        dependencies, all in the base image, so no network is needed). bookworm: dpkg -i, as
-        the bookworm tests always did (the dependencies are in the image too)."""
+        dependencies, all in the base image, and the guest has no network, so a missing one
+        fails the step). Not with --no-download: trixie's apt 3.0 then refuses the local file
+        ("Internal Error, Pathname to install is not absolute"). bookworm: dpkg -i, as the
+        bookworm tests always did (the dependencies are in the image too)."""
         if self.suite == 'bookworm':
             return f'dpkg -i {deb}'
         return (f'cd {os.path.dirname(deb)} && DEBIAN_FRONTEND=noninteractive '
-                f'apt install -y --no-download ./{os.path.basename(deb)}')
+                f'apt install -y ./{os.path.basename(deb)}')
 
     def base_tar(self, extra_packages=()):
         """The cached mmdebstrap tar of the suite for the base list plus extra_packages."""
@@ -125,7 +168,8 @@ class Env:
 
     def deb(self):
         """modctl_*.deb built with dpkg-buildpackage from the source tree, once per change: on
-        the host for bookworm, in a trixie chroot for trixie."""
+        the host for bookworm, in a trixie chroot for trixie. A built package is reused only
+        when the source key recorded beside it (source_key()) is the tree's key now."""
         out = os.path.join(self.work, 'deb')
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, '.lock'), 'w') as lock:
@@ -133,15 +177,26 @@ class Env:
             fcntl.flock(lock, fcntl.LOCK_EX)
             built = out if self.suite == 'bookworm' else os.path.join(out, self.suite, 'out')
             script = 'build-deb.sh' if self.suite == 'bookworm' else f'build-deb-{self.suite}.sh'
+            stamp = os.path.join(out, f'{self.suite}.source-key')
+            # Computed before the build copies the tree: a file changed while it builds makes
+            # the next run's key differ, so that run builds again.
+            key = source_key(self.source_dir, self.suite, script)
             debs = glob.glob(os.path.join(built, 'modctl_*.deb'))
-            if debs and not self._source_newer_than(debs[0]):
+            if len(debs) == 1 and os.path.exists(stamp) and open(stamp).read().strip() == key:
+                log(f'reusing {os.path.relpath(debs[0], self.work)} (source key {key[:16]})')
                 return debs[0]
-            log(f'building the Debian package for {self.suite} (dpkg-buildpackage -b -us -uc, {script})')
+            if os.path.exists(stamp):
+                os.unlink(stamp)
+            log(f'building the Debian package for {self.suite} (dpkg-buildpackage -b -us -uc, {script}),'
+                f' source key {key[:16]}')
             t = time.time()
             r = subprocess.run([os.path.join(HERE, script), self.source_dir, out],
                                stdout=subprocess.PIPE, text=True)
             if r.returncode != 0:
                 raise Failure('dpkg-buildpackage failed')
+            with open(stamp + '.tmp', 'w') as f:
+                f.write(key + '\n')
+            os.rename(stamp + '.tmp', stamp)
             log(f'built {os.path.basename(r.stdout.strip())} in {time.time() - t:.0f} s')
             return r.stdout.strip()
 
@@ -151,19 +206,6 @@ class Env:
         if len(debs) != 1:
             raise Failure(f'expected one cockpit-modctl .deb next to modctl\'s, found {debs}')
         return debs[0]
-
-    def _source_newer_than(self, path):
-        mtime = os.path.getmtime(path)
-        for top in os.listdir(self.source_dir):
-            # The tests are not in the package.
-            if top.startswith(('build', '.git', 'obj-', 'tests')):
-                continue
-            p = os.path.join(self.source_dir, top)
-            for root, dirs, files in os.walk(p) if os.path.isdir(p) else [(self.source_dir, [], [top])]:
-                for f in files:
-                    if os.path.getmtime(os.path.join(root, f)) > mtime:
-                        return True
-        return False
 
     def image(self, name, extra_packages=(), with_deb=True, network=False, files=None, size='2G'):
         """A fresh ext4 disk image NAME.img: a copy of the prepared system image (cached in the

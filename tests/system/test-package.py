@@ -262,25 +262,26 @@ def main():
         g.run('modctl blacklist pcspkr')
         # kmod is a multi-call binary that picks its tool by argv[0]'s basename: the diverted
         # link must still be called "modprobe" (a /sbin/modprobe.kmod exits 254, doing nothing).
-        # Under merged /usr both aliased names are diverted, to aliased targets (DEP17).
-        g.run('mkdir -p /usr/lib/kmod-diverted && '
-              'dpkg-divert --local --rename --divert /lib/kmod-diverted/modprobe --add /sbin/modprobe && '
-              'dpkg-divert --local --no-rename --divert /usr/lib/kmod-diverted/modprobe --add /usr/sbin/modprobe && '
-              'ln -s /usr/libexec/modctl/modprobe /sbin/modprobe')
+        # Under merged /usr both aliased names are diverted, to aliased targets (DEP17). Into
+        # /usr/lib itself: trixie's kmod ships /usr/sbin/modprobe as the relative link
+        # ../bin/kmod, which dangles when renamed into a deeper directory (it did, 2026-12-08).
+        g.run('dpkg-divert --local --rename --divert /lib/modprobe --add /sbin/modprobe && '
+              'dpkg-divert --local --no-rename --divert /usr/lib/modprobe --add /usr/sbin/modprobe && '
+              'ln -s /usr/libexec/modctl/modprobe /sbin/modprobe && /usr/lib/modprobe --version')
         r = g.run('dpkg --remove modctl 2>&1')
         c.check('remove: postrm names the dangling modprobe link',
                 '/sbin/modprobe links to the removed /usr/libexec/modctl/modprobe' in r.out, r.out)
         c.check('remove: kernel.modprobe is the diverted kmod binary',
-                g.out('cat /proc/sys/kernel/modprobe') == '/lib/kmod-diverted/modprobe')
+                g.out('cat /proc/sys/kernel/modprobe') == '/lib/modprobe', g.out('cat /proc/sys/kernel/modprobe'))
         g.run('ip link add r0 type ifb')
         c.check('remove: kernel request answered by kmod', loaded(g, 'ifb'))
         c.check('remove: the blacklist stays for kmod',
-                'blacklist pcspkr' in g.out('/lib/kmod-diverted/modprobe -c | grep -x "blacklist pcspkr"'))
-        g.run('/lib/kmod-diverted/modprobe nbd')
+                'blacklist pcspkr' in g.out('/lib/modprobe -c | grep -x "blacklist pcspkr"'))
+        g.run('/lib/modprobe nbd')
         c.check('remove: Deny= no longer applies', loaded(g, 'nbd'))
         g.run('rmmod nbd; ip link del r0; rm /sbin/modprobe && '
               'dpkg-divert --local --no-rename --remove /usr/sbin/modprobe && '
-              'dpkg-divert --local --rename --remove /sbin/modprobe && rmdir /usr/lib/kmod-diverted && '
+              'dpkg-divert --local --rename --remove /sbin/modprobe && '
               'test -x /sbin/modprobe')
         g.run('echo /sbin/modprobe >/proc/sys/kernel/modprobe')
 

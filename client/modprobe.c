@@ -539,7 +539,7 @@ static int fallback(const ModprobeArgs *a) {
         const char *modprobe = config->daemon.hook_modprobe;
         if (getenv(FALLBACK_ENV) || is_self(modprobe)) {
                 mlog(a, "ERROR: modctld is not running, and HookModprobe=%s leads back to modctl: refusing "
-                        "(point HookModprobe= at kmod's modprobe, e.g. /usr/lib/kmod-diverted/modprobe after dpkg-divert)\n",
+                        "(point HookModprobe= at kmod's modprobe, e.g. /usr/lib/modprobe after dpkg-divert)\n",
                      modprobe);
                 return -ELOOP;
         }

@@ -9,7 +9,13 @@ reboot, disable a module and see a later `modctl load` refused, and see a policy
 sentence on the page. As bob, outside the group: the same actions are refused, with the
 daemon's sentence on the page. Screenshots land in BUILD/system/cockpit/.
 
-    test-cockpit.py BUILD_DIR SOURCE_DIR"""
+The same test runs on Debian 13 (SUITE trixie: meson's system-trixie-cockpit) against trixie's
+Cockpit, whose shell is PatternFly 6 and whose bridge is the Python one; the page brings its own
+PatternFly 5, so the checks are the same. The packages are installed with `apt install ./…deb`
+there, and the screenshots are named with the suite (main-trixie.png, in
+BUILD/system-trixie/cockpit/).
+
+    test-cockpit.py BUILD_DIR SOURCE_DIR [SUITE]"""
 
 import json
 import os
@@ -81,13 +87,19 @@ def main():
     os.makedirs(shots, exist_ok=True)
     c = sysvm.Checks()
     port = free_port()
+    # bookworm's screenshots keep their names (cockpit/screenshots/main.png); another suite's
+    # carry its name, so that both can sit side by side in cockpit/screenshots/.
+    suffix = '' if env.suite == 'bookworm' else f'-{env.suite}'
+
+    def shot(name):
+        return f'{name}{suffix}.png'
     img = env.image('cockpit', extra_packages=['cockpit'], network=True)
     with sysvm.Guest(env, img, hostfwd=[(port, 9090)]) as g:
         # The page is its own package (Architecture: all), which needs cockpit-bridge and modctl.
-        g.run('dpkg -i /root/modctl.deb')
+        g.run(env.install_command('/root/modctl.deb'))
         c.check('modctl alone has no Cockpit page', g.run('test -e /usr/share/cockpit/modctl',
                                                           check=False).rc != 0)
-        g.run('dpkg -i /root/cockpit-modctl.deb')
+        g.run(env.install_command('/root/cockpit-modctl.deb'))
         g.run(f'printf "alice:{PASSWORD}\\nbob:{PASSWORD}\\n" | chpasswd')
         g.run(f"cat > /etc/polkit-1/rules.d/50-modctl-modadmin.rules <<'EOF'\n{POLKIT_RULE}EOF")
         g.run('mkdir -p /etc/cockpit && printf "[WebService]\\nAllowUnencrypted=true\\n" > /etc/cockpit/cockpit.conf')
@@ -137,7 +149,7 @@ def main():
             r = b.ok('waitLoaded', name='dummy')
             c.check('dummy appears with origin user', r['origin'] == 'user', r)
             c.check('the guest has dummy loaded', g.run('grep -q "^dummy " /proc/modules', check=False).rc == 0)
-            b.ok('screenshot', file='main.png')
+            b.ok('screenshot', file=shot('main'))
 
             # 4: a load from a shell in the guest appears live.
             g.run('modctl load veth')
@@ -182,7 +194,7 @@ def main():
             v = b.ok('openLoad', name='vxlan')
             c.check('the page shows the denial before loading',
                     not v['enabled'] and v['error'] and "Module 'vxlan' is masked by Deny=vxlan." in v['error'], v)
-            b.ok('screenshot', file='denial.png')
+            b.ok('screenshot', file=shot('denial'))
             b.ok('closeDialog')
             b.ok('openSettings', name='vxlan', table='catalog')
             b.ok('toggle', kind='disable')
@@ -195,7 +207,7 @@ def main():
             fonts = subprocess.run(['fc-list', ':lang=zh', 'family'], stdout=subprocess.PIPE, text=True).stdout
             c.check('the host has a CJK font for the zh_CN screenshot (install-deps: fonts-wqy-zenhei)',
                     fonts.strip() != '', fonts)
-            b.ok('screenshot', file='main-zh_CN.png')
+            b.ok('screenshot', file=shot('main-zh_CN'))
 
             # 8: bob is not in the group: refused, with the daemon's sentence.
             r = b.ok('login', user='bob', password=PASSWORD)
@@ -205,7 +217,7 @@ def main():
             r = b.ok('confirmLoad')
             c.check('bob is refused loading, with the daemon\'s sentence',
                     r['error'] and "module 'macvlan'" in r['error'], r)
-            b.ok('screenshot', file='refused.png')
+            b.ok('screenshot', file=shot('refused'))
             c.check('macvlan is not loaded', g.run('grep -q "^macvlan " /proc/modules', check=False).rc != 0)
             b.ok('closeDialog')
             b.ok('openSettings', name='dummy')

@@ -108,11 +108,15 @@ class Env:
         """The shell command that installs a local .deb the way a user of the suite would.
         trixie: `apt install ./…deb` (the issue's recipe; apt resolves the package's
         dependencies, all in the base image, so no network is needed). bookworm: dpkg -i, as
-        the bookworm tests always did (the dependencies are in the image too)."""
+        the bookworm tests always did (the dependencies are in the image too).
+        Not `--no-download`: trixie's apt 3.0 then refuses any local .deb ("Internal Error,
+        Pathname to install is not absolute 'modctl_0.1_amd64.deb'"). apt fetches a local .deb
+        by copying it, so without the option it still needs no network (checked in a chroot of
+        the trixie root with no network namespace)."""
         if self.suite == 'bookworm':
             return f'dpkg -i {deb}'
         return (f'cd {os.path.dirname(deb)} && DEBIAN_FRONTEND=noninteractive '
-                f'apt install -y --no-download ./{os.path.basename(deb)}')
+                f'apt install -y ./{os.path.basename(deb)}')
 
     def base_tar(self, extra_packages=()):
         """The cached mmdebstrap tar of the suite for the base list plus extra_packages."""

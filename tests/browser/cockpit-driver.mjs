@@ -30,6 +30,24 @@ async function launch(locale) {
     context.setDefaultTimeout(TIMEOUT);
     page = await context.newPage();
     page.on('pageerror', e => process.stderr.write(`pageerror: ${e.message}\n`));
+    page.on('console', m => {
+        if (m.type() === 'error' || m.type() === 'warning')
+            process.stderr.write(`console ${m.type()}: ${m.text()}\n`);
+    });
+}
+
+// What the browser shows when a step fails: a screenshot, the address and the visible text
+// (the login page's own error, the shell's "disconnected" curtain), for the test's log.
+async function whatIsShown(e, file) {
+    let shown = '';
+    try {
+        await page.screenshot({ path: `${shots}/${file}` });
+        const text = await page.evaluate(() => document.body ? document.body.innerText : '');
+        shown = `\nat ${page.url()} (screenshot ${shots}/${file}), the page shows:\n${text.slice(0, 1500)}`;
+    } catch (e2) {
+        shown = `\n(could not read the page: ${e2})`;
+    }
+    throw new Error(`${e && e.message || e}${shown}`);
 }
 
 // The page: in the shell's iframe after a real login, or the document itself.
@@ -69,11 +87,12 @@ const steps = {
             await page.fill('#login-user-input', user);
             await page.fill('#login-password-input', password);
             await page.click('#login-button');
-            await page.waitForSelector('#content', { timeout: TIMEOUT });
+            await page.waitForSelector('#content', { timeout: TIMEOUT })
+                .catch(e => whatIsShown(e, 'login-failed.png'));
             await page.goto(base + '/modctl');
             frame = page.frameLocator('iframe[name="cockpit1:localhost/modctl"]');
         }
-        await root().locator('body[data-ready="1"]').waitFor();
+        await root().locator('body[data-ready="1"]').waitFor().catch(e => whatIsShown(e, 'page-not-ready.png'));
         return { title: await root().locator('h1').first().textContent() };
     },
 

@@ -17,12 +17,16 @@ BUILD/system-trixie/cockpit/).
 
     test-cockpit.py BUILD_DIR SOURCE_DIR [SUITE]"""
 
+import base64
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sysvm  # noqa: E402
@@ -81,6 +85,28 @@ class Browser:
         self.proc.wait(60)
 
 
+def cockpit_login(base, user, password):
+    """cockpit-ws's own login (/cockpit/login with basic authentication), without a browser:
+    it starts the user's session and bridge, so the log says how long that takes on this
+    guest and, if the browser's login then fails, whether Cockpit let the user in at all."""
+    req = urllib.request.Request(base + '/cockpit/login', headers={
+        'Authorization': 'Basic ' + base64.b64encode(f'{user}:{password}'.encode()).decode()})
+    t = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=300) as r:
+            sysvm.log(f'cockpit-ws let {user} in ({r.status}) in {time.monotonic() - t:.1f} s')
+    except (urllib.error.URLError, OSError) as e:
+        sysvm.log(f'cockpit-ws did not let {user} in after {time.monotonic() - t:.1f} s: {e}')
+
+
+def cockpit_journal(g):
+    """Cockpit's side of a failed browser step: its units' journal and the boot's warnings."""
+    r = g.run("journalctl -b --no-pager -o short-monotonic -u 'cockpit*' | tail -n 60;"
+              " echo '-- warnings:'; journalctl -b --no-pager -o short-monotonic -p warning | tail -n 40",
+              check=False, quiet=True)
+    sysvm.log('the guest\'s journal (cockpit units, then warnings):\n    ' + r.out.rstrip().replace('\n', '\n    '))
+
+
 def main():
     env = sysvm.Env.from_argv()
     shots = os.path.join(env.work, 'cockpit')
@@ -110,6 +136,7 @@ def main():
         g.run('modctl unload dummy 2>/dev/null; modctl unload veth 2>/dev/null; true')
 
         base = f'http://127.0.0.1:{port}'
+        cockpit_login(base, 'alice', PASSWORD)
         b = Browser(env, base, shots)
         try:
             # 1, 2: an ordinary user in the granted group logs in and sees the loaded modules.
@@ -167,6 +194,9 @@ def main():
             b.ok('waitLabel', name='dummy', setting='boot')
             c.check('the boot list file names dummy',
                     g.run('grep -qx dummy /etc/modules-load.d/modctl.conf', check=False).rc == 0)
+        except sysvm.Failure:
+            cockpit_journal(g)
+            raise
         finally:
             b.close()
 
@@ -225,6 +255,9 @@ def main():
             c.check('bob is refused changing a setting', r['error'] and "module 'dummy'" in r['error'], r)
             c.check('the boot list still names dummy',
                     g.run('grep -qx dummy /etc/modules-load.d/modctl.conf', check=False).rc == 0)
+        except sysvm.Failure:
+            cockpit_journal(g)
+            raise
         finally:
             b.close()
         g.poweroff()

@@ -14,6 +14,7 @@ import readline from 'node:readline';
 
 const [base, shots] = process.argv.slice(2);
 const TIMEOUT = 120000;
+const LOGIN_TIMEOUT = 300000;
 let browser = null, context = null, page = null, frame = null;
 
 async function launch(locale) {
@@ -87,7 +88,9 @@ const steps = {
             await page.fill('#login-user-input', user);
             await page.fill('#login-password-input', password);
             await page.click('#login-button');
-            await page.waitForSelector('#content', { timeout: TIMEOUT })
+            // The first login starts the user's session and bridge: on trixie that is Cockpit's
+            // Python bridge, which under TCG on a busy host takes longer than a page step.
+            await page.waitForSelector('#content', { timeout: LOGIN_TIMEOUT })
                 .catch(e => whatIsShown(e, 'login-failed.png'));
             await page.goto(base + '/modctl');
             frame = page.frameLocator('iframe[name="cockpit1:localhost/modctl"]');

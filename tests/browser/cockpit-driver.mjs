@@ -95,7 +95,12 @@ const steps = {
             await page.goto(base + '/modctl');
             frame = page.frameLocator('iframe[name="cockpit1:localhost/modctl"]');
         }
-        await root().locator('body[data-ready="1"]').waitFor().catch(e => whatIsShown(e, 'page-not-ready.png'));
+        // Ready means the loaded modules and the catalog's first page are shown. On trixie's
+        // first visit (2026-12-08, host load 10) the loaded modules were there but the page was
+        // not ready after 2 minutes, with no error shown; the likely wait (not established) is
+        // the first SearchPage, whose catalog modctld reads from every .ko.xz, under TCG.
+        await root().locator('body[data-ready="1"]').waitFor({ timeout: LOGIN_TIMEOUT })
+            .catch(e => whatIsShown(e, 'page-not-ready.png'));
         return { title: await root().locator('h1').first().textContent() };
     },
 

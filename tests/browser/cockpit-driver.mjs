@@ -14,6 +14,7 @@ import readline from 'node:readline';
 
 const [base, shots] = process.argv.slice(2);
 const TIMEOUT = 120000;
+const LOGIN_TIMEOUT = 300000;
 let browser = null, context = null, page = null, frame = null;
 
 async function launch(locale) {
@@ -30,6 +31,24 @@ async function launch(locale) {
     context.setDefaultTimeout(TIMEOUT);
     page = await context.newPage();
     page.on('pageerror', e => process.stderr.write(`pageerror: ${e.message}\n`));
+    page.on('console', m => {
+        if (m.type() === 'error' || m.type() === 'warning')
+            process.stderr.write(`console ${m.type()}: ${m.text()}\n`);
+    });
+}
+
+// What the browser shows when a step fails: a screenshot, the address and the visible text
+// (the login page's own error, the shell's "disconnected" curtain), for the test's log.
+async function whatIsShown(e, file) {
+    let shown = '';
+    try {
+        await page.screenshot({ path: `${shots}/${file}` });
+        const text = await page.evaluate(() => document.body ? document.body.innerText : '');
+        shown = `\nat ${page.url()} (screenshot ${shots}/${file}), the page shows:\n${text.slice(0, 1500)}`;
+    } catch (e2) {
+        shown = `\n(could not read the page: ${e2})`;
+    }
+    throw new Error(`${e && e.message || e}${shown}`);
 }
 
 // The page: in the shell's iframe after a real login, or the document itself.
@@ -69,11 +88,19 @@ const steps = {
             await page.fill('#login-user-input', user);
             await page.fill('#login-password-input', password);
             await page.click('#login-button');
-            await page.waitForSelector('#content', { timeout: TIMEOUT });
+            // The first login starts the user's session and bridge: on trixie that is Cockpit's
+            // Python bridge, which under TCG on a busy host takes longer than a page step.
+            await page.waitForSelector('#content', { timeout: LOGIN_TIMEOUT })
+                .catch(e => whatIsShown(e, 'login-failed.png'));
             await page.goto(base + '/modctl');
             frame = page.frameLocator('iframe[name="cockpit1:localhost/modctl"]');
         }
-        await root().locator('body[data-ready="1"]').waitFor();
+        // Ready means the loaded modules and the catalog's first page are shown. On trixie's
+        // first visit (2026-12-08, host load 10) the loaded modules were there but the page was
+        // not ready after 2 minutes, with no error shown; the likely wait (not established) is
+        // the first SearchPage, whose catalog modctld reads from every .ko.xz, under TCG.
+        await root().locator('body[data-ready="1"]').waitFor({ timeout: LOGIN_TIMEOUT })
+            .catch(e => whatIsShown(e, 'page-not-ready.png'));
         return { title: await root().locator('h1').first().textContent() };
     },
 

@@ -9,14 +9,24 @@ reboot, disable a module and see a later `modctl load` refused, and see a policy
 sentence on the page. As bob, outside the group: the same actions are refused, with the
 daemon's sentence on the page. Screenshots land in BUILD/system/cockpit/.
 
-    test-cockpit.py BUILD_DIR SOURCE_DIR"""
+The same test runs on Debian 13 (SUITE trixie: meson's system-trixie-cockpit) against trixie's
+Cockpit, whose shell is PatternFly 6 and whose bridge is the Python one; the page brings its own
+PatternFly 5, so the checks are the same. The packages are installed with `apt install ./…deb`
+there, and the screenshots are named with the suite (main-trixie.png, in
+BUILD/system-trixie/cockpit/).
 
+    test-cockpit.py BUILD_DIR SOURCE_DIR [SUITE]"""
+
+import base64
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sysvm  # noqa: E402
@@ -75,19 +85,47 @@ class Browser:
         self.proc.wait(60)
 
 
+def cockpit_login(base, user, password):
+    """cockpit-ws's own login (/cockpit/login with basic authentication), without a browser:
+    it starts the user's session and bridge, so the log says how long that takes on this
+    guest and, if the browser's login then fails, whether Cockpit let the user in at all."""
+    req = urllib.request.Request(base + '/cockpit/login', headers={
+        'Authorization': 'Basic ' + base64.b64encode(f'{user}:{password}'.encode()).decode()})
+    t = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=300) as r:
+            sysvm.log(f'cockpit-ws let {user} in ({r.status}) in {time.monotonic() - t:.1f} s')
+    except (urllib.error.URLError, OSError) as e:
+        sysvm.log(f'cockpit-ws did not let {user} in after {time.monotonic() - t:.1f} s: {e}')
+
+
+def cockpit_journal(g):
+    """Cockpit's side of a failed browser step: its units' journal and the boot's warnings."""
+    r = g.run("journalctl -b --no-pager -o short-monotonic -u 'cockpit*' | tail -n 60;"
+              " echo '-- warnings:'; journalctl -b --no-pager -o short-monotonic -p warning | tail -n 40",
+              check=False, quiet=True)
+    sysvm.log('the guest\'s journal (cockpit units, then warnings):\n    ' + r.out.rstrip().replace('\n', '\n    '))
+
+
 def main():
     env = sysvm.Env.from_argv()
     shots = os.path.join(env.work, 'cockpit')
     os.makedirs(shots, exist_ok=True)
     c = sysvm.Checks()
     port = free_port()
+    # bookworm's screenshots keep their names (cockpit/screenshots/main.png); another suite's
+    # carry its name, so that both can sit side by side in cockpit/screenshots/.
+    suffix = '' if env.suite == 'bookworm' else f'-{env.suite}'
+
+    def shot(name):
+        return f'{name}{suffix}.png'
     img = env.image('cockpit', extra_packages=['cockpit'], network=True)
     with sysvm.Guest(env, img, hostfwd=[(port, 9090)]) as g:
         # The page is its own package (Architecture: all), which needs cockpit-bridge and modctl.
-        g.run('dpkg -i /root/modctl.deb')
+        g.run(env.install_command('/root/modctl.deb'))
         c.check('modctl alone has no Cockpit page', g.run('test -e /usr/share/cockpit/modctl',
                                                           check=False).rc != 0)
-        g.run('dpkg -i /root/cockpit-modctl.deb')
+        g.run(env.install_command('/root/cockpit-modctl.deb'))
         g.run(f'printf "alice:{PASSWORD}\\nbob:{PASSWORD}\\n" | chpasswd')
         g.run(f"cat > /etc/polkit-1/rules.d/50-modctl-modadmin.rules <<'EOF'\n{POLKIT_RULE}EOF")
         g.run('mkdir -p /etc/cockpit && printf "[WebService]\\nAllowUnencrypted=true\\n" > /etc/cockpit/cockpit.conf')
@@ -98,6 +136,7 @@ def main():
         g.run('modctl unload dummy 2>/dev/null; modctl unload veth 2>/dev/null; true')
 
         base = f'http://127.0.0.1:{port}'
+        cockpit_login(base, 'alice', PASSWORD)
         b = Browser(env, base, shots)
         try:
             # 1, 2: an ordinary user in the granted group logs in and sees the loaded modules.
@@ -137,7 +176,7 @@ def main():
             r = b.ok('waitLoaded', name='dummy')
             c.check('dummy appears with origin user', r['origin'] == 'user', r)
             c.check('the guest has dummy loaded', g.run('grep -q "^dummy " /proc/modules', check=False).rc == 0)
-            b.ok('screenshot', file='main.png')
+            b.ok('screenshot', file=shot('main'))
 
             # 4: a load from a shell in the guest appears live.
             g.run('modctl load veth')
@@ -155,6 +194,9 @@ def main():
             b.ok('waitLabel', name='dummy', setting='boot')
             c.check('the boot list file names dummy',
                     g.run('grep -qx dummy /etc/modules-load.d/modctl.conf', check=False).rc == 0)
+        except sysvm.Failure:
+            cockpit_journal(g)
+            raise
         finally:
             b.close()
 
@@ -182,7 +224,7 @@ def main():
             v = b.ok('openLoad', name='vxlan')
             c.check('the page shows the denial before loading',
                     not v['enabled'] and v['error'] and "Module 'vxlan' is masked by Deny=vxlan." in v['error'], v)
-            b.ok('screenshot', file='denial.png')
+            b.ok('screenshot', file=shot('denial'))
             b.ok('closeDialog')
             b.ok('openSettings', name='vxlan', table='catalog')
             b.ok('toggle', kind='disable')
@@ -195,7 +237,7 @@ def main():
             fonts = subprocess.run(['fc-list', ':lang=zh', 'family'], stdout=subprocess.PIPE, text=True).stdout
             c.check('the host has a CJK font for the zh_CN screenshot (install-deps: fonts-wqy-zenhei)',
                     fonts.strip() != '', fonts)
-            b.ok('screenshot', file='main-zh_CN.png')
+            b.ok('screenshot', file=shot('main-zh_CN'))
 
             # 8: bob is not in the group: refused, with the daemon's sentence.
             r = b.ok('login', user='bob', password=PASSWORD)
@@ -205,7 +247,7 @@ def main():
             r = b.ok('confirmLoad')
             c.check('bob is refused loading, with the daemon\'s sentence',
                     r['error'] and "module 'macvlan'" in r['error'], r)
-            b.ok('screenshot', file='refused.png')
+            b.ok('screenshot', file=shot('refused'))
             c.check('macvlan is not loaded', g.run('grep -q "^macvlan " /proc/modules', check=False).rc != 0)
             b.ok('closeDialog')
             b.ok('openSettings', name='dummy')
@@ -213,6 +255,9 @@ def main():
             c.check('bob is refused changing a setting', r['error'] and "module 'dummy'" in r['error'], r)
             c.check('the boot list still names dummy',
                     g.run('grep -qx dummy /etc/modules-load.d/modctl.conf', check=False).rc == 0)
+        except sysvm.Failure:
+            cockpit_journal(g)
+            raise
         finally:
             b.close()
         g.poweroff()
